@@ -1,0 +1,1 @@
+"""A self-hosted community forum for business customers."""

@@ -1,0 +1,120 @@
+"""Accounts: users, their sessions, one-time mail tokens, closed groups and integration tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, String, Text
+from sqlmodel import Field, SQLModel
+
+from community.clock import utcnow
+
+
+class Role(StrEnum):
+    member = "member"
+    expert = "expert"
+    moderator = "moderator"
+    admin = "admin"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('member', 'expert', 'moderator', 'admin')", name="role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=Column(String(254), unique=True, nullable=False))
+    nickname: str = Field(max_length=20)
+    # The case-folded nickname carries the uniqueness: "Anna" and "anna" are one name.
+    nickname_key: str = Field(sa_column=Column(String(20), unique=True, nullable=False))
+    password_hash: str = Field(max_length=255)
+    real_name: str | None = Field(default=None, max_length=100)
+    company: str | None = Field(default=None, max_length=100)
+    role: str = Field(default=Role.member.value, max_length=16)
+    is_staff: bool = False
+    is_active: bool = True
+    email_verified_at: datetime | None = None
+    locale: str = Field(default="de", max_length=5)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in (Role.moderator, Role.admin)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+
+class UserSession(SQLModel, table=True):
+    """A login. Only the token's hash is stored, so a leaked table opens no account."""
+
+    __tablename__ = "user_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class EmailToken(SQLModel, table=True):
+    """A one-time link sent by mail: verify the address or reset the password."""
+
+    __tablename__ = "email_tokens"
+    __table_args__ = (CheckConstraint("purpose IN ('verify', 'reset')", name="purpose"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    purpose: str = Field(max_length=16)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class Group(SQLModel, table=True):
+    """A closed group: boards restricted to it are seen only by its members (and moderators)."""
+
+    __tablename__ = "groups"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=Column(String(60), unique=True, nullable=False))
+    name: str = Field(max_length=100)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class GroupMember(SQLModel, table=True):
+    __tablename__ = "group_members"
+
+    group_id: int = Field(foreign_key="groups.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", primary_key=True, index=True, ondelete="CASCADE")
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    """An integration token (e.g. for the CRM); stored hashed, limited by scopes."""
+
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=12)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    scopes: str = Field(default="", max_length=500)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    @property
+    def scope_list(self) -> list[str]:
+        return [s for s in self.scopes.split() if s]

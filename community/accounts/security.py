@@ -1,0 +1,75 @@
+"""Password hashing, random tokens and their hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from functools import lru_cache
+from importlib import resources
+
+from passlib.context import CryptContext
+
+# argon2id through the passlib API (from the libpass distribution).
+pwd_context = CryptContext(schemes=["argon2"], deprecated="auto", argon2__type="ID")
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 128
+
+# A hash to verify against when the e-mail is unknown, so both answers take as long.
+_DUMMY_HASH = pwd_context.hash("not-a-real-password-0000")
+
+
+def hash_password(password: str) -> str:
+    return pwd_context.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    if password_hash is None:
+        pwd_context.verify(password, _DUMMY_HASH)
+        return False
+    try:
+        return pwd_context.verify(password, password_hash)
+    except ValueError:
+        return False
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """Tokens are high-entropy, so a plain SHA-256 is enough to keep them unusable at rest."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+@lru_cache
+def common_passwords() -> frozenset[str]:
+    """zxcvbn's 30,000 most common passwords plus a German list of our own."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    words = set(FREQUENCY_LISTS["passwords"])
+    german = resources.files("community").joinpath("data/common_passwords_de.txt")
+    words.update(line.strip() for line in german.read_text("utf-8").splitlines() if line.strip())
+    return frozenset(w.lower() for w in words)
+
+
+def password_problem(password: str, *, nickname: str = "", email: str = "") -> str | None:
+    """Why a password is refused, or None when it is acceptable."""
+    if len(password) < PASSWORD_MIN:
+        return f"Das Passwort muss mindestens {PASSWORD_MIN} Zeichen lang sein."
+    if len(password) > PASSWORD_MAX:
+        return f"Das Passwort darf höchstens {PASSWORD_MAX} Zeichen lang sein."
+    lowered = password.lower()
+    if lowered in common_passwords():
+        return "Dieses Passwort ist zu verbreitet; bitte wählen Sie ein anderes."
+    if nickname and lowered == nickname.lower():
+        return "Das Passwort darf nicht der Spitzname sein."
+    if email and lowered == email.lower():
+        return "Das Passwort darf nicht die E-Mail-Adresse sein."
+    return None

@@ -1,0 +1,387 @@
+"""Account rules: registration, login sessions, verification, reset, roles, groups, tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from community.accounts import security
+from community.accounts.mail import MAIL_JOB
+from community.accounts.models import (
+    ApiToken,
+    EmailToken,
+    Group,
+    GroupMember,
+    Role,
+    User,
+    UserSession,
+)
+from community.accounts.validation import nickname_key, nickname_problem, normalise_nickname
+from community.clock import utcnow
+from community.config import get_settings
+from community.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from community.jobs.service import enqueue
+
+VERIFY_HOURS = 48
+RESET_HOURS = 2
+KNOWN_SCOPES = frozenset({"faq:read", "events:read", "leads:read"})
+BAD_LOGIN = "E-Mail-Adresse oder Passwort ist falsch."
+
+
+def _clean_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _check_nickname_free(
+    session: Session, nickname: str, *, except_user: int | None = None
+) -> None:
+    problem = nickname_problem(nickname)
+    if problem:
+        raise InvalidInput(problem, code="invalid_nickname")
+    query = select(col(User.id)).where(User.nickname_key == nickname_key(nickname))  # type: ignore[arg-type]
+    found = session.execute(query).scalar_one_or_none()
+    if found is not None and found != except_user:
+        raise Conflict("Dieser Spitzname ist schon vergeben.", code="nickname_taken")
+
+
+def _check_password(password: str, *, nickname: str = "", email: str = "") -> None:
+    problem = security.password_problem(password, nickname=nickname, email=email)
+    if problem:
+        raise InvalidInput(problem, code="weak_password")
+
+
+def get_user_by_nickname(session: Session, nickname: str) -> User:
+    user = session.execute(
+        select(User).where(User.nickname_key == nickname_key(nickname))  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    if user is None:
+        raise NotFound("Dieses Mitglied gibt es nicht.")
+    return user
+
+
+def register(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    nickname: str,
+    real_name: str | None = None,
+    company: str | None = None,
+    locale: str = "de",
+    role: Role = Role.member,
+    is_staff: bool = False,
+    verified: bool = False,
+) -> User:
+    email = _clean_email(email)
+    nickname = normalise_nickname(nickname)
+    _check_nickname_free(session, nickname)
+    _check_password(password, nickname=nickname, email=email)
+    if session.execute(select(col(User.id)).where(User.email == email)).first():  # type: ignore[arg-type]
+        raise Conflict("Für diese E-Mail-Adresse gibt es schon ein Konto.", code="email_taken")
+    user = User(
+        email=email,
+        nickname=nickname,
+        nickname_key=nickname.casefold(),
+        password_hash=security.hash_password(password),
+        real_name=(real_name or "").strip() or None,
+        company=(company or "").strip() or None,
+        locale=locale if locale in ("de", "en") else "de",
+        role=role.value,
+        is_staff=is_staff,
+        email_verified_at=utcnow() if verified else None,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # Two registrations raced for the same name or address; the database decided.
+        raise Conflict("Spitzname oder E-Mail-Adresse ist schon vergeben.") from exc
+    if not verified:
+        send_email_token(session, user, "verify")
+    return user
+
+
+def send_email_token(session: Session, user: User, purpose: str) -> None:
+    """Store a one-time token's hash and queue the mail that carries the token itself."""
+    assert user.id is not None
+    hours = VERIFY_HOURS if purpose == "verify" else RESET_HOURS
+    raw = security.new_token()
+    session.add(
+        EmailToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=security.token_hash(raw),
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
+    enqueue(session, MAIL_JOB, {"user_id": user.id, "purpose": purpose, "token": raw})
+
+
+def _use_email_token(session: Session, raw: str, purpose: str) -> User:
+    token = session.execute(
+        select(EmailToken).where(EmailToken.token_hash == security.token_hash(raw))  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    if (
+        token is None
+        or token.purpose != purpose
+        or token.used_at is not None
+        or token.expires_at < utcnow()
+    ):
+        raise InvalidInput("Der Link ist ungültig oder abgelaufen.", code="invalid_token")
+    token.used_at = utcnow()
+    user = session.get(User, token.user_id)
+    if user is None:
+        raise InvalidInput("Der Link ist ungültig oder abgelaufen.", code="invalid_token")
+    return user
+
+
+def verify_email(session: Session, raw_token: str) -> User:
+    user = _use_email_token(session, raw_token, "verify")
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+def resend_verification(session: Session, user: User) -> None:
+    if user.is_verified:
+        raise Conflict("Ihre E-Mail-Adresse ist schon bestätigt.", code="already_verified")
+    send_email_token(session, user, "verify")
+
+
+def request_password_reset(session: Session, email: str) -> None:
+    """Answers the same whether or not the address is known, so it reveals no accounts."""
+    user = session.execute(
+        select(User).where(User.email == _clean_email(email))  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    if user is not None and user.is_active:
+        send_email_token(session, user, "reset")
+
+
+def reset_password(session: Session, raw_token: str, new_password: str) -> User:
+    user = _use_email_token(session, raw_token, "reset")
+    _check_password(new_password, nickname=user.nickname, email=user.email)
+    user.password_hash = security.hash_password(new_password)
+    # Whoever knew the old password is signed out everywhere.
+    end_all_sessions(session, user)
+    # The link came by mail, so the address is proven as well.
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+# ---- login sessions ---------------------------------------------------------------------
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    user = session.execute(
+        select(User).where(User.email == _clean_email(email))  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    ok = security.verify_password(password, user.password_hash if user else None)
+    if user is None or not ok or not user.is_active:
+        raise NotAuthenticated(BAD_LOGIN, code="invalid_credentials")
+    if security.pwd_context.needs_update(user.password_hash):
+        user.password_hash = security.hash_password(password)
+    return user
+
+
+def start_session(session: Session, user: User) -> str:
+    """A new random token at every login, so a token planted before login is worthless."""
+    assert user.id is not None
+    raw = security.new_token()
+    session.add(
+        UserSession(
+            token_hash=security.token_hash(raw),
+            user_id=user.id,
+            expires_at=utcnow() + timedelta(days=get_settings().session_days),
+        )
+    )
+    return raw
+
+
+def user_for_session(session: Session, raw: str) -> User | None:
+    row = session.execute(
+        select(UserSession).where(UserSession.token_hash == security.token_hash(raw))  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    if row is None or row.expires_at < utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    return user
+
+
+def end_session(session: Session, raw: str) -> None:
+    session.execute(
+        delete(UserSession).where(UserSession.token_hash == security.token_hash(raw))  # type: ignore[arg-type]
+    )
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id))  # type: ignore[arg-type]
+
+
+# ---- own profile ---------------------------------------------------------------------------
+
+
+def update_profile(
+    session: Session,
+    user: User,
+    *,
+    nickname: str | None = None,
+    real_name: str | None = None,
+    company: str | None = None,
+    locale: str | None = None,
+) -> User:
+    if nickname is not None and normalise_nickname(nickname) != user.nickname:
+        nickname = normalise_nickname(nickname)
+        _check_nickname_free(session, nickname, except_user=user.id)
+        user.nickname = nickname
+        user.nickname_key = nickname.casefold()
+    if real_name is not None:
+        user.real_name = real_name.strip() or None
+    if company is not None:
+        user.company = company.strip() or None
+    if locale is not None:
+        if locale not in ("de", "en"):
+            raise InvalidInput("Sprache muss 'de' oder 'en' sein.")
+        user.locale = locale
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict("Dieser Spitzname ist schon vergeben.", code="nickname_taken") from exc
+    return user
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> str:
+    """Returns a fresh session token: all other sessions end with the old password."""
+    if not security.verify_password(current, user.password_hash):
+        raise Forbidden("Das aktuelle Passwort stimmt nicht.", code="wrong_password")
+    _check_password(new, nickname=user.nickname, email=user.email)
+    user.password_hash = security.hash_password(new)
+    end_all_sessions(session, user)
+    return start_session(session, user)
+
+
+# ---- administration ---------------------------------------------------------------------
+
+
+def set_role(
+    session: Session, user: User, *, role: Role | None = None, is_staff: bool | None = None
+) -> User:
+    if role is not None:
+        user.role = role.value
+    if is_staff is not None:
+        user.is_staff = is_staff
+    session.add(user)
+    return user
+
+
+def set_active(session: Session, user: User, active: bool) -> User:
+    user.is_active = active
+    if not active:
+        end_all_sessions(session, user)
+    session.add(user)
+    return user
+
+
+def create_group(session: Session, *, slug: str, name: str, description: str = "") -> Group:
+    if session.execute(select(col(Group.id)).where(Group.slug == slug)).first():  # type: ignore[arg-type]
+        raise Conflict("Diese Gruppe gibt es schon.", code="group_exists")
+    group = Group(slug=slug, name=name, description=description)
+    session.add(group)
+    session.flush()
+    return group
+
+
+def get_group(session: Session, slug: str) -> Group:
+    group = session.execute(select(Group).where(Group.slug == slug)).scalar_one_or_none()  # type: ignore[arg-type]
+    if group is None:
+        raise NotFound("Diese Gruppe gibt es nicht.")
+    return group
+
+
+def list_groups(session: Session) -> list[tuple[Group, int]]:
+    counts = (
+        select(col(GroupMember.group_id), func.count().label("n"))
+        .group_by(GroupMember.group_id)  # type: ignore[arg-type]
+        .subquery()
+    )
+    rows = session.execute(
+        select(Group, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.group_id == Group.id)
+        .order_by(Group.name)  # type: ignore[arg-type]
+    ).all()
+    return [(g, int(n)) for g, n in rows]
+
+
+def add_member(session: Session, group: Group, user: User) -> None:
+    if session.get(GroupMember, (group.id, user.id)) is None:
+        assert group.id is not None and user.id is not None
+        session.add(GroupMember(group_id=group.id, user_id=user.id))
+        session.flush()
+
+
+def remove_member(session: Session, group: Group, user: User) -> None:
+    member = session.get(GroupMember, (group.id, user.id))
+    if member is not None:
+        session.delete(member)
+        session.flush()
+
+
+def group_members(session: Session, group: Group) -> list[User]:
+    return list(
+        session.execute(
+            select(User)
+            .join(GroupMember, GroupMember.user_id == User.id)  # type: ignore[arg-type]
+            .where(GroupMember.group_id == group.id)  # type: ignore[arg-type]
+            .order_by(User.nickname_key)  # type: ignore[arg-type]
+        ).scalars()
+    )
+
+
+# ---- integration tokens -------------------------------------------------------------------
+
+
+def create_api_token(
+    session: Session, *, name: str, scopes: list[str], created_by: User | None
+) -> tuple[ApiToken, str]:
+    unknown = sorted(set(scopes) - KNOWN_SCOPES)
+    if unknown:
+        raise InvalidInput(f"Unbekannte Berechtigung: {', '.join(unknown)}", code="unknown_scope")
+    raw = "cmt_" + security.new_token()
+    token = ApiToken(
+        name=name,
+        prefix=raw[:10],
+        token_hash=security.token_hash(raw),
+        scopes=" ".join(sorted(set(scopes))),
+        created_by_id=created_by.id if created_by else None,
+    )
+    session.add(token)
+    session.flush()
+    return token, raw
+
+
+def token_for_bearer(session: Session, raw: str) -> ApiToken | None:
+    token = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == security.token_hash(raw))  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    if token is None or token.revoked_at is not None:
+        return None
+    token.last_used_at = utcnow()
+    return token
+
+
+def list_api_tokens(session: Session) -> list[ApiToken]:
+    return list(session.execute(select(ApiToken).order_by(ApiToken.id)).scalars())  # type: ignore[arg-type]
+
+
+def revoke_api_token(session: Session, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound("Dieses Token gibt es nicht.")
+    token.revoked_at = token.revoked_at or utcnow()
+    return token

@@ -1,0 +1,73 @@
+"""Rules for nicknames and free text that every surface applies the same way."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from community.config import get_settings
+
+NICKNAME_MIN = 3
+NICKNAME_MAX = 20
+_NICKNAME_CHARS = re.compile(r"^[\w.\-]+$")
+RESERVED_NICKNAMES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "moderator",
+        "mod",
+        "team",
+        "support",
+        "staff",
+        "system",
+        "root",
+        "community",
+        "anonymous",
+        "anonym",
+        "gast",
+        "guest",
+        "null",
+        "none",
+        "gelöschtes mitglied",
+    }
+)
+# Zero-width and bidirectional controls let two names look alike or read backwards.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u034f]")
+
+
+def normalise_nickname(raw: str) -> str:
+    return unicodedata.normalize("NFKC", raw).strip()
+
+
+def nickname_key(nickname: str) -> str:
+    return normalise_nickname(nickname).casefold()
+
+
+def nickname_problem(raw: str) -> str | None:
+    """Why a nickname is refused, or None. Applied after NFKC normalisation."""
+    if _INVISIBLE.search(raw):
+        return "Der Spitzname enthält unsichtbare Steuerzeichen."
+    nickname = normalise_nickname(raw)
+    if not NICKNAME_MIN <= len(nickname) <= NICKNAME_MAX:
+        return f"Der Spitzname muss {NICKNAME_MIN} bis {NICKNAME_MAX} Zeichen lang sein."
+    # \w admits the underscore and digits besides letters of every script; refuse the rest.
+    if not _NICKNAME_CHARS.match(nickname) or any(
+        unicodedata.category(c)[0] not in ("L", "N") and c not in "._-" for c in nickname
+    ):
+        return "Der Spitzname darf nur Buchstaben, Ziffern, '.', '_' und '-' enthalten."
+    key = nickname.casefold()
+    site = get_settings().site_name.casefold()
+    if key in RESERVED_NICKNAMES or key == site or key.replace("-", " ") == site:
+        return "Dieser Spitzname ist reserviert."
+    return None
+
+
+def text_problem(value: str) -> str | None:
+    """NUL bytes and lone surrogates cannot be stored; they are refused, not crashed on."""
+    if "\x00" in value:
+        return "Der Text enthält ein NUL-Zeichen."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Der Text enthält ungültige Unicode-Zeichen."
+    return None

@@ -1,0 +1,131 @@
+"""/api/v1/admin: roles, closed groups, boards and integration tokens. Admins only."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, status
+
+from community.accounts import service as accounts
+from community.accounts.models import ApiToken
+from community.accounts.schemas import (
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenPublic,
+    GroupCreate,
+    GroupMemberAdd,
+    GroupPublic,
+    UserAdminUpdate,
+    UserPrivate,
+)
+from community.accounts.viewer import Viewer
+from community.api.deps import SessionDep, ViewerDep
+from community.forum import permissions as perms
+from community.forum import present
+from community.forum import service as forum
+from community.forum.schemas import CategoryCreate, CategoryGroupsUpdate, CategoryPublic
+
+
+def _admin_only(viewer: ViewerDep) -> Viewer:
+    perms.require_admin(viewer)
+    return viewer
+
+
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(_admin_only)])
+
+
+def _token_public(token: ApiToken) -> ApiTokenPublic:
+    assert token.id is not None
+    return ApiTokenPublic(
+        id=token.id,
+        name=token.name,
+        prefix=token.prefix,
+        scopes=token.scope_list,
+        created_at=token.created_at,
+        last_used_at=token.last_used_at,
+        revoked=token.revoked_at is not None,
+    )
+
+
+@router.patch("/users/{nickname}")
+def update_user(nickname: str, data: UserAdminUpdate, session: SessionDep) -> UserPrivate:
+    user = accounts.get_user_by_nickname(session, nickname)
+    accounts.set_role(session, user, role=data.role, is_staff=data.is_staff)
+    if data.is_active is not None:
+        accounts.set_active(session, user, data.is_active)
+    return UserPrivate.of(user)
+
+
+@router.get("/groups")
+def list_groups(session: SessionDep) -> list[GroupPublic]:
+    return [
+        GroupPublic(slug=g.slug, name=g.name, description=g.description, member_count=n)
+        for g, n in accounts.list_groups(session)
+    ]
+
+
+@router.post("/groups", status_code=status.HTTP_201_CREATED)
+def create_group(data: GroupCreate, session: SessionDep) -> GroupPublic:
+    group = accounts.create_group(
+        session, slug=data.slug, name=data.name, description=data.description
+    )
+    return GroupPublic(
+        slug=group.slug, name=group.name, description=group.description, member_count=0
+    )
+
+
+@router.get("/groups/{slug}/members")
+def list_members(slug: str, session: SessionDep) -> list[str]:
+    return [u.nickname for u in accounts.group_members(session, accounts.get_group(session, slug))]
+
+
+@router.post("/groups/{slug}/members", status_code=status.HTTP_204_NO_CONTENT)
+def add_member(slug: str, data: GroupMemberAdd, session: SessionDep) -> None:
+    group = accounts.get_group(session, slug)
+    accounts.add_member(session, group, accounts.get_user_by_nickname(session, data.nickname))
+
+
+@router.delete("/groups/{slug}/members/{nickname}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_member(slug: str, nickname: str, session: SessionDep) -> None:
+    group = accounts.get_group(session, slug)
+    accounts.remove_member(session, group, accounts.get_user_by_nickname(session, nickname))
+
+
+@router.post("/categories", status_code=status.HTTP_201_CREATED)
+def create_category(data: CategoryCreate, session: SessionDep, viewer: ViewerDep) -> CategoryPublic:
+    category = forum.create_category(
+        session,
+        viewer,
+        slug=data.slug,
+        name=data.name,
+        description=data.description,
+        position=data.position,
+        parent_slug=data.parent,
+        group_slugs=data.groups,
+    )
+    return present.categories_public(session, viewer, [category])[0]
+
+
+@router.put("/categories/{slug}/groups")
+def set_category_groups(
+    slug: str, data: CategoryGroupsUpdate, session: SessionDep, viewer: ViewerDep
+) -> CategoryPublic:
+    category = forum.get_category(session, viewer, slug)
+    forum.set_category_groups(session, viewer, category, data.groups)
+    return present.categories_public(session, viewer, [category])[0]
+
+
+@router.get("/tokens")
+def list_tokens(session: SessionDep) -> list[ApiTokenPublic]:
+    return [_token_public(t) for t in accounts.list_api_tokens(session)]
+
+
+@router.post("/tokens", status_code=status.HTTP_201_CREATED)
+def create_token(data: ApiTokenCreate, session: SessionDep, viewer: ViewerDep) -> ApiTokenCreated:
+    token, raw = accounts.create_api_token(
+        session, name=data.name, scopes=data.scopes, created_by=viewer.user
+    )
+    return ApiTokenCreated(**_token_public(token).model_dump(), token=raw)
+
+
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_token(token_id: int, session: SessionDep) -> None:
+    accounts.revoke_api_token(session, token_id)

@@ -1,0 +1,96 @@
+"""/api/v1/auth: register, login, logout, e-mail verification and password reset."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+
+from community.accounts import service as accounts
+from community.accounts.schemas import (
+    EmailRequest,
+    LoginRequest,
+    LoginResult,
+    PasswordResetConfirm,
+    TokenRequest,
+    UserPrivate,
+    UserRegister,
+)
+from community.api.deps import CurrentUser, SessionDep, ViewerDep
+from community.auth import (
+    clear_session_cookie,
+    client_ip,
+    csrf_token,
+    set_csrf_cookie,
+    set_session_cookie,
+)
+from community.config import get_settings
+from community.ratelimit import hit
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def _logged_in(
+    request: Request, response: Response, raw: str, user_private: UserPrivate
+) -> LoginResult:
+    set_session_cookie(response, raw)
+    token = csrf_token(request)
+    set_csrf_cookie(response, token)
+    return LoginResult(user=user_private, csrf_token=token)
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED)
+def register(data: UserRegister, request: Request, session: SessionDep) -> UserPrivate:
+    hit("10/hour", "register", client_ip(request))
+    user = accounts.register(
+        session,
+        email=str(data.email),
+        password=data.password,
+        nickname=data.nickname,
+        real_name=data.real_name,
+        company=data.company,
+        locale=data.locale,
+    )
+    return UserPrivate.of(user)
+
+
+@router.post("/login")
+def login(
+    data: LoginRequest, request: Request, response: Response, session: SessionDep
+) -> LoginResult:
+    hit(get_settings().login_rate, "login", client_ip(request))
+    user = accounts.authenticate(session, data.email, data.password)
+    old = request.cookies.get(get_settings().session_cookie)
+    if old:
+        accounts.end_session(session, old)
+    raw = accounts.start_session(session, user)
+    return _logged_in(request, response, raw, UserPrivate.of(user))
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(request: Request, response: Response, session: SessionDep, _viewer: ViewerDep) -> None:
+    raw = request.cookies.get(get_settings().session_cookie)
+    if raw:
+        accounts.end_session(session, raw)
+    clear_session_cookie(response)
+
+
+@router.post("/verify-email")
+def verify_email(data: TokenRequest, session: SessionDep) -> UserPrivate:
+    return UserPrivate.of(accounts.verify_email(session, data.token))
+
+
+@router.post("/resend-verification", status_code=status.HTTP_202_ACCEPTED)
+def resend_verification(user: CurrentUser, session: SessionDep) -> dict[str, str]:
+    accounts.resend_verification(session, user)
+    return {"status": "sent"}
+
+
+@router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED)
+def password_reset(data: EmailRequest, request: Request, session: SessionDep) -> dict[str, str]:
+    hit("5/hour", "reset", client_ip(request))
+    accounts.request_password_reset(session, data.email)
+    return {"status": "sent if the address is known"}
+
+
+@router.post("/password-reset/confirm")
+def password_reset_confirm(data: PasswordResetConfirm, session: SessionDep) -> UserPrivate:
+    return UserPrivate.of(accounts.reset_password(session, data.token, data.password))

@@ -1,0 +1,59 @@
+"""Typed dependency aliases shared by every router."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from community.accounts.models import User
+from community.accounts.viewer import Viewer
+from community.auth import check_api_csrf, resolve_viewer
+from community.errors import Forbidden, NotAuthenticated
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed before the response is sent, or rolled back."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+# scope="function": the commit happens before the response leaves, so a client never
+# sees success for a write that then fails to commit.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_viewer(request: Request, session: SessionDep) -> Viewer:
+    viewer = resolve_viewer(request, session)
+    check_api_csrf(request)
+    return viewer
+
+
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+
+def get_current_user(viewer: ViewerDep) -> User:
+    if viewer.user is None:
+        raise NotAuthenticated("Bitte melden Sie sich an.")
+    return viewer.user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_scope(scope: str):  # type: ignore[no-untyped-def]
+    def check(viewer: ViewerDep) -> Viewer:
+        if viewer.token_scopes is not None and scope in viewer.token_scopes:
+            return viewer
+        if viewer.is_admin:
+            return viewer
+        raise Forbidden(f"Dafür braucht es die Berechtigung {scope}.", code="missing_scope")
+
+    return check

@@ -1,0 +1,11 @@
+"""Everything under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from community.api import admin, auth, events, forum, me, users
+
+api_router = APIRouter(prefix="/api/v1")
+for module in (auth, me, forum, users, events, admin):
+    api_router.include_router(module.router)

@@ -1,0 +1,142 @@
+"""create_app(): the API under /api/v1, the web pages, error handlers and middleware."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from community.api.router import api_router
+from community.auth import set_csrf_cookie
+from community.config import Settings, get_settings
+from community.db import get_engine
+from community.errors import CommunityError, TooManyRequests
+from community.middleware import BodySizeLimit, SecurityHeaders
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "rate_limited",
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(
+    request: Request, status: int, code: str, detail: Any, headers: dict[str, str] | None = None
+) -> Response:
+    if not _is_api(request):
+        from community.web.pages import error_page
+
+        return error_page(request, status, detail if isinstance(detail, str) else None, headers)
+    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+
+
+def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """Field errors without echoing the input back (it may be a password or huge)."""
+    out = []
+    for err in exc.errors():
+        out.append(
+            {
+                "loc": list(err.get("loc", [])),
+                "msg": str(err.get("msg", "")),
+                "type": err.get("type"),
+            }
+        )
+    return out
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_for_production()
+    engine = engine or get_engine()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        in_process = settings.run_worker_in_process
+        if in_process is None:
+            in_process = settings.is_sqlite and settings.environment != "test"
+        if in_process:
+            from community.jobs.worker import Worker
+
+            worker = Worker(engine)
+            worker.start_in_thread()
+            log.info("job worker runs inside this process")
+        yield
+        if worker is not None:
+            worker.stop()
+
+    app = FastAPI(
+        title=f"{settings.site_name} API",
+        version="1.0",
+        description="JSON API of the community forum. Log in with a session cookie "
+        "(send X-CSRF-Token on writes) or an integration token as `Authorization: Bearer`.",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+
+    @app.exception_handler(CommunityError)
+    async def community_error(request: Request, exc: CommunityError) -> Response:
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        )
+        return _error(request, exc.status_code, exc.code, exc.message, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if not _is_api(request):
+            return _error(request, 422, "invalid_input", "Die Eingabe ist ungültig.")
+        return _error(request, 422, "invalid_input", _validation_detail(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        detail = exc.detail if isinstance(exc.detail, str) else code
+        return _error(request, exc.status_code, code, detail, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(request, 500, "internal_error", "Ein interner Fehler ist aufgetreten.")
+
+    @app.middleware("http")
+    async def csrf_cookie(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        fresh = getattr(request.state, "new_csrf", None)
+        if fresh and not request.cookies.get(settings.csrf_cookie):
+            set_csrf_cookie(response, fresh)
+        return response
+
+    app.include_router(api_router)
+    from community.web.routes import web_router
+
+    app.include_router(web_router)
+    from fastapi.staticfiles import StaticFiles
+
+    from community.web.pages import STATIC_DIR
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,119 @@
+"""One login for browser and API: a session cookie, or a Bearer integration token.
+CSRF: a random double-submit cookie whose value every state-changing request made
+with the session cookie must echo (form field `csrf_token` or header X-CSRF-Token)."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import Request, Response
+from sqlmodel import Session
+
+from community.accounts import security
+from community.accounts import service as accounts
+from community.accounts.viewer import ANONYMOUS, Viewer, viewer_for
+from community.config import get_settings
+from community.errors import CommunityError, NotAuthenticated
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class CsrfError(CommunityError):
+    status_code = 403
+    code = "csrf_failed"
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def resolve_viewer(request: Request, session: Session) -> Viewer:
+    """Who is asking. Cached on the request so API and web dependencies share it."""
+    cached = getattr(request.state, "viewer", None)
+    if cached is not None:
+        return cached
+    viewer = ANONYMOUS
+    raw_bearer = bearer_token(request)
+    if raw_bearer is not None:
+        token = accounts.token_for_bearer(session, raw_bearer)
+        if token is None:
+            raise NotAuthenticated("Ungültiges Token.", code="invalid_token")
+        viewer = Viewer(token_scopes=frozenset(token.scope_list))
+    else:
+        raw = request.cookies.get(get_settings().session_cookie)
+        if raw:
+            viewer = viewer_for(session, accounts.user_for_session(session, raw))
+    request.state.viewer = viewer
+    return viewer
+
+
+def csrf_token(request: Request) -> str:
+    """The token for this browser; a new one is set as a cookie by the middleware."""
+    existing = request.cookies.get(get_settings().csrf_cookie)
+    if existing:
+        return existing
+    fresh = getattr(request.state, "new_csrf", None)
+    if fresh is None:
+        fresh = secrets.token_urlsafe(32)
+        request.state.new_csrf = fresh
+    return fresh
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    if request.method in SAFE_METHODS or bearer_token(request) is not None:
+        return
+    expected = request.cookies.get(get_settings().csrf_cookie)
+    if not expected or not submitted or not security.same(expected, submitted):
+        raise CsrfError("Sicherheitsprüfung fehlgeschlagen. Bitte laden Sie die Seite neu.")
+
+
+def check_api_csrf(request: Request) -> None:
+    """Only requests that ride on the session cookie can be forged by another site."""
+    if request.cookies.get(get_settings().session_cookie):
+        check_csrf(request, request.headers.get("x-csrf-token"))
+
+
+def set_session_cookie(response: Response, raw: str) -> None:
+    settings = get_settings()
+    response.set_cookie(
+        settings.session_cookie,
+        raw,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    settings = get_settings()
+    response.delete_cookie(
+        settings.session_cookie,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+
+
+def set_csrf_cookie(response: Response, value: str) -> None:
+    settings = get_settings()
+    # Readable by scripts on purpose (double submit); it grants nothing on its own.
+    response.set_cookie(
+        settings.csrf_cookie,
+        value,
+        max_age=365 * 86400,
+        httponly=False,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,180 @@
+"""The `community` command."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from community.config import get_settings
+
+app = typer.Typer(help="Business-Community: a forum for business customers.", no_args_is_help=True)
+console = Console()
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from community.db import get_engine
+
+    return get_engine()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the newest version (alembic upgrade head)."""
+    from community.migrate import upgrade
+
+    upgrade(_engine())
+    console.print("[green]Datenbank ist auf dem neuesten Stand.[/green]")
+
+
+def _create_admin(email: str, nickname: str, password: str | None) -> tuple[str, bool]:
+    """Returns the password and whether it was generated here."""
+    from community.accounts import service as accounts
+    from community.accounts.models import Role
+    from community.db import session_scope
+
+    generated = password is None
+    password = password or secrets.token_urlsafe(15)
+    for session in session_scope(_engine()):
+        accounts.register(
+            session,
+            email=email,
+            password=password,
+            nickname=nickname,
+            role=Role.admin,
+            is_staff=True,
+            verified=True,
+        )
+    return password, generated
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(help="Login e-mail of the admin")],
+    nickname: Annotated[str, typer.Option(help="Public nickname")] = "Admin-Team",
+    password: Annotated[
+        str | None, typer.Option(help="Leave out to generate one, printed once")
+    ] = None,
+) -> None:
+    """Create an administrator account (company staff)."""
+    from community.errors import CommunityError
+
+    try:
+        password, generated = _create_admin(email, nickname, password)
+    except CommunityError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"Admin [bold]{nickname}[/bold] <{email}> angelegt.")
+    if generated:
+        console.print(f"Passwort (wird nur dieses eine Mal angezeigt): [bold]{password}[/bold]")
+
+
+@app.command("create-token")
+def create_token(
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. 'CRM'")],
+    scope: Annotated[list[str], typer.Option(help="faq:read, events:read, leads:read")],
+) -> None:
+    """Create an integration token for `Authorization: Bearer`; printed once."""
+    from community.accounts import service as accounts
+    from community.db import session_scope
+    from community.errors import CommunityError
+
+    try:
+        for session in session_scope(_engine()):
+            _token, raw = accounts.create_api_token(
+                session, name=name, scopes=scope, created_by=None
+            )
+    except CommunityError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"Token (wird nur dieses eine Mal angezeigt): [bold]{raw}[/bold]")
+
+
+@app.command("seed-demo")
+def seed_demo(
+    threads: Annotated[int, typer.Option(help="How many threads to create")] = 60,
+    seed: Annotated[int, typer.Option(help="Random seed, for repeatable content")] = 1,
+) -> None:
+    """Fill the forum with German demo boards, members, questions and replies."""
+    from community.demo import seed_demo_content
+
+    created = seed_demo_content(_engine(), threads=threads, seed=seed, progress=True)
+    console.print(f"[green]{created} Themen angelegt.[/green]")
+
+
+@app.command("recompute-counters")
+def recompute_counters() -> None:
+    """Rebuild the counters kept on boards and threads from the posts."""
+    from community.db import session_scope
+    from community.forum.service import recompute_counters as run
+
+    for session in session_scope(_engine()):
+        n = run(session)
+    console.print(f"{n} Themen nachgezählt.")
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Run due jobs, then exit")] = False,
+) -> None:
+    """Run background jobs (mail, later webhooks and search updates)."""
+    from community.jobs.worker import Worker
+
+    logging.basicConfig(level=logging.INFO)
+    w = Worker(_engine())
+    if once:
+        console.print(f"{w.run_until_empty()} Aufträge erledigt.")
+        return
+    try:
+        w.run_forever()
+    except KeyboardInterrupt:
+        w.stop()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    demo: Annotated[
+        bool, typer.Option(help="On an empty database: demo content and an admin")
+    ] = True,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """Start the forum. On the embedded default, migrations run and the worker runs inside."""
+    import uvicorn
+
+    from community.migrate import upgrade
+
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    upgrade(_engine())
+    if demo and _is_empty():
+        from community.demo import seed_demo_content
+
+        console.print("Leere Datenbank: Demo-Inhalte werden angelegt …")
+        seed_demo_content(_engine(), threads=60, seed=1, progress=True)
+        password, _ = _create_admin("admin@example.com", "Admin-Team", None)
+        console.rule("Admin-Zugang")
+        console.print("E-Mail:   admin@example.com")
+        console.print(f"Passwort: [bold]{password}[/bold]  (wird nur dieses eine Mal angezeigt)")
+        console.rule()
+    console.print(f"Forum läuft auf [bold]http://{host}:{port}[/bold]")
+    if workers > 1:
+        uvicorn.run("community.asgi:app", host=host, port=port, workers=workers)
+    else:
+        from community.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port)
+
+
+def _is_empty() -> bool:
+    from sqlalchemy import func, select
+    from sqlmodel import Session
+
+    from community.accounts.models import User
+
+    with Session(_engine()) as session:
+        return session.execute(select(func.count(User.id))).scalar_one() == 0  # type: ignore[arg-type]

@@ -1,0 +1,50 @@
+"""One error hierarchy, rendered as JSON under /api and as a page on the web."""
+
+from __future__ import annotations
+
+
+class CommunityError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, status_code: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if status_code is not None:
+            self.status_code = status_code
+        if code is not None:
+            self.code = code
+
+
+class NotFound(CommunityError):
+    status_code = 404
+    code = "not_found"
+
+
+class Forbidden(CommunityError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotAuthenticated(CommunityError):
+    status_code = 401
+    code = "not_authenticated"
+
+
+class Conflict(CommunityError):
+    status_code = 409
+    code = "conflict"
+
+
+class InvalidInput(CommunityError):
+    status_code = 422
+    code = "invalid_input"
+
+
+class TooManyRequests(CommunityError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int = 60):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,0 +1,100 @@
+"""Boards, threads, posts and the earlier versions of edited posts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, Index, String, Text
+from sqlmodel import Field, SQLModel
+
+from community.clock import utcnow
+
+
+class ThreadKind(StrEnum):
+    question = "question"
+    discussion = "discussion"
+
+
+class Category(SQLModel, table=True):
+    """A board. Counters are kept here for the board list; `recompute-counters` rebuilds them."""
+
+    __tablename__ = "categories"
+
+    id: int | None = Field(default=None, primary_key=True)
+    parent_id: int | None = Field(
+        default=None, foreign_key="categories.id", index=True, ondelete="SET NULL"
+    )
+    slug: str = Field(sa_column=Column(String(60), unique=True, nullable=False))
+    name: str = Field(max_length=100)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    position: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    thread_count: int = 0
+    post_count: int = 0
+    # No foreign key: threads already point at categories, and a cycle would need ALTER on SQLite.
+    last_thread_id: int | None = None
+
+
+class CategoryGroup(SQLModel, table=True):
+    """A board with rows here is closed: only members of one of these groups see it."""
+
+    __tablename__ = "category_groups"
+
+    category_id: int = Field(foreign_key="categories.id", primary_key=True, ondelete="CASCADE")
+    group_id: int = Field(foreign_key="groups.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class Thread(SQLModel, table=True):
+    __tablename__ = "threads"
+    __table_args__ = (
+        CheckConstraint("kind IN ('question', 'discussion')", name="kind"),
+        Index("ix_threads_category_activity", "category_id", "last_post_at", "id"),
+        Index("ix_threads_activity", "last_post_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    category_id: int = Field(foreign_key="categories.id", ondelete="CASCADE")
+    author_id: int = Field(foreign_key="users.id", index=True)
+    kind: str = Field(default=ThreadKind.question.value, max_length=16)
+    title: str = Field(max_length=150)
+    slug: str = Field(max_length=160)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_post_at: datetime = Field(default_factory=utcnow)
+    last_post_id: int | None = None
+    last_poster_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    reply_count: int = 0
+    is_locked: bool = False
+    is_hidden: bool = False
+    is_deleted: bool = False
+
+
+class Post(SQLModel, table=True):
+    __tablename__ = "posts"
+    __table_args__ = (Index("ix_posts_thread_id_id", "thread_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="threads.id", ondelete="CASCADE")
+    author_id: int = Field(foreign_key="users.id", index=True)
+    # The opening post of a thread holds the question or the topic; the rest are replies.
+    is_opening: bool = False
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
+    edit_count: int = 0
+    is_hidden: bool = False
+    is_deleted: bool = False
+
+
+class PostRevision(SQLModel, table=True):
+    """An earlier version of an edited post, kept for moderators."""
+
+    __tablename__ = "post_revisions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="posts.id", index=True, ondelete="CASCADE")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    written_at: datetime
+    replaced_at: datetime = Field(default_factory=utcnow)
+    editor_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")

@@ -1,0 +1,153 @@
+"""Who may see and do what. The per-object checks and the list filter must agree:
+tests/forum/test_permissions.py checks every (viewer, thread) pair of a small world.
+
+A thread the viewer may not see is a 404, never a 403: a closed board does not even
+admit that it exists.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlmodel import Session, col
+
+from community.accounts.viewer import Viewer
+from community.errors import Forbidden, NotAuthenticated, NotFound
+from community.forum.models import Category, CategoryGroup, Post, Thread
+
+
+def _category_group_ids(session: Session, category_id: int) -> set[int]:
+    rows = session.execute(
+        select(col(CategoryGroup.group_id)).where(CategoryGroup.category_id == category_id)  # type: ignore[arg-type]
+    ).scalars()
+    return set(rows)
+
+
+# ---- per-object checks ---------------------------------------------------------------
+
+
+def can_see_category(session: Session, viewer: Viewer, category: Category) -> bool:
+    if viewer.is_moderator:
+        return True
+    assert category.id is not None
+    groups = _category_group_ids(session, category.id)
+    return not groups or bool(groups & viewer.group_ids)
+
+
+def can_see_thread(session: Session, viewer: Viewer, thread: Thread) -> bool:
+    if viewer.is_moderator:
+        return True
+    if thread.is_deleted:
+        return False
+    if thread.is_hidden and viewer.user_id != thread.author_id:
+        return False
+    category = session.get(Category, thread.category_id)
+    return category is not None and can_see_category(session, viewer, category)
+
+
+def can_see_post_body(viewer: Viewer, post: Post) -> bool:
+    """Hidden and deleted posts keep their place in the thread but not their text."""
+    if viewer.is_moderator:
+        return True
+    if post.is_deleted:
+        return False
+    return not post.is_hidden or viewer.user_id == post.author_id
+
+
+# ---- list filters (must agree with the checks above) -------------------------------------
+
+
+def visible_categories_filter(viewer: Viewer) -> ColumnElement[bool]:
+    if viewer.is_moderator:
+        return true()
+    restricted = exists().where(CategoryGroup.category_id == Category.id)  # type: ignore[arg-type]
+    if not viewer.group_ids:
+        return ~restricted
+    member = exists().where(
+        and_(
+            CategoryGroup.category_id == Category.id,  # type: ignore[arg-type]
+            CategoryGroup.group_id.in_(viewer.group_ids),  # type: ignore[attr-defined]
+        )
+    )
+    return or_(~restricted, member)
+
+
+def visible_threads_filter(viewer: Viewer) -> ColumnElement[bool]:
+    if viewer.is_moderator:
+        return true()
+    visible_categories = select(col(Category.id)).where(visible_categories_filter(viewer))
+    own_hidden = Thread.author_id == viewer.user_id if viewer.user_id is not None else false()
+    return and_(
+        Thread.category_id.in_(visible_categories),  # type: ignore[attr-defined]
+        Thread.is_deleted == false(),  # type: ignore[arg-type]
+        or_(Thread.is_hidden == false(), own_hidden),  # type: ignore[arg-type]
+    )
+
+
+# ---- actions ------------------------------------------------------------------------
+
+
+def require_member(viewer: Viewer) -> None:
+    if viewer.user is None:
+        raise NotAuthenticated("Bitte melden Sie sich an.")
+    if not viewer.user.is_active:
+        raise Forbidden("Dieses Konto ist gesperrt.")
+
+
+def require_verified(viewer: Viewer) -> None:
+    require_member(viewer)
+    assert viewer.user is not None
+    if not viewer.user.is_verified:
+        raise Forbidden(
+            "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse.", code="email_not_verified"
+        )
+
+
+def require_moderator(viewer: Viewer) -> None:
+    require_member(viewer)
+    if not viewer.is_moderator:
+        raise Forbidden("Nur für Moderatoren.")
+
+
+def require_admin(viewer: Viewer) -> None:
+    require_member(viewer)
+    if not viewer.is_admin:
+        raise Forbidden("Nur für Administratoren.")
+
+
+def ensure_category_visible(
+    session: Session, viewer: Viewer, category: Category | None
+) -> Category:
+    if category is None or not can_see_category(session, viewer, category):
+        raise NotFound("Diesen Bereich gibt es nicht.")
+    return category
+
+
+def ensure_thread_visible(session: Session, viewer: Viewer, thread: Thread | None) -> Thread:
+    if thread is None or not can_see_thread(session, viewer, thread):
+        raise NotFound("Dieses Thema gibt es nicht.")
+    return thread
+
+
+def check_may_start_thread(session: Session, viewer: Viewer, category: Category) -> None:
+    require_verified(viewer)
+    ensure_category_visible(session, viewer, category)
+
+
+def check_may_reply(session: Session, viewer: Viewer, thread: Thread) -> None:
+    ensure_thread_visible(session, viewer, thread)
+    require_verified(viewer)
+    if thread.is_locked and not viewer.is_moderator:
+        raise Forbidden("Dieses Thema ist geschlossen.", code="thread_locked")
+
+
+def check_may_edit_post(session: Session, viewer: Viewer, thread: Thread, post: Post) -> None:
+    ensure_thread_visible(session, viewer, thread)
+    require_verified(viewer)
+    if viewer.is_moderator:
+        return
+    if post.author_id != viewer.user_id:
+        raise Forbidden("Sie können nur Ihre eigenen Beiträge bearbeiten.")
+    if post.is_deleted or post.is_hidden:
+        raise Forbidden("Dieser Beitrag kann nicht mehr bearbeitet werden.")
+    if thread.is_locked:
+        raise Forbidden("Dieses Thema ist geschlossen.", code="thread_locked")

@@ -1,0 +1,116 @@
+"""Shapes forum rows into output models, loading every author of a page in one query."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from community.accounts.models import User
+from community.accounts.viewer import Viewer
+from community.forum import permissions as perms
+from community.forum.models import Category, Post, Thread, ThreadKind
+from community.forum.schemas import (
+    AuthorPublic,
+    CategoryPublic,
+    PostPublic,
+    ThreadBrief,
+    ThreadDetail,
+    ThreadPublic,
+)
+from community.forum.service import (
+    category_group_slugs,
+    newest_threads,
+    opening_post,
+    thread_url,
+    users_by_id,
+)
+
+
+def post_public(viewer: Viewer, post: Post, author: User) -> PostPublic:
+    assert post.id is not None
+    visible = perms.can_see_post_body(viewer, post)
+    return PostPublic(
+        id=post.id,
+        thread_id=post.thread_id,
+        is_opening=post.is_opening,
+        author=AuthorPublic.of(author),
+        body=post.body if visible else None,
+        body_html=post.body_html if visible else None,
+        created_at=post.created_at,
+        edited_at=post.edited_at,
+        edit_count=post.edit_count,
+        is_hidden=post.is_hidden,
+        is_deleted=post.is_deleted,
+    )
+
+
+def posts_public(session: Session, viewer: Viewer, posts: list[Post]) -> list[PostPublic]:
+    users = users_by_id(session, (p.author_id for p in posts))
+    return [post_public(viewer, p, users[p.author_id]) for p in posts]
+
+
+def _thread_public(thread: Thread, category_slug: str, users: dict[int, User]) -> ThreadPublic:
+    assert thread.id is not None
+    last_poster = users.get(thread.last_poster_id) if thread.last_poster_id else None
+    return ThreadPublic(
+        id=thread.id,
+        title=thread.title,
+        slug=thread.slug,
+        url=thread_url(thread),
+        kind=ThreadKind(thread.kind),
+        category=category_slug,
+        author=AuthorPublic.of(users[thread.author_id]),
+        created_at=thread.created_at,
+        last_post_at=thread.last_post_at,
+        last_poster=AuthorPublic.of(last_poster) if last_poster else None,
+        reply_count=thread.reply_count,
+        is_locked=thread.is_locked,
+    )
+
+
+def threads_public(session: Session, threads: list[Thread]) -> list[ThreadPublic]:
+    users = users_by_id(
+        session, [t.author_id for t in threads] + [t.last_poster_id for t in threads]
+    )
+    category_ids = {t.category_id for t in threads}
+    slugs = {c.id: c.slug for c in (session.get(Category, cid) for cid in category_ids) if c}
+    return [_thread_public(t, slugs[t.category_id], users) for t in threads]
+
+
+def thread_detail(session: Session, viewer: Viewer, thread: Thread) -> ThreadDetail:
+    (base,) = threads_public(session, [thread])
+    opening = opening_post(session, thread)
+    author = session.get(User, opening.author_id)
+    assert author is not None
+    return ThreadDetail(**base.model_dump(), opening_post=post_public(viewer, opening, author))
+
+
+def categories_public(
+    session: Session, viewer: Viewer, categories: list[Category]
+) -> list[CategoryPublic]:
+    newest = newest_threads(session, viewer, categories)
+    groups = category_group_slugs(session, [c.id for c in categories if c.id is not None])
+    parents = {c.id: c.slug for c in categories}
+    out = []
+    for c in categories:
+        assert c.id is not None
+        t = newest.get(c.id)
+        out.append(
+            CategoryPublic(
+                id=c.id,
+                slug=c.slug,
+                name=c.name,
+                description=c.description,
+                position=c.position,
+                parent=parents.get(c.parent_id) if c.parent_id else None,
+                is_closed=c.id in groups,
+                groups=groups.get(c.id, []) if viewer.is_moderator else None,
+                thread_count=c.thread_count,
+                post_count=c.post_count,
+                newest_thread=ThreadBrief(
+                    id=t.id, title=t.title, url=thread_url(t), created_at=t.created_at
+                )
+                if t is not None and t.id is not None
+                else None,
+            )
+        )
+    return out

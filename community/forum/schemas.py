@@ -1,0 +1,146 @@
+"""Input and output models of the forum. Authors appear by nickname only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from community.accounts.models import Role, User
+from community.forum.models import ThreadKind
+from community.text import CleanStr
+
+
+class AuthorPublic(BaseModel):
+    nickname: str
+    role: Role
+    is_staff: bool = Field(description="A company employee; shown as a badge on every post")
+
+    @classmethod
+    def of(cls, user: User) -> AuthorPublic:
+        return cls(nickname=user.nickname, role=Role(user.role), is_staff=user.is_staff)
+
+
+class CategoryCreate(BaseModel):
+    slug: str = Field(min_length=2, max_length=60)
+    name: CleanStr = Field(min_length=2, max_length=100)
+    description: CleanStr = Field(default="", max_length=2000)
+    position: int = Field(default=0, ge=-10_000, le=10_000)
+    parent: str | None = None
+    groups: list[str] = Field(
+        default_factory=list, description="Closed to these groups; empty: public"
+    )
+
+
+class CategoryGroupsUpdate(BaseModel):
+    groups: list[str] = Field(default_factory=list, max_length=50)
+
+
+class ThreadBrief(BaseModel):
+    id: int
+    title: str
+    url: str
+    created_at: datetime
+
+
+class CategoryPublic(BaseModel):
+    id: int
+    slug: str
+    name: str
+    description: str
+    position: int
+    parent: str | None
+    is_closed: bool
+    groups: list[str] | None = Field(default=None, description="Only shown to moderators")
+    thread_count: int
+    post_count: int
+    newest_thread: ThreadBrief | None
+
+
+class CategoriesPublic(BaseModel):
+    items: list[CategoryPublic]
+
+
+class ThreadCreate(BaseModel):
+    category: str = Field(description="The board's slug")
+    kind: ThreadKind = ThreadKind.question
+    title: CleanStr = Field(max_length=1000)
+    body: CleanStr = Field(max_length=100_000)
+
+
+class ThreadUpdate(BaseModel):
+    title: CleanStr | None = Field(default=None, max_length=1000)
+    is_locked: bool | None = None
+
+
+class PostCreate(BaseModel):
+    body: CleanStr = Field(max_length=100_000)
+
+
+class PostUpdate(BaseModel):
+    body: CleanStr = Field(max_length=100_000)
+
+
+class PostPublic(BaseModel):
+    id: int
+    thread_id: int
+    is_opening: bool
+    author: AuthorPublic
+    body: str | None = Field(description="Markdown source; null when hidden or deleted")
+    body_html: str | None
+    created_at: datetime
+    edited_at: datetime | None
+    edit_count: int
+    is_hidden: bool
+    is_deleted: bool
+
+
+class PostsPublic(BaseModel):
+    items: list[PostPublic]
+    next_cursor: str | None
+
+
+class ThreadPublic(BaseModel):
+    id: int
+    title: str
+    slug: str
+    url: str
+    kind: ThreadKind
+    category: str
+    author: AuthorPublic
+    created_at: datetime
+    last_post_at: datetime
+    last_poster: AuthorPublic | None
+    reply_count: int
+    is_locked: bool
+
+
+class ThreadDetail(ThreadPublic):
+    opening_post: PostPublic
+
+
+class ThreadsPublic(BaseModel):
+    items: list[ThreadPublic]
+    next_cursor: str | None
+
+
+class ThreadCreated(BaseModel):
+    thread: ThreadPublic
+    post: PostPublic
+
+
+class RevisionPublic(BaseModel):
+    id: int
+    body: str
+    written_at: datetime
+    replaced_at: datetime
+    editor: str | None
+
+
+class UserProfile(BaseModel):
+    nickname: str
+    role: Role
+    is_staff: bool
+    created_at: datetime
+    thread_count: int
+    post_count: int

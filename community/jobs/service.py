@@ -1,0 +1,99 @@
+"""Enqueueing jobs and the worker's claim / finish / retry rules."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlmodel import Session, col
+
+from community.clock import utcnow
+from community.db import is_postgres
+from community.jobs.models import Job, JobStatus
+
+JobHandler = Callable[[Session, dict[str, Any]], None]
+HANDLERS: dict[str, JobHandler] = {}
+
+BACKOFF_BASE_SECONDS = 5.0
+BACKOFF_MAX_SECONDS = 6 * 3600.0
+
+
+def handler(type_: str) -> Callable[[JobHandler], JobHandler]:
+    def register(fn: JobHandler) -> JobHandler:
+        HANDLERS[type_] = fn
+        return fn
+
+    return register
+
+
+def enqueue(
+    session: Session, type_: str, payload: dict[str, Any], *, delay_seconds: float = 0
+) -> Job:
+    """Add a job to the caller's transaction: it runs only if that transaction commits."""
+    job = Job(type=type_, payload=payload, run_at=utcnow() + timedelta(seconds=delay_seconds))
+    session.add(job)
+    return job
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with full jitter, so failing jobs do not retry in lockstep."""
+    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * (2 ** max(attempts - 1, 0)))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def requeue_stalled(session: Session, stall_seconds: int) -> int:
+    """Give jobs back to the queue whose worker died while running them."""
+    cutoff = utcnow() - timedelta(seconds=stall_seconds)
+    result = session.execute(
+        update(Job)
+        .where(Job.status == JobStatus.running.value)  # type: ignore[arg-type]
+        .where(or_(col(Job.locked_at).is_(None), col(Job.locked_at) < cutoff))
+        .values(status=JobStatus.queued.value, locked_by=None, locked_at=None, run_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def claim(session: Session, worker_id: str, limit: int = 10) -> list[Job]:
+    """Mark due jobs as running for this worker. The caller commits to publish the claim."""
+    query = (
+        select(Job)
+        .where(Job.status == JobStatus.queued.value)  # type: ignore[arg-type]
+        .where(Job.run_at <= utcnow())  # type: ignore[arg-type]
+        .order_by(Job.run_at, Job.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    if is_postgres(session):
+        # Several workers may poll at once; each takes rows no one else holds.
+        query = query.with_for_update(skip_locked=True)
+    jobs = list(session.execute(query).scalars())
+    now = utcnow()
+    for job in jobs:
+        job.status = JobStatus.running.value
+        job.locked_by = worker_id
+        job.locked_at = now
+        job.attempts += 1
+    session.flush()
+    return jobs
+
+
+def mark_done(session: Session, job: Job) -> None:
+    job.status = JobStatus.done.value
+    job.finished_at = utcnow()
+    job.locked_by = None
+    job.last_error = None
+
+
+def mark_failed(session: Session, job: Job, error: str) -> None:
+    """Retry later, or give up after max_attempts and keep the last error for an admin."""
+    job.last_error = error[:4000]
+    job.locked_by = None
+    job.locked_at = None
+    if job.attempts >= job.max_attempts:
+        job.status = JobStatus.failed.value
+        job.finished_at = utcnow()
+    else:
+        job.status = JobStatus.queued.value
+        job.run_at = utcnow() + timedelta(seconds=backoff_seconds(job.attempts))

@@ -1,0 +1,95 @@
+"""`community worker`: claims jobs from the outbox and runs their handlers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import traceback
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from community.config import get_settings
+from community.jobs import service
+from community.jobs.models import Job
+
+log = logging.getLogger(__name__)
+
+
+def _load_handlers() -> None:
+    # Importing the modules registers their handlers.
+    import community.accounts.mail  # noqa: F401
+
+
+class Worker:
+    def __init__(self, engine: Engine, *, poll_seconds: float = 1.0, batch: int = 10):
+        self.engine = engine
+        self.poll_seconds = poll_seconds
+        self.batch = batch
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        self.stop_event = threading.Event()
+        _load_handlers()
+
+    def run_once(self) -> int:
+        """Claim and run one batch; returns how many jobs were run."""
+        settings = get_settings()
+        with Session(self.engine, expire_on_commit=False) as session:
+            service.requeue_stalled(session, settings.job_stall_seconds)
+            jobs = service.claim(session, self.worker_id, self.batch)
+            session.commit()
+        for job in jobs:
+            self._run(job)
+        return len(jobs)
+
+    def _run(self, job: Job) -> None:
+        run = service.HANDLERS.get(job.type)
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                if run is None:
+                    raise LookupError(f"no handler for job type {job.type!r}")
+                run(session, dict(job.payload))
+                current = session.get(Job, job.id)
+                assert current is not None
+                service.mark_done(session, current)
+                session.commit()
+                return
+            except Exception as exc:
+                session.rollback()
+                error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                log.warning("job %s (%s) failed: %s", job.id, job.type, error)
+        with Session(self.engine, expire_on_commit=False) as session:
+            failed = session.get(Job, job.id)
+            if failed is not None:
+                service.mark_failed(session, failed, error)
+                session.commit()
+
+    def run_until_empty(self, max_rounds: int = 1000) -> int:
+        """Run due jobs until none are left (tests and `seed-demo` use it)."""
+        total = 0
+        for _ in range(max_rounds):
+            ran = self.run_once()
+            total += ran
+            if ran == 0:
+                break
+        return total
+
+    def run_forever(self) -> None:
+        log.info("worker %s started", self.worker_id)
+        while not self.stop_event.is_set():
+            try:
+                ran = self.run_once()
+            except Exception:
+                log.exception("worker round failed")
+                ran = 0
+            if ran == 0:
+                self.stop_event.wait(self.poll_seconds)
+
+    def start_in_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run_forever, name="community-worker", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self.stop_event.set()

@@ -1,0 +1,58 @@
+"""Sending mail: over SMTP when COMMUNITY_SMTP_URL is set, otherwise into the log."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from urllib.parse import parse_qs, unquote, urlparse
+
+from community.config import get_settings
+
+log = logging.getLogger("community.mail")
+
+
+@dataclass
+class OutgoingMail:
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+
+
+def send_mail(mail: OutgoingMail) -> None:
+    settings = get_settings()
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message.set_content(mail.text)
+    if mail.html:
+        message.add_alternative(mail.html, subtype="html")
+    if not settings.smtp_url:
+        # The development default: a developer reads the link from the console.
+        log.warning("mail (no COMMUNITY_SMTP_URL set) subject=%r\n%s", mail.subject, mail.text)
+        return
+    _send_smtp(settings.smtp_url, message)
+
+
+def _send_smtp(url: str, message: EmailMessage) -> None:
+    """smtp://user:pass@host:port (add ?starttls=1 to upgrade) or smtps://host:port."""
+    parsed = urlparse(url)
+    options = parse_qs(parsed.query)
+    host = parsed.hostname or "localhost"
+    timeout = 15
+    if parsed.scheme == "smtps":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            host, parsed.port or 465, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        client = smtplib.SMTP(host, parsed.port or 25, timeout=timeout)
+    with client:
+        if options.get("starttls", ["0"])[0] in ("1", "true", "yes"):
+            client.starttls(context=ssl.create_default_context())
+        if parsed.username:
+            client.login(unquote(parsed.username), unquote(parsed.password or ""))
+        client.send_message(message)
