@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's first command: install and start the forum on the embedded default
+# (SQLite file in ./data, worker in-process, demo content and an admin on first start).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q -e .
+exec .venv/bin/community serve "$@"

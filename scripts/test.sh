@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's second command: install the test extras and run the whole suite.
+# Set COMMUNITY_TEST_POSTGRES_URL to run every test against PostgreSQL as well.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q -e '.[test]'
+exec .venv/bin/pytest -n 2 "$@"
