@@ -18,7 +18,7 @@ from community.auth import set_csrf_cookie
 from community.config import Settings, get_settings
 from community.db import get_engine
 from community.errors import CommunityError, TooManyRequests
-from community.middleware import BodySizeLimit, SecurityHeaders
+from community.middleware import BodySizeLimit, RefuseNulInUrl, SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -139,4 +139,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RefuseNulInUrl)
     return app

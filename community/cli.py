@@ -69,7 +69,11 @@ def create_admin(
         raise typer.Exit(1) from exc
     console.print(f"Admin [bold]{nickname}[/bold] <{email}> angelegt.")
     if generated:
-        console.print(f"Passwort (wird nur dieses eine Mal angezeigt): [bold]{password}[/bold]")
+        # soft_wrap: Rich must not break the secret across lines, or a copy of it fails.
+        console.print(
+            f"Passwort (wird nur dieses eine Mal angezeigt): [bold]{password}[/bold]",
+            soft_wrap=True,
+        )
 
 
 @app.command("create-token")
@@ -90,7 +94,7 @@ def create_token(
     except CommunityError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from exc
-    console.print(f"Token (wird nur dieses eine Mal angezeigt): [bold]{raw}[/bold]")
+    console.print(f"Token (wird nur dieses eine Mal angezeigt): [bold]{raw}[/bold]", soft_wrap=True)
 
 
 @app.command("seed-demo")
@@ -159,7 +163,10 @@ def serve(
         password, _ = _create_admin("admin@example.com", "Admin-Team", None)
         console.rule("Admin-Zugang")
         console.print("E-Mail:   admin@example.com")
-        console.print(f"Passwort: [bold]{password}[/bold]  (wird nur dieses eine Mal angezeigt)")
+        console.print(
+            f"Passwort: [bold]{password}[/bold]  (wird nur dieses eine Mal angezeigt)",
+            soft_wrap=True,
+        )
         console.rule()
     console.print(f"Forum läuft auf [bold]http://{host}:{port}[/bold]")
     if workers > 1:

@@ -23,6 +23,10 @@ NAMING_CONVENTION = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata: MetaData = SQLModel.metadata
 
+# The largest value an id column (INTEGER on PostgreSQL) holds; a larger number from a
+# request would make the driver raise instead of simply finding nothing.
+MAX_ID = 2**31 - 1
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()

@@ -34,18 +34,29 @@ class BodySizeLimit:
                     return
         received = 0
         response_started = False
+        too_large = False
+        replaced = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise BodyTooLarge()
             return message
 
         async def tracking_send(message: Message) -> None:
-            nonlocal response_started
+            nonlocal response_started, replaced
+            if message["type"] == "http.response.start" and too_large:
+                # The framework may turn BodyTooLarge into an error of its own (FastAPI
+                # answers 400 "error parsing the body"); the client gets the 413 instead.
+                response_started = replaced = True
+                await _too_large(scope, send, self.max_bytes)
+                return
+            if replaced:
+                return
             if message["type"] == "http.response.start":
                 response_started = True
             await send(message)
@@ -57,14 +68,34 @@ class BodySizeLimit:
                 await _too_large(scope, send, self.max_bytes)
 
 
+class RefuseNulInUrl:
+    """A NUL byte in the path or query matches no name, slug or token, and PostgreSQL
+    refuses it in a text parameter (a 500 deep inside); refuse it at the door."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope.get("path", "")
+            or b"%00" in scope.get("query_string", b"")
+            or b"\x00" in scope.get("query_string", b"")
+        ):
+            await _json_error(send, 422, "invalid_input", "Die Adresse enthält ein NUL-Zeichen.")
+            return
+        await self.app(scope, receive, send)
+
+
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
-    body = json.dumps(
-        {"error": "payload_too_large", "detail": f"Die Anfrage ist größer als {limit} Bytes."}
-    ).encode()
+    await _json_error(send, 413, "payload_too_large", f"Die Anfrage ist größer als {limit} Bytes.")
+
+
+async def _json_error(send: Send, status: int, code: str, detail: str) -> None:
+    body = json.dumps({"error": code, "detail": detail}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from community.db import MAX_ID
 from community.errors import InvalidInput
 
 
@@ -25,13 +26,18 @@ def decode_cursor(cursor: str, *kinds: type) -> tuple[Any, ...]:
         out: list[Any] = []
         for kind, value in zip(kinds, values, strict=True):
             if kind is datetime:
-                out.append(datetime.fromisoformat(value))
+                moment = datetime.fromisoformat(value)
+                if moment.utcoffset() is None:
+                    raise ValueError("time without zone")
+                out.append(moment.astimezone(UTC))
             elif kind is int:
                 if not isinstance(value, int) or isinstance(value, bool):
                     raise ValueError("not an int")
+                if abs(value) > MAX_ID:
+                    raise ValueError("out of range")
                 out.append(value)
             else:
                 out.append(kind(value))
         return tuple(out)
-    except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, TypeError, OverflowError, json.JSONDecodeError) as exc:
         raise InvalidInput("Ungültiger Cursor.", code="invalid_cursor") from exc

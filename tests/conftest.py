@@ -31,27 +31,31 @@ from community.ratelimit import reset_limits
 POSTGRES_ENV = "COMMUNITY_TEST_POSTGRES_URL"
 
 
-def _postgres_database(base_url: str, name: str) -> str:
-    """A fresh, empty database on the test server; returns its URL."""
+def _postgres_admin(base_url: str, sql: str) -> None:
     admin = make_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(sql))
     admin.dispose()
-    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / f'test-{worker}.sqlite3'}"
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
     base = os.environ.get(POSTGRES_ENV)
     if not base:
         pytest.skip(
             f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/postgres)"
         )
-    return _postgres_database(base, f"community_test_{worker}")
+    # One database per test process, so parallel runs never share or drop each other's.
+    name = f"community_test_{os.getpid()}"
+    _postgres_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _postgres_admin(base, f'CREATE DATABASE "{name}"')
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    _postgres_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -131,7 +131,7 @@ class GroupMemberAdd(BaseModel):
 
 class ApiTokenCreate(BaseModel):
     name: CleanStr = Field(min_length=1, max_length=100)
-    scopes: list[str] = Field(default_factory=list, max_length=10)
+    scopes: list[CleanStr] = Field(default_factory=list, max_length=10)
 
 
 class ApiTokenPublic(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -166,6 +166,13 @@ def reset_password(session: Session, raw_token: str, new_password: str) -> User:
     user.password_hash = security.hash_password(new_password)
     # Whoever knew the old password is signed out everywhere.
     end_all_sessions(session, user)
+    # Other reset links still sitting in the mailbox must not undo this reset.
+    session.execute(
+        update(EmailToken)
+        .where(EmailToken.user_id == user.id, EmailToken.purpose == "reset")  # type: ignore[arg-type]
+        .where(col(EmailToken.used_at).is_(None))
+        .values(used_at=utcnow())
+    )
     # The link came by mail, so the address is proven as well.
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()

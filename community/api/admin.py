@@ -17,7 +17,7 @@ from community.accounts.schemas import (
     UserPrivate,
 )
 from community.accounts.viewer import Viewer
-from community.api.deps import SessionDep, ViewerDep
+from community.api.deps import IdPath, SessionDep, ViewerDep
 from community.forum import permissions as perms
 from community.forum import present
 from community.forum import service as forum
@@ -127,5 +127,5 @@ def create_token(data: ApiTokenCreate, session: SessionDep, viewer: ViewerDep) -
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, session: SessionDep) -> None:
+def revoke_token(token_id: IdPath, session: SessionDep) -> None:
     accounts.revoke_api_token(session, token_id)

@@ -19,7 +19,6 @@ from community.auth import (
     clear_session_cookie,
     client_ip,
     csrf_token,
-    set_csrf_cookie,
     set_session_cookie,
 )
 from community.config import get_settings
@@ -32,9 +31,8 @@ def _logged_in(
     request: Request, response: Response, raw: str, user_private: UserPrivate
 ) -> LoginResult:
     set_session_cookie(response, raw)
-    token = csrf_token(request)
-    set_csrf_cookie(response, token)
-    return LoginResult(user=user_private, csrf_token=token)
+    # A browser without a CSRF cookie gets one from the middleware, with this value.
+    return LoginResult(user=user_private, csrf_token=csrf_token(request))
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED)

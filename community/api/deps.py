@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
 from community.accounts.models import User
 from community.accounts.viewer import Viewer
 from community.auth import check_api_csrf, resolve_viewer
+from community.db import MAX_ID
 from community.errors import Forbidden, NotAuthenticated
 
 
@@ -21,6 +22,12 @@ def get_session(request: Request) -> Iterator[Session]:
             yield session
             session.commit()
         except BaseException:
+            # Rolling back expires every loaded row; the error page still has to say who
+            # is signed in, so the viewer's (unchanged) user row is kept out of it.
+            viewer = getattr(request.state, "viewer", None)
+            user = viewer.user if viewer is not None else None
+            if user is not None and user in session and user not in session.dirty:
+                session.expunge(user)
             session.rollback()
             raise
 
@@ -37,6 +44,9 @@ def get_viewer(request: Request, session: SessionDep) -> Viewer:
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+# A row id in a path; larger numbers than the id columns hold are refused with 422.
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def get_current_user(viewer: ViewerDep) -> User:

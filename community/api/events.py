@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from community.api.deps import SessionDep, require_scope
+from community.db import MAX_ID
 from community.events import service as events
 from community.events.schemas import EventPublic, EventsPublic
 
@@ -16,7 +17,7 @@ router = APIRouter(tags=["events"])
 @router.get("/events", dependencies=[Depends(require_scope("events:read"))])
 def list_events(
     session: SessionDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     types: Annotated[str | None, Query(max_length=500, description="Comma-separated")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> EventsPublic:

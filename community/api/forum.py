@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from community.accounts.models import User
-from community.api.deps import SessionDep, ViewerDep
+from community.api.deps import IdPath, SessionDep, ViewerDep
 from community.forum import present
 from community.forum import service as forum
 from community.forum.models import ThreadKind
@@ -94,13 +94,13 @@ def create_thread(data: ThreadCreate, session: SessionDep, viewer: ViewerDep) ->
 
 
 @router.get("/threads/{thread_id}")
-def get_thread(thread_id: int, session: SessionDep, viewer: ViewerDep) -> ThreadDetail:
+def get_thread(thread_id: IdPath, session: SessionDep, viewer: ViewerDep) -> ThreadDetail:
     return present.thread_detail(session, viewer, forum.get_thread(session, viewer, thread_id))
 
 
 @router.patch("/threads/{thread_id}")
 def update_thread(
-    thread_id: int, data: ThreadUpdate, session: SessionDep, viewer: ViewerDep
+    thread_id: IdPath, data: ThreadUpdate, session: SessionDep, viewer: ViewerDep
 ) -> ThreadDetail:
     if data.title is not None:
         forum.update_thread(session, viewer, thread_id, title=data.title)
@@ -111,7 +111,7 @@ def update_thread(
 
 @router.get("/threads/{thread_id}/posts")
 def list_posts(
-    thread_id: int,
+    thread_id: IdPath,
     session: SessionDep,
     viewer: ViewerDep,
     cursor: Cursor = None,
@@ -126,7 +126,7 @@ def list_posts(
 
 @router.post("/threads/{thread_id}/posts", status_code=status.HTTP_201_CREATED)
 def create_post(
-    thread_id: int, data: PostCreate, session: SessionDep, viewer: ViewerDep
+    thread_id: IdPath, data: PostCreate, session: SessionDep, viewer: ViewerDep
 ) -> PostPublic:
     post = forum.create_reply(session, viewer, thread_id, data.body)
     assert viewer.user is not None
@@ -134,24 +134,26 @@ def create_post(
 
 
 @router.get("/posts/{post_id}")
-def get_post(post_id: int, session: SessionDep, viewer: ViewerDep) -> PostPublic:
+def get_post(post_id: IdPath, session: SessionDep, viewer: ViewerDep) -> PostPublic:
     post, _thread = forum.get_post(session, viewer, post_id)
     return present.posts_public(session, viewer, [post])[0]
 
 
 @router.patch("/posts/{post_id}")
-def edit_post(post_id: int, data: PostUpdate, session: SessionDep, viewer: ViewerDep) -> PostPublic:
+def edit_post(
+    post_id: IdPath, data: PostUpdate, session: SessionDep, viewer: ViewerDep
+) -> PostPublic:
     post = forum.edit_post(session, viewer, post_id, data.body)
     return present.posts_public(session, viewer, [post])[0]
 
 
 @router.delete("/posts/{post_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_post(post_id: int, session: SessionDep, viewer: ViewerDep) -> None:
+def delete_post(post_id: IdPath, session: SessionDep, viewer: ViewerDep) -> None:
     forum.delete_post(session, viewer, post_id)
 
 
 @router.get("/posts/{post_id}/revisions")
-def list_revisions(post_id: int, session: SessionDep, viewer: ViewerDep) -> list[RevisionPublic]:
+def list_revisions(post_id: IdPath, session: SessionDep, viewer: ViewerDep) -> list[RevisionPublic]:
     revisions = forum.list_revisions(session, viewer, post_id)
     editors = forum.users_by_id(session, (r.editor_id for r in revisions))
     out = []

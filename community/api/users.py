@@ -41,8 +41,9 @@ def get_user(nickname: str, session: SessionDep, viewer: ViewerDep) -> UserProfi
 
 @router.get("/{nickname}/private")
 def get_user_private(nickname: str, session: SessionDep, viewer: ViewerDep) -> UserPrivate:
-    """Real name, company and e-mail: for the member themself and for moderators."""
+    """Real name, company and e-mail: for the member themself and for staff
+    (company employees, moderators and admins), as DESIGN.md's privacy rules say."""
     user = accounts.get_user_by_nickname(session, nickname)
     if viewer.user_id != user.id:
-        perms.require_moderator(viewer)
+        perms.require_staff(viewer)
     return UserPrivate.of(user)

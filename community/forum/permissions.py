@@ -108,6 +108,14 @@ def require_moderator(viewer: Viewer) -> None:
         raise Forbidden("Nur für Moderatoren.")
 
 
+def require_staff(viewer: Viewer) -> None:
+    """Company employees (the staff flag), moderators and admins."""
+    require_member(viewer)
+    assert viewer.user is not None
+    if not (viewer.user.is_staff or viewer.is_moderator):
+        raise Forbidden("Nur für Mitarbeiter des Unternehmens.")
+
+
 def require_admin(viewer: Viewer) -> None:
     require_member(viewer)
     if not viewer.is_admin:

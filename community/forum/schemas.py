@@ -26,14 +26,14 @@ class CategoryCreate(BaseModel):
     name: CleanStr = Field(min_length=2, max_length=100)
     description: CleanStr = Field(default="", max_length=2000)
     position: int = Field(default=0, ge=-10_000, le=10_000)
-    parent: str | None = None
-    groups: list[str] = Field(
+    parent: CleanStr | None = None
+    groups: list[CleanStr] = Field(
         default_factory=list, description="Closed to these groups; empty: public"
     )
 
 
 class CategoryGroupsUpdate(BaseModel):
-    groups: list[str] = Field(default_factory=list, max_length=50)
+    groups: list[CleanStr] = Field(default_factory=list, max_length=50)
 
 
 class ThreadBrief(BaseModel):
@@ -62,7 +62,7 @@ class CategoriesPublic(BaseModel):
 
 
 class ThreadCreate(BaseModel):
-    category: str = Field(description="The board's slug")
+    category: CleanStr = Field(description="The board's slug")
     kind: ThreadKind = ThreadKind.question
     title: CleanStr = Field(max_length=1000)
     body: CleanStr = Field(max_length=100_000)

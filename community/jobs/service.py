@@ -11,6 +11,7 @@ from sqlalchemy import or_, select, update
 from sqlmodel import Session, col
 
 from community.clock import utcnow
+from community.config import get_settings
 from community.db import is_postgres
 from community.jobs.models import Job, JobStatus
 
@@ -33,7 +34,12 @@ def enqueue(
     session: Session, type_: str, payload: dict[str, Any], *, delay_seconds: float = 0
 ) -> Job:
     """Add a job to the caller's transaction: it runs only if that transaction commits."""
-    job = Job(type=type_, payload=payload, run_at=utcnow() + timedelta(seconds=delay_seconds))
+    job = Job(
+        type=type_,
+        payload=payload,
+        run_at=utcnow() + timedelta(seconds=delay_seconds),
+        max_attempts=get_settings().job_max_attempts,
+    )
     session.add(job)
     return job
 
@@ -44,14 +50,37 @@ def backoff_seconds(attempts: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
+STALLED_ERROR = "worker stopped while running the job"
+
+
 def requeue_stalled(session: Session, stall_seconds: int) -> int:
-    """Give jobs back to the queue whose worker died while running them."""
+    """Give jobs back to the queue whose worker died while running them.
+
+    A job that has used up its attempts this way is failed instead: a job that kills
+    its worker every time must not restart workers forever."""
     cutoff = utcnow() - timedelta(seconds=stall_seconds)
-    result = session.execute(
+    stalled = (
         update(Job)
         .where(Job.status == JobStatus.running.value)  # type: ignore[arg-type]
         .where(or_(col(Job.locked_at).is_(None), col(Job.locked_at) < cutoff))
-        .values(status=JobStatus.queued.value, locked_by=None, locked_at=None, run_at=utcnow())
+    )
+    session.execute(
+        stalled.where(col(Job.attempts) >= col(Job.max_attempts)).values(
+            status=JobStatus.failed.value,
+            locked_by=None,
+            locked_at=None,
+            last_error=STALLED_ERROR,
+            finished_at=utcnow(),
+        )
+    )
+    result = session.execute(
+        stalled.values(
+            status=JobStatus.queued.value,
+            locked_by=None,
+            locked_at=None,
+            last_error=STALLED_ERROR,
+            run_at=utcnow(),
+        )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

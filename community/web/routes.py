@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from community.accounts import service as accounts
 from community.accounts.viewer import Viewer
-from community.api.deps import SessionDep
+from community.api.deps import IdPath, SessionDep
 from community.auth import (
     check_csrf,
     clear_session_cookie,
@@ -23,6 +23,7 @@ from community.errors import CommunityError
 from community.forum import service as forum
 from community.forum.models import Category, ThreadKind
 from community.ratelimit import hit
+from community.text import CleanStr
 from community.web.pages import render
 
 web_router = APIRouter(include_in_schema=False)
@@ -33,7 +34,14 @@ def _viewer(request: Request, session: SessionDep) -> Viewer:
 
 
 WebViewer = Annotated[Viewer, Depends(_viewer)]
-CsrfField = Annotated[str, Form(max_length=200)]
+
+
+def _csrf_field(csrf_token: Annotated[str, Form(max_length=200)] = "") -> str:
+    """A missing field is a failed CSRF check (403 from check_csrf), not invalid input."""
+    return csrf_token
+
+
+CsrfField = Annotated[str, Depends(_csrf_field)]
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -72,7 +80,7 @@ def board(
 @web_router.get("/t/{thread_id}", response_class=HTMLResponse)
 @web_router.get("/t/{thread_id}/{slug}", response_class=HTMLResponse)
 def thread_page(
-    thread_id: int,
+    thread_id: IdPath,
     request: Request,
     session: SessionDep,
     viewer: WebViewer,
@@ -102,12 +110,12 @@ def thread_page(
 
 @web_router.post("/t/{thread_id}/reply")
 def reply(
-    thread_id: int,
+    thread_id: IdPath,
     request: Request,
     session: SessionDep,
     viewer: WebViewer,
     csrf_token: CsrfField,
-    body: Annotated[str, Form(max_length=100_000)],
+    body: Annotated[CleanStr, Form(max_length=100_000)],
 ) -> Response:
     check_csrf(request, csrf_token)
     post = forum.create_reply(session, viewer, thread_id, body)
@@ -141,10 +149,10 @@ def new_thread(
     session: SessionDep,
     viewer: WebViewer,
     csrf_token: CsrfField,
-    category: Annotated[str, Form(max_length=60)],
+    category: Annotated[CleanStr, Form(max_length=60)],
     kind: Annotated[ThreadKind, Form()],
-    title: Annotated[str, Form(max_length=1000)],
-    body: Annotated[str, Form(max_length=100_000)],
+    title: Annotated[CleanStr, Form(max_length=1000)],
+    body: Annotated[CleanStr, Form(max_length=100_000)],
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
@@ -185,9 +193,9 @@ def login(
     request: Request,
     session: SessionDep,
     csrf_token: CsrfField,
-    email: Annotated[str, Form(max_length=254)],
-    password: Annotated[str, Form(max_length=1000)],
-    next: Annotated[str, Form(max_length=500)] = "/",
+    email: Annotated[CleanStr, Form(max_length=254)],
+    password: Annotated[CleanStr, Form(max_length=1000)],
+    next: Annotated[CleanStr, Form(max_length=500)] = "/",
 ) -> Response:
     check_csrf(request, csrf_token)
     hit(get_settings().login_rate, "login", client_ip(request))
@@ -229,11 +237,11 @@ def register(
     request: Request,
     session: SessionDep,
     csrf_token: CsrfField,
-    email: Annotated[str, Form(max_length=254)],
-    nickname: Annotated[str, Form(max_length=100)],
-    password: Annotated[str, Form(max_length=1000)],
-    real_name: Annotated[str, Form(max_length=100)] = "",
-    company: Annotated[str, Form(max_length=100)] = "",
+    email: Annotated[CleanStr, Form(max_length=254)],
+    nickname: Annotated[CleanStr, Form(max_length=100)],
+    password: Annotated[CleanStr, Form(max_length=1000)],
+    real_name: Annotated[CleanStr, Form(max_length=100)] = "",
+    company: Annotated[CleanStr, Form(max_length=100)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     hit("10/hour", "register", client_ip(request))
@@ -296,7 +304,7 @@ def forgot(
     request: Request,
     session: SessionDep,
     csrf_token: CsrfField,
-    email: Annotated[str, Form(max_length=254)],
+    email: Annotated[CleanStr, Form(max_length=254)],
 ) -> Response:
     check_csrf(request, csrf_token)
     hit("5/hour", "reset", client_ip(request))
@@ -321,8 +329,8 @@ def reset(
     request: Request,
     session: SessionDep,
     csrf_token: CsrfField,
-    token: Annotated[str, Form(max_length=200)],
-    password: Annotated[str, Form(max_length=1000)],
+    token: Annotated[CleanStr, Form(max_length=200)],
+    password: Annotated[CleanStr, Form(max_length=1000)],
 ) -> Response:
     check_csrf(request, csrf_token)
     try:

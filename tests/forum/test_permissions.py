@@ -1,0 +1,306 @@
+"""Who sees which thread: the per-object check, the list filter and every surface agree.
+
+A small world of boards, groups and viewers; a thread the viewer may not see answers
+404 everywhere, exactly like a thread that does not exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from community.accounts.models import Role, User
+from community.accounts.viewer import ANONYMOUS, Viewer, viewer_for
+from community.forum import service as forum
+from community.forum.models import Category, Thread
+from community.forum.permissions import can_see_thread, visible_threads_filter
+from tests.factories import (
+    login,
+    make_category,
+    make_group,
+    make_reply,
+    make_thread,
+    make_user,
+)
+
+VIEWERS = (
+    "anonymous",
+    "outsider",
+    "member_a",
+    "member_b",
+    "member_ab",
+    "staff_no_group",
+    "moderator",
+    "admin",
+)
+THREADS = ("public", "closed_a", "closed_b", "hidden", "deleted")
+
+# Who may see what, written out by hand: the rules as a reader of DESIGN.md expects them.
+EXPECTED: dict[str, set[str]] = {
+    "public": set(VIEWERS),
+    "closed_a": {"member_a", "member_ab", "moderator", "admin"},
+    "closed_b": {"member_b", "member_ab", "moderator", "admin"},
+    # Hidden by the moderation: its author still sees it, nobody else below moderator.
+    "hidden": {"outsider", "moderator", "admin"},
+    # Deleted: gone even for its author.
+    "deleted": {"moderator", "admin"},
+}
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    threads: dict[str, Thread]
+    boards: dict[str, Category]
+
+    def viewer(self, db: Session, name: str) -> Viewer:
+        if name == "anonymous":
+            return ANONYMOUS
+        return viewer_for(db, self.users[name])
+
+
+@pytest.fixture
+def world(db: Session) -> World:
+    outsider = make_user(db, nickname="Aussenstehend")
+    member_a = make_user(db, nickname="NurA")
+    member_b = make_user(db, nickname="NurB")
+    member_ab = make_user(db, nickname="BeideGruppen")
+    staff = make_user(db, nickname="TeamOhneGruppe", staff=True)
+    moderator = make_user(db, nickname="Moderatorin", role=Role.moderator)
+    admin = make_user(db, nickname="Verwalterin", role=Role.admin)
+    group_a = make_group(db, slug="grosskunden-a", members=[member_a, member_ab])
+    group_b = make_group(db, slug="grosskunden-b", members=[member_b, member_ab])
+    public = make_category(db, slug="oeffentlich", name="Öffentlich")
+    closed_a = make_category(db, slug="geschlossen-a", name="Geschlossen A", groups=[group_a])
+    closed_b = make_category(db, slug="geschlossen-b", name="Geschlossen B", groups=[group_b])
+
+    threads = {
+        "public": make_thread(
+            db, author=outsider, category=public, title="Öffentliche Frage zum Router"
+        ),
+        "closed_a": make_thread(
+            db, author=member_a, category=closed_a, title="Vertrauliche Frage in Gruppe A"
+        ),
+        "closed_b": make_thread(
+            db, author=member_b, category=closed_b, title="Vertrauliche Frage in Gruppe B"
+        ),
+        "hidden": make_thread(
+            db, author=outsider, category=public, title="Ausgeblendete Frage von jemandem"
+        ),
+        "deleted": make_thread(
+            db, author=outsider, category=public, title="Gelöschte Frage von jemandem"
+        ),
+    }
+    for name in ("closed_a", "closed_b"):
+        make_reply(db, author=member_ab, thread=threads[name], body="Antwort im geschlossenen")
+    threads["hidden"].is_hidden = True
+    db.add(threads["hidden"])
+    db.commit()
+    opening = forum.opening_post(db, threads["deleted"])
+    assert opening.id is not None
+    forum.delete_post(db, viewer_for(db, outsider), opening.id)
+    db.commit()
+    db.refresh(threads["deleted"])
+    assert threads["deleted"].is_deleted
+
+    users = {
+        "outsider": outsider,
+        "member_a": member_a,
+        "member_b": member_b,
+        "member_ab": member_ab,
+        "staff_no_group": staff,
+        "moderator": moderator,
+        "admin": admin,
+    }
+    boards = {"public": public, "closed_a": closed_a, "closed_b": closed_b}
+    return World(users=users, threads=threads, boards=boards)
+
+
+def _listed_ids(db: Session, viewer: Viewer) -> set[int]:
+    return set(db.execute(select(Thread.id).where(visible_threads_filter(viewer))).scalars())
+
+
+def test_check_and_list_filter_agree_for_every_viewer_and_thread(db, world):
+    disagreements = []
+    for viewer_name in VIEWERS:
+        viewer = world.viewer(db, viewer_name)
+        listed = _listed_ids(db, viewer)
+        for thread_name, thread in world.threads.items():
+            check = can_see_thread(db, viewer, thread)
+            if check != (thread.id in listed):
+                disagreements.append((viewer_name, thread_name, check))
+    assert disagreements == []
+
+
+def test_who_sees_which_thread_matches_the_rules(db, world):
+    actual = {
+        thread_name: {
+            viewer_name
+            for viewer_name in VIEWERS
+            if can_see_thread(db, world.viewer(db, viewer_name), thread)
+        }
+        for thread_name, thread in world.threads.items()
+    }
+    assert actual == EXPECTED
+
+
+def test_non_member_cannot_see_a_closed_board_thread(db, world):
+    assert not can_see_thread(db, world.viewer(db, "outsider"), world.threads["closed_a"])
+    assert not can_see_thread(db, world.viewer(db, "member_b"), world.threads["closed_a"])
+    assert not can_see_thread(db, ANONYMOUS, world.threads["closed_b"])
+
+
+def test_staff_flag_alone_does_not_open_closed_boards(db, world):
+    staff = world.viewer(db, "staff_no_group")
+    assert can_see_thread(db, staff, world.threads["public"])
+    assert not can_see_thread(db, staff, world.threads["closed_a"])
+    assert not can_see_thread(db, staff, world.threads["closed_b"])
+
+
+def test_moderator_and_admin_see_every_thread(db, world):
+    for name in ("moderator", "admin"):
+        viewer = world.viewer(db, name)
+        assert all(can_see_thread(db, viewer, t) for t in world.threads.values())
+        assert _listed_ids(db, viewer) == {t.id for t in world.threads.values()}
+
+
+def test_member_of_both_groups_sees_both_closed_boards(db, world):
+    both = world.viewer(db, "member_ab")
+    assert can_see_thread(db, both, world.threads["closed_a"])
+    assert can_see_thread(db, both, world.threads["closed_b"])
+
+
+def test_author_still_sees_own_hidden_thread_but_not_own_deleted_one(db, world):
+    author = world.viewer(db, "outsider")
+    assert can_see_thread(db, author, world.threads["hidden"])
+    assert not can_see_thread(db, author, world.threads["deleted"])
+    assert not can_see_thread(db, world.viewer(db, "member_a"), world.threads["hidden"])
+
+
+# ---- through the API -------------------------------------------------------------------------
+
+_MISSING_ID = 987_654
+
+
+def _invisible_requests(thread: Thread, reply_id: int, opening_id: int, board_slug: str):
+    return [
+        ("GET", f"/api/v1/threads/{thread.id}", None),
+        ("GET", f"/api/v1/threads/{thread.id}/posts", None),
+        ("POST", f"/api/v1/threads/{thread.id}/posts", {"body": "Ich antworte trotzdem."}),
+        ("PATCH", f"/api/v1/threads/{thread.id}", {"title": "Ein neuer Titel für das Thema"}),
+        ("GET", f"/api/v1/posts/{opening_id}", None),
+        ("GET", f"/api/v1/posts/{reply_id}", None),
+        ("PATCH", f"/api/v1/posts/{reply_id}", {"body": "Überschrieben"}),
+        ("DELETE", f"/api/v1/posts/{reply_id}", None),
+        ("GET", f"/api/v1/categories/{board_slug}", None),
+        ("GET", f"/api/v1/categories/{board_slug}/threads", None),
+    ]
+
+
+@pytest.mark.parametrize("who", ["outsider", "member_b", "staff_no_group", "anonymous"])
+def test_closed_board_thread_answers_404_not_403_through_the_api(db, world, make_client, who):
+    thread = world.threads["closed_a"]
+    opening = forum.opening_post(db, thread)
+    reply = forum.list_posts(db, world.viewer(db, "admin"), thread).items[-1]
+    assert reply.id != opening.id
+    browser = make_client()
+    if who != "anonymous":
+        login(browser, world.users[who])
+    for method, path, body in _invisible_requests(thread, reply.id, opening.id, "geschlossen-a"):
+        response = browser.request(method, path, json=body)
+        assert response.status_code == 404, (method, path, response.text)
+        assert response.json()["error"] == "not_found", (method, path)
+
+
+def test_invisible_thread_is_indistinguishable_from_a_missing_one(db, world, client):
+    login(client, world.users["outsider"])
+    hidden = client.get(f"/api/v1/threads/{world.threads['closed_a'].id}")
+    missing = client.get(f"/api/v1/threads/{_MISSING_ID}")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+
+
+def test_group_member_reaches_the_same_closed_thread_through_the_api(db, world, client):
+    thread = world.threads["closed_a"]
+    login(client, world.users["member_a"])
+    assert client.get(f"/api/v1/threads/{thread.id}").status_code == 200
+    assert client.get(f"/api/v1/threads/{thread.id}/posts").status_code == 200
+    assert client.get("/api/v1/categories/geschlossen-a/threads").status_code == 200
+    reply = client.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "Danke, klappt."})
+    assert reply.status_code == 201, reply.text
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "member_a", "member_ab", "moderator"])
+def test_thread_lists_show_exactly_the_visible_threads(db, world, make_client, who):
+    browser = make_client()
+    if who != "anonymous":
+        login(browser, world.users[who])
+    listed = {t["id"] for t in browser.get("/api/v1/threads?limit=100").json()["items"]}
+    expected = {t.id for name, t in world.threads.items() if who in EXPECTED[name]}
+    assert listed == expected
+
+
+def test_board_list_hides_closed_boards_from_non_members(db, world, make_client):
+    outsider = make_client()
+    login(outsider, world.users["outsider"])
+    member = make_client()
+    login(member, world.users["member_a"])
+    outsider_boards = {c["slug"] for c in outsider.get("/api/v1/categories").json()["items"]}
+    member_boards = {c["slug"] for c in member.get("/api/v1/categories").json()["items"]}
+    assert outsider_boards == {"oeffentlich"}
+    assert member_boards == {"oeffentlich", "geschlossen-a"}
+
+
+def test_profile_counts_only_threads_the_viewer_may_see(db, world, make_client):
+    outsider = make_client()
+    login(outsider, world.users["outsider"])
+    member = make_client()
+    login(member, world.users["member_a"])
+    # member_ab replied in both closed boards; an outsider must not learn of that activity.
+    assert outsider.get("/api/v1/users/BeideGruppen").json()["post_count"] == 0
+    assert member.get("/api/v1/users/BeideGruppen").json()["post_count"] == 1
+
+
+# ---- on the web ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["outsider", "anonymous"])
+def test_closed_thread_page_is_a_404_page_with_legal_links(db, world, make_client, who):
+    browser = make_client()
+    if who != "anonymous":
+        login(browser, world.users[who])
+    thread = world.threads["closed_a"]
+    for path in (f"/t/{thread.id}", f"/t/{thread.id}/{thread.slug}", "/c/geschlossen-a"):
+        page = browser.get(path)
+        assert page.status_code == 404, path
+        assert page.headers["content-type"].startswith("text/html")
+        assert thread.title not in page.text
+        assert 'href="/impressum"' in page.text
+        assert 'href="/datenschutz"' in page.text
+        if who != "anonymous":
+            assert "Aussenstehend" in page.text  # still shown as signed in
+
+
+def test_group_member_reads_the_closed_thread_page(db, world, client):
+    thread = world.threads["closed_a"]
+    login(client, world.users["member_a"])
+    page = client.get(f"/t/{thread.id}/{thread.slug}")
+    assert page.status_code == 200
+    assert thread.title in page.text
+
+
+def test_web_reply_to_invisible_thread_is_404(db, world, client):
+    login(client, world.users["outsider"])
+    token = client.headers["X-CSRF-Token"]
+    thread = world.threads["closed_a"]
+    response = client.post(
+        f"/t/{thread.id}/reply",
+        data={"csrf_token": token, "body": "Ich bin nicht eingeladen."},
+        follow_redirects=False,
+    )
+    assert response.status_code == 404
+    assert forum.list_posts(db, world.viewer(db, "admin"), thread).items[-1].body != (
+        "Ich bin nicht eingeladen."
+    )

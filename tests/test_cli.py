@@ -1,0 +1,257 @@
+"""The `community` command as an operator uses it, against a fresh SQLite file.
+
+The CLI reads the database from COMMUNITY_DATABASE_URL through the cached
+get_settings()/get_engine(); each test points them at its own file and restores them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, inspect, select
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from community.accounts import service as accounts
+from community.accounts.models import ApiToken, Group, User
+from community.app import create_app
+from community.cli import app
+from community.config import get_settings
+from community.db import get_engine
+from community.demo import BOARDS, CLOSED_BOARD, MEMBERS
+from community.forum.models import Category, CategoryGroup, Post, Thread
+from community.jobs.models import Job, JobStatus
+from community.mailer import OutgoingMail
+
+# A narrow terminal: a secret printed once must still come out in one piece to copy.
+runner = CliRunner(env={"COLUMNS": "40"})
+SHOWN_ONCE = re.compile(r"angezeigt\): (\S+)\n")
+
+
+def _reset_caches() -> None:
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def cli_engine(tmp_path, monkeypatch) -> Iterator[Engine]:
+    """An empty SQLite file that the CLI (and only this test) uses."""
+    _reset_caches()
+    monkeypatch.setenv("COMMUNITY_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    yield get_engine()
+    _reset_caches()
+
+
+@pytest.fixture
+def migrated(cli_engine: Engine) -> Engine:
+    result = runner.invoke(app, ["migrate"])
+    assert result.exit_code == 0, result.output
+    return cli_engine
+
+
+def invoke(*args: str) -> Any:
+    return runner.invoke(app, list(args))
+
+
+def test_migrate_creates_the_schema_and_can_run_again(cli_engine):
+    first = invoke("migrate")
+    again = invoke("migrate")
+
+    assert first.exit_code == 0, first.output
+    assert again.exit_code == 0, again.output
+    assert "neuesten Stand" in first.output
+    tables = set(inspect(cli_engine).get_table_names())
+    assert {"users", "categories", "threads", "posts", "jobs", "alembic_version"} <= tables
+
+
+def test_create_admin_prints_a_generated_password_that_logs_in(migrated):
+    result = invoke("create-admin", "--email", "Chefin@Example.com", "--nickname", "Leitung")
+
+    assert result.exit_code == 0, result.output
+    [password] = SHOWN_ONCE.findall(result.output)
+    assert len(password) >= 12
+    with Session(migrated) as session:
+        admin = accounts.authenticate(session, "chefin@example.com", password)
+        assert admin.nickname == "Leitung"
+        assert admin.is_admin
+        assert admin.is_staff
+        assert admin.is_verified
+        # Only a hash is kept: the printed password is its one appearance.
+        assert password not in admin.password_hash
+
+
+def test_create_admin_with_a_given_password_does_not_print_it(migrated):
+    password = "ein-langes-Admin-Passwort-1"
+    result = invoke("create-admin", "--email", "ops@example.com", "--password", password)
+
+    assert result.exit_code == 0, result.output
+    assert password not in result.output
+    assert SHOWN_ONCE.findall(result.output) == []
+    with Session(migrated) as session:
+        assert accounts.authenticate(session, "ops@example.com", password).is_admin
+
+
+def test_create_admin_twice_for_one_address_fails_without_a_traceback(migrated):
+    assert invoke("create-admin", "--email", "chef@example.com").exit_code == 0
+
+    again = invoke("create-admin", "--email", "chef@example.com", "--nickname", "Zweiter")
+
+    assert again.exit_code == 1
+    assert "schon ein Konto" in " ".join(again.output.split())
+    assert SHOWN_ONCE.findall(again.output) == []
+    with Session(migrated) as session:
+        assert len(session.execute(select(User)).scalars().all()) == 1
+
+
+def _counters(engine: Engine) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    with Session(engine) as session:
+        boards = [
+            (c.slug, c.thread_count, c.post_count, c.last_thread_id)
+            for c in session.execute(select(Category).order_by(Category.id)).scalars()  # type: ignore[arg-type]
+        ]
+        threads = [
+            (t.id, t.reply_count, t.last_post_id, t.last_poster_id, t.last_post_at)
+            for t in session.execute(select(Thread).order_by(Thread.id)).scalars()  # type: ignore[arg-type]
+        ]
+    return boards, threads
+
+
+def test_seed_demo_fills_german_boards_with_members_and_threads(migrated):
+    result = invoke("seed-demo", "--threads", "30")
+
+    assert result.exit_code == 0, result.output
+    assert "30 Themen angelegt" in result.output
+    with Session(migrated) as session:
+        boards = {c.name: c for c in session.execute(select(Category)).scalars()}
+        assert set(boards) == {
+            "Festnetz",
+            "Mobilfunk",
+            "Internet",
+            "Telefonie",
+            "TK-Anlagen & Endgeräte",
+            "Homepages & Shops",
+            "Großkunden",
+        }
+        assert {name for _slug, name, _ in [*BOARDS, CLOSED_BOARD]} == set(boards)
+        closed = select(CategoryGroup.category_id, Group.slug).join(Group)  # type: ignore[call-overload]
+        restricted = session.execute(closed).all()
+        assert [(cid, slug) for cid, slug in restricted] == [
+            (boards["Großkunden"].id, "grosskunden")
+        ]
+
+        users = session.execute(select(User)).scalars().all()
+        assert len(users) == len(MEMBERS) == 12
+        assert all(u.nickname and u.nickname_key == u.nickname.casefold() for u in users)
+        assert any(u.is_staff for u in users)
+
+        threads = session.execute(select(Thread)).scalars().all()
+        assert len(threads) == 30
+        # The first threads go round every board, the closed one included.
+        assert {t.category_id for t in threads} == {c.id for c in boards.values()}
+        posts = session.execute(select(Post)).scalars().all()
+        for thread in threads:
+            own = [p for p in posts if p.thread_id == thread.id]
+            assert sum(p.is_opening for p in own) == 1
+            assert thread.reply_count == len(own) - 1 >= 1
+            assert all(p.body_html.strip() for p in own)
+
+
+def test_seeded_counters_match_what_recompute_counters_computes(migrated):
+    assert invoke("seed-demo", "--threads", "30").exit_code == 0
+    seeded = _counters(migrated)
+
+    result = invoke("recompute-counters")
+
+    assert result.exit_code == 0, result.output
+    assert "30 Themen nachgezählt" in " ".join(result.output.split())
+    assert _counters(migrated) == seeded
+    boards, _threads = seeded
+    assert sum(thread_count for _slug, thread_count, _posts, _last in boards) == 30
+
+
+def test_seed_demo_twice_adds_threads_to_the_same_boards(migrated):
+    assert invoke("seed-demo", "--threads", "5").exit_code == 0
+    assert invoke("seed-demo", "--threads", "5", "--seed", "2").exit_code == 0
+
+    with Session(migrated) as session:
+        assert len(session.execute(select(Thread)).scalars().all()) == 10
+        assert len(session.execute(select(Category)).scalars().all()) == 7
+        assert len(session.execute(select(User)).scalars().all()) == 12
+
+
+def test_worker_once_sends_queued_mail_and_exits(migrated, monkeypatch):
+    sent: list[OutgoingMail] = []
+    monkeypatch.setattr("community.accounts.mail.send_mail", sent.append)
+    with Session(migrated) as session:
+        accounts.register(
+            session,
+            email="neu@example.com",
+            password="ein-sehr-sicheres-Passwort-42",
+            nickname="Neukundin",
+        )
+        session.commit()
+
+    result = invoke("worker", "--once")
+
+    assert result.exit_code == 0, result.output
+    assert "1 Aufträge erledigt" in result.output
+    assert [m.to for m in sent] == ["neu@example.com"]
+    with Session(migrated) as session:
+        [job] = session.execute(select(Job)).scalars().all()
+        assert job.status == JobStatus.done
+
+
+def test_worker_once_on_an_empty_queue_exits_at_once(migrated):
+    result = invoke("worker", "--once")
+
+    assert result.exit_code == 0, result.output
+    assert "0 Aufträge erledigt" in result.output
+
+
+def test_created_token_reads_events_as_bearer(migrated):
+    result = invoke("create-token", "--name", "CRM", "--scope", "events:read")
+
+    assert result.exit_code == 0, result.output
+    [raw] = SHOWN_ONCE.findall(result.output)
+    with TestClient(create_app(get_settings(), migrated)) as client:
+        with_token = client.get("/api/v1/events", headers={"Authorization": f"Bearer {raw}"})
+        without = client.get("/api/v1/events")
+        wrong = client.get("/api/v1/events", headers={"Authorization": f"Bearer {raw}x"})
+
+    assert with_token.status_code == 200, with_token.text
+    assert with_token.json()["items"] == []
+    assert without.status_code in (401, 403)
+    assert wrong.status_code in (401, 403)
+    assert wrong.json()["error"] == "invalid_token"
+    with Session(migrated) as session:
+        [token] = session.execute(select(ApiToken)).scalars().all()
+        assert token.name == "CRM"
+        assert token.scopes == "events:read"
+        assert raw not in token.token_hash
+
+
+def test_token_without_the_events_scope_is_refused_on_events(migrated):
+    result = invoke("create-token", "--name", "FAQ-Export", "--scope", "faq:read")
+
+    assert result.exit_code == 0, result.output
+    [raw] = SHOWN_ONCE.findall(result.output)
+    with TestClient(create_app(get_settings(), migrated)) as client:
+        response = client.get("/api/v1/events", headers={"Authorization": f"Bearer {raw}"})
+
+    assert response.status_code == 403
+    assert response.json()["error"] == "missing_scope"
+
+
+def test_create_token_with_an_unknown_scope_fails_and_creates_nothing(migrated):
+    result = invoke("create-token", "--name", "CRM", "--scope", "events:write")
+
+    assert result.exit_code != 0
+    assert "Unbekannte Berechtigung: events:write" in " ".join(result.output.split())
+    assert SHOWN_ONCE.findall(result.output) == []
+    with Session(migrated) as session:
+        assert session.execute(select(ApiToken)).scalars().all() == []
