@@ -58,11 +58,13 @@ def test_solved_and_unsolved_filters_on_every_list(db, client):
     login(client, asker)
     client.put(f"/api/v1/threads/{solved.id}/solution", json={"post_id": answer.id})
 
+    def ids(url, query):
+        return [t["id"] for t in client.get(url, params=query).json()["items"]]
+
     for url in ("/api/v1/threads", "/api/v1/categories/internet/threads"):
-        ids = lambda q: [t["id"] for t in client.get(url, params=q).json()["items"]]  # noqa: E731
-        assert ids({"solved": "solved"}) == [solved.id]
-        assert ids({"solved": "unsolved"}) == [open_q.id]
-        assert len(ids({"solved": "all"})) == 3
+        assert ids(url, {"solved": "solved"}) == [solved.id]
+        assert ids(url, {"solved": "unsolved"}) == [open_q.id]
+        assert len(ids(url, {"solved": "all"})) == 3
         listed = {t["id"]: t["solved"] for t in client.get(url).json()["items"]}
         assert listed[solved.id] is True
         assert listed[open_q.id] is False
