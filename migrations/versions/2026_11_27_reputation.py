@@ -60,7 +60,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('post_id', 'giver_id')
     )
     with op.batch_alter_table('kudos', schema=None) as batch_op:
-        batch_op.create_index('ix_kudos_category_created', ['category_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_kudos_category_created', ['category_id', 'created_at', 'receiver_id', 'post_visible'], unique=False)
         batch_op.create_index('ix_kudos_giver_receiver_created', ['giver_id', 'receiver_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_kudos_receiver_id'), ['receiver_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_kudos_thread_id'), ['thread_id'], unique=False)
