@@ -120,6 +120,17 @@ def recompute_counters() -> None:
     console.print(f"{n} Themen nachgezählt.")
 
 
+@app.command("recompute-reputation")
+def recompute_reputation() -> None:
+    """Rebuild points, ranks and kudos counters from the kudos, posts and solutions."""
+    from community.db import session_scope
+    from community.reputation.service import recompute_all
+
+    for session in session_scope(_engine()):
+        n = recompute_all(session)
+    console.print(f"Ansehen von {n} Mitgliedern neu berechnet.")
+
+
 @app.command()
 def worker(
     once: Annotated[bool, typer.Option(help="Run due jobs, then exit")] = False,

@@ -40,6 +40,17 @@ class Settings(BaseSettings):
     login_rate: str = "6/minute"
     max_body_bytes: int = 1_000_000
 
+    # Reputation: points for what helps others (see community/reputation/)
+    points_solution: int = 15
+    points_kudos: int = 4
+    points_reply: int = 1
+    points_question: int = 1
+    kudos_daily_pair_cap: int = Field(
+        default=5, description="Kudos between the same two members that count per day"
+    )
+    ranks_file: Path | None = Field(default=None, description="JSON rank ladder")
+    leaderboard_staff: Literal["exclude", "separate"] = "exclude"
+
     # The worker
     run_worker_in_process: bool | None = Field(
         default=None, description="Run the job worker inside `serve`; default: on for SQLite"

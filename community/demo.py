@@ -11,16 +11,19 @@ from datetime import timedelta
 from typing import Any
 
 from rich.progress import Progress
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlmodel import Session, col
 
 from community.accounts import security
 from community.accounts.models import Group, GroupMember, Role, User
 from community.clock import utcnow
+from community.config import get_settings
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, CategoryGroup, Post, Thread
 from community.forum.service import recompute_category
 from community.forum.slugs import slugify
+from community.reputation.models import Kudo
+from community.reputation.service import recompute_all
 
 BOARDS = [
     ("festnetz", "Festnetz", "Anschlüsse, Umzug, Störungen und Tarife im Festnetz."),
@@ -299,8 +302,6 @@ def seed_demo_content(
             ).all()
         )
         if last_posts:
-            from sqlalchemy import bindparam, update
-
             table = Thread.__table__  # type: ignore[attr-defined]
             session.connection().execute(
                 update(table)
@@ -310,5 +311,75 @@ def seed_demo_content(
             )
         for category_id in boards.values():
             recompute_category(session, category_id)
+        _solutions_and_kudos(session, rng, first_thread=next_thread)
+        recompute_all(session)
         session.commit()
     return threads
+
+
+def _solutions_and_kudos(session: Session, rng: random.Random, *, first_thread: int) -> None:
+    """Half the questions get an accepted answer; many replies get a thank-you or three."""
+    threads = {
+        t.id: t
+        for t in session.execute(select(Thread).where(col(Thread.id) >= first_thread)).scalars()
+    }
+    rows = session.execute(
+        select(col(Post.id), col(Post.thread_id), col(Post.author_id), col(Post.created_at))
+        .where(col(Post.thread_id) >= first_thread, col(Post.is_opening) == False)  # noqa: E712
+        .order_by(col(Post.id))
+    ).all()
+    replies: dict[int, list[Any]] = {}
+    for row in rows:
+        replies.setdefault(row.thread_id, []).append(row)
+    member_ids = list(session.execute(select(col(User.id))).scalars())
+    solved: list[dict[str, Any]] = []
+    kudos: list[dict[str, Any]] = []
+    counted: dict[tuple[int, int, Any], int] = {}
+    cap = get_settings().kudos_daily_pair_cap
+    for thread_id, posts in replies.items():
+        thread = threads[thread_id]
+        helpful = [p for p in posts if p.author_id != thread.author_id]
+        if thread.kind == "question" and helpful and rng.random() < 0.5:
+            answer = rng.choice(helpful)
+            solved.append(
+                {
+                    "tid": thread_id,
+                    "pid": answer.id,
+                    "aid": answer.author_id,
+                    "at": answer.created_at + timedelta(hours=rng.randint(1, 48)),
+                }
+            )
+        for post in posts:
+            if rng.random() >= 0.4:
+                continue
+            givers = [m for m in member_ids if m != post.author_id]
+            for giver in rng.sample(givers, k=min(len(givers), rng.randint(1, 3))):
+                at = post.created_at + timedelta(minutes=rng.randint(5, 3000))
+                key = (giver, post.author_id, at.date())
+                counted[key] = counted.get(key, 0) + 1
+                kudos.append(
+                    {
+                        "post_id": post.id,
+                        "thread_id": thread_id,
+                        "category_id": thread.category_id,
+                        "giver_id": giver,
+                        "receiver_id": post.author_id,
+                        "created_at": at,
+                        "counts_for_points": counted[key] <= cap,
+                        "post_visible": True,
+                    }
+                )
+    if solved:
+        table = Thread.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("tid"))
+            .values(
+                solution_post_id=bindparam("pid"),
+                solution_author_id=bindparam("aid"),
+                solved_at=bindparam("at"),
+            ),
+            solved,
+        )
+    for start in range(0, len(kudos), 5000):
+        session.execute(insert(Kudo), kudos[start : start + 5000])

@@ -11,6 +11,8 @@ from community.accounts.models import (
 from community.events.models import Event
 from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread
 from community.jobs.models import Job
+from community.reputation.models import Kudo, RankChange
+from community.site.models import SiteSetting
 
 __all__ = [
     "ApiToken",
@@ -21,8 +23,11 @@ __all__ = [
     "Group",
     "GroupMember",
     "Job",
+    "Kudo",
     "Post",
     "PostRevision",
+    "RankChange",
+    "SiteSetting",
     "Thread",
     "User",
     "UserSession",

@@ -195,6 +195,11 @@ def test_public_profile_shows_only_the_nickname(db, app, scene):
         "created_at",
         "thread_count",
         "post_count",
+        "rank",
+        "points",
+        "solutions",
+        "kudos_received",
+        "kudos_given",
     }
     assert profile["nickname"] == NICKNAME
     assert (profile["thread_count"], profile["post_count"]) == (1, 2)

@@ -38,6 +38,15 @@ class User(SQLModel, table=True):
     email_verified_at: datetime | None = None
     locale: str = Field(default="de", max_length=5)
     created_at: datetime = Field(default_factory=utcnow)
+    # Reputation, kept in the same transaction as the kudos or solution that changes it;
+    # `community recompute-reputation` rebuilds them from the rows.
+    points: int = 0
+    rank: str = Field(default="newcomer", max_length=40)
+    solution_count: int = 0
+    kudos_received: int = 0
+    kudos_given: int = 0
+    reply_count: int = 0
+    thread_count: int = 0
 
     @property
     def is_verified(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
@@ -29,6 +29,9 @@ from community.forum.schemas import (
 router = APIRouter(tags=["forum"])
 
 Cursor = Annotated[str | None, Query(max_length=200)]
+Solved = Annotated[
+    Literal["all", "solved", "unsolved"], Query(description="Filter questions by solved state")
+]
 Limit = Annotated[int, Query(ge=1, le=100)]
 
 
@@ -50,12 +53,13 @@ def list_category_threads(
     session: SessionDep,
     viewer: ViewerDep,
     kind: ThreadKind | None = None,
+    solved: Solved = "all",
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> ThreadsPublic:
     category = forum.get_category(session, viewer, slug)
     page = forum.list_threads(
-        session, viewer, category=category, kind=kind, cursor=cursor, limit=limit
+        session, viewer, category=category, kind=kind, solved=solved, cursor=cursor, limit=limit
     )
     return ThreadsPublic(
         items=present.threads_public(session, page.items), next_cursor=page.next_cursor
@@ -67,10 +71,11 @@ def list_threads(
     session: SessionDep,
     viewer: ViewerDep,
     kind: ThreadKind | None = None,
+    solved: Solved = "all",
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> ThreadsPublic:
-    page = forum.list_threads(session, viewer, kind=kind, cursor=cursor, limit=limit)
+    page = forum.list_threads(session, viewer, kind=kind, solved=solved, cursor=cursor, limit=limit)
     return ThreadsPublic(
         items=present.threads_public(session, page.items), next_cursor=page.next_cursor
     )
@@ -86,10 +91,9 @@ def create_thread(data: ThreadCreate, session: SessionDep, viewer: ViewerDep) ->
         title=data.title,
         body=data.body,
     )
-    assert viewer.user is not None
     return ThreadCreated(
         thread=present.threads_public(session, [thread])[0],
-        post=present.post_public(viewer, post, viewer.user),
+        post=present.posts_public(session, viewer, [post])[0],
     )
 
 
@@ -129,8 +133,7 @@ def create_post(
     thread_id: IdPath, data: PostCreate, session: SessionDep, viewer: ViewerDep
 ) -> PostPublic:
     post = forum.create_reply(session, viewer, thread_id, data.body)
-    assert viewer.user is not None
-    return present.post_public(viewer, post, viewer.user)
+    return present.posts_public(session, viewer, [post])[0]
 
 
 @router.get("/posts/{post_id}")

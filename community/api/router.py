@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from community.api import admin, auth, events, forum, me, users
+from community.api import admin, auth, events, forum, me, reputation, users
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (auth, me, forum, users, events, admin):
+for module in (auth, me, forum, reputation, users, events, admin):
     api_router.include_router(module.router)

@@ -12,6 +12,8 @@ from community.api.deps import SessionDep, ViewerDep
 from community.forum import permissions as perms
 from community.forum.models import Post, Thread
 from community.forum.schemas import UserProfile
+from community.reputation.ranks import display_rank, load_ladder
+from community.reputation.schemas import RankPublic
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -33,6 +35,11 @@ def get_user(nickname: str, session: SessionDep, viewer: ViewerDep) -> UserProfi
         nickname=user.nickname,
         role=Role(user.role),
         is_staff=user.is_staff,
+        rank=RankPublic(**display_rank(user, load_ladder(session)).as_dict()),
+        points=user.points,
+        solutions=user.solution_count,
+        kudos_received=user.kudos_received,
+        kudos_given=user.kudos_given,
         created_at=user.created_at,
         thread_count=threads,
         post_count=posts,

@@ -64,6 +64,14 @@ class Thread(SQLModel, table=True):
     last_post_id: int | None = None
     last_poster_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     reply_count: int = 0
+    kudos_count: int = 0
+    # One solution per thread: a single column holds it. No foreign key, for the same
+    # reason as last_post_id (threads and posts would reference each other).
+    solution_post_id: int | None = None
+    solution_author_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL"
+    )
+    solved_at: datetime | None = Field(default=None, index=True)
     is_locked: bool = False
     is_hidden: bool = False
     is_deleted: bool = False
@@ -83,6 +91,7 @@ class Post(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     edited_at: datetime | None = None
     edit_count: int = 0
+    kudos_count: int = 0
     is_hidden: bool = False
     is_deleted: bool = False
 

@@ -23,21 +23,27 @@ from community.forum.service import (
     thread_url,
     users_by_id,
 )
+from community.reputation import service as reputation
+from community.reputation.ranks import RankLadder, load_ladder
 
 
-def post_public(viewer: Viewer, post: Post, author: User) -> PostPublic:
+def post_public(
+    viewer: Viewer, post: Post, author: User, ladder: RankLadder, *, solution_id: int | None
+) -> PostPublic:
     assert post.id is not None
     visible = perms.can_see_post_body(viewer, post)
     return PostPublic(
         id=post.id,
         thread_id=post.thread_id,
         is_opening=post.is_opening,
-        author=AuthorPublic.of(author),
+        author=AuthorPublic.of(author, ladder),
         body=post.body if visible else None,
         body_html=post.body_html if visible else None,
         created_at=post.created_at,
         edited_at=post.edited_at,
         edit_count=post.edit_count,
+        kudos_count=post.kudos_count,
+        is_solution=post.id == solution_id,
         is_hidden=post.is_hidden,
         is_deleted=post.is_deleted,
     )
@@ -45,10 +51,21 @@ def post_public(viewer: Viewer, post: Post, author: User) -> PostPublic:
 
 def posts_public(session: Session, viewer: Viewer, posts: list[Post]) -> list[PostPublic]:
     users = users_by_id(session, (p.author_id for p in posts))
-    return [post_public(viewer, p, users[p.author_id]) for p in posts]
+    ladder = load_ladder(session)
+    solutions = {
+        t.id: t.solution_post_id
+        for t in (session.get(Thread, tid) for tid in {p.thread_id for p in posts})
+        if t is not None
+    }
+    return [
+        post_public(viewer, p, users[p.author_id], ladder, solution_id=solutions.get(p.thread_id))
+        for p in posts
+    ]
 
 
-def _thread_public(thread: Thread, category_slug: str, users: dict[int, User]) -> ThreadPublic:
+def _thread_public(
+    thread: Thread, category_slug: str, users: dict[int, User], ladder: RankLadder
+) -> ThreadPublic:
     assert thread.id is not None
     last_poster = users.get(thread.last_poster_id) if thread.last_poster_id else None
     return ThreadPublic(
@@ -58,11 +75,14 @@ def _thread_public(thread: Thread, category_slug: str, users: dict[int, User]) -
         url=thread_url(thread),
         kind=ThreadKind(thread.kind),
         category=category_slug,
-        author=AuthorPublic.of(users[thread.author_id]),
+        author=AuthorPublic.of(users[thread.author_id], ladder),
         created_at=thread.created_at,
         last_post_at=thread.last_post_at,
-        last_poster=AuthorPublic.of(last_poster) if last_poster else None,
+        last_poster=AuthorPublic.of(last_poster, ladder) if last_poster else None,
         reply_count=thread.reply_count,
+        kudos_count=thread.kudos_count,
+        solved=thread.solution_post_id is not None,
+        solution_post_id=thread.solution_post_id,
         is_locked=thread.is_locked,
     )
 
@@ -71,17 +91,26 @@ def threads_public(session: Session, threads: list[Thread]) -> list[ThreadPublic
     users = users_by_id(
         session, [t.author_id for t in threads] + [t.last_poster_id for t in threads]
     )
+    ladder = load_ladder(session)
     category_ids = {t.category_id for t in threads}
     slugs = {c.id: c.slug for c in (session.get(Category, cid) for cid in category_ids) if c}
-    return [_thread_public(t, slugs[t.category_id], users) for t in threads]
+    return [_thread_public(t, slugs[t.category_id], users, ladder) for t in threads]
 
 
 def thread_detail(session: Session, viewer: Viewer, thread: Thread) -> ThreadDetail:
     (base,) = threads_public(session, [thread])
     opening = opening_post(session, thread)
-    author = session.get(User, opening.author_id)
-    assert author is not None
-    return ThreadDetail(**base.model_dump(), opening_post=post_public(viewer, opening, author))
+    wanted = [opening]
+    solution = session.get(Post, thread.solution_post_id) if thread.solution_post_id else None
+    if solution is not None:
+        wanted.append(solution)
+    shaped = posts_public(session, viewer, wanted)
+    return ThreadDetail(
+        **base.model_dump(),
+        opening_post=shaped[0],
+        solution=shaped[1] if solution is not None else None,
+        viewer_may_accept=reputation.may_accept(viewer, thread),
+    )
 
 
 def categories_public(

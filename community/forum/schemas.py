@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 
 from community.accounts.models import Role, User
 from community.forum.models import ThreadKind
+from community.reputation.ranks import RankLadder, display_rank
+from community.reputation.schemas import RankPublic
 from community.text import CleanStr
 
 
@@ -15,10 +17,16 @@ class AuthorPublic(BaseModel):
     nickname: str
     role: Role
     is_staff: bool = Field(description="A company employee; shown as a badge on every post")
+    rank: RankPublic = Field(description="Points rank; staff show their role instead")
 
     @classmethod
-    def of(cls, user: User) -> AuthorPublic:
-        return cls(nickname=user.nickname, role=Role(user.role), is_staff=user.is_staff)
+    def of(cls, user: User, ladder: RankLadder) -> AuthorPublic:
+        return cls(
+            nickname=user.nickname,
+            role=Role(user.role),
+            is_staff=user.is_staff,
+            rank=RankPublic(**display_rank(user, ladder).as_dict()),
+        )
 
 
 class CategoryCreate(BaseModel):
@@ -91,6 +99,8 @@ class PostPublic(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     edit_count: int
+    kudos_count: int
+    is_solution: bool
     is_hidden: bool
     is_deleted: bool
 
@@ -112,11 +122,18 @@ class ThreadPublic(BaseModel):
     last_post_at: datetime
     last_poster: AuthorPublic | None
     reply_count: int
+    kudos_count: int
+    solved: bool
+    solution_post_id: int | None
     is_locked: bool
 
 
 class ThreadDetail(ThreadPublic):
     opening_post: PostPublic
+    solution: PostPublic | None = Field(
+        description="The accepted answer, repeated under the question; it stays in place too"
+    )
+    viewer_may_accept: bool
 
 
 class ThreadsPublic(BaseModel):
@@ -141,6 +158,11 @@ class UserProfile(BaseModel):
     nickname: str
     role: Role
     is_staff: bool
+    rank: RankPublic
+    points: int
+    solutions: int
+    kudos_received: int
+    kudos_given: int
     created_at: datetime
-    thread_count: int
-    post_count: int
+    thread_count: int = Field(description="Threads in boards the viewer can see")
+    post_count: int = Field(description="Posts in boards the viewer can see")

@@ -22,6 +22,7 @@ from community.forum.markdown import render_markdown
 from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread, ThreadKind
 from community.forum.slugs import slugify
 from community.pagination import decode_cursor, encode_cursor
+from community.reputation import service as reputation
 
 TITLE_MIN = 10
 TITLE_MAX = 150
@@ -187,12 +188,15 @@ def list_threads(
     *,
     category: Category | None = None,
     kind: ThreadKind | None = None,
+    solved: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
 ) -> Page[Thread]:
-    """Newest activity first; the cursor carries (last_post_at, id) of the last row seen."""
+    """Newest activity first; the cursor carries (last_post_at, id) of the last row seen.
+    `solved`: None or "all", "solved", "unsolved"."""
     limit = max(1, min(limit, PAGE_MAX))
     query = select(Thread).where(perms.visible_threads_filter(viewer))
+    query = query.where(reputation.thread_filter_solved(solved))
     if category is not None:
         query = query.where(Thread.category_id == category.id)  # type: ignore[arg-type]
     if kind is not None:
@@ -287,6 +291,7 @@ def create_thread(
             "url": thread_url(thread),
         },
     )
+    reputation.on_thread_created(session, thread)
     session.flush()
     return thread, post
 
@@ -392,6 +397,7 @@ def create_reply(session: Session, viewer: Viewer, thread_id: int, body: str) ->
             "url": f"{thread_url(thread)}#post-{post.id}",
         },
     )
+    reputation.on_reply_created(session, post)
     session.refresh(thread)
     return post
 
@@ -440,12 +446,14 @@ def delete_post(session: Session, viewer: Viewer, post_id: int) -> Post:
         raise Forbidden("Sie können nur Ihre eigenen Beiträge löschen.")
     if post.is_deleted:
         return post
+    reputation.check_may_remove(viewer, thread, post)
     post.is_deleted = True
     session.add(post)
     if post.is_opening:
         thread.is_deleted = True
         session.add(thread)
     session.flush()
+    reputation.on_post_removed(session, viewer, thread, post)
     recompute_thread(session, thread)
     recompute_category(session, thread.category_id)
     return post

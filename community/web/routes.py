@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from community.accounts import service as accounts
+from community.accounts.models import User
 from community.accounts.viewer import Viewer
 from community.api.deps import IdPath, SessionDep
 from community.auth import (
@@ -19,10 +20,14 @@ from community.auth import (
     set_session_cookie,
 )
 from community.config import get_settings
+from community.db import MAX_ID
 from community.errors import CommunityError
 from community.forum import service as forum
-from community.forum.models import Category, ThreadKind
+from community.forum.models import Category, Post, ThreadKind
+from community.forum.permissions import can_see_post_body
 from community.ratelimit import hit
+from community.reputation import service as reputation
+from community.reputation.ranks import RankLabel, display_rank, load_ladder
 from community.text import CleanStr
 from community.web.pages import render
 
@@ -68,13 +73,20 @@ def board(
     session: SessionDep,
     viewer: WebViewer,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    solved: Literal["all", "solved", "unsolved"] = "all",
 ) -> Response:
     category = forum.get_category(session, viewer, slug)
-    page = forum.list_threads(session, viewer, category=category, cursor=cursor, limit=25)
+    page = forum.list_threads(
+        session, viewer, category=category, solved=solved, cursor=cursor, limit=25
+    )
     users = forum.users_by_id(
         session, [t.author_id for t in page.items] + [t.last_poster_id for t in page.items]
     )
-    return render(request, "board.html", {"category": category, "page": page, "users": users})
+    return render(
+        request,
+        "board.html",
+        {"category": category, "page": page, "users": users, "solved": solved},
+    )
 
 
 @web_router.get("/t/{thread_id}", response_class=HTMLResponse)
@@ -92,9 +104,9 @@ def thread_page(
         return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
     category = session.get(Category, thread.category_id)
     page = forum.list_posts(session, viewer, thread, cursor=cursor, limit=50)
-    users = forum.users_by_id(session, [p.author_id for p in page.items])
-    from community.forum.permissions import can_see_post_body
-
+    solution = session.get(Post, thread.solution_post_id) if thread.solution_post_id else None
+    shown = page.items + ([solution] if solution is not None else [])
+    users = forum.users_by_id(session, [p.author_id for p in shown])
     return render(
         request,
         "thread.html",
@@ -103,9 +115,25 @@ def thread_page(
             "category": category,
             "page": page,
             "users": users,
-            "visible": {p.id: can_see_post_body(viewer, p) for p in page.items},
+            "ranks": _ranks(session, users),
+            "solution": solution,
+            "may_accept": reputation.may_accept(viewer, thread),
+            "kudos_given": reputation.has_given_kudos(
+                session, viewer, [p.id for p in shown if p.id is not None]
+            ),
+            "visible": {p.id: can_see_post_body(viewer, p) for p in shown},
         },
     )
+
+
+def _ranks(session: SessionDep, users: dict[int, User]) -> dict[int, RankLabel]:
+    ladder = load_ladder(session)
+    return {uid: display_rank(u, ladder) for uid, u in users.items()}
+
+
+def _back_to_post(session: SessionDep, viewer: Viewer, thread_id: int, post_id: int) -> Response:
+    thread = forum.get_thread(session, viewer, thread_id)
+    return _see_other(f"/t/{thread.id}/{thread.slug}#post-{post_id}")
 
 
 @web_router.post("/t/{thread_id}/reply")
@@ -121,6 +149,41 @@ def reply(
     post = forum.create_reply(session, viewer, thread_id, body)
     thread = forum.get_thread(session, viewer, thread_id)
     return _see_other(f"/t/{thread.id}/{thread.slug}#post-{post.id}")
+
+
+@web_router.post("/p/{post_id}/kudos")
+def kudos(
+    post_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    action: Annotated[str, Form(max_length=10)] = "give",
+) -> Response:
+    check_csrf(request, csrf_token)
+    if action == "take":
+        post = reputation.take_back_kudos(session, viewer, post_id)
+    else:
+        post = reputation.give_kudos(session, viewer, post_id)
+    return _back_to_post(session, viewer, post.thread_id, post_id)
+
+
+@web_router.post("/t/{thread_id}/solution")
+def solution(
+    thread_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    post_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    check_csrf(request, csrf_token)
+    if post_id is None:
+        reputation.withdraw_solution(session, viewer, thread_id)
+        thread = forum.get_thread(session, viewer, thread_id)
+        return _see_other(f"/t/{thread.id}/{thread.slug}")
+    reputation.accept_solution(session, viewer, thread_id, post_id)
+    return _back_to_post(session, viewer, thread_id, post_id)
 
 
 @web_router.get("/new", response_class=HTMLResponse)
@@ -363,7 +426,8 @@ def profile(nickname: str, request: Request, session: SessionDep, viewer: WebVie
             .limit(10)
         ).scalars()
     )
-    return render(request, "profile.html", {"user": user, "threads": threads})
+    rank = display_rank(user, load_ladder(session))
+    return render(request, "profile.html", {"user": user, "threads": threads, "rank": rank})
 
 
 _LEGAL = {

@@ -105,7 +105,13 @@ def test_the_staff_badge_shows_on_every_post_of_the_member(admin_client, anon, d
 
     assert badges() == {"Kunde": False, "Expertin": True}
     last_poster = anon.get(f"/api/v1/threads/{thread.id}").json()["last_poster"]
-    assert last_poster == {"nickname": "Expertin", "role": "member", "is_staff": True}
+    assert last_poster == {
+        "nickname": "Expertin",
+        "role": "member",
+        "is_staff": True,
+        # Staff show "Team" instead of a points rank.
+        "rank": {"key": "team", "name_de": "Team", "name_en": "Team"},
+    }
 
 
 # ---- closed groups -------------------------------------------------------------------------------

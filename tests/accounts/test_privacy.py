@@ -72,6 +72,7 @@ def test_posts_and_threads_show_the_author_by_nickname_only(klara, anon, db):
         "nickname": "Klara",
         "role": "member",
         "is_staff": False,
+        "rank": {"key": "member", "name_de": "Mitglied", "name_en": "Member"},
     }
 
 

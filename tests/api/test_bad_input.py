@@ -450,6 +450,10 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("PUT", "/api/v1/admin/categories/{slug}/groups"): {"groups": ["kunden-x"]},
     ("POST", "/api/v1/admin/tokens"): {"name": "Token", "scopes": ["faq:read"]},
+    ("PUT", "/api/v1/threads/{thread_id}/solution"): {"post_id": 1},
+    ("PUT", "/api/v1/admin/ranks"): {
+        "steps": [{"key": "newcomer", "name_de": "Neuling", "name_en": "Newcomer", "min_points": 0}]
+    },
 }
 
 JUNK_VALUES: dict[str, Any] = {
