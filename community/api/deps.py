@@ -64,6 +64,8 @@ def require_scope(scope: str):  # type: ignore[no-untyped-def]
             return viewer
         if viewer.is_admin:
             return viewer
+        if viewer.user is None and viewer.token_scopes is None:
+            raise NotAuthenticated("Bitte melden Sie sich an oder senden Sie ein Token.")
         raise Forbidden(f"Dafür braucht es die Berechtigung {scope}.", code="missing_scope")
 
     return check

@@ -125,3 +125,10 @@ def test_members_without_a_token_cannot_read_the_event_feed(client, db):
     response = client.get("/api/v1/events")
 
     assert response.status_code == 403
+
+
+def test_the_event_feed_without_any_credentials_answers_401(anon):
+    response = anon.get("/api/v1/events")
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "not_authenticated"
