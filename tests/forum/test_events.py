@@ -158,7 +158,7 @@ def test_event_feed_needs_the_events_scope(db, client, anon):
     wrong = anon.get("/api/v1/events", headers={"Authorization": f"Bearer {token}"})
     assert wrong.status_code == 403
     assert wrong.json()["error"] == "missing_scope"
-    assert anon.get("/api/v1/events").status_code == 403
+    assert anon.get("/api/v1/events").status_code == 401
     member = make_user(db)
     login(anon, member)
     assert anon.get("/api/v1/events").status_code == 403
