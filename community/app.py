@@ -71,6 +71,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from community.searching.service import check_on_startup
+
+        check_on_startup(engine)
         worker = None
         in_process = settings.run_worker_in_process
         if in_process is None:
