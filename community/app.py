@@ -134,6 +134,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from community.web.routes import web_router
 
     app.include_router(web_router)
+    from community.web.search_routes import router as search_pages
+
+    app.include_router(search_pages)
     from fastapi.staticfiles import StaticFiles
 
     from community.web.pages import STATIC_DIR
