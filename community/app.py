@@ -133,10 +133,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(api_router)
     from community.web.routes import web_router
 
-    app.include_router(web_router)
     from community.web.search_routes import router as search_pages
 
+    # Before the web router: its "/{page}" would take /search for a legal page.
     app.include_router(search_pages)
+    app.include_router(web_router)
     from fastapi.staticfiles import StaticFiles
 
     from community.web.pages import STATIC_DIR
