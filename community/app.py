@@ -132,7 +132,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.include_router(api_router)
     from community.web.routes import web_router
-
     from community.web.search_routes import router as search_pages
 
     # Before the web router: its "/{page}" would take /search for a legal page.

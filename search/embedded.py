@@ -414,13 +414,13 @@ class EmbeddedBackend:
         fixed = self._filter_clauses(filters, visibility)
         offset = (max(page, 1) - 1) * per_page
         searcher, result = self._run(terms, fixed, all_words=True, limit=per_page, offset=offset)
-        if result.count == 0 and len(terms) > 1:
+        if _count(result) == 0 and len(terms) > 1:
             # Like Meilisearch's matching strategy "last": rather some words than nothing.
             searcher, result = self._run(
                 terms, fixed, all_words=False, limit=per_page, offset=offset
             )
         hits = [self._hit(searcher.doc(address), terms) for _score, address in result.hits]
-        return SearchResults(hits=hits, total=int(result.count or 0), page=page, per_page=per_page)
+        return SearchResults(hits=hits, total=_count(result), page=page, per_page=per_page)
 
     def similar(
         self,
@@ -479,6 +479,11 @@ class EmbeddedBackend:
             kudos=int(self._first(doc, "kudos", 0)),
             reply_count=int(self._first(doc, "reply_count", 0)),
         )
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    # The stubs shipped with tantivy-py 0.27 lack `count`, which search(count=True) sets.
+    return int(result.count or 0)  # type: ignore[attr-defined]
 
 
 def _marks(text: str, terms: list[_Term]) -> list[tuple[int, int]]:

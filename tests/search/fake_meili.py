@@ -44,7 +44,9 @@ class FakeIndex:
     uid: str
     primary_key: str | None
     docs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    settings: dict[str, Any] = field(default_factory=lambda: json.loads(json.dumps(DEFAULT_SETTINGS)))
+    settings: dict[str, Any] = field(
+        default_factory=lambda: json.loads(json.dumps(DEFAULT_SETTINGS))
+    )
 
 
 @dataclass
@@ -108,7 +110,12 @@ class FakeMeili:
         error = apply()
         if error:
             task["status"] = "failed"
-            task["error"] = {"message": error, "code": "invalid_request", "type": "invalid_request", "link": ""}
+            task["error"] = {
+                "message": error,
+                "code": "invalid_request",
+                "type": "invalid_request",
+                "link": "",
+            }
         else:
             task["status"] = "succeeded"
 
@@ -119,7 +126,9 @@ class FakeMeili:
         return Response(json.dumps(data), status=status, content_type="application/json")
 
     def _error(self, status: int, code: str, message: str) -> Response:
-        return self._json({"message": message, "code": code, "type": "invalid_request", "link": ""}, status)
+        return self._json(
+            {"message": message, "code": code, "type": "invalid_request", "link": ""}, status
+        )
 
     def handle(self, request: Request) -> Response:
         body = request.get_json(silent=True) if request.data else None
@@ -127,7 +136,9 @@ class FakeMeili:
         if self.unavailable:
             return Response("Service Unavailable", status=503)
         if request.headers.get("Authorization") != f"Bearer {MASTER_KEY}":
-            return self._error(401, "missing_authorization_header", "The Authorization header is missing.")
+            return self._error(
+                401, "missing_authorization_header", "The Authorization header is missing."
+            )
         path, method = request.path.rstrip("/"), request.method
         if path == "/health":
             return self._json({"status": "available"})
@@ -147,7 +158,14 @@ class FakeMeili:
         if index is None:
             return self._error(404, "index_not_found", f"Index `{uid}` not found.")
         if rest == "" and method == "GET":
-            return self._json({"uid": uid, "primaryKey": index.primary_key, "createdAt": _now(), "updatedAt": _now()})
+            return self._json(
+                {
+                    "uid": uid,
+                    "primaryKey": index.primary_key,
+                    "createdAt": _now(),
+                    "updatedAt": _now(),
+                }
+            )
         if rest == "/settings" and method == "GET":
             return self._json(index.settings)
         if rest == "/settings" and method == "PATCH":
@@ -155,11 +173,15 @@ class FakeMeili:
         if rest == "/documents" and method in ("POST", "PUT"):
             return self._task(uid, "documentAdditionOrUpdate", lambda: self._add(index, body))
         if rest == "/documents/delete" and method == "POST":
-            return self._task(uid, "documentDeletion", lambda: self._delete_docs(index, body["filter"]))
+            return self._task(
+                uid, "documentDeletion", lambda: self._delete_docs(index, body["filter"])
+            )
         if rest == "/search" and method == "POST":
             return self._search(index, body or {})
         if rest == "/stats":
-            return self._json({"numberOfDocuments": len(index.docs), "isIndexing": False, "fieldDistribution": {}})
+            return self._json(
+                {"numberOfDocuments": len(index.docs), "isIndexing": False, "fieldDistribution": {}}
+            )
         return self._error(404, "not_found", f"{method} {path}")
 
     # ---- operations -------------------------------------------------------------------------
@@ -212,7 +234,9 @@ class FakeMeili:
         for clause in filters:
             attribute = re.match(r"\s*(\w+)", clause).group(1)  # type: ignore[union-attr]
             if attribute not in index.settings["filterableAttributes"]:
-                return self._error(400, "invalid_search_filter", f"Attribute `{attribute}` is not filterable.")
+                return self._error(
+                    400, "invalid_search_filter", f"Attribute `{attribute}` is not filterable."
+                )
         words = [w.casefold() for w in re.findall(r"\w+", body.get("q") or "")]
         searchable = index.settings["searchableAttributes"]
         fields = ["title", "question", "solution", "replies"] if searchable == ["*"] else searchable
@@ -238,20 +262,34 @@ class FakeMeili:
             for name in body.get("attributesToHighlight") or []:
                 formatted[name] = mark(str(doc.get(name, "")))
             for name in body.get("attributesToCrop") or []:
-                formatted[name] = mark(" ".join(str(doc.get(name, "")).split()[: body.get("cropLength", 10)]))
+                formatted[name] = mark(
+                    " ".join(str(doc.get(name, "")).split()[: body.get("cropLength", 10)])
+                )
             hits.append({**shown, "_formatted": formatted})
         if "page" in body:
             per = body.get("hitsPerPage", 20)
             start = (body["page"] - 1) * per
             return self._json(
-                {"hits": hits[start : start + per], "query": body.get("q"), "processingTimeMs": 1,
-                 "page": body["page"], "hitsPerPage": per, "totalHits": len(hits),
-                 "totalPages": -(-len(hits) // per)}
+                {
+                    "hits": hits[start : start + per],
+                    "query": body.get("q"),
+                    "processingTimeMs": 1,
+                    "page": body["page"],
+                    "hitsPerPage": per,
+                    "totalHits": len(hits),
+                    "totalPages": -(-len(hits) // per),
+                }
             )
         limit = body.get("limit", 20)
         return self._json(
-            {"hits": hits[:limit], "query": body.get("q"), "processingTimeMs": 1, "limit": limit,
-             "offset": 0, "estimatedTotalHits": len(hits)}
+            {
+                "hits": hits[:limit],
+                "query": body.get("q"),
+                "processingTimeMs": 1,
+                "limit": limit,
+                "offset": 0,
+                "estimatedTotalHits": len(hits),
+            }
         )
 
 

@@ -37,10 +37,15 @@ def titles(db: Session, q: str, **filters) -> list[str]:  # type: ignore[no-unty
         ("Zertifkat Shop", "Onlineshop: SSL-Zertifikat läuft ab"),
         ("Rufnummerblock", "Rufnummernblock mitnehmen beim Anbieterwechsel"),  # 2 typos, 15 letters
         ("roaming schweiz", "Roaming in der Schweiz für Geschäftsreisen"),  # lower case
-        ("Glasfaserausbau Gewerbegebiet", "Glasfaser-Ausbau: wann kommt er in unser Gewerbegebiet?"),
+        (
+            "Glasfaserausbau Gewerbegebiet",
+            "Glasfaser-Ausbau: wann kommt er in unser Gewerbegebiet?",
+        ),
     ],
 )
-def test_typos_and_word_forms_find_the_thread(db: Session, seeded, query: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_typos_and_word_forms_find_the_thread(
+    db: Session, seeded, query: str, expected: str
+) -> None:  # type: ignore[no-untyped-def]
     found = titles(db, query)
     assert found, f"nothing found for {query!r}"
     assert any(t.startswith(expected) for t in found[:3]), (query, found[:3])

@@ -9,7 +9,9 @@ from search.meili import SETTINGS, MeiliBackend
 from tests.search.conftest import MeiliServer
 
 
-def doc(id: int, title: str, *, visibility: list[str] | None = None, solved: bool = False) -> ThreadDocument:
+def doc(
+    id: int, title: str, *, visibility: list[str] | None = None, solved: bool = False
+) -> ThreadDocument:
     return ThreadDocument(
         id=id, title=title, question=f"Frage zu {title} <b>fett</b>", solution="", replies="",
         board_id=1, board_slug="internet", kind="question", solved=solved, created=1,
@@ -79,7 +81,9 @@ def test_every_query_carries_the_visibility_filter(meili: MeiliServer) -> None:
     similar = backend.similar("Router", visibility=["public"])
     assert [h.id for h in similar] == [1]
     searches = [body for m, p, body in meili.fake.log if p.endswith("/search")]
-    assert all('visibility IN ["public"' in body["filter"][0] for body in searches[:1] + searches[2:])
+    assert all(
+        'visibility IN ["public"' in body["filter"][0] for body in searches[:1] + searches[2:]
+    )
 
 
 def test_filters_and_highlighted_snippets_are_safe_html(meili: MeiliServer) -> None:

@@ -23,10 +23,14 @@ def found(db: Session, viewer: Viewer, q: str) -> list[int]:
     return [h.id for h in searching.search(db, viewer, SearchQuery(q=q)).hits]
 
 
-def test_a_new_thread_is_findable_once_the_worker_ran(db: Session, run_jobs: Callable[[], int]) -> None:
+def test_a_new_thread_is_findable_once_the_worker_ran(
+    db: Session, run_jobs: Callable[[], int]
+) -> None:
     author = make_user(db)
     board = make_category(db)
-    thread = make_thread(db, author=author, category=board, title="Faxgerät nach IP-Umstellung stumm")
+    thread = make_thread(
+        db, author=author, category=board, title="Faxgerät nach IP-Umstellung stumm"
+    )
     jobs = db.execute(select(Job).where(Job.type == searching.SYNC_THREAD)).scalars().all()  # type: ignore[arg-type]
     assert [j.payload for j in jobs] == [{"thread_id": thread.id}]
     assert found(db, ANONYMOUS, "Faxgerät") == []  # not before the job ran
@@ -34,11 +38,17 @@ def test_a_new_thread_is_findable_once_the_worker_ran(db: Session, run_jobs: Cal
     assert found(db, ANONYMOUS, "Faxgerät") == [thread.id]
 
 
-def test_replies_edits_solutions_and_deletion_reach_the_index(db: Session, run_jobs: Callable[[], int]) -> None:
+def test_replies_edits_solutions_and_deletion_reach_the_index(
+    db: Session, run_jobs: Callable[[], int]
+) -> None:
     asker, helper = make_user(db), make_user(db)
     board = make_category(db)
-    thread = make_thread(db, author=asker, category=board, title="Drucker im Netzwerk nicht sichtbar")
-    reply = make_reply(db, author=helper, thread=thread, body="Prüfen Sie die Multicast-Einstellung am Switch.")
+    thread = make_thread(
+        db, author=asker, category=board, title="Drucker im Netzwerk nicht sichtbar"
+    )
+    reply = make_reply(
+        db, author=helper, thread=thread, body="Prüfen Sie die Multicast-Einstellung am Switch."
+    )
     run_jobs()
     assert found(db, ANONYMOUS, "Multicast") == [thread.id]
 
@@ -69,7 +79,9 @@ def test_closed_board_threads_are_never_found_suggested_or_counted_outside(
     group = make_group(db, members=[member])
     closed = make_category(db, groups=[group])
     public = make_category(db)
-    secret = make_thread(db, author=member, category=closed, title="Sammelrechnung für alle Standorte")
+    secret = make_thread(
+        db, author=member, category=closed, title="Sammelrechnung für alle Standorte"
+    )
     open_ = make_thread(db, author=outsider, category=public, title="Rechnung als PDF per E-Mail")
     run_jobs()
     for viewer in (ANONYMOUS, viewer_for(db, outsider)):
@@ -81,7 +93,9 @@ def test_closed_board_threads_are_never_found_suggested_or_counted_outside(
         # Filtering on the closed board by name gives nothing either.
         assert searching.search(db, viewer, SearchQuery(q="", board=closed.slug)).total == 0
     assert found(db, viewer_for(db, member), "Sammelrechnung") == [secret.id]
-    assert [h.id for h in searching.similar(db, viewer_for(db, member), "Sammelrechnung")] == [secret.id]
+    assert [h.id for h in searching.similar(db, viewer_for(db, member), "Sammelrechnung")] == [
+        secret.id
+    ]
 
     # Leaving the group hides it on the next search; no reindex is needed.
     accounts.remove_member(db, group, member)
@@ -93,7 +107,9 @@ def test_closing_a_board_reindexes_its_threads(db: Session, run_jobs: Callable[[
     admin = make_user(db, role=Role.admin)
     author = make_user(db)
     board = make_category(db)
-    thread = make_thread(db, author=author, category=board, title="Eskalationsweg bei Standortausfall")
+    thread = make_thread(
+        db, author=author, category=board, title="Eskalationsweg bei Standortausfall"
+    )
     group = make_group(db)
     run_jobs()
     assert found(db, ANONYMOUS, "Eskalationsweg") == [thread.id]
@@ -107,9 +123,15 @@ def test_closing_a_board_reindexes_its_threads(db: Session, run_jobs: Callable[[
     assert found(db, ANONYMOUS, "Eskalationsweg") == [thread.id]
 
 
-def test_nothing_but_nicknames_reaches_the_index(db: Session, run_jobs: Callable[[], int], search_backend) -> None:  # type: ignore[no-untyped-def]
-    author = make_user(db, real_name="Erika Mustermann", company="Mustermann GmbH", email="erika@firma.example")
-    thread = make_thread(db, author=author, category=make_category(db), title="Frage ohne persönliche Daten")
+def test_nothing_but_nicknames_reaches_the_index(
+    db: Session, run_jobs: Callable[[], int], search_backend
+) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(
+        db, real_name="Erika Mustermann", company="Mustermann GmbH", email="erika@firma.example"
+    )
+    thread = make_thread(
+        db, author=author, category=make_category(db), title="Frage ohne persönliche Daten"
+    )
     run_jobs()
     from community.searching.documents import build_documents
 
