@@ -71,6 +71,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from community.searching.service import check_on_startup
+
+        check_on_startup(engine)
         worker = None
         in_process = settings.run_worker_in_process
         if in_process is None:
@@ -129,7 +132,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.include_router(api_router)
     from community.web.routes import web_router
+    from community.web.search_routes import router as search_pages
 
+    # Before the web router: its "/{page}" would take /search for a legal page.
+    app.include_router(search_pages)
     app.include_router(web_router)
     from fastapi.staticfiles import StaticFiles
 

@@ -107,6 +107,25 @@ def seed_demo(
 
     created = seed_demo_content(_engine(), threads=threads, seed=seed, progress=True)
     console.print(f"[green]{created} Themen angelegt.[/green]")
+    console.print("Suchindex: `community reindex` nimmt die neuen Themen auf.")
+
+
+@app.command()
+def reindex() -> None:
+    """Build a new search index from the database and swap it in (search never goes empty)."""
+    import time
+
+    from sqlmodel import Session
+
+    from community.searching.backend import get_backend
+    from community.searching.service import reindex as run
+
+    started = time.perf_counter()
+    with Session(_engine()) as session:
+        count = run(session)
+    seconds = time.perf_counter() - started
+    engine = get_backend().stats().get("engine")
+    console.print(f"{count} Themen in {seconds:.1f} s neu indiziert ({engine}).")
 
 
 @app.command("recompute-counters")

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     meili_url: str | None = None
     meili_key: str | None = None
+    meili_index: str = "threads"
+    search_synonyms_file: Path | None = Field(default=None, description="JSON synonym lists")
     smtp_url: str | None = None
     mail_from: str = "community@localhost"
     redis_url: str | None = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 # Settings are read once; fix them before the application is imported.
 os.environ.setdefault("COMMUNITY_ENVIRONMENT", "test")
@@ -27,6 +28,8 @@ from community.config import get_settings
 from community.db import make_engine, metadata
 from community.migrate import upgrade
 from community.ratelimit import reset_limits
+from community.searching.backend import synonyms, use_backend
+from search.embedded import EmbeddedBackend
 
 POSTGRES_ENV = "COMMUNITY_TEST_POSTGRES_URL"
 
@@ -88,6 +91,15 @@ def db(engine: Engine) -> Iterator[Session]:
     """A session for arranging and checking data; factories commit through it."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture(autouse=True)
+def search_backend(tmp_path: Path) -> Iterator[EmbeddedBackend]:
+    """A search index of this test's own; created only when something uses it."""
+    backend = EmbeddedBackend(tmp_path / "search", synonyms=synonyms())
+    use_backend(backend)
+    yield backend
+    use_backend(None)
 
 
 @pytest.fixture

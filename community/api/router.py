@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from community.api import admin, auth, events, forum, me, reputation, users
+from community.api import admin, auth, events, forum, me, reputation, search, users
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (auth, me, forum, reputation, users, events, admin):
+# search before forum: /threads/similar must not be taken for /threads/{id}.
+for module in (auth, me, search, forum, reputation, users, events, admin):
     api_router.include_router(module.router)

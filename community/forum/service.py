@@ -23,6 +23,7 @@ from community.forum.models import Category, CategoryGroup, Post, PostRevision, 
 from community.forum.slugs import slugify
 from community.pagination import decode_cursor, encode_cursor
 from community.reputation import service as reputation
+from community.searching import service as searching
 
 TITLE_MIN = 10
 TITLE_MAX = 150
@@ -176,6 +177,7 @@ def set_category_groups(
     for group in groups:
         assert category.id is not None and group.id is not None
         session.add(CategoryGroup(category_id=category.id, group_id=group.id))
+    searching.board_changed(session, category.id)
     session.flush()
 
 
@@ -292,6 +294,7 @@ def create_thread(
         },
     )
     reputation.on_thread_created(session, thread)
+    searching.thread_changed(session, thread.id)
     session.flush()
     return thread, post
 
@@ -306,6 +309,7 @@ def update_thread(
         thread.title = check_title(title)
         thread.slug = slugify(thread.title)
     session.add(thread)
+    searching.thread_changed(session, thread.id)
     session.flush()
     return thread
 
@@ -315,6 +319,7 @@ def set_locked(session: Session, viewer: Viewer, thread_id: int, locked: bool) -
     perms.require_moderator(viewer)
     thread.is_locked = locked
     session.add(thread)
+    searching.thread_changed(session, thread.id)
     session.flush()
     return thread
 
@@ -398,6 +403,7 @@ def create_reply(session: Session, viewer: Viewer, thread_id: int, body: str) ->
         },
     )
     reputation.on_reply_created(session, post)
+    searching.thread_changed(session, thread_id)
     session.refresh(thread)
     return post
 
@@ -422,6 +428,7 @@ def edit_post(session: Session, viewer: Viewer, post_id: int, body: str) -> Post
     post.edited_at = utcnow()
     post.edit_count += 1
     session.add(post)
+    searching.thread_changed(session, thread.id)
     session.flush()
     return post
 
@@ -456,6 +463,7 @@ def delete_post(session: Session, viewer: Viewer, post_id: int) -> Post:
     reputation.on_post_removed(session, viewer, thread, post)
     recompute_thread(session, thread)
     recompute_category(session, thread.category_id)
+    searching.thread_changed(session, thread.id)
     return post
 
 

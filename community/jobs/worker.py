@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 def _load_handlers() -> None:
     # Importing the modules registers their handlers.
-    import community.accounts.mail  # noqa: F401
+    import community.accounts.mail
+    import community.searching.service  # noqa: F401
 
 
 class Worker:

@@ -34,6 +34,7 @@ from community.forum import permissions as perms
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.reputation.models import Kudo, RankChange
 from community.reputation.ranks import RankLadder, load_ladder, rank_for
+from community.searching import service as searching
 
 
 def _ladder(session: Session) -> RankLadder:
@@ -397,6 +398,7 @@ def accept_solution(session: Session, viewer: Viewer, thread_id: int, post_id: i
     payload["accepted_by"] = viewer.user.nickname if viewer.user else None
     payload["previous_post_id"] = previous
     record_event(session, "thread.solved", payload)
+    searching.thread_changed(session, thread.id)
     return thread
 
 
@@ -436,6 +438,7 @@ def _unsolve(
             "url": _url(thread),
         },
     )
+    searching.thread_changed(session, thread.id)
 
 
 # ---- removal (delete now; hide and restore come with moderation) -----------------------------

@@ -1,0 +1,53 @@
+"""What the search API returns: no author at all, snippets as escaped HTML with <mark>."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+
+from search.documents import Hit
+
+
+class SearchHitPublic(BaseModel):
+    id: int
+    title: str
+    title_html: str
+    snippet_html: str
+    board: str
+    board_name: str | None
+    kind: str
+    solved: bool
+    reply_count: int
+    kudos: int
+    last_activity_at: datetime
+    url: str
+
+    @classmethod
+    def of(cls, hit: Hit, board_names: dict[str, str]) -> SearchHitPublic:
+        return cls(
+            id=hit.id,
+            title=hit.title,
+            title_html=hit.title_html,
+            snippet_html=hit.snippet_html,
+            board=hit.board_slug,
+            board_name=board_names.get(hit.board_slug),
+            kind=hit.kind,
+            solved=hit.solved,
+            reply_count=hit.reply_count,
+            kudos=hit.kudos,
+            last_activity_at=datetime.fromtimestamp(hit.last_activity, UTC),
+            url=f"/t/{hit.id}",
+        )
+
+
+class SearchResultsPublic(BaseModel):
+    query: str
+    total: int
+    page: int
+    pages: int
+    items: list[SearchHitPublic]
+
+
+class SimilarThreadsPublic(BaseModel):
+    items: list[SearchHitPublic]

@@ -1,0 +1,188 @@
+"""Search for a viewer, and the outbox jobs that keep the index in step with the forum.
+
+The visibility filter is added here, on the server, to every query: anonymous visitors and
+non-members get "public" only, members also their groups' keys, moderators everything.
+A group membership change needs no reindex, since the keys are group ids; a board's
+group change does (board_changed)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session, col
+
+from community.accounts.viewer import Viewer
+from community.errors import InvalidInput
+from community.forum.models import Category, Thread
+from community.jobs.models import Job
+from community.jobs.service import enqueue, handler
+from community.searching.backend import get_backend
+from community.searching.documents import all_documents, build_documents
+from search.documents import PUBLIC, Filters, Hit, SearchResults
+
+log = logging.getLogger(__name__)
+
+SYNC_THREAD = "search.sync_thread"
+SYNC_BOARD = "search.sync_board"
+REINDEX = "search.reindex"
+
+QUERY_MAX = 200
+PER_PAGE = 20
+PAGE_MAX = 50
+
+
+def visibility_for(viewer: Viewer) -> list[str] | None:
+    """The keys this viewer holds; None for moderators, who see every board."""
+    if viewer.is_moderator:
+        return None
+    return [PUBLIC, *(f"group:{g}" for g in sorted(viewer.group_ids))]
+
+
+# ---- enqueueing (called by the services in their transaction) ------------------------------
+
+
+def _already_queued(session: Session, type_: str, payload: dict[str, Any]) -> bool:
+    return any(
+        isinstance(obj, Job) and obj.type == type_ and obj.payload == payload for obj in session.new
+    )
+
+
+def thread_changed(session: Session, thread_id: int | None) -> None:
+    """Call in the same transaction as any change to what a thread's document holds:
+    created, replied to, edited, deleted, solved, hidden, moved. Runs after commit."""
+    if thread_id is None:
+        return
+    payload = {"thread_id": thread_id}
+    if not _already_queued(session, SYNC_THREAD, payload):
+        enqueue(session, SYNC_THREAD, payload)
+
+
+def board_changed(session: Session, category_id: int | None) -> None:
+    """A board's groups changed: every thread in it gets new visibility keys."""
+    if category_id is None:
+        return
+    payload = {"category_id": category_id}
+    if not _already_queued(session, SYNC_BOARD, payload):
+        enqueue(session, SYNC_BOARD, payload)
+
+
+# ---- job handlers (the worker runs them after commit; a failure retries with backoff) ------
+
+
+@handler(SYNC_THREAD)
+def sync_thread(session: Session, payload: dict[str, Any]) -> None:
+    thread_id = int(payload["thread_id"])
+    thread = session.get(Thread, thread_id)
+    documents = build_documents(session, [thread]) if thread is not None else []
+    if documents:
+        get_backend().upsert(documents)
+    else:
+        get_backend().delete([thread_id])
+
+
+@handler(SYNC_BOARD)
+def sync_board(session: Session, payload: dict[str, Any]) -> None:
+    category_id = int(payload["category_id"])
+    last_id = 0
+    while True:
+        threads = list(
+            session.execute(
+                select(Thread)
+                .where(col(Thread.category_id) == category_id, col(Thread.id) > last_id)
+                .order_by(col(Thread.id))
+                .limit(1000)
+            ).scalars()
+        )
+        if not threads:
+            return
+        documents = build_documents(session, threads)
+        get_backend().upsert(documents)
+        kept = {d.id for d in documents}
+        get_backend().delete([t.id for t in threads if t.id is not None and t.id not in kept])
+        last_id = threads[-1].id or last_id
+
+
+@handler(REINDEX)
+def reindex_job(session: Session, payload: dict[str, Any]) -> None:
+    reindex(session)
+
+
+def reindex(session: Session) -> int:
+    """Build a new index from the database and swap it in."""
+    return get_backend().reindex(all_documents(session))
+
+
+def check_on_startup(engine: Engine) -> None:
+    """Settings in place before anything is written; an empty index over a filled forum
+    (first start, a new engine, a new index format) is rebuilt by the worker."""
+    backend = get_backend()
+    try:
+        backend.ensure()
+        documents = int(backend.stats().get("documents") or 0)
+    except Exception:
+        log.exception("search engine not ready; the index catches up when it is back")
+        return
+    if documents:
+        return
+    with Session(engine) as session:
+        threads = session.execute(select(func.count(col(Thread.id)))).scalar_one()
+        queued = session.execute(
+            select(func.count(col(Job.id))).where(
+                col(Job.type) == REINDEX, col(Job.status).in_(["queued", "running"])
+            )
+        ).scalar_one()
+        if threads and not queued:
+            enqueue(session, REINDEX, {})
+            session.commit()
+            log.info("search index is empty: a reindex of %s threads is queued", threads)
+
+
+# ---- reading ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str = ""
+    board: str | None = None
+    kind: str | None = None
+    solved: bool | None = None
+    page: int = 1
+
+
+def _clean(q: str) -> str:
+    q = " ".join(q.split()) + (" " if q[-1:].isspace() else "")
+    if len(q) > QUERY_MAX:
+        raise InvalidInput(
+            f"Die Suche darf höchstens {QUERY_MAX} Zeichen lang sein.", code="query_too_long"
+        )
+    return q
+
+
+def search(session: Session, viewer: Viewer, query: SearchQuery) -> SearchResults:
+    if not 1 <= query.page <= PAGE_MAX:
+        raise InvalidInput(f"Seite 1 bis {PAGE_MAX}.", code="invalid_page")
+    q = _clean(query.q)
+    return get_backend().search(
+        q,
+        filters=Filters(board=query.board, kind=query.kind, solved=query.solved),
+        visibility=visibility_for(viewer),
+        page=query.page,
+        per_page=PER_PAGE,
+    )
+
+
+def similar(
+    session: Session, viewer: Viewer, title: str, text: str = "", *, limit: int = 5
+) -> list[Hit]:
+    """Threads like the one being written: shown under the title of the ask page."""
+    title = _clean(title)
+    if len(title.strip()) < 3:
+        return []
+    return get_backend().similar(title, text[:1000], visibility=visibility_for(viewer), limit=limit)
+
+
+def board_names(session: Session) -> dict[str, str]:
+    return {c.slug: c.name for c in session.execute(select(Category)).scalars()}

@@ -1,0 +1,102 @@
+"""The search page, and the "Ähnliche Fragen" list under the title of the ask page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from community.api.deps import SessionDep
+from community.auth import check_csrf
+from community.errors import CommunityError
+from community.forum import service as forum
+from community.forum.models import ThreadKind
+from community.searching import service as searching
+from community.text import CleanStr
+from community.web.pages import render
+from community.web.routes import CsrfField, WebViewer
+
+router = APIRouter(include_in_schema=False)
+
+SOLVED = {"all": None, "solved": True, "unsolved": False}
+
+
+def _pages(page: int, pages: int) -> list[int]:
+    return list(range(max(1, page - 3), min(pages, page + 3) + 1))
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    q: Annotated[str, Query(max_length=searching.QUERY_MAX)] = "",
+    board: Annotated[str, Query(max_length=60)] = "",
+    kind: Literal["", "question", "discussion"] = "",
+    solved: Literal["all", "solved", "unsolved"] = "all",
+    page: Annotated[int, Query(ge=1, le=searching.PAGE_MAX)] = 1,
+) -> Response:
+    results = searching.search(
+        session,
+        viewer,
+        searching.SearchQuery(
+            q=q, board=board or None, kind=kind or None, solved=SOLVED[solved], page=page
+        ),
+    )
+    return render(
+        request,
+        "search.html",
+        {
+            "q": q,
+            "board": board,
+            "kind": kind,
+            "solved": solved,
+            "results": results,
+            "page_numbers": _pages(results.page, results.pages),
+            # Only boards the viewer may see are offered as a filter.
+            "categories": forum.list_categories(session, viewer),
+            "board_names": searching.board_names(session),
+        },
+    )
+
+
+@router.get("/search/similar", response_class=HTMLResponse)
+def similar_fragment(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    title: Annotated[str, Query(max_length=searching.QUERY_MAX)] = "",
+) -> Response:
+    """The list alone, for htmx to put under the title field."""
+    return render(request, "_similar.html", {"similar": searching.similar(session, viewer, title)})
+
+
+@router.post("/new/similar", response_class=HTMLResponse)
+def similar_without_js(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    category: Annotated[CleanStr, Form(max_length=60)] = "",
+    kind: Annotated[ThreadKind, Form()] = ThreadKind.question,
+    title: Annotated[CleanStr, Form(max_length=1000)] = "",
+    body: Annotated[CleanStr, Form(max_length=100_000)] = "",
+) -> Response:
+    """The ask page again, with what the user typed and the similar questions below the title."""
+    check_csrf(request, csrf_token)
+    form = {"category": category, "kind": kind.value, "title": title, "body": body}
+    try:
+        similar = searching.similar(session, viewer, title[: searching.QUERY_MAX])
+    except CommunityError:
+        similar = []
+    return render(
+        request,
+        "new_thread.html",
+        {
+            "categories": forum.list_categories(session, viewer),
+            "form": form,
+            "similar": similar,
+            "similar_asked": True,
+        },
+    )

@@ -1,0 +1,524 @@
+"""The embedded engine: tantivy in-process, an index folder beside the SQLite file.
+
+It follows Meilisearch's behaviour where a user notices it: every word must match (with
+a fallback to any word when nothing does), one typo in words of 5+ letters and two in
+words of 9+, the last word matches as a prefix while typing, German and English stemming,
+synonyms, highlighted snippets, and the same filters and visibility rule.
+
+The folder holds one index per build (`v<schema>-<stamp>/`) and a `CURRENT` file naming
+the one in use; a reindex builds a new folder and replaces `CURRENT` atomically."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from search.documents import (
+    MARK_END,
+    MARK_START,
+    Filters,
+    Hit,
+    SearchError,
+    SearchResults,
+    ThreadDocument,
+    marked_to_html,
+)
+
+SCHEMA_VERSION = "1"
+CURRENT = "CURRENT"
+TEXT_FIELDS = {"title": 3.0, "question": 2.0, "solution": 1.5, "replies": 0.6}
+EN_BOOST = 0.8
+SNIPPET_WORDS = 28
+SNIPPET_SCAN_CHARS = 4000
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _analyzer(language: str, *, stopwords: bool = False) -> tantivy.TextAnalyzer:
+    builder = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+    )
+    if stopwords:
+        builder = builder.filter(tantivy.Filter.stopword(language))
+    builder = builder.filter(tantivy.Filter.ascii_fold()).filter(tantivy.Filter.stemmer(language))
+    return builder.build()
+
+
+DE = _analyzer("german")
+EN = _analyzer("english")
+DE_STOP = _analyzer("german", stopwords=True)
+EN_STOP = _analyzer("english", stopwords=True)
+FOLD = (
+    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    .filter(tantivy.Filter.lowercase())
+    .filter(tantivy.Filter.ascii_fold())
+    .build()
+)
+
+
+def _schema() -> tantivy.Schema:
+    b = tantivy.SchemaBuilder()
+    b.add_integer_field("id", stored=True, indexed=True, fast=True)
+    for name in TEXT_FIELDS:
+        b.add_text_field(name, stored=True, tokenizer_name="de")
+    b.add_text_field("en", stored=False, tokenizer_name="en")
+    b.add_text_field("board_slug", stored=True, tokenizer_name="raw")
+    b.add_integer_field("board_id", stored=True, indexed=True, fast=True)
+    b.add_text_field("kind", stored=True, tokenizer_name="raw")
+    b.add_text_field("solved", stored=True, tokenizer_name="raw")
+    b.add_text_field("visibility", stored=True, tokenizer_name="raw")
+    for name in ("created", "last_activity", "kudos", "reply_count"):
+        b.add_integer_field(name, stored=True, indexed=True, fast=True)
+    # weight_by_field multiplies the score by log2(2 + boost): solved threads win ties.
+    b.add_float_field("boost", stored=False, fast=True)
+    return b.build()
+
+
+SCHEMA = _schema()
+
+
+def max_typos(word: str) -> int:
+    """Meilisearch's default: 1 typo from 5 letters, 2 from 9."""
+    if len(word) >= 9:
+        return 2
+    if len(word) >= 5:
+        return 1
+    return 0
+
+
+@lru_cache(maxsize=50_000)
+def _stems(word: str) -> tuple[str, ...]:
+    return tuple(DE.analyze(word))
+
+
+@lru_cache(maxsize=10_000)
+def _is_stopword(word: str) -> bool:
+    return not DE_STOP.analyze(word) or not EN_STOP.analyze(word)
+
+
+def _within(a: str, b: str, limit: int) -> bool:
+    """Damerau-Levenshtein (optimal string alignment) distance of a and b is at most limit."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    if a == b:
+        return True
+    if limit == 0:
+        return False
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return False
+        prev2, prev = prev, cur
+    return prev[-1] <= limit
+
+
+class _Term:
+    """One word of the query as the index sees it."""
+
+    def __init__(self, word: str, *, prefix: bool) -> None:
+        self.word = word
+        folded = FOLD.analyze(word)
+        self.folded = folded[0] if folded else word.lower()
+        stems = _stems(word)
+        self.stem = stems[0] if stems else self.folded
+        en = EN.analyze(word)
+        self.en = en[0] if en else self.folded
+        self.typos = max_typos(self.folded)
+        # A single letter would match half the dictionary.
+        self.prefix = prefix and len(self.folded) >= 2
+
+    def matches(self, token: str) -> bool:
+        """Whether a word of a stored text is this term: used to highlight."""
+        folded = FOLD.analyze(token)
+        if self.prefix and folded and folded[0].startswith(self.folded):
+            return True
+        stems = _stems(token)
+        return bool(stems) and _within(stems[0], self.stem, self.typos)
+
+
+def _words(query: str) -> list[str]:
+    return WORD.findall(query)[:12]
+
+
+def _unix_now() -> int:
+    return int(time.time())
+
+
+class EmbeddedBackend:
+    def __init__(self, path: Path, *, synonyms: dict[str, list[str]] | None = None) -> None:
+        self.path = Path(path)
+        self.synonyms = synonyms or {}
+        self._lock = threading.RLock()
+        self._index: tantivy.Index | None = None
+        self._current: str | None = None
+
+    # ---- the index folder -------------------------------------------------------------
+
+    def _read_current(self) -> str | None:
+        try:
+            name = (self.path / CURRENT).read_text().strip()
+        except FileNotFoundError:
+            return None
+        return name if name.startswith(f"v{SCHEMA_VERSION}-") else None
+
+    def _new_folder(self) -> Path:
+        self.path.mkdir(parents=True, exist_ok=True)
+        folder = self.path / f"v{SCHEMA_VERSION}-{time.time_ns()}"
+        folder.mkdir()
+        return folder
+
+    def _open(self, folder: Path) -> tantivy.Index:
+        index = tantivy.Index(SCHEMA, path=str(folder), reuse=True)
+        index.register_tokenizer("de", DE)
+        index.register_tokenizer("en", EN)
+        return index
+
+    def _point_to(self, folder: Path) -> None:
+        tmp = self.path / f"{CURRENT}.{os.getpid()}.tmp"
+        tmp.write_text(folder.name)
+        os.replace(tmp, self.path / CURRENT)  # atomic: readers see the old or the new name
+
+    def _get_index(self) -> tantivy.Index:
+        """The index CURRENT names; another process (`community reindex`) may have swapped it."""
+        with self._lock:
+            current = self._read_current()
+            if self._index is None or current != self._current:
+                if current is None:
+                    folder = self._new_folder()
+                    self._index = self._open(folder)
+                    self._point_to(folder)
+                    current = folder.name
+                else:
+                    self._index = self._open(self.path / current)
+                self._current = current
+            return self._index
+
+    def ensure(self) -> None:
+        self._get_index()
+
+    # ---- writing ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _tantivy_doc(doc: ThreadDocument) -> tantivy.Document:
+        return tantivy.Document(
+            id=doc.id,
+            title=doc.title,
+            question=doc.question,
+            solution=doc.solution,
+            replies=doc.replies,
+            en=" ".join((doc.title, doc.question, doc.solution)),
+            board_slug=doc.board_slug,
+            board_id=doc.board_id,
+            kind=doc.kind,
+            solved="1" if doc.solved else "0",
+            visibility=list(doc.visibility),
+            created=doc.created,
+            last_activity=doc.last_activity,
+            kudos=doc.kudos,
+            reply_count=doc.reply_count,
+            boost=0.15 if doc.solved else 0.0,
+        )
+
+    def _write(self, ids: Sequence[int], documents: Sequence[ThreadDocument]) -> None:
+        with self._lock:
+            index = self._get_index()
+            try:
+                # A writer per batch: the index lock is held only while writing, so another
+                # process (a separate worker) can write between our batches.
+                writer = index.writer(heap_size=15_000_000, num_threads=1)
+            except ValueError as exc:
+                raise SearchError(f"search index is busy: {exc}") from exc
+            try:
+                for doc_id in ids:
+                    writer.delete_documents_by_term("id", doc_id)
+                for doc in documents:
+                    writer.add_document(self._tantivy_doc(doc))
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
+            index.reload()
+
+    def upsert(self, documents: Sequence[ThreadDocument]) -> None:
+        if documents:
+            self._write([d.id for d in documents], documents)
+
+    def delete(self, ids: Sequence[int]) -> None:
+        if ids:
+            self._write(ids, [])
+
+    def reindex(self, documents: Iterable[ThreadDocument]) -> int:
+        folder = self._new_folder()
+        index = self._open(folder)
+        writer = index.writer(heap_size=200_000_000, num_threads=0)
+        count = 0
+        try:
+            for doc in documents:
+                writer.add_document(self._tantivy_doc(doc))
+                count += 1
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            writer.wait_merging_threads()
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        writer.wait_merging_threads()
+        with self._lock:
+            old = self._read_current()
+            self._point_to(folder)
+            self._index = None
+            self._current = None
+        if old and old != folder.name:
+            # Open readers elsewhere keep their files (POSIX): removing is safe.
+            shutil.rmtree(self.path / old, ignore_errors=True)
+        return count
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def _word_query(self, term: _Term, *, synonyms: bool = True) -> tantivy.Query:
+        clauses: list[tantivy.Query] = []
+        for name, boost in TEXT_FIELDS.items():
+            # The exact stem scores above its typo variants, as Meilisearch's "typo" rule does.
+            clauses.append(
+                tantivy.Query.boost_query(
+                    tantivy.Query.term_query(SCHEMA, name, term.stem), boost * 1.5
+                )
+            )
+            if term.typos:
+                clauses.append(
+                    tantivy.Query.boost_query(
+                        tantivy.Query.fuzzy_term_query(SCHEMA, name, term.stem, term.typos),
+                        boost,
+                    )
+                )
+            if term.prefix:
+                clauses.append(
+                    tantivy.Query.boost_query(
+                        tantivy.Query.fuzzy_term_query(SCHEMA, name, term.folded, 0, prefix=True),
+                        boost,
+                    )
+                )
+        clauses.append(
+            tantivy.Query.boost_query(tantivy.Query.term_query(SCHEMA, "en", term.en), EN_BOOST)
+        )
+        query = tantivy.Query.disjunction_max_query(clauses, 0.2)
+        alternatives = synonyms and (
+            self.synonyms.get(term.word.lower()) or self.synonyms.get(term.folded)
+        )
+        if not alternatives:
+            return query
+        options: list[tuple[tantivy.Occur, tantivy.Query]] = [(tantivy.Occur.Should, query)]
+        for phrase in alternatives:
+            words = _words(phrase)
+            if not words:
+                continue
+            parts = [
+                (tantivy.Occur.Must, self._word_query(_Term(w, prefix=False), synonyms=False))
+                for w in words
+            ]
+            options.append((tantivy.Occur.Should, tantivy.Query.boolean_query(parts)))
+        return tantivy.Query.boolean_query(options)
+
+    @staticmethod
+    def _filter_clauses(
+        filters: Filters, visibility: Sequence[str] | None
+    ) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        out: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        if visibility is not None:
+            out.append(
+                (
+                    tantivy.Occur.Must,
+                    tantivy.Query.term_set_query(SCHEMA, "visibility", list(visibility)),
+                )
+            )
+        if filters.board:
+            out.append(
+                (tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, "board_slug", filters.board))
+            )
+        if filters.kind:
+            out.append((tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, "kind", filters.kind)))
+        if filters.solved is not None:
+            value = "1" if filters.solved else "0"
+            out.append((tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, "solved", value)))
+        return out
+
+    def _terms(self, query: str) -> list[_Term]:
+        words = _words(query)
+        typing = bool(query) and not query[-1].isspace()
+        terms = []
+        for i, word in enumerate(words):
+            last = i == len(words) - 1
+            # A stop word is skipped unless it is all there is, or still being typed.
+            if _is_stopword(word) and not (last and typing) and len(words) > 1:
+                continue
+            terms.append(_Term(word, prefix=last and typing))
+        return terms
+
+    def _run(
+        self,
+        terms: list[_Term],
+        fixed: list[tuple[tantivy.Occur, tantivy.Query]],
+        *,
+        all_words: bool,
+        limit: int,
+        offset: int,
+    ) -> tuple[tantivy.Searcher, tantivy.SearchResult]:
+        searcher = self._get_index().searcher()
+        occur = tantivy.Occur.Must if all_words else tantivy.Occur.Should
+        words = [(occur, self._word_query(t)) for t in terms]
+        if not words:
+            query = tantivy.Query.boolean_query(
+                [*fixed, (tantivy.Occur.Must, tantivy.Query.all_query())]
+            )
+            result = searcher.search(
+                query, limit, count=True, order_by_field="last_activity", offset=offset
+            )
+            return searcher, result
+        if all_words:
+            query = tantivy.Query.boolean_query([*words, *fixed])
+        else:
+            inner = tantivy.Query.boolean_query(words)
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, inner), *fixed])
+        result = searcher.search(query, limit, count=True, offset=offset, weight_by_field="boost")
+        return searcher, result
+
+    def search(
+        self,
+        query: str,
+        *,
+        filters: Filters,
+        visibility: Sequence[str] | None,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> SearchResults:
+        terms = self._terms(query)
+        fixed = self._filter_clauses(filters, visibility)
+        offset = (max(page, 1) - 1) * per_page
+        searcher, result = self._run(terms, fixed, all_words=True, limit=per_page, offset=offset)
+        if _count(result) == 0 and len(terms) > 1:
+            # Like Meilisearch's matching strategy "last": rather some words than nothing.
+            searcher, result = self._run(
+                terms, fixed, all_words=False, limit=per_page, offset=offset
+            )
+        hits = [self._hit(searcher.doc(address), terms) for _score, address in result.hits]
+        return SearchResults(hits=hits, total=_count(result), page=page, per_page=per_page)
+
+    def similar(
+        self,
+        title: str,
+        text: str = "",
+        *,
+        visibility: Sequence[str] | None,
+        limit: int = 5,
+        exclude_id: int | None = None,
+    ) -> list[Hit]:
+        terms = self._terms(f"{title} {text[:500]} ".strip() + " ")
+        if not terms:
+            return []
+        fixed = self._filter_clauses(Filters(), visibility)
+        if exclude_id is not None:
+            fixed.append(
+                (tantivy.Occur.MustNot, tantivy.Query.term_query(SCHEMA, "id", exclude_id))
+            )
+        searcher, result = self._run(terms, fixed, all_words=False, limit=limit, offset=0)
+        return [self._hit(searcher.doc(address), terms) for _score, address in result.hits]
+
+    def stats(self) -> dict[str, Any]:
+        searcher = self._get_index().searcher()
+        return {
+            "engine": "tantivy",
+            "documents": searcher.num_docs,
+            "segments": searcher.num_segments,
+            "path": str(self.path / (self._current or "")),
+        }
+
+    # ---- results -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _first(doc: tantivy.Document, name: str, default: Any = None) -> Any:
+        values = doc.get_all(name)
+        return values[0] if values else default
+
+    def _hit(self, doc: tantivy.Document, terms: list[_Term]) -> Hit:
+        title = self._first(doc, "title", "")
+        snippet = ""
+        for name in ("question", "solution", "replies"):
+            snippet = _snippet(self._first(doc, name, ""), terms)
+            if MARK_START in snippet:
+                break
+        if MARK_START not in snippet:
+            snippet = _snippet(self._first(doc, "question", ""), [])
+        return Hit(
+            id=int(self._first(doc, "id")),
+            title=title,
+            title_html=marked_to_html(_mark_all(title, terms)),
+            snippet_html=marked_to_html(snippet),
+            board_slug=self._first(doc, "board_slug", ""),
+            kind=self._first(doc, "kind", ""),
+            solved=self._first(doc, "solved") == "1",
+            last_activity=int(self._first(doc, "last_activity", 0)),
+            kudos=int(self._first(doc, "kudos", 0)),
+            reply_count=int(self._first(doc, "reply_count", 0)),
+        )
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    # The stubs shipped with tantivy-py 0.27 lack `count`, which search(count=True) sets.
+    return int(result.count or 0)  # type: ignore[attr-defined]
+
+
+def _marks(text: str, terms: list[_Term]) -> list[tuple[int, int]]:
+    if not terms:
+        return []
+    return [
+        (m.start(), m.end())
+        for m in WORD.finditer(text)
+        if any(t.matches(m.group()) for t in terms)
+    ]
+
+
+def _mark_all(text: str, terms: list[_Term]) -> str:
+    out, last = [], 0
+    for start, end in _marks(text, terms):
+        out += [text[last:start], MARK_START, text[start:end], MARK_END]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _snippet(text: str, terms: list[_Term]) -> str:
+    """About SNIPPET_WORDS words around the first match, with "…" where text was cut."""
+    text = text[:SNIPPET_SCAN_CHARS]
+    words = list(WORD.finditer(text))
+    if not words:
+        return text
+    marks = _marks(text, terms)
+    first = 0
+    if marks:
+        first = next(i for i, w in enumerate(words) if w.start() == marks[0][0])
+    begin = max(0, first - SNIPPET_WORDS // 3)
+    end = min(len(words), begin + SNIPPET_WORDS)
+    start_char = 0 if begin == 0 else words[begin].start()
+    end_char = len(text) if end == len(words) else words[end - 1].end()
+    piece = text[start_char:end_char]
+    marked = _mark_all(piece, terms)
+    return ("… " if start_char else "") + marked + (" …" if end_char < len(text) else "")

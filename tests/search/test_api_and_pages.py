@@ -1,0 +1,189 @@
+"""GET /api/v1/search, /api/v1/threads/similar, the search page, the header box and the
+similar questions on the ask page; and posting while Meilisearch is down."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from community.clock import utcnow
+from community.jobs.models import Job, JobStatus
+from community.searching import service as searching
+from search.meili import MeiliBackend
+from tests.factories import login, make_category, make_group, make_thread, make_user
+from tests.search.conftest import MeiliServer
+
+
+def test_search_api_returns_hits_counts_and_marks(
+    anon: TestClient, db: Session, run_jobs: Callable[[], int]
+) -> None:
+    board = make_category(db, slug="internet", name="Internet")
+    author = make_user(db, nickname="DSL-Doktor")
+    thread = make_thread(
+        db,
+        author=author,
+        category=board,
+        title="Router verliert nachts die Verbindung",
+        body="Der Router <script>alert(1)</script> trennt jede Nacht.",
+    )
+    run_jobs()
+    response = anon.get("/api/v1/search", params={"q": "Rooter"})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["total"] == 1 and data["pages"] == 1
+    [item] = data["items"]
+    assert item["id"] == thread.id and item["url"] == f"/t/{thread.id}"
+    assert item["title_html"].startswith("<mark>Router</mark>")
+    assert "<script>" not in item["snippet_html"]
+    assert item["board"] == "internet" and item["board_name"] == "Internet"
+    assert "DSL-Doktor" not in response.text  # no author in search results at all
+    assert (
+        anon.get("/api/v1/search", params={"q": "Router", "board": "andere"}).json()["total"] == 0
+    )
+    assert (
+        anon.get("/api/v1/search", params={"q": "Router", "solved": "solved"}).json()["total"] == 0
+    )
+
+
+def test_similar_api_is_not_taken_for_a_thread_id(
+    anon: TestClient, db: Session, run_jobs: Callable[[], int]
+) -> None:
+    thread = make_thread(
+        db,
+        author=make_user(db),
+        category=make_category(db),
+        title="Rufumleitung auf das Handy bei Abwesenheit",
+    )
+    run_jobs()
+    response = anon.get(
+        "/api/v1/threads/similar", params={"title": "Wie geht eine Rufumleitung aufs Handy?"}
+    )
+    assert response.status_code == 200
+    assert [i["id"] for i in response.json()["items"]] == [thread.id]
+    assert anon.get("/api/v1/threads/similar", params={"title": "ab"}).json()["items"] == []
+
+
+def test_bad_search_input_is_a_clear_error(anon: TestClient) -> None:
+    for params in (
+        {"page": 0},
+        {"page": "x"},
+        {"q": "x" * 201},
+        {"solved": "vielleicht"},
+        {"kind": "umfrage"},
+    ):
+        response = anon.get("/api/v1/search", params=params)
+        assert response.status_code == 422, params
+        assert response.json()["error"] == "invalid_input"
+    assert anon.get("/search", params={"page": 0}).status_code == 422
+    assert anon.get("/api/v1/threads/similar", params={"title": "x" * 201}).status_code == 422
+
+
+def test_search_page_with_filters_counts_and_safe_snippets(
+    anon: TestClient, db: Session, run_jobs: Callable[[], int]
+) -> None:
+    board = make_category(db, slug="tk-anlagen", name="TK-Anlagen")
+    make_thread(
+        db,
+        author=make_user(db),
+        category=board,
+        title="Telefonanlage für zehn Arbeitsplätze",
+        body="Welche <img src=x onerror=alert(1)> Telefonanlage empfehlt ihr?",
+    )
+    run_jobs()
+    page = anon.get("/search", params={"q": "Telefonanlagen", "board": "tk-anlagen"})
+    assert page.status_code == 200
+    assert "1 Treffer" in page.text
+    assert "<mark>Telefonanlage</mark> für zehn" in page.text
+    assert "<img" not in page.text.split("search-results")[1]
+    assert 'value="tk-anlagen" selected' in page.text
+    assert anon.get("/search", params={"q": "Kaffeemaschine"}).text.count("0 Treffer") == 1
+    # The header of every page has the search box.
+    assert 'action="/search"' in anon.get("/").text
+
+
+def test_closed_board_is_not_offered_or_found_on_the_search_page(
+    anon: TestClient, db: Session, run_jobs: Callable[[], int]
+) -> None:
+    member = make_user(db)
+    group = make_group(db, members=[member])
+    closed = make_category(db, slug="grosskunden", name="Großkunden", groups=[group])
+    make_thread(db, author=member, category=closed, title="Sammelrechnung für alle Standorte")
+    run_jobs()
+    page = anon.get("/search", params={"q": "Sammelrechnung"})
+    assert "0 Treffer" in page.text and "Großkunden" not in page.text
+    assert anon.get("/search/similar", params={"title": "Sammelrechnung"}).text.strip() == ""
+
+
+def test_ask_page_shows_similar_questions_with_and_without_js(
+    client: TestClient, db: Session, run_jobs: Callable[[], int]
+) -> None:
+    user = make_user(db)
+    board = make_category(db)
+    thread = make_thread(
+        db, author=user, category=board, title="eSIM für zwanzig Firmenhandys einrichten"
+    )
+    run_jobs()
+    csrf = login(client, user)
+    form = client.get("/new").text
+    assert 'hx-get="/search/similar"' in form and "Ähnliche Fragen suchen" in form
+    fragment = client.get("/search/similar", params={"title": "eSIM einrichten"})
+    assert f'href="/t/{thread.id}"' in fragment.text and "<mark>eSIM</mark>" in fragment.text
+    # Without JS: the button posts the form and gets it back, filled in, with the list.
+    page = client.post(
+        "/new/similar",
+        data={
+            "csrf_token": csrf,
+            "category": board.slug,
+            "kind": "question",
+            "title": "eSIM für Diensthandys",
+            "body": "Mein Text bleibt.",
+        },
+    )
+    assert page.status_code == 200
+    assert f'href="/t/{thread.id}"' in page.text and "Mein Text bleibt." in page.text
+    assert client.post("/new/similar", data={"title": "eSIM"}).status_code == 403  # CSRF
+
+
+def test_posting_works_while_meilisearch_is_down_and_the_index_catches_up(
+    client: TestClient,
+    db: Session,
+    meili: MeiliServer,
+    meili_backend: MeiliBackend,
+    run_jobs: Callable[[], int],
+) -> None:
+    user = make_user(db)
+    board = make_category(db)
+    login(client, user)
+    meili.stop()
+    response = client.post(
+        "/api/v1/threads",
+        json={
+            "category": board.slug,
+            "kind": "question",
+            "title": "Headset klingelt nicht mit",
+            "body": "Nur das Tischtelefon klingelt.",
+        },
+    )
+    assert response.status_code == 201, response.text
+    thread_id = response.json()["thread"]["id"]
+    run_jobs()
+    [job] = db.execute(select(Job).where(Job.type == searching.SYNC_THREAD)).scalars().all()  # type: ignore[arg-type]
+    db.refresh(job)
+    assert (
+        job.status == JobStatus.queued
+        and job.attempts == 1
+        and "Meilisearch" in (job.last_error or "")
+    )
+
+    meili.restart()
+    # The retry is due later (backoff); make it due now instead of waiting.
+    db.execute(update(Job).values(run_at=utcnow()))
+    db.commit()
+    run_jobs()
+    db.refresh(job)
+    assert job.status == JobStatus.done
+    result = client.get("/api/v1/search", params={"q": "Headset"}).json()
+    assert [i["id"] for i in result["items"]] == [thread_id]

@@ -1,0 +1,142 @@
+"""The index follows the forum through the outbox, and a closed board's threads are never
+found, suggested or counted for anyone outside its groups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from community.accounts import service as accounts
+from community.accounts.models import Role
+from community.accounts.viewer import ANONYMOUS, Viewer, viewer_for
+from community.forum import service as forum
+from community.jobs.models import Job
+from community.reputation import service as reputation
+from community.searching import service as searching
+from community.searching.service import SearchQuery
+from tests.factories import make_category, make_group, make_reply, make_thread, make_user
+
+
+def found(db: Session, viewer: Viewer, q: str) -> list[int]:
+    return [h.id for h in searching.search(db, viewer, SearchQuery(q=q)).hits]
+
+
+def test_a_new_thread_is_findable_once_the_worker_ran(
+    db: Session, run_jobs: Callable[[], int]
+) -> None:
+    author = make_user(db)
+    board = make_category(db)
+    thread = make_thread(
+        db, author=author, category=board, title="Faxgerät nach IP-Umstellung stumm"
+    )
+    jobs = db.execute(select(Job).where(Job.type == searching.SYNC_THREAD)).scalars().all()  # type: ignore[arg-type]
+    assert [j.payload for j in jobs] == [{"thread_id": thread.id}]
+    assert found(db, ANONYMOUS, "Faxgerät") == []  # not before the job ran
+    run_jobs()
+    assert found(db, ANONYMOUS, "Faxgerät") == [thread.id]
+
+
+def test_replies_edits_solutions_and_deletion_reach_the_index(
+    db: Session, run_jobs: Callable[[], int]
+) -> None:
+    asker, helper = make_user(db), make_user(db)
+    board = make_category(db)
+    thread = make_thread(
+        db, author=asker, category=board, title="Drucker im Netzwerk nicht sichtbar"
+    )
+    reply = make_reply(
+        db, author=helper, thread=thread, body="Prüfen Sie die Multicast-Einstellung am Switch."
+    )
+    run_jobs()
+    assert found(db, ANONYMOUS, "Multicast") == [thread.id]
+
+    forum.edit_post(db, viewer_for(db, helper), reply.id, "Schalten Sie IGMP-Snooping aus.")  # type: ignore[arg-type]
+    db.commit()
+    run_jobs()
+    assert found(db, ANONYMOUS, "Multicast") == []
+    assert found(db, ANONYMOUS, "IGMP") == [thread.id]
+
+    reputation.accept_solution(db, viewer_for(db, asker), thread.id, reply.id)  # type: ignore[arg-type]
+    db.commit()
+    run_jobs()
+    [hit] = searching.search(db, ANONYMOUS, SearchQuery(q="IGMP", solved=True)).hits
+    assert hit.id == thread.id and hit.solved
+
+    opening = forum.opening_post(db, thread)
+    moderator = make_user(db, role=Role.moderator)
+    forum.delete_post(db, viewer_for(db, moderator), opening.id)  # type: ignore[arg-type]
+    db.commit()
+    run_jobs()
+    assert found(db, viewer_for(db, moderator), "Drucker") == []
+
+
+def test_closed_board_threads_are_never_found_suggested_or_counted_outside(
+    db: Session, run_jobs: Callable[[], int]
+) -> None:
+    member, outsider = make_user(db), make_user(db)
+    group = make_group(db, members=[member])
+    closed = make_category(db, groups=[group])
+    public = make_category(db)
+    secret = make_thread(
+        db, author=member, category=closed, title="Sammelrechnung für alle Standorte"
+    )
+    open_ = make_thread(db, author=outsider, category=public, title="Rechnung als PDF per E-Mail")
+    run_jobs()
+    for viewer in (ANONYMOUS, viewer_for(db, outsider)):
+        result = searching.search(db, viewer, SearchQuery(q="Sammelrechnung"))
+        assert result.total == 0 and result.hits == []
+        everything = searching.search(db, viewer, SearchQuery(q=""))
+        assert [h.id for h in everything.hits] == [open_.id] and everything.total == 1
+        assert searching.similar(db, viewer, "Sammelrechnung Standorte") == []
+        # Filtering on the closed board by name gives nothing either.
+        assert searching.search(db, viewer, SearchQuery(q="", board=closed.slug)).total == 0
+    assert found(db, viewer_for(db, member), "Sammelrechnung") == [secret.id]
+    assert [h.id for h in searching.similar(db, viewer_for(db, member), "Sammelrechnung")] == [
+        secret.id
+    ]
+
+    # Leaving the group hides it on the next search; no reindex is needed.
+    accounts.remove_member(db, group, member)
+    db.commit()
+    assert found(db, viewer_for(db, member), "Sammelrechnung") == []
+
+
+def test_closing_a_board_reindexes_its_threads(db: Session, run_jobs: Callable[[], int]) -> None:
+    admin = make_user(db, role=Role.admin)
+    author = make_user(db)
+    board = make_category(db)
+    thread = make_thread(
+        db, author=author, category=board, title="Eskalationsweg bei Standortausfall"
+    )
+    group = make_group(db)
+    run_jobs()
+    assert found(db, ANONYMOUS, "Eskalationsweg") == [thread.id]
+    forum.set_category_groups(db, viewer_for(db, admin), board, [group.slug])
+    db.commit()
+    run_jobs()
+    assert found(db, ANONYMOUS, "Eskalationsweg") == []
+    forum.set_category_groups(db, viewer_for(db, admin), board, [])
+    db.commit()
+    run_jobs()
+    assert found(db, ANONYMOUS, "Eskalationsweg") == [thread.id]
+
+
+def test_nothing_but_nicknames_reaches_the_index(
+    db: Session, run_jobs: Callable[[], int], search_backend
+) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(
+        db, real_name="Erika Mustermann", company="Mustermann GmbH", email="erika@firma.example"
+    )
+    thread = make_thread(
+        db, author=author, category=make_category(db), title="Frage ohne persönliche Daten"
+    )
+    run_jobs()
+    from community.searching.documents import build_documents
+
+    [document] = build_documents(db, [thread])
+    text = str(document.to_dict())
+    for private in ("Erika", "Mustermann", "erika@firma.example"):
+        assert private not in text
+    assert searching.search(db, ANONYMOUS, SearchQuery(q="Mustermann")).total == 0
