@@ -49,6 +49,13 @@ def render(
     return response
 
 
+# Messages set outside the services (app.py, templates' fallbacks), marked for extraction.
+_ELSEWHERE = (
+    N_("Das hat leider nicht geklappt."),
+    N_("Die Eingabe ist ungültig."),
+    N_("Ein interner Fehler ist aufgetreten."),
+)
+
 _TITLES = {
     401: N_("Bitte melden Sie sich an"),
     403: N_("Keine Berechtigung"),
