@@ -399,6 +399,7 @@ def register(
             nickname=nickname,
             real_name=real_name,
             company=company,
+            locale=i18n.pick_locale(request),  # mails and pages in the language they signed up in
         )
     except CommunityError as exc:
         if exc.status_code not in (409, 422):
