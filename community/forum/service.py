@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, Update, and_, false, func, or_, select, update
 from sqlmodel import Session, col
@@ -223,7 +223,7 @@ def list_threads(
 
 
 def _most_active(
-    session: Session, query: Select[tuple[Thread]], cursor: str | None, limit: int
+    session: Session, query: Select[Any], cursor: str | None, limit: int
 ) -> Page[Thread]:
     replies, ident = col(Thread.reply_count), col(Thread.id)
     if cursor:

@@ -92,7 +92,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current.get()).ngettext(singular, plural, n)
 
 
-def N_(message: str) -> str:
+def N_(message: str) -> str:  # noqa: N802  (the gettext convention pybabel extracts)
     """Marks a string for extraction; the page translates it when it shows it."""
     return message
 

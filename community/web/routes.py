@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from html import escape
-
 from sqlalchemy import false, select
 from sqlmodel import col
 
@@ -25,10 +24,10 @@ from community.auth import (
 from community.config import get_settings
 from community.db import MAX_ID
 from community.errors import CommunityError
+from community.forum import permissions as perms
 from community.forum import service as forum
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, Post, Thread, ThreadKind
-from community.forum import permissions as perms
 from community.forum.permissions import can_see_post_body
 from community.ratelimit import hit
 from community.reputation import service as reputation
@@ -287,7 +286,9 @@ def preview(
 
 
 @web_router.get("/p/{post_id}/edit", response_class=HTMLResponse)
-def edit_form(post_id: IdPath, request: Request, session: SessionDep, viewer: WebViewer) -> Response:
+def edit_form(
+    post_id: IdPath, request: Request, session: SessionDep, viewer: WebViewer
+) -> Response:
     if viewer.user is None:
         return _see_other(f"/login?next=/p/{post_id}/edit")
     post, thread = forum.get_post(session, viewer, post_id)

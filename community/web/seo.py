@@ -62,7 +62,9 @@ def thread_jsonld(
         }
         if solution is not None and _usable(solution):
             question["acceptedAnswer"] = _answer(url, solution, users)
-        others = [_answer(url, p, users) for p in replies if solution is None or p.id != solution.id]
+        others = [
+            _answer(url, p, users) for p in replies if solution is None or p.id != solution.id
+        ]
         if others:
             question["suggestedAnswer"] = others
         data = {"@context": "https://schema.org", "@type": "QAPage", "mainEntity": question}

@@ -39,9 +39,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_server(
-    app: FastAPI, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
+def live_server(app: FastAPI, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     if not database_url.startswith("sqlite"):
         pytest.skip("browser tests run on the SQLite parametrisation (see module docstring)")
     port = _free_port()

@@ -27,7 +27,10 @@ def stat(page: Page, name: str) -> str:
 
 
 def test_whole_journey_register_verify_ask_answer_thank_accept(
-    new_page, engine: Engine, db: Session, mailbox  # noqa: F811
+    new_page,
+    engine: Engine,
+    db: Session,
+    mailbox,  # noqa: F811
 ) -> None:
     make_category(db, slug="mobilfunk", name="Mobilfunk")
     helper = make_user(db, nickname="Helferlein", email="helfer@example.com")
@@ -163,18 +166,26 @@ def test_htmx_preview_and_screenshots(new_page, db: Session) -> None:
     fragen = make_category(db, slug="mobilfunk", name="Mobilfunk & Tarife")
     make_category(db, slug="internet", name="Internet & Router")
     solved = make_thread(
-        db, author=asker, category=fragen,
+        db,
+        author=asker,
+        category=fragen,
         title="Rufumleitung auf die Zentrale einrichten – wie geht das?",
         body="Wir möchten alle Anrufe auf die **Firmenzentrale** umleiten, wenn niemand abnimmt.\n\n"
         "- Tarif: Business M\n- Geräte: 12 Diensthandys",
     )
     answer = make_reply(
-        db, author=expert, thread=solved,
+        db,
+        author=expert,
+        thread=solved,
         body="Das geht im Kundenportal unter *Einstellungen › Rufumleitung*. Alternativ per Code:\n\n"
         "```\n**61*+4930123456#\n```",
     )
-    make_reply(db, author=make_user(db, nickname="Handwerker42"), thread=solved,
-               body="Bei uns hat das so geklappt, danke!")
+    make_reply(
+        db,
+        author=make_user(db, nickname="Handwerker42"),
+        thread=solved,
+        body="Bei uns hat das so geklappt, danke!",
+    )
     from community.accounts.viewer import viewer_for
     from community.reputation import service as reputation
 
@@ -184,8 +195,13 @@ def test_htmx_preview_and_screenshots(new_page, db: Session) -> None:
     make_thread(db, author=asker, category=fragen, title="eSIM für mehrere Mitarbeiter bestellen")
     from community.forum.models import ThreadKind
 
-    make_thread(db, author=expert, category=fragen, kind=ThreadKind.discussion,
-                title="Ihre Erfahrungen mit 5G im Außendienst?")
+    make_thread(
+        db,
+        author=expert,
+        category=fragen,
+        kind=ThreadKind.discussion,
+        title="Ihre Erfahrungen mit 5G im Außendienst?",
+    )
 
     page, watch = new_page()
     page.goto("/")

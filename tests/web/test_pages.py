@@ -69,7 +69,9 @@ def test_service_errors_and_dates_appear_in_the_pages_language(anon, db: Session
     german = anon.get(f"/t/{thread.id}/{thread.slug}").text
     assert re.search(rf"\d\d\.\d\d\.{year}, \d\d:\d\d", german)  # 27.11.2026, 15:02
     english_page = anon.get(f"/t/{thread.id}/{thread.slug}", headers={"Accept-Language": "en"})
-    assert re.search(rf"[A-Z][a-z]{{2}} \d{{1,2}}, {year}, \d{{1,2}}:\d\d\s?[AP]M", english_page.text)
+    assert re.search(
+        rf"[A-Z][a-z]{{2}} \d{{1,2}}, {year}, \d{{1,2}}:\d\d\s?[AP]M", english_page.text
+    )
 
 
 def test_settings_change_nickname_private_fields_and_language(client, anon, db: Session) -> None:
@@ -101,7 +103,9 @@ def test_settings_refuse_a_taken_nickname_and_keep_the_old_one(client, db: Sessi
 def test_password_change_from_the_settings_page(client, db: Session) -> None:
     member = make_user(db, nickname="Passwort")
     _web_login(client, member)
-    wrong = _form_post(client, "/settings/password", current="falsch-falsch", new="neu-und-lang-genug-42")
+    wrong = _form_post(
+        client, "/settings/password", current="falsch-falsch", new="neu-und-lang-genug-42"
+    )
     assert wrong.status_code == 422 and "Das aktuelle Passwort stimmt nicht." in wrong.text
     ok = _form_post(client, "/settings/password", current=PASSWORD, new="neu-und-lang-genug-42")
     assert ok.status_code == 303
@@ -134,8 +138,13 @@ def test_preview_renders_markdown_with_and_without_javascript(client, db: Sessio
     assert "<strong>fett</strong>" in fragment.text and "<script>x()" not in fragment.text
     assert "<html" not in fragment.text  # only the fragment for htmx
     full = _form_post(
-        client, "/new", category=category.slug, kind="question",
-        title="Eine Frage mit Vorschau", body="*kursiv*", action="preview",
+        client,
+        "/new",
+        category=category.slug,
+        kind="question",
+        title="Eine Frage mit Vorschau",
+        body="*kursiv*",
+        action="preview",
     )
     assert full.status_code == 200
     assert "<em>kursiv</em>" in full.text and 'value="Eine Frage mit Vorschau"' in full.text
@@ -206,7 +215,9 @@ def test_leaderboard_filters_by_period_and_board(anon, db: Session) -> None:
 def test_question_carries_qapage_json_ld_with_the_accepted_answer(anon, db: Session) -> None:
     asker = make_user(db, nickname="Frager", real_name="Geheim Name")
     helper = make_user(db, nickname="Loeser")
-    thread = make_thread(db, author=asker, category=make_category(db), title="Warum </script> hier?")
+    thread = make_thread(
+        db, author=asker, category=make_category(db), title="Warum </script> hier?"
+    )
     answer = make_reply(db, author=helper, thread=thread, body="So geht das </script><b>x</b>")
     from community.accounts.viewer import viewer_for
     from community.reputation import service as reputation
@@ -237,7 +248,9 @@ def test_sitemap_lists_public_threads_only_and_closed_boards_are_noindex(
 ) -> None:
     member = make_user(db)
     closed = make_category(db, slug="intern", groups=[make_group(db, members=[member])])
-    public = make_thread(db, author=member, category=make_category(db), title="Öffentliche Frage hier")
+    public = make_thread(
+        db, author=member, category=make_category(db), title="Öffentliche Frage hier"
+    )
     secret = make_thread(db, author=member, category=closed, title="Interne Frage im Kreis")
     sitemap = anon.get("/sitemap.xml")
     assert sitemap.headers["content-type"].startswith("application/xml")
@@ -271,9 +284,19 @@ def test_every_page_has_one_h1_labelled_fields_and_the_footer(client, anon, db: 
     category = make_category(db, slug="pruefung")
     thread = make_thread(db, author=member, category=category)
     post_id = make_reply(db, author=member, thread=thread).id
-    public = ["/", "/c/pruefung", f"/t/{thread.id}/{thread.slug}", "/u/Pruefer", "/leaderboard",
-              "/login", "/register", "/forgot-password", "/reset-password?token=x", "/impressum",
-              "/gibt-es-nicht"]
+    public = [
+        "/",
+        "/c/pruefung",
+        f"/t/{thread.id}/{thread.slug}",
+        "/u/Pruefer",
+        "/leaderboard",
+        "/login",
+        "/register",
+        "/forgot-password",
+        "/reset-password?token=x",
+        "/impressum",
+        "/gibt-es-nicht",
+    ]
     own = ["/new", "/settings", f"/p/{post_id}/edit"]
     _web_login(client, member)
     for browser, paths in ((anon, public), (client, own + public[:3])):
