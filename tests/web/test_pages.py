@@ -311,3 +311,20 @@ def test_every_page_has_one_h1_labelled_fields_and_the_footer(client, anon, db: 
                 ident = re.search(r'id="([^"]+)"', field)
                 assert ident and f'for="{ident.group(1)}"' in html, (path, field)
             assert "<script>" not in html and " style=" not in html, path
+
+
+def test_an_unexpected_error_is_a_500_page_in_the_sites_look(app, db: Session, monkeypatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from community.forum import service as forum
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(forum, "list_categories", broken)
+    with TestClient(app, raise_server_exceptions=False) as browser:
+        page = browser.get("/", headers={"Accept-Language": "en"})
+    assert page.status_code == 500
+    assert "<h1>An error occurred</h1>" in page.text
+    assert 'href="/impressum"' in page.text and "/static/site.css" in page.text
+    assert "boom" not in page.text
