@@ -228,4 +228,12 @@ def test_htmx_preview_and_screenshots(new_page, db: Session) -> None:
     expect(page.locator("#preview strong")).to_have_text("Team-Tarif")
     assert page.evaluate("window.stillTheSamePage === true")  # swapped in place by htmx
     shoot(page, "ask")
+    for name, url in (
+        ("profile", "/u/Expertin_Tel"),
+        ("leaderboard", "/leaderboard"),
+        ("settings", "/settings"),
+        ("not-found", "/t/999999/weg"),
+    ):
+        page.goto(url)
+        shoot(page, name)
     assert watch.problems == [] and phone_watch.problems == []

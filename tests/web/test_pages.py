@@ -328,3 +328,24 @@ def test_an_unexpected_error_is_a_500_page_in_the_sites_look(app, db: Session, m
     assert "<h1>An error occurred</h1>" in page.text
     assert 'href="/impressum"' in page.text and "/static/site.css" in page.text
     assert "boom" not in page.text
+
+
+def test_a_locked_thread_says_so_and_offers_no_reply_form(client, anon, db: Session) -> None:
+    from community.accounts.models import Role
+    from community.accounts.viewer import viewer_for
+    from community.forum import service as forum
+
+    member = make_user(db, nickname="Schreiberin")
+    moderator = make_user(db, role=Role.moderator)
+    category = make_category(db, slug="zu")
+    thread = make_thread(db, author=member, category=category, title="Ein erledigtes Thema hier")
+    make_reply(db, author=make_user(db, nickname="Letzte"), thread=thread)
+    forum.set_locked(db, viewer_for(db, moderator), thread.id, True)  # type: ignore[arg-type]
+    db.commit()
+    _web_login(client, member)
+    page = client.get(f"/t/{thread.id}/{thread.slug}").text
+    assert "Dieses Thema ist geschlossen." in page
+    assert f'action="/t/{thread.id}/reply"' not in page and "Ihre Antwort" not in page
+    assert "/edit" not in page  # a locked thread is not edited by its members
+    board = anon.get("/c/zu").text
+    assert "geschlossen" in board and "von Letzte" in board and "Frage" in board
