@@ -57,3 +57,31 @@ def test_no_compiled_catalog_is_committed() -> None:
         check=True,
     ).stdout.split()
     assert tracked and not [name for name in tracked if name.endswith(".mo")]
+
+
+def test_messages_built_at_run_time_are_in_the_catalog() -> None:
+    import pytest
+
+    from community.accounts.security import password_problem
+    from community.accounts.validation import nickname_problem
+    from community.errors import CommunityError
+    from community.forum.service import check_body, check_title
+    from community.web import i18n
+    from community.web.messages import RUNTIME_MESSAGES
+
+    produced = [
+        password_problem("kurz"),
+        password_problem("x" * 500),
+        nickname_problem("ab"),
+    ]
+    for check, value in ((check_title, "zu kurz"), (check_body, "x" * 20_001)):
+        with pytest.raises(CommunityError) as raised:
+            check(value)
+        produced.append(raised.value.message)
+    i18n.set_locale("en")
+    try:
+        for message in produced:
+            assert message in RUNTIME_MESSAGES, message
+            assert i18n.gettext(message) != message, message
+    finally:
+        i18n.set_locale("de")
