@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Update, and_, false, func, or_, select, update
+from sqlalchemy import Select, Update, and_, false, func, or_, select, update
 from sqlmodel import Session, col
 
 from community.accounts.models import Group, User
@@ -193,9 +193,11 @@ def list_threads(
     solved: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
+    sort: str = "latest",
 ) -> Page[Thread]:
     """Newest activity first; the cursor carries (last_post_at, id) of the last row seen.
-    `solved`: None or "all", "solved", "unsolved"."""
+    `solved`: None or "all", "solved", "unsolved". `sort="active"`: most replies first,
+    the cursor then carries (reply_count, id)."""
     limit = max(1, min(limit, PAGE_MAX))
     query = select(Thread).where(perms.visible_threads_filter(viewer))
     query = query.where(reputation.thread_filter_solved(solved))
@@ -203,6 +205,8 @@ def list_threads(
         query = query.where(Thread.category_id == category.id)  # type: ignore[arg-type]
     if kind is not None:
         query = query.where(Thread.kind == kind.value)  # type: ignore[arg-type]
+    if sort == "active":
+        return _most_active(session, query, cursor, limit)
     if cursor:
         at, last_id = decode_cursor(cursor, datetime, int)
         query = query.where(
@@ -217,6 +221,23 @@ def list_threads(
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1].last_post_at, rows[-1].id)
+    return Page(rows, next_cursor)
+
+
+def _most_active(
+    session: Session, query: Select[Any], cursor: str | None, limit: int
+) -> Page[Thread]:
+    replies, ident = col(Thread.reply_count), col(Thread.id)
+    if cursor:
+        count, last_id = decode_cursor(cursor, int, int)
+        query = query.where(or_(replies < count, and_(replies == count, ident < last_id)))
+    rows = list(
+        session.execute(query.order_by(replies.desc(), ident.desc()).limit(limit + 1)).scalars()
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].reply_count, rows[-1].id)
     return Page(rows, next_cursor)
 
 

@@ -11,42 +11,59 @@ from fastapi.templating import Jinja2Templates
 
 from community.auth import csrf_token
 from community.config import get_settings
+from community.web import i18n
+from community.web.i18n import N_
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
-
-
-def _date(value: Any) -> str:
-    return value.strftime("%d.%m.%Y, %H:%M") if value else ""
-
-
-templates.env.filters["date"] = _date
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates.env.filters["datetime"] = i18n.fmt_datetime
+templates.env.filters["date"] = i18n.fmt_date
+templates.env.filters["number"] = i18n.fmt_number
+# For text that arrives in a variable (a service's German message, a page title):
+# plain catalog lookup, without the %-formatting of the newstyle `_`.
+templates.env.filters["t"] = i18n.gettext
 
 
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
     viewer = getattr(request.state, "viewer", None)
+    locale = i18n.pick_locale(request)
+    i18n.set_locale(locale)
     base = {
         "settings": get_settings(),
         "viewer": viewer,
         "me": viewer.user if viewer else None,
         "csrf_token": csrf_token(request),
+        "locale": locale,
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
-    return templates.TemplateResponse(
+    response = templates.TemplateResponse(
         request, name, {**base, **(context or {})}, status_code=status_code
     )
+    response.headers["Content-Language"] = locale
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
 
+
+# Messages set outside the services (app.py, templates' fallbacks), marked for extraction.
+_ELSEWHERE = (
+    N_("Das hat leider nicht geklappt."),
+    N_("Die Eingabe ist ungültig."),
+    N_("Ein interner Fehler ist aufgetreten."),
+)
 
 _TITLES = {
-    401: "Bitte melden Sie sich an",
-    403: "Keine Berechtigung",
-    404: "Seite nicht gefunden",
-    413: "Anfrage zu groß",
-    422: "Ungültige Eingabe",
-    429: "Zu viele Anfragen",
-    500: "Ein Fehler ist aufgetreten",
+    401: N_("Bitte melden Sie sich an"),
+    403: N_("Keine Berechtigung"),
+    404: N_("Seite nicht gefunden"),
+    413: N_("Anfrage zu groß"),
+    422: N_("Ungültige Eingabe"),
+    429: N_("Zu viele Anfragen"),
+    500: N_("Ein Fehler ist aufgetreten"),
 }
 
 
@@ -56,7 +73,7 @@ def error_page(
     response = render(
         request,
         "error.html",
-        {"status": status, "title": _TITLES.get(status, "Fehler"), "message": message},
+        {"status": status, "title": _TITLES.get(status, N_("Fehler")), "message": message},
         status_code=status,
     )
     if headers:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import false, select
+from sqlmodel import col
 
 from community.accounts import service as accounts
 from community.accounts.models import User
-from community.accounts.viewer import Viewer
+from community.accounts.viewer import ANONYMOUS, Viewer
 from community.api.deps import IdPath, SessionDep
 from community.auth import (
     check_csrf,
@@ -22,14 +24,20 @@ from community.auth import (
 from community.config import get_settings
 from community.db import MAX_ID
 from community.errors import CommunityError
+from community.forum import permissions as perms
 from community.forum import service as forum
-from community.forum.models import Category, Post, ThreadKind
+from community.forum.markdown import render_markdown
+from community.forum.models import Category, Post, Thread, ThreadKind
 from community.forum.permissions import can_see_post_body
 from community.ratelimit import hit
 from community.reputation import service as reputation
+from community.reputation.leaderboard import Period, leaderboard
 from community.reputation.ranks import RankLabel, display_rank, load_ladder
 from community.text import CleanStr
+from community.web import i18n
+from community.web.i18n import N_
 from community.web.pages import render
+from community.web.seo import thread_jsonld
 
 web_router = APIRouter(include_in_schema=False)
 
@@ -57,12 +65,19 @@ def _see_other(url: str) -> RedirectResponse:
 def index(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
     categories = forum.list_categories(session, viewer)
     newest = forum.newest_threads(session, viewer, categories)
-    latest = forum.list_threads(session, viewer, kind=ThreadKind.question, limit=10).items
-    users = forum.users_by_id(session, [t.author_id for t in latest])
+    latest = forum.list_threads(session, viewer, kind=ThreadKind.question, limit=8).items
+    solved = forum.list_threads(session, viewer, solved="solved", limit=5).items
+    users = forum.users_by_id(session, [t.author_id for t in latest + solved])
     return render(
         request,
         "index.html",
-        {"categories": categories, "newest": newest, "latest": latest, "users": users},
+        {
+            "categories": categories,
+            "newest": newest,
+            "latest": latest,
+            "solved_threads": solved,
+            "users": users,
+        },
     )
 
 
@@ -74,10 +89,11 @@ def board(
     viewer: WebViewer,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     solved: Literal["all", "solved", "unsolved"] = "all",
+    sort: Literal["latest", "active"] = "latest",
 ) -> Response:
     category = forum.get_category(session, viewer, slug)
     page = forum.list_threads(
-        session, viewer, category=category, solved=solved, cursor=cursor, limit=25
+        session, viewer, category=category, solved=solved, cursor=cursor, limit=25, sort=sort
     )
     users = forum.users_by_id(
         session, [t.author_id for t in page.items] + [t.last_poster_id for t in page.items]
@@ -85,7 +101,14 @@ def board(
     return render(
         request,
         "board.html",
-        {"category": category, "page": page, "users": users, "solved": solved},
+        {
+            "category": category,
+            "page": page,
+            "users": users,
+            "solved": solved,
+            "sort": sort,
+            "closed": _is_closed(session, category),
+        },
     )
 
 
@@ -122,8 +145,18 @@ def thread_page(
                 session, viewer, [p.id for p in shown if p.id is not None]
             ),
             "visible": {p.id: can_see_post_body(viewer, p) for p in shown},
+            "closed": category is not None and _is_closed(session, category),
+            "jsonld": thread_jsonld(thread, page.items, solution, users)
+            if cursor is None
+            else None,
         },
     )
+
+
+def _is_closed(session: SessionDep, category: Category) -> bool:
+    """A closed board is never offered to search engines (noindex)."""
+    assert category.id is not None
+    return bool(forum.category_group_slugs(session, [category.id]).get(category.id))
 
 
 def _ranks(session: SessionDep, users: dict[int, User]) -> dict[int, RankLabel]:
@@ -186,6 +219,11 @@ def solution(
     return _back_to_post(session, viewer, thread_id, post_id)
 
 
+def _postable_boards(session: SessionDep, viewer: Viewer) -> list[Category]:
+    """Boards the viewer sees are the boards they may start threads in (closed ones for members)."""
+    return forum.list_categories(session, viewer)
+
+
 @web_router.get("/new", response_class=HTMLResponse)
 def new_thread_form(
     request: Request,
@@ -193,6 +231,7 @@ def new_thread_form(
     viewer: WebViewer,
     board: Annotated[str | None, Query(max_length=60)] = None,
     kind: ThreadKind = ThreadKind.question,
+    title: Annotated[str, Query(max_length=150)] = "",
 ) -> Response:
     if viewer.user is None:
         return _see_other("/login?next=/new")
@@ -200,8 +239,8 @@ def new_thread_form(
         request,
         "new_thread.html",
         {
-            "categories": forum.list_categories(session, viewer),
-            "form": {"category": board, "kind": kind.value},
+            "categories": _postable_boards(session, viewer),
+            "form": {"category": board, "kind": kind.value, "title": title},
         },
     )
 
@@ -216,8 +255,14 @@ def new_thread(
     kind: Annotated[ThreadKind, Form()],
     title: Annotated[CleanStr, Form(max_length=1000)],
     body: Annotated[CleanStr, Form(max_length=100_000)],
+    action: Annotated[str, Form(max_length=20)] = "publish",
 ) -> Response:
     check_csrf(request, csrf_token)
+    form = {"category": category, "kind": kind.value, "title": title, "body": body}
+    context: dict[str, object] = {"categories": _postable_boards(session, viewer), "form": form}
+    if action == "preview":
+        # Works without JavaScript: the whole form comes back with the rendered text.
+        return render(request, "new_thread.html", {**context, "preview": render_markdown(body)})
     try:
         thread, _post = forum.create_thread(
             session, viewer, category_slug=category, kind=kind, title=title, body=body
@@ -225,18 +270,54 @@ def new_thread(
     except CommunityError as exc:
         if exc.status_code != 422:
             raise
-        form = {"category": category, "kind": kind.value, "title": title, "body": body}
-        return render(
-            request,
-            "new_thread.html",
-            {
-                "categories": forum.list_categories(session, viewer),
-                "form": form,
-                "error": exc.message,
-            },
-            status_code=422,
-        )
+        return render(request, "new_thread.html", {**context, "error": exc.message}, 422)
     return _see_other(f"/t/{thread.id}/{thread.slug}")
+
+
+@web_router.post("/preview", response_class=HTMLResponse)
+def preview(
+    request: Request,
+    csrf_token: CsrfField,
+    body: Annotated[CleanStr, Form(max_length=100_000)] = "",
+) -> Response:
+    """The htmx enhancement of the "Vorschau" button: only the rendered fragment."""
+    check_csrf(request, csrf_token)
+    return render(request, "_preview.html", {"preview": render_markdown(body)})
+
+
+@web_router.get("/p/{post_id}/edit", response_class=HTMLResponse)
+def edit_form(
+    post_id: IdPath, request: Request, session: SessionDep, viewer: WebViewer
+) -> Response:
+    if viewer.user is None:
+        return _see_other(f"/login?next=/p/{post_id}/edit")
+    post, thread = forum.get_post(session, viewer, post_id)
+    perms.check_may_edit_post(session, viewer, thread, post)
+    return render(request, "edit_post.html", {"post": post, "thread": thread, "body": post.body})
+
+
+@web_router.post("/p/{post_id}/edit", response_model=None)
+def edit(
+    post_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    body: Annotated[CleanStr, Form(max_length=100_000)],
+    action: Annotated[str, Form(max_length=20)] = "save",
+) -> Response:
+    check_csrf(request, csrf_token)
+    post, thread = forum.get_post(session, viewer, post_id)
+    context = {"post": post, "thread": thread, "body": body}
+    if action == "preview":
+        return render(request, "edit_post.html", {**context, "preview": render_markdown(body)})
+    try:
+        forum.edit_post(session, viewer, post_id, body)
+    except CommunityError as exc:
+        if exc.status_code != 422:
+            raise
+        return render(request, "edit_post.html", {**context, "error": exc.message}, 422)
+    return _see_other(f"/t/{thread.id}/{thread.slug}#post-{post_id}")
 
 
 # ---- accounts --------------------------------------------------------------------------------
@@ -311,7 +392,7 @@ def register(
     form = {"email": email, "nickname": nickname, "real_name": real_name, "company": company}
     try:
         if "@" not in email or len(email) < 3:
-            raise CommunityError("Bitte geben Sie eine gültige E-Mail-Adresse an.", 422)
+            raise CommunityError(N_("Bitte geben Sie eine gültige E-Mail-Adresse an."), 422)
         user = accounts.register(
             session,
             email=email,
@@ -319,6 +400,7 @@ def register(
             nickname=nickname,
             real_name=real_name,
             company=company,
+            locale=i18n.pick_locale(request),  # mails and pages in the language they signed up in
         )
     except CommunityError as exc:
         if exc.status_code not in (409, 422):
@@ -335,9 +417,11 @@ def welcome(request: Request, viewer: WebViewer) -> Response:
         request,
         "message.html",
         {
-            "title": "Fast geschafft",
-            "message": "Wir haben Ihnen eine E-Mail geschickt. Bitte bestätigen Sie Ihre Adresse "
-            "mit dem Link darin; danach können Sie Fragen stellen und antworten.",
+            "title": N_("Fast geschafft"),
+            "message": N_(
+                "Wir haben Ihnen eine E-Mail geschickt. Bitte bestätigen Sie Ihre Adresse "
+                "mit dem Link darin; danach können Sie Fragen stellen und antworten."
+            ),
         },
     )
 
@@ -351,8 +435,8 @@ def verify_email(
         request,
         "message.html",
         {
-            "title": "E-Mail-Adresse bestätigt",
-            "message": "Vielen Dank! Sie können jetzt Fragen stellen und antworten.",
+            "title": N_("E-Mail-Adresse bestätigt"),
+            "message": N_("Vielen Dank! Sie können jetzt Fragen stellen und antworten."),
         },
     )
 
@@ -376,8 +460,10 @@ def forgot(
         request,
         "message.html",
         {
-            "title": "E-Mail unterwegs",
-            "message": "Wenn es ein Konto mit dieser Adresse gibt, erhalten Sie gleich einen Link.",
+            "title": N_("E-Mail unterwegs"),
+            "message": N_(
+                "Wenn es ein Konto mit dieser Adresse gibt, erhalten Sie gleich einen Link."
+            ),
         },
     )
 
@@ -406,34 +492,186 @@ def reset(
         request,
         "message.html",
         {
-            "title": "Passwort geändert",
-            "message": "Ihr neues Passwort gilt. Bitte melden Sie sich an.",
+            "title": N_("Passwort geändert"),
+            "message": N_("Ihr neues Passwort gilt. Bitte melden Sie sich an."),
         },
     )
 
 
 @web_router.get("/u/{nickname}", response_class=HTMLResponse)
 def profile(nickname: str, request: Request, session: SessionDep, viewer: WebViewer) -> Response:
-    from community.forum.models import Thread
-    from community.forum.permissions import visible_threads_filter
-
     user = accounts.get_user_by_nickname(session, nickname)
-    threads = list(
-        session.execute(
-            select(Thread)
-            .where(Thread.author_id == user.id, visible_threads_filter(viewer))  # type: ignore[arg-type]
-            .order_by(Thread.created_at.desc())  # type: ignore[attr-defined]
-            .limit(10)
-        ).scalars()
-    )
+    # Recent posts, only where the viewer may read them (closed boards stay invisible).
+    rows = session.execute(
+        select(Post, Thread)
+        .join(Thread, col(Thread.id) == col(Post.thread_id))
+        .where(
+            col(Post.author_id) == user.id,
+            col(Post.is_deleted) == false(),
+            col(Post.is_hidden) == false(),
+            perms.visible_threads_filter(viewer),
+        )
+        .order_by(col(Post.id).desc())
+        .limit(10)
+    ).all()
     rank = display_rank(user, load_ladder(session))
-    return render(request, "profile.html", {"user": user, "threads": threads, "rank": rank})
+    return render(
+        request,
+        "profile.html",
+        {"user": user, "posts": [(p, t) for p, t in rows], "rank": rank},
+    )
+
+
+# ---- settings and language -------------------------------------------------------------------
+
+
+def _settings_page(
+    request: Request, user: User, status_code: int = 200, **extra: object
+) -> Response:
+    return render(request, "settings.html", {"user": user, **extra}, status_code)
+
+
+@web_router.get("/settings", response_class=HTMLResponse)
+def settings_form(request: Request, viewer: WebViewer) -> Response:
+    if viewer.user is None:
+        return _see_other("/login?next=/settings")
+    return _settings_page(request, viewer.user, saved=request.query_params.get("saved"))
+
+
+@web_router.post("/settings", response_model=None)
+def save_settings(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    nickname: Annotated[CleanStr, Form(max_length=100)],
+    locale: Annotated[Literal["de", "en"], Form()],
+    real_name: Annotated[CleanStr, Form(max_length=100)] = "",
+    company: Annotated[CleanStr, Form(max_length=100)] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    perms.require_member(viewer)
+    assert viewer.user is not None
+    try:
+        accounts.update_profile(
+            session,
+            viewer.user,
+            nickname=nickname,
+            real_name=real_name,
+            company=company,
+            locale=locale,
+        )
+    except CommunityError as exc:
+        if exc.status_code not in (409, 422):
+            raise
+        session.rollback()  # nothing half-saved; the page shows the stored values again
+        return _settings_page(request, viewer.user, 422, error=exc.message)
+    return _see_other("/settings?saved=1")
+
+
+@web_router.post("/settings/password", response_model=None)
+def save_password(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    current: Annotated[CleanStr, Form(max_length=1000)],
+    new: Annotated[CleanStr, Form(max_length=1000)],
+) -> Response:
+    check_csrf(request, csrf_token)
+    perms.require_member(viewer)
+    assert viewer.user is not None
+    try:
+        raw = accounts.change_password(session, viewer.user, current, new)
+    except CommunityError as exc:
+        if exc.status_code not in (403, 422):
+            raise
+        return _settings_page(request, viewer.user, 422, password_error=exc.message)
+    response = _see_other("/settings?saved=password")
+    set_session_cookie(response, raw)
+    return response
+
+
+@web_router.post("/language", response_model=None)
+def language(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    locale: Annotated[Literal["de", "en"], Form()],
+    next: Annotated[CleanStr, Form(max_length=500)] = "/",
+) -> Response:
+    """The footer's language switch: a member's setting, a visitor's cookie."""
+    check_csrf(request, csrf_token)
+    if viewer.user is not None:
+        accounts.update_profile(session, viewer.user, locale=locale)
+    response = _see_other(_safe_next(next))
+    response.set_cookie(
+        i18n.LANG_COOKIE, locale, max_age=365 * 86400, samesite="lax", httponly=True, path="/"
+    )
+    return response
+
+
+# ---- leaderboard and search engines -----------------------------------------------------------
+
+
+@web_router.get("/leaderboard", response_class=HTMLResponse)
+def leaderboard_page(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    period: Period = Period.all,
+    board: Annotated[str | None, Query(max_length=60)] = None,
+) -> Response:
+    categories = forum.list_categories(session, viewer)
+    category = forum.get_category(session, viewer, board) if board else None
+    board_ranks = leaderboard(session, viewer, period=period, category=category)
+    everyone = [s.user for s in board_ranks.members + (board_ranks.staff or [])]
+    return render(
+        request,
+        "leaderboard.html",
+        {
+            "board": board_ranks,
+            "period": period.value,
+            "category": category,
+            "categories": categories,
+            "ranks": _ranks(session, {u.id: u for u in everyone if u.id is not None}),
+        },
+    )
+
+
+@web_router.get("/sitemap.xml")
+def sitemap(session: SessionDep) -> Response:
+    """Only what a visitor may read: closed boards never appear here."""
+    base = get_settings().public_url.rstrip("/")
+    threads = session.execute(
+        select(col(Thread.id), col(Thread.slug), col(Thread.last_post_at))
+        .where(perms.visible_threads_filter(ANONYMOUS))
+        .order_by(col(Thread.last_post_at).desc())
+        .limit(50_000)
+    ).all()
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>']
+    lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
+    lines.append(f"<url><loc>{escape(base)}/</loc></url>")
+    for ident, slug, at in threads:
+        loc = escape(f"{base}/t/{ident}/{slug}")
+        lines.append(f"<url><loc>{loc}</loc><lastmod>{at.date().isoformat()}</lastmod></url>")
+    lines.append("</urlset>")
+    return Response("\n".join(lines), media_type="application/xml")
+
+
+@web_router.get("/robots.txt")
+def robots() -> Response:
+    base = get_settings().public_url.rstrip("/")
+    return Response(
+        f"User-agent: *\nDisallow: /api/\nSitemap: {base}/sitemap.xml\n", media_type="text/plain"
+    )
 
 
 _LEGAL = {
-    "impressum": ("Impressum", "impressum_url"),
-    "datenschutz": ("Datenschutzerklärung", "privacy_url"),
-    "netiquette": ("Nutzungsbedingungen / Netiquette", "terms_url"),
+    "impressum": (N_("Impressum"), "impressum_url"),
+    "datenschutz": (N_("Datenschutzerklärung"), "privacy_url"),
+    "netiquette": (N_("Nutzungsbedingungen / Netiquette"), "terms_url"),
 }
 
 
@@ -441,11 +679,10 @@ _LEGAL = {
 def legal(page: str, request: Request) -> Response:
     """Legal pages must be reachable from every page; an admin may point them elsewhere."""
     if page not in _LEGAL:
-        raise CommunityError("Diese Seite gibt es nicht.", 404, "not_found")
+        raise CommunityError(N_("Diese Seite gibt es nicht."), 404, "not_found")
     title, setting = _LEGAL[page]
     url = getattr(get_settings(), setting)
     if url:
         return RedirectResponse(url, status_code=302)
     variable = f"COMMUNITY_{setting.upper()}"
-    text = f"Dieser Text wird von der Betreiberin der Community gepflegt ({variable})."
-    return render(request, "legal.html", {"title": title, "text": text})
+    return render(request, "legal.html", {"title": title, "variable": variable})

@@ -1,0 +1,126 @@
+"""Languages of the pages: German (the msgids themselves) and English from a .po catalog.
+
+The German text is the msgid, so a German message from a service (CommunityError) is
+translated on the page by looking it up in the same catalog. Catalogs are read from the
+committed .po files at startup; no compiled .mo files live in the repository."""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+from fastapi import Request
+
+LOCALES = ("de", "en")
+DEFAULT_LOCALE = "de"
+LANG_COOKIE = "lang"
+# Business customers of a German company: times are shown in German time.
+TIMEZONE = ZoneInfo("Europe/Berlin")
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+
+_current: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
+
+
+@cache
+def translations(locale: str) -> _gettext.NullTranslations:
+    po = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if locale == DEFAULT_LOCALE or not po.exists():
+        return _gettext.NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def pick_locale(request: Request) -> str:
+    """The member's setting, else the visitor's choice (cookie), else Accept-Language."""
+    viewer = getattr(request.state, "viewer", None)
+    user = getattr(viewer, "user", None)
+    if user is not None and user.locale in LOCALES:
+        return str(user.locale)
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LOCALES:
+        return str(chosen)
+    return negotiate(request.headers.get("accept-language", ""))
+
+
+def negotiate(header: str) -> str:
+    ranked: list[tuple[float, str]] = []
+    for part in header.split(","):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag:
+            ranked.append((quality, tag.strip().replace("_", "-")))
+    ranked.sort(key=lambda r: -r[0])
+    found = Locale.negotiate([tag for _q, tag in ranked], list(LOCALES), sep="-")
+    return str(found) if found else DEFAULT_LOCALE
+
+
+def set_locale(locale: str) -> None:
+    _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+
+
+def current_locale() -> str:
+    return _current.get()
+
+
+def gettext(message: str) -> str:
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:  # noqa: N802  (the gettext convention pybabel extracts)
+    """Marks a string for extraction; the page translates it when it shows it."""
+    return message
+
+
+def _local(value: datetime) -> datetime:
+    # Stored times are naive UTC.
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return aware.astimezone(TIMEZONE)
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = _local(value)
+    locale = _current.get()
+    day = format_date(local, "medium", locale=locale)
+    return f"{day}, {format_time(local, 'short', locale=locale)}"
+
+
+def fmt_date(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_date(_local(value), "long", locale=_current.get())
+
+
+def fmt_number(value: int | float | None) -> str:
+    return format_decimal(value or 0, locale=_current.get())
+
+
+def template_helpers() -> dict[str, Callable[..., Any]]:
+    return {"datetime": fmt_datetime, "date": fmt_date, "number": fmt_number}

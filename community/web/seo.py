@@ -1,0 +1,101 @@
+"""What search engines read besides the page: schema.org JSON-LD for a thread."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from community.accounts.models import User
+from community.config import get_settings
+from community.forum.models import Post, Thread, ThreadKind
+
+_TEXT_MAX = 2000
+
+
+def _person(users: dict[int, User], user_id: int) -> dict[str, Any]:
+    user = users.get(user_id)
+    base = get_settings().public_url.rstrip("/")
+    if user is None:
+        return {"@type": "Person", "name": "—"}
+    # The nickname is the only public identity.
+    return {"@type": "Person", "name": user.nickname, "url": f"{base}/u/{user.nickname}"}
+
+
+def _iso(post: Post) -> str:
+    return post.created_at.isoformat() + ("Z" if post.created_at.tzinfo is None else "")
+
+
+def _answer(thread_url: str, post: Post, users: dict[int, User]) -> dict[str, Any]:
+    return {
+        "@type": "Answer",
+        "text": post.body[:_TEXT_MAX],
+        "dateCreated": _iso(post),
+        "upvoteCount": post.kudos_count,
+        "url": f"{thread_url}#post-{post.id}",
+        "author": _person(users, post.author_id),
+    }
+
+
+def _usable(post: Post) -> bool:
+    return not post.is_hidden and not post.is_deleted
+
+
+def thread_jsonld(
+    thread: Thread, posts: list[Post], solution: Post | None, users: dict[int, User]
+) -> str | None:
+    """QAPage for a question (acceptedAnswer when solved), DiscussionForumPosting otherwise.
+    Returned as JSON text safe inside a <script type="application/ld+json"> data block."""
+    opening = next((p for p in posts if p.is_opening and _usable(p)), None)
+    if opening is None:
+        return None
+    url = f"{get_settings().public_url.rstrip('/')}/t/{thread.id}/{thread.slug}"
+    replies = [p for p in posts if not p.is_opening and _usable(p)]
+    data: dict[str, Any]
+    if thread.kind == ThreadKind.question.value:
+        question: dict[str, Any] = {
+            "@type": "Question",
+            "name": thread.title,
+            "text": opening.body[:_TEXT_MAX],
+            "answerCount": thread.reply_count,
+            "dateCreated": _iso(opening),
+            "author": _person(users, opening.author_id),
+        }
+        if solution is not None and _usable(solution):
+            question["acceptedAnswer"] = _answer(url, solution, users)
+        others = [
+            _answer(url, p, users) for p in replies if solution is None or p.id != solution.id
+        ]
+        if others:
+            question["suggestedAnswer"] = others
+        data = {"@context": "https://schema.org", "@type": "QAPage", "mainEntity": question}
+    else:
+        data = {
+            "@context": "https://schema.org",
+            "@type": "DiscussionForumPosting",
+            "headline": thread.title,
+            "text": opening.body[:_TEXT_MAX],
+            "url": url,
+            "datePublished": _iso(opening),
+            "author": _person(users, opening.author_id),
+            "interactionStatistic": {
+                "@type": "InteractionCounter",
+                "interactionType": "https://schema.org/CommentAction",
+                "userInteractionCount": thread.reply_count,
+            },
+            "comment": [
+                {
+                    "@type": "Comment",
+                    "text": p.body[:_TEXT_MAX],
+                    "datePublished": _iso(p),
+                    "author": _person(users, p.author_id),
+                }
+                for p in replies
+            ],
+        }
+    # "</script>" or "<!--" in a post must not end the data block.
+    return (
+        json.dumps(data, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )

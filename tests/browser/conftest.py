@@ -1,0 +1,111 @@
+"""Headless Chromium against the application in a real uvicorn server on loopback.
+
+Like every test, these run on SQLite and, with COMMUNITY_TEST_POSTGRES_URL set, on
+PostgreSQL; the whole browser set takes about 12 s per backend."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from community.config import get_settings
+
+CHROMIUM_ENV = "COMMUNITY_TEST_CHROMIUM"
+CHROMIUM = os.environ.get(CHROMIUM_ENV, "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    # Links in mails and canonical URLs point at this server.
+    monkeypatch.setattr(get_settings(), "public_url", base)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield base
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}; install Debian's chromium or set {CHROMIUM_ENV}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class CspWatch:
+    """Collects what Chromium reports about the Content-Security-Policy and page errors."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def attach(self, page) -> None:  # type: ignore[no-untyped-def]
+        def on_console(msg) -> None:  # type: ignore[no-untyped-def]
+            # A 404 page logs "Failed to load resource"; that is the page working, not a fault.
+            if "Content Security Policy" in msg.text or (
+                msg.type == "error" and "Failed to load resource" not in msg.text
+            ):
+                self.problems.append(msg.text)
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: self.problems.append(str(exc)))
+
+
+@pytest.fixture
+def new_page(browser, live_server):  # type: ignore[no-untyped-def]
+    """new_page(**context_options) -> (page, watch); German unless a locale is given."""
+    contexts = []
+
+    def make(**options):  # type: ignore[no-untyped-def]
+        options.setdefault("locale", "de-DE")
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = browser.new_context(base_url=live_server, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        watch = CspWatch()
+        watch.attach(page)
+        return page, watch
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
