@@ -13,6 +13,7 @@ from community.forum.models import Category, CategoryGroup, Post, PostRevision, 
 from community.jobs.models import Job
 from community.reputation.models import Kudo, RankChange
 from community.site.models import SiteSetting
+from community.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
@@ -31,4 +32,7 @@ __all__ = [
     "Thread",
     "User",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -215,7 +215,9 @@ CATALOG: dict[str, dict[str, Any]] = {
 }
 
 # What an admin may subscribe a webhook endpoint to.
-WEBHOOK_TYPES = tuple(t for t in CATALOG if t not in ("post.created", "kudos.given", "rank.changed"))
+WEBHOOK_TYPES = tuple(
+    t for t in CATALOG if t not in ("post.created", "kudos.given", "rank.changed")
+)
 
 
 def schema_document(type_: str) -> dict[str, Any]:

@@ -13,8 +13,11 @@ from community.forum.models import CategoryGroup
 
 def record_event(session: Session, type_: str, payload: dict[str, Any]) -> Event:
     """Add the event to the caller's transaction, so it exists exactly when the change does."""
+    from community.webhooks.service import fan_out  # webhooks builds on events
+
     event = Event(type=type_, payload=payload)
     session.add(event)
+    fan_out(session, event)
     return event
 
 

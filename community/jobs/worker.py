@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 def _load_handlers() -> None:
     # Importing the modules registers their handlers.
-    import community.accounts.mail  # noqa: F401
+    import community.accounts.mail
+    import community.webhooks.delivery  # noqa: F401
 
 
 class Worker:
@@ -53,6 +54,13 @@ class Worker:
                 current = session.get(Job, job.id)
                 assert current is not None
                 service.mark_done(session, current)
+                session.commit()
+                return
+            except service.RetryLater as later:
+                # The handler logged its attempt; keep that and run the job again later.
+                current = session.get(Job, job.id)
+                assert current is not None
+                service.reschedule(session, current, later.seconds, str(later))
                 session.commit()
                 return
             except Exception as exc:
