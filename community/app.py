@@ -131,6 +131,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from community.web.routes import web_router
 
     app.include_router(web_router)
+    from community.web.crm import crm_web_router
+
+    app.include_router(crm_web_router)
     from fastapi.staticfiles import StaticFiles
 
     from community.web.pages import STATIC_DIR

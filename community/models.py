@@ -9,6 +9,7 @@ from community.accounts.models import (
     UserSession,
 )
 from community.events.models import Event
+from community.faq.models import FaqEntry
 from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread
 from community.jobs.models import Job
 from community.reputation.models import Kudo, RankChange
@@ -21,6 +22,7 @@ __all__ = [
     "CategoryGroup",
     "EmailToken",
     "Event",
+    "FaqEntry",
     "Group",
     "GroupMember",
     "Job",

@@ -177,6 +177,10 @@ def set_category_groups(
         assert category.id is not None and group.id is not None
         session.add(CategoryGroup(category_id=category.id, group_id=group.id))
     session.flush()
+    if groups:
+        from community.faq.service import on_board_closed
+
+        on_board_closed(session, category.id)
 
 
 # ---- threads --------------------------------------------------------------------------------
