@@ -22,43 +22,60 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import make_url, text  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from sqlalchemy import make_url, text
+from sqlmodel import Session
 
-from community.accounts.models import Role, User  # noqa: E402
-from community.accounts.viewer import viewer_for  # noqa: E402
-from community.clock import utcnow  # noqa: E402
-from community.config import get_settings  # noqa: E402
-from community.db import make_engine  # noqa: E402
-from community.forum import service as forum  # noqa: E402
-from community.forum.models import Category, ThreadKind  # noqa: E402
-from community.jobs.worker import Worker  # noqa: E402
-from community.migrate import upgrade  # noqa: E402
-from community.webhooks import service as webhooks  # noqa: E402
-from tests.webhooks.receiver import Receiver  # noqa: E402
+from community.accounts.models import Role, User
+from community.accounts.viewer import viewer_for
+from community.clock import utcnow
+from community.config import get_settings
+from community.db import make_engine
+from community.forum import service as forum
+from community.forum.models import Category, ThreadKind
+from community.jobs.worker import Worker
+from community.migrate import upgrade
+from community.webhooks import service as webhooks
+from tests.webhooks.receiver import Receiver
 
 
 def _setup(url: str, receiver: Receiver):  # type: ignore[no-untyped-def]
     engine = make_engine(url)
     upgrade(engine)
     with Session(engine, expire_on_commit=False) as s:
-        admin = User(email="a@example.com", nickname="Admin", nickname_key="admin",
-                     password_hash="x", role=Role.admin.value, is_staff=True)
-        author = User(email="b@example.com", nickname="Autor", nickname_key="autor",
-                      password_hash="x", email_verified_at=utcnow())
+        admin = User(
+            email="a@example.com",
+            nickname="Admin",
+            nickname_key="admin",
+            password_hash="x",
+            role=Role.admin.value,
+            is_staff=True,
+        )
+        author = User(
+            email="b@example.com",
+            nickname="Autor",
+            nickname_key="autor",
+            password_hash="x",
+            email_verified_at=utcnow(),
+        )
         s.add_all([admin, author, Category(slug="bench", name="Bench", position=1)])
         s.commit()
-        webhooks.create_endpoint(s, viewer_for(s, admin), url=receiver.url,
-                                 event_types=["thread.created"])
+        webhooks.create_endpoint(
+            s, viewer_for(s, admin), url=receiver.url, event_types=["thread.created"]
+        )
         s.commit()
     return engine, author
 
 
 def _commit_thread(engine, author: User, n: int) -> tuple[int, float]:  # type: ignore[no-untyped-def]
     with Session(engine, expire_on_commit=False) as s:
-        thread, _ = forum.create_thread(s, viewer_for(s, author), category_slug="bench",
-                                        kind=ThreadKind.question, title=f"Benchmark-Frage {n}",
-                                        body="Wie schnell kommt das an?")
+        thread, _ = forum.create_thread(
+            s,
+            viewer_for(s, author),
+            category_slug="bench",
+            kind=ThreadKind.question,
+            title=f"Benchmark-Frage {n}",
+            body="Wie schnell kommt das an?",
+        )
         s.commit()
         return thread.id or 0, time.perf_counter()
 
@@ -100,9 +117,11 @@ def run(label: str, url: str, events: int) -> None:
         delays.append((r.at - committed[tid]) * 1000)
     delays.sort()
     p95 = delays[max(0, int(len(delays) * 0.95) - 1)]
-    print(f"{label}: {rate:.0f} events/s delivered (backlog of {events}, one worker); "
-          f"commit→receipt p50 {statistics.median(delays):.0f} ms, p95 {p95:.0f} ms "
-          f"({len(delays)} events, worker polls every 50 ms)")
+    print(
+        f"{label}: {rate:.0f} events/s delivered (backlog of {events}, one worker); "
+        f"commit→receipt p50 {statistics.median(delays):.0f} ms, p95 {p95:.0f} ms "
+        f"({len(delays)} events, worker polls every 50 ms)"
+    )
     receiver.stop()
     engine.dispose()
 

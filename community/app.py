@@ -130,10 +130,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(api_router)
     from community.web.routes import web_router
 
-    app.include_router(web_router)
     from community.web.crm import crm_web_router
 
+    # First: its /t/{id}/contact-sales would otherwise be taken for a thread's slug.
     app.include_router(crm_web_router)
+    app.include_router(web_router)
     from fastapi.staticfiles import StaticFiles
 
     from community.web.pages import STATIC_DIR

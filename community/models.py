@@ -12,6 +12,7 @@ from community.events.models import Event
 from community.faq.models import FaqEntry
 from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread
 from community.jobs.models import Job
+from community.leads.models import Escalation, Lead
 from community.reputation.models import Kudo, RankChange
 from community.site.models import SiteSetting
 from community.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -21,12 +22,14 @@ __all__ = [
     "Category",
     "CategoryGroup",
     "EmailToken",
+    "Escalation",
     "Event",
     "FaqEntry",
     "Group",
     "GroupMember",
     "Job",
     "Kudo",
+    "Lead",
     "Post",
     "PostRevision",
     "RankChange",

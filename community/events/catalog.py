@@ -186,16 +186,21 @@ CATALOG: dict[str, dict[str, Any]] = {
                 "nickname": _NICK,
                 "real_name": {"type": ["string", "null"]},
                 "company": {"type": ["string", "null"]},
-                "email": {"type": "string", "format": "email"},
+                "email": {"type": ["string", "null"], "format": "email"},
                 "phone": {"type": ["string", "null"]},
                 "thread_id": _INT_OR_NULL,
                 "thread_url": _URL_OR_NULL,
-                "message": {"type": "string"},
+                "message": {"type": ["string", "null"]},
                 "consent": _object(
                     "When and to which text the customer agreed.",
                     {"given_at": _TIME, "text_version": {"type": "string"}},
                 ),
+                "consent_withdrawn": {
+                    "const": True,
+                    "description": "set when withdrawn: the personal fields are then null",
+                },
             },
+            optional=("consent_withdrawn",),
         ),
     },
     "lead.consent_withdrawn": {

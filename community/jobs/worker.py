@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 def _load_handlers() -> None:
     # Importing the modules registers their handlers.
     import community.accounts.mail
+    import community.leads.mail
     import community.webhooks.delivery  # noqa: F401
 
 

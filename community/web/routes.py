@@ -25,6 +25,7 @@ from community.errors import CommunityError
 from community.forum import service as forum
 from community.forum.models import Category, Post, ThreadKind
 from community.forum.permissions import can_see_post_body
+from community.leads import service as leads
 from community.ratelimit import hit
 from community.reputation import service as reputation
 from community.reputation.ranks import RankLabel, display_rank, load_ladder
@@ -122,6 +123,7 @@ def thread_page(
                 session, viewer, [p.id for p in shown if p.id is not None]
             ),
             "visible": {p.id: can_see_post_body(viewer, p) for p in shown},
+            "crm": leads.thread_box(session, viewer, thread),
         },
     )
 

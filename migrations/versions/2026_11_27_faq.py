@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = "b9aa3ec4bf87"
 down_revision: str | None = "6cf393f48fd1"
 branch_labels: str | Sequence[str] | None = None
