@@ -128,9 +128,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return response
 
     app.include_router(api_router)
-    from community.web.routes import web_router
-
     from community.web.crm import crm_web_router
+    from community.web.routes import web_router
 
     # First: its /t/{id}/contact-sales would otherwise be taken for a thread's slug.
     app.include_router(crm_web_router)
