@@ -12,14 +12,15 @@ from community.api.deps import IdPath, SessionDep, ViewerDep, require_scope
 from community.faq import formats
 from community.faq import service as faq
 from community.faq.models import FaqEntry
+from community.text import CleanStr
 
 router = APIRouter(tags=["faq"])
 
 
 class FaqEdit(BaseModel):
-    question_title: str | None = Field(default=None, max_length=300)
-    question_text: str | None = Field(default=None, max_length=20_000)
-    answer_text: str | None = Field(default=None, max_length=20_000)
+    question_title: CleanStr | None = Field(default=None, max_length=300)
+    question_text: CleanStr | None = Field(default=None, max_length=20_000)
+    answer_text: CleanStr | None = Field(default=None, max_length=20_000)
 
 
 def _draft(e: FaqEntry) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from community.leads.models import Lead
+from community.text import CleanStr
 
 
 class ConsentText(BaseModel):
@@ -16,11 +17,11 @@ class ConsentText(BaseModel):
 
 class LeadConsent(BaseModel):
     agreed: bool
-    text_version: str = Field(max_length=40)
-    real_name: str | None = Field(default=None, max_length=200)
-    company: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
-    message: str | None = Field(default=None, max_length=4000)
+    text_version: CleanStr = Field(max_length=40)
+    real_name: CleanStr | None = Field(default=None, max_length=200)
+    company: CleanStr | None = Field(default=None, max_length=200)
+    phone: CleanStr | None = Field(default=None, max_length=40)
+    message: CleanStr | None = Field(default=None, max_length=4000)
     thread_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
@@ -48,7 +49,7 @@ class LeadPublic(BaseModel):
 
 
 class EscalationCreate(BaseModel):
-    note: str = Field(default="", max_length=4000)
+    note: CleanStr = Field(default="", max_length=4000)
 
 
 class EscalationPublic(BaseModel):

@@ -11,6 +11,7 @@ from community.api.deps import IdPath, SessionDep
 from community.auth import check_csrf
 from community.errors import CommunityError
 from community.events.catalog import WEBHOOK_TYPES
+from community.text import CleanStr
 from community.web.pages import render
 from community.web.routes import CsrfField, WebViewer
 from community.webhooks import service as webhooks
@@ -49,7 +50,7 @@ def create(
     session: SessionDep,
     viewer: WebViewer,
     csrf_token: CsrfField,
-    url: Annotated[str, Form(max_length=2000)] = "",
+    url: Annotated[CleanStr, Form(max_length=2000)] = "",
     event_types: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     check_csrf(request, csrf_token)

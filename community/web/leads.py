@@ -21,6 +21,7 @@ from community.leads.consent import (
     CONSENT_TITLE,
     PASSED_FIELDS,
 )
+from community.text import CleanStr
 from community.web.pages import render
 from community.web.routes import CsrfField, WebViewer
 
@@ -161,12 +162,12 @@ def contact_submit(
     session: SessionDep,
     viewer: WebViewer,
     csrf_token: CsrfField,
-    text_version: Annotated[str, Form(max_length=40)] = "",
+    text_version: Annotated[CleanStr, Form(max_length=40)] = "",
     agreed: ConsentForm = False,
-    real_name: Annotated[str, Form(max_length=200)] = "",
-    company: Annotated[str, Form(max_length=200)] = "",
-    phone: Annotated[str, Form(max_length=40)] = "",
-    message: Annotated[str, Form(max_length=4000)] = "",
+    real_name: Annotated[CleanStr, Form(max_length=200)] = "",
+    company: Annotated[CleanStr, Form(max_length=200)] = "",
+    phone: Annotated[CleanStr, Form(max_length=40)] = "",
+    message: Annotated[CleanStr, Form(max_length=4000)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     thread = forum.get_thread(session, viewer, thread_id)
@@ -192,12 +193,12 @@ def settings_submit(
     session: SessionDep,
     viewer: WebViewer,
     csrf_token: CsrfField,
-    text_version: Annotated[str, Form(max_length=40)] = "",
+    text_version: Annotated[CleanStr, Form(max_length=40)] = "",
     agreed: ConsentForm = False,
-    real_name: Annotated[str, Form(max_length=200)] = "",
-    company: Annotated[str, Form(max_length=200)] = "",
-    phone: Annotated[str, Form(max_length=40)] = "",
-    message: Annotated[str, Form(max_length=4000)] = "",
+    real_name: Annotated[CleanStr, Form(max_length=200)] = "",
+    company: Annotated[CleanStr, Form(max_length=200)] = "",
+    phone: Annotated[CleanStr, Form(max_length=40)] = "",
+    message: Annotated[CleanStr, Form(max_length=4000)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     return _submit(
@@ -234,13 +235,13 @@ def request_answer(
     session: SessionDep,
     viewer: WebViewer,
     csrf_token: CsrfField,
-    text_version: Annotated[str, Form(max_length=40)] = "",
+    text_version: Annotated[CleanStr, Form(max_length=40)] = "",
     agreed: ConsentForm = False,
-    decision: Annotated[str, Form(max_length=10)] = "agree",
-    real_name: Annotated[str, Form(max_length=200)] = "",
-    company: Annotated[str, Form(max_length=200)] = "",
-    phone: Annotated[str, Form(max_length=40)] = "",
-    message: Annotated[str, Form(max_length=4000)] = "",
+    decision: Annotated[CleanStr, Form(max_length=10)] = "agree",
+    real_name: Annotated[CleanStr, Form(max_length=200)] = "",
+    company: Annotated[CleanStr, Form(max_length=200)] = "",
+    phone: Annotated[CleanStr, Form(max_length=40)] = "",
+    message: Annotated[CleanStr, Form(max_length=4000)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     lead = leads.get_own_lead(session, viewer, lead_id)
@@ -293,7 +294,7 @@ def escalate(
     session: SessionDep,
     viewer: WebViewer,
     csrf_token: CsrfField,
-    note: Annotated[str, Form(max_length=4000)] = "",
+    note: Annotated[CleanStr, Form(max_length=4000)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     leads.escalate(session, viewer, thread_id, note)

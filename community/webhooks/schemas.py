@@ -1,21 +1,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from community.text import CleanStr
 from community.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 class WebhookEndpointCreate(BaseModel):
-    url: str = Field(min_length=1, max_length=2000)
-    event_types: list[str] = Field(min_length=1, max_length=50)
+    url: CleanStr = Field(min_length=1, max_length=2000)
+    event_types: list[Annotated[CleanStr, Field(max_length=60)]] = Field(
+        min_length=1, max_length=50
+    )
     active: bool = True
 
 
 class WebhookEndpointUpdate(BaseModel):
-    url: str | None = Field(default=None, min_length=1, max_length=2000)
-    event_types: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    url: CleanStr | None = Field(default=None, min_length=1, max_length=2000)
+    event_types: list[Annotated[CleanStr, Field(max_length=60)]] | None = Field(
+        default=None, min_length=1, max_length=50
+    )
     active: bool | None = None
     rotate_secret: bool = False
 
