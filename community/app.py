@@ -131,11 +131,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return response
 
     app.include_router(api_router)
+    from community.web.crm import crm_web_router
     from community.web.routes import web_router
     from community.web.search_routes import router as search_pages
 
     # Before the web router: its "/{page}" would take /search for a legal page.
     app.include_router(search_pages)
+    # First: its /t/{id}/contact-sales would otherwise be taken for a thread's slug.
+    app.include_router(crm_web_router)
     app.include_router(web_router)
     from fastapi.staticfiles import StaticFiles
 

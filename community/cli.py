@@ -215,3 +215,51 @@ def _is_empty() -> bool:
 
     with Session(_engine()) as session:
         return session.execute(select(func.count(User.id))).scalar_one() == 0  # type: ignore[arg-type]
+
+
+@app.command("export-faq")
+def export_faq(
+    format: Annotated[str, typer.Option(help="json, csv or jsonld")] = "json",
+    group: Annotated[
+        list[str] | None, typer.Option(help="Also a closed group's entries (repeatable)")
+    ] = None,
+    updated_since: Annotated[
+        str | None, typer.Option(help="A cursor from an earlier export")
+    ] = None,
+    output: Annotated[typer.FileTextWrite, typer.Option(help="File; default stdout")] = "-",  # type: ignore[assignment]
+) -> None:
+    """The FAQ export, as GET /api/v1/faq gives it (public boards; --group for closed ones)."""
+    import json
+
+    from sqlmodel import Session
+
+    from community.accounts.viewer import Viewer
+    from community.errors import CommunityError
+    from community.faq import formats
+    from community.faq import service as faq
+
+    if format not in ("json", "csv", "jsonld"):
+        console.print("[red]--format: json, csv oder jsonld[/red]")
+        raise typer.Exit(2)
+    scopes = frozenset({"faq:read", *(f"{faq.GROUP_SCOPE}{g}" for g in group or [])})
+    viewer = Viewer(token_scopes=scopes)
+    items: list[faq.ExportItem] = []
+    cursor = updated_since
+    try:
+        with Session(_engine()) as session:
+            while True:
+                batch, after = faq.export(session, viewer, updated_since=cursor, limit=500)
+                items.extend(batch)
+                if after == cursor:  # nothing newer
+                    break
+                cursor = after
+    except CommunityError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    if format == "csv":
+        output.write(formats.as_csv(items))
+    elif format == "jsonld":
+        output.write(json.dumps(formats.as_jsonld(items), ensure_ascii=False, indent=2) + "\n")
+    else:
+        body = {"items": [formats.item_json(i) for i in items], "next_cursor": cursor}
+        output.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")

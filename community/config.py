@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     job_stall_seconds: int = 300
     job_max_attempts: int = 8
 
+    # Webhooks and FAQ (community/webhooks/, community/faq/)
+    webhooks_allow_private: bool = Field(
+        default=False, description="Allow http:// and private addresses (development, tests)"
+    )
+    webhooks_timeout_seconds: float = 15.0
+    webhooks_disable_after_days: int = 5
+    faq_four_eyes: bool = Field(
+        default=True, description="Whoever last edited an FAQ entry cannot publish it"
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

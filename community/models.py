@@ -9,21 +9,27 @@ from community.accounts.models import (
     UserSession,
 )
 from community.events.models import Event
+from community.faq.models import FaqEntry
 from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread
 from community.jobs.models import Job
+from community.leads.models import Escalation, Lead
 from community.reputation.models import Kudo, RankChange
 from community.site.models import SiteSetting
+from community.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
     "Category",
     "CategoryGroup",
     "EmailToken",
+    "Escalation",
     "Event",
+    "FaqEntry",
     "Group",
     "GroupMember",
     "Job",
     "Kudo",
+    "Lead",
     "Post",
     "PostRevision",
     "RankChange",
@@ -31,4 +37,7 @@ __all__ = [
     "Thread",
     "User",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

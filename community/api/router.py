@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from community.api import admin, auth, events, forum, me, reputation, search, users
+from community.api import (
+    admin,
+    auth,
+    events,
+    faq,
+    forum,
+    leads,
+    me,
+    reputation,
+    search,
+    users,
+    webhooks,
+)
 
 api_router = APIRouter(prefix="/api/v1")
 # search before forum: /threads/similar must not be taken for /threads/{id}.
-for module in (auth, me, search, forum, reputation, users, events, admin):
+for module in (auth, me, search, forum, reputation, users, events, admin, webhooks, faq, leads):
     api_router.include_router(module.router)

@@ -13,20 +13,31 @@ from community.forum.models import CategoryGroup
 
 def record_event(session: Session, type_: str, payload: dict[str, Any]) -> Event:
     """Add the event to the caller's transaction, so it exists exactly when the change does."""
+    from community.webhooks.service import fan_out  # webhooks builds on events
+
     event = Event(type=type_, payload=payload)
     session.add(event)
+    fan_out(session, event)
     return event
 
 
 def list_events(
-    session: Session, *, after: int = 0, types: list[str] | None = None, limit: int = 100
+    session: Session,
+    *,
+    after: int = 0,
+    types: list[str] | None = None,
+    limit: int = 100,
+    with_leads: bool = False,
 ) -> tuple[list[Event], int | None]:
     """Events in order, for CRMs that poll, and the id to continue after.
-    A closed board's events are left out (they still advance the cursor)."""
+    A closed board's events, and leads unless asked for, are left out (they still advance
+    the cursor)."""
     closed = set(session.execute(select(col(CategoryGroup.category_id)).distinct()).scalars())
     query = select(Event).where(Event.id > after).order_by(Event.id).limit(limit)  # type: ignore[arg-type,operator]
     if types:
         query = query.where(Event.type.in_(types))  # type: ignore[attr-defined]
     scanned = list(session.execute(query).scalars())
     visible = [e for e in scanned if e.payload.get("category_id") not in closed]
+    if not with_leads:  # personal data: only for tokens with leads:read
+        visible = [e for e in visible if not e.type.startswith("lead.")]
     return visible, (scanned[-1].id if scanned else None)

@@ -171,6 +171,12 @@ def set_category_groups(
     missing = set(group_slugs) - {g.slug for g in groups}
     if missing:
         raise InvalidInput(f"Unbekannte Gruppe: {', '.join(sorted(missing))}")
+    was_open = (
+        session.execute(
+            select(CategoryGroup).where(CategoryGroup.category_id == category.id)  # type: ignore[arg-type]
+        ).first()
+        is None
+    )
     session.execute(
         CategoryGroup.__table__.delete().where(CategoryGroup.category_id == category.id)  # type: ignore[attr-defined,arg-type]
     )
@@ -179,6 +185,10 @@ def set_category_groups(
         session.add(CategoryGroup(category_id=category.id, group_id=group.id))
     searching.board_changed(session, category.id)
     session.flush()
+    if groups and was_open and category.id is not None:
+        from community.faq.service import on_board_closed
+
+        on_board_closed(session, category.id)
 
 
 # ---- threads --------------------------------------------------------------------------------

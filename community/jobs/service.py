@@ -31,14 +31,19 @@ def handler(type_: str) -> Callable[[JobHandler], JobHandler]:
 
 
 def enqueue(
-    session: Session, type_: str, payload: dict[str, Any], *, delay_seconds: float = 0
+    session: Session,
+    type_: str,
+    payload: dict[str, Any],
+    *,
+    delay_seconds: float = 0,
+    max_attempts: int | None = None,
 ) -> Job:
     """Add a job to the caller's transaction: it runs only if that transaction commits."""
     job = Job(
         type=type_,
         payload=payload,
         run_at=utcnow() + timedelta(seconds=delay_seconds),
-        max_attempts=get_settings().job_max_attempts,
+        max_attempts=max_attempts or get_settings().job_max_attempts,
     )
     session.add(job)
     return job
@@ -48,6 +53,27 @@ def backoff_seconds(attempts: int) -> float:
     """Exponential backoff with full jitter, so failing jobs do not retry in lockstep."""
     ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * (2 ** max(attempts - 1, 0)))
     return random.uniform(ceiling / 2, ceiling)
+
+
+class RetryLater(Exception):
+    """Raised by a handler that keeps its own retry schedule (webhook deliveries): the job
+    runs again after `seconds`, and what the handler wrote so far is committed."""
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry in {seconds:.0f} s")
+        self.seconds = max(0.0, seconds)
+
+
+def reschedule(session: Session, job: Job, seconds: float, reason: str) -> None:
+    job.last_error = reason[:4000]
+    job.locked_by = None
+    job.locked_at = None
+    if job.attempts >= job.max_attempts:
+        job.status = JobStatus.failed.value
+        job.finished_at = utcnow()
+    else:
+        job.status = JobStatus.queued.value
+        job.run_at = utcnow() + timedelta(seconds=seconds)
 
 
 STALLED_ERROR = "worker stopped while running the job"
@@ -106,6 +132,21 @@ def claim(session: Session, worker_id: str, limit: int = 10) -> list[Job]:
         job.attempts += 1
     session.flush()
     return jobs
+
+
+def renew_claim(session: Session, job_id: int, worker_id: str) -> bool:
+    """Refresh a claimed job's lock just before running it; False when it is no longer ours.
+
+    A worker claims a batch and runs it job by job: without this, the last jobs of a slow
+    batch would look abandoned to other workers and run twice."""
+    result = session.execute(
+        update(Job)
+        .where(col(Job.id) == job_id)
+        .where(col(Job.status) == JobStatus.running.value)
+        .where(col(Job.locked_by) == worker_id)
+        .values(locked_at=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def mark_done(session: Session, job: Job) -> None:

@@ -21,7 +21,9 @@ log = logging.getLogger(__name__)
 def _load_handlers() -> None:
     # Importing the modules registers their handlers.
     import community.accounts.mail
-    import community.searching.service  # noqa: F401
+    import community.leads.mail
+    import community.searching.service
+    import community.webhooks.delivery  # noqa: F401
 
 
 class Worker:
@@ -45,6 +47,13 @@ class Worker:
         return len(jobs)
 
     def _run(self, job: Job) -> None:
+        assert job.id is not None
+        with Session(self.engine) as session:
+            ours = service.renew_claim(session, job.id, self.worker_id)
+            session.commit()
+        if not ours:
+            log.info("job %s was given to another worker meanwhile; skipped", job.id)
+            return
         run = service.HANDLERS.get(job.type)
         with Session(self.engine, expire_on_commit=False) as session:
             try:
@@ -54,6 +63,13 @@ class Worker:
                 current = session.get(Job, job.id)
                 assert current is not None
                 service.mark_done(session, current)
+                session.commit()
+                return
+            except service.RetryLater as later:
+                # The handler logged its attempt; keep that and run the job again later.
+                current = session.get(Job, job.id)
+                assert current is not None
+                service.reschedule(session, current, later.seconds, str(later))
                 session.commit()
                 return
             except Exception as exc:

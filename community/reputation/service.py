@@ -30,6 +30,7 @@ from community.clock import utcnow
 from community.config import get_settings
 from community.errors import Conflict, Forbidden, InvalidInput, NotFound
 from community.events.service import record_event
+from community.faq import service as faq
 from community.forum import permissions as perms
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.reputation.models import Kudo, RankChange
@@ -399,6 +400,7 @@ def accept_solution(session: Session, viewer: Viewer, thread_id: int, post_id: i
     payload["previous_post_id"] = previous
     record_event(session, "thread.solved", payload)
     searching.thread_changed(session, thread.id)
+    faq.on_solved(session, thread, post)
     return thread
 
 
@@ -439,6 +441,7 @@ def _unsolve(
         },
     )
     searching.thread_changed(session, thread.id)
+    faq.on_unsolved(session, thread, reason)
 
 
 # ---- removal (delete now; hide and restore come with moderation) -----------------------------
@@ -455,6 +458,7 @@ def check_may_remove(viewer: Viewer, thread: Thread, post: Post) -> None:
 def on_post_removed(session: Session, viewer: Viewer, thread: Thread, post: Post) -> None:
     """Called after a post (or, for the opening post, its thread) was deleted or hidden."""
     if post.is_opening:
+        faq.on_unsolved(session, thread, "removed")
         affected_posts = select(col(Post.id)).where(col(Post.thread_id) == thread.id)
         authors = set(
             session.execute(

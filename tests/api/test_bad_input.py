@@ -451,6 +451,15 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/v1/admin/categories/{slug}/groups"): {"groups": ["kunden-x"]},
     ("POST", "/api/v1/admin/tokens"): {"name": "Token", "scopes": ["faq:read"]},
     ("PUT", "/api/v1/threads/{thread_id}/solution"): {"post_id": 1},
+    ("POST", "/api/v1/admin/webhooks"): {
+        "url": "https://hooks.example.com/in",
+        "event_types": ["thread.created"],
+    },
+    ("PATCH", "/api/v1/admin/webhooks/{endpoint_id}"): {"event_types": ["thread.solved"]},
+    ("PATCH", "/api/v1/faq/entries/{faq_id}"): {"answer_text": "Neu formuliert"},
+    ("POST", "/api/v1/leads"): {"agreed": True, "text_version": "v", "real_name": "Chefin"},
+    ("POST", "/api/v1/leads/{lead_id}/consent"): {"agreed": True, "text_version": "v"},
+    ("POST", "/api/v1/threads/{thread_id}/escalation"): {"note": "Bitte übernehmen"},
     ("PUT", "/api/v1/admin/ranks"): {
         "steps": [{"key": "newcomer", "name_de": "Neuling", "name_en": "Newcomer", "min_points": 0}]
     },

@@ -269,6 +269,42 @@ def test_job_running_on_a_live_worker_is_not_taken_over(engine, calls, settings)
     assert job.locked_by == "abgestuerzter-host:4711:1"
 
 
+def test_a_slow_batch_never_runs_a_job_twice(engine, settings):
+    """The second job of a batch waits while the first runs; it must not look abandoned to
+    another worker, and if another worker took it over anyway, the first one leaves it."""
+    seen: list[str] = []
+    slow = Worker(engine)
+    other = Worker(engine)
+    other.worker_id = "zweiter-worker"
+    saved = dict(service.HANDLERS)
+
+    @service.handler(JOB_TYPE)
+    def record(_session: Session, payload: dict[str, Any]) -> None:
+        seen.append(payload["n"])
+        if payload["n"] == 1 and seen.count(1) == 1:
+            # Job 2 has waited in the batch past the stall timeout; another worker looks.
+            with engine.begin() as conn:
+                conn.execute(
+                    update(Job)
+                    .where(Job.payload["n"].as_integer() == 2)  # type: ignore[index]
+                    .values(locked_at=utcnow() - timedelta(seconds=settings.job_stall_seconds + 1))
+                )
+            other.run_once()
+
+    try:
+        _enqueue_committed(engine, {"n": 1})
+        _enqueue_committed(engine, {"n": 2})
+        slow.run_once()
+        slow.run_until_empty()
+        other.run_until_empty()
+    finally:
+        service.HANDLERS.clear()
+        service.HANDLERS.update(saved)
+
+    assert sorted(seen) == [1, 2]
+    assert {job.status for job in _jobs(engine)} == {JobStatus.done.value}
+
+
 def test_two_workers_claiming_at_once_get_disjoint_jobs(engine):
     if engine.dialect.name != "postgresql":
         pytest.skip(

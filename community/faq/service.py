@@ -1,0 +1,355 @@
+"""FAQ rules: drafts from solved questions, curation with four eyes, following the thread,
+and the export (closed boards only for tokens that name their groups)."""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlmodel import Session, col
+
+from community.accounts.models import Group, Role
+from community.accounts.viewer import Viewer
+from community.clock import utcnow
+from community.config import get_settings
+from community.errors import Forbidden, InvalidInput, NotFound
+from community.events.service import record_event
+from community.faq.models import FaqEntry, FaqStatus
+from community.forum.models import Category, CategoryGroup, Post, Thread
+
+GROUP_SCOPE = "faq:read:group:"
+
+
+def _url(thread_id: int, slug: str) -> str:
+    return f"{get_settings().public_url.rstrip('/')}/t/{thread_id}/{slug}"
+
+
+def _thread_url(session: Session, entry: FaqEntry) -> str:
+    thread = session.get(Thread, entry.thread_id)
+    return _url(entry.thread_id, thread.slug if thread else "")
+
+
+def _closed_slugs(session: Session, category_ids: set[int]) -> dict[int, set[str]]:
+    rows = session.execute(
+        select(col(CategoryGroup.category_id), col(Group.slug))
+        .join(Group, col(Group.id) == col(CategoryGroup.group_id))
+        .where(col(CategoryGroup.category_id).in_(category_ids))
+    ).all()
+    groups: dict[int, set[str]] = defaultdict(set)
+    for category_id, slug in rows:
+        groups[category_id].add(slug)
+    return groups
+
+
+def _event_payload(session: Session, entry: FaqEntry) -> dict[str, Any]:
+    category = session.get(Category, entry.category_id)
+    public = not _closed_slugs(session, {entry.category_id}).get(entry.category_id)
+    return {
+        "faq_id": entry.id,
+        "thread_id": entry.thread_id,
+        "category_id": entry.category_id,
+        "category_slug": category.slug if category else None,
+        "status": entry.status,
+        "question_title": entry.published_title or entry.question_title,
+        "question": entry.published_question or entry.question_text,
+        "answer": entry.published_answer or entry.answer_text,
+        "url": _thread_url(session, entry),
+        "asker": entry.asker,
+        "answerer": entry.answerer,
+        "revision": max(entry.revision, 1),
+        "public": public,
+    }
+
+
+def _record(session: Session, type_: str, entry: FaqEntry, reason: str | None = None) -> None:
+    session.flush()
+    payload = _event_payload(session, entry)
+    if type_ == "faq.withdrawn":
+        for key in ("question", "answer", "asker", "answerer"):
+            payload.pop(key)
+        payload["reason"] = reason
+    record_event(session, type_, payload)
+
+
+def _withdraw(session: Session, entry: FaqEntry, reason: str, status: FaqStatus) -> None:
+    was_live = entry.live
+    entry.status = status.value
+    entry.live = False
+    entry.withdrawn_reason = reason
+    if was_live:
+        entry.changed_at = utcnow()
+        _record(session, "faq.withdrawn", entry, reason)
+    session.add(entry)
+
+
+# ---- following the thread (called from the reputation service) --------------------------------
+
+
+def _entry_for(session: Session, thread: Thread) -> FaqEntry | None:
+    # populate_existing: decide on the row as stored, not on a copy loaded earlier.
+    return session.execute(
+        select(FaqEntry)
+        .where(col(FaqEntry.thread_id) == thread.id)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def on_solved(session: Session, thread: Thread, post: Post) -> None:
+    """A solved question gets a draft; a new solution sends a published entry back to review."""
+    from community.accounts.models import User
+
+    entry = _entry_for(session, thread)
+    opening = session.execute(
+        select(Post).where(col(Post.thread_id) == thread.id, col(Post.is_opening).is_(True))
+    ).scalar_one()
+    asker = session.get(User, thread.author_id)
+    answerer = session.get(User, post.author_id)
+    if entry is None:
+        assert thread.id is not None
+        entry = FaqEntry(
+            thread_id=thread.id,
+            category_id=thread.category_id,
+            question_title=thread.title,
+            question_text=opening.body,
+            answer_text="",
+        )
+    elif entry.answer_post_id == post.id and entry.status != FaqStatus.withdrawn.value:
+        return
+    entry.category_id = thread.category_id
+    entry.answer_text = post.body
+    entry.answer_post_id = post.id
+    entry.asker = asker.nickname if asker else None
+    entry.answerer = answerer.nickname if answerer else None
+    entry.last_editor_id = None
+    session.add(entry)
+    if entry.live:
+        _withdraw(session, entry, "solution_changed", FaqStatus.review)
+    elif entry.was_published:
+        entry.status = FaqStatus.review.value
+    else:
+        entry.status = FaqStatus.draft.value
+    session.flush()
+
+
+def on_unsolved(session: Session, thread: Thread, reason: str) -> None:
+    entry = _entry_for(session, thread)
+    if entry is not None:
+        _withdraw(
+            session, entry, "removed" if reason == "removed" else "unsolved", FaqStatus.withdrawn
+        )
+
+
+def on_board_closed(session: Session, category_id: int) -> None:
+    """A board restricted to groups: its public entries leave the public FAQ."""
+    for entry in session.execute(
+        select(FaqEntry)
+        .where(col(FaqEntry.category_id) == category_id, col(FaqEntry.live))
+        .execution_options(populate_existing=True)
+    ).scalars():
+        _withdraw(session, entry, "board_closed", FaqStatus.withdrawn)
+
+
+# ---- curation ---------------------------------------------------------------------------------
+
+
+def _require_curator(viewer: Viewer) -> None:
+    user = viewer.user
+    if user is None or user.role not in (Role.expert, Role.moderator, Role.admin):
+        raise Forbidden("FAQ-Einträge pflegen Experten und Moderatoren.", code="not_curator")
+
+
+def get_entry(session: Session, viewer: Viewer, faq_id: int) -> FaqEntry:
+    _require_curator(viewer)
+    entry = session.get(FaqEntry, faq_id)
+    if entry is None:
+        raise NotFound("Diesen FAQ-Eintrag gibt es nicht.")
+    return entry
+
+
+def list_for_curation(session: Session, viewer: Viewer) -> list[FaqEntry]:
+    _require_curator(viewer)
+    return list(
+        session.execute(
+            select(FaqEntry)
+            .where(col(FaqEntry.status).in_([FaqStatus.draft.value, FaqStatus.review.value]))
+            .order_by(col(FaqEntry.id))
+        ).scalars()
+    )
+
+
+def edit(
+    session: Session,
+    viewer: Viewer,
+    faq_id: int,
+    *,
+    question_title: str | None = None,
+    question_text: str | None = None,
+    answer_text: str | None = None,
+) -> FaqEntry:
+    entry = get_entry(session, viewer, faq_id)
+    if entry.status == FaqStatus.withdrawn.value:
+        raise InvalidInput(
+            "Ein zurückgezogener Eintrag kann nicht bearbeitet werden.", code="withdrawn"
+        )
+    for name, value, limit in (
+        ("question_title", question_title, 300),
+        ("question_text", question_text, 20_000),
+        ("answer_text", answer_text, 20_000),
+    ):
+        if value is not None:
+            value = value.strip()
+            if not value or len(value) > limit:
+                raise InvalidInput(f"{name}: 1 bis {limit} Zeichen.", code="invalid_text")
+            setattr(entry, name, value)
+    entry.last_editor_id = viewer.user_id
+    if entry.status == FaqStatus.published.value:
+        entry.status = FaqStatus.review.value  # the live copy stays until a second look
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def publish(session: Session, viewer: Viewer, faq_id: int) -> FaqEntry:
+    entry = get_entry(session, viewer, faq_id)
+    if entry.status not in (FaqStatus.draft.value, FaqStatus.review.value):
+        raise InvalidInput(
+            "Nur Entwürfe und Einträge in Prüfung können veröffentlicht werden.",
+            code="not_publishable",
+        )
+    if get_settings().faq_four_eyes and entry.last_editor_id == viewer.user_id:
+        raise Forbidden(
+            "Vier Augen: Wer den Eintrag zuletzt bearbeitet hat, kann ihn nicht "
+            "veröffentlichen. Bitte eine zweite Person.",
+            code="four_eyes",
+        )
+    update = entry.was_published and entry.live
+    entry.status = FaqStatus.published.value
+    entry.live = True
+    entry.was_published = True
+    if not _closed_slugs(session, {entry.category_id}).get(entry.category_id):
+        entry.was_public = True
+    entry.withdrawn_reason = None
+    entry.published_title = entry.question_title
+    entry.published_question = entry.question_text
+    entry.published_answer = entry.answer_text
+    entry.published_by_id = viewer.user_id
+    entry.published_at = utcnow()
+    entry.revision += 1
+    entry.changed_at = utcnow()
+    session.add(entry)
+    _record(session, "faq.updated" if update else "faq.published", entry)
+    return entry
+
+
+# ---- export -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ExportItem:
+    entry: FaqEntry
+    category_slug: str
+    category_name: str
+    url: str
+    public: bool
+
+
+def _encode(at: datetime, id_: int) -> str:
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{id_}".encode()).decode()
+
+
+def _decode(cursor: str) -> tuple[datetime, int]:
+    try:
+        at, id_ = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(at), int(id_)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("Ungültiger Cursor.", code="invalid_cursor") from exc
+
+
+def export(
+    session: Session,
+    viewer: Viewer,
+    *,
+    updated_since: str | None = None,
+    limit: int = 100,
+    category_id: int | None = None,
+    public_only: bool = False,
+) -> tuple[list[ExportItem], str | None]:
+    """Published entries and tombstones of withdrawn ones, in the order they changed.
+    A closed board's entries only for tokens with faq:read:group:<slug> of one of its groups."""
+    scopes = viewer.token_scopes or frozenset()
+    granted = {s.removeprefix(GROUP_SCOPE) for s in scopes if s.startswith(GROUP_SCOPE)}
+    query = (
+        select(FaqEntry)
+        .where(col(FaqEntry.was_published))
+        .order_by(col(FaqEntry.changed_at), col(FaqEntry.id))
+    )
+    if category_id is not None:
+        query = query.where(col(FaqEntry.category_id) == category_id)
+    if updated_since:
+        at, id_ = _decode(updated_since)
+        query = query.where(
+            or_(
+                col(FaqEntry.changed_at) > at,
+                and_(col(FaqEntry.changed_at) == at, col(FaqEntry.id) > id_),
+            )
+        )
+    rows = list(session.execute(query.limit(limit)).scalars())
+    cursor = _encode(rows[-1].changed_at, rows[-1].id or 0) if rows else updated_since
+    closed = _closed_slugs(session, {e.category_id for e in rows})
+    categories = {
+        c.id: c
+        for c in session.execute(
+            select(Category).where(col(Category.id).in_({e.category_id for e in rows}))
+        ).scalars()
+    }
+    slugs = {
+        t.id: t.slug
+        for t in session.execute(
+            select(Thread).where(col(Thread.id).in_({e.thread_id for e in rows}))
+        ).scalars()
+    }
+    items = []
+    for entry in rows:
+        groups = closed.get(entry.category_id, set())
+        if groups and not (entry.was_public and not entry.live):
+            if public_only:
+                continue
+            if not (groups & granted) and not (viewer.token_scopes is None and viewer.is_admin):
+                continue
+        category = categories.get(entry.category_id)
+        items.append(
+            ExportItem(
+                entry=entry,
+                category_slug=category.slug if category else "",
+                category_name=category.name if category else "",
+                url=_url(entry.thread_id, slugs.get(entry.thread_id, "")),
+                public=not groups,
+            )
+        )
+    return items, cursor
+
+
+def public_entries(session: Session, category_id: int) -> list[ExportItem]:
+    """What the board's public FAQ page shows: live entries, and none of a closed board."""
+    if _closed_slugs(session, {category_id}).get(category_id):
+        return []
+    items: list[ExportItem] = []
+    cursor: str | None = None
+    from community.accounts.viewer import ANONYMOUS
+
+    while True:
+        batch, cursor = export(
+            session,
+            ANONYMOUS,
+            updated_since=cursor,
+            limit=500,
+            category_id=category_id,
+            public_only=True,
+        )
+        items.extend(i for i in batch if i.entry.live)
+        if len(batch) < 500:
+            return items

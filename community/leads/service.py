@@ -1,0 +1,258 @@
+"""Leads (only with consent) and escalations to support."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from community.accounts.models import User
+from community.accounts.viewer import Viewer
+from community.clock import utcnow
+from community.config import get_settings
+from community.errors import Conflict, InvalidInput, NotFound
+from community.events.models import Event
+from community.events.service import record_event
+from community.forum import permissions as perms
+from community.forum.models import Category, Post, Thread, ThreadKind
+from community.jobs.service import enqueue
+from community.leads.consent import CONSENT_TEXT_VERSION
+from community.leads.models import Escalation, Lead, LeadStatus
+
+CONSENT_REQUEST_JOB = "mail.lead_consent_request"
+PERSONAL_FIELDS = ("real_name", "company", "email", "phone", "message")
+
+
+def _thread_url(thread: Thread) -> str:
+    return f"{get_settings().public_url.rstrip('/')}/t/{thread.id}/{thread.slug}"
+
+
+def _clean(value: str | None, limit: int, name: str) -> str | None:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise InvalidInput(f"{name}: höchstens {limit} Zeichen.", code="invalid_input")
+    return value or None
+
+
+# ---- consent and lead.created ---------------------------------------------------------------
+
+
+def give_consent(
+    session: Session,
+    viewer: Viewer,
+    *,
+    agreed: bool,
+    text_version: str,
+    real_name: str | None,
+    company: str | None,
+    phone: str | None = None,
+    message: str | None = None,
+    thread_id: int | None = None,
+    lead_id: int | None = None,
+) -> Lead:
+    """The customer agrees to the consent text; only now does a lead go to the CRM."""
+    perms.require_verified(viewer)
+    user = viewer.user
+    assert user is not None and user.id is not None
+    if not agreed:
+        raise InvalidInput(
+            "Ohne Ihre Einwilligung geben wir keine Daten an den Vertrieb weiter.",
+            code="consent_required",
+        )
+    if text_version != CONSENT_TEXT_VERSION:
+        raise Conflict(
+            "Der Einwilligungstext wurde geändert. Bitte lesen Sie ihn erneut.",
+            code="consent_text_changed",
+        )
+    real_name = _clean(real_name, 200, "Klarname")
+    company = _clean(company, 200, "Firma")
+    phone = _clean(phone, 40, "Telefon")
+    text = _clean(message, 4000, "Nachricht")
+    lead = _own_lead(session, viewer, lead_id) if lead_id is not None else None
+    if lead is not None:
+        if lead.status != LeadStatus.requested.value:
+            raise Conflict("Diese Anfrage ist schon beantwortet.", code="already_answered")
+        thread_id = lead.thread_id
+    thread = (
+        perms.ensure_thread_visible(session, viewer, session.get(Thread, thread_id))
+        if (thread_id is not None)
+        else None
+    )
+    if lead is None:
+        lead = Lead(user_id=user.id, thread_id=thread.id if thread else None, status="")
+    now = utcnow()
+    lead.status = LeadStatus.consented.value
+    lead.consent_text_version = text_version
+    lead.consent_given_at = now
+    session.add(lead)
+    session.flush()
+    event = record_event(
+        session,
+        "lead.created",
+        {
+            "lead_id": lead.id,
+            "nickname": user.nickname,
+            "real_name": real_name,
+            "company": company,
+            "email": user.email,
+            "phone": phone,
+            "thread_id": thread.id if thread else None,
+            "thread_url": _thread_url(thread) if thread else None,
+            "message": text,
+            "consent": {
+                "given_at": now.isoformat().split("+")[0] + "Z",
+                "text_version": text_version,
+            },
+        },
+    )
+    session.flush()
+    lead.event_id = event.id
+    return lead
+
+
+def decline(session: Session, viewer: Viewer, lead_id: int) -> Lead:
+    lead = _own_lead(session, viewer, lead_id)
+    if lead.status != LeadStatus.requested.value:
+        raise Conflict("Diese Anfrage ist schon beantwortet.", code="already_answered")
+    lead.status = LeadStatus.declined.value
+    session.add(lead)
+    return lead
+
+
+def withdraw(session: Session, viewer: Viewer, lead_id: int) -> Lead:
+    """As easy as giving it: one button in the settings. The CRM is told to delete the
+    lead, and the personal data is blanked in the event log (pull feed, retries)."""
+    lead = _own_lead(session, viewer, lead_id)
+    if lead.status != LeadStatus.consented.value:
+        raise Conflict("Für diese Anfrage besteht keine Einwilligung.", code="not_consented")
+    now = utcnow()
+    lead.status = LeadStatus.withdrawn.value
+    lead.withdrawn_at = now
+    session.add(lead)
+    if lead.event_id is not None:
+        event = session.get(Event, lead.event_id)
+        if event is not None:
+            event.payload = {
+                **event.payload,
+                **dict.fromkeys(PERSONAL_FIELDS),
+                "consent_withdrawn": True,
+            }
+            session.add(event)
+    user = viewer.user
+    assert user is not None
+    record_event(
+        session,
+        "lead.consent_withdrawn",
+        {
+            "lead_id": lead.id,
+            "nickname": user.nickname,
+            "withdrawn_at": now.isoformat().split("+")[0] + "Z",
+        },
+    )
+    return lead
+
+
+def _own_lead(session: Session, viewer: Viewer, lead_id: int | None) -> Lead:
+    perms.require_member(viewer)
+    lead = session.get(Lead, lead_id) if lead_id is not None else None
+    if lead is None or lead.user_id != viewer.user_id:
+        raise NotFound("Diese Anfrage gibt es nicht.")
+    return lead
+
+
+def get_own_lead(session: Session, viewer: Viewer, lead_id: int) -> Lead:
+    return _own_lead(session, viewer, lead_id)
+
+
+def my_leads(session: Session, viewer: Viewer) -> list[Lead]:
+    perms.require_member(viewer)
+    return list(
+        session.execute(
+            select(Lead).where(col(Lead.user_id) == viewer.user_id).order_by(col(Lead.id).desc())
+        ).scalars()
+    )
+
+
+# ---- staff: sales opportunity -----------------------------------------------------------------
+
+
+def mark_opportunity(session: Session, viewer: Viewer, thread_id: int) -> Lead:
+    """Staff see a sales opportunity. Nothing goes to the CRM: the customer is asked."""
+    perms.require_staff(viewer)
+    thread = perms.ensure_thread_visible(session, viewer, session.get(Thread, thread_id))
+    open_lead = session.execute(
+        select(Lead).where(
+            col(Lead.thread_id) == thread.id,
+            col(Lead.user_id) == thread.author_id,
+            col(Lead.status).in_([LeadStatus.requested.value, LeadStatus.consented.value]),
+        )
+    ).scalar_one_or_none()
+    if open_lead is not None:
+        return open_lead
+    lead = Lead(
+        user_id=thread.author_id,
+        thread_id=thread.id,
+        status=LeadStatus.requested.value,
+        requested_by_id=viewer.user_id,
+    )
+    session.add(lead)
+    session.flush()
+    enqueue(session, CONSENT_REQUEST_JOB, {"lead_id": lead.id})
+    return lead
+
+
+# ---- escalation to support ---------------------------------------------------------------------
+
+
+def thread_box(session: Session, viewer: Viewer, thread: Thread) -> dict[str, object]:
+    """What a thread page shows of the CRM: the hand-over to support, staff's buttons."""
+    user = viewer.user
+    assert thread.id is not None
+    return {
+        "escalation": escalation_of(session, thread.id),
+        "is_staff": bool(user and (user.is_staff or user.is_moderator)),
+    }
+
+
+def escalation_of(session: Session, thread_id: int) -> Escalation | None:
+    return session.execute(
+        select(Escalation).where(col(Escalation.thread_id) == thread_id)
+    ).scalar_one_or_none()
+
+
+def escalate(session: Session, viewer: Viewer, thread_id: int, note: str = "") -> Escalation:
+    perms.require_staff(viewer)
+    thread = perms.ensure_thread_visible(session, viewer, session.get(Thread, thread_id))
+    if thread.kind != ThreadKind.question.value or thread.solution_post_id is not None:
+        raise InvalidInput(
+            "Nur ungelöste Fragen werden an den Support übergeben.", code="not_unsolved"
+        )
+    if escalation_of(session, thread_id) is not None:
+        raise Conflict("Dieses Thema wurde schon an den Support übergeben.", code="escalated")
+    note = _clean(note, 4000, "Notiz") or ""
+    assert thread.id is not None
+    escalation = Escalation(thread_id=thread.id, escalated_by_id=viewer.user_id, note=note)
+    session.add(escalation)
+    session.flush()
+    opening = session.execute(
+        select(Post).where(col(Post.thread_id) == thread.id, col(Post.is_opening).is_(True))
+    ).scalar_one()
+    asker = session.get(User, thread.author_id)
+    category = session.get(Category, thread.category_id)
+    assert viewer.user is not None
+    payload: dict[str, Any] = {
+        "thread_id": thread.id,
+        "category_id": thread.category_id,
+        "category_slug": category.slug if category else None,
+        "title": thread.title,
+        "question": opening.body,
+        "url": _thread_url(thread),
+        "asker": asker.nickname if asker else None,
+        "escalated_by": viewer.user.nickname,
+        "note": note,
+        "reply_count": thread.reply_count,
+        "created_at": thread.created_at.isoformat().split("+")[0] + "Z",
+    }
+    record_event(session, "thread.escalated", payload)
+    return escalation

@@ -1,0 +1,301 @@
+"""Pages: ask for contact by sales (with the consent form), answer a staff request,
+withdraw in the settings; staff buttons on a thread (sales opportunity, to support)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from community.accounts.viewer import Viewer
+from community.api.deps import IdPath, SessionDep
+from community.auth import check_csrf
+from community.errors import CommunityError
+from community.forum import service as forum
+from community.forum.models import Thread
+from community.leads import service as leads
+from community.leads.consent import (
+    CONSENT_TEXT,
+    CONSENT_TEXT_VERSION,
+    CONSENT_TITLE,
+    PASSED_FIELDS,
+)
+from community.text import CleanStr
+from community.web.pages import render
+from community.web.routes import CsrfField, WebViewer
+
+leads_web_router = APIRouter(include_in_schema=False)
+
+
+def _form(
+    request: Request,
+    viewer: Viewer,
+    action: str,
+    thread: Thread | None,
+    error: str | None = None,
+    status_code: int = 200,
+    request_lead: bool = False,
+) -> Response:
+    user = viewer.user
+    return render(
+        request,
+        "crm_consent.html",
+        {
+            "action": action,
+            "thread": thread,
+            "title": CONSENT_TITLE,
+            "text": CONSENT_TEXT,
+            "version": CONSENT_TEXT_VERSION,
+            "fields": PASSED_FIELDS,
+            "real_name": user.real_name if user else "",
+            "company": user.company if user else "",
+            "error": error,
+            "request_lead": request_lead,
+        },
+        status_code=status_code,
+    )
+
+
+def _login_first(path: str) -> Response:
+    return RedirectResponse(f"/login?next={path}", status_code=303)
+
+
+@leads_web_router.get("/t/{thread_id}/contact-sales", response_class=HTMLResponse)
+def contact_form(
+    thread_id: IdPath, request: Request, session: SessionDep, viewer: WebViewer
+) -> Response:
+    thread = forum.get_thread(session, viewer, thread_id)
+    if viewer.user is None:
+        return _login_first(f"/t/{thread_id}/contact-sales")
+    return _form(request, viewer, f"/t/{thread_id}/contact-sales", thread)
+
+
+@leads_web_router.get("/settings/sales-contact", response_class=HTMLResponse)
+def settings_page(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
+    if viewer.user is None:
+        return _login_first("/settings/sales-contact")
+    mine = leads.my_leads(session, viewer)
+    threads = {
+        t.id: t
+        for t in (session.get(Thread, lead.thread_id) for lead in mine if lead.thread_id)
+        if t is not None
+    }
+    return render(
+        request,
+        "crm_settings.html",
+        {
+            "leads": mine,
+            "threads": threads,
+            "title": CONSENT_TITLE,
+            "text": CONSENT_TEXT,
+            "version": CONSENT_TEXT_VERSION,
+            "fields": PASSED_FIELDS,
+            "real_name": viewer.user.real_name,
+            "company": viewer.user.company,
+            "action": "/settings/sales-contact",
+            "thread": None,
+            "error": None,
+            "request_lead": False,
+        },
+    )
+
+
+def _submit(
+    request: Request,
+    session: SessionDep,
+    viewer: Viewer,
+    action: str,
+    thread: Thread | None,
+    lead_id: int | None,
+    agreed: bool,
+    text_version: str,
+    real_name: str,
+    company: str,
+    phone: str,
+    message: str,
+) -> Response:
+    try:
+        leads.give_consent(
+            session,
+            viewer,
+            agreed=agreed,
+            text_version=text_version,
+            real_name=real_name,
+            company=company,
+            phone=phone,
+            message=message,
+            thread_id=thread.id if thread and lead_id is None else None,
+            lead_id=lead_id,
+        )
+    except CommunityError as exc:
+        if exc.status_code not in (409, 422):
+            raise
+        return _form(
+            request,
+            viewer,
+            action,
+            thread,
+            exc.message,
+            exc.status_code,
+            request_lead=lead_id is not None,
+        )
+    return render(
+        request,
+        "message.html",
+        {
+            "title": "Danke – der Vertrieb meldet sich",
+            "message": "Ihre Angaben wurden an den Vertrieb übergeben. Sie können die "
+            "Einwilligung jederzeit unter Einstellungen › Kontakt durch den Vertrieb "
+            "widerrufen.",
+        },
+    )
+
+
+ConsentForm = Annotated[bool, Form()]
+
+
+@leads_web_router.post("/t/{thread_id}/contact-sales", response_class=HTMLResponse)
+def contact_submit(
+    thread_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    text_version: Annotated[CleanStr, Form(max_length=40)] = "",
+    agreed: ConsentForm = False,
+    real_name: Annotated[CleanStr, Form(max_length=200)] = "",
+    company: Annotated[CleanStr, Form(max_length=200)] = "",
+    phone: Annotated[CleanStr, Form(max_length=40)] = "",
+    message: Annotated[CleanStr, Form(max_length=4000)] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    thread = forum.get_thread(session, viewer, thread_id)
+    return _submit(
+        request,
+        session,
+        viewer,
+        f"/t/{thread_id}/contact-sales",
+        thread,
+        None,
+        agreed,
+        text_version,
+        real_name,
+        company,
+        phone,
+        message,
+    )
+
+
+@leads_web_router.post("/settings/sales-contact", response_class=HTMLResponse)
+def settings_submit(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    text_version: Annotated[CleanStr, Form(max_length=40)] = "",
+    agreed: ConsentForm = False,
+    real_name: Annotated[CleanStr, Form(max_length=200)] = "",
+    company: Annotated[CleanStr, Form(max_length=200)] = "",
+    phone: Annotated[CleanStr, Form(max_length=40)] = "",
+    message: Annotated[CleanStr, Form(max_length=4000)] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    return _submit(
+        request,
+        session,
+        viewer,
+        "/settings/sales-contact",
+        None,
+        None,
+        agreed,
+        text_version,
+        real_name,
+        company,
+        phone,
+        message,
+    )
+
+
+@leads_web_router.get("/leads/{lead_id}", response_class=HTMLResponse)
+def request_page(
+    lead_id: IdPath, request: Request, session: SessionDep, viewer: WebViewer
+) -> Response:
+    if viewer.user is None:
+        return _login_first(f"/leads/{lead_id}")
+    lead = leads.get_own_lead(session, viewer, lead_id)
+    thread = session.get(Thread, lead.thread_id) if lead.thread_id else None
+    return _form(request, viewer, f"/leads/{lead_id}", thread, request_lead=True)
+
+
+@leads_web_router.post("/leads/{lead_id}", response_class=HTMLResponse)
+def request_answer(
+    lead_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    text_version: Annotated[CleanStr, Form(max_length=40)] = "",
+    agreed: ConsentForm = False,
+    decision: Annotated[CleanStr, Form(max_length=10)] = "agree",
+    real_name: Annotated[CleanStr, Form(max_length=200)] = "",
+    company: Annotated[CleanStr, Form(max_length=200)] = "",
+    phone: Annotated[CleanStr, Form(max_length=40)] = "",
+    message: Annotated[CleanStr, Form(max_length=4000)] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    lead = leads.get_own_lead(session, viewer, lead_id)
+    if decision == "decline":
+        leads.decline(session, viewer, lead_id)
+        return RedirectResponse("/settings/sales-contact", status_code=303)
+    thread = session.get(Thread, lead.thread_id) if lead.thread_id else None
+    return _submit(
+        request,
+        session,
+        viewer,
+        f"/leads/{lead_id}",
+        thread,
+        lead_id,
+        agreed,
+        text_version,
+        real_name,
+        company,
+        phone,
+        message,
+    )
+
+
+@leads_web_router.post("/settings/sales-contact/{lead_id}/withdraw")
+def withdraw(
+    lead_id: IdPath, request: Request, session: SessionDep, viewer: WebViewer, csrf_token: CsrfField
+) -> Response:
+    check_csrf(request, csrf_token)
+    leads.withdraw(session, viewer, lead_id)
+    return RedirectResponse("/settings/sales-contact", status_code=303)
+
+
+@leads_web_router.post("/t/{thread_id}/sales-opportunity")
+def opportunity(
+    thread_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+) -> Response:
+    check_csrf(request, csrf_token)
+    leads.mark_opportunity(session, viewer, thread_id)
+    return RedirectResponse(f"/t/{thread_id}", status_code=303)
+
+
+@leads_web_router.post("/t/{thread_id}/escalate")
+def escalate(
+    thread_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    note: Annotated[CleanStr, Form(max_length=4000)] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    leads.escalate(session, viewer, thread_id, note)
+    return RedirectResponse(f"/t/{thread_id}", status_code=303)

@@ -1,0 +1,57 @@
+"""The admin page for webhooks: add an endpoint, see its deliveries, switch it off."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from community.accounts.models import Role
+from community.config import get_settings
+from community.jobs.worker import Worker
+from tests.factories import login, make_category, make_thread, make_user
+from tests.webhooks.receiver import Receiver
+
+
+def test_admin_adds_an_endpoint_and_sees_its_deliveries(
+    client: TestClient, db: Session, engine: Engine, receiver: Receiver
+) -> None:
+    login(client, make_user(db, role=Role.admin, staff=True))
+    csrf = client.headers["X-CSRF-Token"]
+    page = client.post(
+        "/admin/webhooks",
+        data={"csrf_token": csrf, "url": receiver.url, "event_types": ["thread.created"]},
+    )
+    assert page.status_code == 200 and receiver.url in page.text and "whsec_" in page.text
+    make_thread(db, author=make_user(db), category=make_category(db))
+    Worker(engine).run_until_empty()
+    page = client.get("/admin/webhooks")
+    assert "delivered" in page.text and "Erneut senden" in page.text
+    [hook] = client.get("/api/v1/admin/webhooks").json()
+    client.post(
+        f"/admin/webhooks/{hook['id']}/active", data={"csrf_token": csrf, "active": "false"}
+    )
+    assert client.get("/api/v1/admin/webhooks").json()[0]["active"] is False
+
+
+def test_a_refused_url_is_explained_on_the_page(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "webhooks_allow_private", False)
+    login(client, make_user(db, role=Role.admin, staff=True))
+    page = client.post(
+        "/admin/webhooks",
+        data={
+            "csrf_token": client.headers["X-CSRF-Token"],
+            "url": "https://127.0.0.1/hook",
+            "event_types": ["thread.created"],
+        },
+    )
+    assert page.status_code == 422 and "internen Netz" in page.text
+    assert client.get("/api/v1/admin/webhooks").json() == []
+
+
+def test_members_do_not_see_the_page(client: TestClient, db: Session) -> None:
+    login(client, make_user(db))
+    assert client.get("/admin/webhooks").status_code == 403
