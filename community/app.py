@@ -131,6 +131,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return response
 
     app.include_router(api_router)
+    from community.health import router as health_router
+
+    # Before the web router, whose "/{page}" would take /healthz for a legal page.
+    app.include_router(health_router)
     from community.web.crm import crm_web_router
     from community.web.routes import web_router
     from community.web.search_routes import router as search_pages

@@ -6,13 +6,14 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from community.config import get_settings
-from community.jobs import service
+from community.jobs import heartbeat, service
 from community.jobs.models import Job
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,18 @@ class Worker:
         self.batch = batch
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.stop_event = threading.Event()
+        self._last_beat = 0.0
         _load_handlers()
+
+    # A write per poll would be one per second per worker; every few seconds is plenty
+    # for a readiness check that waits minutes.
+    BEAT_EVERY_SECONDS = 10.0
+
+    def beat(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last_beat >= self.BEAT_EVERY_SECONDS:
+            heartbeat.beat(self.engine, self.worker_id)
+            self._last_beat = now
 
     def run_once(self) -> int:
         """Claim and run one batch; returns how many jobs were run."""
@@ -42,6 +54,7 @@ class Worker:
             service.requeue_stalled(session, settings.job_stall_seconds)
             jobs = service.claim(session, self.worker_id, self.batch)
             session.commit()
+        self.beat()
         for job in jobs:
             self._run(job)
         return len(jobs)
