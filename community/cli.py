@@ -183,6 +183,12 @@ def serve(
     from community.migrate import upgrade
 
     settings = get_settings()
+    try:
+        settings.check_for_production()
+        settings.check_search_for_processes(workers)
+    except RuntimeError as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from exc
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     upgrade(_engine())
     if demo and _is_empty():
