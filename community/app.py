@@ -132,9 +132,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.include_router(api_router)
     from community.health import router as health_router
+    from community.metrics import router as metrics_router
 
     # Before the web router, whose "/{page}" would take /healthz for a legal page.
     app.include_router(health_router)
+    app.include_router(metrics_router)
     from community.web.crm import crm_web_router
     from community.web.routes import web_router
     from community.web.search_routes import router as search_pages
@@ -153,4 +155,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RefuseNulInUrl)
+    from community.metrics import RequestMetrics
+
+    # Outermost: it sees every answer, including the ones the other middleware give.
+    app.add_middleware(RequestMetrics)
     return app

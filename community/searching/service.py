@@ -19,6 +19,7 @@ from community.errors import InvalidInput, ServiceUnavailable
 from community.forum.models import Category, Thread
 from community.jobs.models import Job
 from community.jobs.service import enqueue, handler
+from community.metrics import search_timer
 from community.searching.backend import get_backend
 from community.searching.documents import all_documents, build_documents
 from search.documents import PUBLIC, Filters, Hit, SearchError, SearchResults
@@ -166,13 +167,14 @@ def search(session: Session, viewer: Viewer, query: SearchQuery) -> SearchResult
         raise InvalidInput(f"Seite 1 bis {PAGE_MAX}.", code="invalid_page")
     q = _clean(query.q)
     try:
-        return get_backend().search(
-            q,
-            filters=Filters(board=query.board, kind=query.kind, solved=query.solved),
-            visibility=visibility_for(viewer),
-            page=query.page,
-            per_page=PER_PAGE,
-        )
+        with search_timer("search"):
+            return get_backend().search(
+                q,
+                filters=Filters(board=query.board, kind=query.kind, solved=query.solved),
+                visibility=visibility_for(viewer),
+                page=query.page,
+                per_page=PER_PAGE,
+            )
     except SearchError as exc:
         raise _unavailable(exc) from exc
 
@@ -193,9 +195,10 @@ def similar(
     if len(title.strip()) < 3:
         return []
     try:
-        return get_backend().similar(
-            title, text[:1000], visibility=visibility_for(viewer), limit=limit
-        )
+        with search_timer("similar"):
+            return get_backend().similar(
+                title, text[:1000], visibility=visibility_for(viewer), limit=limit
+            )
     except SearchError as exc:
         raise _unavailable(exc) from exc
 
