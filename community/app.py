@@ -159,4 +159,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     # Outermost: it sees every answer, including the ones the other middleware give.
     app.add_middleware(RequestMetrics)
+    from community.requestlog import RequestId
+
+    app.add_middleware(RequestId)
     return app

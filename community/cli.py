@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -156,8 +155,9 @@ def worker(
 ) -> None:
     """Run background jobs (mail, later webhooks and search updates)."""
     from community.jobs.worker import Worker
+    from community.requestlog import configure_logging
 
-    logging.basicConfig(level=logging.INFO)
+    configure_logging(get_settings())
     w = Worker(_engine())
     if once:
         console.print(f"{w.run_until_empty()} Aufträge erledigt.")
@@ -189,7 +189,9 @@ def serve(
     except RuntimeError as exc:
         console.print(f"[red]{exc}[/red]", soft_wrap=True)
         raise typer.Exit(2) from exc
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from community.requestlog import configure_logging
+
+    configure_logging(settings)
     upgrade(_engine())
     if demo and _is_empty():
         from community.demo import seed_demo_content
@@ -205,12 +207,15 @@ def serve(
         )
         console.rule()
     console.print(f"Forum läuft auf [bold]http://{host}:{port}[/bold]")
+    # Our own access line (community.access) names the route, not the path with its query
+    # (which may hold a token); uvicorn's loggers go through our handler.
+    quiet: dict[str, Any] = {"log_config": None, "access_log": False}
     if workers > 1:
-        uvicorn.run("community.asgi:app", host=host, port=port, workers=workers)
+        uvicorn.run("community.asgi:app", host=host, port=port, workers=workers, **quiet)
     else:
         from community.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port)
+        uvicorn.run(create_app(settings), host=host, port=port, **quiet)
 
 
 def _is_empty() -> bool:

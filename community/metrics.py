@@ -65,9 +65,17 @@ def search_timer(operation: str) -> Iterator[None]:
 def route_of(scope: Scope) -> str:
     """The route's template (/t/{thread_id}), never the path: ids would make a series each."""
     route = scope.get("route")
-    path = getattr(route, "path", None)
-    if isinstance(path, str):
-        return path
+    template = getattr(route, "path", None)
+    if isinstance(template, str):
+        # A route of an included router holds its template without the router's prefix
+        # (/auth/login for /api/v1/auth/login); prefixes have no parameters, so the
+        # path's leading segments are the prefix.
+        segments = scope.get("path", "").strip("/").split("/")
+        tail = [s for s in template.strip("/").split("/") if s]
+        if ":path}" not in template and len(segments) > len(tail):
+            prefix = segments[: len(segments) - len(tail)]
+            return "/" + "/".join(prefix) + ("" if template == "/" else template)
+        return template
     if scope.get("path", "").startswith("/static/"):
         return "/static"
     return "<unmatched>"

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from community.config import get_settings
 from community.jobs import heartbeat, service
 from community.jobs.models import Job
+from community.requestlog import request_id_var
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,14 @@ class Worker:
         return len(jobs)
 
     def _run(self, job: Job) -> None:
+        # The job's log lines carry the id of the request that enqueued it.
+        token = request_id_var.set(job.request_id)
+        try:
+            self._run_job(job)
+        finally:
+            request_id_var.reset(token)
+
+    def _run_job(self, job: Job) -> None:
         assert job.id is not None
         with Session(self.engine) as session:
             ours = service.renew_claim(session, job.id, self.worker_id)
