@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -125,6 +126,52 @@ def reindex() -> None:
     seconds = time.perf_counter() - started
     engine = get_backend().stats().get("engine")
     console.print(f"{count} Themen in {seconds:.1f} s neu indiziert ({engine}).")
+
+
+@app.command()
+def backup(
+    output: Annotated[
+        Path | None, typer.Option(help="File to write; default DATA_DIR/backups/<time>")
+    ] = None,
+) -> None:
+    """Back up the database while the forum runs (pg_dump, or SQLite's online backup)."""
+    from datetime import UTC, datetime
+
+    from community.backup import BackupError
+    from community.backup import backup as run
+
+    engine = _engine()
+    if output is None:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        suffix = "dump" if engine.dialect.name == "postgresql" else "sqlite3"
+        output = get_settings().data_dir / "backups" / f"community-{stamp}.{suffix}"
+    try:
+        path = run(engine, output)
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from exc
+    console.print(f"Sicherung geschrieben: {path} ({path.stat().st_size} Bytes)", soft_wrap=True)
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A file `community backup` wrote")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before replacing")] = False,
+) -> None:
+    """Replace the database with a backup, then rebuild the search index. Stop the app first."""
+    from community.backup import BackupError
+    from community.backup import restore as run
+
+    if not yes:
+        typer.confirm(
+            f"Alle Daten der Datenbank werden durch {source} ersetzt. Fortfahren?", abort=True
+        )
+    try:
+        run(_engine(), source)
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from exc
+    console.print("Wiederhergestellt; der Suchindex ist neu aufgebaut.")
 
 
 @app.command("recompute-counters")
