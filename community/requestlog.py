@@ -117,6 +117,11 @@ def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
     root.setLevel(level)
     # httpx logs every URL it calls (webhook receivers' URLs may carry a token).
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # uvicorn's access line holds the path with its query (tokens, searched e-mails);
+    # community.access replaces it.
+    uvicorn_access = logging.getLogger("uvicorn.access")
+    uvicorn_access.handlers[:] = []
+    uvicorn_access.propagate = False
