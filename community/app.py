@@ -131,6 +131,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return response
 
     app.include_router(api_router)
+    from community.health import router as health_router
+    from community.metrics import router as metrics_router
+
+    # Before the web router, whose "/{page}" would take /healthz for a legal page.
+    app.include_router(health_router)
+    app.include_router(metrics_router)
     from community.web.crm import crm_web_router
     from community.web.routes import web_router
     from community.web.search_routes import router as search_pages
@@ -149,4 +155,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RefuseNulInUrl)
+    from community.metrics import RequestMetrics
+
+    # Outermost: it sees every answer, including the ones the other middleware give.
+    app.add_middleware(RequestMetrics)
+    from community.requestlog import RequestId
+
+    app.add_middleware(RequestId)
     return app

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -128,6 +128,52 @@ def reindex() -> None:
     console.print(f"{count} Themen in {seconds:.1f} s neu indiziert ({engine}).")
 
 
+@app.command()
+def backup(
+    output: Annotated[
+        Path | None, typer.Option(help="File to write; default DATA_DIR/backups/<time>")
+    ] = None,
+) -> None:
+    """Back up the database while the forum runs (pg_dump, or SQLite's online backup)."""
+    from datetime import UTC, datetime
+
+    from community.backup import BackupError
+    from community.backup import backup as run
+
+    engine = _engine()
+    if output is None:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        suffix = "dump" if engine.dialect.name == "postgresql" else "sqlite3"
+        output = get_settings().data_dir / "backups" / f"community-{stamp}.{suffix}"
+    try:
+        path = run(engine, output)
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from exc
+    console.print(f"Sicherung geschrieben: {path} ({path.stat().st_size} Bytes)", soft_wrap=True)
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A file `community backup` wrote")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before replacing")] = False,
+) -> None:
+    """Replace the database with a backup, then rebuild the search index. Stop the app first."""
+    from community.backup import BackupError
+    from community.backup import restore as run
+
+    if not yes:
+        typer.confirm(
+            f"Alle Daten der Datenbank werden durch {source} ersetzt. Fortfahren?", abort=True
+        )
+    try:
+        run(_engine(), source)
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from exc
+    console.print("Wiederhergestellt; der Suchindex ist neu aufgebaut.")
+
+
 @app.command("recompute-counters")
 def recompute_counters() -> None:
     """Rebuild the counters kept on boards and threads from the posts."""
@@ -156,8 +202,9 @@ def worker(
 ) -> None:
     """Run background jobs (mail, later webhooks and search updates)."""
     from community.jobs.worker import Worker
+    from community.requestlog import configure_logging
 
-    logging.basicConfig(level=logging.INFO)
+    configure_logging(get_settings())
     w = Worker(_engine())
     if once:
         console.print(f"{w.run_until_empty()} Aufträge erledigt.")
@@ -183,7 +230,15 @@ def serve(
     from community.migrate import upgrade
 
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings.check_for_production()
+        settings.check_search_for_processes(workers)
+    except RuntimeError as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from exc
+    from community.requestlog import configure_logging
+
+    configure_logging(settings)
     upgrade(_engine())
     if demo and _is_empty():
         from community.demo import seed_demo_content
@@ -199,12 +254,15 @@ def serve(
         )
         console.rule()
     console.print(f"Forum läuft auf [bold]http://{host}:{port}[/bold]")
+    # Our own access line (community.access) names the route, not the path with its query
+    # (which may hold a token); uvicorn's loggers go through our handler.
+    quiet: dict[str, Any] = {"log_config": None, "access_log": False}
     if workers > 1:
-        uvicorn.run("community.asgi:app", host=host, port=port, workers=workers)
+        uvicorn.run("community.asgi:app", host=host, port=port, workers=workers, **quiet)
     else:
         from community.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port)
+        uvicorn.run(create_app(settings), host=host, port=port, **quiet)
 
 
 def _is_empty() -> bool:

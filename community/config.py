@@ -70,6 +70,18 @@ class Settings(BaseSettings):
         default=True, description="Whoever last edited an FAQ entry cannot publish it"
     )
 
+    # Production (docs/production.md): checks at start, readiness, metrics
+    allow_sqlite_in_production: bool = Field(
+        default=False, description="Run production on the SQLite file (one process only)"
+    )
+    worker_heartbeat_max_age_seconds: int = Field(
+        default=120, description="/readyz fails when no worker reported for this long"
+    )
+    metrics_token: str | None = Field(
+        default=None, description="Bearer token for /metrics; unset: /metrics answers 404"
+    )
+    log_format: Literal["text", "json"] = "text"
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -84,10 +96,43 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
 
+    def production_problems(self) -> list[str]:
+        """What makes this configuration unfit for production (empty outside production)."""
+        if self.environment != "production":
+            return []
+        problems = []
+        # A secret anyone can read in the source (or a trivially short one) forges sessions.
+        if self.secret_key == DEV_SECRET_KEY or len(self.secret_key.strip()) < 32:
+            problems.append(
+                "COMMUNITY_SECRET_KEY must be set to a random value of at least 32 characters "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        # Over http the session cookie travels in clear text and is not marked Secure.
+        if not self.public_url.startswith("https://"):
+            problems.append(
+                f"COMMUNITY_PUBLIC_URL must start with https:// (is {self.public_url!r})"
+            )
+        if self.is_sqlite and not self.allow_sqlite_in_production:
+            problems.append(
+                "COMMUNITY_DATABASE_URL must point to PostgreSQL in production "
+                "(or set COMMUNITY_ALLOW_SQLITE_IN_PRODUCTION=true for a single process)"
+            )
+        return problems
+
     def check_for_production(self) -> None:
-        """Refuse to run a production server on a secret anyone can read in the source."""
-        if self.environment == "production" and self.secret_key == DEV_SECRET_KEY:
-            raise RuntimeError("COMMUNITY_SECRET_KEY must be set in production")
+        """Refuse to start a production server on settings that would put users at risk."""
+        problems = self.production_problems()
+        if problems:
+            raise RuntimeError("Refusing to start in production:\n- " + "\n- ".join(problems))
+
+    def check_search_for_processes(self, processes: int) -> None:
+        """The embedded index takes one writer; several app processes need Meilisearch."""
+        if processes > 1 and not self.meili_url:
+            raise RuntimeError(
+                f"{processes} app processes cannot share the embedded search index "
+                "(one writer only): set COMMUNITY_MEILI_URL to a Meilisearch server, "
+                "or run one process"
+            )
 
 
 @lru_cache

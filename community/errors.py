@@ -48,3 +48,10 @@ class TooManyRequests(CommunityError):
     def __init__(self, message: str, retry_after: int = 60):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ServiceUnavailable(CommunityError):
+    """A part the request needs (e.g. the search engine) cannot be reached right now."""
+
+    status_code = 503
+    code = "service_unavailable"

@@ -32,6 +32,10 @@ def send_mail(mail: OutgoingMail) -> None:
     if mail.html:
         message.add_alternative(mail.html, subtype="html")
     if not settings.smtp_url:
+        if settings.environment == "production":
+            # The text holds sign-in and reset links: never in a production log.
+            log.error("mail not sent: COMMUNITY_SMTP_URL is not set (subject=%r)", mail.subject)
+            return
         # The development default: a developer reads the link from the console.
         log.warning("mail (no COMMUNITY_SMTP_URL set) subject=%r\n%s", mail.subject, mail.text)
         return

@@ -37,4 +37,6 @@ class Job(SQLModel, table=True):
     locked_by: str | None = Field(default=None, max_length=100)
     locked_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # The X-Request-ID of the request that enqueued the job, so its log lines can be joined.
+    request_id: str | None = Field(default=None, max_length=64)
     finished_at: datetime | None = None

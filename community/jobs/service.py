@@ -39,9 +39,12 @@ def enqueue(
     max_attempts: int | None = None,
 ) -> Job:
     """Add a job to the caller's transaction: it runs only if that transaction commits."""
+    from community.requestlog import current_request_id
+
     job = Job(
         type=type_,
         payload=payload,
+        request_id=current_request_id(),
         run_at=utcnow() + timedelta(seconds=delay_seconds),
         max_attempts=max_attempts or get_settings().job_max_attempts,
     )

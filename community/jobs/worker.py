@@ -6,14 +6,16 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from community.config import get_settings
-from community.jobs import service
+from community.jobs import heartbeat, service
 from community.jobs.models import Job
+from community.requestlog import request_id_var
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,18 @@ class Worker:
         self.batch = batch
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.stop_event = threading.Event()
+        self._last_beat = 0.0
         _load_handlers()
+
+    # A write per poll would be one per second per worker; every few seconds is plenty
+    # for a readiness check that waits minutes.
+    BEAT_EVERY_SECONDS = 10.0
+
+    def beat(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last_beat >= self.BEAT_EVERY_SECONDS:
+            heartbeat.beat(self.engine, self.worker_id)
+            self._last_beat = now
 
     def run_once(self) -> int:
         """Claim and run one batch; returns how many jobs were run."""
@@ -42,11 +55,20 @@ class Worker:
             service.requeue_stalled(session, settings.job_stall_seconds)
             jobs = service.claim(session, self.worker_id, self.batch)
             session.commit()
+        self.beat()
         for job in jobs:
             self._run(job)
         return len(jobs)
 
     def _run(self, job: Job) -> None:
+        # The job's log lines carry the id of the request that enqueued it.
+        token = request_id_var.set(job.request_id)
+        try:
+            self._run_job(job)
+        finally:
+            request_id_var.reset(token)
+
+    def _run_job(self, job: Job) -> None:
         assert job.id is not None
         with Session(self.engine) as session:
             ours = service.renew_claim(session, job.id, self.worker_id)

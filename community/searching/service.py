@@ -15,13 +15,14 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from community.accounts.viewer import Viewer
-from community.errors import InvalidInput
+from community.errors import InvalidInput, ServiceUnavailable
 from community.forum.models import Category, Thread
 from community.jobs.models import Job
 from community.jobs.service import enqueue, handler
+from community.metrics import search_timer
 from community.searching.backend import get_backend
 from community.searching.documents import all_documents, build_documents
-from search.documents import PUBLIC, Filters, Hit, SearchResults
+from search.documents import PUBLIC, Filters, Hit, SearchError, SearchResults
 
 log = logging.getLogger(__name__)
 
@@ -165,13 +166,25 @@ def search(session: Session, viewer: Viewer, query: SearchQuery) -> SearchResult
     if not 1 <= query.page <= PAGE_MAX:
         raise InvalidInput(f"Seite 1 bis {PAGE_MAX}.", code="invalid_page")
     q = _clean(query.q)
-    return get_backend().search(
-        q,
-        filters=Filters(board=query.board, kind=query.kind, solved=query.solved),
-        visibility=visibility_for(viewer),
-        page=query.page,
-        per_page=PER_PAGE,
-    )
+    try:
+        with search_timer("search"):
+            return get_backend().search(
+                q,
+                filters=Filters(board=query.board, kind=query.kind, solved=query.solved),
+                visibility=visibility_for(viewer),
+                page=query.page,
+                per_page=PER_PAGE,
+            )
+    except SearchError as exc:
+        raise _unavailable(exc) from exc
+
+
+SEARCH_UNAVAILABLE = "Die Suche ist gerade nicht erreichbar. Bitte versuchen Sie es später erneut."
+
+
+def _unavailable(exc: SearchError) -> ServiceUnavailable:
+    log.warning("search engine unavailable: %s", exc)
+    return ServiceUnavailable(SEARCH_UNAVAILABLE, code="search_unavailable")
 
 
 def similar(
@@ -181,7 +194,13 @@ def similar(
     title = _clean(title)
     if len(title.strip()) < 3:
         return []
-    return get_backend().similar(title, text[:1000], visibility=visibility_for(viewer), limit=limit)
+    try:
+        with search_timer("similar"):
+            return get_backend().similar(
+                title, text[:1000], visibility=visibility_for(viewer), limit=limit
+            )
+    except SearchError as exc:
+        raise _unavailable(exc) from exc
 
 
 def board_names(session: Session) -> dict[str, str]:

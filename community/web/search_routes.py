@@ -9,13 +9,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from community.api.deps import SessionDep
 from community.auth import check_csrf
-from community.errors import CommunityError
+from community.errors import CommunityError, ServiceUnavailable
 from community.forum import service as forum
 from community.forum.models import ThreadKind
 from community.searching import service as searching
 from community.text import CleanStr
 from community.web.pages import render
 from community.web.routes import CsrfField, WebViewer
+from search.documents import SearchResults
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,13 +38,19 @@ def search_page(
     solved: Literal["all", "solved", "unsolved"] = "all",
     page: Annotated[int, Query(ge=1, le=searching.PAGE_MAX)] = 1,
 ) -> Response:
-    results = searching.search(
-        session,
-        viewer,
-        searching.SearchQuery(
-            q=q, board=board or None, kind=kind or None, solved=SOLVED[solved], page=page
-        ),
-    )
+    unavailable = False
+    try:
+        results = searching.search(
+            session,
+            viewer,
+            searching.SearchQuery(
+                q=q, board=board or None, kind=kind or None, solved=SOLVED[solved], page=page
+            ),
+        )
+    except ServiceUnavailable:
+        # The engine is down: the page still comes, with the form and a notice.
+        unavailable = True
+        results = SearchResults(hits=[], total=0, page=page, per_page=searching.PER_PAGE)
     return render(
         request,
         "search.html",
@@ -57,7 +64,9 @@ def search_page(
             # Only boards the viewer may see are offered as a filter.
             "categories": forum.list_categories(session, viewer),
             "board_names": searching.board_names(session),
+            "search_unavailable": unavailable,
         },
+        status_code=503 if unavailable else 200,
     )
 
 
@@ -69,7 +78,11 @@ def similar_fragment(
     title: Annotated[str, Query(max_length=searching.QUERY_MAX)] = "",
 ) -> Response:
     """The list alone, for htmx to put under the title field."""
-    return render(request, "_similar.html", {"similar": searching.similar(session, viewer, title)})
+    try:
+        similar = searching.similar(session, viewer, title)
+    except ServiceUnavailable:
+        similar = []  # a hint only: asking works without it
+    return render(request, "_similar.html", {"similar": similar})
 
 
 @router.post("/new/similar", response_class=HTMLResponse)

@@ -1,0 +1,138 @@
+"""`community backup` and `community restore`: pg_dump / pg_restore on PostgreSQL, the
+online backup API on SQLite. A restore rebuilds the search index, which is not backed up
+(it is derived from the database and would not match it otherwise)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import Engine, make_url
+from sqlmodel import Session
+
+PG_MAGIC = b"PGDMP"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class BackupError(Exception):
+    """Said to the operator as it is; nothing was changed when it is raised before a restore."""
+
+
+def _pg_target(engine: Engine) -> tuple[str, dict[str, str]]:
+    """A libpq URI without the password, which goes in PGPASSWORD (not visible in `ps`)."""
+    url = engine.url
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    plain = make_url(url.render_as_string(hide_password=False)).set(
+        drivername="postgresql", password=None
+    )
+    return plain.render_as_string(hide_password=False), env
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise BackupError(f"{name} was not found; install the PostgreSQL client tools")
+    return path
+
+
+def _run(args: list[str], env: dict[str, str]) -> None:
+    # An argument list, no shell: the URL and file name cannot become commands.
+    result = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise BackupError(f"{Path(args[0]).name} failed: {result.stderr.strip()[-2000:]}")
+
+
+def _sqlite_file(engine: Engine) -> Path:
+    database = engine.url.database
+    if not database or database == ":memory:":
+        raise BackupError("an in-memory database cannot be backed up")
+    return Path(database)
+
+
+def backup(engine: Engine, target: Path) -> Path:
+    """Write a consistent copy of the database to `target` while the forum keeps running."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    if engine.dialect.name == "postgresql":
+        uri, env = _pg_target(engine)
+        _run(
+            [
+                _tool("pg_dump"),
+                "--format=custom",
+                "--no-owner",
+                "--no-acl",
+                "--file",
+                str(partial),
+                uri,
+            ],
+            env,
+        )
+    elif engine.dialect.name == "sqlite":
+        source = sqlite3.connect(_sqlite_file(engine))
+        copy = sqlite3.connect(partial)
+        try:
+            with copy:
+                source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+    else:
+        raise BackupError(f"no backup for {engine.dialect.name}")
+    # Renamed only when complete: a file under the final name is always a whole backup.
+    partial.replace(target)
+    return target
+
+
+def restore(engine: Engine, source: Path) -> None:
+    """Replace the database's content with the backup's, then rebuild the search index."""
+    if not source.is_file():
+        raise BackupError(f"{source} does not exist")
+    with source.open("rb") as file:
+        head = file.read(16)
+    if engine.dialect.name == "postgresql":
+        if not head.startswith(PG_MAGIC):
+            raise BackupError(f"{source} is not a pg_dump backup (community backup on PostgreSQL)")
+        uri, env = _pg_target(engine)
+        engine.dispose()  # our idle connections must not hold the tables pg_restore drops
+        _run(
+            [
+                _tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-acl",
+                "--single-transaction",
+                "--exit-on-error",
+                "--dbname",
+                uri,
+                str(source),
+            ],
+            env,
+        )
+    elif engine.dialect.name == "sqlite":
+        if not head.startswith(SQLITE_MAGIC):
+            raise BackupError(f"{source} is not an SQLite backup (community backup on SQLite)")
+        engine.dispose()
+        backup_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        live = sqlite3.connect(_sqlite_file(engine))
+        try:
+            with live:
+                backup_db.backup(live)
+        finally:
+            live.close()
+            backup_db.close()
+    else:
+        raise BackupError(f"no restore for {engine.dialect.name}")
+    rebuild_search_index(engine)
+
+
+def rebuild_search_index(engine: Engine) -> int:
+    from community.searching.service import reindex
+
+    with Session(engine) as session:
+        return reindex(session)

@@ -1,0 +1,185 @@
+"""Prometheus metrics at GET /metrics, behind `Authorization: Bearer COMMUNITY_METRICS_TOKEN`.
+
+Requests and search calls are counted in the process that served them (set
+PROMETHEUS_MULTIPROC_DIR to an empty directory to add up several uvicorn workers); the
+queue and webhook figures are read from the database at scrape time, so every process
+reports the same, whole numbers."""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session, col
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from community.clock import utcnow
+from community.errors import NotAuthenticated, NotFound
+from community.jobs.models import Job, JobStatus
+from community.webhooks.models import WebhookDelivery
+
+REQUESTS = Counter(
+    "community_http_requests",
+    "HTTP requests by route template, method and status",
+    ["method", "route", "status"],
+)
+LATENCY = Histogram(
+    "community_http_request_duration_seconds",
+    "Time to answer a request, by route template",
+    ["method", "route"],
+)
+SEARCH_LATENCY = Histogram(
+    "community_search_duration_seconds",
+    "Time the search engine took, by operation (search, similar)",
+    ["operation"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+
+
+@contextmanager
+def search_timer(operation: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        SEARCH_LATENCY.labels(operation).observe(time.perf_counter() - started)
+
+
+def route_of(scope: Scope) -> str:
+    """The route's template (/t/{thread_id}), never the path: ids would make a series each."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    if isinstance(template, str):
+        # A route of an included router holds its template without the router's prefix
+        # (/auth/login for /api/v1/auth/login); prefixes have no parameters, so the
+        # path's leading segments are the prefix.
+        segments = scope.get("path", "").strip("/").split("/")
+        tail = [s for s in template.strip("/").split("/") if s]
+        if ":path}" not in template and len(segments) > len(tail):
+            prefix = segments[: len(segments) - len(tail)]
+            return "/" + "/".join(prefix) + ("" if template == "/" else template)
+        return template
+    if scope.get("path", "").startswith("/static/"):
+        return "/static"
+    return "<unmatched>"
+
+
+class RequestMetrics:
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def remember_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, remember_status)
+        finally:
+            route = route_of(scope)
+            method = scope.get("method", "")
+            REQUESTS.labels(method, route, str(status)).inc()
+            LATENCY.labels(method, route).observe(time.perf_counter() - started)
+
+
+class DatabaseCollector(Collector):
+    """Queue depth, failures and age per job type; webhook deliveries per outcome."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def collect(self) -> Iterator[Metric]:
+        queued = GaugeMetricFamily(
+            "community_jobs_queued", "Jobs waiting to run, by type", labels=["type"]
+        )
+        failed = GaugeMetricFamily(
+            "community_jobs_failed",
+            "Jobs that gave up after all attempts, by type",
+            labels=["type"],
+        )
+        oldest = GaugeMetricFamily(
+            "community_jobs_oldest_queued_age_seconds",
+            "Age of the oldest waiting job, by type",
+            labels=["type"],
+        )
+        webhooks = GaugeMetricFamily(
+            "community_webhook_deliveries",
+            "Webhook deliveries recorded, by outcome",
+            labels=["outcome"],
+        )
+        now = utcnow()
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(col(Job.type), col(Job.status), func.count(), func.min(col(Job.created_at)))
+                .where(col(Job.status).in_([JobStatus.queued.value, JobStatus.failed.value]))
+                .group_by(col(Job.type), col(Job.status))
+            ).all()
+            outcomes = session.execute(
+                select(col(WebhookDelivery.status), func.count()).group_by(
+                    col(WebhookDelivery.status)
+                )
+            ).all()
+        for type_, status, count, first in rows:
+            if status == JobStatus.queued.value:
+                queued.add_metric([type_], count)
+                if first is not None:
+                    if first.tzinfo is None:  # SQLite hands back naive UTC
+                        first = first.replace(tzinfo=now.tzinfo)
+                    oldest.add_metric([type_], max(0.0, (now - first).total_seconds()))
+            else:
+                failed.add_metric([type_], count)
+        for outcome, count in outcomes:
+            webhooks.add_metric([outcome], count)
+        yield from (queued, failed, oldest, webhooks)
+
+
+def _process_registry() -> Any:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    return REGISTRY
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    token = request.app.state.settings.metrics_token
+    if not token:
+        raise NotFound("Nicht gefunden.")  # not configured: nothing to find here
+    sent = request.headers.get("authorization", "")
+    if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        raise NotAuthenticated("Für /metrics fehlt das richtige Bearer-Token.")
+    database = CollectorRegistry(auto_describe=False)
+    database.register(DatabaseCollector(request.app.state.engine))
+    body = generate_latest(_process_registry()) + generate_latest(database)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

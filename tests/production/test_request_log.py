@@ -1,0 +1,114 @@
+"""Request ids and JSON log lines: an operator follows one request into its jobs, and the
+log holds no e-mail address, password, real name or token."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+from sqlmodel import select
+
+from community.config import get_settings
+from community.jobs.models import Job
+from community.jobs.worker import Worker
+from community.requestlog import JsonFormatter
+
+
+class Captured:
+    def __init__(self) -> None:
+        self.stream = io.StringIO()
+
+    @property
+    def text(self) -> str:
+        return self.stream.getvalue()
+
+    def lines(self) -> list[dict]:  # type: ignore[type-arg]
+        return [json.loads(line) for line in self.text.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def captured_log() -> Iterator[Captured]:
+    captured = Captured()
+    handler = logging.StreamHandler(captured.stream)
+    handler.setFormatter(JsonFormatter())
+    # The test client's own httpx lines are not the app's log (configure_logging
+    # quiets httpx in the app).
+    handler.addFilter(lambda record: not record.name.startswith("httpx"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield captured
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+
+
+def test_the_callers_request_id_comes_back_and_a_bad_one_is_replaced(client) -> None:  # type: ignore[no-untyped-def]
+    kept = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a.42"})
+    assert kept.headers["X-Request-ID"] == "lb-7f3a.42"
+    made = client.get("/healthz")
+    assert len(made.headers["X-Request-ID"]) == 32
+    replaced = client.get("/healthz", headers={"X-Request-ID": "x" * 65})
+    assert replaced.headers["X-Request-ID"] not in ("x" * 65, made.headers["X-Request-ID"])
+
+
+def test_jobs_carry_the_request_id_into_their_log_lines(  # type: ignore[no-untyped-def]
+    client, db, engine, captured_log, monkeypatch
+) -> None:
+    response = client.post(
+        "/api/v1/auth/register",
+        json={"email": "neu@example.com", "password": "Sonnen-Blume-1977!", "nickname": "Neu"},
+        headers={"X-Request-ID": "req-register-1"},
+    )
+    assert response.status_code == 201, response.text
+    access = [line for line in captured_log.lines() if line["logger"] == "community.access"]
+    assert access[-1]["route"] == "/api/v1/auth/register"
+    assert access[-1]["request_id"] == "req-register-1"
+    jobs = list(db.exec(select(Job)))
+    assert jobs and {j.request_id for j in jobs} == {"req-register-1"}
+
+    Worker(engine).run_until_empty()
+    job_lines = [line for line in captured_log.lines() if line["logger"] == "community.mail"]
+    assert job_lines, captured_log.text
+    assert {line["request_id"] for line in job_lines} == {"req-register-1"}
+
+
+def test_no_personal_data_reaches_the_log(client, db, engine, captured_log) -> None:  # type: ignore[no-untyped-def]
+    email, password, real_name = "Erika.Muster@firma-geheim.de", "Geheim-Passwort-4711!", "Erika Q"
+    client.post(
+        "/api/v1/auth/register",
+        json={"email": email, "password": password, "nickname": "Erika", "real_name": real_name},
+    )
+    client.post("/api/v1/auth/login", json={"email": email, "password": "falsch-" + password})
+    client.post("/login", data={"email": email, "password": password})
+    client.get("/search", params={"q": email})
+    client.get("/verify-email", params={"token": "secret-token-value-123"})
+    Worker(engine).run_until_empty()  # the mails it sends: their text has a sign-in link
+
+    text = captured_log.text
+    access = [line for line in captured_log.lines() if line["logger"] == "community.access"]
+    assert len(access) >= 5, text  # the requests were logged, only without the data
+    assert {"route", "status", "duration_ms", "request_id"} <= set(access[0])
+    for secret in (email, email.lower(), password, real_name, "secret-token-value-123"):
+        assert secret not in text
+    assert "firma-geheim" not in text
+
+
+def test_production_does_not_log_the_text_of_unsent_mail(  # type: ignore[no-untyped-def]
+    client, engine, captured_log, monkeypatch
+) -> None:
+    settings = get_settings()
+    monkeypatch.setattr(settings, "environment", "production")
+    response = client.post(
+        "/api/v1/auth/register",
+        json={"email": "prod@example.com", "password": "Sonnen-Blume-1977!", "nickname": "Prod"},
+    )
+    assert response.status_code == 201, response.text
+    Worker(engine).run_until_empty()
+    mail_lines = [line for line in captured_log.lines() if line["logger"] == "community.mail"]
+    assert mail_lines
+    assert all("COMMUNITY_SMTP_URL is not set" in line["message"] for line in mail_lines)
+    assert "http" not in " ".join(line["message"] for line in mail_lines)

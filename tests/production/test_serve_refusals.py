@@ -1,0 +1,41 @@
+"""`community serve` refuses, before touching the database, what cannot work in production."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from community.cli import app
+from community.config import get_settings
+
+runner = CliRunner(env={"COLUMNS": "200"})
+
+
+@pytest.fixture
+def fresh_settings(monkeypatch, tmp_path) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("COMMUNITY_MEILI_URL", raising=False)
+    monkeypatch.setenv("COMMUNITY_DATABASE_URL", f"sqlite:///{tmp_path / 'never.sqlite3'}")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_several_workers_on_the_embedded_search_are_refused(fresh_settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["serve", "--workers", "2", "--no-demo"])
+    assert result.exit_code == 2, result.output
+    assert "embedded search index" in result.output
+    assert "COMMUNITY_MEILI_URL" in result.output
+    assert not (tmp_path / "never.sqlite3").exists()  # refused before migrating anything
+
+
+def test_production_on_the_default_secret_is_refused(fresh_settings, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COMMUNITY_ENVIRONMENT", "production")
+    monkeypatch.delenv("COMMUNITY_SECRET_KEY", raising=False)
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["serve", "--no-demo"])
+    assert result.exit_code == 2, result.output
+    assert "COMMUNITY_SECRET_KEY" in result.output
+    assert "https://" in result.output
+    assert not (tmp_path / "never.sqlite3").exists()
