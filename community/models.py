@@ -13,12 +13,14 @@ from community.faq.models import FaqEntry
 from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread
 from community.jobs.models import Job
 from community.leads.models import Escalation, Lead
+from community.moderation.models import AuditEntry, Report
 from community.reputation.models import Kudo, RankChange
 from community.site.models import SiteSetting
 from community.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "Category",
     "CategoryGroup",
     "EmailToken",
@@ -33,6 +35,7 @@ __all__ = [
     "Post",
     "PostRevision",
     "RankChange",
+    "Report",
     "SiteSetting",
     "Thread",
     "User",

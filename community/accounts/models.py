@@ -35,6 +35,8 @@ class User(SQLModel, table=True):
     role: str = Field(default=Role.member.value, max_length=16)
     is_staff: bool = False
     is_active: bool = True
+    # A suspension by the moderation: no posting or kudos until then (a ban is is_active=False).
+    suspended_until: datetime | None = None
     email_verified_at: datetime | None = None
     locale: str = Field(default="de", max_length=5)
     created_at: datetime = Field(default_factory=utcnow)

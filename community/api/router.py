@@ -12,6 +12,7 @@ from community.api import (
     forum,
     leads,
     me,
+    moderation,
     reputation,
     search,
     users,
@@ -20,5 +21,18 @@ from community.api import (
 
 api_router = APIRouter(prefix="/api/v1")
 # search before forum: /threads/similar must not be taken for /threads/{id}.
-for module in (auth, me, search, forum, reputation, users, events, admin, webhooks, faq, leads):
+for module in (
+    auth,
+    me,
+    search,
+    forum,
+    reputation,
+    users,
+    events,
+    admin,
+    webhooks,
+    faq,
+    leads,
+    moderation,
+):
     api_router.include_router(module.router)

@@ -94,6 +94,8 @@ class Post(SQLModel, table=True):
     kudos_count: int = 0
     is_hidden: bool = False
     is_deleted: bool = False
+    # Shown in place of a post the moderation hid.
+    hidden_reason: str | None = Field(default=None, max_length=200)
 
 
 class PostRevision(SQLModel, table=True):

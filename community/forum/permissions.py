@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlmodel import Session, col
 
 from community.accounts.viewer import Viewer
+from community.clock import utcnow
 from community.errors import Forbidden, NotAuthenticated, NotFound
 from community.forum.models import Category, CategoryGroup, Post, Thread
 
@@ -91,6 +92,9 @@ def require_member(viewer: Viewer) -> None:
         raise NotAuthenticated("Bitte melden Sie sich an.")
     if not viewer.user.is_active:
         raise Forbidden("Dieses Konto ist gesperrt.")
+    until = viewer.user.suspended_until
+    if until is not None and until > utcnow():
+        raise Forbidden("Ihr Konto ist vorübergehend gesperrt.", code="suspended")
 
 
 def require_verified(viewer: Viewer) -> None:

@@ -45,6 +45,7 @@ def post_public(
         kudos_count=post.kudos_count,
         is_solution=post.id == solution_id,
         is_hidden=post.is_hidden,
+        hidden_reason=post.hidden_reason if post.is_hidden else None,
         is_deleted=post.is_deleted,
     )
 

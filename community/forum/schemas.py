@@ -103,6 +103,7 @@ class PostPublic(BaseModel):
     is_solution: bool
     is_hidden: bool
     is_deleted: bool
+    hidden_reason: str | None = Field(default=None, description="Public reason of a hide")
 
 
 class PostsPublic(BaseModel):

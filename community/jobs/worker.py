@@ -24,6 +24,7 @@ def _load_handlers() -> None:
     # Importing the modules registers their handlers.
     import community.accounts.mail
     import community.leads.mail
+    import community.moderation.mail
     import community.searching.service
     import community.webhooks.delivery  # noqa: F401
 

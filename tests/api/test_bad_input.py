@@ -460,6 +460,17 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/leads"): {"agreed": True, "text_version": "v", "real_name": "Chefin"},
     ("POST", "/api/v1/leads/{lead_id}/consent"): {"agreed": True, "text_version": "v"},
     ("POST", "/api/v1/threads/{thread_id}/escalation"): {"note": "Bitte übernehmen"},
+    ("POST", "/api/v1/posts/{post_id}/reports"): {"reason": "spam", "comment": "Werbung"},
+    ("POST", "/api/v1/moderation/posts/{post_id}/hide"): {"reason": "Werbung"},
+    ("POST", "/api/v1/moderation/posts/{post_id}/restore"): {"reason": ""},
+    ("POST", "/api/v1/moderation/posts/{post_id}/delete"): {"reason": "Spam"},
+    ("POST", "/api/v1/moderation/posts/{post_id}/dismiss"): {"reason": ""},
+    ("POST", "/api/v1/moderation/threads/{thread_id}/lock"): {"reason": ""},
+    ("POST", "/api/v1/moderation/threads/{thread_id}/unlock"): {"reason": ""},
+    ("POST", "/api/v1/moderation/threads/{thread_id}/move"): {"category": "offen", "reason": ""},
+    ("POST", "/api/v1/moderation/users/{nickname}/suspend"): {"days": 1, "reason": "Test"},
+    ("POST", "/api/v1/moderation/users/{nickname}/ban"): {"reason": "Test"},
+    ("POST", "/api/v1/moderation/users/{nickname}/unsuspend"): {"reason": ""},
     ("PUT", "/api/v1/admin/ranks"): {
         "steps": [{"key": "newcomer", "name_de": "Neuling", "name_en": "Newcomer", "min_points": 0}]
     },

@@ -1,0 +1,1 @@
+"""Reports, the moderation queue and its decisions, and the audit log."""

@@ -1,0 +1,49 @@
+"""The audit log: every moderation and admin action, written in the action's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from community.accounts.viewer import Viewer
+from community.forum import permissions as perms
+from community.moderation.models import AuditEntry
+
+
+def record(
+    session: Session,
+    viewer: Viewer,
+    action: str,
+    target_type: str,
+    target_id: int | None,
+    *,
+    reason: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor_id=viewer.user_id,
+        actor=viewer.user.nickname if viewer.user else "system",
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason,
+        before=before,
+        after=after,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def list_entries(
+    session: Session, viewer: Viewer, *, before_id: int | None = None, limit: int = 50
+) -> list[AuditEntry]:
+    """Newest first; admins only."""
+    perms.require_admin(viewer)
+    query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(col(AuditEntry.id) < before_id)
+    return list(session.execute(query).scalars())

@@ -1,0 +1,79 @@
+"""The mail that tells a reporter what the moderation decided, sent by the worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from community.accounts.models import User
+from community.config import get_settings
+from community.forum.models import Post, Thread
+from community.forum.service import thread_url
+from community.jobs.service import handler
+from community.mailer import OutgoingMail, send_mail
+from community.moderation.models import Report
+from community.moderation.service import OUTCOME_MAIL_JOB
+
+_OUTCOMES = {
+    "de": {
+        "hidden": "Der Beitrag wurde ausgeblendet.",
+        "deleted": "Der Beitrag wurde gelöscht.",
+        "restored": "Der Beitrag bleibt sichtbar.",
+        "dismissed": (
+            "Wir haben den Beitrag geprüft und keinen Verstoß festgestellt; er bleibt sichtbar."
+        ),
+    },
+    "en": {
+        "hidden": "The post was hidden.",
+        "deleted": "The post was deleted.",
+        "restored": "The post stays visible.",
+        "dismissed": "We reviewed the post and found no violation; it stays visible.",
+    },
+}
+_TEXTS = {
+    "de": (
+        "Ihre Meldung wurde bearbeitet",
+        "Guten Tag,\n\nvielen Dank für Ihre Meldung zu Beitrag {post_id} in der {site}.\n\n"
+        "Entscheidung: {outcome}\n\n{link}",
+    ),
+    "en": (
+        "Your report was handled",
+        "Hello,\n\nthank you for reporting post {post_id} on {site}.\n\n"
+        "Decision: {outcome}\n\n{link}",
+    ),
+}
+
+
+@handler(OUTCOME_MAIL_JOB)
+def send_outcome_mail(session: Session, payload: dict[str, Any]) -> None:
+    report = session.get(Report, payload["report_id"])
+    if report is None or report.outcome is None:
+        return
+    locale = "de"
+    address = report.contact_email
+    if report.reporter_id is not None:
+        user = session.get(User, report.reporter_id)
+        if user is None:
+            return
+        address = user.email
+        locale = user.locale if user.locale in _TEXTS else "de"
+    if not address:
+        return
+    settings = get_settings()
+    subject, text = _TEXTS[locale]
+    post = session.get(Post, report.post_id)
+    thread = session.get(Thread, post.thread_id) if post else None
+    link = thread_url(thread) if thread else ""
+    send_mail(
+        OutgoingMail(
+            to=address,
+            subject=f"{settings.site_name}: {subject}",
+            text=text.format(
+                post_id=report.post_id,
+                site=settings.site_name,
+                outcome=_OUTCOMES[locale].get(report.outcome, report.outcome),
+                link=link,
+            ),
+        )
+    )

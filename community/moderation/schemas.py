@@ -1,0 +1,81 @@
+"""Input and output models of reports, moderation decisions and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, EmailStr, Field
+
+from community.moderation.models import ReportReason
+from community.text import CleanStr
+
+
+class ReportCreate(BaseModel):
+    reason: ReportReason
+    comment: CleanStr = Field(default="", max_length=2000)
+    contact_email: EmailStr | None = Field(
+        default=None, description="Required for visitors without an account (unlawful content)"
+    )
+
+
+class ReportPublic(BaseModel):
+    id: int
+    post_id: int
+    reason: str
+    comment: str
+    status: str
+    created_at: datetime
+    outcome: str | None
+    reporter: str | None = Field(description="Nickname; null for a visitor")
+
+
+class Decision(BaseModel):
+    reason: CleanStr = Field(default="", max_length=200)
+
+
+class MoveThread(BaseModel):
+    category: CleanStr = Field(max_length=60)
+    reason: CleanStr = Field(default="", max_length=200)
+
+
+class Suspension(BaseModel):
+    days: int = Field(ge=1, le=3650)
+    reason: CleanStr = Field(max_length=200)
+
+
+class QueuePost(BaseModel):
+    id: int
+    thread_id: int
+    thread_title: str
+    body: str
+    is_hidden: bool
+    is_deleted: bool
+    author: str
+    author_post_count: int
+    author_hidden_count: int
+    reports: list[ReportPublic]
+    earlier_decisions: list[AuditPublic]
+
+
+class QueuePublic(BaseModel):
+    items: list[QueuePost]
+
+
+class AuditPublic(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target_type: str
+    target_id: int | None
+    reason: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class AuditLogPublic(BaseModel):
+    items: list[AuditPublic]
+
+
+QueuePost.model_rebuild()

@@ -1,0 +1,482 @@
+"""Reports and moderation decisions. Every decision closes the open reports on its post,
+tells each reporter the outcome (a mail job) and writes an audit entry, all in the
+caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from community.accounts.models import Role, User
+from community.accounts.viewer import Viewer
+from community.clock import utcnow
+from community.errors import Conflict, Forbidden, InvalidInput, NotFound
+from community.faq import service as faq
+from community.faq.models import FaqEntry
+from community.forum import permissions as perms
+from community.forum import service as forum
+from community.forum.models import Category, CategoryGroup, Post, Thread
+from community.jobs.service import enqueue
+from community.moderation import audit
+from community.moderation.models import Report, ReportReason
+from community.reputation import service as reputation
+from community.searching import service as searching
+
+OUTCOME_MAIL_JOB = "mail.report_outcome"
+REASON_MAX = 200
+SUSPEND_MAX_DAYS = 3650
+
+
+# ---- reports ---------------------------------------------------------------------------------
+
+
+def report_post(
+    session: Session,
+    viewer: Viewer,
+    post_id: int,
+    *,
+    reason: ReportReason,
+    comment: str,
+    contact_email: str | None = None,
+) -> Report:
+    """Members report anything; visitors only unlawful content, and must leave an address
+    for the answer (DSA Art. 16)."""
+    post, _thread = forum.get_post(session, viewer, post_id)
+    if viewer.user is None:
+        if reason != ReportReason.unlawful:
+            raise Forbidden(
+                "Ohne Anmeldung können Sie nur rechtswidrige Inhalte melden.",
+                code="login_required_for_reason",
+            )
+        if not contact_email:
+            raise InvalidInput("Bitte geben Sie eine E-Mail-Adresse für die Rückmeldung an.")
+        contact_email = contact_email.strip().lower()
+        duplicate = col(Report.contact_email) == contact_email
+    else:
+        perms.require_member(viewer)
+        contact_email = None
+        duplicate = col(Report.reporter_id) == viewer.user_id
+    if session.execute(
+        select(Report.id).where(col(Report.post_id) == post.id, duplicate)  # type: ignore[call-overload]
+    ).first():
+        raise Conflict("Sie haben diesen Beitrag bereits gemeldet.", code="already_reported")
+    assert post.id is not None
+    report = Report(
+        post_id=post.id,
+        reporter_id=viewer.user_id,
+        contact_email=contact_email,
+        reason=reason.value,
+        comment=comment.strip(),
+    )
+    try:
+        # A savepoint: a report racing this one loses to the unique constraint, and the
+        # request's transaction stays usable for the 409.
+        with session.begin_nested():
+            session.add(report)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "Sie haben diesen Beitrag bereits gemeldet.", code="already_reported"
+        ) from exc
+    return report
+
+
+@dataclass
+class QueueItem:
+    post: Post
+    thread: Thread
+    author: User
+    reports: list[Report]
+    author_post_count: int
+    author_hidden_count: int
+    earlier_decisions: list[Any] = field(default_factory=list)
+
+
+def queue(session: Session, viewer: Viewer, *, limit: int = 50) -> list[QueueItem]:
+    """Open reports grouped by post, the post reported longest ago first."""
+    perms.require_moderator(viewer)
+    oldest = func.min(Report.created_at)
+    rows = session.execute(
+        select(col(Report.post_id), oldest)
+        .where(col(Report.status) == "open")
+        .group_by(col(Report.post_id))
+        .order_by(oldest, col(Report.post_id))
+        .limit(limit)
+    ).all()
+    items: list[QueueItem] = []
+    for post_id, _at in rows:
+        post = session.get(Post, post_id)
+        assert post is not None
+        thread = session.get(Thread, post.thread_id)
+        author = session.get(User, post.author_id)
+        assert thread is not None and author is not None
+        reports = list(
+            session.execute(
+                select(Report)
+                .where(col(Report.post_id) == post_id, col(Report.status) == "open")
+                .order_by(col(Report.created_at))
+            ).scalars()
+        )
+        counts = session.execute(
+            select(func.count(), func.count().filter(col(Post.is_hidden)))
+            .select_from(Post)
+            .where(col(Post.author_id) == author.id)
+        ).one()
+        from community.moderation.models import AuditEntry
+
+        decisions = list(
+            session.execute(
+                select(AuditEntry)
+                .where(
+                    (
+                        (col(AuditEntry.target_type) == "post")
+                        & col(AuditEntry.target_id).in_(
+                            select(col(Post.id)).where(col(Post.author_id) == author.id)
+                        )
+                    )
+                    | (
+                        (col(AuditEntry.target_type) == "user")
+                        & (col(AuditEntry.target_id) == author.id)
+                    )
+                )
+                .order_by(col(AuditEntry.id).desc())
+                .limit(10)
+            ).scalars()
+        )
+        items.append(
+            QueueItem(
+                post=post,
+                thread=thread,
+                author=author,
+                reports=reports,
+                author_post_count=counts[0],
+                author_hidden_count=counts[1],
+                earlier_decisions=decisions,
+            )
+        )
+    return items
+
+
+def _close_reports(session: Session, post_id: int, outcome: str) -> None:
+    reports = list(
+        session.execute(
+            select(Report).where(col(Report.post_id) == post_id, col(Report.status) == "open")
+        ).scalars()
+    )
+    now = utcnow()
+    for report in reports:
+        report.status = "closed"
+        report.closed_at = now
+        report.outcome = outcome
+        session.add(report)
+        # The payload names the report; the worker reads the address, so none sits in jobs.
+        enqueue(session, OUTCOME_MAIL_JOB, {"report_id": report.id})
+    session.flush()
+
+
+def _moderated_post(session: Session, viewer: Viewer, post_id: int) -> tuple[Post, Thread]:
+    perms.require_moderator(viewer)
+    post = session.get(Post, post_id)
+    if post is None:
+        raise NotFound("Diesen Beitrag gibt es nicht.")
+    thread = session.get(Thread, post.thread_id)
+    assert thread is not None
+    return post, thread
+
+
+def _state(post: Post, thread: Thread) -> dict[str, Any]:
+    return {
+        "post_hidden": post.is_hidden,
+        "post_deleted": post.is_deleted,
+        "hidden_reason": post.hidden_reason,
+        "thread_hidden": thread.is_hidden,
+        "thread_deleted": thread.is_deleted,
+    }
+
+
+def _clean_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("Bitte geben Sie einen Grund an.")
+    if len(reason) > REASON_MAX:
+        raise InvalidInput("Der Grund darf höchstens 200 Zeichen lang sein.")
+    return reason
+
+
+def _after_visibility_change(session: Session, thread: Thread) -> None:
+    forum.recompute_thread(session, thread)
+    forum.recompute_category(session, thread.category_id)
+    searching.thread_changed(session, thread.id)
+
+
+def hide_post(session: Session, viewer: Viewer, post_id: int, reason: str) -> Post:
+    """The post keeps its place; the thread shows that the moderation hid it, and why.
+    Hiding the opening post hides the thread."""
+    post, thread = _moderated_post(session, viewer, post_id)
+    reason = _clean_reason(reason)
+    before = _state(post, thread)
+    post.is_hidden = True
+    post.hidden_reason = reason
+    session.add(post)
+    if post.is_opening:
+        thread.is_hidden = True
+        session.add(thread)
+    session.flush()
+    reputation.on_post_removed(session, viewer, thread, post)
+    _after_visibility_change(session, thread)
+    assert post.id is not None
+    _close_reports(session, post.id, "hidden")
+    audit.record(
+        session,
+        viewer,
+        "post.hide",
+        "post",
+        post.id,
+        reason=reason,
+        before=before,
+        after=_state(post, thread),
+    )
+    return post
+
+
+def restore_post(session: Session, viewer: Viewer, post_id: int, reason: str = "") -> Post:
+    """Undo a hide or a delete: the text, its kudos and the counters come back."""
+    post, thread = _moderated_post(session, viewer, post_id)
+    before = _state(post, thread)
+    post.is_hidden = False
+    post.is_deleted = False
+    post.hidden_reason = None
+    session.add(post)
+    if post.is_opening:
+        thread.is_hidden = False
+        thread.is_deleted = False
+        session.add(thread)
+    session.flush()
+    from community.reputation.models import Kudo
+
+    affected = select(col(Post.id)).where(
+        col(Post.thread_id) == thread.id, ~col(Post.is_hidden), ~col(Post.is_deleted)
+    )
+    if not post.is_opening:
+        affected = affected.where(col(Post.id) == post.id)
+    live = not thread.is_hidden and not thread.is_deleted
+    if live:
+        session.execute(
+            update(Kudo).where(col(Kudo.post_id).in_(affected)).values(post_visible=True)
+        )
+    visible_kudos = (
+        select(func.count())
+        .where(col(Kudo.thread_id) == thread.id, col(Kudo.post_visible))
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Thread).where(col(Thread.id) == thread.id).values(kudos_count=visible_kudos)
+    )
+    receivers = set(
+        session.execute(
+            select(col(Kudo.receiver_id)).where(col(Kudo.thread_id) == thread.id)
+        ).scalars()
+    )
+    authors = set(
+        session.execute(
+            select(col(Post.author_id)).where(col(Post.thread_id) == thread.id)
+        ).scalars()
+    )
+    reputation.recompute_users(session, receivers | authors)
+    session.refresh(thread)
+    _after_visibility_change(session, thread)
+    assert post.id is not None
+    _close_reports(session, post.id, "restored")
+    audit.record(
+        session,
+        viewer,
+        "post.restore",
+        "post",
+        post.id,
+        reason=reason.strip(),
+        before=before,
+        after=_state(post, thread),
+    )
+    return post
+
+
+def delete_post(session: Session, viewer: Viewer, post_id: int, reason: str) -> Post:
+    post, thread = _moderated_post(session, viewer, post_id)
+    reason = _clean_reason(reason)
+    before = _state(post, thread)
+    if not post.is_deleted:
+        forum.delete_post(session, viewer, post_id)
+    session.refresh(post)
+    session.refresh(thread)
+    assert post.id is not None
+    _close_reports(session, post.id, "deleted")
+    audit.record(
+        session,
+        viewer,
+        "post.delete",
+        "post",
+        post.id,
+        reason=reason,
+        before=before,
+        after=_state(post, thread),
+    )
+    return post
+
+
+def dismiss_reports(session: Session, viewer: Viewer, post_id: int, reason: str = "") -> Post:
+    """The post stays as it is: the reports are closed with that outcome."""
+    post, _thread = _moderated_post(session, viewer, post_id)
+    assert post.id is not None
+    _close_reports(session, post.id, "dismissed")
+    audit.record(session, viewer, "reports.dismiss", "post", post.id, reason=reason.strip())
+    return post
+
+
+def set_locked(
+    session: Session, viewer: Viewer, thread_id: int, locked: bool, reason: str = ""
+) -> Thread:
+    perms.require_moderator(viewer)
+    thread = forum.get_thread(session, viewer, thread_id)
+    before = {"is_locked": thread.is_locked}
+    forum.set_locked(session, viewer, thread_id, locked)
+    audit.record(
+        session,
+        viewer,
+        "thread.lock" if locked else "thread.unlock",
+        "thread",
+        thread.id,
+        reason=reason.strip(),
+        before=before,
+        after={"is_locked": locked},
+    )
+    return thread
+
+
+def move_thread(
+    session: Session, viewer: Viewer, thread_id: int, category_slug: str, reason: str = ""
+) -> Thread:
+    """Counters of both boards follow; the FAQ entry follows the thread and leaves the
+    public FAQ when the new board is closed."""
+    perms.require_moderator(viewer)
+    thread = forum.get_thread(session, viewer, thread_id)
+    target = session.execute(
+        select(Category).where(col(Category.slug) == category_slug)
+    ).scalar_one_or_none()
+    if target is None:
+        raise NotFound("Diesen Bereich gibt es nicht.")
+    old = thread.category_id
+    if old == target.id:
+        return thread
+    assert target.id is not None
+    thread.category_id = target.id
+    session.add(thread)
+    session.execute(
+        update(FaqEntry).where(col(FaqEntry.thread_id) == thread.id).values(category_id=target.id)
+    )
+    session.flush()
+    if session.execute(
+        select(CategoryGroup.group_id).where(col(CategoryGroup.category_id) == target.id)  # type: ignore[call-overload]
+    ).first():
+        faq.on_board_closed(session, target.id)
+    forum.recompute_category(session, old)
+    forum.recompute_category(session, target.id)
+    searching.thread_changed(session, thread.id)
+    audit.record(
+        session,
+        viewer,
+        "thread.move",
+        "thread",
+        thread.id,
+        reason=reason.strip(),
+        before={"category_id": old},
+        after={"category_id": target.id},
+    )
+    return thread
+
+
+def _target_user(session: Session, viewer: Viewer, nickname: str) -> User:
+    perms.require_moderator(viewer)
+    user = session.execute(
+        select(User).where(col(User.nickname_key) == nickname.casefold())
+    ).scalar_one_or_none()
+    if user is None:
+        raise NotFound("Dieses Mitglied gibt es nicht.")
+    if user.role in (Role.moderator, Role.admin) and not viewer.is_admin:
+        raise Forbidden("Moderatoren sperrt nur ein Administrator.")
+    if user.id == viewer.user_id:
+        raise Conflict("Sie können sich nicht selbst sperren.", code="self")
+    return user
+
+
+def _user_state(user: User) -> dict[str, Any]:
+    until = user.suspended_until
+    return {"is_active": user.is_active, "suspended_until": until.isoformat() if until else None}
+
+
+def suspend_user(
+    session: Session, viewer: Viewer, nickname: str, *, days: int, reason: str
+) -> User:
+    if not 1 <= days <= SUSPEND_MAX_DAYS:
+        raise InvalidInput("Eine Sperre dauert 1 bis 3650 Tage.")
+    user = _target_user(session, viewer, nickname)
+    reason = _clean_reason(reason)
+    before = _user_state(user)
+    user.suspended_until = utcnow() + timedelta(days=days)
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        viewer,
+        "user.suspend",
+        "user",
+        user.id,
+        reason=reason,
+        before=before,
+        after=_user_state(user),
+    )
+    return user
+
+
+def ban_user(session: Session, viewer: Viewer, nickname: str, *, reason: str) -> User:
+    user = _target_user(session, viewer, nickname)
+    reason = _clean_reason(reason)
+    before = _user_state(user)
+    user.is_active = False
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        viewer,
+        "user.ban",
+        "user",
+        user.id,
+        reason=reason,
+        before=before,
+        after=_user_state(user),
+    )
+    return user
+
+
+def unsuspend_user(session: Session, viewer: Viewer, nickname: str, *, reason: str = "") -> User:
+    user = _target_user(session, viewer, nickname)
+    before = _user_state(user)
+    user.is_active = True
+    user.suspended_until = None
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        viewer,
+        "user.unsuspend",
+        "user",
+        user.id,
+        reason=reason.strip(),
+        before=before,
+        after=_user_state(user),
+    )
+    return user

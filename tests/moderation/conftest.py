@@ -1,0 +1,1 @@
+from tests.smtp import mailbox, smtp_server  # noqa: F401
