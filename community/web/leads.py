@@ -3,9 +3,10 @@ withdraw in the settings; staff buttons on a thread (sales opportunity, to suppo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from community.accounts.viewer import Viewer
@@ -108,23 +109,18 @@ def _submit(
     action: str,
     thread: Thread | None,
     lead_id: int | None,
-    agreed: bool,
-    text_version: str,
-    real_name: str,
-    company: str,
-    phone: str,
-    message: str,
+    consent: ConsentInput,
 ) -> Response:
     try:
         leads.give_consent(
             session,
             viewer,
-            agreed=agreed,
-            text_version=text_version,
-            real_name=real_name,
-            company=company,
-            phone=phone,
-            message=message,
+            agreed=consent.agreed,
+            text_version=consent.text_version,
+            real_name=consent.real_name,
+            company=consent.company,
+            phone=consent.phone,
+            message=consent.message,
             thread_id=thread.id if thread and lead_id is None else None,
             lead_id=lead_id,
         )
@@ -152,7 +148,30 @@ def _submit(
     )
 
 
-ConsentForm = Annotated[bool, Form()]
+@dataclass(frozen=True)
+class ConsentInput:
+    """The fields every consent form sends (thread, settings and a staff request alike)."""
+
+    agreed: bool
+    text_version: str
+    real_name: str
+    company: str
+    phone: str
+    message: str
+
+
+def _consent_input(
+    text_version: Annotated[CleanStr, Form(max_length=40)] = "",
+    agreed: Annotated[bool, Form()] = False,
+    real_name: Annotated[CleanStr, Form(max_length=200)] = "",
+    company: Annotated[CleanStr, Form(max_length=200)] = "",
+    phone: Annotated[CleanStr, Form(max_length=40)] = "",
+    message: Annotated[CleanStr, Form(max_length=4000)] = "",
+) -> ConsentInput:
+    return ConsentInput(agreed, text_version, real_name, company, phone, message)
+
+
+ConsentFields = Annotated[ConsentInput, Depends(_consent_input)]
 
 
 @leads_web_router.post("/t/{thread_id}/contact-sales", response_class=HTMLResponse)
@@ -162,12 +181,7 @@ def contact_submit(
     session: SessionDep,
     viewer: WebViewer,
     csrf_token: CsrfField,
-    text_version: Annotated[CleanStr, Form(max_length=40)] = "",
-    agreed: ConsentForm = False,
-    real_name: Annotated[CleanStr, Form(max_length=200)] = "",
-    company: Annotated[CleanStr, Form(max_length=200)] = "",
-    phone: Annotated[CleanStr, Form(max_length=40)] = "",
-    message: Annotated[CleanStr, Form(max_length=4000)] = "",
+    consent: ConsentFields,
 ) -> Response:
     check_csrf(request, csrf_token)
     thread = forum.get_thread(session, viewer, thread_id)
@@ -178,12 +192,7 @@ def contact_submit(
         f"/t/{thread_id}/contact-sales",
         thread,
         None,
-        agreed,
-        text_version,
-        real_name,
-        company,
-        phone,
-        message,
+        consent,
     )
 
 
@@ -193,12 +202,7 @@ def settings_submit(
     session: SessionDep,
     viewer: WebViewer,
     csrf_token: CsrfField,
-    text_version: Annotated[CleanStr, Form(max_length=40)] = "",
-    agreed: ConsentForm = False,
-    real_name: Annotated[CleanStr, Form(max_length=200)] = "",
-    company: Annotated[CleanStr, Form(max_length=200)] = "",
-    phone: Annotated[CleanStr, Form(max_length=40)] = "",
-    message: Annotated[CleanStr, Form(max_length=4000)] = "",
+    consent: ConsentFields,
 ) -> Response:
     check_csrf(request, csrf_token)
     return _submit(
@@ -208,12 +212,7 @@ def settings_submit(
         "/settings/sales-contact",
         None,
         None,
-        agreed,
-        text_version,
-        real_name,
-        company,
-        phone,
-        message,
+        consent,
     )
 
 
@@ -235,13 +234,8 @@ def request_answer(
     session: SessionDep,
     viewer: WebViewer,
     csrf_token: CsrfField,
-    text_version: Annotated[CleanStr, Form(max_length=40)] = "",
-    agreed: ConsentForm = False,
+    consent: ConsentFields,
     decision: Annotated[CleanStr, Form(max_length=10)] = "agree",
-    real_name: Annotated[CleanStr, Form(max_length=200)] = "",
-    company: Annotated[CleanStr, Form(max_length=200)] = "",
-    phone: Annotated[CleanStr, Form(max_length=40)] = "",
-    message: Annotated[CleanStr, Form(max_length=4000)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     lead = leads.get_own_lead(session, viewer, lead_id)
@@ -256,12 +250,7 @@ def request_answer(
         f"/leads/{lead_id}",
         thread,
         lead_id,
-        agreed,
-        text_version,
-        real_name,
-        company,
-        phone,
-        message,
+        consent,
     )
 
 
