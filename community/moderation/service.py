@@ -214,6 +214,31 @@ def _after_visibility_change(session: Session, thread: Thread) -> None:
     searching.thread_changed(session, thread.id)
 
 
+def _decided(
+    session: Session,
+    viewer: Viewer,
+    post: Post,
+    thread: Thread,
+    outcome: str,
+    action: str,
+    reason: str,
+    before: dict[str, Any],
+) -> None:
+    """Every decision on a post closes its reports (telling the reporters) and is audited."""
+    assert post.id is not None
+    _close_reports(session, post.id, outcome)
+    audit.record(
+        session,
+        viewer,
+        action,
+        "post",
+        post.id,
+        reason=reason,
+        before=before,
+        after=_state(post, thread),
+    )
+
+
 def hide_post(session: Session, viewer: Viewer, post_id: int, reason: str) -> Post:
     """The post keeps its place; the thread shows that the moderation hid it, and why.
     Hiding the opening post hides the thread."""
@@ -229,18 +254,7 @@ def hide_post(session: Session, viewer: Viewer, post_id: int, reason: str) -> Po
     session.flush()
     reputation.on_post_removed(session, viewer, thread, post)
     _after_visibility_change(session, thread)
-    assert post.id is not None
-    _close_reports(session, post.id, "hidden")
-    audit.record(
-        session,
-        viewer,
-        "post.hide",
-        "post",
-        post.id,
-        reason=reason,
-        before=before,
-        after=_state(post, thread),
-    )
+    _decided(session, viewer, post, thread, "hidden", "post.hide", reason, before)
     return post
 
 
@@ -257,51 +271,9 @@ def restore_post(session: Session, viewer: Viewer, post_id: int, reason: str = "
         thread.is_deleted = False
         session.add(thread)
     session.flush()
-    from community.reputation.models import Kudo
-
-    affected = select(col(Post.id)).where(
-        col(Post.thread_id) == thread.id, ~col(Post.is_hidden), ~col(Post.is_deleted)
-    )
-    if not post.is_opening:
-        affected = affected.where(col(Post.id) == post.id)
-    live = not thread.is_hidden and not thread.is_deleted
-    if live:
-        session.execute(
-            update(Kudo).where(col(Kudo.post_id).in_(affected)).values(post_visible=True)
-        )
-    visible_kudos = (
-        select(func.count())
-        .where(col(Kudo.thread_id) == thread.id, col(Kudo.post_visible))
-        .scalar_subquery()
-    )
-    session.execute(
-        update(Thread).where(col(Thread.id) == thread.id).values(kudos_count=visible_kudos)
-    )
-    receivers = set(
-        session.execute(
-            select(col(Kudo.receiver_id)).where(col(Kudo.thread_id) == thread.id)
-        ).scalars()
-    )
-    authors = set(
-        session.execute(
-            select(col(Post.author_id)).where(col(Post.thread_id) == thread.id)
-        ).scalars()
-    )
-    reputation.recompute_users(session, receivers | authors)
-    session.refresh(thread)
+    reputation.on_post_restored(session, thread, post)
     _after_visibility_change(session, thread)
-    assert post.id is not None
-    _close_reports(session, post.id, "restored")
-    audit.record(
-        session,
-        viewer,
-        "post.restore",
-        "post",
-        post.id,
-        reason=reason.strip(),
-        before=before,
-        after=_state(post, thread),
-    )
+    _decided(session, viewer, post, thread, "restored", "post.restore", reason.strip(), before)
     return post
 
 
@@ -313,18 +285,7 @@ def delete_post(session: Session, viewer: Viewer, post_id: int, reason: str) -> 
         forum.delete_post(session, viewer, post_id)
     session.refresh(post)
     session.refresh(thread)
-    assert post.id is not None
-    _close_reports(session, post.id, "deleted")
-    audit.record(
-        session,
-        viewer,
-        "post.delete",
-        "post",
-        post.id,
-        reason=reason,
-        before=before,
-        after=_state(post, thread),
-    )
+    _decided(session, viewer, post, thread, "deleted", "post.delete", reason, before)
     return post
 
 

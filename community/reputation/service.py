@@ -479,6 +479,31 @@ def on_post_removed(session: Session, viewer: Viewer, thread: Thread, post: Post
     session.execute(
         update(Kudo).where(col(Kudo.post_id).in_(affected_posts)).values(post_visible=False)
     )
+    _recount_thread(session, thread, authors)
+
+
+def on_post_restored(session: Session, thread: Thread, post: Post) -> None:
+    """Called after a hidden or deleted post (or, for the opening post, its thread) came
+    back: its kudos count again. A restored accepted answer stays unaccepted."""
+    live_posts = select(col(Post.id)).where(
+        col(Post.thread_id) == thread.id, ~col(Post.is_hidden), ~col(Post.is_deleted)
+    )
+    if not post.is_opening:
+        live_posts = live_posts.where(col(Post.id) == post.id)
+    if not thread.is_hidden and not thread.is_deleted:
+        session.execute(
+            update(Kudo).where(col(Kudo.post_id).in_(live_posts)).values(post_visible=True)
+        )
+    authors = set(
+        session.execute(select(col(Post.author_id)).where(col(Post.thread_id) == thread.id))
+        .scalars()
+        .all()
+    )
+    _recount_thread(session, thread, authors)
+
+
+def _recount_thread(session: Session, thread: Thread, authors: set[int | None]) -> None:
+    """After kudos changed visibility: the thread's kudos count and everyone concerned."""
     visible_kudos = (
         select(func.count())
         .where(col(Kudo.thread_id) == thread.id, col(Kudo.post_visible) == true())
