@@ -145,6 +145,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(search_pages)
     # First: its /t/{id}/contact-sales would otherwise be taken for a thread's slug.
     app.include_router(crm_web_router)
+    from community.web.moderation import moderation_web_router
+
+    # Before the web router too: its "/{page}" would take /moderation for a legal page.
+    app.include_router(moderation_web_router)
     app.include_router(web_router)
     from fastapi.staticfiles import StaticFiles
 
