@@ -26,6 +26,10 @@ templates.env.filters["number"] = i18n.fmt_number
 # plain catalog lookup, without the %-formatting of the newstyle `_`.
 templates.env.filters["t"] = i18n.gettext
 
+# The footer's links on a page that read no settings (e.g. an unknown path): our own
+# pages, which redirect on to an external one when one is set.
+_OWN_LEGAL_LINKS = {page: f"/{page}" for page in ("impressum", "datenschutz", "netiquette")}
+
 
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
@@ -39,6 +43,7 @@ def render(
         "me": viewer.user if viewer else None,
         "csrf_token": csrf_token(request),
         "locale": locale,
+        "legal_links": getattr(request.state, "legal_links", None) or _OWN_LEGAL_LINKS,
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     response = templates.TemplateResponse(
