@@ -9,8 +9,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from community.api.deps import SessionDep
 from community.auth import csrf_token
 from community.config import get_settings
+from community.legal.service import footer_links
 from community.web import i18n
 from community.web.i18n import N_
 
@@ -29,6 +31,12 @@ templates.env.filters["t"] = i18n.gettext
 # The footer's links on a page that read no settings (e.g. an unknown path): our own
 # pages, which redirect on to an external one when one is set.
 _OWN_LEGAL_LINKS = {page: f"/{page}" for page in ("impressum", "datenschutz", "netiquette")}
+
+
+def load_legal_links(request: Request, session: SessionDep) -> None:
+    """A dependency of every web router: the footer's links, read in the page's own
+    transaction (an admin may point them to external pages)."""
+    request.state.legal_links = footer_links(session)
 
 
 def render(

@@ -47,10 +47,7 @@ web_router = APIRouter(include_in_schema=False)
 
 
 def _viewer(request: Request, session: SessionDep) -> Viewer:
-    viewer = resolve_viewer(request, session)
-    # Read here, in the page's own transaction, for the footer of whatever page follows.
-    request.state.legal_links = legal.footer_links(session)
-    return viewer
+    return resolve_viewer(request, session)
 
 
 WebViewer = Annotated[Viewer, Depends(_viewer)]
@@ -687,6 +684,8 @@ def legal_page(page: str, request: Request, session: SessionDep, viewer: WebView
     resolved = legal.resolve_page(session, slug)
     if resolved.url:
         return RedirectResponse(resolved.url, status_code=302)
+    # The built-in text is translated here, before render() would set the language.
+    i18n.set_locale(i18n.pick_locale(request))
     return render(
         request,
         "legal.html",
