@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     impressum_url: str | None = None
     privacy_url: str | None = None
     terms_url: str | None = None
+    # Staff posts show "Anna K." beside the nickname; admins may switch it at /admin/legal.
+    staff_show_name: bool = True
 
     # Sessions
     session_cookie: str = "community_session"

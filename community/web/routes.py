@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from community.accounts import service as accounts
 from community.accounts.models import User
+from community.accounts.staff import staff_names
 from community.accounts.viewer import ANONYMOUS, Viewer
 from community.api.deps import IdPath, SessionDep
 from community.auth import (
@@ -30,12 +31,14 @@ from community.forum.markdown import render_markdown
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.forum.permissions import can_see_post_body
 from community.leads import service as leads
+from community.legal import service as legal
+from community.legal.service import LegalPageSlug
 from community.ratelimit import hit
 from community.reputation import service as reputation
 from community.reputation.leaderboard import Period, leaderboard
 from community.reputation.ranks import RankLabel, display_rank, load_ladder
 from community.text import CleanStr
-from community.web import i18n
+from community.web import i18n, legal_texts
 from community.web.i18n import N_
 from community.web.pages import render
 from community.web.seo import thread_jsonld
@@ -140,6 +143,7 @@ def thread_page(
             "page": page,
             "users": users,
             "ranks": _ranks(session, users),
+            "staff_names": staff_names(session, users.values()),
             "solution": solution,
             "may_accept": reputation.may_accept(viewer, thread),
             "kudos_given": reputation.has_given_kudos(
@@ -670,21 +674,24 @@ def robots() -> Response:
     )
 
 
-_LEGAL = {
-    "impressum": (N_("Impressum"), "impressum_url"),
-    "datenschutz": (N_("Datenschutzerklärung"), "privacy_url"),
-    "netiquette": (N_("Nutzungsbedingungen / Netiquette"), "terms_url"),
-}
-
-
 @web_router.get("/{page}", response_class=HTMLResponse)
-def legal(page: str, request: Request) -> Response:
+def legal_page(page: str, request: Request, session: SessionDep, viewer: WebViewer) -> Response:
     """Legal pages must be reachable from every page; an admin may point them elsewhere."""
-    if page not in _LEGAL:
-        raise CommunityError(N_("Diese Seite gibt es nicht."), 404, "not_found")
-    title, setting = _LEGAL[page]
-    url = getattr(get_settings(), setting)
-    if url:
-        return RedirectResponse(url, status_code=302)
-    variable = f"COMMUNITY_{setting.upper()}"
-    return render(request, "legal.html", {"title": title, "variable": variable})
+    try:
+        slug = LegalPageSlug(page)
+    except ValueError:
+        raise CommunityError(N_("Diese Seite gibt es nicht."), 404, "not_found") from None
+    resolved = legal.resolve_page(session, slug)
+    if resolved.url:
+        return RedirectResponse(resolved.url, status_code=302)
+    # The built-in text is translated here, before render() would set the language.
+    i18n.set_locale(i18n.pick_locale(request))
+    return render(
+        request,
+        "legal.html",
+        {
+            "title": legal_texts.TITLES[slug],
+            "html": resolved.html or legal_texts.default_html(slug),
+            "variable": legal.env_variable(slug),
+        },
+    )
