@@ -491,6 +491,7 @@ def test_the_limit_messages_as_shipped_have_english_translations():
         "Bitte warten Sie: Zwischen zwei neuen Themen müssen 120 s liegen.",
         "Neue Mitglieder dürfen höchstens 2 Links in einen Beitrag setzen.",
         "Neue Mitglieder können am ersten Tag höchstens 3 Themen eröffnen.",
+        "Zu viele Versuche. Bitte warten Sie kurz.",  # the login limit's
     ]
     i18n.set_locale("en")
     try:
