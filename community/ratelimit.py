@@ -3,6 +3,7 @@ so that several app processes share one count."""
 
 from __future__ import annotations
 
+import math
 import time
 from functools import lru_cache
 
@@ -38,7 +39,7 @@ class Limiter:
 
     def _seconds_left(self, item: RateLimitItem, *key: str) -> int:
         reset_at, _remaining = self._strategy.get_window_stats(item, *key)
-        return max(1, int(reset_at - time.time()) + 1)
+        return max(1, math.ceil(reset_at - time.time()))
 
     def reset(self) -> None:
         self.storage.reset()
