@@ -46,8 +46,11 @@ class Limiter:
 
 
 def make_limiter(redis_url: str | None, key_prefix: str = "community") -> Limiter:
+    # wrap_exceptions: an unreachable Redis raises limits' StorageError, whatever the driver.
     storage: Storage = (
-        RedisStorage(redis_url, key_prefix=key_prefix) if redis_url else MemoryStorage()
+        RedisStorage(redis_url, key_prefix=key_prefix, wrap_exceptions=True)
+        if redis_url
+        else MemoryStorage()
     )
     return Limiter(storage)
 

@@ -17,11 +17,13 @@ once every other rule has passed, so a refused post neither saves nor costs anyt
 
 from __future__ import annotations
 
+import logging
 import math
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
 from limits import RateLimitItemPerSecond
+from limits.errors import StorageError
 from markdown_it import MarkdownIt
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -32,6 +34,8 @@ from community.config import get_settings
 from community.errors import TooManyRequests
 from community.forum.models import Post, Thread
 from community.ratelimit import hit, limiter
+
+log = logging.getLogger(__name__)
 
 # The renderer's grammar plus linkify: a bare www.example.com is not turned into a link on
 # the page, but a reader can still copy it, so it counts like a Markdown link.
@@ -155,7 +159,12 @@ def _check_and_use_interval(user: User, kind: str, new: bool) -> None:
         return
     # One post per `seconds` in a moving window: the next is allowed `seconds` after the last.
     item = RateLimitItemPerSecond(1, seconds)
-    wait = limiter().hit(item, "post-interval", kind, str(user.id))
+    try:
+        wait = limiter().hit(item, "post-interval", kind, str(user.id))
+    except StorageError:
+        # Spam protection must not take posting down with it while Redis is away.
+        log.warning("posting interval not checked: the rate-limit storage is unreachable")
+        return
     if wait is not None:
         raise TooManyRequests(
             _interval_message(kind, seconds), retry_after=wait, code="posting_too_fast"

@@ -209,6 +209,21 @@ def test_an_interval_of_zero_is_off(db, client, limits_on, monkeypatch, thread, 
     assert [r.status_code for r in responses] == [201] * 3
 
 
+def test_posting_goes_on_without_intervals_while_redis_is_unreachable(
+    db, client, limits_on, monkeypatch, thread, regular, caplog
+):
+    from community.moderation import antispam
+
+    down = make_limiter("redis://127.0.0.1:1/0", f"community-test-{uuid.uuid4().hex[:8]}")
+    monkeypatch.setattr(antispam, "limiter", lambda: down)
+    login(client, regular)
+
+    responses = [_reply(client, thread, f"Antwort Nummer {n}") for n in range(2)]
+
+    assert [r.status_code for r in responses] == [201, 201]
+    assert "rate-limit storage is unreachable" in caplog.text
+
+
 # ---- links -----------------------------------------------------------------------------------
 
 THREE_LINKS = (
