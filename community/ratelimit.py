@@ -8,11 +8,12 @@ import time
 from functools import lru_cache
 
 from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from community.config import get_settings
-from community.errors import TooManyRequests
+from community.errors import ServiceUnavailable, TooManyRequests
 
 DEFAULT_MESSAGE = "Zu viele Versuche. Bitte warten Sie kurz."
 
@@ -72,10 +73,18 @@ def rate_items(rate: str) -> list[RateLimitItem]:
 def hit(rate: str, *key: str, message: str = DEFAULT_MESSAGE) -> None:
     """Count one attempt against every limit in `rate`; refuse with 429 when one is used up."""
     items = rate_items(rate)
-    waits = [w for item in items if (w := limiter().retry_after(item, *key)) is not None]
-    if waits:
-        raise TooManyRequests(message, retry_after=max(waits))
-    for item in items:
-        wait = limiter().hit(item, *key)
-        if wait is not None:  # another request took the last one in between
-            raise TooManyRequests(message, retry_after=wait)
+    try:
+        waits = [w for item in items if (w := limiter().retry_after(item, *key)) is not None]
+        if waits:
+            raise TooManyRequests(message, retry_after=max(waits))
+        for item in items:
+            wait = limiter().hit(item, *key)
+            if wait is not None:  # another request took the last one in between
+                raise TooManyRequests(message, retry_after=wait)
+    except StorageError as exc:
+        # Login and registration limits guard against password guessing: without their
+        # storage they refuse (503) rather than let every attempt through.
+        raise ServiceUnavailable(
+            "Anmeldung und Registrierung sind gerade nicht möglich. Bitte versuchen Sie es "
+            "gleich noch einmal."
+        ) from exc

@@ -224,6 +224,22 @@ def test_posting_goes_on_without_intervals_while_redis_is_unreachable(
     assert "rate-limit storage is unreachable" in caplog.text
 
 
+def test_login_answers_503_not_500_while_the_limit_storage_is_unreachable(
+    db, client, monkeypatch, regular
+):
+    from community import ratelimit
+
+    down = make_limiter("redis://127.0.0.1:1/0", f"community-test-{uuid.uuid4().hex[:8]}")
+    monkeypatch.setattr(ratelimit, "limiter", lambda: down)
+
+    response = client.post(
+        "/api/v1/auth/login", json={"email": regular.email, "password": "whatever-password"}
+    )
+
+    assert response.status_code == 503
+    assert response.json()["error"] == "service_unavailable"
+
+
 # ---- links -----------------------------------------------------------------------------------
 
 THREE_LINKS = (
