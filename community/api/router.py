@@ -11,6 +11,7 @@ from community.api import (
     faq,
     forum,
     leads,
+    legal,
     me,
     moderation,
     reputation,
@@ -34,5 +35,6 @@ for module in (
     faq,
     leads,
     moderation,
+    legal,
 ):
     api_router.include_router(module.router)

@@ -22,7 +22,7 @@ from community.forum import premoderation
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread, ThreadKind
 from community.forum.slugs import slugify
-from community.moderation import audit
+from community.moderation import antispam, audit
 from community.pagination import decode_cursor, encode_cursor
 from community.reputation import service as reputation
 from community.searching import service as searching
@@ -326,6 +326,7 @@ def create_thread(
     assert viewer.user is not None and viewer.user.id is not None and category.id is not None
     title = check_title(title)
     body = check_body(body)
+    antispam.check_new_thread(session, viewer.user, body)
     held = premoderation.should_hold(session, viewer, category)
     now = utcnow()
     thread = Thread(
@@ -465,6 +466,7 @@ def create_reply(session: Session, viewer: Viewer, thread_id: int, body: str) ->
     perms.check_may_reply(session, viewer, thread)
     assert viewer.user is not None and viewer.user.id is not None
     body = check_body(body)
+    antispam.check_new_reply(session, viewer.user, body)
     category = session.get(Category, thread.category_id)
     assert category is not None
     held = premoderation.should_hold(session, viewer, category)
@@ -527,6 +529,8 @@ def edit_post(session: Session, viewer: Viewer, post_id: int, body: str) -> Post
     body = check_body(body)
     if body == post.body:
         return post
+    assert viewer.user is not None
+    antispam.check_edit(viewer.user, body)
     session.add(
         PostRevision(
             post_id=post_id,
