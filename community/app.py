@@ -150,6 +150,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # First: its /t/{id}/contact-sales would otherwise be taken for a thread's slug.
     app.include_router(crm_web_router, dependencies=footer)
     app.include_router(admin_legal_router, dependencies=footer)
+    from community.web.moderation import moderation_web_router
+
+    # Before the web router too: its "/{page}" would take /moderation for a legal page.
+    app.include_router(moderation_web_router, dependencies=footer)
     app.include_router(web_router, dependencies=footer)
     from fastapi.staticfiles import StaticFiles
 

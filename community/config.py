@@ -93,6 +93,15 @@ class Settings(BaseSettings):
         default=True, description="Whoever last edited an FAQ entry cannot publish it"
     )
 
+    # Moderation (community/moderation/)
+    premoderation_first_posts: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="A new member's first N posts wait for a moderator's approval; 0: off. "
+        "The admin API's value wins over it.",
+    )
+
     # Production (docs/production.md): checks at start, readiness, metrics
     allow_sqlite_in_production: bool = Field(
         default=False, description="Run production on the SQLite file (one process only)"

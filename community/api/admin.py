@@ -1,9 +1,11 @@
-"""/api/v1/admin: roles, closed groups, boards and integration tokens. Admins only."""
+"""/api/v1/admin: roles, closed groups, boards, pre-moderation and integration tokens.
+Admins only; every change is in the audit log."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, status
 
+from community.accounts import admin
 from community.accounts import service as accounts
 from community.accounts.models import ApiToken
 from community.accounts.schemas import (
@@ -19,9 +21,22 @@ from community.accounts.schemas import (
 from community.accounts.viewer import Viewer
 from community.api.deps import IdPath, SessionDep, ViewerDep
 from community.forum import permissions as perms
-from community.forum import present
+from community.forum import premoderation, present
 from community.forum import service as forum
-from community.forum.schemas import CategoryCreate, CategoryGroupsUpdate, CategoryPublic
+from community.forum.schemas import (
+    CategoryCreate,
+    CategoryGroupsUpdate,
+    CategoryPublic,
+    CategoryUpdate,
+)
+from community.moderation import service as moderation
+from community.moderation.schemas import PremoderationSettings
+
+PREMODERATION_DOC = (
+    "Pre-moderation is off by default. German note for admins: "
+    f"„{premoderation.LIABILITY_NOTE}“ (Checking posts before they are published can make "
+    "the operator liable for the content as if it were their own.)"
+)
 
 
 def _admin_only(viewer: ViewerDep) -> Viewer:
@@ -46,11 +61,17 @@ def _token_public(token: ApiToken) -> ApiTokenPublic:
 
 
 @router.patch("/users/{nickname}")
-def update_user(nickname: str, data: UserAdminUpdate, session: SessionDep) -> UserPrivate:
-    user = accounts.get_user_by_nickname(session, nickname)
-    accounts.set_role(session, user, role=data.role, is_staff=data.is_staff)
-    if data.is_active is not None:
-        accounts.set_active(session, user, data.is_active)
+def update_user(
+    nickname: str, data: UserAdminUpdate, session: SessionDep, viewer: ViewerDep
+) -> UserPrivate:
+    user = admin.update_user(
+        session,
+        viewer,
+        nickname,
+        role=data.role,
+        is_staff=data.is_staff,
+        is_active=data.is_active,
+    )
     return UserPrivate.of(user)
 
 
@@ -63,9 +84,9 @@ def list_groups(session: SessionDep) -> list[GroupPublic]:
 
 
 @router.post("/groups", status_code=status.HTTP_201_CREATED)
-def create_group(data: GroupCreate, session: SessionDep) -> GroupPublic:
-    group = accounts.create_group(
-        session, slug=data.slug, name=data.name, description=data.description
+def create_group(data: GroupCreate, session: SessionDep, viewer: ViewerDep) -> GroupPublic:
+    group = admin.create_group(
+        session, viewer, slug=data.slug, name=data.name, description=data.description
     )
     return GroupPublic(
         slug=group.slug, name=group.name, description=group.description, member_count=0
@@ -78,15 +99,13 @@ def list_members(slug: str, session: SessionDep) -> list[str]:
 
 
 @router.post("/groups/{slug}/members", status_code=status.HTTP_204_NO_CONTENT)
-def add_member(slug: str, data: GroupMemberAdd, session: SessionDep) -> None:
-    group = accounts.get_group(session, slug)
-    accounts.add_member(session, group, accounts.get_user_by_nickname(session, data.nickname))
+def add_member(slug: str, data: GroupMemberAdd, session: SessionDep, viewer: ViewerDep) -> None:
+    admin.add_member(session, viewer, slug, data.nickname)
 
 
 @router.delete("/groups/{slug}/members/{nickname}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_member(slug: str, nickname: str, session: SessionDep) -> None:
-    group = accounts.get_group(session, slug)
-    accounts.remove_member(session, group, accounts.get_user_by_nickname(session, nickname))
+def remove_member(slug: str, nickname: str, session: SessionDep, viewer: ViewerDep) -> None:
+    admin.remove_member(session, viewer, slug, nickname)
 
 
 @router.post("/categories", status_code=status.HTTP_201_CREATED)
@@ -100,8 +119,32 @@ def create_category(data: CategoryCreate, session: SessionDep, viewer: ViewerDep
         position=data.position,
         parent_slug=data.parent,
         group_slugs=data.groups,
+        premoderated=data.premoderated,
     )
     return present.categories_public(session, viewer, [category])[0]
+
+
+@router.patch("/categories/{slug}", description=PREMODERATION_DOC)
+def update_category(
+    slug: str, data: CategoryUpdate, session: SessionDep, viewer: ViewerDep
+) -> CategoryPublic:
+    category = forum.get_category(session, viewer, slug)
+    if data.premoderated is not None:
+        forum.set_premoderated(session, viewer, category, data.premoderated)
+    return present.categories_public(session, viewer, [category])[0]
+
+
+@router.get("/premoderation", description=PREMODERATION_DOC)
+def get_premoderation(session: SessionDep) -> PremoderationSettings:
+    return PremoderationSettings(first_posts=premoderation.first_posts(session))
+
+
+@router.put("/premoderation", description=PREMODERATION_DOC)
+def set_premoderation(
+    data: PremoderationSettings, session: SessionDep, viewer: ViewerDep
+) -> PremoderationSettings:
+    count = moderation.set_first_posts(session, viewer, data.first_posts)
+    return PremoderationSettings(first_posts=count)
 
 
 @router.put("/categories/{slug}/groups")
@@ -120,12 +163,10 @@ def list_tokens(session: SessionDep) -> list[ApiTokenPublic]:
 
 @router.post("/tokens", status_code=status.HTTP_201_CREATED)
 def create_token(data: ApiTokenCreate, session: SessionDep, viewer: ViewerDep) -> ApiTokenCreated:
-    token, raw = accounts.create_api_token(
-        session, name=data.name, scopes=data.scopes, created_by=viewer.user
-    )
+    token, raw = admin.create_token(session, viewer, name=data.name, scopes=data.scopes)
     return ApiTokenCreated(**_token_public(token).model_dump(), token=raw)
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: IdPath, session: SessionDep) -> None:
-    accounts.revoke_api_token(session, token_id)
+def revoke_token(token_id: IdPath, session: SessionDep, viewer: ViewerDep) -> None:
+    admin.revoke_token(session, viewer, token_id)

@@ -17,7 +17,11 @@ from community.moderation.schemas import (
     AuditLogPublic,
     AuditPublic,
     Decision,
+    MarkDuplicate,
+    ModeratorEdit,
     MoveThread,
+    PendingPost,
+    PendingPublic,
     QueuePost,
     QueuePublic,
     ReportCreate,
@@ -104,6 +108,60 @@ def dismiss_reports(
     post_id: IdPath, data: Decision, session: SessionDep, viewer: ViewerDep
 ) -> None:
     moderation.dismiss_reports(session, viewer, post_id, data.reason)
+
+
+@router.post("/moderation/posts/{post_id}/edit", status_code=status.HTTP_204_NO_CONTENT)
+def edit_post(post_id: IdPath, data: ModeratorEdit, session: SessionDep, viewer: ViewerDep) -> None:
+    """Change a post's text; the post shows "Bearbeitet von der Moderation: <reason>" and
+    the earlier text stays as a revision."""
+    moderation.edit_post(session, viewer, post_id, data.body, data.reason)
+
+
+@router.get("/moderation/pending")
+def pending_posts(session: SessionDep, viewer: ViewerDep) -> PendingPublic:
+    """Threads and replies held by pre-moderation, the longest waiting first."""
+    return PendingPublic(
+        items=[
+            PendingPost(
+                id=i.post.id or 0,
+                thread_id=i.thread.id or 0,
+                thread_title=i.thread.title,
+                is_opening=i.post.is_opening,
+                body=i.post.body,
+                author=i.author.nickname,
+                created_at=i.post.created_at,
+            )
+            for i in moderation.pending(session, viewer)
+        ]
+    )
+
+
+@router.post("/moderation/posts/{post_id}/approve", status_code=status.HTTP_204_NO_CONTENT)
+def approve_post(post_id: IdPath, data: Decision, session: SessionDep, viewer: ViewerDep) -> None:
+    """Publish a held thread or reply, with its events, points and search entry."""
+    moderation.approve_post(session, viewer, post_id, data.reason)
+
+
+@router.post("/moderation/posts/{post_id}/reject", status_code=status.HTTP_204_NO_CONTENT)
+def reject_post(post_id: IdPath, data: Decision, session: SessionDep, viewer: ViewerDep) -> None:
+    moderation.reject_post(session, viewer, post_id, data.reason)
+
+
+@router.post("/moderation/threads/{thread_id}/duplicate", status_code=status.HTTP_204_NO_CONTENT)
+def mark_duplicate(
+    thread_id: IdPath, data: MarkDuplicate, session: SessionDep, viewer: ViewerDep
+) -> None:
+    """Close the thread as a duplicate: it links to the original and takes no replies."""
+    moderation.mark_duplicate(session, viewer, thread_id, data.original_thread_id, data.reason)
+
+
+@router.post(
+    "/moderation/threads/{thread_id}/not-duplicate", status_code=status.HTTP_204_NO_CONTENT
+)
+def unmark_duplicate(
+    thread_id: IdPath, data: Decision, session: SessionDep, viewer: ViewerDep
+) -> None:
+    moderation.unmark_duplicate(session, viewer, thread_id, data.reason)
 
 
 @router.post("/moderation/threads/{thread_id}/lock", status_code=status.HTTP_204_NO_CONTENT)

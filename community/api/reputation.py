@@ -8,13 +8,12 @@ from fastapi import APIRouter, Query
 
 from community.accounts.viewer import Viewer
 from community.api.deps import IdPath, SessionDep, ViewerDep
-from community.forum import permissions as perms
 from community.forum import present
 from community.forum import service as forum
 from community.forum.schemas import ThreadDetail
 from community.reputation import service as reputation
 from community.reputation.leaderboard import Period, Standing, leaderboard
-from community.reputation.ranks import display_rank, load_ladder, parse_ladder, save_ladder
+from community.reputation.ranks import display_rank, load_ladder
 from community.reputation.schemas import (
     KudosState,
     LeaderboardEntry,
@@ -99,9 +98,5 @@ def get_ranks(session: SessionDep) -> RankLadderPublic:
 @router.put("/admin/ranks")
 def set_ranks(data: RankLadderPublic, session: SessionDep, viewer: ViewerDep) -> RankLadderPublic:
     """Replace the ladder; every member's rank is recomputed in the same transaction."""
-    perms.require_admin(viewer)
-    ladder = parse_ladder(data.model_dump())
-    save_ladder(session, ladder)
-    session.info.pop("rank_ladder", None)
-    reputation.recompute_all(session)
+    ladder = reputation.replace_ladder(session, viewer, data.model_dump())
     return RankLadderPublic(steps=ladder.steps)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
+from sqlmodel import col
 
 from community.accounts import service as accounts
 from community.accounts.models import Role
@@ -29,7 +30,12 @@ def get_user(nickname: str, session: SessionDep, viewer: ViewerDep) -> UserProfi
     posts = session.execute(
         select(func.count(Post.id))  # type: ignore[arg-type]
         .join(Thread, Thread.id == Post.thread_id)  # type: ignore[arg-type]
-        .where(Post.author_id == user.id, Post.is_deleted == False, visible)  # type: ignore[arg-type]  # noqa: E712
+        .where(
+            col(Post.author_id) == user.id,
+            col(Post.is_deleted) == false(),
+            col(Post.is_pending) == false(),
+            visible,
+        )
     ).scalar_one()
     return UserProfile(
         nickname=user.nickname,

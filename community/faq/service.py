@@ -20,6 +20,7 @@ from community.errors import Forbidden, InvalidInput, NotFound
 from community.events.service import record_event
 from community.faq.models import FaqEntry, FaqStatus
 from community.forum.models import Category, CategoryGroup, Post, Thread
+from community.moderation import audit
 
 GROUP_SCOPE = "faq:read:group:"
 
@@ -135,6 +136,25 @@ def on_solved(session: Session, thread: Thread, post: Post) -> None:
     session.flush()
 
 
+def on_source_edited(session: Session, thread: Thread, post: Post) -> None:
+    """A moderator changed the question or the accepted answer: the entry takes the new
+    text, and a live entry leaves the public FAQ until it is looked at again."""
+    entry = _entry_for(session, thread)
+    if entry is None:
+        return
+    if post.is_opening:
+        entry.question_text = post.body
+    elif entry.answer_post_id == post.id:
+        entry.answer_text = post.body
+    else:
+        return
+    entry.last_editor_id = None
+    if entry.live:
+        _withdraw(session, entry, "solution_changed", FaqStatus.review)
+    session.add(entry)
+    session.flush()
+
+
 def on_unsolved(session: Session, thread: Thread, reason: str) -> None:
     entry = _entry_for(session, thread)
     if entry is not None:
@@ -195,6 +215,8 @@ def edit(
         raise InvalidInput(
             "Ein zurückgezogener Eintrag kann nicht bearbeitet werden.", code="withdrawn"
         )
+    fields = ("question_title", "question_text", "answer_text", "status")
+    before = {name: getattr(entry, name) for name in fields}
     for name, value, limit in (
         ("question_title", question_title, 300),
         ("question_text", question_text, 20_000),
@@ -210,6 +232,18 @@ def edit(
         entry.status = FaqStatus.review.value  # the live copy stays until a second look
     session.add(entry)
     session.flush()
+    after = {name: getattr(entry, name) for name in fields}
+    changed = [name for name in fields if before[name] != after[name]]
+    if changed:
+        audit.record(
+            session,
+            viewer,
+            "faq.edit",
+            "faq",
+            entry.id,
+            before={name: before[name] for name in changed},
+            after={name: after[name] for name in changed},
+        )
     return entry
 
 
@@ -227,6 +261,7 @@ def publish(session: Session, viewer: Viewer, faq_id: int) -> FaqEntry:
             code="four_eyes",
         )
     update = entry.was_published and entry.live
+    before = {"status": entry.status, "revision": entry.revision}
     entry.status = FaqStatus.published.value
     entry.live = True
     entry.was_published = True
@@ -242,6 +277,15 @@ def publish(session: Session, viewer: Viewer, faq_id: int) -> FaqEntry:
     entry.changed_at = utcnow()
     session.add(entry)
     _record(session, "faq.updated" if update else "faq.published", entry)
+    audit.record(
+        session,
+        viewer,
+        "faq.publish",
+        "faq",
+        entry.id,
+        before=before,
+        after={"status": entry.status, "revision": entry.revision},
+    )
     return entry
 
 

@@ -34,6 +34,10 @@ class Category(SQLModel, table=True):
     post_count: int = 0
     # No foreign key: threads already point at categories, and a cycle would need ALTER on SQLite.
     last_thread_id: int | None = None
+    # Pre-moderation: new threads and replies here wait for a moderator's approval. Off by
+    # default, because checking before publishing can make the operator liable for the
+    # content as if it were their own.
+    premoderated: bool = False
 
 
 class CategoryGroup(SQLModel, table=True):
@@ -75,6 +79,14 @@ class Thread(SQLModel, table=True):
     is_locked: bool = False
     is_hidden: bool = False
     is_deleted: bool = False
+    # Held for approval (pre-moderation); such a thread is also hidden until approved.
+    is_pending: bool = False
+    # Closed as a duplicate of this thread (no foreign key: threads would reference
+    # threads, which SQLite cannot add by ALTER; the service keeps it consistent).
+    duplicate_of_thread_id: int | None = None
+    # The accepted answer that a moderator hid or deleted: restoring it solves the
+    # thread again.
+    removed_solution_post_id: int | None = None
 
 
 class Post(SQLModel, table=True):
@@ -96,6 +108,11 @@ class Post(SQLModel, table=True):
     is_deleted: bool = False
     # Shown in place of a post the moderation hid.
     hidden_reason: str | None = Field(default=None, max_length=200)
+    # Held for approval (pre-moderation): also hidden, and shown to its author and the
+    # moderators only, until a moderator approves it.
+    is_pending: bool = False
+    # Shown under a post a moderator edited: "Bearbeitet von der Moderation: <note>".
+    moderation_note: str | None = Field(default=None, max_length=200)
 
 
 class PostRevision(SQLModel, table=True):

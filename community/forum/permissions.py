@@ -45,6 +45,16 @@ def can_see_thread(session: Session, viewer: Viewer, thread: Thread) -> bool:
     return category is not None and can_see_category(session, viewer, category)
 
 
+def can_see_post(viewer: Viewer, post: Post) -> bool:
+    """Deleted posts are gone and posts waiting for approval not yet there, except for
+    moderators (and a waiting post's author)."""
+    if viewer.is_moderator:
+        return True
+    if post.is_deleted:
+        return False
+    return not post.is_pending or viewer.user_id == post.author_id
+
+
 def can_see_post_body(viewer: Viewer, post: Post) -> bool:
     """Hidden and deleted posts keep their place in the thread but not their text."""
     if viewer.is_moderator:
@@ -148,6 +158,15 @@ def check_may_start_thread(session: Session, viewer: Viewer, category: Category)
 def check_may_reply(session: Session, viewer: Viewer, thread: Thread) -> None:
     ensure_thread_visible(session, viewer, thread)
     require_verified(viewer)
+    if thread.is_pending:
+        raise Forbidden(
+            "Dieses Thema wartet auf Freigabe durch die Moderation.", code="thread_pending"
+        )
+    if thread.duplicate_of_thread_id is not None and not viewer.is_moderator:
+        raise Forbidden(
+            "Dieses Thema wurde als Duplikat geschlossen. Bitte antworten Sie im Original.",
+            code="thread_duplicate",
+        )
     if thread.is_locked and not viewer.is_moderator:
         raise Forbidden("Dieses Thema ist geschlossen.", code="thread_locked")
 
@@ -159,7 +178,8 @@ def check_may_edit_post(session: Session, viewer: Viewer, thread: Thread, post: 
         return
     if post.author_id != viewer.user_id:
         raise Forbidden("Sie können nur Ihre eigenen Beiträge bearbeiten.")
-    if post.is_deleted or post.is_hidden:
+    # A post waiting for approval may still be corrected; one the moderation hid may not.
+    if post.is_deleted or (post.is_hidden and not post.is_pending):
         raise Forbidden("Dieser Beitrag kann nicht mehr bearbeitet werden.")
     if thread.is_locked:
         raise Forbidden("Dieses Thema ist geschlossen.", code="thread_locked")

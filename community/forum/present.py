@@ -52,8 +52,10 @@ def post_public(
         kudos_count=post.kudos_count,
         is_solution=post.id == solution_id,
         is_hidden=post.is_hidden,
-        hidden_reason=post.hidden_reason if post.is_hidden else None,
+        hidden_reason=post.hidden_reason if post.is_hidden and not post.is_pending else None,
         is_deleted=post.is_deleted,
+        is_pending=post.is_pending,
+        moderation_note=post.moderation_note if visible else None,
     )
 
 
@@ -106,6 +108,8 @@ def _thread_public(
         solved=thread.solution_post_id is not None,
         solution_post_id=thread.solution_post_id,
         is_locked=thread.is_locked,
+        duplicate_of_thread_id=thread.duplicate_of_thread_id,
+        is_pending=thread.is_pending,
     )
 
 
@@ -155,6 +159,7 @@ def categories_public(
                 position=c.position,
                 parent=parents.get(c.parent_id) if c.parent_id else None,
                 is_closed=c.id in groups,
+                premoderated=c.premoderated,
                 groups=groups.get(c.id, []) if viewer.is_moderator else None,
                 thread_count=c.thread_count,
                 post_count=c.post_count,

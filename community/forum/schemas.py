@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from community.accounts.models import Role, User
 from community.accounts.staff import staff_display_name
 from community.forum.models import ThreadKind
+from community.forum.premoderation import LIABILITY_NOTE
 from community.reputation.ranks import RankLadder, display_rank
 from community.reputation.schemas import RankPublic
 from community.text import CleanStr
@@ -35,6 +36,11 @@ class AuthorPublic(BaseModel):
         )
 
 
+PREMODERATED_DOC = (
+    f"New threads and replies wait for a moderator's approval. Off by default: „{LIABILITY_NOTE}“"
+)
+
+
 class CategoryCreate(BaseModel):
     slug: str = Field(min_length=2, max_length=60)
     name: CleanStr = Field(min_length=2, max_length=100)
@@ -44,6 +50,11 @@ class CategoryCreate(BaseModel):
     groups: list[CleanStr] = Field(
         default_factory=list, description="Closed to these groups; empty: public"
     )
+    premoderated: bool = Field(default=False, description=PREMODERATED_DOC)
+
+
+class CategoryUpdate(BaseModel):
+    premoderated: bool | None = Field(default=None, description=PREMODERATED_DOC)
 
 
 class CategoryGroupsUpdate(BaseModel):
@@ -65,6 +76,7 @@ class CategoryPublic(BaseModel):
     position: int
     parent: str | None
     is_closed: bool
+    premoderated: bool = Field(description="New posts wait for a moderator's approval")
     groups: list[str] | None = Field(default=None, description="Only shown to moderators")
     thread_count: int
     post_count: int
@@ -110,6 +122,12 @@ class PostPublic(BaseModel):
     is_hidden: bool
     is_deleted: bool
     hidden_reason: str | None = Field(default=None, description="Public reason of a hide")
+    is_pending: bool = Field(
+        default=False, description="Waits for a moderator's approval (author and moderators)"
+    )
+    moderation_note: str | None = Field(
+        default=None, description='Shown as "Bearbeitet von der Moderation: <note>"'
+    )
 
 
 class PostsPublic(BaseModel):
@@ -133,6 +151,10 @@ class ThreadPublic(BaseModel):
     solved: bool
     solution_post_id: int | None
     is_locked: bool
+    duplicate_of_thread_id: int | None = Field(
+        default=None, description="Closed as a duplicate of this thread"
+    )
+    is_pending: bool = Field(default=False, description="Waits for a moderator's approval")
 
 
 class ThreadDetail(ThreadPublic):

@@ -18,10 +18,11 @@ from community.config import get_settings
 from community.errors import Conflict, Forbidden, InvalidInput, NotFound
 from community.events.service import record_event
 from community.forum import permissions as perms
+from community.forum import premoderation
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread, ThreadKind
 from community.forum.slugs import slugify
-from community.moderation import antispam
+from community.moderation import antispam, audit
 from community.pagination import decode_cursor, encode_cursor
 from community.reputation import service as reputation
 from community.searching import service as searching
@@ -134,6 +135,7 @@ def create_category(
     position: int = 0,
     parent_slug: str | None = None,
     group_slugs: list[str] | None = None,
+    premoderated: bool = False,
 ) -> Category:
     perms.require_admin(viewer)
     if slugify(slug) != slug:
@@ -149,11 +151,44 @@ def create_category(
             raise InvalidInput("Den übergeordneten Bereich gibt es nicht.")
         parent_id = parent.id
     category = Category(
-        slug=slug, name=name, description=description, position=position, parent_id=parent_id
+        slug=slug,
+        name=name,
+        description=description,
+        position=position,
+        parent_id=parent_id,
+        premoderated=premoderated,
     )
     session.add(category)
     session.flush()
+    audit.record(
+        session,
+        viewer,
+        "board.create",
+        "board",
+        category.id,
+        after={"slug": slug, "name": name, "parent": parent_slug, "premoderated": premoderated},
+    )
     set_category_groups(session, viewer, category, group_slugs or [])
+    return category
+
+
+def set_premoderated(session: Session, viewer: Viewer, category: Category, on: bool) -> Category:
+    """Switch pre-moderation of a board (see community/forum/premoderation.py)."""
+    perms.require_admin(viewer)
+    before = category.premoderated
+    category.premoderated = on
+    session.add(category)
+    session.flush()
+    if before != on:
+        audit.record(
+            session,
+            viewer,
+            "board.premoderation",
+            "board",
+            category.id,
+            before={"premoderated": before},
+            after={"premoderated": on},
+        )
     return category
 
 
@@ -172,12 +207,10 @@ def set_category_groups(
     missing = set(group_slugs) - {g.slug for g in groups}
     if missing:
         raise InvalidInput(f"Unbekannte Gruppe: {', '.join(sorted(missing))}")
-    was_open = (
-        session.execute(
-            select(CategoryGroup).where(CategoryGroup.category_id == category.id)  # type: ignore[arg-type]
-        ).first()
-        is None
+    before = category_group_slugs(session, [category.id] if category.id else []).get(
+        category.id or 0, []
     )
+    was_open = not before
     session.execute(
         CategoryGroup.__table__.delete().where(CategoryGroup.category_id == category.id)  # type: ignore[attr-defined,arg-type]
     )
@@ -186,6 +219,17 @@ def set_category_groups(
         session.add(CategoryGroup(category_id=category.id, group_id=group.id))
     searching.board_changed(session, category.id)
     session.flush()
+    after = sorted(g.slug for g in groups)
+    if sorted(before) != after:
+        audit.record(
+            session,
+            viewer,
+            "board.groups",
+            "board",
+            category.id,
+            before={"groups": sorted(before)},
+            after={"groups": after},
+        )
     if groups and was_open and category.id is not None:
         from community.faq.service import on_board_closed
 
@@ -283,6 +327,7 @@ def create_thread(
     title = check_title(title)
     body = check_body(body)
     antispam.check_new_thread(session, viewer.user, body)
+    held = premoderation.should_hold(session, viewer, category)
     now = utcnow()
     thread = Thread(
         category_id=category.id,
@@ -293,6 +338,8 @@ def create_thread(
         created_at=now,
         last_post_at=now,
         last_poster_id=viewer.user.id,
+        is_pending=held,
+        is_hidden=held,
     )
     session.add(thread)
     session.flush()
@@ -304,14 +351,30 @@ def create_thread(
         body=body,
         body_html=render_markdown(body),
         created_at=now,
+        is_pending=held,
+        is_hidden=held,
     )
     session.add(post)
     session.flush()
     thread.last_post_id = post.id
+    if held:
+        # Waits for a moderator: no counters, events, points or index until approved.
+        session.flush()
+        return thread, post
     session.execute(_bump_category(category.id, threads=1, posts=1))
     session.execute(
         update(Category).where(Category.id == category.id).values(last_thread_id=thread.id)  # type: ignore[arg-type]
     )
+    publish_thread(session, thread, post)
+    return thread, post
+
+
+def publish_thread(session: Session, thread: Thread, post: Post) -> None:
+    """What a new thread sets off once it is public: at once, or when a moderator approves
+    a held one (the caller has brought the counters up to date)."""
+    category = session.get(Category, thread.category_id)
+    author = session.get(User, thread.author_id)
+    assert category is not None and author is not None
     record_event(
         session,
         "thread.created",
@@ -322,14 +385,13 @@ def create_thread(
             "category_slug": category.slug,
             "kind": thread.kind,
             "title": thread.title,
-            "author": viewer.user.nickname,
+            "author": author.nickname,
             "url": thread_url(thread),
         },
     )
     reputation.on_thread_created(session, thread)
     searching.thread_changed(session, thread.id)
     session.flush()
-    return thread, post
 
 
 def update_thread(
@@ -377,6 +439,9 @@ def list_posts(
     query = select(Post).where(Post.thread_id == thread.id)  # type: ignore[arg-type]
     if not viewer.is_moderator:
         query = query.where(Post.is_deleted == false())  # type: ignore[arg-type]
+        # A post waiting for approval is shown to its author only (and the moderators).
+        own = col(Post.author_id) == viewer.user_id if viewer.user_id is not None else false()
+        query = query.where(or_(col(Post.is_pending) == false(), own))
     if cursor:
         (after_id,) = decode_cursor(cursor, int)
         query = query.where(Post.id > after_id)  # type: ignore[operator]
@@ -390,7 +455,7 @@ def list_posts(
 
 def get_post(session: Session, viewer: Viewer, post_id: int) -> tuple[Post, Thread]:
     post = session.get(Post, post_id)
-    if post is None or (post.is_deleted and not viewer.is_moderator):
+    if post is None or not perms.can_see_post(viewer, post):
         raise NotFound("Diesen Beitrag gibt es nicht.")
     thread = perms.ensure_thread_visible(session, viewer, session.get(Thread, post.thread_id))
     return post, thread
@@ -402,6 +467,9 @@ def create_reply(session: Session, viewer: Viewer, thread_id: int, body: str) ->
     assert viewer.user is not None and viewer.user.id is not None
     body = check_body(body)
     antispam.check_new_reply(session, viewer.user, body)
+    category = session.get(Category, thread.category_id)
+    assert category is not None
+    held = premoderation.should_hold(session, viewer, category)
     now = utcnow()
     post = Post(
         thread_id=thread_id,
@@ -409,9 +477,14 @@ def create_reply(session: Session, viewer: Viewer, thread_id: int, body: str) ->
         body=body,
         body_html=render_markdown(body),
         created_at=now,
+        is_pending=held,
+        is_hidden=held,
     )
     session.add(post)
     session.flush()
+    if held:
+        # Waits for a moderator: no counters, events, points or index until approved.
+        return post
     session.execute(
         update(Thread)
         .where(Thread.id == thread_id)  # type: ignore[arg-type]
@@ -423,23 +496,30 @@ def create_reply(session: Session, viewer: Viewer, thread_id: int, body: str) ->
         )
     )
     session.execute(_bump_category(thread.category_id, posts=1))
+    publish_reply(session, thread, post)
+    session.refresh(thread)
+    return post
+
+
+def publish_reply(session: Session, thread: Thread, post: Post) -> None:
+    """What a new reply sets off once it is public: at once, or when a moderator approves
+    a held one (the caller has brought the counters up to date)."""
     category = session.get(Category, thread.category_id)
+    author = session.get(User, post.author_id)
     record_event(
         session,
         "post.created",
         {
             "post_id": post.id,
-            "thread_id": thread_id,
+            "thread_id": thread.id,
             "category_id": thread.category_id,
             "category_slug": category.slug if category else None,
-            "author": viewer.user.nickname,
+            "author": author.nickname if author else None,
             "url": f"{thread_url(thread)}#post-{post.id}",
         },
     )
     reputation.on_reply_created(session, post)
-    searching.thread_changed(session, thread_id)
-    session.refresh(thread)
-    return post
+    searching.thread_changed(session, thread.id)
 
 
 def edit_post(session: Session, viewer: Viewer, post_id: int, body: str) -> Post:

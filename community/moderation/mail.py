@@ -20,6 +20,8 @@ _OUTCOMES = {
         "hidden": "Der Beitrag wurde ausgeblendet.",
         "deleted": "Der Beitrag wurde gelöscht.",
         "restored": "Der Beitrag bleibt sichtbar.",
+        "edited": "Der Beitrag wurde von der Moderation bearbeitet.",
+        "duplicate": "Das Thema wurde als Duplikat eines anderen Themas geschlossen.",
         "dismissed": (
             "Wir haben den Beitrag geprüft und keinen Verstoß festgestellt; er bleibt sichtbar."
         ),
@@ -28,6 +30,8 @@ _OUTCOMES = {
         "hidden": "The post was hidden.",
         "deleted": "The post was deleted.",
         "restored": "The post stays visible.",
+        "edited": "The post was edited by the moderators.",
+        "duplicate": "The thread was closed as a duplicate of another thread.",
         "dismissed": "We reviewed the post and found no violation; it stays visible.",
     },
 }

@@ -44,6 +44,38 @@ class Suspension(BaseModel):
     reason: CleanStr = Field(max_length=200)
 
 
+class ModeratorEdit(BaseModel):
+    body: CleanStr = Field(max_length=100_000)
+    reason: CleanStr = Field(
+        max_length=200, description='Shown as "Bearbeitet von der Moderation: <reason>"'
+    )
+
+
+class MarkDuplicate(BaseModel):
+    original_thread_id: int = Field(ge=1, le=2**31 - 1)
+    reason: CleanStr = Field(default="", max_length=200)
+
+
+class PremoderationSettings(BaseModel):
+    first_posts: int = Field(
+        ge=0, le=1000, description="A new member's first N posts wait for approval; 0: off"
+    )
+
+
+class PendingPost(BaseModel):
+    id: int
+    thread_id: int
+    thread_title: str
+    is_opening: bool
+    body: str
+    author: str
+    created_at: datetime
+
+
+class PendingPublic(BaseModel):
+    items: list[PendingPost]
+
+
 class QueuePost(BaseModel):
     id: int
     thread_id: int

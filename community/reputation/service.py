@@ -34,7 +34,7 @@ from community.faq import service as faq
 from community.forum import permissions as perms
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.reputation.models import Kudo, RankChange
-from community.reputation.ranks import RankLadder, load_ladder, rank_for
+from community.reputation.ranks import RankLadder, load_ladder, parse_ladder, rank_for, save_ladder
 from community.searching import service as searching
 
 
@@ -157,6 +157,29 @@ def recompute_users(session: Session, user_ids: Iterable[int | None]) -> None:
             )
         )
         _update_rank(session, uid)
+
+
+def replace_ladder(session: Session, viewer: Viewer, raw: dict[str, object]) -> RankLadder:
+    """An admin's new rank ladder; every member's rank is recomputed in the same
+    transaction, and the change is audited."""
+    perms.require_admin(viewer)
+    ladder = parse_ladder(raw)
+    before = load_ladder(session)
+    save_ladder(session, ladder)
+    session.info.pop("rank_ladder", None)
+    recompute_all(session)
+    from community.moderation import audit
+
+    audit.record(
+        session,
+        viewer,
+        "ranks.replace",
+        "settings",
+        None,
+        before=before.model_dump(),
+        after=ladder.model_dump(),
+    )
+    return ladder
 
 
 def recompute_all(session: Session) -> int:
@@ -344,6 +367,9 @@ def _set_solution(
             solution_post_id=post.id if post else None,
             solution_author_id=post.author_id if post else None,
             solved_at=utcnow() if post else None,
+            # A new solution replaces any that a moderator removed: its restore must not
+            # bring the old one back.
+            **({"removed_solution_post_id": None} if post else {}),
         )
     )
     session.refresh(thread)
@@ -473,6 +499,12 @@ def on_post_removed(session: Session, viewer: Viewer, thread: Thread, post: Post
     ):
         authors.add(thread.solution_author_id)  # type: ignore[arg-type]
         if thread.solution_post_id == post.id:
+            # Remembered, so that restoring the answer solves the thread again.
+            session.execute(
+                update(Thread)
+                .where(col(Thread.id) == thread.id)
+                .values(removed_solution_post_id=post.id)
+            )
             _unsolve(
                 session, thread, by=viewer.user.nickname if viewer.user else None, reason="removed"
             )
@@ -484,22 +516,45 @@ def on_post_removed(session: Session, viewer: Viewer, thread: Thread, post: Post
 
 def on_post_restored(session: Session, thread: Thread, post: Post) -> None:
     """Called after a hidden or deleted post (or, for the opening post, its thread) came
-    back: its kudos count again. A restored accepted answer stays unaccepted."""
+    back: its kudos count again, and a restored accepted answer is the solution again
+    (unless another answer was accepted meanwhile)."""
     live_posts = select(col(Post.id)).where(
         col(Post.thread_id) == thread.id, ~col(Post.is_hidden), ~col(Post.is_deleted)
     )
     if not post.is_opening:
         live_posts = live_posts.where(col(Post.id) == post.id)
-    if not thread.is_hidden and not thread.is_deleted:
+    thread_live = not thread.is_hidden and not thread.is_deleted
+    if thread_live:
         session.execute(
             update(Kudo).where(col(Kudo.post_id).in_(live_posts)).values(post_visible=True)
         )
+    was_solution = thread.removed_solution_post_id == post.id
+    if thread_live and thread.solution_post_id is None and was_solution:
+        _resolve(session, thread, post)
+    elif thread_live and post.is_opening and thread.solution_post_id is not None:
+        # The question came back: its FAQ entry, withdrawn with it, returns to curation.
+        solution = session.get(Post, thread.solution_post_id)
+        if solution is not None and not solution.is_hidden and not solution.is_deleted:
+            faq.on_solved(session, thread, solution)
     authors = set(
         session.execute(select(col(Post.author_id)).where(col(Post.thread_id) == thread.id))
         .scalars()
         .all()
     )
     _recount_thread(session, thread, authors)
+
+
+def _resolve(session: Session, thread: Thread, post: Post) -> None:
+    """The accepted answer a moderator had removed is back: the thread is solved again.
+    Points follow from the recount the caller does."""
+    if not _set_solution(session, thread, post, None):
+        return
+    payload = _solution_payload(thread, post, session)
+    payload["accepted_by"] = None
+    payload["previous_post_id"] = None
+    record_event(session, "thread.solved", payload)
+    searching.thread_changed(session, thread.id)
+    faq.on_solved(session, thread, post)
 
 
 def _recount_thread(session: Session, thread: Thread, authors: set[int | None]) -> None:

@@ -158,8 +158,16 @@ def _thread_context(
     solution = session.get(Post, thread.solution_post_id) if thread.solution_post_id else None
     shown = page.items + ([solution] if solution is not None else [])
     users = forum.users_by_id(session, [p.author_id for p in shown])
+    original = (
+        session.get(Thread, thread.duplicate_of_thread_id)
+        if thread.duplicate_of_thread_id
+        else None
+    )
+    if original is not None and not perms.can_see_thread(session, viewer, original):
+        original = None  # a closed board's thread is not even named
     return {
         "thread": thread,
+        "original": original,
         "category": category,
         "page": page,
         "users": users,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -16,6 +17,7 @@ from community.events.models import Event
 from community.forum import permissions as perms
 from community.forum.models import CategoryGroup
 from community.jobs.service import enqueue
+from community.moderation import audit
 from community.webhooks.addresses import check_url_shape, resolve_checked
 from community.webhooks.models import (
     DeliveryStatus,
@@ -52,6 +54,16 @@ def _check_url(url: str) -> str:
     return url
 
 
+def _audit_state(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    # Never the signing secret, and no query string (receivers put tokens there).
+    parts = urlsplit(endpoint.url)
+    return {
+        "url": urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")),
+        "event_types": list(endpoint.event_types),
+        "active": endpoint.is_active,
+    }
+
+
 def list_endpoints(session: Session, viewer: Viewer) -> list[WebhookEndpoint]:
     perms.require_admin(viewer)
     return list(
@@ -79,6 +91,9 @@ def create_endpoint(
     )
     session.add(endpoint)
     session.flush()
+    audit.record(
+        session, viewer, "webhook.create", "webhook", endpoint.id, after=_audit_state(endpoint)
+    )
     return endpoint
 
 
@@ -93,6 +108,7 @@ def update_endpoint(
     rotate_secret: bool = False,
 ) -> WebhookEndpoint:
     endpoint = get_endpoint(session, viewer, endpoint_id)
+    before = _audit_state(endpoint)
     if url is not None:
         endpoint.url = _check_url(url)
     if event_types is not None:
@@ -106,11 +122,21 @@ def update_endpoint(
         endpoint.secret = new_secret()
     session.add(endpoint)
     session.flush()
+    after = _audit_state(endpoint)
+    if rotate_secret:
+        after["secret_rotated"] = True
+    if after != before:
+        audit.record(
+            session, viewer, "webhook.update", "webhook", endpoint.id, before=before, after=after
+        )
     return endpoint
 
 
 def delete_endpoint(session: Session, viewer: Viewer, endpoint_id: int) -> None:
     endpoint = get_endpoint(session, viewer, endpoint_id)
+    audit.record(
+        session, viewer, "webhook.delete", "webhook", endpoint.id, before=_audit_state(endpoint)
+    )
     session.delete(endpoint)
     session.flush()
 
@@ -150,6 +176,14 @@ def redeliver(session: Session, viewer: Viewer, delivery_id: int) -> WebhookDeli
     session.flush()
     enqueue(
         session, DELIVER_JOB, {"delivery_id": delivery.id}, max_attempts=DELIVER_JOB_MAX_ATTEMPTS
+    )
+    audit.record(
+        session,
+        viewer,
+        "webhook.redeliver",
+        "delivery",
+        delivery.id,
+        after={"endpoint_id": delivery.endpoint_id},
     )
     return delivery
 

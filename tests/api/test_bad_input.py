@@ -472,6 +472,19 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/moderation/users/{nickname}/suspend"): {"days": 1, "reason": "Test"},
     ("POST", "/api/v1/moderation/users/{nickname}/ban"): {"reason": "Test"},
     ("POST", "/api/v1/moderation/users/{nickname}/unsuspend"): {"reason": ""},
+    ("POST", "/api/v1/moderation/posts/{post_id}/edit"): {
+        "body": "Neu gefasst",
+        "reason": "Beleidigung entfernt",
+    },
+    ("POST", "/api/v1/moderation/posts/{post_id}/approve"): {"reason": ""},
+    ("POST", "/api/v1/moderation/posts/{post_id}/reject"): {"reason": "Werbung"},
+    ("POST", "/api/v1/moderation/threads/{thread_id}/duplicate"): {
+        "original_thread_id": 1,
+        "reason": "Schon beantwortet",
+    },
+    ("POST", "/api/v1/moderation/threads/{thread_id}/not-duplicate"): {"reason": ""},
+    ("PATCH", "/api/v1/admin/categories/{slug}"): {"premoderated": False},
+    ("PUT", "/api/v1/admin/premoderation"): {"first_posts": 0},
     ("PUT", "/api/v1/admin/legal/{page}"): {
         "markdown": "## Anbieter\n\nBeispiel GmbH",
         "url": "https://example.com/impressum",
