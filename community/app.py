@@ -138,6 +138,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(health_router)
     app.include_router(metrics_router)
     from community.web.crm import crm_web_router
+    from community.web.notifications import notifications_web_router
     from community.web.routes import web_router
     from community.web.search_routes import router as search_pages
 
@@ -145,6 +146,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(search_pages)
     # First: its /t/{id}/contact-sales would otherwise be taken for a thread's slug.
     app.include_router(crm_web_router)
+    # Before the web router: its "/{page}" would take /notifications for a legal page.
+    app.include_router(notifications_web_router)
     app.include_router(web_router)
     from fastapi.staticfiles import StaticFiles
 

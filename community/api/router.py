@@ -13,6 +13,7 @@ from community.api import (
     leads,
     me,
     moderation,
+    notifications,
     reputation,
     search,
     users,
@@ -34,5 +35,6 @@ for module in (
     faq,
     leads,
     moderation,
+    notifications,
 ):
     api_router.include_router(module.router)

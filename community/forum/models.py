@@ -34,6 +34,9 @@ class Category(SQLModel, table=True):
     post_count: int = 0
     # No foreign key: threads already point at categories, and a cycle would need ALTER on SQLite.
     last_thread_id: int | None = None
+    # Hours after which a question without a reply counts as unanswered (experts' queue);
+    # None: COMMUNITY_UNANSWERED_HOURS.
+    unanswered_after_hours: int | None = None
 
 
 class CategoryGroup(SQLModel, table=True):
@@ -75,6 +78,8 @@ class Thread(SQLModel, table=True):
     is_locked: bool = False
     is_hidden: bool = False
     is_deleted: bool = False
+    # Set when the experts following the board were told the question waits for an answer.
+    unanswered_notified_at: datetime | None = None
 
 
 class Post(SQLModel, table=True):

@@ -21,6 +21,7 @@ from community.forum import permissions as perms
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread, ThreadKind
 from community.forum.slugs import slugify
+from community.notifications import service as notifications
 from community.pagination import decode_cursor, encode_cursor
 from community.reputation import service as reputation
 from community.searching import service as searching
@@ -325,6 +326,7 @@ def create_thread(
         },
     )
     reputation.on_thread_created(session, thread)
+    notifications.on_thread_created(session, thread, post)
     searching.thread_changed(session, thread.id)
     session.flush()
     return thread, post
@@ -436,6 +438,7 @@ def create_reply(session: Session, viewer: Viewer, thread_id: int, body: str) ->
     reputation.on_reply_created(session, post)
     searching.thread_changed(session, thread_id)
     session.refresh(thread)
+    notifications.on_reply_created(session, thread, post)
     return post
 
 
@@ -461,6 +464,7 @@ def edit_post(session: Session, viewer: Viewer, post_id: int, body: str) -> Post
     session.add(post)
     searching.thread_changed(session, thread.id)
     session.flush()
+    notifications.on_post_edited(session, thread, post, viewer.user_id)
     return post
 
 

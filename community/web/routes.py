@@ -30,6 +30,7 @@ from community.forum.markdown import render_markdown
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.forum.permissions import can_see_post_body
 from community.leads import service as leads
+from community.notifications import service as notifications
 from community.ratelimit import hit
 from community.reputation import service as reputation
 from community.reputation.leaderboard import Period, leaderboard
@@ -109,6 +110,7 @@ def board(
             "solved": solved,
             "sort": sort,
             "closed": _is_closed(session, category),
+            "watching": notifications.is_watching_category(session, viewer, category),
         },
     )
 
@@ -151,6 +153,7 @@ def thread_page(
             if cursor is None
             else None,
             "crm": leads.thread_box(session, viewer, thread),
+            "watching": notifications.is_watching_thread(session, viewer, thread),
         },
     )
 
@@ -530,7 +533,12 @@ def profile(nickname: str, request: Request, session: SessionDep, viewer: WebVie
 def _settings_page(
     request: Request, user: User, status_code: int = 200, **extra: object
 ) -> Response:
-    return render(request, "settings.html", {"user": user, **extra}, status_code)
+    return render(
+        request,
+        "settings.html",
+        {"user": user, **notifications.settings_context(user), **extra},
+        status_code,
+    )
 
 
 @web_router.get("/settings", response_class=HTMLResponse)
