@@ -405,17 +405,17 @@ def on_solution_accepted(
 
 
 def on_rank_changed(session: Session, change: RankChange, ladder: RankLadder) -> None:
-    """Only a step up is news worth telling."""
-    keys = [s.key for s in ladder.steps]
-    if change.new_rank not in keys:
-        return
-    old = keys.index(change.old_rank) if change.old_rank in keys else -1
-    if keys.index(change.new_rank) <= old:
+    """News only when points carried the member over a step (not the automatic step for
+    a first post, and never a step down)."""
+    steps = {s.key: s for s in ladder.steps}
+    new, old = steps.get(change.new_rank), steps.get(change.old_rank)
+    if new is None or (old is not None and new.min_points <= old.min_points):
         return
     made = _deliver(
         session,
         {change.user_id: NoticeType.rank},
-        key=f"rank:{change.id}",
+        # Reaching a rank again (after points were taken back) is no news.
+        key=f"rank:{change.new_rank}",
         actor_id=None,
         data={"rank": change.new_rank},
     )
