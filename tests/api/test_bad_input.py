@@ -471,6 +471,8 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/moderation/users/{nickname}/suspend"): {"days": 1, "reason": "Test"},
     ("POST", "/api/v1/moderation/users/{nickname}/ban"): {"reason": "Test"},
     ("POST", "/api/v1/moderation/users/{nickname}/unsuspend"): {"reason": ""},
+    ("POST", "/api/v1/me/notifications/read"): {"ids": [1], "all": False},
+    ("PUT", "/api/v1/me/notification-settings"): {"reply": "in_app", "kudos": "off"},
     ("PUT", "/api/v1/admin/ranks"): {
         "steps": [{"key": "newcomer", "name_de": "Neuling", "name_en": "Newcomer", "min_points": 0}]
     },
