@@ -11,6 +11,7 @@ from community.api.deps import IdPath, SessionDep, ViewerDep
 from community.forum import permissions as perms
 from community.forum import present
 from community.forum.schemas import ThreadsPublic
+from community.notifications import experts, texts
 from community.notifications import service as notifications
 from community.notifications.schemas import (
     NoticePublic,
@@ -30,7 +31,7 @@ def _notices(session: SessionDep, viewer: Viewer, page: notifications.NoticePage
     assert viewer.user is not None
     locale = viewer.user.locale if viewer.user.locale in i18n.LOCALES else i18n.DEFAULT_LOCALE
     gettext = i18n.translations(locale).gettext
-    described = notifications.describe(session, viewer, page.items, gettext, locale)
+    described = texts.describe(session, viewer, page.items, gettext, locale)
     actors = {d.notice.actor_id for d in described}
     nicknames = notifications.nicknames(session, actors)
     base = notifications.public_base()
@@ -115,5 +116,5 @@ def unanswered(
 ) -> ThreadsPublic:
     """For experts and staff: questions without a reply for longer than their board's
     limit (COMMUNITY_UNANSWERED_HOURS, or the board's own), the longest waiting first."""
-    threads = notifications.unanswered(session, viewer, limit=limit)
+    threads = experts.unanswered(session, viewer, limit=limit)
     return ThreadsPublic(items=present.threads_public(session, threads), next_cursor=None)

@@ -59,7 +59,7 @@ class Worker:
         if self._last_tick and now - self._last_tick < self.TICK_EVERY_SECONDS:
             return
         self._last_tick = now
-        from community.notifications.service import tick
+        from community.notifications.periodic import tick
 
         try:
             with Session(self.engine, expire_on_commit=False) as session:

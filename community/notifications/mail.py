@@ -20,7 +20,7 @@ from community.config import get_settings
 from community.errors import NotFound
 from community.jobs.service import handler
 from community.mailer import OutgoingMail, send_mail
-from community.notifications import service
+from community.notifications import service, texts
 from community.notifications.models import Channel, MailState, NoticeType, Notification
 from community.web import i18n
 from community.web.i18n import N_
@@ -81,7 +81,7 @@ def _locale(user: User) -> str:
 
 
 def compose(
-    user: User, type_: NoticeType, subject: str, lines: list[service.Described], intro: str = ""
+    user: User, type_: NoticeType, subject: str, lines: list[texts.Described], intro: str = ""
 ) -> OutgoingMail:
     """Text and HTML of one mail in the member's language (set by the caller)."""
     from community.web.pages import templates
@@ -92,7 +92,7 @@ def compose(
     gettext = i18n.gettext
     unsubscribe_link = unsubscribe_url(user.id, type_)
     settings_link = f"{base}/settings#notifications"
-    footer = gettext(_FOOTER).format(label=gettext(service.LABELS[type_]))
+    footer = gettext(_FOOTER).format(label=gettext(texts.LABELS[type_]))
     items = [(d.text, f"{base}{d.path}" if d.path else None) for d in lines]
     text_lines = [gettext(_GREETING).format(nickname=user.nickname), ""]
     if intro:
@@ -167,7 +167,7 @@ def send_notice_mail(session: Session, payload: dict[str, Any]) -> None:
     locale = _locale(user)
     i18n.set_locale(locale)
     try:
-        [described] = service.describe(
+        [described] = texts.describe(
             session, viewer_for(session, user), [notice], i18n.gettext, locale
         )
         send_mail(compose(user, NoticeType(notice.type), described.subject, [described]))
@@ -203,7 +203,7 @@ def send_kudos_digest(session: Session, payload: dict[str, Any]) -> None:
     locale = _locale(user)
     i18n.set_locale(locale)
     try:
-        described = service.describe(session, viewer_for(session, user), keep, i18n.gettext, locale)
+        described = texts.describe(session, viewer_for(session, user), keep, i18n.gettext, locale)
         subject = i18n.gettext(_DIGEST_SUBJECT).format(count=len(keep))
         send_mail(
             compose(user, NoticeType.kudos, subject, described, intro=i18n.gettext(_DIGEST_INTRO))

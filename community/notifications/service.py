@@ -11,24 +11,23 @@ nothing of it any more.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from community.accounts.models import Role, User
+from community.accounts.models import User
 from community.accounts.viewer import Viewer, viewer_for
 from community.clock import utcnow
 from community.config import get_settings
 from community.db import is_postgres
-from community.errors import Forbidden, NotFound
+from community.errors import NotFound
 from community.forum import permissions as perms
 from community.forum.markdown import mentioned_nicknames
-from community.forum.models import Category, Post, Thread, ThreadKind
+from community.forum.models import Category, Post, Thread
 from community.jobs.service import enqueue
 from community.notifications.models import (
     CategoryWatch,
@@ -39,10 +38,10 @@ from community.notifications.models import (
     NotificationSetting,
     ThreadWatch,
 )
+from community.notifications.texts import CHANNEL_LABELS, LABELS, describe
 from community.pagination import decode_cursor, encode_cursor
 from community.reputation.models import RankChange
-from community.reputation.ranks import RankLadder, load_ladder
-from community.web.i18n import N_
+from community.reputation.ranks import RankLadder
 
 MAIL_JOB = "mail.notification"
 DIGEST_JOB = "mail.kudos_digest"
@@ -62,32 +61,6 @@ DEFAULTS: dict[NoticeType, Channel] = {
     NoticeType.lead_consent: Channel.email,
     NoticeType.moderation: Channel.email,
 }
-
-LABELS: dict[NoticeType, str] = {
-    NoticeType.reply: N_("Antworten in beobachteten Themen"),
-    NoticeType.mention: N_("Erwähnungen (@Spitzname)"),
-    NoticeType.new_thread: N_("Neue Themen in beobachteten Bereichen"),
-    NoticeType.accepted: N_("Ihre Antwort wurde als Lösung akzeptiert"),
-    NoticeType.solved: N_("Ihre Frage wurde gelöst"),
-    NoticeType.kudos: N_("Kudos (E-Mail als tägliche Zusammenfassung)"),
-    NoticeType.rank: N_("Neuer Rang"),
-    NoticeType.unanswered: N_("Unbeantwortete Fragen in gefolgten Bereichen (Experten)"),
-    NoticeType.lead_consent: N_("Anfragen zur Kontaktaufnahme durch den Vertrieb"),
-    NoticeType.moderation: N_("Entscheidungen der Moderation"),
-}
-CHANNEL_LABELS: dict[Channel, str] = {
-    Channel.email: N_("Benachrichtigung und E-Mail"),
-    Channel.in_app: N_("Nur Benachrichtigung"),
-    Channel.off: N_("Aus"),
-}
-
-
-def is_expert(user: User | None) -> bool:
-    """Who answers for the company: experts, moderators, admins and employees."""
-    if user is None or not user.is_active:
-        return False
-    return user.is_staff or user.role in (Role.expert, Role.moderator, Role.admin)
-
 
 # ---- settings -----------------------------------------------------------------------------
 
@@ -237,7 +210,7 @@ def _add(recipients: dict[int, NoticeType], user_id: int | None, type_: NoticeTy
         recipients[user_id] = type_
 
 
-def _deliver(
+def deliver(
     session: Session,
     recipients: dict[int, NoticeType],
     *,
@@ -323,7 +296,7 @@ def _thread_watchers(session: Session, thread_id: int) -> list[int]:
     )
 
 
-def _board_watchers(session: Session, category_id: int) -> list[int]:
+def board_watchers(session: Session, category_id: int) -> list[int]:
     return list(
         session.execute(
             select(col(CategoryWatch.user_id)).where(col(CategoryWatch.category_id) == category_id)
@@ -335,11 +308,11 @@ def on_thread_created(session: Session, thread: Thread, post: Post) -> None:
     assert thread.id is not None
     _auto_watch(session, thread.author_id, thread.id)
     recipients: dict[int, NoticeType] = {}
-    for user_id in _board_watchers(session, thread.category_id):
+    for user_id in board_watchers(session, thread.category_id):
         _add(recipients, user_id, NoticeType.new_thread)
     for user_id in _mentioned(session, post):
         _add(recipients, user_id, NoticeType.mention)
-    _deliver(
+    deliver(
         session,
         recipients,
         key=f"post:{post.id}",
@@ -357,7 +330,7 @@ def on_reply_created(session: Session, thread: Thread, post: Post) -> None:
         _add(recipients, user_id, NoticeType.reply)
     for user_id in _mentioned(session, post):
         _add(recipients, user_id, NoticeType.mention)
-    _deliver(
+    deliver(
         session,
         recipients,
         key=f"post:{post.id}",
@@ -372,13 +345,13 @@ def on_post_edited(session: Session, thread: Thread, post: Post, editor_id: int 
     recipients: dict[int, NoticeType] = {}
     for user_id in _mentioned(session, post):
         _add(recipients, user_id, NoticeType.mention)
-    _deliver(
+    deliver(
         session, recipients, key=f"post:{post.id}", actor_id=editor_id, thread=thread, post=post
     )
 
 
 def on_kudos(session: Session, kudo_id: int, post: Post, thread: Thread, giver_id: int) -> None:
-    _deliver(
+    deliver(
         session,
         {post.author_id: NoticeType.kudos},
         key=f"kudos:{kudo_id}",
@@ -394,7 +367,7 @@ def on_solution_accepted(
     recipients: dict[int, NoticeType] = {}
     _add(recipients, thread.author_id, NoticeType.solved)
     _add(recipients, post.author_id, NoticeType.accepted)
-    _deliver(
+    deliver(
         session,
         recipients,
         key=f"solution:{thread.id}:{post.id}",
@@ -411,7 +384,7 @@ def on_rank_changed(session: Session, change: RankChange, ladder: RankLadder) ->
     new, old = steps.get(change.new_rank), steps.get(change.old_rank)
     if new is None or (old is not None and new.min_points <= old.min_points):
         return
-    made = _deliver(
+    made = deliver(
         session,
         {change.user_id: NoticeType.rank},
         # Reaching a rank again (after points were taken back) is no news.
@@ -429,7 +402,7 @@ def on_consent_requested(
 ) -> None:
     """The request is the customer's own business: it names no thread, so it stays
     visible (and its mail goes out) whatever boards the customer can see."""
-    _deliver(
+    deliver(
         session,
         {user_id: NoticeType.lead_consent},
         key=f"lead:{lead_id}",
@@ -447,7 +420,7 @@ def on_report_closed(
     actor_id: int | None,
 ) -> None:
     thread = session.get(Thread, post.thread_id)
-    _deliver(
+    deliver(
         session,
         {reporter_id: NoticeType.moderation},
         key=f"report:{report_id}",
@@ -467,7 +440,7 @@ def on_post_decided(
     decision_id: int | None,
 ) -> None:
     thread = session.get(Thread, post.thread_id)
-    _deliver(
+    deliver(
         session,
         {post.author_id: NoticeType.moderation},
         key=f"decision:{decision_id}",
@@ -588,294 +561,6 @@ def open_notice(session: Session, viewer: Viewer, notice_id: int) -> Notificatio
         notice.read_at = utcnow()
         session.add(notice)
     return notice
-
-
-# ---- describing a notice (page, API and mail share the words) ------------------------------
-
-_TEXTS: dict[str, str] = {
-    NoticeType.reply: N_("{actor} hat im Thema „{title}“ geantwortet."),
-    NoticeType.mention: N_("{actor} hat Sie im Thema „{title}“ erwähnt."),
-    NoticeType.new_thread: N_(
-        "{actor} hat im Bereich „{board}“ ein neues Thema eröffnet: „{title}“."
-    ),
-    NoticeType.accepted: N_("Ihre Antwort im Thema „{title}“ wurde als Lösung akzeptiert."),
-    NoticeType.solved: N_("{actor} hat eine Antwort auf Ihre Frage „{title}“ als Lösung markiert."),
-    NoticeType.kudos: N_("{actor} hat Ihnen Kudos für Ihren Beitrag im Thema „{title}“ gegeben."),
-    NoticeType.rank: N_("Glückwunsch! Sie haben den Rang „{rank}“ erreicht."),
-    NoticeType.unanswered: N_(
-        "Die Frage „{title}“ im Bereich „{board}“ wartet seit {hours} Stunden auf eine Antwort."
-    ),
-    NoticeType.lead_consent: N_(
-        "Unser Team fragt, ob der Vertrieb Sie kontaktieren darf. Ohne Ihre Zustimmung geben "
-        "wir nichts an den Vertrieb weiter."
-    ),
-    "moderation.reporter": N_(
-        "Ihre Meldung zu einem Beitrag im Thema „{title}“ wurde bearbeitet. {outcome}"
-    ),
-    "moderation.author": N_(
-        "Die Moderation hat über Ihren Beitrag im Thema „{title}“ entschieden. {outcome}"
-    ),
-}
-_SUBJECTS: dict[str, str] = {
-    NoticeType.reply: N_("Neue Antwort: {title}"),
-    NoticeType.mention: N_("Sie wurden erwähnt: {title}"),
-    NoticeType.new_thread: N_("Neues Thema: {title}"),
-    NoticeType.accepted: N_("Ihre Antwort ist die Lösung"),
-    NoticeType.solved: N_("Ihre Frage wurde gelöst"),
-    NoticeType.kudos: N_("Sie haben Kudos erhalten"),
-    NoticeType.rank: N_("Ihr neuer Rang: {rank}"),
-    NoticeType.unanswered: N_("Unbeantwortete Frage: {title}"),
-    NoticeType.lead_consent: N_("Möchten Sie vom Vertrieb kontaktiert werden?"),
-    "moderation.reporter": N_("Ihre Meldung wurde bearbeitet"),
-    "moderation.author": N_("Entscheidung der Moderation zu Ihrem Beitrag"),
-}
-_OUTCOMES = {
-    "hidden": N_("Der Beitrag wurde ausgeblendet."),
-    "deleted": N_("Der Beitrag wurde gelöscht."),
-    "restored": N_("Der Beitrag ist wieder sichtbar."),
-    "dismissed": N_(
-        "Wir haben den Beitrag geprüft und keinen Verstoß festgestellt; er bleibt sichtbar."
-    ),
-}
-_REASON = N_("Grund: {reason}")
-_SOMEONE = N_("Jemand")
-
-
-@dataclass
-class Described:
-    notice: Notification
-    subject: str
-    text: str
-    # A path on this site, or None when there is nothing (left) to open.
-    path: str | None
-
-
-@dataclass
-class _Context:
-    actors: dict[int, User]
-    threads: dict[int, Thread]
-    boards: dict[int, Category]
-    users: dict[int, User]
-    ladder: RankLadder
-
-
-def _context(session: Session, notices: list[Notification]) -> _Context:
-    user_ids = {n.actor_id for n in notices} | {n.user_id for n in notices}
-    people = {
-        u.id: u
-        for u in session.execute(
-            select(User).where(col(User.id).in_([i for i in user_ids if i is not None]))
-        ).scalars()
-        if u.id is not None
-    }
-    thread_ids = [n.thread_id for n in notices if n.thread_id is not None]
-    threads = {
-        t.id: t
-        for t in session.execute(select(Thread).where(col(Thread.id).in_(thread_ids))).scalars()
-        if t.id is not None
-    }
-    board_ids = {t.category_id for t in threads.values()}
-    boards = {
-        c.id: c
-        for c in session.execute(select(Category).where(col(Category.id).in_(board_ids))).scalars()
-        if c.id is not None
-    }
-    return _Context(people, threads, boards, people, load_ladder(session))
-
-
-def _thread_path(thread: Thread, post_id: int | None) -> str:
-    path = f"/t/{thread.id}/{thread.slug}"
-    return f"{path}#post-{post_id}" if post_id else path
-
-
-def describe(
-    session: Session,
-    viewer: Viewer,
-    notices: list[Notification],
-    gettext: Callable[[str], str],
-    locale: str,
-) -> list[Described]:
-    """Words and link of each notice, in the reader's language. The caller has already
-    checked that the reader may see them (visible_notices_filter / can_see_notice)."""
-    context = _context(session, notices)
-    out = []
-    for notice in notices:
-        out.append(_describe_one(session, viewer, notice, context, gettext, locale))
-    return out
-
-
-def _describe_one(
-    session: Session,
-    viewer: Viewer,
-    notice: Notification,
-    context: _Context,
-    gettext: Callable[[str], str],
-    locale: str,
-) -> Described:
-    actor = context.actors.get(notice.actor_id) if notice.actor_id else None
-    thread = context.threads.get(notice.thread_id) if notice.thread_id else None
-    board = context.boards.get(thread.category_id) if thread else None
-    data = notice.data or {}
-    rank_key = str(data.get("rank", ""))
-    step = next((s for s in context.ladder.steps if s.key == rank_key), None)
-    rank = (step.name_en if locale == "en" else step.name_de) if step else rank_key
-    outcome = gettext(_OUTCOMES[data["outcome"]]) if data.get("outcome") in _OUTCOMES else ""
-    if data.get("reason"):
-        outcome = f"{outcome} {gettext(_REASON).format(reason=data['reason'])}"
-    values = {
-        "actor": actor.nickname if actor else gettext(_SOMEONE),
-        "title": thread.title if thread else "",
-        "board": board.name if board else "",
-        "rank": rank,
-        "hours": data.get("hours", ""),
-        "outcome": outcome,
-    }
-    kind = notice.type
-    if kind == NoticeType.moderation:
-        kind = f"moderation.{data.get('role', 'author')}"
-    text = gettext(_TEXTS.get(kind, "{title}")).format(**values)
-    subject = gettext(_SUBJECTS.get(kind, "{title}")).format(**values)
-    path: str | None = None
-    if notice.type == NoticeType.rank:
-        owner = context.users.get(notice.user_id)
-        path = f"/u/{owner.nickname}" if owner else None
-    elif notice.type == NoticeType.lead_consent:
-        path = f"/leads/{data.get('lead_id')}"
-    elif thread is not None and perms.can_see_thread(session, viewer, thread):
-        path = _thread_path(thread, notice.post_id)
-    return Described(notice, subject, text.strip(), path)
-
-
-# ---- experts: unanswered questions -----------------------------------------------------------
-
-
-def _unanswered_hours(category: Category) -> int:
-    return category.unanswered_after_hours or get_settings().unanswered_hours
-
-
-def _waiting(now: datetime, hours_by_board: dict[int, int]) -> ColumnElement[bool]:
-    """Question threads without a reply older than their board's limit."""
-    per_board = [
-        and_(col(Thread.category_id) == board, col(Thread.created_at) <= now - timedelta(hours=h))
-        for board, h in hours_by_board.items()
-    ]
-    return and_(
-        col(Thread.kind) == ThreadKind.question.value,
-        col(Thread.reply_count) == 0,
-        col(Thread.solution_post_id).is_(None),
-        col(Thread.is_deleted) == false(),
-        col(Thread.is_hidden) == false(),
-        or_(false(), *per_board),
-    )
-
-
-def _hours_by_board(session: Session) -> dict[int, int]:
-    return {
-        c.id: _unanswered_hours(c)
-        for c in session.execute(select(Category)).scalars()
-        if c.id is not None
-    }
-
-
-def unanswered(session: Session, viewer: Viewer, *, limit: int = 100) -> list[Thread]:
-    """The experts' queue: the longest-waiting first, only boards the expert can see."""
-    perms.require_member(viewer)
-    if not is_expert(viewer.user):
-        raise Forbidden("Nur für Experten und das Team.")
-    limit = max(1, min(limit, 200))
-    query = (
-        select(Thread)
-        .where(perms.visible_threads_filter(viewer))
-        .where(_waiting(utcnow(), _hours_by_board(session)))
-        .order_by(col(Thread.created_at), col(Thread.id))
-        .limit(limit)
-    )
-    return list(session.execute(query).scalars())
-
-
-def notify_unanswered(session: Session) -> int:
-    """Tell the experts following a board, once, of each question left unanswered too long."""
-    now = utcnow()
-    hours = _hours_by_board(session)
-    waiting = list(
-        session.execute(
-            select(Thread)
-            .where(_waiting(now, hours), col(Thread.unanswered_notified_at).is_(None))
-            .order_by(col(Thread.id))
-            .limit(500)
-        ).scalars()
-    )
-    told = 0
-    for thread in waiting:
-        # Compare-and-set: of two workers ticking at once, only one tells the experts.
-        claimed = session.execute(
-            update(Thread)
-            .where(col(Thread.id) == thread.id, col(Thread.unanswered_notified_at).is_(None))
-            .values(unanswered_notified_at=now)
-        )
-        if not claimed.rowcount:  # type: ignore[attr-defined]
-            continue
-        watchers = _board_watchers(session, thread.category_id)
-        experts = [
-            u.id
-            for u in session.execute(select(User).where(col(User.id).in_(watchers))).scalars()
-            if u.id is not None and is_expert(u) and u.id != thread.author_id
-        ]
-        _deliver(
-            session,
-            dict.fromkeys(experts, NoticeType.unanswered),
-            key=f"unanswered:{thread.id}",
-            actor_id=thread.author_id,
-            thread=thread,
-            data={"hours": hours.get(thread.category_id, get_settings().unanswered_hours)},
-        )
-        told += 1
-    session.flush()
-    return told
-
-
-# ---- the kudos digest --------------------------------------------------------------------------
-
-
-def queue_kudos_digests(session: Session) -> int:
-    """Kudos notices wait for the daily digest: once the oldest waiting one of a member is
-    DIGEST_HOURS old, all of theirs go into one mail. So a member gets at most one kudos
-    mail in DIGEST_HOURS, and every kudos is in one."""
-    cutoff = utcnow() - timedelta(hours=DIGEST_HOURS)
-    pending = and_(
-        col(Notification.type) == NoticeType.kudos.value,
-        col(Notification.mail_state) == MailState.pending.value,
-    )
-    due = list(
-        session.execute(
-            select(col(Notification.user_id))
-            .where(pending)
-            .group_by(col(Notification.user_id))
-            .having(func.min(col(Notification.created_at)) <= cutoff)
-        ).scalars()
-    )
-    queued = 0
-    for user_id in due:
-        ids = list(
-            session.execute(
-                select(col(Notification.id)).where(pending, col(Notification.user_id) == user_id)
-            ).scalars()
-        )
-        taken = session.execute(
-            update(Notification)
-            .where(col(Notification.id).in_(ids), pending)
-            .values(mail_state=MailState.digest.value)
-        )
-        if taken.rowcount:  # type: ignore[attr-defined]
-            enqueue(session, DIGEST_JOB, {"user_id": user_id, "notification_ids": ids})
-            queued += 1
-    return queued
-
-
-def tick(session: Session) -> None:
-    """The worker's periodic round (community/jobs/worker.py)."""
-    notify_unanswered(session)
-    queue_kudos_digests(session)
 
 
 # ---- data export -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from community.auth import check_csrf
 from community.db import MAX_ID
 from community.forum import permissions as perms
 from community.forum import service as forum
+from community.notifications import experts, texts
 from community.notifications import mail as notification_mail
 from community.notifications import service as notifications
 from community.notifications.models import Channel, NoticeType
@@ -41,9 +42,7 @@ def notices_page(
         return _see_other("/login?next=/notifications")
     page = notifications.list_notices(session, viewer, cursor=cursor)
     i18n.set_locale(i18n.pick_locale(request))
-    described = notifications.describe(
-        session, viewer, page.items, i18n.gettext, i18n.current_locale()
-    )
+    described = texts.describe(session, viewer, page.items, i18n.gettext, i18n.current_locale())
     return render(
         request,
         "notifications.html",
@@ -57,7 +56,7 @@ def open_notice(notice_id: IdPath, session: SessionDep, viewer: WebViewer) -> Re
     if viewer.user is None:
         return _see_other("/login?next=/notifications")
     notice = notifications.open_notice(session, viewer, notice_id)
-    [described] = notifications.describe(session, viewer, [notice], i18n.gettext, "de")
+    [described] = texts.describe(session, viewer, [notice], i18n.gettext, "de")
     return _see_other(described.path or "/notifications")
 
 
@@ -149,7 +148,7 @@ def _unsubscribe_page(
         request,
         "unsubscribe.html",
         {
-            "label": notifications.LABELS[type_],
+            "label": texts.LABELS[type_],
             "nickname": user.nickname,
             "done": confirm,
             "token": token,
@@ -180,7 +179,7 @@ def unanswered_page(request: Request, session: SessionDep, viewer: WebViewer) ->
     if viewer.user is None:
         return _see_other("/login?next=/unanswered")
     perms.require_member(viewer)
-    threads = notifications.unanswered(session, viewer)
+    threads = experts.unanswered(session, viewer)
     boards = {c.id: c for c in forum.list_categories(session, viewer)}
     users = forum.users_by_id(session, [t.author_id for t in threads])
     return render(

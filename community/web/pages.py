@@ -56,6 +56,7 @@ def _notice_bell(request: Request, viewer: Any) -> dict[str, Any]:
     from sqlmodel import Session
 
     from community.notifications import service as notifications
+    from community.notifications.experts import is_expert
 
     user = getattr(viewer, "user", None)
     if user is None:
@@ -68,7 +69,7 @@ def _notice_bell(request: Request, viewer: Any) -> dict[str, Any]:
     else:
         with Session(request.app.state.engine) as own:
             count = notifications.unread_count(own, viewer)
-    return {"unread_notices": count, "is_expert": notifications.is_expert(user)}
+    return {"unread_notices": count, "is_expert": is_expert(user)}
 
 
 # Messages set outside the services (app.py, templates' fallbacks), marked for extraction.

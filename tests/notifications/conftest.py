@@ -10,6 +10,9 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 import community.clock
+
+# Imported lazily by the worker; loaded here so that its utcnow is the patchable one.
+import community.notifications.periodic
 from community.notifications.models import Notification
 from tests.smtp import mailbox, smtp_server  # noqa: F401
 
@@ -28,11 +31,13 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """A fixed time for everything that reads community.clock.utcnow, also where a module
-    imported the function by name."""
+    imported the function by name (a module first imported under an earlier test's clock
+    holds that clock: it is replaced too)."""
     original = community.clock.utcnow
     fake = Clock(original())
     for name, module in list(sys.modules.items()):
-        if name.startswith("community") and getattr(module, "utcnow", None) is original:
+        current = getattr(module, "utcnow", None)
+        if name.startswith("community") and (current is original or isinstance(current, Clock)):
             monkeypatch.setattr(module, "utcnow", fake)
     return fake
 
