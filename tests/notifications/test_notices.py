@@ -159,6 +159,8 @@ def test_member_removed_from_the_group_gets_nothing_more_and_loses_old_notices(
     login(client, watcher)
     assert client.get("/api/v1/me/notifications").json()["unread_count"] == 1
     assert "Vertrauliche Tarife 2027" in client.get("/notifications").text
+    [exported] = notifications.export_for_user(db, watcher)
+    assert exported["type"] == "reply" and "Vertrauliche Tarife 2027" in exported["text"]
 
     make_reply(db, author=author, thread=thread)  # its mail is still queued ...
     accounts.remove_member(db, group, watcher)  # ... when the member leaves the group
@@ -173,6 +175,8 @@ def test_member_removed_from_the_group_gets_nothing_more_and_loses_old_notices(
     page = client.get("/notifications").text
     assert "Vertrauliche Tarife 2027" not in page
     assert "unread-count" not in client.get("/").text
+    assert notifications.export_for_user(db, watcher) == []
+    assert notifications.export_preferences_for_user(db, watcher)["watched_threads"] == []
     own = notices(db, watcher.id)[0]
     assert client.get(f"/notifications/{own.id}/open").status_code == 404
 
