@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
@@ -137,18 +137,23 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # Before the web router, whose "/{page}" would take /healthz for a legal page.
     app.include_router(health_router)
     app.include_router(metrics_router)
+    from community.web.admin_legal import admin_legal_router
     from community.web.crm import crm_web_router
     from community.web.notifications import notifications_web_router
+    from community.web.pages import load_legal_links
     from community.web.routes import web_router
     from community.web.search_routes import router as search_pages
 
+    # Every page's footer links the legal pages wherever an admin pointed them.
+    footer = [Depends(load_legal_links)]
     # Before the web router: its "/{page}" would take /search for a legal page.
-    app.include_router(search_pages)
+    app.include_router(search_pages, dependencies=footer)
     # First: its /t/{id}/contact-sales would otherwise be taken for a thread's slug.
-    app.include_router(crm_web_router)
+    app.include_router(crm_web_router, dependencies=footer)
+    app.include_router(admin_legal_router, dependencies=footer)
     # Before the web router: its "/{page}" would take /notifications for a legal page.
-    app.include_router(notifications_web_router)
-    app.include_router(web_router)
+    app.include_router(notifications_web_router, dependencies=footer)
+    app.include_router(web_router, dependencies=footer)
     from fastapi.staticfiles import StaticFiles
 
     from community.web.pages import STATIC_DIR

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     impressum_url: str | None = None
     privacy_url: str | None = None
     terms_url: str | None = None
+    # Staff posts show "Anna K." beside the nickname; admins may switch it at /admin/legal.
+    staff_show_name: bool = True
 
     # Sessions
     session_cookie: str = "community_session"
@@ -40,7 +42,28 @@ class Settings(BaseSettings):
 
     # Abuse limits
     login_rate: str = "6/minute"
+    register_rate: str = Field(
+        default="10/hour", description="Registrations per IP; several as '10/hour;20/day'"
+    )
     max_body_bytes: int = 1_000_000
+
+    # Anti-spam on new threads and replies (community/moderation/antispam.py); an interval
+    # or window of 0 is off. Staff are exempt from the intervals and the new-member limits.
+    antispam_enabled: bool = True
+    reply_interval_seconds: int = Field(default=5, ge=0)
+    thread_interval_seconds: int = Field(default=15, ge=0)
+    new_member_hours: int = Field(
+        default=24, ge=0, description="Accounts younger than this (or unverified) are new"
+    )
+    new_member_reply_interval_seconds: int = Field(default=30, ge=0)
+    new_member_thread_interval_seconds: int = Field(default=120, ge=0)
+    new_member_max_links: int = Field(default=2, ge=0, description="Links per post")
+    new_member_first_day_threads: int = Field(
+        default=3, ge=0, description="Threads in an account's first new_member_hours"
+    )
+    duplicate_window_seconds: int = Field(
+        default=300, ge=0, description="The same text twice within this is refused"
+    )
 
     # Reputation: points for what helps others (see community/reputation/)
     points_solution: int = 15

@@ -45,8 +45,8 @@ class TooManyRequests(CommunityError):
     status_code = 429
     code = "rate_limited"
 
-    def __init__(self, message: str, retry_after: int = 60):
-        super().__init__(message)
+    def __init__(self, message: str, retry_after: int = 60, code: str | None = None):
+        super().__init__(message, code=code)
         self.retry_after = retry_after
 
 

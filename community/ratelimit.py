@@ -3,31 +3,88 @@ so that several app processes share one count."""
 
 from __future__ import annotations
 
+import math
 import time
 from functools import lru_cache
 
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from community.config import get_settings
-from community.errors import TooManyRequests
+from community.errors import ServiceUnavailable, TooManyRequests
+
+DEFAULT_MESSAGE = "Zu viele Versuche. Bitte warten Sie kurz."
+
+
+class Limiter:
+    """Moving windows over one storage. Every app process that is given the same Redis
+    (and key prefix) counts together; the default in-memory storage counts per process."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._strategy = MovingWindowRateLimiter(storage)
+
+    def retry_after(self, item: RateLimitItem, *key: str) -> int | None:
+        """Seconds until one more hit would be allowed; None when it is allowed now."""
+        if self._strategy.test(item, *key):
+            return None
+        return self._seconds_left(item, *key)
+
+    def hit(self, item: RateLimitItem, *key: str) -> int | None:
+        """Count one hit; like retry_after, a number of seconds means it was refused."""
+        if self._strategy.hit(item, *key):
+            return None
+        return self._seconds_left(item, *key)
+
+    def _seconds_left(self, item: RateLimitItem, *key: str) -> int:
+        reset_at, _remaining = self._strategy.get_window_stats(item, *key)
+        return max(1, math.ceil(reset_at - time.time()))
+
+    def reset(self) -> None:
+        self.storage.reset()
+
+
+def make_limiter(redis_url: str | None, key_prefix: str = "community") -> Limiter:
+    # wrap_exceptions: an unreachable Redis raises limits' StorageError, whatever the driver.
+    storage: Storage = (
+        RedisStorage(redis_url, key_prefix=key_prefix, wrap_exceptions=True)
+        if redis_url
+        else MemoryStorage()
+    )
+    return Limiter(storage)
 
 
 @lru_cache
-def _limiter() -> MovingWindowRateLimiter:
-    settings = get_settings()
-    storage: Storage = RedisStorage(settings.redis_url) if settings.redis_url else MemoryStorage()
-    return MovingWindowRateLimiter(storage)
+def limiter() -> Limiter:
+    return make_limiter(get_settings().redis_url)
 
 
 def reset_limits() -> None:
-    _limiter().storage.reset()
+    limiter().reset()
 
 
-def hit(rate: str, *key: str, message: str = "Zu viele Versuche. Bitte warten Sie kurz.") -> None:
-    item: RateLimitItem = parse(rate)
-    limiter = _limiter()
-    if not limiter.hit(item, *key):
-        reset_at, _remaining = limiter.get_window_stats(item, *key)
-        raise TooManyRequests(message, retry_after=max(1, int(reset_at - time.time()) + 1))
+def rate_items(rate: str) -> list[RateLimitItem]:
+    """'10/hour' or several at once, '10/hour;20/day'."""
+    return list(parse_many(rate))
+
+
+def hit(rate: str, *key: str, message: str = DEFAULT_MESSAGE) -> None:
+    """Count one attempt against every limit in `rate`; refuse with 429 when one is used up."""
+    items = rate_items(rate)
+    try:
+        waits = [w for item in items if (w := limiter().retry_after(item, *key)) is not None]
+        if waits:
+            raise TooManyRequests(message, retry_after=max(waits))
+        for item in items:
+            wait = limiter().hit(item, *key)
+            if wait is not None:  # another request took the last one in between
+                raise TooManyRequests(message, retry_after=wait)
+    except StorageError as exc:
+        # Login and registration limits guard against password guessing: without their
+        # storage they refuse (503) rather than let every attempt through.
+        raise ServiceUnavailable(
+            "Anmeldung und Registrierung sind gerade nicht möglich. Bitte versuchen Sie es "
+            "gleich noch einmal."
+        ) from exc

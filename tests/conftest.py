@@ -1,6 +1,7 @@
 """Test setup: every test runs against a real SQLite file and, when
 COMMUNITY_TEST_POSTGRES_URL is set, once more against a real PostgreSQL database.
-The schema is built by `alembic upgrade head`; every table is emptied after each test."""
+The schema is built by `alembic upgrade head`; every table is emptied after each test and
+every rate limit reset before it; the anti-spam limits are off unless a test turns them on."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ os.environ.setdefault("COMMUNITY_DATA_DIR", tempfile.mkdtemp(prefix="community-t
 os.environ.setdefault("COMMUNITY_PUBLIC_URL", "http://testserver")
 os.environ.pop("COMMUNITY_SMTP_URL", None)
 os.environ.pop("COMMUNITY_DATABASE_URL", None)
+# Limits count in this process's memory: parallel test processes must not share a Redis.
+os.environ.pop("COMMUNITY_REDIS_URL", None)
+# Tests write many posts within seconds; the anti-spam tests turn the limits on themselves.
+os.environ["COMMUNITY_ANTISPAM_ENABLED"] = "false"
 
 import pytest
 from fastapi import FastAPI

@@ -22,6 +22,7 @@ from community.auth import (
     set_session_cookie,
 )
 from community.config import get_settings
+from community.moderation import antispam
 from community.ratelimit import hit
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -37,7 +38,7 @@ def _logged_in(
 
 @router.post("/register", status_code=status.HTTP_201_CREATED)
 def register(data: UserRegister, request: Request, session: SessionDep) -> UserPrivate:
-    hit("10/hour", "register", client_ip(request))
+    antispam.check_registration(client_ip(request))
     user = accounts.register(
         session,
         email=str(data.email),

@@ -11,6 +11,7 @@ from community.api import (
     faq,
     forum,
     leads,
+    legal,
     me,
     moderation,
     notifications,
@@ -35,6 +36,7 @@ for module in (
     faq,
     leads,
     moderation,
+    legal,
     notifications,
 ):
     api_router.include_router(module.router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from community.accounts.models import User
+from community.accounts.staff import staff_names_shown
 from community.accounts.viewer import Viewer
 from community.forum import permissions as perms
 from community.forum.models import Category, Post, Thread, ThreadKind
@@ -28,7 +29,13 @@ from community.reputation.ranks import RankLadder, load_ladder
 
 
 def post_public(
-    viewer: Viewer, post: Post, author: User, ladder: RankLadder, *, solution_id: int | None
+    viewer: Viewer,
+    post: Post,
+    author: User,
+    ladder: RankLadder,
+    *,
+    solution_id: int | None,
+    staff_names: bool,
 ) -> PostPublic:
     assert post.id is not None
     visible = perms.can_see_post_body(viewer, post)
@@ -36,7 +43,7 @@ def post_public(
         id=post.id,
         thread_id=post.thread_id,
         is_opening=post.is_opening,
-        author=AuthorPublic.of(author, ladder),
+        author=AuthorPublic.of(author, ladder, staff_names_shown=staff_names),
         body=post.body if visible else None,
         body_html=post.body_html if visible else None,
         created_at=post.created_at,
@@ -53,19 +60,31 @@ def post_public(
 def posts_public(session: Session, viewer: Viewer, posts: list[Post]) -> list[PostPublic]:
     users = users_by_id(session, (p.author_id for p in posts))
     ladder = load_ladder(session)
+    staff_names = staff_names_shown(session)
     solutions = {
         t.id: t.solution_post_id
         for t in (session.get(Thread, tid) for tid in {p.thread_id for p in posts})
         if t is not None
     }
     return [
-        post_public(viewer, p, users[p.author_id], ladder, solution_id=solutions.get(p.thread_id))
+        post_public(
+            viewer,
+            p,
+            users[p.author_id],
+            ladder,
+            solution_id=solutions.get(p.thread_id),
+            staff_names=staff_names,
+        )
         for p in posts
     ]
 
 
 def _thread_public(
-    thread: Thread, category_slug: str, users: dict[int, User], ladder: RankLadder
+    thread: Thread,
+    category_slug: str,
+    users: dict[int, User],
+    ladder: RankLadder,
+    staff_names: bool,
 ) -> ThreadPublic:
     assert thread.id is not None
     last_poster = users.get(thread.last_poster_id) if thread.last_poster_id else None
@@ -76,10 +95,12 @@ def _thread_public(
         url=thread_url(thread),
         kind=ThreadKind(thread.kind),
         category=category_slug,
-        author=AuthorPublic.of(users[thread.author_id], ladder),
+        author=AuthorPublic.of(users[thread.author_id], ladder, staff_names_shown=staff_names),
         created_at=thread.created_at,
         last_post_at=thread.last_post_at,
-        last_poster=AuthorPublic.of(last_poster, ladder) if last_poster else None,
+        last_poster=AuthorPublic.of(last_poster, ladder, staff_names_shown=staff_names)
+        if last_poster
+        else None,
         reply_count=thread.reply_count,
         kudos_count=thread.kudos_count,
         solved=thread.solution_post_id is not None,
@@ -93,9 +114,10 @@ def threads_public(session: Session, threads: list[Thread]) -> list[ThreadPublic
         session, [t.author_id for t in threads] + [t.last_poster_id for t in threads]
     )
     ladder = load_ladder(session)
+    staff_names = staff_names_shown(session)
     category_ids = {t.category_id for t in threads}
     slugs = {c.id: c.slug for c in (session.get(Category, cid) for cid in category_ids) if c}
-    return [_thread_public(t, slugs[t.category_id], users, ladder) for t in threads]
+    return [_thread_public(t, slugs[t.category_id], users, ladder, staff_names) for t in threads]
 
 
 def thread_detail(session: Session, viewer: Viewer, thread: Thread) -> ThreadDetail:

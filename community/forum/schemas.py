@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from community.accounts.models import Role, User
+from community.accounts.staff import staff_display_name
 from community.forum.models import ThreadKind
 from community.reputation.ranks import RankLadder, display_rank
 from community.reputation.schemas import RankPublic
@@ -18,14 +19,19 @@ class AuthorPublic(BaseModel):
     role: Role
     is_staff: bool = Field(description="A company employee; shown as a badge on every post")
     rank: RankPublic = Field(description="Points rank; staff show their role instead")
+    staff_display_name: str | None = Field(
+        default=None,
+        description='Staff only, when the site shows staff names: "Anna K."; null for members',
+    )
 
     @classmethod
-    def of(cls, user: User, ladder: RankLadder) -> AuthorPublic:
+    def of(cls, user: User, ladder: RankLadder, *, staff_names_shown: bool) -> AuthorPublic:
         return cls(
             nickname=user.nickname,
             role=Role(user.role),
             is_staff=user.is_staff,
             rank=RankPublic(**display_rank(user, ladder).as_dict()),
+            staff_display_name=staff_display_name(user, shown=staff_names_shown),
         )
 
 

@@ -21,6 +21,7 @@ from community.forum import permissions as perms
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread, ThreadKind
 from community.forum.slugs import slugify
+from community.moderation import antispam
 from community.notifications import service as notifications
 from community.pagination import decode_cursor, encode_cursor
 from community.reputation import service as reputation
@@ -282,6 +283,7 @@ def create_thread(
     assert viewer.user is not None and viewer.user.id is not None and category.id is not None
     title = check_title(title)
     body = check_body(body)
+    antispam.check_new_thread(session, viewer.user, body)
     now = utcnow()
     thread = Thread(
         category_id=category.id,
@@ -401,6 +403,7 @@ def create_reply(session: Session, viewer: Viewer, thread_id: int, body: str) ->
     perms.check_may_reply(session, viewer, thread)
     assert viewer.user is not None and viewer.user.id is not None
     body = check_body(body)
+    antispam.check_new_reply(session, viewer.user, body)
     now = utcnow()
     post = Post(
         thread_id=thread_id,
@@ -449,6 +452,8 @@ def edit_post(session: Session, viewer: Viewer, post_id: int, body: str) -> Post
     body = check_body(body)
     if body == post.body:
         return post
+    assert viewer.user is not None
+    antispam.check_edit(viewer.user, body)
     session.add(
         PostRevision(
             post_id=post_id,

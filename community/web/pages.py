@@ -9,8 +9,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from community.api.deps import SessionDep
 from community.auth import csrf_token
 from community.config import get_settings
+from community.legal.service import footer_links
 from community.web import i18n
 from community.web.i18n import N_
 
@@ -26,6 +28,16 @@ templates.env.filters["number"] = i18n.fmt_number
 # plain catalog lookup, without the %-formatting of the newstyle `_`.
 templates.env.filters["t"] = i18n.gettext
 
+# The footer's links on a page that read no settings (e.g. an unknown path): our own
+# pages, which redirect on to an external one when one is set.
+_OWN_LEGAL_LINKS = {page: f"/{page}" for page in ("impressum", "datenschutz", "netiquette")}
+
+
+def load_legal_links(request: Request, session: SessionDep) -> None:
+    """A dependency of every web router: the footer's links, read in the page's own
+    transaction (an admin may point them to external pages)."""
+    request.state.legal_links = footer_links(session)
+
 
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
@@ -40,6 +52,7 @@ def render(
         "me": viewer.user if viewer else None,
         "csrf_token": csrf_token(request),
         "locale": locale,
+        "legal_links": getattr(request.state, "legal_links", None) or _OWN_LEGAL_LINKS,
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     response = templates.TemplateResponse(

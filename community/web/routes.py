@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from community.accounts import service as accounts
 from community.accounts.models import User
+from community.accounts.staff import staff_names
 from community.accounts.viewer import ANONYMOUS, Viewer
 from community.api.deps import IdPath, SessionDep
 from community.auth import (
@@ -23,20 +24,23 @@ from community.auth import (
 )
 from community.config import get_settings
 from community.db import MAX_ID
-from community.errors import CommunityError
+from community.errors import CommunityError, TooManyRequests
 from community.forum import permissions as perms
 from community.forum import service as forum
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.forum.permissions import can_see_post_body
 from community.leads import service as leads
+from community.legal import service as legal
+from community.legal.service import LegalPageSlug
+from community.moderation import antispam
 from community.notifications import service as notifications
 from community.ratelimit import hit
 from community.reputation import service as reputation
 from community.reputation.leaderboard import Period, leaderboard
 from community.reputation.ranks import RankLabel, display_rank, load_ladder
 from community.text import CleanStr
-from community.web import i18n
+from community.web import i18n, legal_texts
 from community.web.i18n import N_
 from community.web.pages import render
 from community.web.seo import thread_jsonld
@@ -57,6 +61,23 @@ def _csrf_field(csrf_token: Annotated[str, Form(max_length=200)] = "") -> str:
 
 
 CsrfField = Annotated[str, Depends(_csrf_field)]
+
+
+def _form_error(
+    request: Request, template: str, context: dict[str, object], exc: CommunityError
+) -> Response:
+    """The form again, with what was typed and the service's message above it; a refusal
+    by a limit keeps its 429 and says when to try again."""
+    retry_after = exc.retry_after if isinstance(exc, TooManyRequests) else None
+    response = render(
+        request,
+        template,
+        {**context, "error": exc.message, "retry_after": retry_after},
+        exc.status_code if retry_after is not None else 422,
+    )
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -128,34 +149,35 @@ def thread_page(
     thread = forum.get_thread(session, viewer, thread_id)
     if slug != thread.slug and cursor is None:
         return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
+    return render(request, "thread.html", _thread_context(session, viewer, thread, cursor))
+
+
+def _thread_context(
+    session: SessionDep, viewer: Viewer, thread: Thread, cursor: str | None = None
+) -> dict[str, object]:
     category = session.get(Category, thread.category_id)
     page = forum.list_posts(session, viewer, thread, cursor=cursor, limit=50)
     solution = session.get(Post, thread.solution_post_id) if thread.solution_post_id else None
     shown = page.items + ([solution] if solution is not None else [])
     users = forum.users_by_id(session, [p.author_id for p in shown])
-    return render(
-        request,
-        "thread.html",
-        {
-            "thread": thread,
-            "category": category,
-            "page": page,
-            "users": users,
-            "ranks": _ranks(session, users),
-            "solution": solution,
-            "may_accept": reputation.may_accept(viewer, thread),
-            "kudos_given": reputation.has_given_kudos(
-                session, viewer, [p.id for p in shown if p.id is not None]
-            ),
-            "visible": {p.id: can_see_post_body(viewer, p) for p in shown},
-            "closed": category is not None and _is_closed(session, category),
-            "jsonld": thread_jsonld(thread, page.items, solution, users)
-            if cursor is None
-            else None,
-            "crm": leads.thread_box(session, viewer, thread),
-            "watching": notifications.is_watching_thread(session, viewer, thread),
-        },
-    )
+    return {
+        "thread": thread,
+        "category": category,
+        "page": page,
+        "users": users,
+        "ranks": _ranks(session, users),
+        "staff_names": staff_names(session, users.values()),
+        "solution": solution,
+        "may_accept": reputation.may_accept(viewer, thread),
+        "kudos_given": reputation.has_given_kudos(
+            session, viewer, [p.id for p in shown if p.id is not None]
+        ),
+        "visible": {p.id: can_see_post_body(viewer, p) for p in shown},
+        "closed": category is not None and _is_closed(session, category),
+        "jsonld": thread_jsonld(thread, page.items, solution, users) if cursor is None else None,
+        "crm": leads.thread_box(session, viewer, thread),
+        "watching": notifications.is_watching_thread(session, viewer, thread),
+    }
 
 
 def _is_closed(session: SessionDep, category: Category) -> bool:
@@ -184,7 +206,15 @@ def reply(
     body: Annotated[CleanStr, Form(max_length=100_000)],
 ) -> Response:
     check_csrf(request, csrf_token)
-    post = forum.create_reply(session, viewer, thread_id, body)
+    try:
+        post = forum.create_reply(session, viewer, thread_id, body)
+    except CommunityError as exc:
+        if exc.status_code not in (422, 429):
+            raise
+        # The thread again with the reply still in the box, so no typed text is lost.
+        thread = forum.get_thread(session, viewer, thread_id)
+        context = {**_thread_context(session, viewer, thread), "reply_body": body}
+        return _form_error(request, "thread.html", context, exc)
     thread = forum.get_thread(session, viewer, thread_id)
     return _see_other(f"/t/{thread.id}/{thread.slug}#post-{post.id}")
 
@@ -273,9 +303,9 @@ def new_thread(
             session, viewer, category_slug=category, kind=kind, title=title, body=body
         )
     except CommunityError as exc:
-        if exc.status_code != 422:
+        if exc.status_code not in (422, 429):
             raise
-        return render(request, "new_thread.html", {**context, "error": exc.message}, 422)
+        return _form_error(request, "new_thread.html", context, exc)
     return _see_other(f"/t/{thread.id}/{thread.slug}")
 
 
@@ -319,9 +349,9 @@ def edit(
     try:
         forum.edit_post(session, viewer, post_id, body)
     except CommunityError as exc:
-        if exc.status_code != 422:
+        if exc.status_code not in (422, 429):
             raise
-        return render(request, "edit_post.html", {**context, "error": exc.message}, 422)
+        return _form_error(request, "edit_post.html", context, exc)
     return _see_other(f"/t/{thread.id}/{thread.slug}#post-{post_id}")
 
 
@@ -393,9 +423,9 @@ def register(
     company: Annotated[CleanStr, Form(max_length=100)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    hit("10/hour", "register", client_ip(request))
     form = {"email": email, "nickname": nickname, "real_name": real_name, "company": company}
     try:
+        antispam.check_registration(client_ip(request))
         if "@" not in email or len(email) < 3:
             raise CommunityError(N_("Bitte geben Sie eine gültige E-Mail-Adresse an."), 422)
         user = accounts.register(
@@ -408,9 +438,9 @@ def register(
             locale=i18n.pick_locale(request),  # mails and pages in the language they signed up in
         )
     except CommunityError as exc:
-        if exc.status_code not in (409, 422):
+        if exc.status_code not in (409, 422, 429):
             raise
-        return render(request, "register.html", {"form": form, "error": exc.message}, 422)
+        return _form_error(request, "register.html", {"form": form}, exc)
     response = _see_other("/welcome")
     set_session_cookie(response, accounts.start_session(session, user))
     return response
@@ -678,21 +708,24 @@ def robots() -> Response:
     )
 
 
-_LEGAL = {
-    "impressum": (N_("Impressum"), "impressum_url"),
-    "datenschutz": (N_("Datenschutzerklärung"), "privacy_url"),
-    "netiquette": (N_("Nutzungsbedingungen / Netiquette"), "terms_url"),
-}
-
-
 @web_router.get("/{page}", response_class=HTMLResponse)
-def legal(page: str, request: Request) -> Response:
+def legal_page(page: str, request: Request, session: SessionDep, viewer: WebViewer) -> Response:
     """Legal pages must be reachable from every page; an admin may point them elsewhere."""
-    if page not in _LEGAL:
-        raise CommunityError(N_("Diese Seite gibt es nicht."), 404, "not_found")
-    title, setting = _LEGAL[page]
-    url = getattr(get_settings(), setting)
-    if url:
-        return RedirectResponse(url, status_code=302)
-    variable = f"COMMUNITY_{setting.upper()}"
-    return render(request, "legal.html", {"title": title, "variable": variable})
+    try:
+        slug = LegalPageSlug(page)
+    except ValueError:
+        raise CommunityError(N_("Diese Seite gibt es nicht."), 404, "not_found") from None
+    resolved = legal.resolve_page(session, slug)
+    if resolved.url:
+        return RedirectResponse(resolved.url, status_code=302)
+    # The built-in text is translated here, before render() would set the language.
+    i18n.set_locale(i18n.pick_locale(request))
+    return render(
+        request,
+        "legal.html",
+        {
+            "title": legal_texts.TITLES[slug],
+            "html": resolved.html or legal_texts.default_html(slug),
+            "variable": legal.env_variable(slug),
+        },
+    )

@@ -73,6 +73,7 @@ def test_posts_and_threads_show_the_author_by_nickname_only(klara, anon, db):
         "role": "member",
         "is_staff": False,
         "rank": {"key": "member", "name_de": "Mitglied", "name_en": "Member"},
+        "staff_display_name": None,
     }
 
 

@@ -385,6 +385,7 @@ def _real_path(path: str, arena: Arena) -> str:
         "nickname": arena.member.nickname,
         "token_id": str(arena.token_id),
         "slug": "kunden-x" if "/groups/" in path else "kunden-bereich",
+        "page": "impressum",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "1"), path)
 
@@ -473,6 +474,11 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/moderation/users/{nickname}/unsuspend"): {"reason": ""},
     ("POST", "/api/v1/me/notifications/read"): {"ids": [1], "all": False},
     ("PUT", "/api/v1/me/notification-settings"): {"reply": "in_app", "kudos": "off"},
+    ("PUT", "/api/v1/admin/legal/{page}"): {
+        "markdown": "## Anbieter\n\nBeispiel GmbH",
+        "url": "https://example.com/impressum",
+    },
+    ("PUT", "/api/v1/admin/staff-names"): {"show_name": True},
     ("PUT", "/api/v1/admin/ranks"): {
         "steps": [{"key": "newcomer", "name_de": "Neuling", "name_en": "Newcomer", "min_points": 0}]
     },
@@ -652,6 +658,8 @@ WEB_FORMS: dict[str, dict[str, str]] = {
         "body": "Text",
     },
     "/t/{thread_id}/reply": {"body": "Antwort im Formular"},
+    "/admin/legal/{page}": {"markdown": "Angaben", "url": "https://example.com/impressum"},
+    "/admin/legal/staff-names": {"show_name": "true"},
 }
 
 

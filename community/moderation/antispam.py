@@ -1,0 +1,219 @@
+"""Anti-spam limits on what members post and on registrations.
+
+Every member waits an interval between replies and between new threads; new members
+(an account younger than COMMUNITY_NEW_MEMBER_HOURS, or an unverified address) wait
+longer, may put only a few links in a post and start only a few threads on their first
+day; nobody posts the same text twice within a few minutes. Staff (the staff flag,
+moderators, admins) are exempt from the intervals and the new-member limits.
+
+The intervals and registrations are counted by the `limits` library
+(community/ratelimit.py), so app processes sharing Redis share them. The first-day cap
+and the duplicate check read the member's own posts instead: the rows are the exact
+record, shared by every process, and a refused or rolled-back post never counts.
+
+Everything here is checked before anything is written, and the interval is only used up
+once every other rule has passed, so a refused post neither saves nor costs anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import unicodedata
+from datetime import UTC, datetime, timedelta
+
+from limits import RateLimitItemPerSecond
+from limits.errors import StorageError
+from markdown_it import MarkdownIt
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from community.accounts.models import User
+from community.clock import utcnow
+from community.config import get_settings
+from community.errors import TooManyRequests
+from community.forum.models import Post, Thread
+from community.ratelimit import hit, limiter
+
+log = logging.getLogger(__name__)
+
+# The renderer's grammar plus linkify: a bare www.example.com is not turned into a link on
+# the page, but a reader can still copy it, so it counts like a Markdown link.
+_link_finder = MarkdownIt("commonmark", {"html": False, "linkify": True}).enable(
+    ["linkify", "table", "strikethrough"]
+)
+
+
+def count_links(source: str) -> int:
+    """Links in a post's Markdown: [text](url), <url>, bare addresses; not those in code."""
+    return sum(
+        1
+        for token in _link_finder.parse(source)
+        for child in token.children or ()
+        if child.type == "link_open"
+    )
+
+
+def normalise(text: str) -> str:
+    """The text as a duplicate check compares it: case, width and spacing do not matter."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def is_exempt(user: User) -> bool:
+    return user.is_staff or user.is_moderator
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+
+
+def is_new_member(user: User, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    hours = timedelta(hours=get_settings().new_member_hours)
+    return not user.is_verified or now - _aware(user.created_at) < hours
+
+
+def _seconds_until(at: datetime, now: datetime) -> int:
+    return max(1, math.ceil((at - now).total_seconds()))
+
+
+def _new_member_until(user: User, now: datetime) -> int:
+    """Retry-After for a new-member limit: when the account stops being new."""
+    hours = timedelta(hours=get_settings().new_member_hours)
+    return _seconds_until(_aware(user.created_at) + hours, now)
+
+
+# ---- the rules ---------------------------------------------------------------------------
+
+
+def _check_links(user: User, body: str, now: datetime) -> None:
+    most = get_settings().new_member_max_links
+    if count_links(body) > most:
+        raise TooManyRequests(
+            f"Neue Mitglieder dürfen höchstens {most} Links in einen Beitrag setzen.",
+            retry_after=_new_member_until(user, now),
+            code="too_many_links",
+        )
+
+
+def _check_duplicate(session: Session, user: User, body: str, now: datetime) -> None:
+    window = get_settings().duplicate_window_seconds
+    if window <= 0:
+        return
+    since = now - timedelta(seconds=window)
+    recent = session.execute(
+        select(col(Post.body), col(Post.created_at)).where(
+            col(Post.author_id) == user.id, col(Post.created_at) >= since
+        )
+    ).all()
+    text = normalise(body)
+    for earlier_body, written_at in recent:
+        if normalise(earlier_body) == text:
+            raise TooManyRequests(
+                "Diesen Text haben Sie gerade schon einmal veröffentlicht.",
+                retry_after=_seconds_until(_aware(written_at) + timedelta(seconds=window), now),
+                code="duplicate_post",
+            )
+
+
+def _check_first_day_threads(session: Session, user: User, now: datetime) -> None:
+    settings = get_settings()
+    window = timedelta(hours=settings.new_member_hours)
+    started = session.execute(
+        select(func.count(), func.min(col(Thread.created_at))).where(
+            col(Thread.author_id) == user.id, col(Thread.created_at) >= now - window
+        )
+    ).one()
+    count, oldest = started
+    most = settings.new_member_first_day_threads
+    if count >= most:
+        # Free again when the oldest of them ages out, or sooner when the account stops
+        # being new (unverified accounts stay new, whatever their age).
+        until = _aware(oldest or now) + window
+        if user.is_verified:
+            until = min(until, _aware(user.created_at) + window)
+        raise TooManyRequests(
+            f"Neue Mitglieder können am ersten Tag höchstens {most} Themen eröffnen.",
+            retry_after=_seconds_until(until, now),
+            code="first_day_thread_limit",
+        )
+
+
+def _interval_message(kind: str, seconds: int) -> str:
+    if kind == "thread":
+        return f"Bitte warten Sie: Zwischen zwei neuen Themen müssen {seconds} s liegen."
+    return f"Bitte warten Sie: Zwischen zwei Beiträgen müssen {seconds} s liegen."
+
+
+def _check_and_use_interval(user: User, kind: str, new: bool) -> None:
+    settings = get_settings()
+    if kind == "thread":
+        seconds = (
+            settings.new_member_thread_interval_seconds if new else settings.thread_interval_seconds
+        )
+    else:
+        seconds = (
+            settings.new_member_reply_interval_seconds if new else settings.reply_interval_seconds
+        )
+    if seconds <= 0:
+        return
+    # One post per `seconds` in a moving window: the next is allowed `seconds` after the last.
+    item = RateLimitItemPerSecond(1, seconds)
+    try:
+        wait = limiter().hit(item, "post-interval", kind, str(user.id))
+    except StorageError:
+        # Spam protection must not take posting down with it while Redis is away.
+        log.warning("posting interval not checked: the rate-limit storage is unreachable")
+        return
+    if wait is not None:
+        raise TooManyRequests(
+            _interval_message(kind, seconds), retry_after=wait, code="posting_too_fast"
+        )
+
+
+def _check_post(session: Session, user: User, body: str, kind: str) -> None:
+    if not get_settings().antispam_enabled:
+        return
+    now = utcnow()
+    _check_duplicate(session, user, body, now)
+    if is_exempt(user):
+        return
+    new = is_new_member(user, now)
+    if new:
+        _check_links(user, body, now)
+        if kind == "thread":
+            _check_first_day_threads(session, user, now)
+    # Last: the interval is used up only by a post that is going to be saved.
+    _check_and_use_interval(user, kind, new)
+
+
+def check_new_thread(session: Session, user: User, body: str) -> None:
+    """Refuse (429) a new thread that breaks a limit; call before anything is written."""
+    _check_post(session, user, body, "thread")
+
+
+def check_new_reply(session: Session, user: User, body: str) -> None:
+    """Refuse (429) a reply that breaks a limit; call before anything is written."""
+    _check_post(session, user, body, "reply")
+
+
+def check_edit(user: User, body: str) -> None:
+    """Edits wait for no interval, but a new member cannot edit links in either."""
+    if not get_settings().antispam_enabled or is_exempt(user):
+        return
+    now = utcnow()
+    if is_new_member(user, now):
+        _check_links(user, body, now)
+
+
+def check_registration(ip: str) -> None:
+    """Registrations per IP address (COMMUNITY_REGISTER_RATE); the API and the form count
+    together. Always on, like the login limit: the switch covers posting only."""
+    try:
+        hit(get_settings().register_rate, "register", ip)
+    except TooManyRequests as exc:
+        raise TooManyRequests(
+            "Von Ihrer Internetverbindung aus wurden gerade zu viele Konten registriert. "
+            "Bitte versuchen Sie es später erneut.",
+            retry_after=exc.retry_after,
+        ) from None
