@@ -139,6 +139,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(metrics_router)
     from community.web.admin_legal import admin_legal_router
     from community.web.crm import crm_web_router
+    from community.web.notifications import notifications_web_router
     from community.web.pages import load_legal_links
     from community.web.routes import web_router
     from community.web.search_routes import router as search_pages
@@ -154,6 +155,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     # Before the web router too: its "/{page}" would take /moderation for a legal page.
     app.include_router(moderation_web_router, dependencies=footer)
+    # Before the web router: its "/{page}" would take /notifications for a legal page.
+    app.include_router(notifications_web_router, dependencies=footer)
     app.include_router(web_router, dependencies=footer)
     from fastapi.staticfiles import StaticFiles
 

@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     ranks_file: Path | None = Field(default=None, description="JSON rank ladder")
     leaderboard_staff: Literal["exclude", "separate"] = "exclude"
 
+    # Notifications (community/notifications/)
+    unanswered_hours: int = Field(
+        default=4, ge=1, description="A question without a reply this long goes to the experts"
+    )
+
     # The worker
     run_worker_in_process: bool | None = Field(
         default=None, description="Run the job worker inside `serve`; default: on for SQLite"

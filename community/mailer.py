@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -20,6 +20,8 @@ class OutgoingMail:
     subject: str
     text: str
     html: str | None = None
+    # Extra header lines, e.g. List-Unsubscribe (RFC 2369/8058) on notification mails.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def send_mail(mail: OutgoingMail) -> None:
@@ -28,6 +30,8 @@ def send_mail(mail: OutgoingMail) -> None:
     message["From"] = settings.mail_from
     message["To"] = mail.to
     message["Subject"] = mail.subject
+    for name, value in mail.headers.items():
+        message[name] = value
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")

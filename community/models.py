@@ -14,6 +14,12 @@ from community.forum.models import Category, CategoryGroup, Post, PostRevision, 
 from community.jobs.models import Job
 from community.leads.models import Escalation, Lead
 from community.moderation.models import AuditEntry, Report
+from community.notifications.models import (
+    CategoryWatch,
+    Notification,
+    NotificationSetting,
+    ThreadWatch,
+)
 from community.reputation.models import Kudo, RankChange
 from community.site.models import SiteSetting
 from community.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -23,6 +29,7 @@ __all__ = [
     "AuditEntry",
     "Category",
     "CategoryGroup",
+    "CategoryWatch",
     "EmailToken",
     "Escalation",
     "Event",
@@ -32,12 +39,15 @@ __all__ = [
     "Job",
     "Kudo",
     "Lead",
+    "Notification",
+    "NotificationSetting",
     "Post",
     "PostRevision",
     "RankChange",
     "Report",
     "SiteSetting",
     "Thread",
+    "ThreadWatch",
     "User",
     "UserSession",
     "WebhookAttempt",

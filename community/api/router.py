@@ -14,6 +14,7 @@ from community.api import (
     legal,
     me,
     moderation,
+    notifications,
     reputation,
     search,
     users,
@@ -36,5 +37,6 @@ for module in (
     leads,
     moderation,
     legal,
+    notifications,
 ):
     api_router.include_router(module.router)

@@ -38,6 +38,9 @@ class Category(SQLModel, table=True):
     # default, because checking before publishing can make the operator liable for the
     # content as if it were their own.
     premoderated: bool = False
+    # Hours after which a question without a reply counts as unanswered (experts' queue);
+    # None: COMMUNITY_UNANSWERED_HOURS.
+    unanswered_after_hours: int | None = None
 
 
 class CategoryGroup(SQLModel, table=True):
@@ -87,6 +90,8 @@ class Thread(SQLModel, table=True):
     # The accepted answer that a moderator hid or deleted: restoring it solves the
     # thread again.
     removed_solution_post_id: int | None = None
+    # Set when the experts following the board were told the question waits for an answer.
+    unanswered_notified_at: datetime | None = None
 
 
 class Post(SQLModel, table=True):

@@ -23,6 +23,7 @@ from community.forum.markdown import render_markdown
 from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread, ThreadKind
 from community.forum.slugs import slugify
 from community.moderation import antispam, audit
+from community.notifications import service as notifications
 from community.pagination import decode_cursor, encode_cursor
 from community.reputation import service as reputation
 from community.searching import service as searching
@@ -390,6 +391,7 @@ def publish_thread(session: Session, thread: Thread, post: Post) -> None:
         },
     )
     reputation.on_thread_created(session, thread)
+    notifications.on_thread_created(session, thread, post)
     searching.thread_changed(session, thread.id)
     session.flush()
 
@@ -520,6 +522,7 @@ def publish_reply(session: Session, thread: Thread, post: Post) -> None:
     )
     reputation.on_reply_created(session, post)
     searching.thread_changed(session, thread.id)
+    notifications.on_reply_created(session, thread, post)
 
 
 def edit_post(session: Session, viewer: Viewer, post_id: int, body: str) -> Post:
@@ -546,6 +549,7 @@ def edit_post(session: Session, viewer: Viewer, post_id: int, body: str) -> Post
     session.add(post)
     searching.thread_changed(session, thread.id)
     session.flush()
+    notifications.on_post_edited(session, thread, post, viewer.user_id)
     return post
 
 

@@ -25,6 +25,7 @@ def _load_handlers() -> None:
     import community.accounts.mail
     import community.leads.mail
     import community.moderation.mail
+    import community.notifications.mail
     import community.searching.service
     import community.webhooks.delivery  # noqa: F401
 
@@ -37,6 +38,7 @@ class Worker:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.stop_event = threading.Event()
         self._last_beat = 0.0
+        self._last_tick = 0.0
         _load_handlers()
 
     # A write per poll would be one per second per worker; every few seconds is plenty
@@ -49,9 +51,27 @@ class Worker:
             heartbeat.beat(self.engine, self.worker_id)
             self._last_beat = now
 
+    # Periodic work that no write triggers: unanswered questions, the kudos digest.
+    TICK_EVERY_SECONDS = 60.0
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        if self._last_tick and now - self._last_tick < self.TICK_EVERY_SECONDS:
+            return
+        self._last_tick = now
+        from community.notifications.periodic import tick
+
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                tick(session)
+                session.commit()
+        except Exception:
+            log.exception("periodic notifications round failed")
+
     def run_once(self) -> int:
         """Claim and run one batch; returns how many jobs were run."""
         settings = get_settings()
+        self.tick()  # first, so that the jobs it queues run in this very round
         with Session(self.engine, expire_on_commit=False) as session:
             service.requeue_stalled(session, settings.job_stall_seconds)
             jobs = service.claim(session, self.worker_id, self.batch)

@@ -16,9 +16,9 @@ from community.events.models import Event
 from community.events.service import record_event
 from community.forum import permissions as perms
 from community.forum.models import Category, Post, Thread, ThreadKind
-from community.jobs.service import enqueue
 from community.leads.consent import CONSENT_TEXT_VERSION
 from community.leads.models import Escalation, Lead, LeadStatus
+from community.notifications import service as notifications
 
 CONSENT_REQUEST_JOB = "mail.lead_consent_request"
 PERSONAL_FIELDS = ("real_name", "company", "email", "phone", "message")
@@ -198,7 +198,9 @@ def mark_opportunity(session: Session, viewer: Viewer, thread_id: int) -> Lead:
     )
     session.add(lead)
     session.flush()
-    enqueue(session, CONSENT_REQUEST_JOB, {"lead_id": lead.id})
+    assert lead.id is not None
+    # A notice, mailed (with the link to the consent page) as the customer's settings say.
+    notifications.on_consent_requested(session, lead.id, thread.author_id, viewer.user_id)
     return lead
 
 

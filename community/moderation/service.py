@@ -25,6 +25,7 @@ from community.forum.models import Category, CategoryGroup, Post, Thread
 from community.jobs.service import enqueue
 from community.moderation import audit
 from community.moderation.models import Report, ReportReason
+from community.notifications import service as notifications
 from community.reputation import service as reputation
 from community.searching import service as searching
 from community.site import service as site
@@ -164,7 +165,9 @@ def queue(session: Session, viewer: Viewer, *, limit: int = 50) -> list[QueueIte
     return items
 
 
-def _close_reports(session: Session, post_id: int, outcome: str) -> None:
+def _close_reports(
+    session: Session, post_id: int, outcome: str, actor_id: int | None = None
+) -> None:
     reports = list(
         session.execute(
             select(Report).where(col(Report.post_id) == post_id, col(Report.status) == "open")
@@ -176,6 +179,14 @@ def _close_reports(session: Session, post_id: int, outcome: str) -> None:
         report.closed_at = now
         report.outcome = outcome
         session.add(report)
+        if report.reporter_id is not None:
+            # A member hears of it as a notice, mailed as their settings say.
+            post = session.get(Post, post_id)
+            assert post is not None and report.id is not None
+            notifications.on_report_closed(
+                session, report.id, report.reporter_id, post, outcome, actor_id
+            )
+            continue
         # The payload names the report; the worker reads the address, so none sits in jobs.
         enqueue(session, OUTCOME_MAIL_JOB, {"report_id": report.id})
     session.flush()
@@ -232,9 +243,9 @@ def _decided(
     """Every decision on a post closes its reports (telling the reporters) and is audited
     (on the post, or on its thread for a decision about the thread)."""
     assert post.id is not None
-    _close_reports(session, post.id, outcome)
+    _close_reports(session, post.id, outcome, viewer.user_id)
     target_type, target_id = target or ("post", post.id)
-    audit.record(
+    entry = audit.record(
         session,
         viewer,
         action,
@@ -244,6 +255,7 @@ def _decided(
         before=before,
         after=after if after is not None else _state(post, thread),
     )
+    notifications.on_post_decided(session, post, outcome, reason, viewer.user_id, entry.id)
 
 
 def _not_pending(post: Post) -> None:
@@ -310,7 +322,7 @@ def dismiss_reports(session: Session, viewer: Viewer, post_id: int, reason: str 
     """The post stays as it is: the reports are closed with that outcome."""
     post, _thread = _moderated_post(session, viewer, post_id)
     assert post.id is not None
-    _close_reports(session, post.id, "dismissed")
+    _close_reports(session, post.id, "dismissed", viewer.user_id)
     audit.record(session, viewer, "reports.dismiss", "post", post.id, reason=reason.strip())
     return post
 

@@ -33,6 +33,7 @@ from community.events.service import record_event
 from community.faq import service as faq
 from community.forum import permissions as perms
 from community.forum.models import Category, Post, Thread, ThreadKind
+from community.notifications import service as notifications
 from community.reputation.models import Kudo, RankChange
 from community.reputation.ranks import RankLadder, load_ladder, parse_ladder, rank_for, save_ladder
 from community.searching import service as searching
@@ -73,13 +74,15 @@ def _update_rank(session: Session, user_id: int) -> None:
     old = user.rank
     user.rank = step.key
     session.add(user)
-    session.add(RankChange(user_id=user_id, old_rank=old, new_rank=step.key, points=user.points))
+    change = RankChange(user_id=user_id, old_rank=old, new_rank=step.key, points=user.points)
+    session.add(change)
     record_event(
         session,
         "rank.changed",
         {"user": user.nickname, "old_rank": old, "new_rank": step.key, "points": user.points},
     )
     session.flush()
+    notifications.on_rank_changed(session, change, _ladder(session))
 
 
 def on_thread_created(session: Session, thread: Thread) -> None:
@@ -257,7 +260,8 @@ def give_kudos(session: Session, viewer: Viewer, post_id: int) -> Post:
         .returning(col(Kudo.id))
     )
     # RETURNING tells reliably on both databases whether this request added the row.
-    if result.first() is None:
+    added = result.first()
+    if added is None:
         return post
     session.execute(
         update(Post).where(col(Post.id) == post.id).values(kudos_count=col(Post.kudos_count) + 1)
@@ -284,6 +288,7 @@ def give_kudos(session: Session, viewer: Viewer, post_id: int) -> Post:
             "url": f"{_url(thread)}#post-{post.id}",
         },
     )
+    notifications.on_kudos(session, added[0], post, thread, giver.id)
     session.refresh(post)
     return post
 
@@ -425,6 +430,7 @@ def accept_solution(session: Session, viewer: Viewer, thread_id: int, post_id: i
     payload["accepted_by"] = viewer.user.nickname if viewer.user else None
     payload["previous_post_id"] = previous
     record_event(session, "thread.solved", payload)
+    notifications.on_solution_accepted(session, thread, post, viewer.user_id)
     searching.thread_changed(session, thread.id)
     faq.on_solved(session, thread, post)
     return thread

@@ -46,6 +46,7 @@ def render(
     locale = i18n.pick_locale(request)
     i18n.set_locale(locale)
     base = {
+        **_notice_bell(request, viewer),
         "settings": get_settings(),
         "viewer": viewer,
         "me": viewer.user if viewer else None,
@@ -60,6 +61,28 @@ def render(
     response.headers["Content-Language"] = locale
     response.headers["Vary"] = "Accept-Language, Cookie"
     return response
+
+
+def _notice_bell(request: Request, viewer: Any) -> dict[str, Any]:
+    """The header's bell: the unread count, counted on the server (no JavaScript)."""
+    from sqlalchemy.orm import object_session
+    from sqlmodel import Session
+
+    from community.notifications import service as notifications
+    from community.notifications.experts import is_expert
+
+    user = getattr(viewer, "user", None)
+    if user is None:
+        return {}
+    # The request's own session when the user row is still in it; after a rollback
+    # (error pages) a short one of its own.
+    session = object_session(user)
+    if isinstance(session, Session):
+        count = notifications.unread_count(session, viewer)
+    else:
+        with Session(request.app.state.engine) as own:
+            count = notifications.unread_count(own, viewer)
+    return {"unread_notices": count, "is_expert": is_expert(user)}
 
 
 # Messages set outside the services (app.py, templates' fallbacks), marked for extraction.

@@ -34,6 +34,7 @@ from community.leads import service as leads
 from community.legal import service as legal
 from community.legal.service import LegalPageSlug
 from community.moderation import antispam
+from community.notifications import service as notifications
 from community.ratelimit import hit
 from community.reputation import service as reputation
 from community.reputation.leaderboard import Period, leaderboard
@@ -130,6 +131,7 @@ def board(
             "solved": solved,
             "sort": sort,
             "closed": _is_closed(session, category),
+            "watching": notifications.is_watching_category(session, viewer, category),
         },
     )
 
@@ -182,6 +184,7 @@ def _thread_context(
         "closed": category is not None and _is_closed(session, category),
         "jsonld": thread_jsonld(thread, page.items, solution, users) if cursor is None else None,
         "crm": leads.thread_box(session, viewer, thread),
+        "watching": notifications.is_watching_thread(session, viewer, thread),
     }
 
 
@@ -568,7 +571,12 @@ def profile(nickname: str, request: Request, session: SessionDep, viewer: WebVie
 def _settings_page(
     request: Request, user: User, status_code: int = 200, **extra: object
 ) -> Response:
-    return render(request, "settings.html", {"user": user, **extra}, status_code)
+    return render(
+        request,
+        "settings.html",
+        {"user": user, **notifications.settings_context(user), **extra},
+        status_code,
+    )
 
 
 @web_router.get("/settings", response_class=HTMLResponse)

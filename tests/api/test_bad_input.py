@@ -485,6 +485,8 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/moderation/threads/{thread_id}/not-duplicate"): {"reason": ""},
     ("PATCH", "/api/v1/admin/categories/{slug}"): {"premoderated": False},
     ("PUT", "/api/v1/admin/premoderation"): {"first_posts": 0},
+    ("POST", "/api/v1/me/notifications/read"): {"ids": [1], "all": False},
+    ("PUT", "/api/v1/me/notification-settings"): {"reply": "in_app", "kudos": "off"},
     ("PUT", "/api/v1/admin/legal/{page}"): {
         "markdown": "## Anbieter\n\nBeispiel GmbH",
         "url": "https://example.com/impressum",

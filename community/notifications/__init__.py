@@ -1,0 +1,1 @@
+"""Notifications (in-app notices and mails), watched threads and boards, expert routing."""

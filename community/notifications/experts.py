@@ -1,0 +1,67 @@
+"""Expert routing: who counts as an expert, and the queue of questions nobody answered."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlmodel import Session, col
+
+from community.accounts.models import Role, User
+from community.accounts.viewer import Viewer
+from community.clock import utcnow
+from community.config import get_settings
+from community.errors import Forbidden
+from community.forum import permissions as perms
+from community.forum.models import Category, Thread, ThreadKind
+
+
+def is_expert(user: User | None) -> bool:
+    """Who answers for the company: experts, moderators, admins and employees."""
+    if user is None or not user.is_active:
+        return False
+    return user.is_staff or user.role in (Role.expert, Role.moderator, Role.admin)
+
+
+def _unanswered_hours(category: Category) -> int:
+    return category.unanswered_after_hours or get_settings().unanswered_hours
+
+
+def waiting(now: datetime, hours_by_board: dict[int, int]) -> ColumnElement[bool]:
+    """Question threads without a reply older than their board's limit."""
+    per_board = [
+        and_(col(Thread.category_id) == board, col(Thread.created_at) <= now - timedelta(hours=h))
+        for board, h in hours_by_board.items()
+    ]
+    return and_(
+        col(Thread.kind) == ThreadKind.question.value,
+        col(Thread.reply_count) == 0,
+        col(Thread.solution_post_id).is_(None),
+        col(Thread.is_deleted) == false(),
+        col(Thread.is_hidden) == false(),
+        or_(false(), *per_board),
+    )
+
+
+def hours_by_board(session: Session) -> dict[int, int]:
+    return {
+        c.id: _unanswered_hours(c)
+        for c in session.execute(select(Category)).scalars()
+        if c.id is not None
+    }
+
+
+def unanswered(session: Session, viewer: Viewer, *, limit: int = 100) -> list[Thread]:
+    """The experts' queue: the longest-waiting first, only boards the expert can see."""
+    perms.require_member(viewer)
+    if not is_expert(viewer.user):
+        raise Forbidden("Nur für Experten und das Team.")
+    limit = max(1, min(limit, 200))
+    query = (
+        select(Thread)
+        .where(perms.visible_threads_filter(viewer))
+        .where(waiting(utcnow(), hours_by_board(session)))
+        .order_by(col(Thread.created_at), col(Thread.id))
+        .limit(limit)
+    )
+    return list(session.execute(query).scalars())

@@ -1,0 +1,187 @@
+"""Pages: the notices, watch buttons, notification settings, the one-click unsubscribe
+and the experts' queue of unanswered questions. Thin: the rules are in
+community/notifications/."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from community.api.deps import IdPath, SessionDep
+from community.auth import check_csrf
+from community.db import MAX_ID
+from community.forum import permissions as perms
+from community.forum import service as forum
+from community.notifications import experts, texts
+from community.notifications import mail as notification_mail
+from community.notifications import service as notifications
+from community.notifications.models import Channel, NoticeType
+from community.web import i18n
+from community.web.pages import render
+from community.web.routes import CsrfField, WebViewer
+
+notifications_web_router = APIRouter(include_in_schema=False)
+
+ChannelField = Annotated[Channel | None, Form()]
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@notifications_web_router.get("/notifications", response_class=HTMLResponse)
+def notices_page(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    if viewer.user is None:
+        return _see_other("/login?next=/notifications")
+    page = notifications.list_notices(session, viewer, cursor=cursor)
+    i18n.set_locale(i18n.pick_locale(request))
+    described = texts.describe(session, viewer, page.items, i18n.gettext, i18n.current_locale())
+    return render(
+        request,
+        "notifications.html",
+        {"notices": described, "next_cursor": page.next_cursor},
+    )
+
+
+@notifications_web_router.get("/notifications/{notice_id}/open")
+def open_notice(notice_id: IdPath, session: SessionDep, viewer: WebViewer) -> Response:
+    """Marks the notice read and goes where it points."""
+    if viewer.user is None:
+        return _see_other("/login?next=/notifications")
+    notice = notifications.open_notice(session, viewer, notice_id)
+    [described] = texts.describe(session, viewer, [notice], i18n.gettext, "de")
+    return _see_other(described.path or "/notifications")
+
+
+@notifications_web_router.post("/notifications/read")
+def mark_read(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    notice_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    """One notice (notice_id) or, without it, all of them."""
+    check_csrf(request, csrf_token)
+    if notice_id is None:
+        notifications.mark_read(session, viewer, everything=True)
+    else:
+        notifications.mark_read(session, viewer, [notice_id])
+    return _see_other("/notifications")
+
+
+@notifications_web_router.post("/t/{thread_id}/watch")
+def watch_thread(
+    thread_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    action: Annotated[Literal["watch", "unwatch"], Form()] = "watch",
+) -> Response:
+    check_csrf(request, csrf_token)
+    notifications.watch_thread(session, viewer, thread_id, action == "watch")
+    thread = forum.get_thread(session, viewer, thread_id)
+    return _see_other(f"/t/{thread.id}/{thread.slug}")
+
+
+@notifications_web_router.post("/c/{slug}/watch")
+def watch_board(
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    action: Annotated[Literal["watch", "unwatch"], Form()] = "watch",
+) -> Response:
+    check_csrf(request, csrf_token)
+    notifications.watch_category(session, viewer, slug, action == "watch")
+    return _see_other(f"/c/{slug}")
+
+
+@notifications_web_router.post("/settings/notifications")
+def save_settings(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    reply: ChannelField = None,
+    mention: ChannelField = None,
+    new_thread: ChannelField = None,
+    accepted: ChannelField = None,
+    solved: ChannelField = None,
+    kudos: ChannelField = None,
+    rank: ChannelField = None,
+    unanswered: ChannelField = None,
+    lead_consent: ChannelField = None,
+    moderation: ChannelField = None,
+) -> Response:
+    check_csrf(request, csrf_token)
+    given = {
+        NoticeType.reply: reply,
+        NoticeType.mention: mention,
+        NoticeType.new_thread: new_thread,
+        NoticeType.accepted: accepted,
+        NoticeType.solved: solved,
+        NoticeType.kudos: kudos,
+        NoticeType.rank: rank,
+        NoticeType.unanswered: unanswered,
+        NoticeType.lead_consent: lead_consent,
+        NoticeType.moderation: moderation,
+    }
+    notifications.set_channels(session, viewer, {t: c for t, c in given.items() if c})
+    return _see_other("/settings?saved=notifications#notifications")
+
+
+def _unsubscribe_page(
+    request: Request, session: SessionDep, token: str, *, confirm: bool
+) -> Response:
+    user, type_ = notification_mail.unsubscribe(session, token, confirm=confirm)
+    return render(
+        request,
+        "unsubscribe.html",
+        {
+            "label": texts.LABELS[type_],
+            "nickname": user.nickname,
+            "done": confirm,
+            "token": token,
+        },
+    )
+
+
+@notifications_web_router.get("/notifications/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe_form(
+    token: Annotated[str, Path(max_length=300)], request: Request, session: SessionDep
+) -> Response:
+    """Asks first: mail scanners follow links, and must not unsubscribe anyone."""
+    return _unsubscribe_page(request, session, token, confirm=False)
+
+
+@notifications_web_router.post("/notifications/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe(
+    token: Annotated[str, Path(max_length=300)], request: Request, session: SessionDep
+) -> Response:
+    """The confirm button and RFC 8058 one-click (a mail client's POST with
+    List-Unsubscribe=One-Click). The signed token is the authorisation; no login, no
+    CSRF token (the mail client has none)."""
+    return _unsubscribe_page(request, session, token, confirm=True)
+
+
+@notifications_web_router.get("/unanswered", response_class=HTMLResponse)
+def unanswered_page(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
+    if viewer.user is None:
+        return _see_other("/login?next=/unanswered")
+    perms.require_member(viewer)
+    threads = experts.unanswered(session, viewer)
+    boards = {c.id: c for c in forum.list_categories(session, viewer)}
+    users = forum.users_by_id(session, [t.author_id for t in threads])
+    return render(
+        request, "unanswered.html", {"threads": threads, "boards": boards, "users": users}
+    )

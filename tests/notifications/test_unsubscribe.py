@@ -1,0 +1,69 @@
+"""The one-click unsubscribe link: no login, that member and that type of mail only."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from sqlmodel import Session
+
+from community.accounts.viewer import viewer_for
+from community.jobs.worker import Worker
+from community.notifications import service as notifications
+from community.notifications.mail import unsubscribe_token
+from community.notifications.models import Channel, NoticeType
+from tests.factories import make_category, make_reply, make_thread, make_user
+from tests.notifications.conftest import notices
+from tests.smtp import Mailbox
+
+
+def test_one_click_unsubscribe_stops_only_that_members_mails_of_that_type(
+    db: Session, engine, anon, mailbox: Mailbox
+) -> None:
+    board = make_category(db)
+    asker = make_user(db, nickname="Abbestellerin", email="ab@example.com")
+    other = make_user(db, nickname="Andere", email="andere@example.com")
+    thread = make_thread(db, author=asker, category=board, title="Frage zum Glasfaseranschluss")
+    make_reply(db, author=other, thread=thread)
+    make_reply(db, author=make_user(db), thread=thread)
+    Worker(engine).run_until_empty()
+    mail = mailbox.to("ab@example.com")[-1]
+    path = urlsplit(mail.link("/notifications/unsubscribe/")).path
+
+    # Looking at the link (as a mail scanner does) changes nothing.
+    page = anon.get(path)
+    assert page.status_code == 200 and "Abbestellerin" in page.text
+    assert "Antworten in beobachteten Themen" in page.text
+    assert notifications.channels(db, asker.id)[NoticeType.reply] == Channel.email  # type: ignore[arg-type]
+
+    # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click", without any login.
+    done = anon.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and "keine E-Mails mehr" in done.text
+    db.expire_all()
+    mine = notifications.channels(db, asker.id)  # type: ignore[arg-type]
+    assert mine[NoticeType.reply] == Channel.in_app
+    assert mine[NoticeType.mention] == Channel.email
+    assert notifications.channels(db, other.id)[NoticeType.reply] == Channel.email  # type: ignore[arg-type]
+    assert anon.post(path).status_code == 200  # a second click is harmless
+
+    mailbox.clear()
+    make_reply(db, author=make_user(db), thread=thread, body="Und @Abbestellerin?")
+    make_reply(db, author=make_user(db), thread=thread)
+    Worker(engine).run_until_empty()
+    assert [n.type for n in notices(db, asker.id)][-2:] == ["mention", "reply"]
+    [only] = mailbox.to("ab@example.com")  # the mention still comes by mail
+    assert "erwähnt" in only.text
+    assert len(mailbox.to("andere@example.com")) == 2
+
+
+def test_forged_or_damaged_unsubscribe_tokens_are_refused(db: Session, anon) -> None:
+    member = make_user(db)
+    assert member.id is not None
+    token = unsubscribe_token(member.id, NoticeType.reply)
+    for bad in (token[:-3] + "abc", token + "x", "kaputt", "W10.abc"):
+        assert anon.get(f"/notifications/unsubscribe/{bad}").status_code == 404
+        assert anon.post(f"/notifications/unsubscribe/{bad}").status_code == 404
+    # A validly signed token for someone who no longer exists is refused as well.
+    ghost = unsubscribe_token(999_999, NoticeType.reply)
+    assert anon.post(f"/notifications/unsubscribe/{ghost}").status_code == 404
+    notifications.set_channels(db, viewer_for(db, member), {})
+    assert notifications.channels(db, member.id)[NoticeType.reply] == Channel.email
