@@ -13,6 +13,7 @@ from community.api import (
     leads,
     me,
     moderation,
+    privacy,
     reputation,
     search,
     users,
@@ -24,6 +25,7 @@ api_router = APIRouter(prefix="/api/v1")
 for module in (
     auth,
     me,
+    privacy,
     search,
     forum,
     reputation,
