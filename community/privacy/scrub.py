@@ -4,8 +4,9 @@ pull feed and the webhook deliveries send from) and the jobs table.
 - Events: the nickname fields of the catalog (author, asker, giver, ...) holding the old
   nickname get the pseudonym. Other text keeps a nickname: "Fritzbox" inside someone
   else's thread title is a word, not a person.
-- Jobs: any value equal to the old nickname gets the pseudonym. Finished jobs that still
-  mention the old data anywhere are deleted; they have done their work.
+- Jobs: the old nickname gets the pseudonym wherever it stands as a word (a waiting mail
+  may greet the member by name). Finished jobs that mention the old data anywhere are
+  deleted; they have done their work.
 - Everywhere: the e-mail address and a real name of two words or more are replaced
   inside any text (neither can be an ordinary word). Real name, company and e-mail as
   fields exist only in the lead.created event, which the leads service blanks.
@@ -51,15 +52,23 @@ class OldIdentity:
             values.append(self.real_name)
         return [re.compile(rf"(?<!\w){re.escape(v)}(?!\w)", re.IGNORECASE) for v in values]
 
-    def clean_text(self, text: str) -> str:
+    @cached_property
+    def _nickname_word(self) -> re.Pattern[str]:
+        return re.compile(rf"(?<!\w){re.escape(self.nickname)}(?!\w)", re.IGNORECASE)
+
+    def clean_text(self, text: str, *, nickname_too: bool = False) -> str:
         for pattern in self._inline:
             text = pattern.sub(REMOVED, text)
+        if nickname_too:
+            # A lambda: the pseudonym is literal text, not a replacement template.
+            text = self._nickname_word.sub(lambda _m: self.pseudonym, text)
         return text
 
 
 def clean(value: Any, old: OldIdentity, *, nickname_keys: frozenset[str] | None = None) -> Any:
     """The value with the old identity replaced, at any depth. With nickname_keys, the
-    nickname is replaced only under those keys; without, wherever it is a whole value."""
+    nickname is replaced only where it is the whole value under one of those keys;
+    without, wherever it stands as a word."""
 
     def walk(value: Any, key: str | None) -> Any:
         if isinstance(value, dict):
@@ -67,18 +76,14 @@ def clean(value: Any, old: OldIdentity, *, nickname_keys: frozenset[str] | None 
         if isinstance(value, list):
             return [walk(v, key) for v in value]
         if isinstance(value, str):
-            if value == old.nickname and (nickname_keys is None or key in nickname_keys):
+            if nickname_keys is None:
+                return old.clean_text(value, nickname_too=True)
+            if value == old.nickname and key in nickname_keys:
                 return old.pseudonym
             return old.clean_text(value)
         return value
 
     return walk(value, None)
-
-
-def mentions(value: Any, old: OldIdentity) -> bool:
-    """Whether any of the old values still appears anywhere, even inside a word."""
-    text = json.dumps(value, ensure_ascii=False).casefold()
-    return any(n.casefold() in text for n in old.needles)
 
 
 def _like_any(column: Any, old: OldIdentity) -> ColumnElement[bool]:
@@ -121,7 +126,9 @@ def scrub_jobs(session: Session, old: OldIdentity) -> int:
             touched += 1
             continue
         payload = clean(job.payload, old)
-        error = old.clean_text(job.last_error) if job.last_error else job.last_error
+        error = job.last_error
+        if error:
+            error = old.clean_text(error, nickname_too=True)
         if payload != job.payload or error != job.last_error:
             job.payload = payload
             job.last_error = error

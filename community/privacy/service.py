@@ -117,6 +117,9 @@ def erase_own_account(
     session: Session, viewer: Viewer, *, password: str, confirm: bool, remove_posts: bool
 ) -> Erasure:
     user = _signed_in(viewer)
+    session.refresh(user, with_for_update=True)
+    if user.erased_at is not None:  # erased a moment ago by another request
+        raise NotAuthenticated("Bitte melden Sie sich an.")
     if not security.verify_password(password, user.password_hash):
         raise Forbidden("Das Passwort stimmt nicht.", code="wrong_password")
     if not confirm:
@@ -134,6 +137,8 @@ def erase_by_admin(
     again as confirmation, so a slip in a list cannot erase the wrong member."""
     perms.require_admin(viewer)
     user = accounts.get_user_by_nickname(session, nickname)
+    # Row lock (PostgreSQL): of two erasures at once, the second sees the first's result.
+    session.refresh(user, with_for_update=True)
     if user.erased_at is not None:
         raise Conflict("Dieses Konto ist bereits gelöscht.", code="already_erased")
     if user.id == viewer.user_id:
