@@ -12,7 +12,8 @@ in the caller's transaction, with a `user.erased` event for the CRM and an audit
 On request the member's posts go too, through the same removal as a deletion (kudos,
 points, counters, FAQ and index follow): every reply, and every thread they started
 unless someone else replied to it, since other people's answers would lose their
-question. What stays shows the pseudonym."""
+question. What stays shows the pseudonym, and loses the e-mail address and full real name
+where the member's own text named them (a signature)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,9 @@ from community.events.service import record_event
 from community.faq import service as faq
 from community.forum import permissions as perms
 from community.forum import service as forum
+from community.forum.markdown import render_markdown
 from community.forum.models import Post, PostRevision, Thread
+from community.forum.slugs import slugify
 from community.leads import service as leads
 from community.moderation import audit
 from community.moderation.models import Report
@@ -176,6 +179,7 @@ def _erase(session: Session, viewer: Viewer, user: User, *, remove_posts: bool) 
     _anonymise_account(session, user, now)
     if remove_posts:
         _remove_posts(session, erasure)
+    _clean_kept_posts(session, erasure)
     leads.on_member_erased(session, user.id, erasure.old.pseudonym)
     faq.on_member_erased(session, user.id, erasure.old.pseudonym)
     audit.pseudonymise_actor(session, user.id, erasure.old.pseudonym)
@@ -274,6 +278,35 @@ def _remove_posts(session: Session, erasure: Erasure) -> None:
         session.add(post)
         session.execute(delete(PostRevision).where(col(PostRevision.post_id) == post.id))
         erasure.removed_posts += 1
+    session.flush()
+
+
+def _clean_kept_posts(session: Session, erasure: Erasure) -> None:
+    """Posts that stay lose the member's e-mail address and full real name where the text
+    names them (a signature, say), in every kept version; the thread titles too."""
+    user, old = erasure.user, erasure.old
+    posts = session.execute(select(Post).where(col(Post.author_id) == user.id)).scalars()
+    for post in list(posts):
+        body = old.clean_text(post.body)
+        if body != post.body:
+            post.body = body
+            post.body_html = render_markdown(body)
+            session.add(post)
+    revisions = session.execute(
+        select(PostRevision)
+        .join(Post, col(Post.id) == col(PostRevision.post_id))
+        .where(col(Post.author_id) == user.id)
+    ).scalars()
+    for revision in list(revisions):
+        revision.body = old.clean_text(revision.body)
+        session.add(revision)
+    threads = session.execute(select(Thread).where(col(Thread.author_id) == user.id)).scalars()
+    for thread in list(threads):
+        title = old.clean_text(thread.title)
+        if title != thread.title:
+            thread.title = title
+            thread.slug = slugify(title)
+            session.add(thread)
     session.flush()
 
 

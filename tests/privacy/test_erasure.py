@@ -205,6 +205,8 @@ def test_kept_posts_stay_under_the_pseudonym_with_their_counters(
     run_jobs()
     posts = anon.get(f"/api/v1/threads/{world.helpers_thread.id}/posts").json()["items"]
     assert [p["author"]["nickname"] for p in posts] == ["Helferlein", result["pseudonym"]]
+    # The signature that named the member is gone from the kept post; the rest stays.
+    assert posts[1]["body"] == "Bei mir half das Profil G.711.\n\nGruß, [entfernt] ([entfernt])"
     db.expire_all()
     assert db.get(User, world.helper.id).points == helper_points  # type: ignore[union-attr]
     assert db.get(Thread, world.answered.id).solution_post_id == world.helper_answer.id  # type: ignore[union-attr]

@@ -31,7 +31,7 @@ def test_the_export_holds_profile_posts_versions_kudos_reports_and_consents(
 
     posts = {p["id"]: p for p in data["posts"]}
     reply = posts[world.member_reply.id]
-    assert reply["body"] == "Bei mir half das Profil G.711."
+    assert reply["body"] == f"Bei mir half das Profil G.711.\n\nGruß, {REAL_NAME} ({EMAIL})"
     assert [v["body"] for v in reply["earlier_versions"]] == ["Bei mir half ein T.38-Profil."]
     # Their own thread in a closed board is theirs.
     titles = {p["thread_title"] for p in data["posts"]}
