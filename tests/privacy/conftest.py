@@ -110,7 +110,8 @@ def world(
         db, author=member, thread=helpers_thread, body="Bei mir half ein T.38-Profil."
     )
     edited = me.patch(
-        f"/api/v1/posts/{member_reply.id}", json={"body": f"Bei mir half das Profil G.711.\n\nGruß, {REAL_NAME} ({EMAIL})"}
+        f"/api/v1/posts/{member_reply.id}",
+        json={"body": f"Bei mir half das Profil G.711.\n\nGruß, {REAL_NAME} ({EMAIL})"},
     )
     assert edited.status_code == 200, edited.text
     them.post(f"/api/v1/posts/{member_reply.id}/kudos").raise_for_status()
