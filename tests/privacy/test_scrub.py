@@ -51,3 +51,12 @@ def test_a_one_word_real_name_is_not_replaced_inside_text() -> None:
     )
     # "Klara" alone could be anyone's first name in anyone's sentence.
     assert clean({"note": "Klara hat geholfen"}, old) == {"note": "Klara hat geholfen"}
+
+
+def test_no_mail_is_attempted_to_an_erased_accounts_placeholder(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from community.config import get_settings
+    from community.mailer import OutgoingMail, send_mail
+
+    # Nothing listens on port 1: an attempt to send would raise.
+    monkeypatch.setattr(get_settings(), "smtp_url", "smtp://127.0.0.1:1")
+    send_mail(OutgoingMail(to="geloescht-7@erased.invalid", subject="Ergebnis", text="…"))
