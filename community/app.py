@@ -152,11 +152,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(crm_web_router, dependencies=footer)
     app.include_router(admin_legal_router, dependencies=footer)
     from community.web.moderation import moderation_web_router
+    from community.web.privacy import privacy_web_router
 
     # Before the web router too: its "/{page}" would take /moderation for a legal page.
     app.include_router(moderation_web_router, dependencies=footer)
     # Before the web router: its "/{page}" would take /notifications for a legal page.
     app.include_router(notifications_web_router, dependencies=footer)
+    app.include_router(privacy_web_router, dependencies=footer)
     app.include_router(web_router, dependencies=footer)
     from fastapi.staticfiles import StaticFiles
 

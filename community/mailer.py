@@ -26,6 +26,11 @@ class OutgoingMail:
 
 def send_mail(mail: OutgoingMail) -> None:
     settings = get_settings()
+    if mail.to.strip().lower().endswith(".invalid"):
+        # An erased account's placeholder address (RFC 2606): no mail can reach it, and a
+        # queued mail to it (a report's outcome, say) must not retry forever.
+        log.info("mail not sent: the address is a .invalid placeholder")
+        return
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = mail.to

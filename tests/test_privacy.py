@@ -29,6 +29,7 @@ CANARY = re.compile("canaria|zwitscherling|kanarienvogel", re.IGNORECASE)
 # (viewer, path) pairs where the private fields are meant to be shown.
 ALLOWED = {
     ("self", "/api/v1/me"),
+    ("self", "/api/v1/me/export"),  # the member's own data export
     ("self", f"/api/v1/users/{NICKNAME}/private"),
     ("moderator", f"/api/v1/users/{NICKNAME}/private"),
     ("admin", f"/api/v1/users/{NICKNAME}/private"),

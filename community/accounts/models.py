@@ -18,6 +18,13 @@ class Role(StrEnum):
     admin = "admin"
 
 
+# Members choose 3-20 characters; the pseudonym of an erased account ("Gelöschtes
+# Mitglied 1234") needs more. SQLite does not enforce VARCHAR lengths, and widening the
+# column there would mean recreating the users table, whose DROP cascades to every row
+# referencing it, so its SQLite schema keeps the 20.
+NICKNAME_TYPE = String(40).with_variant(String(20), "sqlite")
+
+
 class User(SQLModel, table=True):
     __tablename__ = "users"
     __table_args__ = (
@@ -26,9 +33,9 @@ class User(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(sa_column=Column(String(254), unique=True, nullable=False))
-    nickname: str = Field(max_length=20)
+    nickname: str = Field(sa_column=Column(NICKNAME_TYPE, nullable=False))
     # The case-folded nickname carries the uniqueness: "Anna" and "anna" are one name.
-    nickname_key: str = Field(sa_column=Column(String(20), unique=True, nullable=False))
+    nickname_key: str = Field(sa_column=Column(NICKNAME_TYPE, unique=True, nullable=False))
     password_hash: str = Field(max_length=255)
     real_name: str | None = Field(default=None, max_length=100)
     company: str | None = Field(default=None, max_length=100)
@@ -40,6 +47,9 @@ class User(SQLModel, table=True):
     email_verified_at: datetime | None = None
     locale: str = Field(default="de", max_length=5)
     created_at: datetime = Field(default_factory=utcnow)
+    # Set when the account was erased (GDPR): the row stays under a pseudonym, so the
+    # posts it keeps and the counters of others stay whole; nothing personal is left on it.
+    erased_at: datetime | None = None
     # Reputation, kept in the same transaction as the kudos or solution that changes it;
     # `community recompute-reputation` rebuilds them from the rows.
     points: int = 0

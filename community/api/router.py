@@ -15,6 +15,7 @@ from community.api import (
     me,
     moderation,
     notifications,
+    privacy,
     reputation,
     search,
     users,
@@ -26,6 +27,7 @@ api_router = APIRouter(prefix="/api/v1")
 for module in (
     auth,
     me,
+    privacy,
     search,
     forum,
     reputation,

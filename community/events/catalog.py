@@ -213,8 +213,18 @@ CATALOG: dict[str, dict[str, Any]] = {
     "user.erased": {
         "version": 1,
         "schema": _object(
-            "A member's account was erased; delete what you hold about this user id.",
-            {"user_id": _INT, "erased_at": _TIME},
+            "A member's account was erased; delete what you hold about this user id. "
+            "The forum keeps the account under the pseudonym (never the old data).",
+            {
+                "user_id": _INT,
+                "pseudonym": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 40,
+                    "description": "the name the account's remaining posts now show",
+                },
+                "erased_at": _TIME,
+            },
         ),
     },
 }
@@ -223,6 +233,17 @@ CATALOG: dict[str, dict[str, Any]] = {
 WEBHOOK_TYPES = tuple(
     t for t in CATALOG if t not in ("post.created", "kudos.given", "rank.changed")
 )
+
+
+def nickname_fields() -> frozenset[str]:
+    """Payload fields that hold a member's nickname, in any event type: an erased
+    member's name is replaced there (community/privacy/scrub.py)."""
+    return frozenset(
+        name
+        for entry in CATALOG.values()
+        for name, prop in entry["schema"]["properties"].items()
+        if prop is _NICK or prop is _NICK_OR_NULL
+    )
 
 
 def schema_document(type_: str) -> dict[str, Any]:

@@ -173,6 +173,31 @@ def on_board_closed(session: Session, category_id: int) -> None:
         _withdraw(session, entry, "board_closed", FaqStatus.withdrawn)
 
 
+def on_member_erased(session: Session, user_id: int, pseudonym: str) -> None:
+    """Entries name the asker and the answerer: an erased member's name gives way to the
+    pseudonym, and a live entry goes out again (faq.updated) so the website follows."""
+    asked = select(col(Thread.id)).where(col(Thread.author_id) == user_id)
+    answered = select(col(Post.id)).where(col(Post.author_id) == user_id)
+    entries = session.execute(
+        select(FaqEntry)
+        .where(or_(col(FaqEntry.thread_id).in_(asked), col(FaqEntry.answer_post_id).in_(answered)))
+        .execution_options(populate_existing=True)
+    ).scalars()
+    answered_ids = set(session.execute(answered).scalars())
+    asked_ids = set(session.execute(asked).scalars())
+    for entry in list(entries):
+        if entry.thread_id in asked_ids:
+            entry.asker = pseudonym
+        if entry.answer_post_id in answered_ids:
+            entry.answerer = pseudonym
+        session.add(entry)
+        if entry.live:
+            entry.revision += 1
+            entry.changed_at = utcnow()
+            _record(session, "faq.updated", entry)
+    session.flush()
+
+
 # ---- curation ---------------------------------------------------------------------------------
 
 

@@ -574,6 +574,13 @@ def delete_post(session: Session, viewer: Viewer, post_id: int) -> Post:
     if post.is_deleted:
         return post
     reputation.check_may_remove(viewer, thread, post)
+    remove_post(session, viewer, thread, post)
+    return post
+
+
+def remove_post(session: Session, viewer: Viewer, thread: Thread, post: Post) -> None:
+    """The soft delete itself, for callers that have decided it may happen (the author,
+    the moderation, an account's erasure): kudos, points, counters and the index follow."""
     post.is_deleted = True
     session.add(post)
     if post.is_opening:
@@ -584,7 +591,6 @@ def delete_post(session: Session, viewer: Viewer, post_id: int) -> Post:
     recompute_thread(session, thread)
     recompute_category(session, thread.category_id)
     searching.thread_changed(session, thread.id)
-    return post
 
 
 # ---- counters --------------------------------------------------------------------------------

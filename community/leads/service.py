@@ -130,15 +130,7 @@ def withdraw(session: Session, viewer: Viewer, lead_id: int) -> Lead:
     lead.status = LeadStatus.withdrawn.value
     lead.withdrawn_at = now
     session.add(lead)
-    if lead.event_id is not None:
-        event = session.get(Event, lead.event_id)
-        if event is not None:
-            event.payload = {
-                **event.payload,
-                **dict.fromkeys(PERSONAL_FIELDS),
-                "consent_withdrawn": True,
-            }
-            session.add(event)
+    _blank_lead_event(session, lead)
     user = viewer.user
     assert user is not None
     record_event(
@@ -151,6 +143,42 @@ def withdraw(session: Session, viewer: Viewer, lead_id: int) -> Lead:
         },
     )
     return lead
+
+
+def _blank_lead_event(session: Session, lead: Lead, nickname: str | None = None) -> None:
+    """The personal data lives only in the lead.created event: blank it there."""
+    if lead.event_id is None:
+        return
+    event = session.get(Event, lead.event_id)
+    if event is None:
+        return
+    payload = {**event.payload, **dict.fromkeys(PERSONAL_FIELDS), "consent_withdrawn": True}
+    if nickname is not None:
+        payload["nickname"] = nickname
+    event.payload = payload
+    session.add(event)
+
+
+def on_member_erased(session: Session, user_id: int, pseudonym: str) -> None:
+    """An erased account's consents end: the CRM is told to delete each lead it got (under
+    the pseudonym, the only name left), the events lose the personal data, and the
+    consent records go."""
+    now = utcnow()
+    leads = session.execute(select(Lead).where(col(Lead.user_id) == user_id)).scalars()
+    for lead in list(leads):
+        if lead.status == LeadStatus.consented.value:
+            record_event(
+                session,
+                "lead.consent_withdrawn",
+                {
+                    "lead_id": lead.id,
+                    "nickname": pseudonym,
+                    "withdrawn_at": now.isoformat().split("+")[0] + "Z",
+                },
+            )
+        _blank_lead_event(session, lead, pseudonym)
+        session.delete(lead)
+    session.flush()
 
 
 def _own_lead(session: Session, viewer: Viewer, lead_id: int | None) -> Lead:

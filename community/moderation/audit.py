@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from community.accounts.viewer import Viewer
@@ -47,3 +47,11 @@ def list_entries(
     if before_id is not None:
         query = query.where(col(AuditEntry.id) < before_id)
     return list(session.execute(query).scalars())
+
+
+def pseudonymise_actor(session: Session, user_id: int, pseudonym: str) -> None:
+    """The one change to written entries: an erased member's nickname gives way to the
+    pseudonym. The actor id stays, so the log still tells which account acted."""
+    session.execute(
+        update(AuditEntry).where(col(AuditEntry.actor_id) == user_id).values(actor=pseudonym)
+    )

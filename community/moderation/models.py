@@ -49,8 +49,9 @@ class Report(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """One moderation or admin action. Rows are only ever inserted: no service updates or
-    deletes them, and the API offers no write route."""
+    """One moderation or admin action. Rows are only ever inserted: no service deletes
+    them, and the API offers no write route. The only update: an erased member's nickname
+    in `actor` becomes the pseudonym (audit.pseudonymise_actor)."""
 
     __tablename__ = "audit_log"
 

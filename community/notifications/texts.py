@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -184,7 +185,7 @@ def _describe_one(
     path: str | None = None
     if notice.type == NoticeType.rank:
         owner = context.users.get(notice.user_id)
-        path = f"/u/{owner.nickname}" if owner else None
+        path = f"/u/{quote(owner.nickname)}" if owner else None
     elif notice.type == NoticeType.lead_consent:
         path = f"/leads/{data.get('lead_id')}"
     elif thread is not None and perms.can_see_thread(session, viewer, thread):

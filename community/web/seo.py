@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from community.accounts.models import User
 from community.config import get_settings
@@ -18,7 +19,7 @@ def _person(users: dict[int, User], user_id: int) -> dict[str, Any]:
     if user is None:
         return {"@type": "Person", "name": "—"}
     # The nickname is the only public identity.
-    return {"@type": "Person", "name": user.nickname, "url": f"{base}/u/{user.nickname}"}
+    return {"@type": "Person", "name": user.nickname, "url": f"{base}/u/{quote(user.nickname)}"}
 
 
 def _iso(post: Post) -> str:

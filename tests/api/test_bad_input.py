@@ -492,6 +492,13 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "url": "https://example.com/impressum",
     },
     ("PUT", "/api/v1/admin/staff-names"): {"show_name": True},
+    # Erasure: a wrong password and a confirmation naming someone else reach the rules
+    # but erase no one, so the sweep's admin and arena stay for the routes after them.
+    ("POST", "/api/v1/me/erase"): {"password": "falsch", "confirm": True, "remove_posts": False},
+    ("POST", "/api/v1/admin/users/{nickname}/erase"): {
+        "confirm_nickname": "Chefin",
+        "remove_posts": False,
+    },
     ("PUT", "/api/v1/admin/ranks"): {
         "steps": [{"key": "newcomer", "name_de": "Neuling", "name_en": "Newcomer", "min_points": 0}]
     },
@@ -673,6 +680,8 @@ WEB_FORMS: dict[str, dict[str, str]] = {
     "/t/{thread_id}/reply": {"body": "Antwort im Formular"},
     "/admin/legal/{page}": {"markdown": "Angaben", "url": "https://example.com/impressum"},
     "/admin/legal/staff-names": {"show_name": "true"},
+    "/settings/erase": {"password": "falsch", "confirm": "true", "remove_posts": "true"},
+    "/admin/users/{nickname}/erase": {"confirm_nickname": "Chefin", "remove_posts": "true"},
 }
 
 

@@ -1,0 +1,1 @@
+"""Personal data (GDPR): a member's export of everything held about them, and erasure."""
