@@ -580,7 +580,9 @@ def export_for_user(session: Session, user: User) -> list[dict[str, Any]]:
         ).scalars()
     )
     locale = user.locale if user.locale in ("de", "en") else "de"
-    described = describe(session, viewer, notices, translations(locale).gettext, locale)
+    described = describe(
+        session, viewer, notices, translations(locale).gettext, locale, name_actors=False
+    )
     base = get_settings().public_url.rstrip("/")
     return [
         {

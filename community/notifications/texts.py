@@ -141,10 +141,16 @@ def describe(
     notices: list[Notification],
     gettext: Callable[[str], str],
     locale: str,
+    *,
+    name_actors: bool = True,
 ) -> list[Described]:
     """Words and link of each notice, in the reader's language. The caller has already
-    checked that the reader may see them (visible_notices_filter / can_see_notice)."""
+    checked that the reader may see them (visible_notices_filter / can_see_notice).
+    `name_actors=False` says "Jemand" for whoever acted: the data export holds the
+    member's own data, and who replied or thanked them is the other person's."""
     context = _context(session, notices)
+    if not name_actors:
+        context.actors = {}
     out = []
     for notice in notices:
         out.append(_describe_one(session, viewer, notice, context, gettext, locale))

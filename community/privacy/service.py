@@ -322,3 +322,8 @@ def _others_replied(session: Session, thread_id: int, user: User) -> bool:
             )
         ).scalar()
     )
+
+
+# Domains that register their own export sections and erasure steps; imported last, as
+# they build on the names above.
+import community.notifications.privacy  # noqa: E402, F401

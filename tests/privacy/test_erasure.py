@@ -325,3 +325,16 @@ def test_admins_find_the_erase_button_on_the_profile(world: World, anon: TestCli
     assert "Konto gelöscht" in response.text
     assert anon.get(f"/u/{NICKNAME}").status_code == 404
     assert anon.get(f"/t/{world.lonely.id}").status_code == 404
+
+
+def test_an_erased_member_keeps_no_notices_settings_or_watches(world: World, db: Session) -> None:
+    from community.notifications.models import Notification, ThreadWatch
+
+    def count(table: Any) -> int:
+        rows = db.execute(select(table).where(col(table.user_id) == world.member.id))
+        return len(list(rows.scalars()))
+
+    assert count(Notification) > 0 and count(ThreadWatch) > 0
+    _erase(world, "self")
+    db.expire_all()
+    assert (count(Notification), count(ThreadWatch)) == (0, 0)

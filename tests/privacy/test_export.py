@@ -89,3 +89,13 @@ def test_the_settings_page_offers_the_download(world: World, anon: TestClient) -
     response = anon.get("/settings/export", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login")
+
+
+def test_the_export_holds_the_members_notices_and_what_they_watch(world: World) -> None:
+    data = _download(world.browsers[NICKNAME])
+    types = {n["type"] for n in data["notifications"]}
+    # The helper answered the member's question and thanked their reply.
+    assert {"reply", "kudos"} <= types
+    watched = {w["thread_id"] for w in data["notification_preferences"]["watched_threads"]}
+    assert {world.answered.id, world.helpers_thread.id} <= watched
+    assert data["notification_preferences"]["settings"]["reply"] in {"email", "in_app", "off"}
