@@ -145,6 +145,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(search_pages)
     # First: its /t/{id}/contact-sales would otherwise be taken for a thread's slug.
     app.include_router(crm_web_router)
+    from community.web.insights import insights_web_router
+
+    app.include_router(insights_web_router)
     app.include_router(web_router)
     from fastapi.staticfiles import StaticFiles
 

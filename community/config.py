@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     )
     ranks_file: Path | None = Field(default=None, description="JSON rank ladder")
     leaderboard_staff: Literal["exclude", "separate"] = "exclude"
+    # A question without a reply from someone else after this long counts as unanswered
+    # (the moderators' statistics; see community/insights/).
+    unanswered_hours: int = Field(default=4, ge=1, le=24 * 365)
 
     # The worker
     run_worker_in_process: bool | None = Field(

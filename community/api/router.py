@@ -10,6 +10,7 @@ from community.api import (
     events,
     faq,
     forum,
+    insights,
     leads,
     me,
     moderation,
@@ -34,5 +35,6 @@ for module in (
     faq,
     leads,
     moderation,
+    insights,
 ):
     api_router.include_router(module.router)

@@ -29,6 +29,7 @@ from community.forum import service as forum
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.forum.permissions import can_see_post_body
+from community.insights import service as insights
 from community.leads import service as leads
 from community.ratelimit import hit
 from community.reputation import service as reputation
@@ -151,6 +152,7 @@ def thread_page(
             if cursor is None
             else None,
             "crm": leads.thread_box(session, viewer, thread),
+            "satisfaction": insights.satisfaction_prompt(session, viewer, thread),
         },
     )
 
