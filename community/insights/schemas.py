@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -109,11 +109,3 @@ class StatsPublic(BaseModel):
     )
     top_helpers: list[Helper]
 
-
-class StatsQuery(BaseModel):
-    """The filter as the API and the page take it."""
-
-    period: Period = Period.month
-    start: date | None = None
-    end: date | None = None
-    category: str | None = None

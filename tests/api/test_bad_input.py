@@ -471,6 +471,7 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/moderation/users/{nickname}/suspend"): {"days": 1, "reason": "Test"},
     ("POST", "/api/v1/moderation/users/{nickname}/ban"): {"reason": "Test"},
     ("POST", "/api/v1/moderation/users/{nickname}/unsuspend"): {"reason": ""},
+    ("POST", "/api/v1/threads/{thread_id}/satisfaction"): {"rating": 5, "comment": "Danke"},
     ("PUT", "/api/v1/admin/ranks"): {
         "steps": [{"key": "newcomer", "name_de": "Neuling", "name_en": "Newcomer", "min_points": 0}]
     },
@@ -650,6 +651,7 @@ WEB_FORMS: dict[str, dict[str, str]] = {
         "body": "Text",
     },
     "/t/{thread_id}/reply": {"body": "Antwort im Formular"},
+    "/t/{thread_id}/satisfaction": {"rating": "5", "comment": "Danke"},
 }
 
 

@@ -158,5 +158,19 @@ def world(db: Session) -> World:
     _kudos(db, asker2, staff_reply2, NOW - timedelta(days=8))
 
     return World(
-        technik, kunden, asker1, asker2, helper, staff, fan, moderator, member, q1, q2, q3, q4, q5, q7
+        technik,
+        kunden,
+        asker1,
+        asker2,
+        helper,
+        staff,
+        fan,
+        moderator,
+        member,
+        q1,
+        q2,
+        q3,
+        q4,
+        q5,
+        q7,
     )
