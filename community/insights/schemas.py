@@ -108,4 +108,3 @@ class StatsPublic(BaseModel):
         description="Time to first reply; the bucket `none` holds questions without one"
     )
     top_helpers: list[Helper]
-

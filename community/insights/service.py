@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import case, exists, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
@@ -126,20 +128,15 @@ def _is_staff(user: type[User]) -> ColumnElement[bool]:
     )
 
 
-def _median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
-
-
-def _p90(values: list[float]) -> float | None:
+def _p90(ordered: list[float]) -> float:
     """Nearest rank: the smallest duration that 90 % of the questions did not exceed."""
-    if not values:
-        return None
-    ordered = sorted(values)
     return ordered[math.ceil(0.9 * len(ordered)) - 1]
 
 
 def _durations(values: list[float]) -> Durations:
-    median, p90 = _median(values), _p90(values)
+    ordered = sorted(values)
+    median = statistics.median(ordered) if ordered else None
+    p90 = _p90(ordered) if ordered else None
     return Durations(
         count=len(values),
         median_hours=None if median is None else round(median, 2),
@@ -219,12 +216,28 @@ class _Tally:
 # ---- the dashboard ---------------------------------------------------------------------------
 
 
+# Made once: an alias built per call costs more than the query it serves.
+_REPLIER, _SOLVER = aliased(User, name="replier"), aliased(User, name="solver")
+
+
 @dataclass(frozen=True)
 class _Board:
     id: int
     slug: str
     name: str
     closed: bool
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The boards counted. When they are all there are, no filter is added: a list of every
+    board id would only keep the database from reading the tables in their own order."""
+
+    ids: list[int]
+    everything: bool
+
+    def where(self, board_column: Any) -> ColumnElement[bool]:
+        return true() if self.everything else col(board_column).in_(self.ids)
 
 
 def _boards(session: Session, viewer: Viewer, category: Category | None) -> list[_Board]:
@@ -239,31 +252,38 @@ def _boards(session: Session, viewer: Viewer, category: Category | None) -> list
     return [_Board(*row) for row in session.execute(query).all()]
 
 
+def _scope(session: Session, boards: list[_Board], category: Category | None) -> _Scope:
+    ids = [b.id for b in boards]
+    if category is not None:
+        return _Scope(ids, everything=False)
+    total = session.execute(select(func.count()).select_from(Category)).scalar_one()
+    return _Scope(ids, everything=len(ids) == total)
+
+
 def dashboard(
     session: Session, viewer: Viewer, window: Window, *, category: Category | None = None
 ) -> StatsPublic:
     """All figures of the period for every board the viewer may see (or the one chosen)."""
     perms.require_moderator(viewer)
     boards = _boards(session, viewer, category)
-    ids = [b.id for b in boards]
-    tallies: dict[int, _Tally] = {i: _Tally() for i in ids}
+    scope = _scope(session, boards, category)
+    # A board created while this runs is not in `tallies`; its rows are skipped below.
+    tallies: dict[int, _Tally] = {b.id: _Tally() for b in boards}
     buckets = window.bucket_starts()
     timeline = [[0, 0] for _ in buckets]
-    histogram = dict.fromkeys([k for k, _, _ in HISTOGRAM] + ["none"], 0)
 
     in_period = [
         col(Thread.kind) == ThreadKind.question.value,
         col(Thread.created_at) >= window.start,
         col(Thread.created_at) < window.end,
-        col(Thread.category_id).in_(ids),
+        scope.where(Thread.category_id),
         *_live_thread(),
     ]
 
     # Questions and solutions per board and time bucket, counted by the database.
     start_epoch = window.start.timestamp()
-    bucket = whole(
-        (epoch_seconds(Thread.created_at) - start_epoch) / window.bucket_width.total_seconds()
-    )
+    width = window.bucket_width.total_seconds()
+    bucket = whole((epoch_seconds(Thread.created_at) - start_epoch) / width)
     counted = session.execute(
         select(
             col(Thread.category_id),
@@ -275,70 +295,76 @@ def dashboard(
         .group_by(col(Thread.category_id), bucket)
     ).all()
     for board_id, index, questions, solved in counted:
-        tallies[board_id].questions += questions
-        tallies[board_id].solved += solved
-        if 0 <= index < len(timeline):
-            timeline[index][0] += questions
-            timeline[index][1] += solved
+        if board_id in tallies:
+            tallies[board_id].questions += questions
+            tallies[board_id].solved += solved
+            if 0 <= index < len(timeline):
+                timeline[index][0] += questions
+                timeline[index][1] += solved
 
     # Per question: hours to the first reply and to the solution, and who answered.
-    # Percentiles need the single durations; four narrow columns per question.
-    first = aliased(Post)
-    replier, solver = aliased(User), aliased(User)
-    first_reply_id = (
-        select(col(Post.id))
-        .where(
-            col(Post.thread_id) == col(Thread.id),
-            col(Post.author_id) != col(Thread.author_id),
-            col(Post.is_opening) == false(),
-            *_live_post(),
+    # Percentiles need the single durations; four narrow columns per question. The first
+    # reply's time and author come from the index on posts, never from the post rows.
+    def first_reply(column: Any) -> Any:
+        return (
+            select(column)
+            .where(
+                col(Post.thread_id) == col(Thread.id),
+                col(Post.author_id) != col(Thread.author_id),
+                col(Post.is_opening) == false(),
+                *_live_post(),
+            )
+            .order_by(col(Post.created_at), col(Post.id))
+            .limit(1)
+            .correlate(Thread)
+            .scalar_subquery()
         )
-        .order_by(col(Post.created_at), col(Post.id))
-        .limit(1)
-        .correlate(Thread)
-        .scalar_subquery()
-    )
+
+    replier, solver = _REPLIER, _SOLVER
     answered_by_staff = case(
         (col(Thread.solution_author_id).is_not(None), _is_staff(solver)),
         else_=_is_staff(replier),
     )
-    rows = session.execute(
-        select(
-            col(Thread.category_id),
-            hours_between(first.created_at, Thread.created_at),
-            hours_between(Thread.solved_at, Thread.created_at),
-            answered_by_staff,
+    # Through the connection: plain rows, without the ORM's per-row bookkeeping.
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                col(Thread.category_id),
+                hours_between(first_reply(col(Post.created_at)), Thread.created_at),
+                hours_between(Thread.solved_at, Thread.created_at),
+                answered_by_staff,
+            )
+            .select_from(Thread)
+            .outerjoin(replier, col(replier.id) == first_reply(col(Post.author_id)))
+            .outerjoin(solver, col(solver.id) == col(Thread.solution_author_id))
+            .where(*in_period)
         )
-        .select_from(Thread)
-        .outerjoin(first, col(first.id) == first_reply_id)
-        .outerjoin(replier, col(replier.id) == col(first.author_id))
-        .outerjoin(solver, col(solver.id) == col(Thread.solution_author_id))
-        .where(*in_period)
-    ).all()
+        .all()
+    )
     for board_id, to_reply, to_solution, by_staff in rows:
-        tally = tallies[board_id]
+        tally = tallies.get(board_id)
+        if tally is None:
+            continue
         if to_reply is not None:
-            # Rounded to the millisecond, so exactly one hour is 1.0 and not 0.99999….
-            to_reply = round(to_reply, 6)
             tally.first_reply.append(to_reply)
-            histogram[_histogram_key(to_reply)] += 1
-        else:
-            histogram["none"] += 1
         if to_solution is not None:
-            tally.solution.append(round(to_solution, 6))
+            tally.solution.append(to_solution)
         if to_reply is not None or to_solution is not None:
             tally.answered += 1
-            tally.by_staff += bool(by_staff)
+            if by_staff:
+                tally.by_staff += 1
 
     now = clock.utcnow()
-    _count_unanswered(session, ids, now, tallies)
-    _count_members(session, ids, window, tallies)
-    _count_kudos(session, ids, window, tallies)
-    _count_ratings(session, ids, window, tallies)
+    _count_unanswered(session, scope, now, tallies)
+    _count_members(session, scope, window, tallies)
+    kudos_received = _count_kudos(session, scope, window, tallies)
+    _count_ratings(session, scope, window, tallies)
 
     overall = _Tally()
     for tally in tallies.values():
         overall.add(tally)
+    overall.first_reply.sort()
     return StatsPublic(
         period=window.period,
         start=window.start,
@@ -352,37 +378,43 @@ def dashboard(
             TimelinePoint(start=s, questions=q, solved=n, solution_rate=_share(n, q))
             for s, (q, n) in zip(buckets, timeline, strict=True)
         ],
-        first_reply_histogram=[
-            HistogramBucket(key=k, min_hours=lo, max_hours=hi, count=histogram[k])
-            for k, lo, hi in HISTOGRAM
-        ]
-        + [HistogramBucket(key="none", min_hours=None, max_hours=None, count=histogram["none"])],
-        top_helpers=top_helpers(session, ids, window),
+        first_reply_histogram=_histogram(overall.first_reply, overall.questions),
+        top_helpers=_top_helpers(session, scope, window, kudos_received),
     )
 
 
-def _histogram_key(hours: float) -> str:
+def _histogram(ordered: list[float], questions: int) -> list[HistogramBucket]:
+    """Counts per HISTOGRAM bucket from the sorted durations; `none`: no reply yet."""
+    buckets = []
     for key, low, high in HISTOGRAM:
-        if hours >= low and (high is None or hours < high):
-            return key
-    return HISTOGRAM[0][0]  # a reply stamped before its question (clock skew)
+        upper = len(ordered) if high is None else bisect_left(ordered, high)
+        count = upper - bisect_left(ordered, low)
+        buckets.append(HistogramBucket(key=key, min_hours=low, max_hours=high, count=count))
+    none = questions - len(ordered)
+    buckets.append(HistogramBucket(key="none", min_hours=None, max_hours=None, count=none))
+    return buckets
 
 
 def _count_unanswered(
-    session: Session, ids: list[int], now: datetime, tallies: dict[int, _Tally]
+    session: Session, scope: _Scope, now: datetime, tallies: dict[int, _Tally]
 ) -> None:
-    reply_by_other = exists().where(
-        col(Post.thread_id) == col(Thread.id),
-        col(Post.author_id) != col(Thread.author_id),
-        col(Post.is_opening) == false(),
-        *_live_post(),
+    # Selecting the id (not *) lets SQLite answer from the index alone.
+    reply_by_other = (
+        select(col(Post.id))
+        .where(
+            col(Post.thread_id) == col(Thread.id),
+            col(Post.author_id) != col(Thread.author_id),
+            col(Post.is_opening) == false(),
+            *_live_post(),
+        )
+        .exists()
     )
     older_than = now - timedelta(hours=get_settings().unanswered_hours)
     rows = session.execute(
         select(col(Thread.category_id), func.count())
         .where(
             col(Thread.kind) == ThreadKind.question.value,
-            col(Thread.category_id).in_(ids),
+            scope.where(Thread.category_id),
             col(Thread.solution_post_id).is_(None),
             col(Thread.created_at) < older_than,
             *_live_thread(),
@@ -391,11 +423,12 @@ def _count_unanswered(
         .group_by(col(Thread.category_id))
     ).all()
     for board_id, count in rows:
-        tallies[board_id].unanswered = count
+        if board_id in tallies:
+            tallies[board_id].unanswered = count
 
 
 def _count_members(
-    session: Session, ids: list[int], window: Window, tallies: dict[int, _Tally]
+    session: Session, scope: _Scope, window: Window, tallies: dict[int, _Tally]
 ) -> None:
     # Distinct (board, author) pairs: few rows, and the overall figure is their union.
     rows = session.execute(
@@ -404,35 +437,42 @@ def _count_members(
         .where(
             col(Post.created_at) >= window.start,
             col(Post.created_at) < window.end,
-            col(Thread.category_id).in_(ids),
+            scope.where(Thread.category_id),
             *_live_post(),
             *_live_thread(),
         )
         .distinct()
     ).all()
     for board_id, author_id in rows:
-        tallies[board_id].members.add(author_id)
+        if board_id in tallies:
+            tallies[board_id].members.add(author_id)
 
 
 def _count_kudos(
-    session: Session, ids: list[int], window: Window, tallies: dict[int, _Tally]
-) -> None:
+    session: Session, scope: _Scope, window: Window, tallies: dict[int, _Tally]
+) -> dict[int, int]:
+    """Kudos given per board; returns kudos received per member (for the top helpers).
+    One pass over the kudos index: per (board, receiver) pair."""
+    received: dict[int, int] = defaultdict(int)
     rows = session.execute(
-        select(col(Kudo.category_id), func.count())
+        select(col(Kudo.category_id), col(Kudo.receiver_id), func.count())
         .where(
-            col(Kudo.category_id).in_(ids),
+            scope.where(Kudo.category_id),
             col(Kudo.created_at) >= window.start,
             col(Kudo.created_at) < window.end,
             col(Kudo.post_visible) == true(),
         )
-        .group_by(col(Kudo.category_id))
+        .group_by(col(Kudo.category_id), col(Kudo.receiver_id))
     ).all()
-    for board_id, count in rows:
-        tallies[board_id].kudos = count
+    for board_id, receiver_id, count in rows:
+        if board_id in tallies:
+            tallies[board_id].kudos += count
+            received[receiver_id] += count
+    return received
 
 
 def _count_ratings(
-    session: Session, ids: list[int], window: Window, tallies: dict[int, _Tally]
+    session: Session, scope: _Scope, window: Window, tallies: dict[int, _Tally]
 ) -> None:
     rows = session.execute(
         select(col(Thread.category_id), func.count(), func.sum(col(SatisfactionRating.rating)))
@@ -440,22 +480,22 @@ def _count_ratings(
         .where(
             col(SatisfactionRating.created_at) >= window.start,
             col(SatisfactionRating.created_at) < window.end,
-            col(Thread.category_id).in_(ids),
+            scope.where(Thread.category_id),
             *_live_thread(),
         )
         .group_by(col(Thread.category_id))
     ).all()
     for board_id, count, total in rows:
-        tallies[board_id].ratings = count
-        tallies[board_id].rating_sum = int(total or 0)
+        if board_id in tallies:
+            tallies[board_id].ratings = count
+            tallies[board_id].rating_sum = int(total or 0)
 
 
-def top_helpers(
-    session: Session, ids: Iterable[int], window: Window, limit: int = 10
+def _top_helpers(
+    session: Session, scope: _Scope, window: Window, kudos: dict[int, int], limit: int = 10
 ) -> list[Helper]:
     """Accepted solutions (by when they were accepted) and kudos received in the period;
     ranked like the leaderboard: solutions first, then kudos. Staff included, marked."""
-    ids = list(ids)
     solutions = dict(
         session.execute(
             select(col(Thread.solution_author_id), func.count())
@@ -463,22 +503,10 @@ def top_helpers(
                 col(Thread.solution_author_id).is_not(None),
                 col(Thread.solved_at) >= window.start,
                 col(Thread.solved_at) < window.end,
-                col(Thread.category_id).in_(ids),
+                scope.where(Thread.category_id),
                 *_live_thread(),
             )
             .group_by(col(Thread.solution_author_id))
-        ).all()
-    )
-    kudos = dict(
-        session.execute(
-            select(col(Kudo.receiver_id), func.count())
-            .where(
-                col(Kudo.category_id).in_(ids),
-                col(Kudo.created_at) >= window.start,
-                col(Kudo.created_at) < window.end,
-                col(Kudo.post_visible) == true(),
-            )
-            .group_by(col(Kudo.receiver_id))
         ).all()
     )
     people = set(solutions) | set(kudos)
@@ -585,7 +613,8 @@ def satisfaction_comments(
 ) -> list[tuple[SatisfactionRating, Thread]]:
     """The latest comments of the period, for the dashboard (moderators only)."""
     perms.require_moderator(viewer)
-    ids = [b.id for b in _boards(session, viewer, category)]
+    boards = _boards(session, viewer, category)
+    scope = _scope(session, boards, category)
     rows = session.execute(
         select(SatisfactionRating, Thread)
         .join(Thread, col(Thread.id) == col(SatisfactionRating.thread_id))
@@ -593,7 +622,7 @@ def satisfaction_comments(
             col(SatisfactionRating.comment) != "",
             col(SatisfactionRating.created_at) >= window.start,
             col(SatisfactionRating.created_at) < window.end,
-            col(Thread.category_id).in_(ids),
+            scope.where(Thread.category_id),
             *_live_thread(),
         )
         .order_by(col(SatisfactionRating.created_at).desc())
