@@ -23,14 +23,12 @@ from __future__ import annotations
 import math
 import statistics
 from bisect import bisect_left
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import case, exists, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
@@ -216,10 +214,6 @@ class _Tally:
 # ---- the dashboard ---------------------------------------------------------------------------
 
 
-# Made once: an alias built per call costs more than the query it serves.
-_REPLIER, _SOLVER = aliased(User, name="replier"), aliased(User, name="solver")
-
-
 @dataclass(frozen=True)
 class _Board:
     id: int
@@ -320,10 +314,13 @@ def dashboard(
             .scalar_subquery()
         )
 
-    replier, solver = _REPLIER, _SOLVER
+    def staff(user_id: Any) -> Any:
+        return select(_is_staff(User)).where(col(User.id) == user_id).scalar_subquery()
+
+    # A CASE of subqueries: the first reply's author is looked up only without a solution.
     answered_by_staff = case(
-        (col(Thread.solution_author_id).is_not(None), _is_staff(solver)),
-        else_=_is_staff(replier),
+        (col(Thread.solution_author_id).is_not(None), staff(col(Thread.solution_author_id))),
+        else_=staff(first_reply(col(Post.author_id))),
     )
     # Through the connection: plain rows, without the ORM's per-row bookkeeping.
     rows = (
@@ -334,11 +331,7 @@ def dashboard(
                 hours_between(first_reply(col(Post.created_at)), Thread.created_at),
                 hours_between(Thread.solved_at, Thread.created_at),
                 answered_by_staff,
-            )
-            .select_from(Thread)
-            .outerjoin(replier, col(replier.id) == first_reply(col(Post.author_id)))
-            .outerjoin(solver, col(solver.id) == col(Thread.solution_author_id))
-            .where(*in_period)
+            ).where(*in_period)
         )
         .all()
     )
@@ -358,7 +351,7 @@ def dashboard(
     now = clock.utcnow()
     _count_unanswered(session, scope, now, tallies)
     _count_members(session, scope, window, tallies)
-    kudos_received = _count_kudos(session, scope, window, tallies)
+    _count_kudos(session, scope, window, tallies)
     _count_ratings(session, scope, window, tallies)
 
     overall = _Tally()
@@ -379,7 +372,7 @@ def dashboard(
             for s, (q, n) in zip(buckets, timeline, strict=True)
         ],
         first_reply_histogram=_histogram(overall.first_reply, overall.questions),
-        top_helpers=_top_helpers(session, scope, window, kudos_received),
+        top_helpers=_top_helpers(session, scope, window),
     )
 
 
@@ -450,25 +443,20 @@ def _count_members(
 
 def _count_kudos(
     session: Session, scope: _Scope, window: Window, tallies: dict[int, _Tally]
-) -> dict[int, int]:
-    """Kudos given per board; returns kudos received per member (for the top helpers).
-    One pass over the kudos index: per (board, receiver) pair."""
-    received: dict[int, int] = defaultdict(int)
+) -> None:
     rows = session.execute(
-        select(col(Kudo.category_id), col(Kudo.receiver_id), func.count())
+        select(col(Kudo.category_id), func.count())
         .where(
             scope.where(Kudo.category_id),
             col(Kudo.created_at) >= window.start,
             col(Kudo.created_at) < window.end,
             col(Kudo.post_visible) == true(),
         )
-        .group_by(col(Kudo.category_id), col(Kudo.receiver_id))
+        .group_by(col(Kudo.category_id))
     ).all()
-    for board_id, receiver_id, count in rows:
+    for board_id, count in rows:
         if board_id in tallies:
-            tallies[board_id].kudos += count
-            received[receiver_id] += count
-    return received
+            tallies[board_id].kudos = count
 
 
 def _count_ratings(
@@ -491,9 +479,7 @@ def _count_ratings(
             tallies[board_id].rating_sum = int(total or 0)
 
 
-def _top_helpers(
-    session: Session, scope: _Scope, window: Window, kudos: dict[int, int], limit: int = 10
-) -> list[Helper]:
+def _top_helpers(session: Session, scope: _Scope, window: Window, limit: int = 10) -> list[Helper]:
     """Accepted solutions (by when they were accepted) and kudos received in the period;
     ranked like the leaderboard: solutions first, then kudos. Staff included, marked."""
     solutions = dict(
@@ -507,6 +493,19 @@ def _top_helpers(
                 *_live_thread(),
             )
             .group_by(col(Thread.solution_author_id))
+        ).all()
+    )
+    # Grouped by receiver along ix_kudos_receiver_created, without sorting 10,000s of rows.
+    kudos = dict(
+        session.execute(
+            select(col(Kudo.receiver_id), func.count())
+            .where(
+                scope.where(Kudo.category_id),
+                col(Kudo.created_at) >= window.start,
+                col(Kudo.created_at) < window.end,
+                col(Kudo.post_visible) == true(),
+            )
+            .group_by(col(Kudo.receiver_id))
         ).all()
     )
     people = set(solutions) | set(kudos)
