@@ -48,7 +48,10 @@ HISTOGRAM_LABELS = {
 
 
 def _hours(value: float | None) -> str:
-    return "–" if value is None else gettext("%(hours)s Std.") % {"hours": fmt_number(value)}
+    # One decimal is precise enough to read; the API and CSV keep two.
+    return (
+        "–" if value is None else gettext("%(hours)s Std.") % {"hours": fmt_number(round(value, 1))}
+    )
 
 
 def _percent(value: float | None) -> str:
