@@ -379,9 +379,11 @@ def dashboard(
 def _histogram(ordered: list[float], questions: int) -> list[HistogramBucket]:
     """Counts per HISTOGRAM bucket from the sorted durations; `none`: no reply yet."""
     buckets = []
-    for key, low, high in HISTOGRAM:
+    for i, (key, low, high) in enumerate(HISTOGRAM):
         upper = len(ordered) if high is None else bisect_left(ordered, high)
-        count = upper - bisect_left(ordered, low)
+        # The first bucket also takes a reply stamped before its question (clock skew).
+        lower = 0 if i == 0 else bisect_left(ordered, low)
+        count = upper - lower
         buckets.append(HistogramBucket(key=key, min_hours=low, max_hours=high, count=count))
     none = questions - len(ordered)
     buckets.append(HistogramBucket(key="none", min_hours=None, max_hours=None, count=none))
