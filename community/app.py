@@ -151,6 +151,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # First: its /t/{id}/contact-sales would otherwise be taken for a thread's slug.
     app.include_router(crm_web_router, dependencies=footer)
     app.include_router(admin_legal_router, dependencies=footer)
+    from community.web.insights import insights_web_router
     from community.web.moderation import moderation_web_router
     from community.web.privacy import privacy_web_router
 
@@ -159,6 +160,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # Before the web router: its "/{page}" would take /notifications for a legal page.
     app.include_router(notifications_web_router, dependencies=footer)
     app.include_router(privacy_web_router, dependencies=footer)
+    app.include_router(insights_web_router, dependencies=footer)
     app.include_router(web_router, dependencies=footer)
     from fastapi.staticfiles import StaticFiles
 

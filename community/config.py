@@ -75,11 +75,10 @@ class Settings(BaseSettings):
     )
     ranks_file: Path | None = Field(default=None, description="JSON rank ladder")
     leaderboard_staff: Literal["exclude", "separate"] = "exclude"
-
-    # Notifications (community/notifications/)
-    unanswered_hours: int = Field(
-        default=4, ge=1, description="A question without a reply this long goes to the experts"
-    )
+    # A question without a reply from someone else after this long counts as unanswered:
+    # it goes to the experts' queue (community/notifications/, a board's own
+    # unanswered_after_hours wins) and into the statistics (community/insights/).
+    unanswered_hours: int = Field(default=4, ge=1, le=24 * 365)
 
     # The worker
     run_worker_in_process: bool | None = Field(

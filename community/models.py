@@ -11,6 +11,7 @@ from community.accounts.models import (
 from community.events.models import Event
 from community.faq.models import FaqEntry
 from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread
+from community.insights.models import SatisfactionRating
 from community.jobs.models import Job
 from community.leads.models import Escalation, Lead
 from community.moderation.models import AuditEntry, Report
@@ -45,6 +46,7 @@ __all__ = [
     "PostRevision",
     "RankChange",
     "Report",
+    "SatisfactionRating",
     "SiteSetting",
     "Thread",
     "ThreadWatch",

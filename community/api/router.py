@@ -10,6 +10,7 @@ from community.api import (
     events,
     faq,
     forum,
+    insights,
     leads,
     legal,
     me,
@@ -40,5 +41,6 @@ for module in (
     moderation,
     legal,
     notifications,
+    insights,
 ):
     api_router.include_router(module.router)

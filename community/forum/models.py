@@ -58,6 +58,8 @@ class Thread(SQLModel, table=True):
         CheckConstraint("kind IN ('question', 'discussion')", name="kind"),
         Index("ix_threads_category_activity", "category_id", "last_post_at", "id"),
         Index("ix_threads_activity", "last_post_at", "id"),
+        # The statistics: questions of a period (community/insights/).
+        Index("ix_threads_kind_created", "kind", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -96,7 +98,21 @@ class Thread(SQLModel, table=True):
 
 class Post(SQLModel, table=True):
     __tablename__ = "posts"
-    __table_args__ = (Index("ix_posts_thread_id_id", "thread_id", "id"),)
+    __table_args__ = (
+        Index("ix_posts_thread_id_id", "thread_id", "id"),
+        # Covers the statistics' questions about a thread's posts (first reply by someone
+        # else, any reply at all, who wrote in a period) without reading the post rows.
+        Index(
+            "ix_posts_thread_created",
+            "thread_id",
+            "created_at",
+            "id",
+            "author_id",
+            "is_opening",
+            "is_hidden",
+            "is_deleted",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     thread_id: int = Field(foreign_key="threads.id", ondelete="CASCADE")

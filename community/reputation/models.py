@@ -23,6 +23,10 @@ class Kudo(SQLModel, table=True):
             "ix_kudos_category_created", "category_id", "created_at", "receiver_id", "post_visible"
         ),
         Index("ix_kudos_giver_receiver_created", "giver_id", "receiver_id", "created_at"),
+        # Kudos received per member in a period, in index order (community/insights/).
+        Index(
+            "ix_kudos_receiver_created", "receiver_id", "created_at", "category_id", "post_visible"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

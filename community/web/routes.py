@@ -30,6 +30,7 @@ from community.forum import service as forum
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.forum.permissions import can_see_post_body
+from community.insights import service as insights
 from community.leads import service as leads
 from community.legal import service as legal
 from community.legal.service import LegalPageSlug
@@ -185,6 +186,7 @@ def _thread_context(
         "jsonld": thread_jsonld(thread, page.items, solution, users) if cursor is None else None,
         "crm": leads.thread_box(session, viewer, thread),
         "watching": notifications.is_watching_thread(session, viewer, thread),
+        "satisfaction": insights.satisfaction_prompt(session, viewer, thread),
     }
 
 

@@ -499,6 +499,7 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "confirm_nickname": "Chefin",
         "remove_posts": False,
     },
+    ("POST", "/api/v1/threads/{thread_id}/satisfaction"): {"rating": 5, "comment": "Danke"},
     ("PUT", "/api/v1/admin/ranks"): {
         "steps": [{"key": "newcomer", "name_de": "Neuling", "name_en": "Newcomer", "min_points": 0}]
     },
@@ -682,6 +683,7 @@ WEB_FORMS: dict[str, dict[str, str]] = {
     "/admin/legal/staff-names": {"show_name": "true"},
     "/settings/erase": {"password": "falsch", "confirm": "true", "remove_posts": "true"},
     "/admin/users/{nickname}/erase": {"confirm_nickname": "Chefin", "remove_posts": "true"},
+    "/t/{thread_id}/satisfaction": {"rating": "5", "comment": "Danke"},
 }
 
 

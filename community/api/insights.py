@@ -1,0 +1,63 @@
+"""/api/v1/admin/stats (moderators and admins) and the asker's satisfaction rating."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import Response
+
+from community.api.deps import IdPath, SessionDep, ViewerDep
+from community.forum import service as forum
+from community.insights import export
+from community.insights import service as insights
+from community.insights.schemas import (
+    Period,
+    SatisfactionCreate,
+    SatisfactionPublic,
+    StatsPublic,
+)
+
+router = APIRouter(tags=["insights"])
+
+
+@router.get("/admin/stats", response_model=StatsPublic)
+def stats(
+    session: SessionDep,
+    viewer: ViewerDep,
+    period: Period = Period.month,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+    category: Annotated[str | None, Query(max_length=60)] = None,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    """Figures per board and overall for the period (`custom`: from and to, dates in UTC,
+    both included). Only boards the viewer may see are counted. `format=csv`: one row
+    per board and an overall row."""
+    window = insights.resolve_window(period, start, end)
+    board = forum.get_category(session, viewer, category) if category else None
+    figures = insights.dashboard(session, viewer, window, category=board)
+    if format == "csv":
+        return Response(
+            export.as_csv(figures),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{export.filename(figures)}"'},
+        )
+    return figures
+
+
+@router.post("/threads/{thread_id}/satisfaction", status_code=status.HTTP_201_CREATED)
+def rate(
+    thread_id: IdPath, data: SatisfactionCreate, session: SessionDep, viewer: ViewerDep
+) -> SatisfactionPublic:
+    """The asker rates the accepted solution once (1–5, optional comment); 409 the second time."""
+    entry = insights.rate_solution(
+        session, viewer, thread_id, rating=data.rating, comment=data.comment
+    )
+    return SatisfactionPublic(
+        thread_id=entry.thread_id,
+        rating=entry.rating,
+        comment=entry.comment,
+        created_at=entry.created_at,
+    )

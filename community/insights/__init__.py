@@ -1,0 +1,1 @@
+"""Figures for moderators and admins (KPIs per board) and the askers' satisfaction ratings."""
