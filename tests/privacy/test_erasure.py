@@ -26,7 +26,7 @@ from community.moderation.models import AuditEntry, Report
 from community.webhooks.models import WebhookDelivery
 from tests.events.test_catalog import validate_all
 from tests.factories import PASSWORD
-from tests.privacy.conftest import EMAIL, NICKNAME, World, leaks
+from tests.privacy.conftest import EMAIL, NICKNAME, REAL_NAME, World, leaks
 from tests.webhooks.receiver import Receiver
 
 
@@ -338,3 +338,22 @@ def test_an_erased_member_keeps_no_notices_settings_or_watches(world: World, db:
     _erase(world, "self")
     db.expire_all()
     assert (count(Notification), count(ThreadWatch)) == (0, 0)
+
+
+def test_erasure_keeps_a_rating_in_the_figures_but_drops_its_words(
+    world: World, db: Session
+) -> None:
+    from community.insights.models import SatisfactionRating
+
+    rated = world.browsers[NICKNAME].post(
+        f"/api/v1/threads/{world.answered.id}/satisfaction",
+        json={"rating": 4, "comment": f"Danke, {REAL_NAME}"},
+    )
+    assert rated.status_code == 201, rated.text
+    exported = world.browsers[NICKNAME].get("/api/v1/me/export").json()
+    assert [r["rating"] for r in exported["satisfaction_ratings"]] == [4]
+
+    _erase(world, "self")
+    db.expire_all()
+    rating = db.execute(select(SatisfactionRating)).scalar_one()
+    assert (rating.rating, rating.comment, rating.user_id) == (4, "", None)
