@@ -37,7 +37,11 @@ def _pg_target(engine: Engine) -> tuple[str, dict[str, str]]:
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise BackupError(f"{name} was not found; install the PostgreSQL client tools")
+        # The app image has none: the compose setup dumps with the database container's.
+        raise BackupError(
+            f"{name} was not found; install the PostgreSQL client tools of the server's major "
+            f"version, or run the database container's own: docker compose exec -T db {name} …"
+        )
     return path
 
 

@@ -244,8 +244,11 @@ class EmbeddedBackend:
         folder.mkdir()
         return folder
 
-    def _open(self, folder: Path) -> tantivy.Index:
-        index = tantivy.Index(SCHEMA, path=str(folder), reuse=True)
+    def _open(self, folder: Path, *, create: bool = True) -> tantivy.Index:
+        if create:
+            index = tantivy.Index(SCHEMA, path=str(folder), reuse=True)
+        else:
+            index = tantivy.Index.open(str(folder))
         index.register_tokenizer("de", DE)
         index.register_tokenizer("en", EN)
         return index
@@ -266,13 +269,21 @@ class EmbeddedBackend:
         """The index CURRENT names, or None before the writer created one. The writer (or
         `community reindex`) may have swapped it since the last call."""
         with self._lock:
-            current = self._read_current()
-            if current is None:
-                return None
-            if self._index is None or current != self._current:
-                self._index = self._open(self.path / current)
+            for _attempt in range(3):
+                current = self._read_current()
+                if current is None:
+                    return None
+                if self._index is not None and current == self._current:
+                    return self._index
+                try:
+                    # Never created here: the folder may be one a reindex just removed.
+                    self._index = self._open(self.path / current, create=False)
+                except ValueError:
+                    time.sleep(0.05)  # CURRENT names the new folder in a moment
+                    continue
                 self._current = current
-            return self._index
+                return self._index
+            raise SearchError(f"the search index in {self.path} cannot be opened")
 
     def _get_index(self) -> tantivy.Index:
         """The index to write to, created if there is none yet; only the writer gets here."""
