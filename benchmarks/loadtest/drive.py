@@ -50,12 +50,13 @@ NICK_PREFIX = "Last-"
 EXPERT_SHARE = 0.1
 SAMPLE_THREADS = 20_000  # threads whose replies can get kudos or be accepted
 
+SEARCH = "GET /search?q="
 # route label, share of all requests
 MIX = [
     ("GET /", 0.16),
     ("GET /c/{slug}", 0.20),
     ("GET /t/{id}/{slug}", 0.44),
-    ("GET /search?q=", 0.15),
+    (SEARCH, 0.15),
     ("POST /api/v1/threads/{id}/posts", 0.025),
     ("POST /api/v1/posts/{id}/kudos", 0.02),
     ("PUT /api/v1/threads/{id}/solution", 0.005),
@@ -116,6 +117,7 @@ class Results:
     errors: dict[str, dict[str, int]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(int))
     )
+    searches_with_hits: int = 0
     cpu: dict[str, float] = field(default_factory=dict)  # seconds used during the run
     load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average
 
@@ -287,7 +289,7 @@ def _request(
     if route == "GET /t/{id}/{slug}":
         thread_id, slug = rng.choice(t.threads)
         return "GET", f"/t/{thread_id}/{slug}", {"headers": headers}, {200}
-    if route == "GET /search?q=":
+    if route == SEARCH:
         return "GET", "/search", {"headers": headers, "params": {"q": rng.choice(QUERIES)}}, {200}
     headers["X-CSRF-Token"] = member.csrf
     if route.startswith("POST /api/v1/threads"):
@@ -330,6 +332,8 @@ async def _virtual_user(
             continue  # warm-up
         if good:
             results.latencies[route].append(elapsed)
+            if route == SEARCH and 'class="snippet"' in response.text:
+                results.searches_with_hits += 1  # the index answered, not just the page
         else:
             results.errors[route][outcome] += 1
 
@@ -415,6 +419,8 @@ def report(
             f"{route:38} {row['count']:>7} {row['rps']:>7.1f} {row['p50']:>8.1f} "
             f"{row['p95']:>8.1f} {row['p99']:>8.1f}"
         )
+    searches = len(results.latencies.get(SEARCH, []))
+    print(f"searches with hits: {results.searches_with_hits} of {searches}")
     for route, by_status in results.errors.items():
         print(f"  errors {route}: {dict(by_status)}")
     print("memory (peak RSS during the run, then VmHWM):")
