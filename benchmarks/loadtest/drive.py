@@ -107,8 +107,8 @@ class Member:
 class Targets:
     boards: list[str]
     threads: list[tuple[int, str]]  # id, slug
-    replies: list[tuple[int, int]]  # post id, thread id
-    question_replies: list[tuple[int, int]]
+    replies: list[tuple[int, int, int]]  # post id, thread id, author id
+    question_replies: list[tuple[int, int, int]]
 
 
 @dataclass
@@ -192,9 +192,9 @@ def load_targets(engine: Engine, rng: random.Random) -> Targets:
         questions = {r.id for r in rows if r.kind == "question"}
         sample = rng.sample([t for t, _ in threads], k=min(SAMPLE_THREADS, len(threads)))
         replies = [
-            (r.id, r.thread_id)
+            (r.id, r.thread_id, r.author_id)
             for r in session.execute(
-                select(col(Post.id), col(Post.thread_id)).where(
+                select(col(Post.id), col(Post.thread_id), col(Post.author_id)).where(
                     col(Post.thread_id).in_(sample),
                     col(Post.is_opening).is_(False),
                     col(Post.is_hidden).is_(False),
@@ -298,9 +298,12 @@ def _request(
         path = f"/api/v1/threads/{thread_id}/posts"
         return "POST", path, {"headers": headers, "json": body}, {201}
     if route.startswith("POST /api/v1/posts"):
-        post_id, _ = rng.choice(t.replies)
+        # Never for one's own post (403): a grown seed has members' posts too.
+        post_id, _, author_id = rng.choice(t.replies)
+        while author_id == member.user_id:
+            post_id, _, author_id = rng.choice(t.replies)
         return "POST", f"/api/v1/posts/{post_id}/kudos", {"headers": headers}, {200}
-    post_id, thread_id = rng.choice(t.question_replies)
+    post_id, thread_id, _ = rng.choice(t.question_replies)
     path = f"/api/v1/threads/{thread_id}/solution"
     return "PUT", path, {"headers": headers, "json": {"post_id": post_id}}, {200}
 
