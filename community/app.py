@@ -71,13 +71,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from community.searching.backend import claim_index_writer
         from community.searching.service import check_on_startup
 
+        in_process = settings.worker_in_process
+        if in_process:
+            # The worker writes the embedded index: refuse to start beside another writer.
+            claim_index_writer()
         check_on_startup(engine)
         worker = None
-        in_process = settings.run_worker_in_process
-        if in_process is None:
-            in_process = settings.is_sqlite and settings.environment != "test"
         if in_process:
             from community.jobs.worker import Worker
 

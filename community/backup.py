@@ -5,6 +5,7 @@ online backup API on SQLite. A restore rebuilds the search index, which is not b
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -36,8 +37,33 @@ def _pg_target(engine: Engine) -> tuple[str, dict[str, str]]:
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise BackupError(f"{name} was not found; install the PostgreSQL client tools")
+        # The app image has none: the compose setup dumps with the database container's.
+        raise BackupError(
+            f"{name} was not found; install the PostgreSQL client tools of the server's major "
+            f"version, or run the database container's own: docker compose exec -T db {name} …"
+        )
     return path
+
+
+def _check_pg_dump_version(engine: Engine, pg_dump: str, env: dict[str, str]) -> None:
+    """pg_dump refuses a server of a newer major version; say so with the way out, before
+    it runs. (An older server is fine: pg_dump reads back to 9.2.)"""
+    with engine.connect() as conn:
+        server = int(conn.exec_driver_sql("SHOW server_version_num").scalar_one()) // 10000
+    result = subprocess.run(  # noqa: S603 - a fixed argument list
+        [pg_dump, "--version"], env=env, capture_output=True, text=True, check=False
+    )
+    # "pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)"
+    match = re.search(r"\)\s+(\d+)", result.stdout)
+    tool = int(match.group(1)) if match else None
+    if tool is not None and tool < server:
+        raise BackupError(
+            f"pg_dump {tool} ({pg_dump}) cannot back up PostgreSQL {server}: the client tools "
+            f"must be of version {server} or newer. Install them (Debian/Ubuntu: "
+            f"postgresql-client-{server}, from apt.postgresql.org if the release lacks it), "
+            "or dump with the database container's own tools: docker compose exec -T db "
+            "pg_dump -U community --format=custom community > community.dump"
+        )
 
 
 def _run(args: list[str], env: dict[str, str]) -> None:
@@ -60,9 +86,11 @@ def backup(engine: Engine, target: Path) -> Path:
     partial = target.with_name(target.name + ".partial")
     if engine.dialect.name == "postgresql":
         uri, env = _pg_target(engine)
+        pg_dump = _tool("pg_dump")
+        _check_pg_dump_version(engine, pg_dump, env)
         _run(
             [
-                _tool("pg_dump"),
+                pg_dump,
                 "--format=custom",
                 "--no-owner",
                 "--no-acl",
@@ -94,6 +122,7 @@ def restore(engine: Engine, source: Path) -> None:
         raise BackupError(f"{source} does not exist")
     with source.open("rb") as file:
         head = file.read(16)
+    _claim_search_index()
     if engine.dialect.name == "postgresql":
         if not head.startswith(PG_MAGIC):
             raise BackupError(f"{source} is not a pg_dump backup (community backup on PostgreSQL)")
@@ -129,6 +158,17 @@ def restore(engine: Engine, source: Path) -> None:
     else:
         raise BackupError(f"no restore for {engine.dialect.name}")
     rebuild_search_index(engine)
+
+
+def _claim_search_index() -> None:
+    """The restore rebuilds the embedded index: refused, before the database is touched,
+    while a running worker writes it."""
+    from community.searching.backend import IndexWriterTaken, claim_index_writer
+
+    try:
+        claim_index_writer()
+    except IndexWriterTaken as exc:
+        raise BackupError(f"{exc} Stop the app and the worker before a restore.") from exc
 
 
 def rebuild_search_index(engine: Engine) -> int:

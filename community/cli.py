@@ -117,9 +117,24 @@ def reindex() -> None:
 
     from sqlmodel import Session
 
-    from community.searching.backend import get_backend
+    from community.db import session_scope
+    from community.jobs.service import enqueue
+    from community.searching.backend import IndexWriterTaken, claim_index_writer, get_backend
+    from community.searching.service import REINDEX
     from community.searching.service import reindex as run
 
+    try:
+        claim_index_writer()
+    except IndexWriterTaken as exc:
+        # A running worker owns the embedded index: it rebuilds it, as a job.
+        for session in session_scope(_engine()):
+            enqueue(session, REINDEX, {})
+        console.print(
+            f"Der Suchindex wird von einem laufenden Worker geschrieben ({exc.holder}); "
+            "er baut ihn neu auf (Auftrag eingereiht).",
+            soft_wrap=True,
+        )
+        return
     started = time.perf_counter()
     with Session(_engine()) as session:
         count = run(session)
@@ -203,8 +218,14 @@ def worker(
     """Run background jobs (mail, later webhooks and search updates)."""
     from community.jobs.worker import Worker
     from community.requestlog import configure_logging
+    from community.searching.backend import IndexWriterTaken, claim_index_writer
 
     configure_logging(get_settings())
+    try:
+        claim_index_writer()  # the worker writes the embedded index: one writer only
+    except IndexWriterTaken as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from exc
     w = Worker(_engine())
     if once:
         console.print(f"{w.run_until_empty()} Aufträge erledigt.")
@@ -228,11 +249,15 @@ def serve(
     import uvicorn
 
     from community.migrate import upgrade
+    from community.searching.backend import claim_index_writer
 
     settings = get_settings()
     try:
         settings.check_for_production()
         settings.check_search_for_processes(workers)
+        if workers == 1 and settings.worker_in_process:
+            # Refused here, before migrating, rather than in the app's startup.
+            claim_index_writer()
     except RuntimeError as exc:
         console.print(f"[red]{exc}[/red]", soft_wrap=True)
         raise typer.Exit(2) from exc

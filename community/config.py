@@ -161,12 +161,22 @@ class Settings(BaseSettings):
         if problems:
             raise RuntimeError("Refusing to start in production:\n- " + "\n- ".join(problems))
 
+    @property
+    def worker_in_process(self) -> bool:
+        """Whether `serve` runs the job worker inside: as set, else on SQLite outside tests."""
+        if self.run_worker_in_process is not None:
+            return self.run_worker_in_process
+        return self.is_sqlite and self.environment != "test"
+
     def check_search_for_processes(self, processes: int) -> None:
-        """The embedded index takes one writer; several app processes need Meilisearch."""
-        if processes > 1 and not self.meili_url:
+        """The embedded index has one writer, the process that runs the job worker. Several
+        app processes may read it, but not each run a worker beside: that needs Meilisearch."""
+        if processes > 1 and not self.meili_url and self.worker_in_process:
             raise RuntimeError(
-                f"{processes} app processes cannot share the embedded search index "
-                "(one writer only): set COMMUNITY_MEILI_URL to a Meilisearch server, "
+                f"{processes} app processes would each run the job worker and write the "
+                "embedded search index, which takes one writer only: set COMMUNITY_MEILI_URL "
+                "to a Meilisearch server, or run the job worker apart "
+                "(COMMUNITY_RUN_WORKER_IN_PROCESS=false and a single `community worker`), "
                 "or run one process"
             )
 

@@ -6,13 +6,21 @@ words of 9+, the last word matches as a prefix while typing, German and English 
 synonyms, highlighted snippets, and the same filters and visibility rule.
 
 The folder holds one index per build (`v<schema>-<stamp>/`) and a `CURRENT` file naming
-the one in use; a reindex builds a new folder and replaces `CURRENT` atomically."""
+the one in use; a reindex builds a new folder and replaces `CURRENT` atomically.
+
+One process writes, any number read. The writer holds an exclusive `flock` on
+`WRITER.lock` in the folder for as long as it lives (`claim_writer`, and before any write);
+a second process that tries to write is refused with `IndexLocked`. Readers in other
+processes open the same files and follow the writer's commits (tantivy reloads when the
+index's meta file changes, within about half a second) and its swaps (`CURRENT`)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -35,6 +43,7 @@ from search.documents import (
 
 SCHEMA_VERSION = "1"
 CURRENT = "CURRENT"
+WRITER_LOCK = "WRITER.lock"
 TEXT_FIELDS = {"title": 3.0, "question": 2.0, "solution": 1.5, "replies": 0.6}
 EN_BOOST = 0.8
 SNIPPET_WORDS = 28
@@ -153,6 +162,57 @@ class _Term:
         return bool(stems) and _within(stems[0], self.stem, self.typos)
 
 
+class IndexLocked(SearchError):
+    """Another process is the writer of this index."""
+
+    def __init__(self, path: Path, holder: str) -> None:
+        self.path = path
+        self.holder = holder
+        super().__init__(f"the search index in {path} is written by another process ({holder})")
+
+
+# The writer locks this process holds, by index folder: (pid, fd). One file descriptor per
+# folder and process, since flock conflicts between two descriptors even in one process.
+_writer_locks: dict[Path, tuple[int, int]] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def claim_writer(path: Path) -> None:
+    """Make this process the only writer of the index in `path`, until it exits or
+    `release_writer`; raises IndexLocked when another process already is. The kernel drops
+    the lock when the process dies, so a crashed writer never blocks its successor."""
+    key = Path(path).resolve()
+    with _writer_locks_guard:
+        held = _writer_locks.get(key)
+        if held is not None and held[0] == os.getpid():
+            return
+        # A forked child inherits the parent's descriptor, not its role: it claims anew.
+        key.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key / WRITER_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise IndexLocked(key, holder) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
+        _writer_locks[key] = (os.getpid(), fd)
+
+
+def holds_writer(path: Path) -> bool:
+    held = _writer_locks.get(Path(path).resolve())
+    return held is not None and held[0] == os.getpid()
+
+
+def release_writer(path: Path) -> None:
+    key = Path(path).resolve()
+    with _writer_locks_guard:
+        held = _writer_locks.pop(key, None)
+        if held is not None and held[0] == os.getpid():
+            os.close(held[1])  # closing the only descriptor releases the flock
+
+
 def _words(query: str) -> list[str]:
     return WORD.findall(query)[:12]
 
@@ -184,8 +244,11 @@ class EmbeddedBackend:
         folder.mkdir()
         return folder
 
-    def _open(self, folder: Path) -> tantivy.Index:
-        index = tantivy.Index(SCHEMA, path=str(folder), reuse=True)
+    def _open(self, folder: Path, *, create: bool = True) -> tantivy.Index:
+        if create:
+            index = tantivy.Index(SCHEMA, path=str(folder), reuse=True)
+        else:
+            index = tantivy.Index.open(str(folder))
         index.register_tokenizer("de", DE)
         index.register_tokenizer("en", EN)
         return index
@@ -195,23 +258,53 @@ class EmbeddedBackend:
         tmp.write_text(folder.name)
         os.replace(tmp, self.path / CURRENT)  # atomic: readers see the old or the new name
 
-    def _get_index(self) -> tantivy.Index:
-        """The index CURRENT names; another process (`community reindex`) may have swapped it."""
+    def claim_writer(self) -> None:
+        """Become the one process that writes this index (see `claim_writer`)."""
+        claim_writer(self.path)
+
+    def release_writer(self) -> None:
+        release_writer(self.path)
+
+    def _find_index(self) -> tantivy.Index | None:
+        """The index CURRENT names, or None before the writer created one. The writer (or
+        `community reindex`) may have swapped it since the last call."""
         with self._lock:
-            current = self._read_current()
-            if self._index is None or current != self._current:
+            for _attempt in range(3):
+                current = self._read_current()
                 if current is None:
-                    folder = self._new_folder()
-                    self._index = self._open(folder)
-                    self._point_to(folder)
-                    current = folder.name
-                else:
-                    self._index = self._open(self.path / current)
+                    return None
+                if self._index is not None and current == self._current:
+                    return self._index
+                try:
+                    # Never created here: the folder may be one a reindex just removed.
+                    self._index = self._open(self.path / current, create=False)
+                except ValueError:
+                    time.sleep(0.05)  # CURRENT names the new folder in a moment
+                    continue
                 self._current = current
-            return self._index
+                return self._index
+            raise SearchError(f"the search index in {self.path} cannot be opened")
+
+    def _get_index(self) -> tantivy.Index:
+        """The index to write to, created if there is none yet; only the writer gets here."""
+        self.claim_writer()
+        with self._lock:
+            index = self._find_index()
+            if index is None:
+                folder = self._new_folder()
+                index = self._open(folder)
+                self._point_to(folder)
+                self._index, self._current = index, folder.name
+            return index
+
+    def _searcher(self) -> tantivy.Searcher | None:
+        index = self._find_index()
+        return index.searcher() if index is not None else None
 
     def ensure(self) -> None:
-        self._get_index()
+        """Creates the index in the writer process; elsewhere the writer will."""
+        if holds_writer(self.path):
+            self._get_index()
 
     # ---- writing ---------------------------------------------------------------------------
 
@@ -267,6 +360,7 @@ class EmbeddedBackend:
             self._write(ids, [])
 
     def reindex(self, documents: Iterable[ThreadDocument]) -> int:
+        self.claim_writer()
         folder = self._new_folder()
         index = self._open(folder)
         writer = index.writer(heap_size=200_000_000, num_threads=0)
@@ -382,7 +476,8 @@ class EmbeddedBackend:
         limit: int,
         offset: int,
     ) -> tuple[tantivy.Searcher, tantivy.SearchResult]:
-        searcher = self._get_index().searcher()
+        searcher = self._searcher()
+        assert searcher is not None  # search() and similar() return early without an index
         occur = tantivy.Occur.Must if all_words else tantivy.Occur.Should
         words = [(occur, self._word_query(t)) for t in terms]
         if not words:
@@ -410,6 +505,8 @@ class EmbeddedBackend:
         page: int = 1,
         per_page: int = 20,
     ) -> SearchResults:
+        if self._find_index() is None:  # the writer has not created it yet
+            return SearchResults(hits=[], total=0, page=page, per_page=per_page)
         terms = self._terms(query)
         fixed = self._filter_clauses(filters, visibility)
         offset = (max(page, 1) - 1) * per_page
@@ -432,7 +529,7 @@ class EmbeddedBackend:
         exclude_id: int | None = None,
     ) -> list[Hit]:
         terms = self._terms(f"{title} {text[:500]} ".strip() + " ")
-        if not terms:
+        if not terms or self._find_index() is None:
             return []
         fixed = self._filter_clauses(Filters(), visibility)
         if exclude_id is not None:
@@ -443,7 +540,9 @@ class EmbeddedBackend:
         return [self._hit(searcher.doc(address), terms) for _score, address in result.hits]
 
     def stats(self) -> dict[str, Any]:
-        searcher = self._get_index().searcher()
+        searcher = self._searcher()
+        if searcher is None:
+            return {"engine": "tantivy", "documents": 0, "segments": 0, "path": str(self.path)}
         return {
             "engine": "tantivy",
             "documents": searcher.num_docs,

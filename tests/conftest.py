@@ -105,6 +105,7 @@ def search_backend(tmp_path: Path) -> Iterator[EmbeddedBackend]:
     use_backend(backend)
     yield backend
     use_backend(None)
+    backend.release_writer()
 
 
 @pytest.fixture

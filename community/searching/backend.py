@@ -46,6 +46,36 @@ def get_backend() -> Backend:
         return _backend
 
 
+class IndexWriterTaken(RuntimeError):
+    """Another process already writes the embedded search index."""
+
+    def __init__(self, message: str, holder: str) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+def claim_index_writer() -> None:
+    """Make this process the only writer of the embedded index; nothing to do for
+    Meilisearch, which takes writes from any number of processes. Called by whatever runs
+    the job worker (`community worker`, `serve` with the worker inside) before it starts."""
+    from search.embedded import EmbeddedBackend, IndexLocked
+
+    backend = get_backend()
+    if not isinstance(backend, EmbeddedBackend):
+        return
+    try:
+        backend.claim_writer()
+    except IndexLocked as exc:
+        raise IndexWriterTaken(
+            f"The embedded search index in {exc.path} is already written by another "
+            f"process ({exc.holder}). Only one process may write it: run a single "
+            "`community worker` (and `community serve` with "
+            "COMMUNITY_RUN_WORKER_IN_PROCESS=false), or set COMMUNITY_MEILI_URL to a "
+            "Meilisearch server, which takes writes from several processes.",
+            exc.holder,
+        ) from exc
+
+
 def use_backend(backend: Backend | None) -> None:
     """Install a backend (tests: one per test), or None to build it from the settings again."""
     global _backend

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,25 @@ def test_backup_and_restore_commands(tmp_path, monkeypatch) -> None:  # type: ig
         assert emails == {"a@example.com"}
     finally:
         reset()
+
+
+def test_a_pg_dump_older_than_the_server_is_refused_with_the_way_out(
+    engine, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("pg_dump backs up PostgreSQL only (set COMMUNITY_TEST_POSTGRES_URL)")
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    fake = tools / "pg_dump"
+    # An old client, as a slim image with the distribution's tools may have.
+    fake.write_text('#!/bin/sh\necho "pg_dump (PostgreSQL) 9.6.24"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    with engine.connect() as conn:
+        server = int(conn.exec_driver_sql("SHOW server_version_num").scalar_one()) // 10000
+    with pytest.raises(BackupError) as refused:
+        backup(engine, tmp_path / "forum.backup")
+    message = str(refused.value)
+    assert f"pg_dump 9 ({fake}) cannot back up PostgreSQL {server}" in message
+    assert f"postgresql-client-{server}" in message and "docker compose exec" in message
+    assert not (tmp_path / "forum.backup").exists()

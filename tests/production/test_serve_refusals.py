@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner
 
 from community.cli import app
@@ -17,12 +18,22 @@ runner = CliRunner(env={"COLUMNS": "200"})
 def fresh_settings(monkeypatch, tmp_path) -> Iterator[None]:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("COMMUNITY_MEILI_URL", raising=False)
     monkeypatch.setenv("COMMUNITY_DATABASE_URL", f"sqlite:///{tmp_path / 'never.sqlite3'}")
+    # A refusal that fails must not leave a real server running in the test.
+    monkeypatch.setattr(uvicorn, "run", _no_server)
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
 
 
-def test_several_workers_on_the_embedded_search_are_refused(fresh_settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _no_server(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the server was started")
+
+
+def test_several_workers_on_the_embedded_search_are_refused(
+    fresh_settings, monkeypatch, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    # As on the SQLite default outside tests: every app process would run the job worker.
+    monkeypatch.setenv("COMMUNITY_RUN_WORKER_IN_PROCESS", "true")
     result = runner.invoke(app, ["serve", "--workers", "2", "--no-demo"])
     assert result.exit_code == 2, result.output
     assert "embedded search index" in result.output

@@ -68,8 +68,15 @@ def test_the_app_does_not_start_in_production_on_the_default_secret(engine) -> N
         create_app(production(secret_key=DEV_SECRET_KEY), engine)
 
 
-def test_several_app_processes_refuse_the_embedded_search() -> None:
+def test_several_app_processes_refuse_the_embedded_search_when_each_would_write_it() -> None:
     with pytest.raises(RuntimeError, match="COMMUNITY_MEILI_URL"):
-        production().check_search_for_processes(2)
-    production().check_search_for_processes(1)
-    production(meili_url="http://meili:7700").check_search_for_processes(4)
+        production(run_worker_in_process=True).check_search_for_processes(2)
+    sqlite_default = Settings(_env_file=None, environment="development")  # type: ignore[call-arg]
+    with pytest.raises(RuntimeError, match="one writer only"):
+        sqlite_default.check_search_for_processes(2)
+    production(run_worker_in_process=True).check_search_for_processes(1)
+    production(
+        meili_url="http://meili:7700", run_worker_in_process=True
+    ).check_search_for_processes(4)
+    # On PostgreSQL the job worker is a process of its own: app processes only read the index.
+    production().check_search_for_processes(4)
