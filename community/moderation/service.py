@@ -27,6 +27,7 @@ from community.moderation import audit
 from community.moderation.models import Report, ReportReason
 from community.notifications import service as notifications
 from community.reputation import service as reputation
+from community.reputation.models import Kudo
 from community.searching import service as searching
 from community.site import service as site
 
@@ -367,6 +368,13 @@ def move_thread(
     session.add(thread)
     session.execute(
         update(FaqEntry).where(col(FaqEntry.thread_id) == thread.id).values(category_id=target.id)
+    )
+    # Kudos carry their board so the leaderboard can count only boards a viewer sees;
+    # left behind, a thread moved into a closed board would keep its kudos in public.
+    session.execute(
+        update(Kudo)
+        .where(col(Kudo.post_id).in_(select(col(Post.id)).where(col(Post.thread_id) == thread.id)))
+        .values(category_id=target.id)
     )
     session.flush()
     if session.execute(

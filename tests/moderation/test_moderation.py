@@ -254,9 +254,13 @@ def test_lock_unlock_and_move_with_counters_and_audit(db, client, world):
 
 
 def test_moving_into_a_closed_board_hides_the_thread_from_outsiders(db, client, anon, world):
-    _board, _author, thread, _reply, mod = world
+    _board, author, thread, reply, mod = world
     group = make_group(db, slug="kunden-x")
     closed = make_category(db, slug="intern", name="Intern")
+    login(client, make_user(db, nickname="Dankbar"))
+    assert client.post(f"/api/v1/posts/{reply.id}/kudos").status_code in (200, 201)
+    board_before = anon.get("/api/v1/leaderboard?period=all").json()
+    assert author.nickname in str(board_before)
     login(client, make_user(db, nickname="Chefin", role=Role.admin))
     assert (
         client.put(
@@ -272,6 +276,8 @@ def test_moving_into_a_closed_board_hides_the_thread_from_outsiders(db, client, 
         == 204
     )
     assert anon.get(f"/api/v1/threads/{thread.id}").status_code == 404
+    # The kudos moved with the thread: outsiders' leaderboard no longer counts them.
+    assert author.nickname not in str(anon.get("/api/v1/leaderboard?period=all").json())
 
 
 def test_audit_log_is_for_admins_and_has_no_write_route(db, client, world):
