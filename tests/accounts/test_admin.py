@@ -111,6 +111,8 @@ def test_the_staff_badge_shows_on_every_post_of_the_member(admin_client, anon, d
         "is_staff": True,
         # Staff show "Team" instead of a points rank.
         "rank": {"key": "team", "name_de": "Team", "name_en": "Team"},
+        # Without a real name on file there is no first name to show.
+        "staff_display_name": None,
     }
 
 
