@@ -59,7 +59,20 @@ class Thread(SQLModel, table=True):
         Index("ix_threads_category_activity", "category_id", "last_post_at", "id"),
         Index("ix_threads_activity", "last_post_at", "id"),
         # The statistics: questions of a period (community/insights/).
-        Index("ix_threads_kind_created", "kind", "created_at"),
+        # Covering for the statistics (community/insights/): the period's questions are
+        # read from the index alone.
+        Index(
+            "ix_threads_kind_created",
+            "kind",
+            "created_at",
+            "category_id",
+            "author_id",
+            "is_deleted",
+            "is_hidden",
+            "solution_post_id",
+            "solution_author_id",
+            "solved_at",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

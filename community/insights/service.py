@@ -274,27 +274,9 @@ def dashboard(
         *_live_thread(),
     ]
 
-    # Questions and solutions per board and time bucket, counted by the database.
     start_epoch = window.start.timestamp()
     width = window.bucket_width.total_seconds()
     bucket = whole((epoch_seconds(Thread.created_at) - start_epoch) / width)
-    counted = session.execute(
-        select(
-            col(Thread.category_id),
-            bucket,
-            func.count(),
-            func.count(col(Thread.solution_post_id)),
-        )
-        .where(*in_period)
-        .group_by(col(Thread.category_id), bucket)
-    ).all()
-    for board_id, index, questions, solved in counted:
-        if board_id in tallies:
-            tallies[board_id].questions += questions
-            tallies[board_id].solved += solved
-            if 0 <= index < len(timeline):
-                timeline[index][0] += questions
-                timeline[index][1] += solved
 
     # Per question: hours to the first reply and to the solution, and who answered.
     # Percentiles need the single durations; four narrow columns per question. The first
@@ -328,6 +310,8 @@ def dashboard(
         .execute(
             select(
                 col(Thread.category_id),
+                bucket,
+                col(Thread.solution_post_id).is_not(None),
                 hours_between(first_reply(col(Post.created_at)), Thread.created_at),
                 hours_between(Thread.solved_at, Thread.created_at),
                 answered_by_staff,
@@ -335,10 +319,16 @@ def dashboard(
         )
         .all()
     )
-    for board_id, to_reply, to_solution, by_staff in rows:
+    # One pass over the period's questions: counts per board and time bucket too.
+    for board_id, index, solved, to_reply, to_solution, by_staff in rows:
         tally = tallies.get(board_id)
         if tally is None:
             continue
+        tally.questions += 1
+        tally.solved += bool(solved)
+        if 0 <= index < len(timeline):
+            timeline[index][0] += 1
+            timeline[index][1] += bool(solved)
         if to_reply is not None:
             tally.first_reply.append(to_reply)
         if to_solution is not None:
