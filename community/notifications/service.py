@@ -305,29 +305,26 @@ def board_watchers(session: Session, category_id: int) -> list[int]:
 
 
 def on_thread_created(session: Session, thread: Thread, post: Post) -> None:
-    assert thread.id is not None
-    _auto_watch(session, thread.author_id, thread.id)
-    recipients: dict[int, NoticeType] = {}
-    for user_id in board_watchers(session, thread.category_id):
-        _add(recipients, user_id, NoticeType.new_thread)
-    for user_id in _mentioned(session, post):
-        _add(recipients, user_id, NoticeType.mention)
-    deliver(
-        session,
-        recipients,
-        key=f"post:{post.id}",
-        actor_id=post.author_id,
-        thread=thread,
-        post=post,
+    _on_new_post(
+        session, thread, post, board_watchers(session, thread.category_id), NoticeType.new_thread
     )
 
 
 def on_reply_created(session: Session, thread: Thread, post: Post) -> None:
     assert thread.id is not None
+    _on_new_post(session, thread, post, _thread_watchers(session, thread.id), NoticeType.reply)
+
+
+def _on_new_post(
+    session: Session, thread: Thread, post: Post, watchers: list[int], kind: NoticeType
+) -> None:
+    """The author now watches the thread; watchers hear of the post, and whom it mentions
+    get the more specific mention."""
+    assert thread.id is not None
     _auto_watch(session, post.author_id, thread.id)
     recipients: dict[int, NoticeType] = {}
-    for user_id in _thread_watchers(session, thread.id):
-        _add(recipients, user_id, NoticeType.reply)
+    for user_id in watchers:
+        _add(recipients, user_id, kind)
     for user_id in _mentioned(session, post):
         _add(recipients, user_id, NoticeType.mention)
     deliver(
