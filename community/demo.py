@@ -317,6 +317,9 @@ def seed_demo_content(
         _solutions_and_kudos(session, rng, first_thread=next_thread)
         recompute_all(session)
         session.commit()
+    # A bulk load leaves the planner's statistics behind the data (both databases).
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
     return threads
 
 
