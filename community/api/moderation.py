@@ -10,6 +10,7 @@ from sqlmodel import Session
 from community.accounts.models import User
 from community.api.deps import IdPath, SessionDep, ViewerDep
 from community.db import MAX_ID
+from community.forum import service as forum
 from community.moderation import audit
 from community.moderation import service as moderation
 from community.moderation.models import AuditEntry, Report
@@ -32,8 +33,16 @@ from community.moderation.schemas import (
 router = APIRouter(tags=["moderation"])
 
 
-def _report_public(session: Session, report: Report) -> ReportPublic:
-    reporter = session.get(User, report.reporter_id) if report.reporter_id else None
+def _report_public(
+    session: Session, report: Report, reporters: dict[int, User] | None = None
+) -> ReportPublic:
+    """`reporters`: the nicknames of a whole page, loaded at once (forum.users_by_id)."""
+    if report.reporter_id is None:
+        reporter = None
+    elif reporters is not None:
+        reporter = reporters.get(report.reporter_id)
+    else:
+        reporter = session.get(User, report.reporter_id)
     return ReportPublic(
         id=report.id or 0,
         post_id=report.post_id,
@@ -68,6 +77,7 @@ def report_post(
 @router.get("/moderation/queue")
 def moderation_queue(session: SessionDep, viewer: ViewerDep) -> QueuePublic:
     items = moderation.queue(session, viewer)
+    reporters = forum.users_by_id(session, (r.reporter_id for i in items for r in i.reports))
     return QueuePublic(
         items=[
             QueuePost(
@@ -80,7 +90,7 @@ def moderation_queue(session: SessionDep, viewer: ViewerDep) -> QueuePublic:
                 author=i.author.nickname,
                 author_post_count=i.author_post_count,
                 author_hidden_count=i.author_hidden_count,
-                reports=[_report_public(session, r) for r in i.reports],
+                reports=[_report_public(session, r, reporters) for r in i.reports],
                 earlier_decisions=[_audit_public(e) for e in i.earlier_decisions],
             )
             for i in items

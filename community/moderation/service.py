@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -24,7 +24,7 @@ from community.forum import service as forum
 from community.forum.models import Category, CategoryGroup, Post, Thread
 from community.jobs.service import enqueue
 from community.moderation import audit
-from community.moderation.models import Report, ReportReason
+from community.moderation.models import AuditEntry, Report, ReportReason
 from community.notifications import service as notifications
 from community.reputation import service as reputation
 from community.reputation.models import Kudo
@@ -102,68 +102,107 @@ class QueueItem:
 
 
 def queue(session: Session, viewer: Viewer, *, limit: int = 50) -> list[QueueItem]:
-    """Open reports grouped by post, the post reported longest ago first."""
+    """Open reports grouped by post, the post reported longest ago first. A fixed number of
+    queries however long the page: posts, reports, authors' counts and their earlier
+    decisions are each loaded for the whole page at once."""
     perms.require_moderator(viewer)
     oldest = func.min(Report.created_at)
+    post_ids = list(
+        session.execute(
+            select(col(Report.post_id))
+            .where(col(Report.status) == "open")
+            .group_by(col(Report.post_id))
+            .order_by(oldest, col(Report.post_id))
+            .limit(limit)
+        ).scalars()
+    )
+    if not post_ids:
+        return []
     rows = session.execute(
-        select(col(Report.post_id), oldest)
-        .where(col(Report.status) == "open")
-        .group_by(col(Report.post_id))
-        .order_by(oldest, col(Report.post_id))
-        .limit(limit)
+        select(Post, Thread, User)
+        .join(Thread, col(Thread.id) == col(Post.thread_id))
+        .join(User, col(User.id) == col(Post.author_id))
+        .where(col(Post.id).in_(post_ids))
     ).all()
+    loaded = {post.id: (post, thread, author) for post, thread, author in rows}
+    reports: dict[int, list[Report]] = {}
+    for report in session.execute(
+        select(Report)
+        .where(col(Report.post_id).in_(post_ids), col(Report.status) == "open")
+        .order_by(col(Report.created_at), col(Report.id))
+    ).scalars():
+        reports.setdefault(report.post_id, []).append(report)
+    author_ids = {author.id for _post, _thread, author in rows if author.id is not None}
+    counts = {
+        author_id: (total, hidden)
+        for author_id, total, hidden in session.execute(
+            select(col(Post.author_id), func.count(), func.count().filter(col(Post.is_hidden)))
+            .where(col(Post.author_id).in_(author_ids), ~col(Post.is_pending))
+            .group_by(col(Post.author_id))
+        ).all()
+    }
+    decisions = _earlier_decisions(session, author_ids)
     items: list[QueueItem] = []
-    for post_id, _at in rows:
-        post = session.get(Post, post_id)
-        assert post is not None
-        thread = session.get(Thread, post.thread_id)
-        author = session.get(User, post.author_id)
-        assert thread is not None and author is not None
-        reports = list(
-            session.execute(
-                select(Report)
-                .where(col(Report.post_id) == post_id, col(Report.status) == "open")
-                .order_by(col(Report.created_at))
-            ).scalars()
-        )
-        counts = session.execute(
-            select(func.count(), func.count().filter(col(Post.is_hidden)))
-            .select_from(Post)
-            .where(col(Post.author_id) == author.id, ~col(Post.is_pending))
-        ).one()
-        from community.moderation.models import AuditEntry
-
-        decisions = list(
-            session.execute(
-                select(AuditEntry)
-                .where(
-                    (
-                        (col(AuditEntry.target_type) == "post")
-                        & col(AuditEntry.target_id).in_(
-                            select(col(Post.id)).where(col(Post.author_id) == author.id)
-                        )
-                    )
-                    | (
-                        (col(AuditEntry.target_type) == "user")
-                        & (col(AuditEntry.target_id) == author.id)
-                    )
-                )
-                .order_by(col(AuditEntry.id).desc())
-                .limit(10)
-            ).scalars()
-        )
+    for post_id in post_ids:
+        # A post is never deleted from the table (deleting only flags it); the guard
+        # keeps a page whole should one vanish between the two queries.
+        if post_id not in loaded:
+            continue
+        post, thread, author = loaded[post_id]
+        total, hidden = counts.get(author.id, (0, 0))  # type: ignore[arg-type]
         items.append(
             QueueItem(
                 post=post,
                 thread=thread,
                 author=author,
-                reports=reports,
-                author_post_count=counts[0],
-                author_hidden_count=counts[1],
-                earlier_decisions=decisions,
+                reports=reports.get(post_id, []),
+                author_post_count=total,
+                author_hidden_count=hidden,
+                earlier_decisions=decisions.get(author.id, []),  # type: ignore[arg-type]
             )
         )
     return items
+
+
+_DECISIONS_PER_AUTHOR = 10
+
+
+def _earlier_decisions(session: Session, author_ids: set[int]) -> dict[int, list[AuditEntry]]:
+    """The newest decisions on each author's posts or account, at most ten per author."""
+    if not author_ids:
+        return {}
+    subject = case(
+        (col(AuditEntry.target_type) == "user", col(AuditEntry.target_id)),
+        else_=col(Post.author_id),
+    ).label("subject")
+    ranked = (
+        select(
+            col(AuditEntry.id).label("entry_id"),
+            subject,
+            func.row_number()
+            .over(partition_by=subject, order_by=col(AuditEntry.id).desc())
+            .label("nth"),
+        )
+        .select_from(AuditEntry)
+        .outerjoin(
+            Post,
+            (col(AuditEntry.target_type) == "post") & (col(Post.id) == col(AuditEntry.target_id)),
+        )
+        .where(
+            col(AuditEntry.target_type).in_(["post", "user"]),
+            subject.in_(author_ids),
+        )
+        .subquery()
+    )
+    found: dict[int, list[AuditEntry]] = {}
+    for entry, author_id in session.execute(
+        select(AuditEntry, ranked.c.subject)
+        .join(ranked, ranked.c.entry_id == col(AuditEntry.id))
+        .where(ranked.c.nth <= _DECISIONS_PER_AUTHOR)
+        .order_by(col(AuditEntry.id).desc())
+    ).all():
+        found.setdefault(author_id, []).append(entry)
+    return found
 
 
 def _close_reports(

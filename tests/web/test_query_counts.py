@@ -9,7 +9,10 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
+from community.accounts.models import Role
 from community.accounts.viewer import viewer_for
+from community.moderation import service as moderation
+from community.moderation.models import ReportReason
 from community.reputation import service as reputation
 from tests.factories import login, make_category, make_reply, make_thread, make_user
 
@@ -69,3 +72,56 @@ def test_board_page_queries_do_not_grow_with_threads(anon, engine: Engine, db: S
     with counting(engine) as statements:
         assert anon.get("/").status_code == 200
     assert len(statements) < 15, statements
+
+
+def _reported_posts(db: Session, board: Any, moderator: Any, count: int) -> None:
+    """`count` posts by as many authors, each reported by two members, each author with an
+    earlier decision (a hidden post) for the queue's history column."""
+    mod = viewer_for(db, moderator)
+    for _ in range(count):
+        author = make_user(db)
+        thread = make_thread(db, author=make_user(db), category=board)
+        earlier = make_reply(db, author=author, thread=thread)
+        moderation.hide_post(db, mod, earlier.id, "Werbung")  # type: ignore[arg-type]
+        post = make_reply(db, author=author, thread=thread)
+        for _ in range(2):
+            moderation.report_post(
+                db,
+                viewer_for(db, make_user(db)),
+                post.id,  # type: ignore[arg-type]
+                reason=ReportReason.spam,
+                comment="",
+            )
+    db.commit()
+
+
+def _queue_queries(client, engine: Engine) -> tuple[int, int, list[dict[str, Any]]]:  # type: ignore[no-untyped-def]
+    with counting(engine) as api:
+        response = client.get("/api/v1/moderation/queue")
+    assert response.status_code == 200, response.text
+    with counting(engine) as page:
+        assert client.get("/moderation").status_code == 200
+    return len(api), len(page), response.json()["items"]
+
+
+def test_moderation_queue_queries_do_not_grow_with_reports(
+    client, engine: Engine, db: Session
+) -> None:
+    board = make_category(db)
+    moderator = make_user(db, role=Role.moderator)
+    _reported_posts(db, board, moderator, 2)
+    login(client, moderator)
+    api_few, page_few, items = _queue_queries(client, engine)
+    assert len(items) == 2
+    _reported_posts(db, board, moderator, 10)
+    api_many, page_many, items = _queue_queries(client, engine)
+    # Everything the moderator sees per post is still there.
+    assert len(items) == 12
+    for item in items:
+        assert len(item["reports"]) == 2 and all(r["reporter"] for r in item["reports"])
+        assert item["author_post_count"] == 2 and item["author_hidden_count"] == 1
+        assert [d["action"] for d in item["earlier_decisions"]] == ["post.hide"]
+    assert (api_many, page_many) == (api_few, page_few), (
+        f"API {api_few} / page {page_few} statements for 2 reported posts, "
+        f"{api_many} / {page_many} for 12"
+    )
