@@ -51,11 +51,13 @@ EXPERT_SHARE = 0.1
 SAMPLE_THREADS = 20_000  # threads whose replies can get kudos or be accepted
 
 SEARCH = "GET /search?q="
+THREAD_PAGE = "GET /t/{id}/{slug}"
+ALONE_REQUESTS = 200  # thread pages one at a time after the load: its cost without queueing
 # route label, share of all requests
 MIX = [
     ("GET /", 0.16),
     ("GET /c/{slug}", 0.20),
-    ("GET /t/{id}/{slug}", 0.44),
+    (THREAD_PAGE, 0.44),
     (SEARCH, 0.15),
     ("POST /api/v1/threads/{id}/posts", 0.025),
     ("POST /api/v1/posts/{id}/kudos", 0.02),
@@ -119,6 +121,7 @@ class Results:
     )
     searches_with_hits: int = 0
     cpu: dict[str, float] = field(default_factory=dict)  # seconds used during the run
+    alone: list[float] = field(default_factory=list)  # thread pages, one at a time
     load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average
 
 
@@ -263,6 +266,22 @@ def cpu_seconds(processes: dict[str, int]) -> dict[str, float]:
     return out
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every PostgreSQL process (its server runs beside this one, so
+    this includes autovacuum and other databases' sessions; on these machines, none)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            name, rest = Path(f"/proc/{entry}/stat").read_text().split(" (", 1)[1].rsplit(")", 1)
+            if name == "postgres":
+                # utime, stime and the children's cutime, cstime: the postmaster's children
+                # fields hold the sessions that have ended (the pool closes some).
+                total += sum(int(f) for f in rest.split()[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def sample_memory(processes: dict[str, int], peak: dict[str, int]) -> None:
     for name, pid in processes.items():
         with contextlib.suppress(OSError):  # the process ended
@@ -341,6 +360,20 @@ async def _virtual_user(
             results.errors[route][outcome] += 1
 
 
+async def _alone(client: httpx.AsyncClient, members: list[Member], targets: Targets) -> list[float]:
+    """The thread page without concurrency: under the closed-loop load its latency is mostly
+    the wait for a core, which hides whether the page itself got slower with the forum."""
+    rng = random.Random(99)
+    times = []
+    for _ in range(ALONE_REQUESTS):
+        method, path, kwargs, ok = _request(THREAD_PAGE, rng, members, [], targets)
+        started = time.monotonic()
+        response = await client.request(method, path, **kwargs)
+        if response.status_code in ok:
+            times.append(time.monotonic() - started)
+    return times
+
+
 async def drive(
     url: str,
     members: list[Member],
@@ -367,13 +400,20 @@ async def drive(
         while time.monotonic() < record_from:
             await asyncio.sleep(0.1)
         cpu_before, load_before = cpu_seconds(processes), os.getloadavg()[0]
+        pg_before = postgres_cpu_seconds()
         while time.monotonic() < stop_at:
             sample_memory(processes, peak)
             await asyncio.sleep(1.0)
         cpu_after, load_after = cpu_seconds(processes), os.getloadavg()[0]
+        pg_after = postgres_cpu_seconds()
         await asyncio.gather(*users)
         sample_memory(processes, peak)
+        # The job worker first indexes the load's replies; the probe should not share
+        # the cores with it.
+        await asyncio.sleep(5)
+        results.alone = await _alone(client, members, targets)
     results.cpu = {n: cpu_after[n] - cpu_before.get(n, 0.0) for n in cpu_after}
+    results.cpu["postgresql"] = pg_after - pg_before
     results.load = (load_before, load_after)
     return results, peak, duration
 
@@ -441,6 +481,18 @@ def report(
         f"app CPU: {app_cpu:.1f} s in the uvicorn workers = {per_request:.1f} ms per request "
         f"(job worker: {results.cpu.get('community worker', 0.0):.1f} s)"
     )
+    pg_cpu = results.cpu.get("postgresql", 0.0)
+    pg_per_request = pg_cpu / total * 1000 if total else 0.0
+    print(f"PostgreSQL CPU: {pg_cpu:.1f} s = {pg_per_request:.1f} ms per request")
+    alone = {
+        "count": len(results.alone),
+        "p50": _pct(results.alone, 50) if results.alone else 0.0,
+        "p95": _pct(results.alone, 95) if results.alone else 0.0,
+    }
+    print(
+        f"thread page alone ({alone['count']} requests one at a time after the load): "
+        f"p50 {alone['p50']:.1f} ms, p95 {alone['p95']:.1f} ms"
+    )
     usage = resource.getrusage(resource.RUSAGE_SELF)
     driver_cpu = usage.ru_utime + usage.ru_stime
     print(
@@ -458,21 +510,28 @@ def report(
         "routes": routes,
         "memory": memory,
         "app_cpu_ms_per_request": per_request,
+        "postgres_cpu_ms_per_request": pg_per_request,
+        "alone": alone,
         "load": results.load,
     }
 
 
 def compare(path: Path) -> None:
     runs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    route = "GET /t/{id}/{slug}"
     print("\n== thread page as the forum grows ==")
     for run in runs:
-        r = run["routes"].get(route, {})
+        r = run["routes"].get(THREAD_PAGE, {})
+        alone = run.get("alone", {})
         print(
-            f"{run['counts']['threads']:>9,} threads: p50 {r.get('p50', 0):7.1f} ms  "
+            f"{run['counts']['threads']:>9,} threads, under load: p50 {r.get('p50', 0):7.1f} ms  "
             f"p95 {r.get('p95', 0):7.1f} ms  p99 {r.get('p99', 0):7.1f} ms  "
             f"({run['throughput']:.1f} req/s overall, {run['errors']} errors, "
-            f"app CPU {run['app_cpu_ms_per_request']:.1f} ms/request)"
+            f"CPU per request: app {run['app_cpu_ms_per_request']:.1f} ms, "
+            f"PostgreSQL {run.get('postgres_cpu_ms_per_request', 0):.1f} ms)"
+        )
+        print(
+            f"{'':>9}          alone:      p50 {alone.get('p50', 0):7.1f} ms  "
+            f"p95 {alone.get('p95', 0):7.1f} ms"
         )
 
 
