@@ -3,13 +3,12 @@ member's personal data (GDPR Art. 15, 17, 20)."""
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Response
 
 from community.api.deps import SessionDep, ViewerDep
 from community.auth import clear_session_cookie
 from community.privacy import service as privacy
+from community.privacy.download import export_response
 from community.privacy.schemas import AccountErase, AdminErase, ErasurePublic
 
 router = APIRouter(tags=["privacy"])
@@ -30,18 +29,7 @@ def _public(erasure: privacy.Erasure) -> ErasurePublic:
 )
 def export_me(session: SessionDep, viewer: ViewerDep) -> Response:
     """Everything the forum holds about the signed-in member, as a file to download."""
-    data = privacy.export_data(session, viewer)
-    assert viewer.user is not None
-    return Response(
-        json.dumps(data, ensure_ascii=False, indent=2),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="{privacy.export_filename(viewer.user)}"'
-            ),
-            "Cache-Control": "no-store",
-        },
-    )
+    return export_response(session, viewer)
 
 
 @router.post("/me/erase")

@@ -3,7 +3,6 @@ erase button on a member's profile. Thin: the rules are in community/privacy/ser
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -14,6 +13,7 @@ from community.api.deps import SessionDep
 from community.auth import check_csrf, clear_session_cookie
 from community.errors import CommunityError
 from community.privacy import service as privacy
+from community.privacy.download import export_response
 from community.text import CleanStr
 from community.web.i18n import N_
 from community.web.pages import render
@@ -26,17 +26,7 @@ privacy_web_router = APIRouter(include_in_schema=False)
 def export_download(session: SessionDep, viewer: WebViewer) -> Response:
     if viewer.user is None:
         return RedirectResponse("/login?next=/settings", status_code=303)
-    data = privacy.export_data(session, viewer)
-    return Response(
-        json.dumps(data, ensure_ascii=False, indent=2),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="{privacy.export_filename(viewer.user)}"'
-            ),
-            "Cache-Control": "no-store",
-        },
-    )
+    return export_response(session, viewer)
 
 
 @privacy_web_router.post("/settings/erase", response_model=None)

@@ -1,0 +1,27 @@
+"""The data export as a file to download: one answer for the API and the settings page, so
+both hand out the same file under the same name and neither is kept in a cache."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import Response
+from sqlmodel import Session
+
+from community.accounts.viewer import Viewer
+from community.privacy import service as privacy
+
+
+def export_response(session: Session, viewer: Viewer) -> Response:
+    data = privacy.export_data(session, viewer)  # refuses visitors
+    assert viewer.user is not None
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{privacy.export_filename(viewer.user)}"'
+            ),
+            "Cache-Control": "no-store",
+        },
+    )
