@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager as AsyncContextManager
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -18,7 +20,16 @@ from community.auth import set_csrf_cookie
 from community.config import Settings, get_settings
 from community.db import get_engine
 from community.errors import CommunityError, TooManyRequests
+from community.health import router as health_router
+from community.jobs.worker import Worker
+from community.metrics import RequestMetrics
+from community.metrics import router as metrics_router
 from community.middleware import BodySizeLimit, RefuseNulInUrl, SecurityHeaders
+from community.requestlog import RequestId
+from community.searching.backend import claim_index_writer
+from community.searching.service import check_on_startup
+from community.web.pages import STATIC_DIR, error_page
+from community.web.router import web_router
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +55,6 @@ def _error(
     request: Request, status: int, code: str, detail: Any, headers: dict[str, str] | None = None
 ) -> Response:
     if not _is_api(request):
-        from community.web.pages import error_page
-
         return error_page(request, status, detail if isinstance(detail, str) else None, headers)
     return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
 
@@ -68,12 +77,28 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or get_settings()
     settings.check_for_production()
     engine = engine or get_engine()
+    app = FastAPI(
+        title=f"{settings.site_name} API",
+        version="1.0",
+        description="JSON API of the community forum. Log in with a session cookie "
+        "(send X-CSRF-Token on writes) or an integration token as `Authorization: Bearer`.",
+        lifespan=_lifespan(settings, engine),
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    _add_error_handlers(app)
+    _add_middleware(app, settings)
+    app.include_router(api_router)
+    app.include_router(health_router)
+    app.include_router(metrics_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
 
+
+def _lifespan(settings: Settings, engine: Engine) -> Callable[[FastAPI], AsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from community.searching.backend import claim_index_writer
-        from community.searching.service import check_on_startup
-
         in_process = settings.worker_in_process
         if in_process:
             # The worker writes the embedded index: refuse to start beside another writer.
@@ -81,8 +106,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         check_on_startup(engine)
         worker = None
         if in_process:
-            from community.jobs.worker import Worker
-
             worker = Worker(engine)
             worker.start_in_thread()
             log.info("job worker runs inside this process")
@@ -90,16 +113,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if worker is not None:
             worker.stop()
 
-    app = FastAPI(
-        title=f"{settings.site_name} API",
-        version="1.0",
-        description="JSON API of the community forum. Log in with a session cookie "
-        "(send X-CSRF-Token on writes) or an integration token as `Authorization: Bearer`.",
-        lifespan=lifespan,
-    )
-    app.state.engine = engine
-    app.state.settings = settings
+    return lifespan
 
+
+def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CommunityError)
     async def community_error(request: Request, exc: CommunityError) -> Response:
         headers = (
@@ -124,6 +141,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return _error(request, 500, "internal_error", "Ein interner Fehler ist aufgetreten.")
 
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
     @app.middleware("http")
     async def csrf_cookie(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
@@ -132,52 +151,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             set_csrf_cookie(response, fresh)
         return response
 
-    app.include_router(api_router)
-    from community.health import router as health_router
-    from community.metrics import router as metrics_router
-
-    # Before the web router, whose "/{page}" would take /healthz for a legal page.
-    app.include_router(health_router)
-    app.include_router(metrics_router)
-    from community.web.admin_legal import admin_legal_router
-    from community.web.crm import crm_web_router
-    from community.web.notifications import notifications_web_router
-    from community.web.pages import load_legal_links
-    from community.web.routes import web_router
-    from community.web.search_routes import router as search_pages
-
-    # Every page's footer links the legal pages wherever an admin pointed them.
-    footer = [Depends(load_legal_links)]
-    # Before the web router: its "/{page}" would take /search for a legal page.
-    app.include_router(search_pages, dependencies=footer)
-    # First: its /t/{id}/contact-sales would otherwise be taken for a thread's slug.
-    app.include_router(crm_web_router, dependencies=footer)
-    app.include_router(admin_legal_router, dependencies=footer)
-    from community.web.insights import insights_web_router
-    from community.web.moderation import moderation_web_router
-    from community.web.privacy import privacy_web_router
-
-    # Before the web router too: its "/{page}" would take /moderation for a legal page.
-    app.include_router(moderation_web_router, dependencies=footer)
-    # Before the web router: its "/{page}" would take /notifications for a legal page.
-    app.include_router(notifications_web_router, dependencies=footer)
-    app.include_router(privacy_web_router, dependencies=footer)
-    app.include_router(insights_web_router, dependencies=footer)
-    app.include_router(web_router, dependencies=footer)
-    from fastapi.staticfiles import StaticFiles
-
-    from community.web.pages import STATIC_DIR
-
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
+    # Each one added wraps the ones before: RequestId and RequestMetrics, added last, see
+    # every answer, including the ones the other middleware give.
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RefuseNulInUrl)
-    from community.metrics import RequestMetrics
-
-    # Outermost: it sees every answer, including the ones the other middleware give.
     app.add_middleware(RequestMetrics)
-    from community.requestlog import RequestId
-
     app.add_middleware(RequestId)
-    return app

@@ -3,7 +3,7 @@ Admins only; every change is in the audit log."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 
 from community.accounts import admin
 from community.accounts import service as accounts
@@ -18,9 +18,7 @@ from community.accounts.schemas import (
     UserAdminUpdate,
     UserPrivate,
 )
-from community.accounts.viewer import Viewer
-from community.api.deps import IdPath, SessionDep, ViewerDep
-from community.forum import permissions as perms
+from community.deps import AdminOnly, IdPath, SessionDep, ViewerDep
 from community.forum import premoderation, present
 from community.forum import service as forum
 from community.forum.schemas import (
@@ -39,12 +37,7 @@ PREMODERATION_DOC = (
 )
 
 
-def _admin_only(viewer: ViewerDep) -> Viewer:
-    perms.require_admin(viewer)
-    return viewer
-
-
-router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(_admin_only)])
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[AdminOnly])
 
 
 def _token_public(token: ApiToken) -> ApiTokenPublic:

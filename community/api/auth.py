@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
+from community.accounts import entry
 from community.accounts import service as accounts
 from community.accounts.schemas import (
     EmailRequest,
@@ -14,7 +15,6 @@ from community.accounts.schemas import (
     UserPrivate,
     UserRegister,
 )
-from community.api.deps import CurrentUser, SessionDep, ViewerDep
 from community.auth import (
     clear_session_cookie,
     client_ip,
@@ -22,8 +22,7 @@ from community.auth import (
     set_session_cookie,
 )
 from community.config import get_settings
-from community.moderation import antispam
-from community.ratelimit import hit
+from community.deps import CurrentUser, SessionDep, ViewerDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -38,37 +37,26 @@ def _logged_in(
 
 @router.post("/register", status_code=status.HTTP_201_CREATED)
 def register(data: UserRegister, request: Request, session: SessionDep) -> UserPrivate:
-    antispam.check_registration(client_ip(request))
-    user = accounts.register(
-        session,
-        email=str(data.email),
-        password=data.password,
-        nickname=data.nickname,
-        real_name=data.real_name,
-        company=data.company,
-        locale=data.locale,
-    )
-    return UserPrivate.of(user)
+    return UserPrivate.of(entry.sign_up(session, data, ip=client_ip(request)))
 
 
 @router.post("/login")
 def login(
     data: LoginRequest, request: Request, response: Response, session: SessionDep
 ) -> LoginResult:
-    hit(get_settings().login_rate, "login", client_ip(request))
-    user = accounts.authenticate(session, data.email, data.password)
-    old = request.cookies.get(get_settings().session_cookie)
-    if old:
-        accounts.end_session(session, old)
-    raw = accounts.start_session(session, user)
+    user, raw = entry.sign_in(
+        session,
+        data.email,
+        data.password,
+        ip=client_ip(request),
+        old_token=request.cookies.get(get_settings().session_cookie),
+    )
     return _logged_in(request, response, raw, UserPrivate.of(user))
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(request: Request, response: Response, session: SessionDep, _viewer: ViewerDep) -> None:
-    raw = request.cookies.get(get_settings().session_cookie)
-    if raw:
-        accounts.end_session(session, raw)
+    entry.sign_out(session, request.cookies.get(get_settings().session_cookie))
     clear_session_cookie(response)
 
 
@@ -85,8 +73,7 @@ def resend_verification(user: CurrentUser, session: SessionDep) -> dict[str, str
 
 @router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED)
 def password_reset(data: EmailRequest, request: Request, session: SessionDep) -> dict[str, str]:
-    hit("5/hour", "reset", client_ip(request))
-    accounts.request_password_reset(session, data.email)
+    entry.request_reset(session, data.email, ip=client_ip(request))
     return {"status": "sent if the address is known"}
 
 

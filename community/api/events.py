@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from community.api.deps import SessionDep, ViewerDep, require_scope
 from community.db import MAX_ID
+from community.deps import SessionDep, ViewerDep, require_scope
 from community.events import service as events
 from community.events.schemas import EventPublic, EventsPublic
 

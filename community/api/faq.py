@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from community.api.deps import IdPath, SessionDep, ViewerDep, require_scope
+from community.deps import IdPath, SessionDep, ViewerDep, require_scope
 from community.faq import formats
 from community.faq import service as faq
 from community.faq.models import FaqEntry

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 
 from community.accounts.models import User
-from community.api.deps import IdPath, SessionDep, ViewerDep
+from community.deps import IdPath, SessionDep, ViewerDep
 from community.forum import present
 from community.forum import service as forum
 from community.forum.models import ThreadKind

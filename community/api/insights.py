@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
-from community.api.deps import IdPath, SessionDep, ViewerDep
+from community.deps import IdPath, SessionDep, ViewerDep
 from community.forum import service as forum
 from community.insights import export
 from community.insights import service as insights

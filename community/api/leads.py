@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from community.api.deps import IdPath, SessionDep, ViewerDep
+from community.deps import IdPath, SessionDep, ViewerDep
 from community.leads import service as leads
 from community.leads.consent import (
     CONSENT_TEXT,

@@ -3,23 +3,15 @@ pages on the web (/impressum, /datenschutz, /netiquette)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from community.accounts.staff import staff_names_shown
-from community.accounts.viewer import Viewer
-from community.api.deps import SessionDep, ViewerDep
-from community.forum import permissions as perms
+from community.deps import AdminOnly, SessionDep, ViewerDep
 from community.legal import service as legal
 from community.legal.schemas import LegalPageAdmin, LegalPageUpdate, StaffNamesSetting
 from community.legal.service import LegalPageSlug
 
-
-def _admin_only(viewer: ViewerDep) -> Viewer:
-    perms.require_admin(viewer)
-    return viewer
-
-
-router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(_admin_only)])
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[AdminOnly])
 
 
 def _page_admin(session: SessionDep, page: LegalPageSlug) -> LegalPageAdmin:

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request, Response
 
 from community.accounts import service as accounts
 from community.accounts.schemas import LoginResult, PasswordChange, UserPrivate, UserUpdate
-from community.api.deps import CurrentUser, SessionDep
 from community.auth import csrf_token, set_session_cookie
+from community.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/me", tags=["me"])
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, status
 from sqlmodel import Session
 
 from community.accounts.models import User
-from community.api.deps import IdPath, SessionDep, ViewerDep
 from community.db import MAX_ID
+from community.deps import IdPath, SessionDep, ViewerDep
 from community.forum import service as forum
 from community.moderation import audit
 from community.moderation import service as moderation

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from community.api.deps import SessionDep, ViewerDep
 from community.auth import clear_session_cookie
+from community.deps import SessionDep, ViewerDep
 from community.privacy import service as privacy
 from community.privacy.download import export_response
 from community.privacy.schemas import AccountErase, AdminErase, ErasurePublic

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from community.accounts.viewer import Viewer
-from community.api.deps import IdPath, SessionDep, ViewerDep
+from community.deps import IdPath, SessionDep, ViewerDep
 from community.forum import present
 from community.forum import service as forum
 from community.forum.schemas import ThreadDetail

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from community.api.deps import SessionDep, ViewerDep
+from community.deps import SessionDep, ViewerDep
 from community.forum.models import ThreadKind
 from community.searching import service as searching
 from community.searching.schemas import (

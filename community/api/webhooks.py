@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from community.api.deps import IdPath, SessionDep, ViewerDep
+from community.deps import IdPath, SessionDep, ViewerDep
 from community.events.catalog import WEBHOOK_TYPES
 from community.forum import permissions as perms
 from community.webhooks import service as webhooks

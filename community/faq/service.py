@@ -12,13 +12,14 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
-from community.accounts.models import Group, Role
+from community.accounts.models import Group
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
 from community.errors import Forbidden, InvalidInput, NotFound
 from community.events.service import record_event
 from community.faq.models import FaqEntry, FaqStatus
+from community.forum import permissions as perms
 from community.forum.models import Category, CategoryGroup, Post, Thread
 from community.moderation import audit
 
@@ -201,14 +202,8 @@ def on_member_erased(session: Session, user_id: int, pseudonym: str) -> None:
 # ---- curation ---------------------------------------------------------------------------------
 
 
-def _require_curator(viewer: Viewer) -> None:
-    user = viewer.user
-    if user is None or user.role not in (Role.expert, Role.moderator, Role.admin):
-        raise Forbidden("FAQ-Einträge pflegen Experten und Moderatoren.", code="not_curator")
-
-
 def get_entry(session: Session, viewer: Viewer, faq_id: int) -> FaqEntry:
-    _require_curator(viewer)
+    perms.require_curator(viewer)
     entry = session.get(FaqEntry, faq_id)
     if entry is None:
         raise NotFound("Diesen FAQ-Eintrag gibt es nicht.")
@@ -216,7 +211,7 @@ def get_entry(session: Session, viewer: Viewer, faq_id: int) -> FaqEntry:
 
 
 def list_for_curation(session: Session, viewer: Viewer) -> list[FaqEntry]:
-    _require_curator(viewer)
+    perms.require_curator(viewer)
     return list(
         session.execute(
             select(FaqEntry)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlmodel import Session, col
 
+from community.accounts.models import Role
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.errors import Forbidden, NotAuthenticated, NotFound
@@ -134,6 +135,13 @@ def require_admin(viewer: Viewer) -> None:
     require_member(viewer)
     if not viewer.is_admin:
         raise Forbidden("Nur für Administratoren.")
+
+
+def require_curator(viewer: Viewer) -> None:
+    """FAQ entries are kept by experts, moderators and admins."""
+    user = viewer.user
+    if user is None or user.role not in (Role.expert, Role.moderator, Role.admin):
+        raise Forbidden("FAQ-Einträge pflegen Experten und Moderatoren.", code="not_curator")
 
 
 def ensure_category_visible(

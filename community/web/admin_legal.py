@@ -3,38 +3,38 @@ point them to external pages, and choose whether staff posts show "Anna K."."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from community.accounts.staff import staff_names_shown
 from community.accounts.viewer import Viewer
-from community.api.deps import SessionDep
 from community.auth import check_csrf
-from community.errors import InvalidInput
+from community.deps import SessionDep
+from community.errors import CommunityError
 from community.forum import permissions as perms
 from community.legal import service as legal
 from community.legal.service import MAX_MARKDOWN, MAX_URL, LegalPageSlug
 from community.text import CleanStr
+from community.web.deps import CsrfField, WebViewer, see_other
+from community.web.forms import form_error
 from community.web.legal_texts import TITLES
 from community.web.pages import render
-from community.web.routes import CsrfField, WebViewer
 
 admin_legal_router = APIRouter(include_in_schema=False)
 
 
-def _page(
-    request: Request,
+def _context(
     session: SessionDep,
     viewer: Viewer,
     *,
-    error: str | None = None,
     failed: LegalPageSlug | None = None,
     entered: dict[str, str] | None = None,
     saved: str | None = None,
-    status_code: int = 200,
-) -> Response:
+) -> dict[str, object]:
+    """The three pages' forms; the one refused (`failed`) shows what was `entered`."""
     perms.require_admin(viewer)
     pages = []
     for slug in LegalPageSlug:
@@ -52,21 +52,16 @@ def _page(
                 "href": resolved.href,
                 "env_url": legal.env_url(slug),
                 "variable": legal.env_variable(slug),
-                "error": error if slug is failed else None,
             }
         )
-    return render(
-        request,
-        "admin_legal.html",
-        {
-            "pages": pages,
-            "show_staff_names": staff_names_shown(session),
-            "max_markdown": MAX_MARKDOWN,
-            "max_url": MAX_URL,
-            "saved": saved,
-        },
-        status_code=status_code,
-    )
+    return {
+        "pages": pages,
+        "failed": failed.value if failed else None,
+        "show_staff_names": staff_names_shown(session),
+        "max_markdown": MAX_MARKDOWN,
+        "max_url": MAX_URL,
+        "saved": saved,
+    }
 
 
 @admin_legal_router.get("/admin/legal", response_class=HTMLResponse)
@@ -76,7 +71,7 @@ def page(
     viewer: WebViewer,
     saved: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    return _page(request, session, viewer, saved=saved)
+    return render(request, "admin_legal.html", _context(session, viewer, saved=saved))
 
 
 @admin_legal_router.post("/admin/legal/staff-names")
@@ -89,7 +84,7 @@ def staff_names(
 ) -> Response:
     check_csrf(request, csrf_token)
     legal.set_staff_names_shown(session, viewer, show_name)
-    return RedirectResponse("/admin/legal?saved=staff-names", status_code=303)
+    return see_other("/admin/legal?saved=staff-names")
 
 
 @admin_legal_router.post("/admin/legal/{slug}", response_class=HTMLResponse)
@@ -105,14 +100,8 @@ def update(
     check_csrf(request, csrf_token)
     try:
         legal.update_page(session, viewer, slug, markdown=markdown, url=url)
-    except InvalidInput as exc:
-        return _page(
-            request,
-            session,
-            viewer,
-            error=exc.message,
-            failed=slug,
-            entered={"markdown": markdown, "url": url},
-            status_code=422,
-        )
-    return RedirectResponse(f"/admin/legal?saved={slug.value}#{slug.value}", status_code=303)
+    except CommunityError as exc:
+        entered = {"markdown": markdown, "url": url}
+        context = partial(_context, session, viewer, failed=slug, entered=entered)
+        return form_error(request, session, "admin_legal.html", context, exc)
+    return see_other(f"/admin/legal?saved={slug.value}#{slug.value}")

@@ -5,43 +5,34 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from community.api.deps import IdPath, SessionDep
+from community.accounts.viewer import Viewer
 from community.auth import check_csrf
+from community.deps import IdPath, SessionDep
 from community.errors import CommunityError
 from community.events.catalog import WEBHOOK_TYPES
 from community.text import CleanStr
+from community.web.deps import CsrfField, WebViewer, see_other
+from community.web.forms import form_error
 from community.web.pages import render
-from community.web.routes import CsrfField, WebViewer
 from community.webhooks import service as webhooks
 
 admin_webhooks_router = APIRouter(include_in_schema=False)
 
 
-def _page(
-    request: Request,
-    session: SessionDep,
-    viewer: WebViewer,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
+def _context(session: SessionDep, viewer: Viewer) -> dict[str, object]:
     endpoints = webhooks.list_endpoints(session, viewer)
     deliveries = {
         e.id: webhooks.list_deliveries(session, viewer, e.id, limit=10)  # type: ignore[arg-type]
         for e in endpoints
     }
-    return render(
-        request,
-        "admin_webhooks.html",
-        {"endpoints": endpoints, "deliveries": deliveries, "types": WEBHOOK_TYPES, "error": error},
-        status_code=status_code,
-    )
+    return {"endpoints": endpoints, "deliveries": deliveries, "types": WEBHOOK_TYPES}
 
 
 @admin_webhooks_router.get("/admin/webhooks", response_class=HTMLResponse)
 def page(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
-    return _page(request, session, viewer)
+    return render(request, "admin_webhooks.html", _context(session, viewer))
 
 
 @admin_webhooks_router.post("/admin/webhooks", response_class=HTMLResponse)
@@ -57,10 +48,8 @@ def create(
     try:
         webhooks.create_endpoint(session, viewer, url=url, event_types=event_types or [])
     except CommunityError as exc:
-        if exc.status_code != 422:
-            raise
-        return _page(request, session, viewer, error=exc.message, status_code=422)
-    return RedirectResponse("/admin/webhooks", status_code=303)
+        return form_error(request, session, "admin_webhooks.html", _context(session, viewer), exc)
+    return see_other("/admin/webhooks")
 
 
 @admin_webhooks_router.post("/admin/webhooks/{endpoint_id}/active")
@@ -74,7 +63,7 @@ def switch(
 ) -> Response:
     check_csrf(request, csrf_token)
     webhooks.update_endpoint(session, viewer, endpoint_id, active=active)
-    return RedirectResponse("/admin/webhooks", status_code=303)
+    return see_other("/admin/webhooks")
 
 
 @admin_webhooks_router.post("/admin/webhooks/deliveries/{delivery_id}/redeliver")
@@ -87,4 +76,4 @@ def redeliver(
 ) -> Response:
     check_csrf(request, csrf_token)
     webhooks.redeliver(session, viewer, delivery_id)
-    return RedirectResponse("/admin/webhooks", status_code=303)
+    return see_other("/admin/webhooks")

@@ -7,13 +7,13 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from community.api.deps import SessionDep
+from community.deps import SessionDep
 from community.faq import formats
 from community.faq import service as faq
 from community.forum import service as forum
 from community.forum.markdown import render_markdown
+from community.web.deps import WebViewer
 from community.web.pages import render
-from community.web.routes import WebViewer
 
 faq_web_router = APIRouter(include_in_schema=False)
 

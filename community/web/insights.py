@@ -8,11 +8,11 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from community.api.deps import IdPath, SessionDep
 from community.auth import check_csrf
+from community.deps import IdPath, SessionDep
 from community.errors import Conflict, InvalidInput
 from community.forum import permissions as perms
 from community.forum import service as forum
@@ -21,9 +21,10 @@ from community.insights import service as insights
 from community.insights.charts import Bar, bar_chart
 from community.insights.schemas import Period, StatsPublic
 from community.text import CleanStr
+from community.web.deps import CsrfField, WebViewer, login_first, see_other
+from community.web.forms import form_error
 from community.web.i18n import N_, fmt_number, gettext
 from community.web.pages import render
-from community.web.routes import CsrfField, WebViewer
 
 insights_web_router = APIRouter(include_in_schema=False)
 
@@ -126,7 +127,7 @@ def stats_page(
     category: Annotated[str | None, Query(max_length=60)] = None,
 ) -> Response:
     if viewer.user is None:
-        return RedirectResponse("/login?next=/admin/stats", status_code=303)
+        return login_first("/admin/stats")
     perms.require_moderator(viewer)
     board = forum.get_category(session, viewer, category) if category else None
     context: dict[str, object] = {
@@ -143,7 +144,7 @@ def stats_page(
     try:
         window = insights.resolve_window(period, start, end)
     except InvalidInput as exc:
-        return render(request, "admin_stats.html", {**context, "error": exc.message}, 422)
+        return form_error(request, session, "admin_stats.html", context, exc)
     stats = insights.dashboard(session, viewer, window, category=board)
     query = _query(period, start, end, category)
     return render(
@@ -195,4 +196,4 @@ def rate(
     with suppress(Conflict):
         insights.rate_solution(session, viewer, thread_id, rating=rating, comment=comment)
     thread = forum.get_thread(session, viewer, thread_id)
-    return RedirectResponse(f"/t/{thread.id}/{thread.slug}#satisfaction", status_code=303)
+    return see_other(f"/t/{thread.id}/{thread.slug}#satisfaction")

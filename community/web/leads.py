@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from community.accounts.viewer import Viewer
-from community.api.deps import IdPath, SessionDep
 from community.auth import check_csrf
+from community.deps import IdPath, SessionDep
 from community.errors import CommunityError
 from community.forum import service as forum
 from community.forum.models import Thread
@@ -23,43 +23,29 @@ from community.leads.consent import (
     PASSED_FIELDS,
 )
 from community.text import CleanStr
+from community.web.deps import CsrfField, WebViewer, login_first, see_other
+from community.web.forms import form_error
 from community.web.pages import render
-from community.web.routes import CsrfField, WebViewer
 
 leads_web_router = APIRouter(include_in_schema=False)
 
 
-def _form(
-    request: Request,
-    viewer: Viewer,
-    action: str,
-    thread: Thread | None,
-    error: str | None = None,
-    status_code: int = 200,
-    request_lead: bool = False,
-) -> Response:
+def _form_context(
+    viewer: Viewer, action: str, thread: Thread | None, request_lead: bool = False
+) -> dict[str, object]:
     user = viewer.user
-    return render(
-        request,
-        "crm_consent.html",
-        {
-            "action": action,
-            "thread": thread,
-            "title": CONSENT_TITLE,
-            "text": CONSENT_TEXT,
-            "version": CONSENT_TEXT_VERSION,
-            "fields": PASSED_FIELDS,
-            "real_name": user.real_name if user else "",
-            "company": user.company if user else "",
-            "error": error,
-            "request_lead": request_lead,
-        },
-        status_code=status_code,
-    )
-
-
-def _login_first(path: str) -> Response:
-    return RedirectResponse(f"/login?next={path}", status_code=303)
+    return {
+        "action": action,
+        "thread": thread,
+        "title": CONSENT_TITLE,
+        "text": CONSENT_TEXT,
+        "version": CONSENT_TEXT_VERSION,
+        "fields": PASSED_FIELDS,
+        "real_name": user.real_name if user else "",
+        "company": user.company if user else "",
+        "error": None,
+        "request_lead": request_lead,
+    }
 
 
 @leads_web_router.get("/t/{thread_id}/contact-sales", response_class=HTMLResponse)
@@ -68,14 +54,16 @@ def contact_form(
 ) -> Response:
     thread = forum.get_thread(session, viewer, thread_id)
     if viewer.user is None:
-        return _login_first(f"/t/{thread_id}/contact-sales")
-    return _form(request, viewer, f"/t/{thread_id}/contact-sales", thread)
+        return login_first(f"/t/{thread_id}/contact-sales")
+    return render(
+        request, "crm_consent.html", _form_context(viewer, f"/t/{thread_id}/contact-sales", thread)
+    )
 
 
 @leads_web_router.get("/settings/sales-contact", response_class=HTMLResponse)
 def settings_page(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
     if viewer.user is None:
-        return _login_first("/settings/sales-contact")
+        return login_first("/settings/sales-contact")
     mine = leads.my_leads(session, viewer)
     threads = {
         t.id: t
@@ -125,17 +113,15 @@ def _submit(
             lead_id=lead_id,
         )
     except CommunityError as exc:
-        if exc.status_code not in (409, 422):
-            raise
-        return _form(
-            request,
-            viewer,
-            action,
-            thread,
-            exc.message,
-            exc.status_code,
-            request_lead=lead_id is not None,
-        )
+        context = {
+            **_form_context(viewer, action, thread, request_lead=lead_id is not None),
+            # What was typed stays in the form.
+            "real_name": consent.real_name,
+            "company": consent.company,
+            "phone": consent.phone,
+            "message": consent.message,
+        }
+        return form_error(request, session, "crm_consent.html", context, exc)
     return render(
         request,
         "message.html",
@@ -221,10 +207,11 @@ def request_page(
     lead_id: IdPath, request: Request, session: SessionDep, viewer: WebViewer
 ) -> Response:
     if viewer.user is None:
-        return _login_first(f"/leads/{lead_id}")
+        return login_first(f"/leads/{lead_id}")
     lead = leads.get_own_lead(session, viewer, lead_id)
     thread = session.get(Thread, lead.thread_id) if lead.thread_id else None
-    return _form(request, viewer, f"/leads/{lead_id}", thread, request_lead=True)
+    context = _form_context(viewer, f"/leads/{lead_id}", thread, request_lead=True)
+    return render(request, "crm_consent.html", context)
 
 
 @leads_web_router.post("/leads/{lead_id}", response_class=HTMLResponse)
@@ -241,7 +228,7 @@ def request_answer(
     lead = leads.get_own_lead(session, viewer, lead_id)
     if decision == "decline":
         leads.decline(session, viewer, lead_id)
-        return RedirectResponse("/settings/sales-contact", status_code=303)
+        return see_other("/settings/sales-contact")
     thread = session.get(Thread, lead.thread_id) if lead.thread_id else None
     return _submit(
         request,
@@ -260,7 +247,7 @@ def withdraw(
 ) -> Response:
     check_csrf(request, csrf_token)
     leads.withdraw(session, viewer, lead_id)
-    return RedirectResponse("/settings/sales-contact", status_code=303)
+    return see_other("/settings/sales-contact")
 
 
 @leads_web_router.post("/t/{thread_id}/sales-opportunity")
@@ -273,7 +260,7 @@ def opportunity(
 ) -> Response:
     check_csrf(request, csrf_token)
     leads.mark_opportunity(session, viewer, thread_id)
-    return RedirectResponse(f"/t/{thread_id}", status_code=303)
+    return see_other(f"/t/{thread_id}")
 
 
 @leads_web_router.post("/t/{thread_id}/escalate")
@@ -287,4 +274,4 @@ def escalate(
 ) -> Response:
     check_csrf(request, csrf_token)
     leads.escalate(session, viewer, thread_id, note)
-    return RedirectResponse(f"/t/{thread_id}", status_code=303)
+    return see_other(f"/t/{thread_id}")

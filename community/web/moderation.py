@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from community.accounts.viewer import Viewer
-from community.api.deps import IdPath, SessionDep
 from community.auth import check_csrf
 from community.db import MAX_ID
+from community.deps import IdPath, SessionDep
 from community.errors import CommunityError, InvalidInput
 from community.forum import permissions as perms
 from community.forum import service as forum
@@ -23,9 +24,10 @@ from community.moderation import audit
 from community.moderation import service as moderation
 from community.moderation.models import ReportReason
 from community.text import CleanStr
+from community.web.deps import CsrfField, WebViewer, login_first, see_other
+from community.web.forms import form_error
 from community.web.i18n import N_
 from community.web.pages import render
-from community.web.routes import CsrfField, WebViewer
 
 moderation_web_router = APIRouter(include_in_schema=False)
 
@@ -58,44 +60,28 @@ DONE = {
 _email = TypeAdapter(EmailStr)
 
 
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
 # ---- the report form ---------------------------------------------------------------------------
 
 
-def _report_page(
-    request: Request,
-    session: SessionDep,
-    viewer: Viewer,
-    post_id: int,
-    form: dict[str, str],
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
+def _report_context(
+    session: SessionDep, viewer: Viewer, post_id: int, form: dict[str, str]
+) -> dict[str, object]:
     post, thread = forum.get_post(session, viewer, post_id)
     # Visitors may report unlawful content only (DSA Art. 16); members anything.
     reasons = list(REASON_LABELS) if viewer.user else [ReportReason.unlawful]
-    return render(
-        request,
-        "report.html",
-        {
-            "post": post,
-            "thread": thread,
-            "reasons": [(r.value, REASON_LABELS[r]) for r in reasons],
-            "form": form,
-            "error": error,
-        },
-        status_code,
-    )
+    return {
+        "post": post,
+        "thread": thread,
+        "reasons": [(r.value, REASON_LABELS[r]) for r in reasons],
+        "form": form,
+    }
 
 
 @moderation_web_router.get("/p/{post_id}/report", response_class=HTMLResponse)
 def report_form(
     post_id: IdPath, request: Request, session: SessionDep, viewer: WebViewer
 ) -> Response:
-    return _report_page(request, session, viewer, post_id, {})
+    return render(request, "report.html", _report_context(session, viewer, post_id, {}))
 
 
 @moderation_web_router.post("/p/{post_id}/report", response_model=None)
@@ -126,10 +112,8 @@ def report(
             session, viewer, post_id, reason=chosen, comment=comment, contact_email=address
         )
     except CommunityError as exc:
-        if exc.status_code not in (403, 409, 422):
-            raise
-        session.rollback()
-        return _report_page(request, session, viewer, post_id, form, exc.message, exc.status_code)
+        context = partial(_report_context, session, viewer, post_id, form)
+        return form_error(request, session, "report.html", context, exc)
     _post, thread = forum.get_post(session, viewer, post_id)
     return render(
         request,
@@ -153,7 +137,7 @@ def moderator_edit_form(
     post_id: IdPath, request: Request, session: SessionDep, viewer: WebViewer
 ) -> Response:
     if viewer.user is None:
-        return _see_other(f"/login?next=/moderation/posts/{post_id}/edit")
+        return login_first(f"/moderation/posts/{post_id}/edit")
     perms.require_moderator(viewer)
     post, thread = forum.get_post(session, viewer, post_id)
     return render(
@@ -179,48 +163,26 @@ def moderator_edit(
     try:
         moderation.edit_post(session, viewer, post_id, body, reason)
     except CommunityError as exc:
-        if exc.status_code != 422:
-            raise
-        session.rollback()
-        return render(
-            request,
-            "moderation_edit.html",
-            {"post": post, "thread": thread, "body": body, "reason": reason, "error": exc.message},
-            422,
-        )
-    return _see_other(f"/t/{thread.id}/{thread.slug}#post-{post_id}")
+        context = {"post": post, "thread": thread, "body": body, "reason": reason}
+        return form_error(request, session, "moderation_edit.html", context, exc)
+    return see_other(f"/t/{thread.id}/{thread.slug}#post-{post_id}")
 
 
 # ---- the queue ---------------------------------------------------------------------------------
 
 
-def _queue_page(
-    request: Request,
-    session: SessionDep,
-    viewer: Viewer,
-    *,
-    done: str | None = None,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
+def _queue_context(
+    session: SessionDep, viewer: Viewer, done: str | None = None
+) -> dict[str, object]:
     items = moderation.queue(session, viewer)
-    held = moderation.pending(session, viewer)
-    return render(
-        request,
-        "moderation.html",
-        {
-            "items": items,
-            "reporters": forum.users_by_id(
-                session, (r.reporter_id for i in items for r in i.reports)
-            ),
-            "pending": held,
-            "boards": forum.list_categories(session, viewer),
-            "reason_labels": {r.value: label for r, label in REASON_LABELS.items()},
-            "done": DONE.get(done or ""),
-            "error": error,
-        },
-        status_code,
-    )
+    return {
+        "items": items,
+        "reporters": forum.users_by_id(session, (r.reporter_id for i in items for r in i.reports)),
+        "pending": moderation.pending(session, viewer),
+        "boards": forum.list_categories(session, viewer),
+        "reason_labels": {r.value: label for r, label in REASON_LABELS.items()},
+        "done": DONE.get(done or ""),
+    }
 
 
 @moderation_web_router.get("/moderation", response_class=HTMLResponse)
@@ -231,9 +193,9 @@ def queue_page(
     done: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     if viewer.user is None:
-        return _see_other("/login?next=/moderation")
+        return login_first("/moderation")
     perms.require_moderator(viewer)
-    return _queue_page(request, session, viewer, done=done)
+    return render(request, "moderation.html", _queue_context(session, viewer, done))
 
 
 def _decided(
@@ -243,11 +205,10 @@ def _decided(
     try:
         run()
     except CommunityError as exc:
-        if exc.status_code not in (404, 409, 422):
-            raise
-        session.rollback()
-        return _queue_page(request, session, viewer, error=exc.message, status_code=exc.status_code)
-    return _see_other(f"/moderation?done={action}")
+        return form_error(
+            request, session, "moderation.html", partial(_queue_context, session, viewer), exc
+        )
+    return see_other(f"/moderation?done={action}")
 
 
 PostAction = Literal["hide", "restore", "delete", "dismiss", "approve", "reject"]
@@ -355,7 +316,7 @@ def audit_log_page(
 ) -> Response:
     """Read-only: the log has no page or route that changes an entry."""
     if viewer.user is None:
-        return _see_other("/login?next=/admin/audit-log")
+        return login_first("/admin/audit-log")
     entries = audit.list_entries(session, viewer, before_id=before_id, limit=100)
     return render(
         request,

@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from community.api.deps import IdPath, SessionDep
 from community.auth import check_csrf
 from community.db import MAX_ID
+from community.deps import IdPath, SessionDep
 from community.forum import permissions as perms
 from community.forum import service as forum
 from community.notifications import experts, texts
@@ -19,16 +19,12 @@ from community.notifications import mail as notification_mail
 from community.notifications import service as notifications
 from community.notifications.models import Channel, NoticeType
 from community.web import i18n
+from community.web.deps import CsrfField, WebViewer, login_first, see_other
 from community.web.pages import render
-from community.web.routes import CsrfField, WebViewer
 
 notifications_web_router = APIRouter(include_in_schema=False)
 
 ChannelField = Annotated[Channel | None, Form()]
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 @notifications_web_router.get("/notifications", response_class=HTMLResponse)
@@ -39,7 +35,7 @@ def notices_page(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     if viewer.user is None:
-        return _see_other("/login?next=/notifications")
+        return login_first("/notifications")
     page = notifications.list_notices(session, viewer, cursor=cursor)
     i18n.set_locale(i18n.pick_locale(request))
     described = texts.describe(session, viewer, page.items, i18n.gettext, i18n.current_locale())
@@ -54,10 +50,10 @@ def notices_page(
 def open_notice(notice_id: IdPath, session: SessionDep, viewer: WebViewer) -> Response:
     """Marks the notice read and goes where it points."""
     if viewer.user is None:
-        return _see_other("/login?next=/notifications")
+        return login_first("/notifications")
     notice = notifications.open_notice(session, viewer, notice_id)
     [described] = texts.describe(session, viewer, [notice], i18n.gettext, "de")
-    return _see_other(described.path or "/notifications")
+    return see_other(described.path or "/notifications")
 
 
 @notifications_web_router.post("/notifications/read")
@@ -74,7 +70,7 @@ def mark_read(
         notifications.mark_read(session, viewer, everything=True)
     else:
         notifications.mark_read(session, viewer, [notice_id])
-    return _see_other("/notifications")
+    return see_other("/notifications")
 
 
 @notifications_web_router.post("/t/{thread_id}/watch")
@@ -89,7 +85,7 @@ def watch_thread(
     check_csrf(request, csrf_token)
     notifications.watch_thread(session, viewer, thread_id, action == "watch")
     thread = forum.get_thread(session, viewer, thread_id)
-    return _see_other(f"/t/{thread.id}/{thread.slug}")
+    return see_other(f"/t/{thread.id}/{thread.slug}")
 
 
 @notifications_web_router.post("/c/{slug}/watch")
@@ -103,7 +99,7 @@ def watch_board(
 ) -> Response:
     check_csrf(request, csrf_token)
     notifications.watch_category(session, viewer, slug, action == "watch")
-    return _see_other(f"/c/{slug}")
+    return see_other(f"/c/{slug}")
 
 
 @notifications_web_router.post("/settings/notifications")
@@ -137,7 +133,7 @@ def save_settings(
         NoticeType.moderation: moderation,
     }
     notifications.set_channels(session, viewer, {t: c for t, c in given.items() if c})
-    return _see_other("/settings?saved=notifications#notifications")
+    return see_other("/settings?saved=notifications#notifications")
 
 
 def _unsubscribe_page(
@@ -177,7 +173,7 @@ def unsubscribe(
 @notifications_web_router.get("/unanswered", response_class=HTMLResponse)
 def unanswered_page(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
     if viewer.user is None:
-        return _see_other("/login?next=/unanswered")
+        return login_first("/unanswered")
     perms.require_member(viewer)
     threads = experts.unanswered(session, viewer)
     boards = {c.id: c for c in forum.list_categories(session, viewer)}

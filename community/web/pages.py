@@ -9,9 +9,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from community.api.deps import SessionDep
 from community.auth import csrf_token
 from community.config import get_settings
+from community.deps import SessionDep
 from community.legal.service import footer_links
 from community.web import i18n
 from community.web.i18n import N_
@@ -92,6 +92,9 @@ _ELSEWHERE = (
     N_("Ein interner Fehler ist aufgetreten."),
 )
 
+# An address no route answers: said in the page's language, not Starlette's "Not Found".
+NOT_FOUND = N_("Diese Seite gibt es nicht.")
+
 _TITLES = {
     401: N_("Bitte melden Sie sich an"),
     403: N_("Keine Berechtigung"),
@@ -106,6 +109,8 @@ _TITLES = {
 def error_page(
     request: Request, status: int, message: str | None, headers: dict[str, str] | None = None
 ) -> HTMLResponse:
+    if status == 404 and message == "Not Found":
+        message = NOT_FOUND
     response = render(
         request,
         "error.html",

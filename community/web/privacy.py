@@ -6,18 +6,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from community.accounts.viewer import ANONYMOUS
-from community.api.deps import SessionDep
 from community.auth import check_csrf, clear_session_cookie
+from community.deps import SessionDep
 from community.errors import CommunityError
 from community.privacy import service as privacy
 from community.privacy.download import export_response
 from community.text import CleanStr
+from community.web.deps import CsrfField, WebViewer, login_first
+from community.web.forms import form_error
 from community.web.i18n import N_
 from community.web.pages import render
-from community.web.routes import CsrfField, WebViewer, _settings_page
+from community.web.settings import settings_context
 
 privacy_web_router = APIRouter(include_in_schema=False)
 
@@ -25,7 +27,7 @@ privacy_web_router = APIRouter(include_in_schema=False)
 @privacy_web_router.get("/settings/export", response_model=None)
 def export_download(session: SessionDep, viewer: WebViewer) -> Response:
     if viewer.user is None:
-        return RedirectResponse("/login?next=/settings", status_code=303)
+        return login_first("/settings")
     return export_response(session, viewer)
 
 
@@ -40,16 +42,22 @@ def erase_own(
     remove_posts: Annotated[bool, Form()] = False,
 ) -> Response:
     check_csrf(request, csrf_token)
-    if viewer.user is None:
-        return RedirectResponse("/login?next=/settings", status_code=303)
+    user = viewer.user
+    if user is None:
+        return login_first("/settings")
     try:
         privacy.erase_own_account(
             session, viewer, password=password, confirm=confirm, remove_posts=remove_posts
         )
     except CommunityError as exc:
-        if exc.status_code not in (403, 422):
-            raise
-        return _settings_page(request, viewer.user, 422, erase_error=exc.message)
+        return form_error(
+            request,
+            session,
+            "settings.html",
+            lambda: settings_context(user),
+            exc,
+            key="erase_error",
+        )
     request.state.viewer = ANONYMOUS  # the page after it shows no one signed in
     response = render(
         request,
@@ -86,14 +94,8 @@ def erase_member(
             remove_posts=remove_posts,
         )
     except CommunityError as exc:
-        if exc.status_code not in (409, 422):
-            raise
-        return render(
-            request,
-            "message.html",
-            {"title": N_("Konto nicht gelöscht"), "message": exc.message},
-            status_code=exc.status_code,
-        )
+        context = {"title": N_("Konto nicht gelöscht")}
+        return form_error(request, session, "message.html", context, exc, key="message")
     return render(
         request,
         "message.html",

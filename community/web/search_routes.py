@@ -7,15 +7,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from community.api.deps import SessionDep
 from community.auth import check_csrf
+from community.deps import SessionDep
 from community.errors import CommunityError, ServiceUnavailable
 from community.forum import service as forum
 from community.forum.models import ThreadKind
 from community.searching import service as searching
 from community.text import CleanStr
+from community.web.deps import CsrfField, WebViewer
 from community.web.pages import render
-from community.web.routes import CsrfField, WebViewer
 from search.documents import SearchResults
 
 router = APIRouter(include_in_schema=False)

@@ -1,14 +1,26 @@
-"""What search engines read besides the page: schema.org JSON-LD for a thread."""
+"""What search engines read besides the pages: the sitemap, robots.txt and schema.org
+JSON-LD for a thread. Only what a visitor may read: closed boards never appear."""
 
 from __future__ import annotations
 
 import json
+from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from fastapi import APIRouter
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlmodel import col
+
 from community.accounts.models import User
+from community.accounts.viewer import ANONYMOUS
 from community.config import get_settings
+from community.deps import SessionDep
+from community.forum import permissions as perms
 from community.forum.models import Post, Thread, ThreadKind
+
+router = APIRouter()
 
 _TEXT_MAX = 2000
 
@@ -99,4 +111,31 @@ def thread_jsonld(
         .replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
+    )
+
+
+@router.get("/sitemap.xml")
+def sitemap(session: SessionDep) -> Response:
+    base = get_settings().public_url.rstrip("/")
+    threads = session.execute(
+        select(col(Thread.id), col(Thread.slug), col(Thread.last_post_at))
+        .where(perms.visible_threads_filter(ANONYMOUS))
+        .order_by(col(Thread.last_post_at).desc())
+        .limit(50_000)
+    ).all()
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>']
+    lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
+    lines.append(f"<url><loc>{escape(base)}/</loc></url>")
+    for ident, slug, at in threads:
+        loc = escape(f"{base}/t/{ident}/{slug}")
+        lines.append(f"<url><loc>{loc}</loc><lastmod>{at.date().isoformat()}</lastmod></url>")
+    lines.append("</urlset>")
+    return Response("\n".join(lines), media_type="application/xml")
+
+
+@router.get("/robots.txt")
+def robots() -> Response:
+    base = get_settings().public_url.rstrip("/")
+    return Response(
+        f"User-agent: *\nDisallow: /api/\nSitemap: {base}/sitemap.xml\n", media_type="text/plain"
     )

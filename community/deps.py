@@ -1,4 +1,5 @@
-"""Typed dependency aliases shared by every router."""
+"""Request dependencies both surfaces use: the session (one transaction per request), the
+viewer, id paths; typed aliases as in the FastAPI full-stack template's deps.py."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from community.accounts.viewer import Viewer
 from community.auth import check_api_csrf, resolve_viewer
 from community.db import MAX_ID
 from community.errors import Forbidden, NotAuthenticated
+from community.forum import permissions as perms
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -69,3 +71,12 @@ def require_scope(scope: str):  # type: ignore[no-untyped-def]
         raise Forbidden(f"Dafür braucht es die Berechtigung {scope}.", code="missing_scope")
 
     return check
+
+
+def _admin_only(viewer: ViewerDep) -> Viewer:
+    perms.require_admin(viewer)
+    return viewer
+
+
+# For a router whose every route is for admins: dependencies=[AdminOnly].
+AdminOnly = Depends(_admin_only)

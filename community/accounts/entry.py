@@ -1,0 +1,50 @@
+"""Signing up and signing in, the same steps for the API and the forms: the limits per
+address first, then the account rules of service.py."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from community.accounts import service as accounts
+from community.accounts.models import User
+from community.accounts.schemas import UserRegister
+from community.config import get_settings
+from community.moderation import antispam
+from community.ratelimit import hit
+
+
+def sign_up(session: Session, data: UserRegister, *, ip: str) -> User:
+    """A new member (unverified; the mail with the link is a job in this transaction)."""
+    antispam.check_registration(ip)
+    return accounts.register(
+        session,
+        email=str(data.email),
+        password=data.password,
+        nickname=data.nickname,
+        real_name=data.real_name,
+        company=data.company,
+        locale=data.locale,
+    )
+
+
+def sign_in(
+    session: Session, email: str, password: str, *, ip: str, old_token: str | None
+) -> tuple[User, str]:
+    """The member and a new session token; the browser's previous session ends, so a
+    token planted before login is worthless."""
+    hit(get_settings().login_rate, "login", ip)
+    user = accounts.authenticate(session, email, password)
+    if old_token:
+        accounts.end_session(session, old_token)
+    return user, accounts.start_session(session, user)
+
+
+def sign_out(session: Session, token: str | None) -> None:
+    if token:
+        accounts.end_session(session, token)
+
+
+def request_reset(session: Session, email: str, *, ip: str) -> None:
+    """The same answer whether or not the address is known; a few per address and hour."""
+    hit("5/hour", "reset", ip)
+    accounts.request_password_reset(session, email)

@@ -1,0 +1,98 @@
+"""A member's public profile: the figures and the recent posts, the same for the API and the
+pages. Counts and posts only from boards the viewer can see, so a closed board's activity
+leaks nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import false, func, select
+from sqlmodel import Session, col
+
+from community.accounts import service as accounts
+from community.accounts.models import User
+from community.accounts.viewer import Viewer
+from community.forum import permissions as perms
+from community.forum.models import Post, Thread
+from community.reputation.ranks import RankLabel, display_rank, load_ladder
+
+
+@dataclass(frozen=True)
+class ProfileFigures:
+    points: int
+    solutions: int
+    kudos_received: int
+    kudos_given: int
+    thread_count: int
+    post_count: int
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    user: User
+    rank: RankLabel
+    figures: ProfileFigures
+    recent_posts: list[tuple[Post, Thread]] = field(default_factory=list)
+
+
+def profile_figures(session: Session, viewer: Viewer, user: User) -> ProfileFigures:
+    visible = perms.visible_threads_filter(viewer)
+    threads = session.execute(
+        select(func.count(col(Thread.id))).where(col(Thread.author_id) == user.id, visible)
+    ).scalar_one()
+    posts = session.execute(
+        select(func.count(col(Post.id)))
+        .join(Thread, col(Thread.id) == col(Post.thread_id))
+        .where(
+            col(Post.author_id) == user.id,
+            col(Post.is_deleted) == false(),
+            col(Post.is_pending) == false(),
+            visible,
+        )
+    ).scalar_one()
+    return ProfileFigures(
+        points=user.points,
+        solutions=user.solution_count,
+        kudos_received=user.kudos_received,
+        kudos_given=user.kudos_given,
+        thread_count=threads,
+        post_count=posts,
+    )
+
+
+def _recent_posts(
+    session: Session, viewer: Viewer, user: User, limit: int
+) -> list[tuple[Post, Thread]]:
+    rows = session.execute(
+        select(Post, Thread)
+        .join(Thread, col(Thread.id) == col(Post.thread_id))
+        .where(
+            col(Post.author_id) == user.id,
+            col(Post.is_deleted) == false(),
+            col(Post.is_hidden) == false(),
+            perms.visible_threads_filter(viewer),
+        )
+        .order_by(col(Post.id).desc())
+        .limit(limit)
+    ).all()
+    return [(p, t) for p, t in rows]
+
+
+def member_profile(
+    session: Session, viewer: Viewer, nickname: str, *, recent: int = 0
+) -> MemberProfile:
+    """404 for an unknown nickname; `recent` posts newest first (the page shows ten)."""
+    user = accounts.get_user_by_nickname(session, nickname)
+    return MemberProfile(
+        user=user,
+        rank=display_rank(user, load_ladder(session)),
+        figures=profile_figures(session, viewer, user),
+        recent_posts=_recent_posts(session, viewer, user, recent) if recent else [],
+    )
+
+
+def rank_labels(session: Session, users: Mapping[int, User]) -> dict[int, RankLabel]:
+    """Rank names beside the nicknames of a page (thread, leaderboard): one ladder load."""
+    ladder = load_ladder(session)
+    return {uid: display_rank(u, ladder) for uid, u in users.items()}

@@ -1,0 +1,190 @@
+"""Pages to sign up, confirm the address, sign in and out, and reset a forgotten password.
+The steps are community/accounts/entry.py's, the same as the API's."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from community.accounts import entry
+from community.accounts import service as accounts
+from community.accounts.schemas import (
+    EmailRequest,
+    LoginRequest,
+    PasswordResetConfirm,
+    UserRegister,
+)
+from community.auth import check_csrf, clear_session_cookie, client_ip, set_session_cookie
+from community.config import get_settings
+from community.deps import SessionDep
+from community.errors import CommunityError
+from community.text import CleanStr
+from community.web import i18n
+from community.web.deps import CsrfField, WebViewer, safe_next, see_other
+from community.web.forms import form_error, parse_form
+from community.web.i18n import N_
+from community.web.pages import render
+
+router = APIRouter()
+
+# The schema's refusal of a field, said the way the form says it.
+_FIELD_MESSAGES = {"email": N_("Bitte geben Sie eine gültige E-Mail-Adresse an.")}
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", {"next": safe_next(next)})
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    session: SessionDep,
+    csrf_token: CsrfField,
+    email: Annotated[CleanStr, Form(max_length=254)],
+    password: Annotated[CleanStr, Form(max_length=1000)],
+    next: Annotated[CleanStr, Form(max_length=500)] = "/",
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        data = parse_form(LoginRequest, {"email": email, "password": password})
+        _user, raw = entry.sign_in(
+            session,
+            data.email,
+            data.password,
+            ip=client_ip(request),
+            old_token=request.cookies.get(get_settings().session_cookie),
+        )
+    except CommunityError as exc:
+        context = {"email": email, "next": safe_next(next)}
+        return form_error(request, session, "login.html", context, exc)
+    response = see_other(safe_next(next))
+    set_session_cookie(response, raw)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, csrf_token: CsrfField) -> Response:
+    check_csrf(request, csrf_token)
+    entry.sign_out(session, request.cookies.get(get_settings().session_cookie))
+    response = see_other("/")
+    clear_session_cookie(response)
+    return response
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register_form(request: Request) -> Response:
+    return render(request, "register.html", {"form": {}})
+
+
+@router.post("/register", response_model=None)
+def register(
+    request: Request,
+    session: SessionDep,
+    csrf_token: CsrfField,
+    email: Annotated[CleanStr, Form(max_length=254)],
+    nickname: Annotated[CleanStr, Form(max_length=100)],
+    password: Annotated[CleanStr, Form(max_length=1000)],
+    real_name: Annotated[CleanStr, Form(max_length=100)] = "",
+    company: Annotated[CleanStr, Form(max_length=100)] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    form = {"email": email, "nickname": nickname, "real_name": real_name, "company": company}
+    try:
+        # Mails and pages in the language they signed up in.
+        fields = {**form, "password": password, "locale": i18n.pick_locale(request)}
+        data = parse_form(UserRegister, fields, _FIELD_MESSAGES)
+        user = entry.sign_up(session, data, ip=client_ip(request))
+    except CommunityError as exc:
+        return form_error(request, session, "register.html", {"form": form}, exc)
+    response = see_other("/welcome")
+    set_session_cookie(response, accounts.start_session(session, user))
+    return response
+
+
+@router.get("/welcome", response_class=HTMLResponse)
+def welcome(request: Request, viewer: WebViewer) -> Response:
+    return render(
+        request,
+        "message.html",
+        {
+            "title": N_("Fast geschafft"),
+            "message": N_(
+                "Wir haben Ihnen eine E-Mail geschickt. Bitte bestätigen Sie Ihre Adresse "
+                "mit dem Link darin; danach können Sie Fragen stellen und antworten."
+            ),
+        },
+    )
+
+
+@router.get("/verify-email", response_class=HTMLResponse)
+def verify_email(
+    request: Request, session: SessionDep, token: Annotated[str, Query(max_length=200)] = ""
+) -> Response:
+    accounts.verify_email(session, token)
+    return render(
+        request,
+        "message.html",
+        {
+            "title": N_("E-Mail-Adresse bestätigt"),
+            "message": N_("Vielen Dank! Sie können jetzt Fragen stellen und antworten."),
+        },
+    )
+
+
+@router.get("/forgot-password", response_class=HTMLResponse)
+def forgot_form(request: Request) -> Response:
+    return render(request, "forgot.html", {})
+
+
+@router.post("/forgot-password", response_class=HTMLResponse)
+def forgot(
+    request: Request,
+    session: SessionDep,
+    csrf_token: CsrfField,
+    email: Annotated[CleanStr, Form(max_length=254)],
+) -> Response:
+    check_csrf(request, csrf_token)
+    data = parse_form(EmailRequest, {"email": email})
+    entry.request_reset(session, data.email, ip=client_ip(request))
+    return render(
+        request,
+        "message.html",
+        {
+            "title": N_("E-Mail unterwegs"),
+            "message": N_(
+                "Wenn es ein Konto mit dieser Adresse gibt, erhalten Sie gleich einen Link."
+            ),
+        },
+    )
+
+
+@router.get("/reset-password", response_class=HTMLResponse)
+def reset_form(request: Request, token: Annotated[str, Query(max_length=200)] = "") -> Response:
+    return render(request, "reset.html", {"token": token})
+
+
+@router.post("/reset-password", response_model=None)
+def reset(
+    request: Request,
+    session: SessionDep,
+    csrf_token: CsrfField,
+    token: Annotated[CleanStr, Form(max_length=200)],
+    password: Annotated[CleanStr, Form(max_length=1000)],
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        data = parse_form(PasswordResetConfirm, {"token": token, "password": password})
+        accounts.reset_password(session, data.token, data.password)
+    except CommunityError as exc:
+        return form_error(request, session, "reset.html", {"token": token}, exc)
+    return render(
+        request,
+        "message.html",
+        {
+            "title": N_("Passwort geändert"),
+            "message": N_("Ihr neues Passwort gilt. Bitte melden Sie sich an."),
+        },
+    )

@@ -1,0 +1,325 @@
+"""Pages of the forum: the start page, a board, a thread, and the forms to ask, reply, edit,
+give kudos and accept a solution. Thin: every rule lives in the forum and reputation services."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from community.accounts.staff import staff_names
+from community.accounts.viewer import Viewer
+from community.auth import check_csrf
+from community.db import MAX_ID
+from community.deps import IdPath, SessionDep
+from community.errors import CommunityError
+from community.forum import permissions as perms
+from community.forum import service as forum
+from community.forum.markdown import render_markdown
+from community.forum.models import Category, Post, Thread, ThreadKind
+from community.forum.schemas import PostCreate, PostUpdate, ThreadCreate
+from community.insights import service as insights
+from community.leads import service as leads
+from community.notifications import service as notifications
+from community.reputation import service as reputation
+from community.reputation.profile import rank_labels
+from community.text import CleanStr
+from community.web.deps import CsrfField, WebViewer, login_first, see_other
+from community.web.forms import form_error, parse_form
+from community.web.pages import render
+from community.web.seo import thread_jsonld
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
+    categories = forum.list_categories(session, viewer)
+    newest = forum.newest_threads(session, viewer, categories)
+    latest = forum.list_threads(session, viewer, kind=ThreadKind.question, limit=8).items
+    solved = forum.list_threads(session, viewer, solved="solved", limit=5).items
+    users = forum.users_by_id(session, [t.author_id for t in latest + solved])
+    return render(
+        request,
+        "index.html",
+        {
+            "categories": categories,
+            "newest": newest,
+            "latest": latest,
+            "solved_threads": solved,
+            "users": users,
+        },
+    )
+
+
+@router.get("/c/{slug}", response_class=HTMLResponse)
+def board(
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    solved: Literal["all", "solved", "unsolved"] = "all",
+    sort: Literal["latest", "active"] = "latest",
+) -> Response:
+    category = forum.get_category(session, viewer, slug)
+    page = forum.list_threads(
+        session, viewer, category=category, solved=solved, cursor=cursor, limit=25, sort=sort
+    )
+    users = forum.users_by_id(
+        session, [t.author_id for t in page.items] + [t.last_poster_id for t in page.items]
+    )
+    return render(
+        request,
+        "board.html",
+        {
+            "category": category,
+            "page": page,
+            "users": users,
+            "solved": solved,
+            "sort": sort,
+            "closed": _is_closed(session, category),
+            "watching": notifications.is_watching_category(session, viewer, category),
+        },
+    )
+
+
+@router.get("/t/{thread_id}", response_class=HTMLResponse)
+@router.get("/t/{thread_id}/{slug}", response_class=HTMLResponse)
+def thread_page(
+    thread_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    slug: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    thread = forum.get_thread(session, viewer, thread_id)
+    if slug != thread.slug and cursor is None:
+        return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
+    return render(request, "thread.html", _thread_context(session, viewer, thread, cursor))
+
+
+def _thread_context(
+    session: SessionDep, viewer: Viewer, thread: Thread, cursor: str | None = None
+) -> dict[str, object]:
+    category = session.get(Category, thread.category_id)
+    page = forum.list_posts(session, viewer, thread, cursor=cursor, limit=50)
+    solution = session.get(Post, thread.solution_post_id) if thread.solution_post_id else None
+    shown = page.items + ([solution] if solution is not None else [])
+    users = forum.users_by_id(session, [p.author_id for p in shown])
+    original = (
+        session.get(Thread, thread.duplicate_of_thread_id)
+        if thread.duplicate_of_thread_id
+        else None
+    )
+    if original is not None and not perms.can_see_thread(session, viewer, original):
+        original = None  # a closed board's thread is not even named
+    return {
+        "thread": thread,
+        "original": original,
+        "category": category,
+        "page": page,
+        "users": users,
+        "ranks": rank_labels(session, users),
+        "staff_names": staff_names(session, users.values()),
+        "solution": solution,
+        "may_accept": reputation.may_accept(viewer, thread),
+        "kudos_given": reputation.has_given_kudos(
+            session, viewer, [p.id for p in shown if p.id is not None]
+        ),
+        "visible": {p.id: perms.can_see_post_body(viewer, p) for p in shown},
+        "closed": category is not None and _is_closed(session, category),
+        "jsonld": thread_jsonld(thread, page.items, solution, users) if cursor is None else None,
+        "crm": leads.thread_box(session, viewer, thread),
+        "watching": notifications.is_watching_thread(session, viewer, thread),
+        "satisfaction": insights.satisfaction_prompt(session, viewer, thread),
+    }
+
+
+def _is_closed(session: SessionDep, category: Category) -> bool:
+    """A closed board is never offered to search engines (noindex)."""
+    assert category.id is not None
+    return bool(forum.category_group_slugs(session, [category.id]).get(category.id))
+
+
+def _back_to_post(session: SessionDep, viewer: Viewer, thread_id: int, post_id: int) -> Response:
+    thread = forum.get_thread(session, viewer, thread_id)
+    return see_other(f"/t/{thread.id}/{thread.slug}#post-{post_id}")
+
+
+@router.post("/t/{thread_id}/reply")
+def reply(
+    thread_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    body: Annotated[CleanStr, Form(max_length=100_000)],
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        data = parse_form(PostCreate, {"body": body})
+        post = forum.create_reply(session, viewer, thread_id, data.body)
+    except CommunityError as exc:
+
+        def thread_again() -> dict[str, object]:
+            # The thread with the reply still in the box, so no typed text is lost.
+            thread = forum.get_thread(session, viewer, thread_id)
+            return {**_thread_context(session, viewer, thread), "reply_body": body}
+
+        return form_error(request, session, "thread.html", thread_again, exc)
+    assert post.id is not None
+    return _back_to_post(session, viewer, thread_id, post.id)
+
+
+@router.post("/p/{post_id}/kudos")
+def kudos(
+    post_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    action: Annotated[str, Form(max_length=10)] = "give",
+) -> Response:
+    check_csrf(request, csrf_token)
+    if action == "take":
+        post = reputation.take_back_kudos(session, viewer, post_id)
+    else:
+        post = reputation.give_kudos(session, viewer, post_id)
+    return _back_to_post(session, viewer, post.thread_id, post_id)
+
+
+@router.post("/t/{thread_id}/solution")
+def solution(
+    thread_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    post_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    check_csrf(request, csrf_token)
+    if post_id is None:
+        reputation.withdraw_solution(session, viewer, thread_id)
+        thread = forum.get_thread(session, viewer, thread_id)
+        return see_other(f"/t/{thread.id}/{thread.slug}")
+    reputation.accept_solution(session, viewer, thread_id, post_id)
+    return _back_to_post(session, viewer, thread_id, post_id)
+
+
+def _postable_boards(session: SessionDep, viewer: Viewer) -> list[Category]:
+    """Boards the viewer sees are the boards they may start threads in (closed ones for members)."""
+    return forum.list_categories(session, viewer)
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new_thread_form(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    board: Annotated[str | None, Query(max_length=60)] = None,
+    kind: ThreadKind = ThreadKind.question,
+    title: Annotated[str, Query(max_length=150)] = "",
+) -> Response:
+    if viewer.user is None:
+        return login_first("/new")
+    return render(
+        request,
+        "new_thread.html",
+        {
+            "categories": _postable_boards(session, viewer),
+            "form": {"category": board, "kind": kind.value, "title": title},
+        },
+    )
+
+
+@router.post("/new", response_model=None)
+def new_thread(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    category: Annotated[CleanStr, Form(max_length=60)],
+    kind: Annotated[ThreadKind, Form()],
+    title: Annotated[CleanStr, Form(max_length=1000)],
+    body: Annotated[CleanStr, Form(max_length=100_000)],
+    action: Annotated[str, Form(max_length=20)] = "publish",
+) -> Response:
+    check_csrf(request, csrf_token)
+    form = {"category": category, "kind": kind.value, "title": title, "body": body}
+    if action == "preview":
+        # Works without JavaScript: the whole form comes back with the rendered text.
+        context = {"categories": _postable_boards(session, viewer), "form": form}
+        return render(request, "new_thread.html", {**context, "preview": render_markdown(body)})
+    try:
+        data = parse_form(ThreadCreate, form)
+        thread, _post = forum.create_thread(
+            session,
+            viewer,
+            category_slug=data.category,
+            kind=data.kind,
+            title=data.title,
+            body=data.body,
+        )
+    except CommunityError as exc:
+        return form_error(
+            request,
+            session,
+            "new_thread.html",
+            lambda: {"categories": _postable_boards(session, viewer), "form": form},
+            exc,
+        )
+    return see_other(f"/t/{thread.id}/{thread.slug}")
+
+
+@router.post("/preview", response_class=HTMLResponse)
+def preview(
+    request: Request,
+    csrf_token: CsrfField,
+    body: Annotated[CleanStr, Form(max_length=100_000)] = "",
+) -> Response:
+    """The htmx enhancement of the "Vorschau" button: only the rendered fragment."""
+    check_csrf(request, csrf_token)
+    return render(request, "_preview.html", {"preview": render_markdown(body)})
+
+
+@router.get("/p/{post_id}/edit", response_class=HTMLResponse)
+def edit_form(
+    post_id: IdPath, request: Request, session: SessionDep, viewer: WebViewer
+) -> Response:
+    if viewer.user is None:
+        return login_first(f"/p/{post_id}/edit")
+    post, thread = forum.get_post(session, viewer, post_id)
+    perms.check_may_edit_post(session, viewer, thread, post)
+    return render(request, "edit_post.html", {"post": post, "thread": thread, "body": post.body})
+
+
+@router.post("/p/{post_id}/edit", response_model=None)
+def edit(
+    post_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    body: Annotated[CleanStr, Form(max_length=100_000)],
+    action: Annotated[str, Form(max_length=20)] = "save",
+) -> Response:
+    check_csrf(request, csrf_token)
+    post, thread = forum.get_post(session, viewer, post_id)
+    if action == "preview":
+        context = {"post": post, "thread": thread, "body": body}
+        return render(request, "edit_post.html", {**context, "preview": render_markdown(body)})
+    try:
+        data = parse_form(PostUpdate, {"body": body})
+        forum.edit_post(session, viewer, post_id, data.body)
+    except CommunityError as exc:
+        return form_error(
+            request,
+            session,
+            "edit_post.html",
+            lambda: {"post": post, "thread": thread, "body": body},
+            exc,
+        )
+    return see_other(f"/t/{thread.id}/{thread.slug}#post-{post_id}")

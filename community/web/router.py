@@ -1,0 +1,37 @@
+"""Every HTML route in one router, each page with the footer's legal links.
+
+The routers are listed by area; the forum's comes last because its /t/{id}/{slug} would
+take a literal path under a thread (/t/{id}/contact-sales) for a slug."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from community.web import accounts, forum, legal, profiles, seo, settings
+from community.web.admin_legal import admin_legal_router
+from community.web.crm import crm_web_router
+from community.web.insights import insights_web_router
+from community.web.moderation import moderation_web_router
+from community.web.notifications import notifications_web_router
+from community.web.pages import load_legal_links
+from community.web.privacy import privacy_web_router
+from community.web.search_routes import router as search_router
+
+web_router = APIRouter(include_in_schema=False, dependencies=[Depends(load_legal_links)])
+
+for area in (
+    accounts.router,
+    settings.router,
+    privacy_web_router,
+    notifications_web_router,
+    profiles.router,
+    search_router,
+    legal.router,
+    admin_legal_router,
+    moderation_web_router,
+    insights_web_router,
+    crm_web_router,
+    seo.router,
+    forum.router,
+):
+    web_router.include_router(area)

@@ -1,0 +1,122 @@
+"""The settings page (profile, password, notifications, data, account) and the footer's
+language switch. The notification, sales-contact and privacy forms post to their own routes
+and come back here."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from community.accounts import service as accounts
+from community.accounts.models import User
+from community.accounts.schemas import PasswordChange, UserUpdate
+from community.auth import check_csrf, set_session_cookie
+from community.deps import SessionDep
+from community.errors import CommunityError
+from community.forum import permissions as perms
+from community.notifications import service as notifications
+from community.text import CleanStr
+from community.web import i18n
+from community.web.deps import CsrfField, WebViewer, login_first, safe_next, see_other
+from community.web.forms import form_error, parse_form
+from community.web.pages import render
+
+router = APIRouter()
+
+
+def settings_context(user: User) -> dict[str, object]:
+    """What settings.html shows: the stored values (after a refusal too, then beside the
+    message)."""
+    return {"user": user, **notifications.settings_context(user)}
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_form(request: Request, viewer: WebViewer) -> Response:
+    if viewer.user is None:
+        return login_first("/settings")
+    context = {**settings_context(viewer.user), "saved": request.query_params.get("saved")}
+    return render(request, "settings.html", context)
+
+
+@router.post("/settings", response_model=None)
+def save_settings(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    nickname: Annotated[CleanStr, Form(max_length=100)],
+    locale: Annotated[Literal["de", "en"], Form()],
+    real_name: Annotated[CleanStr, Form(max_length=100)] = "",
+    company: Annotated[CleanStr, Form(max_length=100)] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    perms.require_member(viewer)
+    user = viewer.user
+    assert user is not None
+    fields = {"nickname": nickname, "real_name": real_name, "company": company, "locale": locale}
+    try:
+        data = parse_form(UserUpdate, fields)
+        accounts.update_profile(
+            session,
+            user,
+            nickname=data.nickname,
+            real_name=data.real_name,
+            company=data.company,
+            locale=data.locale,
+        )
+    except CommunityError as exc:
+        # Nothing half-saved: the page shows the stored values again.
+        return form_error(request, session, "settings.html", lambda: settings_context(user), exc)
+    return see_other("/settings?saved=1")
+
+
+@router.post("/settings/password", response_model=None)
+def save_password(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    current: Annotated[CleanStr, Form(max_length=1000)],
+    new: Annotated[CleanStr, Form(max_length=1000)],
+) -> Response:
+    check_csrf(request, csrf_token)
+    perms.require_member(viewer)
+    user = viewer.user
+    assert user is not None
+    try:
+        data = parse_form(PasswordChange, {"current_password": current, "new_password": new})
+        raw = accounts.change_password(session, user, data.current_password, data.new_password)
+    except CommunityError as exc:
+        return form_error(
+            request,
+            session,
+            "settings.html",
+            lambda: settings_context(user),
+            exc,
+            key="password_error",
+        )
+    response = see_other("/settings?saved=password")
+    set_session_cookie(response, raw)
+    return response
+
+
+@router.post("/language", response_model=None)
+def language(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    locale: Annotated[Literal["de", "en"], Form()],
+    next: Annotated[CleanStr, Form(max_length=500)] = "/",
+) -> Response:
+    """The footer's language switch: a member's setting, a visitor's cookie."""
+    check_csrf(request, csrf_token)
+    if viewer.user is not None:
+        accounts.update_profile(session, viewer.user, locale=locale)
+    response = see_other(safe_next(next))
+    response.set_cookie(
+        i18n.LANG_COOKIE, locale, max_age=365 * 86400, samesite="lax", httponly=True, path="/"
+    )
+    return response
