@@ -16,10 +16,11 @@ from community.deps import SessionDep
 from community.errors import CommunityError
 from community.forum import permissions as perms
 from community.legal import service as legal
+from community.legal.schemas import LegalPageUpdate
 from community.legal.service import MAX_MARKDOWN, MAX_URL, LegalPageSlug
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, see_other
-from community.web.forms import form_error
+from community.web.forms import form_error, parse_form
 from community.web.legal_texts import TITLES
 from community.web.pages import render
 
@@ -99,7 +100,8 @@ def update(
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
-        legal.update_page(session, viewer, slug, markdown=markdown, url=url)
+        data = parse_form(LegalPageUpdate, {"markdown": markdown, "url": url or None})
+        legal.update_page(session, viewer, slug, markdown=data.markdown, url=data.url)
     except CommunityError as exc:
         entered = {"markdown": markdown, "url": url}
         context = partial(_context, session, viewer, failed=slug, entered=entered)

@@ -3,7 +3,7 @@ withdraw in the settings; staff buttons on a thread (sales opportunity, to suppo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -22,9 +22,10 @@ from community.leads.consent import (
     CONSENT_TITLE,
     PASSED_FIELDS,
 )
+from community.leads.schemas import LeadConsent
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first, see_other
-from community.web.forms import form_error
+from community.web.forms import form_error, parse_form
 from community.web.pages import render
 
 leads_web_router = APIRouter(include_in_schema=False)
@@ -100,15 +101,11 @@ def _submit(
     consent: ConsentInput,
 ) -> Response:
     try:
+        data = parse_form(LeadConsent, asdict(consent))
         leads.give_consent(
             session,
             viewer,
-            agreed=consent.agreed,
-            text_version=consent.text_version,
-            real_name=consent.real_name,
-            company=consent.company,
-            phone=consent.phone,
-            message=consent.message,
+            **data.model_dump(exclude={"thread_id"}),
             thread_id=thread.id if thread and lead_id is None else None,
             lead_id=lead_id,
         )

@@ -11,7 +11,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from community.accounts.viewer import Viewer
 from community.auth import check_csrf
@@ -23,9 +22,10 @@ from community.forum import service as forum
 from community.moderation import audit
 from community.moderation import service as moderation
 from community.moderation.models import ReportReason
+from community.moderation.schemas import ModeratorEdit, ReportCreate
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first, see_other
-from community.web.forms import form_error
+from community.web.forms import form_error, parse_form
 from community.web.i18n import N_
 from community.web.pages import render
 
@@ -57,7 +57,11 @@ DONE = {
     "unsuspend": N_("Die Sperre ist aufgehoben."),
 }
 
-_email = TypeAdapter(EmailStr)
+# The schema's refusal of a field, said the way the form says it.
+_REPORT_MESSAGES = {
+    "reason": N_("Bitte wählen Sie einen Grund."),
+    "contact_email": N_("Bitte geben Sie eine gültige E-Mail-Adresse an."),
+}
 
 
 # ---- the report form ---------------------------------------------------------------------------
@@ -97,19 +101,18 @@ def report(
 ) -> Response:
     check_csrf(request, csrf_token)
     form = {"reason": reason, "comment": comment, "contact_email": contact_email}
+    # A member's reports are answered by notice; only a visitor's address is taken.
+    address = (contact_email or None) if viewer.user is None else None
     try:
-        try:
-            chosen = ReportReason(reason)
-        except ValueError:
-            raise InvalidInput(N_("Bitte wählen Sie einen Grund.")) from None
-        address = None
-        if viewer.user is None and contact_email:
-            try:
-                address = str(_email.validate_python(contact_email))
-            except ValidationError:
-                raise InvalidInput(N_("Bitte geben Sie eine gültige E-Mail-Adresse an.")) from None
+        fields = {"reason": reason, "comment": comment, "contact_email": address}
+        data = parse_form(ReportCreate, fields, _REPORT_MESSAGES)
         moderation.report_post(
-            session, viewer, post_id, reason=chosen, comment=comment, contact_email=address
+            session,
+            viewer,
+            post_id,
+            reason=data.reason,
+            comment=data.comment,
+            contact_email=data.contact_email,
         )
     except CommunityError as exc:
         context = partial(_report_context, session, viewer, post_id, form)
@@ -161,7 +164,8 @@ def moderator_edit(
     perms.require_moderator(viewer)
     post, thread = forum.get_post(session, viewer, post_id)
     try:
-        moderation.edit_post(session, viewer, post_id, body, reason)
+        data = parse_form(ModeratorEdit, {"body": body, "reason": reason})
+        moderation.edit_post(session, viewer, post_id, data.body, data.reason)
     except CommunityError as exc:
         context = {"post": post, "thread": thread, "body": body, "reason": reason}
         return form_error(request, session, "moderation_edit.html", context, exc)

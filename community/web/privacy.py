@@ -14,9 +14,10 @@ from community.deps import SessionDep
 from community.errors import CommunityError
 from community.privacy import service as privacy
 from community.privacy.download import export_response
+from community.privacy.schemas import AccountErase, AdminErase
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first
-from community.web.forms import form_error
+from community.web.forms import form_error, parse_form
 from community.web.i18n import N_
 from community.web.pages import render
 from community.web.settings import settings_context
@@ -46,8 +47,14 @@ def erase_own(
     if user is None:
         return login_first("/settings")
     try:
+        fields = {"password": password, "confirm": confirm, "remove_posts": remove_posts}
+        data = parse_form(AccountErase, fields)
         privacy.erase_own_account(
-            session, viewer, password=password, confirm=confirm, remove_posts=remove_posts
+            session,
+            viewer,
+            password=data.password,
+            confirm=data.confirm,
+            remove_posts=data.remove_posts,
         )
     except CommunityError as exc:
         return form_error(
@@ -86,12 +93,14 @@ def erase_member(
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
+        fields = {"confirm_nickname": confirm_nickname, "remove_posts": remove_posts}
+        data = parse_form(AdminErase, fields)
         privacy.erase_by_admin(
             session,
             viewer,
             nickname,
-            confirm_nickname=confirm_nickname,
-            remove_posts=remove_posts,
+            confirm_nickname=data.confirm_nickname,
+            remove_posts=data.remove_posts,
         )
     except CommunityError as exc:
         context = {"title": N_("Konto nicht gelöscht")}
