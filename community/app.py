@@ -71,8 +71,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from community.searching.backend import claim_index_writer
-        from community.searching.service import check_on_startup
+        from community.indexing.backend import claim_index_writer
+        from community.indexing.service import check_on_startup
 
         in_process = settings.worker_in_process
         if in_process:

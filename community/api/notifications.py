@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from community import i18n
 from community.accounts.viewer import Viewer
 from community.api.deps import IdPath, SessionDep, ViewerDep
 from community.forum import permissions as perms
@@ -22,15 +23,14 @@ from community.notifications.schemas import (
     UnreadCount,
     WatchState,
 )
-from community.web import i18n
 
 router = APIRouter(tags=["notifications"])
 
 
 def _notices(session: SessionDep, viewer: Viewer, page: notifications.NoticePage) -> NoticesPublic:
     assert viewer.user is not None
-    locale = viewer.user.locale if viewer.user.locale in i18n.LOCALES else i18n.DEFAULT_LOCALE
-    gettext = i18n.translations(locale).gettext
+    locale = i18n.locale_of(viewer.user)
+    gettext = i18n.translator(locale)
     described = texts.describe(session, viewer, page.items, gettext, locale)
     actors = {d.notice.actor_id for d in described}
     nicknames = notifications.nicknames(session, actors)

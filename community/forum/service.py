@@ -11,7 +11,6 @@ from sqlalchemy import Select, Update, and_, false, func, or_, select, update
 from sqlmodel import Session, col
 
 from community.accounts.models import Group, User
-from community.accounts.validation import text_problem
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
@@ -22,11 +21,12 @@ from community.forum import premoderation
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread, ThreadKind
 from community.forum.slugs import slugify
+from community.indexing import service as indexing
 from community.moderation import antispam, audit
 from community.notifications import service as notifications
 from community.pagination import decode_cursor, encode_cursor
 from community.reputation import service as reputation
-from community.searching import service as searching
+from community.text import text_problem
 
 TITLE_MIN = 10
 TITLE_MAX = 150
@@ -218,7 +218,7 @@ def set_category_groups(
     for group in groups:
         assert category.id is not None and group.id is not None
         session.add(CategoryGroup(category_id=category.id, group_id=group.id))
-    searching.board_changed(session, category.id)
+    indexing.board_changed(session, category.id)
     session.flush()
     after = sorted(g.slug for g in groups)
     if sorted(before) != after:
@@ -392,7 +392,7 @@ def publish_thread(session: Session, thread: Thread, post: Post) -> None:
     )
     reputation.on_thread_created(session, thread)
     notifications.on_thread_created(session, thread, post)
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     session.flush()
 
 
@@ -406,7 +406,7 @@ def update_thread(
         thread.title = check_title(title)
         thread.slug = slugify(thread.title)
     session.add(thread)
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     session.flush()
     return thread
 
@@ -416,7 +416,7 @@ def set_locked(session: Session, viewer: Viewer, thread_id: int, locked: bool) -
     perms.require_moderator(viewer)
     thread.is_locked = locked
     session.add(thread)
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     session.flush()
     return thread
 
@@ -521,7 +521,7 @@ def publish_reply(session: Session, thread: Thread, post: Post) -> None:
         },
     )
     reputation.on_reply_created(session, post)
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     notifications.on_reply_created(session, thread, post)
 
 
@@ -547,7 +547,7 @@ def edit_post(session: Session, viewer: Viewer, post_id: int, body: str) -> Post
     post.edited_at = utcnow()
     post.edit_count += 1
     session.add(post)
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     session.flush()
     notifications.on_post_edited(session, thread, post, viewer.user_id)
     return post
@@ -590,7 +590,7 @@ def remove_post(session: Session, viewer: Viewer, thread: Thread, post: Post) ->
     reputation.on_post_removed(session, viewer, thread, post)
     recompute_thread(session, thread)
     recompute_category(session, thread.category_id)
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
 
 
 # ---- counters --------------------------------------------------------------------------------

@@ -22,13 +22,13 @@ from community.forum import permissions as perms
 from community.forum import premoderation
 from community.forum import service as forum
 from community.forum.models import Category, CategoryGroup, Post, Thread
+from community.indexing import service as indexing
 from community.jobs.service import enqueue
 from community.moderation import audit
 from community.moderation.models import AuditEntry, Report, ReportReason
 from community.notifications import service as notifications
 from community.reputation import service as reputation
 from community.reputation.models import Kudo
-from community.searching import service as searching
 from community.site import service as site
 
 OUTCOME_MAIL_JOB = "mail.report_outcome"
@@ -264,7 +264,7 @@ def _clean_reason(reason: str) -> str:
 def _after_visibility_change(session: Session, thread: Thread) -> None:
     forum.recompute_thread(session, thread)
     forum.recompute_category(session, thread.category_id)
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
 
 
 def _decided(
@@ -422,7 +422,7 @@ def move_thread(
         faq.on_board_closed(session, target.id)
     forum.recompute_category(session, old)
     forum.recompute_category(session, target.id)
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     audit.record(
         session,
         viewer,
@@ -588,7 +588,7 @@ def mark_duplicate(
     thread.is_locked = True
     session.add(thread)
     session.flush()
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     opening = forum.opening_post(session, thread)
     _decided(
         session,
@@ -615,7 +615,7 @@ def unmark_duplicate(session: Session, viewer: Viewer, thread_id: int, reason: s
     thread.is_locked = False
     session.add(thread)
     session.flush()
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     audit.record(
         session,
         viewer,

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from community import i18n
 from community.accounts.models import User
 from community.accounts.viewer import Viewer, viewer_for
 from community.clock import utcnow
@@ -575,8 +576,6 @@ def open_notice(session: Session, viewer: Viewer, notice_id: int) -> Notificatio
 def export_for_user(session: Session, user: User) -> list[dict[str, Any]]:
     """The member's notices for their data export (GDPR Art. 15/20), as far as they may
     still see them, in their language."""
-    from community.web.i18n import translations
-
     viewer = viewer_for(session, user)
     notices = list(
         session.execute(
@@ -585,9 +584,9 @@ def export_for_user(session: Session, user: User) -> list[dict[str, Any]]:
             .order_by(col(Notification.id))
         ).scalars()
     )
-    locale = user.locale if user.locale in ("de", "en") else "de"
+    locale = i18n.locale_of(user)
     described = describe(
-        session, viewer, notices, translations(locale).gettext, locale, name_actors=False
+        session, viewer, notices, i18n.translator(locale), locale, name_actors=False
     )
     base = get_settings().public_url.rstrip("/")
     return [

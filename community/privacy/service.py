@@ -38,12 +38,12 @@ from community.forum import service as forum
 from community.forum.markdown import render_markdown
 from community.forum.models import Post, PostRevision, Thread
 from community.forum.slugs import slugify
+from community.indexing import service as indexing
 from community.leads import service as leads
 from community.moderation import audit
 from community.moderation.models import Report
 from community.privacy.scrub import OldIdentity, scrub_events, scrub_jobs
 from community.privacy.sections import SECTIONS
-from community.searching import service as searching
 
 PSEUDONYM_PREFIX = "Gelöschtes Mitglied"
 # A password hash no password verifies against: the account can never sign in again.
@@ -218,7 +218,7 @@ def _erase(session: Session, viewer: Viewer, user: User, *, remove_posts: bool) 
     scrub_events(session, erasure.old)
     scrub_jobs(session, erasure.old)
     for thread_id in sorted(erasure.threads):
-        searching.thread_changed(session, thread_id)
+        indexing.thread_changed(session, thread_id)
     session.flush()
     return erasure
 

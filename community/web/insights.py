@@ -16,12 +16,12 @@ from community.auth import check_csrf
 from community.errors import Conflict, InvalidInput
 from community.forum import permissions as perms
 from community.forum import service as forum
+from community.i18n import N_, fmt_number, gettext
 from community.insights import export
 from community.insights import service as insights
 from community.insights.charts import Bar, bar_chart
 from community.insights.schemas import Period, StatsPublic
 from community.text import CleanStr
-from community.web.i18n import N_, fmt_number, gettext
 from community.web.pages import render
 from community.web.routes import CsrfField, WebViewer
 

@@ -19,11 +19,11 @@ from community.db import MAX_ID
 from community.errors import CommunityError, InvalidInput
 from community.forum import permissions as perms
 from community.forum import service as forum
+from community.i18n import N_
 from community.moderation import audit
 from community.moderation import service as moderation
 from community.moderation.models import ReportReason
 from community.text import CleanStr
-from community.web.i18n import N_
 from community.web.pages import render
 from community.web.routes import CsrfField, WebViewer
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from community import i18n
 from community.api.deps import IdPath, SessionDep
 from community.auth import check_csrf
 from community.db import MAX_ID
@@ -18,7 +19,6 @@ from community.notifications import experts, texts
 from community.notifications import mail as notification_mail
 from community.notifications import service as notifications
 from community.notifications.models import Channel, NoticeType
-from community.web import i18n
 from community.web.pages import render
 from community.web.routes import CsrfField, WebViewer
 

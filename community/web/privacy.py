@@ -12,10 +12,10 @@ from community.accounts.viewer import ANONYMOUS
 from community.api.deps import SessionDep
 from community.auth import check_csrf, clear_session_cookie
 from community.errors import CommunityError
+from community.i18n import N_
 from community.privacy import service as privacy
 from community.privacy.download import export_response
 from community.text import CleanStr
-from community.web.i18n import N_
 from community.web.pages import render
 from community.web.routes import CsrfField, WebViewer, _settings_page
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import false, select
 from sqlmodel import col
 
+from community import i18n
 from community.accounts import service as accounts
 from community.accounts.models import User
 from community.accounts.staff import staff_names
@@ -30,6 +31,7 @@ from community.forum import service as forum
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.forum.permissions import can_see_post_body
+from community.i18n import N_
 from community.insights import service as insights
 from community.leads import service as leads
 from community.legal import service as legal
@@ -41,8 +43,7 @@ from community.reputation import service as reputation
 from community.reputation.leaderboard import Period, leaderboard
 from community.reputation.ranks import RankLabel, display_rank, load_ladder
 from community.text import CleanStr
-from community.web import i18n, legal_texts
-from community.web.i18n import N_
+from community.web import legal_texts
 from community.web.pages import render
 from community.web.seo import thread_jsonld
 
