@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, Update, and_, false, func, or_, select, update
@@ -581,16 +582,70 @@ def delete_post(session: Session, viewer: Viewer, post_id: int) -> Post:
 def remove_post(session: Session, viewer: Viewer, thread: Thread, post: Post) -> None:
     """The soft delete itself, for callers that have decided it may happen (the author,
     the moderation, an account's erasure): kudos, points, counters and the index follow."""
-    post.is_deleted = True
+    set_post_visibility(session, viewer, thread, post, Visibility.remove)
+
+
+class Visibility(StrEnum):
+    """The ways a post (with its opening post, the whole thread) is shown or withdrawn."""
+
+    hide = "hide"
+    remove = "remove"
+    restore = "restore"
+    approve = "approve"
+    reject = "reject"
+
+
+# The flags each change sets on the post and, for an opening post, on its thread.
+_VISIBILITY_FLAGS: dict[Visibility, dict[str, bool]] = {
+    Visibility.hide: {"is_hidden": True},
+    Visibility.remove: {"is_deleted": True},
+    Visibility.restore: {"is_hidden": False, "is_deleted": False},
+    Visibility.approve: {"is_pending": False, "is_hidden": False},
+    Visibility.reject: {"is_deleted": True},
+}
+
+
+def set_post_visibility(
+    session: Session,
+    viewer: Viewer,
+    thread: Thread,
+    post: Post,
+    change: Visibility,
+    *,
+    hidden_reason: str | None = None,
+) -> None:
+    """The one place a post is hidden, removed, restored, approved or rejected, and what
+    follows: kudos and points (reputation), the counters, the search index, and for an
+    approved post everything a direct post sets off. A rejected post was never public, so
+    nothing follows it. The caller has checked that the change may happen."""
+    flags = _VISIBILITY_FLAGS[change]
+    for name, value in flags.items():
+        setattr(post, name, value)
+    if change is Visibility.hide:
+        post.hidden_reason = hidden_reason
+    elif change is Visibility.restore:
+        post.hidden_reason = None
     session.add(post)
     if post.is_opening:
-        thread.is_deleted = True
+        for name, value in flags.items():
+            setattr(thread, name, value)
         session.add(thread)
     session.flush()
-    reputation.on_post_removed(session, viewer, thread, post)
+    if change is Visibility.reject:
+        return
+    if change in (Visibility.hide, Visibility.remove):
+        reputation.on_post_removed(session, viewer, thread, post)
+    elif change is Visibility.restore:
+        reputation.on_post_restored(session, thread, post)
     recompute_thread(session, thread)
     recompute_category(session, thread.category_id)
-    indexing.thread_changed(session, thread.id)
+    if change is Visibility.approve:
+        if post.is_opening:
+            publish_thread(session, thread, post)
+        else:
+            publish_reply(session, thread, post)
+    else:
+        indexing.thread_changed(session, thread.id)
 
 
 # ---- counters --------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ from community.jobs.service import enqueue
 from community.moderation import audit
 from community.moderation.models import AuditEntry, Report, ReportReason
 from community.notifications import service as notifications
-from community.reputation import service as reputation
 from community.reputation.models import Kudo
 from community.site import service as site
 
@@ -261,12 +260,6 @@ def _clean_reason(reason: str) -> str:
     return reason
 
 
-def _after_visibility_change(session: Session, thread: Thread) -> None:
-    forum.recompute_thread(session, thread)
-    forum.recompute_category(session, thread.category_id)
-    indexing.thread_changed(session, thread.id)
-
-
 def _decided(
     session: Session,
     viewer: Viewer,
@@ -313,15 +306,9 @@ def hide_post(session: Session, viewer: Viewer, post_id: int, reason: str) -> Po
     _not_pending(post)
     reason = _clean_reason(reason)
     before = _state(post, thread)
-    post.is_hidden = True
-    post.hidden_reason = reason
-    session.add(post)
-    if post.is_opening:
-        thread.is_hidden = True
-        session.add(thread)
-    session.flush()
-    reputation.on_post_removed(session, viewer, thread, post)
-    _after_visibility_change(session, thread)
+    forum.set_post_visibility(
+        session, viewer, thread, post, forum.Visibility.hide, hidden_reason=reason
+    )
     _decided(session, viewer, post, thread, "hidden", "post.hide", reason, before)
     return post
 
@@ -331,17 +318,7 @@ def restore_post(session: Session, viewer: Viewer, post_id: int, reason: str = "
     post, thread = _moderated_post(session, viewer, post_id)
     _not_pending(post)
     before = _state(post, thread)
-    post.is_hidden = False
-    post.is_deleted = False
-    post.hidden_reason = None
-    session.add(post)
-    if post.is_opening:
-        thread.is_hidden = False
-        thread.is_deleted = False
-        session.add(thread)
-    session.flush()
-    reputation.on_post_restored(session, thread, post)
-    _after_visibility_change(session, thread)
+    forum.set_post_visibility(session, viewer, thread, post, forum.Visibility.restore)
     _decided(session, viewer, post, thread, "restored", "post.restore", reason.strip(), before)
     return post
 
@@ -669,20 +646,7 @@ def approve_post(session: Session, viewer: Viewer, post_id: int, reason: str = "
     counters, the event (and so the webhooks), points, the search index."""
     post, thread = _pending_post(session, viewer, post_id)
     before = _pending_state(post, thread)
-    post.is_pending = False
-    post.is_hidden = False
-    session.add(post)
-    if post.is_opening:
-        thread.is_pending = False
-        thread.is_hidden = False
-        session.add(thread)
-    session.flush()
-    forum.recompute_thread(session, thread)
-    forum.recompute_category(session, thread.category_id)
-    if post.is_opening:
-        forum.publish_thread(session, thread, post)
-    else:
-        forum.publish_reply(session, thread, post)
+    forum.set_post_visibility(session, viewer, thread, post, forum.Visibility.approve)
     audit.record(
         session,
         viewer,
@@ -701,12 +665,7 @@ def reject_post(session: Session, viewer: Viewer, post_id: int, reason: str = ""
     thread with it)."""
     post, thread = _pending_post(session, viewer, post_id)
     before = _pending_state(post, thread)
-    post.is_deleted = True
-    session.add(post)
-    if post.is_opening:
-        thread.is_deleted = True
-        session.add(thread)
-    session.flush()
+    forum.set_post_visibility(session, viewer, thread, post, forum.Visibility.reject)
     audit.record(
         session,
         viewer,
