@@ -193,7 +193,7 @@ def restore(
 def recompute_counters() -> None:
     """Rebuild the counters kept on boards and threads from the posts."""
     from community.db import session_scope
-    from community.forum.service import recompute_counters as run
+    from community.forum.counters import recompute_counters as run
 
     for session in session_scope(_engine()):
         n = run(session)

@@ -22,7 +22,7 @@ from community.errors import NotFound
 from community.i18n import N_
 from community.jobs.service import handler
 from community.mailer import OutgoingMail, send_mail
-from community.notifications import service, texts
+from community.notifications import preferences, service, texts
 from community.notifications.models import Channel, MailState, NoticeType, Notification
 
 _SALT = "notifications.unsubscribe"
@@ -65,8 +65,8 @@ def unsubscribe(session: Session, token: str, *, confirm: bool) -> tuple[User, N
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("Dieser Abmeldelink ist ungültig.", code="invalid_token")
-    if confirm and service.channels(session, user_id)[type_] == Channel.email:
-        service.store_channel(session, user_id, type_, Channel.in_app)
+    if confirm and preferences.channels(session, user_id)[type_] == Channel.email:
+        preferences.store_channel(session, user_id, type_, Channel.in_app)
         session.flush()
     return user, type_
 
@@ -138,7 +138,7 @@ def _deliverable(
         return []
     if not user.is_verified:
         return []
-    wanted = service.channels(session, user.id)
+    wanted = preferences.channels(session, user.id)
     viewer = viewer_for(session, user)
     return [
         n

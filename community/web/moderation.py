@@ -17,10 +17,12 @@ from community.api.deps import IdPath, SessionDep
 from community.auth import check_csrf
 from community.db import MAX_ID
 from community.errors import CommunityError, InvalidInput
+from community.forum import boards as forum_boards
 from community.forum import permissions as perms
 from community.forum import service as forum
 from community.i18n import N_
-from community.moderation import audit
+from community.moderation import audit, edits
+from community.moderation import pending as moderation_pending
 from community.moderation import service as moderation
 from community.moderation.models import ReportReason
 from community.text import CleanStr
@@ -177,7 +179,7 @@ def moderator_edit(
     perms.require_moderator(viewer)
     post, thread = forum.get_post(session, viewer, post_id)
     try:
-        moderation.edit_post(session, viewer, post_id, body, reason)
+        edits.edit_post(session, viewer, post_id, body, reason)
     except CommunityError as exc:
         if exc.status_code != 422:
             raise
@@ -204,7 +206,7 @@ def _queue_page(
     status_code: int = 200,
 ) -> Response:
     items = moderation.queue(session, viewer)
-    held = moderation.pending(session, viewer)
+    held = moderation_pending.pending(session, viewer)
     return render(
         request,
         "moderation.html",
@@ -214,7 +216,7 @@ def _queue_page(
                 session, (r.reporter_id for i in items for r in i.reports)
             ),
             "pending": held,
-            "boards": forum.list_categories(session, viewer),
+            "boards": forum_boards.list_categories(session, viewer),
             "reason_labels": {r.value: label for r, label in REASON_LABELS.items()},
             "done": DONE.get(done or ""),
             "error": error,
@@ -273,8 +275,8 @@ def post_decision(
         "restore": moderation.restore_post,
         "delete": moderation.delete_post,
         "dismiss": moderation.dismiss_reports,
-        "approve": moderation.approve_post,
-        "reject": moderation.reject_post,
+        "approve": moderation_pending.approve_post,
+        "reject": moderation_pending.reject_post,
     }
     call = calls[action]
     return _decided(
@@ -311,9 +313,9 @@ def thread_decision(
         elif action == "move":
             moderation.move_thread(session, viewer, thread_id, category, reason)
         elif action == "duplicate":
-            moderation.mark_duplicate(session, viewer, thread_id, _thread_number(original), reason)
+            edits.mark_duplicate(session, viewer, thread_id, _thread_number(original), reason)
         else:
-            moderation.unmark_duplicate(session, viewer, thread_id, reason)
+            edits.unmark_duplicate(session, viewer, thread_id, reason)
 
     return _decided(request, session, viewer, action, run)
 

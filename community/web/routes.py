@@ -26,18 +26,19 @@ from community.auth import (
 from community.config import get_settings
 from community.db import MAX_ID
 from community.errors import CommunityError, TooManyRequests
+from community.forum import boards as forum_boards
 from community.forum import permissions as perms
 from community.forum import service as forum
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.forum.permissions import can_see_post_body
 from community.i18n import N_
-from community.insights import service as insights
+from community.insights import satisfaction as insights_satisfaction
 from community.leads import service as leads
 from community.legal import service as legal
 from community.legal.service import LegalPageSlug
 from community.moderation import antispam
-from community.notifications import service as notifications
+from community.notifications import preferences
 from community.ratelimit import hit
 from community.reputation import service as reputation
 from community.reputation.leaderboard import Period, leaderboard
@@ -88,8 +89,8 @@ def _see_other(url: str) -> RedirectResponse:
 
 @web_router.get("/", response_class=HTMLResponse)
 def index(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
-    categories = forum.list_categories(session, viewer)
-    newest = forum.newest_threads(session, viewer, categories)
+    categories = forum_boards.list_categories(session, viewer)
+    newest = forum_boards.newest_threads(session, viewer, categories)
     latest = forum.list_threads(session, viewer, kind=ThreadKind.question, limit=8).items
     solved = forum.list_threads(session, viewer, solved="solved", limit=5).items
     users = forum.users_by_id(session, [t.author_id for t in latest + solved])
@@ -116,7 +117,7 @@ def board(
     solved: Literal["all", "solved", "unsolved"] = "all",
     sort: Literal["latest", "active"] = "latest",
 ) -> Response:
-    category = forum.get_category(session, viewer, slug)
+    category = forum_boards.get_category(session, viewer, slug)
     page = forum.list_threads(
         session, viewer, category=category, solved=solved, cursor=cursor, limit=25, sort=sort
     )
@@ -133,7 +134,7 @@ def board(
             "solved": solved,
             "sort": sort,
             "closed": _is_closed(session, category),
-            "watching": notifications.is_watching_category(session, viewer, category),
+            "watching": preferences.is_watching_category(session, viewer, category),
         },
     )
 
@@ -186,15 +187,15 @@ def _thread_context(
         "closed": category is not None and _is_closed(session, category),
         "jsonld": thread_jsonld(thread, page.items, solution, users) if cursor is None else None,
         "crm": leads.thread_box(session, viewer, thread),
-        "watching": notifications.is_watching_thread(session, viewer, thread),
-        "satisfaction": insights.satisfaction_prompt(session, viewer, thread),
+        "watching": preferences.is_watching_thread(session, viewer, thread),
+        "satisfaction": insights_satisfaction.satisfaction_prompt(session, viewer, thread),
     }
 
 
 def _is_closed(session: SessionDep, category: Category) -> bool:
     """A closed board is never offered to search engines (noindex)."""
     assert category.id is not None
-    return bool(forum.category_group_slugs(session, [category.id]).get(category.id))
+    return bool(forum_boards.category_group_slugs(session, [category.id]).get(category.id))
 
 
 def _ranks(session: SessionDep, users: dict[int, User]) -> dict[int, RankLabel]:
@@ -267,7 +268,7 @@ def solution(
 
 def _postable_boards(session: SessionDep, viewer: Viewer) -> list[Category]:
     """Boards the viewer sees are the boards they may start threads in (closed ones for members)."""
-    return forum.list_categories(session, viewer)
+    return forum_boards.list_categories(session, viewer)
 
 
 @web_router.get("/new", response_class=HTMLResponse)
@@ -577,7 +578,7 @@ def _settings_page(
     return render(
         request,
         "settings.html",
-        {"user": user, **notifications.settings_context(user), **extra},
+        {"user": user, **preferences.settings_context(user), **extra},
         status_code,
     )
 
@@ -674,8 +675,8 @@ def leaderboard_page(
     period: Period = Period.all,
     board: Annotated[str | None, Query(max_length=60)] = None,
 ) -> Response:
-    categories = forum.list_categories(session, viewer)
-    category = forum.get_category(session, viewer, board) if board else None
+    categories = forum_boards.list_categories(session, viewer)
+    category = forum_boards.get_category(session, viewer, board) if board else None
     board_ranks = leaderboard(session, viewer, period=period, category=category)
     everyone = [s.user for s in board_ranks.members + (board_ranks.staff or [])]
     return render(

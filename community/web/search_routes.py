@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from community.api.deps import SessionDep
 from community.auth import check_csrf
 from community.errors import CommunityError, ServiceUnavailable
-from community.forum import service as forum
+from community.forum import boards as forum_boards
 from community.forum.models import ThreadKind
 from community.indexing import service as indexing
 from community.text import CleanStr
@@ -62,7 +62,7 @@ def search_page(
             "results": results,
             "page_numbers": _pages(results.page, results.pages),
             # Only boards the viewer may see are offered as a filter.
-            "categories": forum.list_categories(session, viewer),
+            "categories": forum_boards.list_categories(session, viewer),
             "board_names": indexing.board_names(session),
             "search_unavailable": unavailable,
         },
@@ -107,7 +107,7 @@ def similar_without_js(
         request,
         "new_thread.html",
         {
-            "categories": forum.list_categories(session, viewer),
+            "categories": forum_boards.list_categories(session, viewer),
             "form": form,
             "similar": similar,
             "similar_asked": True,

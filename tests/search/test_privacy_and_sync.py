@@ -11,6 +11,7 @@ from sqlmodel import Session
 from community.accounts import service as accounts
 from community.accounts.models import Role
 from community.accounts.viewer import ANONYMOUS, Viewer, viewer_for
+from community.forum import boards
 from community.forum import service as forum
 from community.indexing import service as indexing
 from community.indexing.service import SearchQuery
@@ -113,11 +114,11 @@ def test_closing_a_board_reindexes_its_threads(db: Session, run_jobs: Callable[[
     group = make_group(db)
     run_jobs()
     assert found(db, ANONYMOUS, "Eskalationsweg") == [thread.id]
-    forum.set_category_groups(db, viewer_for(db, admin), board, [group.slug])
+    boards.set_category_groups(db, viewer_for(db, admin), board, [group.slug])
     db.commit()
     run_jobs()
     assert found(db, ANONYMOUS, "Eskalationsweg") == []
-    forum.set_category_groups(db, viewer_for(db, admin), board, [])
+    boards.set_category_groups(db, viewer_for(db, admin), board, [])
     db.commit()
     run_jobs()
     assert found(db, ANONYMOUS, "Eskalationsweg") == [thread.id]
