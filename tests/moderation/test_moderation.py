@@ -106,7 +106,7 @@ def test_hide_removes_text_from_page_api_and_search_and_restore_brings_it_back(
     assert anon.get(f"/api/v1/threads/{thread.id}").json()["reply_count"] == 0
 
     restored = client.post(f"/api/v1/moderation/posts/{reply.id}/restore", json={})
-    assert dismissed.status_code == 204, dismissed.text
+    assert restored.status_code == 204, restored.text
     Worker(engine).run_until_empty()
     assert "Zauberpillen" in anon.get(f"/t/{thread.id}/{thread.slug}").text
     assert anon.get("/api/v1/search", params={"q": "Zauberpillen"}).json()["total"] == 1
