@@ -26,10 +26,10 @@ from community.accounts.models import GroupMember, User
 from community.accounts.viewer import ANONYMOUS, viewer_for
 from community.db import make_engine
 from community.demo import QUESTIONS, seed_demo_content
+from community.indexing import service as indexing
+from community.indexing.backend import synonyms, use_backend
+from community.indexing.service import SearchQuery
 from community.migrate import upgrade
-from community.searching import service as searching
-from community.searching.backend import synonyms, use_backend
-from community.searching.service import SearchQuery
 from search.embedded import EmbeddedBackend
 
 WORDS = [
@@ -64,7 +64,7 @@ def main() -> None:
     rng = random.Random(7)
     with Session(engine) as session:
         started = time.perf_counter()
-        count = searching.reindex(session)
+        count = indexing.reindex(session)
         seconds = time.perf_counter() - started
         print(f"reindex: {count} threads in {seconds:.1f} s = {count / seconds:,.0f} threads/s")
         print(f"index: {backend.stats()}")
@@ -84,7 +84,7 @@ def main() -> None:
             )
             viewer = member if i % 2 else ANONYMOUS
             started = time.perf_counter()
-            result = searching.search(session, viewer, query)
+            result = indexing.search(session, viewer, query)
             timings.append((time.perf_counter() - started) * 1000)
             totals += result.total
         print(f"search ({args.queries} mixed queries, with snippets): {_ms(timings)}")
@@ -96,7 +96,7 @@ def main() -> None:
             words = title.split()
             typed = " ".join(words[: rng.randint(2, len(words))])
             started = time.perf_counter()
-            searching.similar(session, ANONYMOUS, typed)
+            indexing.similar(session, ANONYMOUS, typed)
             similar.append((time.perf_counter() - started) * 1000)
         print(f"similar (200 partly typed titles): {_ms(similar)}")
 

@@ -21,13 +21,13 @@ from community.config import Settings, get_settings
 from community.db import get_engine
 from community.errors import CommunityError, TooManyRequests
 from community.health import router as health_router
+from community.indexing.backend import claim_index_writer
+from community.indexing.service import check_on_startup
 from community.jobs.worker import Worker
 from community.metrics import RequestMetrics
 from community.metrics import router as metrics_router
 from community.middleware import BodySizeLimit, RefuseNulInUrl, SecurityHeaders
 from community.requestlog import RequestId
-from community.searching.backend import claim_index_writer
-from community.searching.service import check_on_startup
 from community.web.pages import STATIC_DIR, error_page
 from community.web.router import web_router
 

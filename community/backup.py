@@ -163,7 +163,7 @@ def restore(engine: Engine, source: Path) -> None:
 def _claim_search_index() -> None:
     """The restore rebuilds the embedded index: refused, before the database is touched,
     while a running worker writes it."""
-    from community.searching.backend import IndexWriterTaken, claim_index_writer
+    from community.indexing.backend import IndexWriterTaken, claim_index_writer
 
     try:
         claim_index_writer()
@@ -172,7 +172,7 @@ def _claim_search_index() -> None:
 
 
 def rebuild_search_index(engine: Engine) -> int:
-    from community.searching.service import reindex
+    from community.indexing.service import reindex
 
     with Session(engine) as session:
         return reindex(session)

@@ -118,10 +118,10 @@ def reindex() -> None:
     from sqlmodel import Session
 
     from community.db import session_scope
+    from community.indexing.backend import IndexWriterTaken, claim_index_writer, get_backend
+    from community.indexing.service import REINDEX
+    from community.indexing.service import reindex as run
     from community.jobs.service import enqueue
-    from community.searching.backend import IndexWriterTaken, claim_index_writer, get_backend
-    from community.searching.service import REINDEX
-    from community.searching.service import reindex as run
 
     try:
         claim_index_writer()
@@ -193,7 +193,7 @@ def restore(
 def recompute_counters() -> None:
     """Rebuild the counters kept on boards and threads from the posts."""
     from community.db import session_scope
-    from community.forum.service import recompute_counters as run
+    from community.forum.counters import recompute_counters as run
 
     for session in session_scope(_engine()):
         n = run(session)
@@ -216,9 +216,9 @@ def worker(
     once: Annotated[bool, typer.Option(help="Run due jobs, then exit")] = False,
 ) -> None:
     """Run background jobs (mail, later webhooks and search updates)."""
+    from community.indexing.backend import IndexWriterTaken, claim_index_writer
     from community.jobs.worker import Worker
     from community.requestlog import configure_logging
-    from community.searching.backend import IndexWriterTaken, claim_index_writer
 
     configure_logging(get_settings())
     try:
@@ -248,8 +248,8 @@ def serve(
     """Start the forum. On the embedded default, migrations run and the worker runs inside."""
     import uvicorn
 
+    from community.indexing.backend import claim_index_writer
     from community.migrate import upgrade
-    from community.searching.backend import claim_index_writer
 
     settings = get_settings()
     try:

@@ -18,9 +18,9 @@ from community.accounts import security
 from community.accounts.models import Group, GroupMember, Role, User
 from community.clock import utcnow
 from community.config import get_settings
+from community.forum.counters import recompute_category
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, CategoryGroup, Post, Thread
-from community.forum.service import recompute_category
 from community.forum.slugs import slugify
 from community.reputation.models import Kudo
 from community.reputation.service import recompute_all

@@ -17,9 +17,9 @@ from sqlmodel import Session
 
 from community.clock import utcnow
 from community.config import Settings
+from community.indexing.backend import get_backend
 from community.jobs.heartbeat import last_beat
 from community.migrate import alembic_config
-from community.searching.backend import get_backend
 
 log = logging.getLogger(__name__)
 

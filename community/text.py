@@ -6,7 +6,16 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-from community.accounts.validation import text_problem
+
+def text_problem(value: str) -> str | None:
+    """NUL bytes and lone surrogates cannot be stored; they are refused, not crashed on."""
+    if "\x00" in value:
+        return "Der Text enthält ein NUL-Zeichen."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Der Text enthält ungültige Unicode-Zeichen."
+    return None
 
 
 def _clean(value: str) -> str:

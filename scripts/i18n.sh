@@ -2,7 +2,7 @@
 # Refresh the message catalogs after changing texts: extract, then merge into each .po.
 # Service errors are German strings passed to CommunityError and its subclasses; they are
 # extracted too so that a page can show them in English. Compiled .mo files are not kept:
-# community/web/i18n.py reads the .po files at startup.
+# community/i18n.py reads the .po files at startup.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYBABEL=${PYBABEL:-.venv/bin/pybabel}

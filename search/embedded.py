@@ -18,20 +18,17 @@ from __future__ import annotations
 
 import fcntl
 import os
-import re
 import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import tantivy
 
 from search.documents import (
-    MARK_END,
     MARK_START,
     Filters,
     Hit,
@@ -40,39 +37,13 @@ from search.documents import (
     ThreadDocument,
     marked_to_html,
 )
+from search.words import DE, EN, Term, is_stopword, mark_all, query_words, snippet_of
 
 SCHEMA_VERSION = "1"
 CURRENT = "CURRENT"
 WRITER_LOCK = "WRITER.lock"
 TEXT_FIELDS = {"title": 3.0, "question": 2.0, "solution": 1.5, "replies": 0.6}
 EN_BOOST = 0.8
-SNIPPET_WORDS = 28
-SNIPPET_SCAN_CHARS = 4000
-WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def _analyzer(language: str, *, stopwords: bool = False) -> tantivy.TextAnalyzer:
-    builder = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-    )
-    if stopwords:
-        builder = builder.filter(tantivy.Filter.stopword(language))
-    builder = builder.filter(tantivy.Filter.ascii_fold()).filter(tantivy.Filter.stemmer(language))
-    return builder.build()
-
-
-DE = _analyzer("german")
-EN = _analyzer("english")
-DE_STOP = _analyzer("german", stopwords=True)
-EN_STOP = _analyzer("english", stopwords=True)
-FOLD = (
-    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-    .filter(tantivy.Filter.lowercase())
-    .filter(tantivy.Filter.ascii_fold())
-    .build()
-)
 
 
 def _schema() -> tantivy.Schema:
@@ -94,72 +65,6 @@ def _schema() -> tantivy.Schema:
 
 
 SCHEMA = _schema()
-
-
-def max_typos(word: str) -> int:
-    """Meilisearch's default: 1 typo from 5 letters, 2 from 9."""
-    if len(word) >= 9:
-        return 2
-    if len(word) >= 5:
-        return 1
-    return 0
-
-
-@lru_cache(maxsize=50_000)
-def _stems(word: str) -> tuple[str, ...]:
-    return tuple(DE.analyze(word))
-
-
-@lru_cache(maxsize=10_000)
-def _is_stopword(word: str) -> bool:
-    return not DE_STOP.analyze(word) or not EN_STOP.analyze(word)
-
-
-def _within(a: str, b: str, limit: int) -> bool:
-    """Damerau-Levenshtein (optimal string alignment) distance of a and b is at most limit."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    if a == b:
-        return True
-    if limit == 0:
-        return False
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return False
-        prev2, prev = prev, cur
-    return prev[-1] <= limit
-
-
-class _Term:
-    """One word of the query as the index sees it."""
-
-    def __init__(self, word: str, *, prefix: bool) -> None:
-        self.word = word
-        folded = FOLD.analyze(word)
-        self.folded = folded[0] if folded else word.lower()
-        stems = _stems(word)
-        self.stem = stems[0] if stems else self.folded
-        en = EN.analyze(word)
-        self.en = en[0] if en else self.folded
-        self.typos = max_typos(self.folded)
-        # A single letter would match half the dictionary.
-        self.prefix = prefix and len(self.folded) >= 2
-
-    def matches(self, token: str) -> bool:
-        """Whether a word of a stored text is this term: used to highlight."""
-        folded = FOLD.analyze(token)
-        if self.prefix and folded and folded[0].startswith(self.folded):
-            return True
-        stems = _stems(token)
-        return bool(stems) and _within(stems[0], self.stem, self.typos)
 
 
 class IndexLocked(SearchError):
@@ -211,10 +116,6 @@ def release_writer(path: Path) -> None:
         held = _writer_locks.pop(key, None)
         if held is not None and held[0] == os.getpid():
             os.close(held[1])  # closing the only descriptor releases the flock
-
-
-def _words(query: str) -> list[str]:
-    return WORD.findall(query)[:12]
 
 
 def _unix_now() -> int:
@@ -388,7 +289,7 @@ class EmbeddedBackend:
 
     # ---- reading ---------------------------------------------------------------------------
 
-    def _word_query(self, term: _Term, *, synonyms: bool = True) -> tantivy.Query:
+    def _word_query(self, term: Term, *, synonyms: bool = True) -> tantivy.Query:
         clauses: list[tantivy.Query] = []
         for name, boost in TEXT_FIELDS.items():
             # The exact stem scores above its typo variants, as Meilisearch's "typo" rule does.
@@ -422,11 +323,11 @@ class EmbeddedBackend:
             return query
         options: list[tuple[tantivy.Occur, tantivy.Query]] = [(tantivy.Occur.Should, query)]
         for phrase in alternatives:
-            words = _words(phrase)
+            words = query_words(phrase)
             if not words:
                 continue
             parts = [
-                (tantivy.Occur.Must, self._word_query(_Term(w, prefix=False), synonyms=False))
+                (tantivy.Occur.Must, self._word_query(Term(w, prefix=False), synonyms=False))
                 for w in words
             ]
             options.append((tantivy.Occur.Should, tantivy.Query.boolean_query(parts)))
@@ -455,21 +356,21 @@ class EmbeddedBackend:
             out.append((tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, "solved", value)))
         return out
 
-    def _terms(self, query: str) -> list[_Term]:
-        words = _words(query)
+    def _terms(self, query: str) -> list[Term]:
+        words = query_words(query)
         typing = bool(query) and not query[-1].isspace()
         terms = []
         for i, word in enumerate(words):
             last = i == len(words) - 1
             # A stop word is skipped unless it is all there is, or still being typed.
-            if _is_stopword(word) and not (last and typing) and len(words) > 1:
+            if is_stopword(word) and not (last and typing) and len(words) > 1:
                 continue
-            terms.append(_Term(word, prefix=last and typing))
+            terms.append(Term(word, prefix=last and typing))
         return terms
 
     def _run(
         self,
-        terms: list[_Term],
+        terms: list[Term],
         fixed: list[tuple[tantivy.Occur, tantivy.Query]],
         *,
         all_words: bool,
@@ -557,19 +458,19 @@ class EmbeddedBackend:
         values = doc.get_all(name)
         return values[0] if values else default
 
-    def _hit(self, doc: tantivy.Document, terms: list[_Term]) -> Hit:
+    def _hit(self, doc: tantivy.Document, terms: list[Term]) -> Hit:
         title = self._first(doc, "title", "")
         snippet = ""
         for name in ("question", "solution", "replies"):
-            snippet = _snippet(self._first(doc, name, ""), terms)
+            snippet = snippet_of(self._first(doc, name, ""), terms)
             if MARK_START in snippet:
                 break
         if MARK_START not in snippet:
-            snippet = _snippet(self._first(doc, "question", ""), [])
+            snippet = snippet_of(self._first(doc, "question", ""), [])
         return Hit(
             id=int(self._first(doc, "id")),
             title=title,
-            title_html=marked_to_html(_mark_all(title, terms)),
+            title_html=marked_to_html(mark_all(title, terms)),
             snippet_html=marked_to_html(snippet),
             board_slug=self._first(doc, "board_slug", ""),
             kind=self._first(doc, "kind", ""),
@@ -583,41 +484,3 @@ class EmbeddedBackend:
 def _count(result: tantivy.SearchResult) -> int:
     # The stubs shipped with tantivy-py 0.27 lack `count`, which search(count=True) sets.
     return int(result.count or 0)  # type: ignore[attr-defined]
-
-
-def _marks(text: str, terms: list[_Term]) -> list[tuple[int, int]]:
-    if not terms:
-        return []
-    return [
-        (m.start(), m.end())
-        for m in WORD.finditer(text)
-        if any(t.matches(m.group()) for t in terms)
-    ]
-
-
-def _mark_all(text: str, terms: list[_Term]) -> str:
-    out, last = [], 0
-    for start, end in _marks(text, terms):
-        out += [text[last:start], MARK_START, text[start:end], MARK_END]
-        last = end
-    out.append(text[last:])
-    return "".join(out)
-
-
-def _snippet(text: str, terms: list[_Term]) -> str:
-    """About SNIPPET_WORDS words around the first match, with "…" where text was cut."""
-    text = text[:SNIPPET_SCAN_CHARS]
-    words = list(WORD.finditer(text))
-    if not words:
-        return text
-    marks = _marks(text, terms)
-    first = 0
-    if marks:
-        first = next(i for i, w in enumerate(words) if w.start() == marks[0][0])
-    begin = max(0, first - SNIPPET_WORDS // 3)
-    end = min(len(words), begin + SNIPPET_WORDS)
-    start_char = 0 if begin == 0 else words[begin].start()
-    end_char = len(text) if end == len(words) else words[end - 1].end()
-    piece = text[start_char:end_char]
-    marked = _mark_all(piece, terms)
-    return ("… " if start_char else "") + marked + (" …" if end_char < len(text) else "")

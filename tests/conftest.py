@@ -31,9 +31,9 @@ import community.models  # noqa: F401  (every table)
 from community.app import create_app
 from community.config import get_settings
 from community.db import make_engine, metadata
+from community.indexing.backend import synonyms, use_backend
 from community.migrate import upgrade
 from community.ratelimit import reset_limits
-from community.searching.backend import synonyms, use_backend
 from search.embedded import EmbeddedBackend
 
 POSTGRES_ENV = "COMMUNITY_TEST_POSTGRES_URL"

@@ -6,34 +6,31 @@ from typing import Any
 
 from sqlmodel import Session
 
+from community import i18n
 from community.accounts.models import User
 from community.config import get_settings
+from community.i18n import N_
 from community.jobs.service import handler
 from community.mailer import OutgoingMail, send_mail
 
 MAIL_JOB = "mail.account"
 
+# (subject, text) per purpose; German msgids, English from the catalog.
 _TEXTS = {
-    ("verify", "de"): (
-        "Bitte bestätigen Sie Ihre E-Mail-Adresse",
-        "Hallo {nickname},\n\nbitte bestätigen Sie Ihre E-Mail-Adresse für die {site} "
-        "mit diesem Link:\n\n{link}\n\nDer Link gilt 48 Stunden.",
+    "verify": (
+        N_("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
+        N_(
+            "Hallo {nickname},\n\nbitte bestätigen Sie Ihre E-Mail-Adresse für die {site} "
+            "mit diesem Link:\n\n{link}\n\nDer Link gilt 48 Stunden."
+        ),
     ),
-    ("verify", "en"): (
-        "Please confirm your e-mail address",
-        "Hello {nickname},\n\nplease confirm your e-mail address for {site} "
-        "with this link:\n\n{link}\n\nThe link is valid for 48 hours.",
-    ),
-    ("reset", "de"): (
-        "Passwort zurücksetzen",
-        "Hallo {nickname},\n\nmit diesem Link setzen Sie Ihr Passwort für die {site} "
-        "zurück:\n\n{link}\n\nDer Link gilt 2 Stunden. Wenn Sie das nicht angefordert haben, "
-        "ignorieren Sie diese Mail.",
-    ),
-    ("reset", "en"): (
-        "Reset your password",
-        "Hello {nickname},\n\nuse this link to reset your password for {site}:\n\n{link}\n\n"
-        "The link is valid for 2 hours. If you did not ask for it, ignore this mail.",
+    "reset": (
+        N_("Passwort zurücksetzen"),
+        N_(
+            "Hallo {nickname},\n\nmit diesem Link setzen Sie Ihr Passwort für die {site} "
+            "zurück:\n\n{link}\n\nDer Link gilt 2 Stunden. Wenn Sie das nicht angefordert "
+            "haben, ignorieren Sie diese Mail."
+        ),
     ),
 }
 _PATHS = {"verify": "/verify-email", "reset": "/reset-password"}
@@ -47,8 +44,8 @@ def send_account_mail(session: Session, payload: dict[str, Any]) -> None:
         return
     settings = get_settings()
     purpose = payload["purpose"]
-    locale = user.locale if user.locale in ("de", "en") else "de"
-    subject, text = _TEXTS[(purpose, locale)]
+    gettext = i18n.translator(i18n.locale_of(user))
+    subject, text = (gettext(message) for message in _TEXTS[purpose])
     link = f"{settings.public_url.rstrip('/')}{_PATHS[purpose]}?token={payload['token']}"
     send_mail(
         OutgoingMail(

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from community import i18n
 from community.accounts import security
 from community.accounts.mail import MAIL_JOB
 from community.accounts.models import (
@@ -88,7 +89,7 @@ def register(
         password_hash=security.hash_password(password),
         real_name=(real_name or "").strip() or None,
         company=(company or "").strip() or None,
-        locale=locale if locale in ("de", "en") else "de",
+        locale=i18n.supported(locale),
         role=role.value,
         is_staff=is_staff,
         email_verified_at=utcnow() if verified else None,

@@ -60,14 +60,3 @@ def nickname_problem(raw: str) -> str | None:
     if key in RESERVED_NICKNAMES or key == site or key.replace("-", " ") == site:
         return "Dieser Spitzname ist reserviert."
     return None
-
-
-def text_problem(value: str) -> str | None:
-    """NUL bytes and lone surrogates cannot be stored; they are refused, not crashed on."""
-    if "\x00" in value:
-        return "Der Text enthält ein NUL-Zeichen."
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "Der Text enthält ungültige Unicode-Zeichen."
-    return None

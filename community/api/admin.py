@@ -19,15 +19,15 @@ from community.accounts.schemas import (
     UserPrivate,
 )
 from community.deps import AdminOnly, IdPath, SessionDep, ViewerDep
+from community.forum import boards as forum_boards
 from community.forum import premoderation, present
-from community.forum import service as forum
 from community.forum.schemas import (
     CategoryCreate,
     CategoryGroupsUpdate,
     CategoryPublic,
     CategoryUpdate,
 )
-from community.moderation import service as moderation
+from community.moderation import pending
 from community.moderation.schemas import PremoderationSettings
 
 PREMODERATION_DOC = (
@@ -103,7 +103,7 @@ def remove_member(slug: str, nickname: str, session: SessionDep, viewer: ViewerD
 
 @router.post("/categories", status_code=status.HTTP_201_CREATED)
 def create_category(data: CategoryCreate, session: SessionDep, viewer: ViewerDep) -> CategoryPublic:
-    category = forum.create_category(
+    category = forum_boards.create_category(
         session,
         viewer,
         slug=data.slug,
@@ -121,9 +121,9 @@ def create_category(data: CategoryCreate, session: SessionDep, viewer: ViewerDep
 def update_category(
     slug: str, data: CategoryUpdate, session: SessionDep, viewer: ViewerDep
 ) -> CategoryPublic:
-    category = forum.get_category(session, viewer, slug)
+    category = forum_boards.get_category(session, viewer, slug)
     if data.premoderated is not None:
-        forum.set_premoderated(session, viewer, category, data.premoderated)
+        forum_boards.set_premoderated(session, viewer, category, data.premoderated)
     return present.categories_public(session, viewer, [category])[0]
 
 
@@ -136,7 +136,7 @@ def get_premoderation(session: SessionDep) -> PremoderationSettings:
 def set_premoderation(
     data: PremoderationSettings, session: SessionDep, viewer: ViewerDep
 ) -> PremoderationSettings:
-    count = moderation.set_first_posts(session, viewer, data.first_posts)
+    count = pending.set_first_posts(session, viewer, data.first_posts)
     return PremoderationSettings(first_posts=count)
 
 
@@ -144,8 +144,8 @@ def set_premoderation(
 def set_category_groups(
     slug: str, data: CategoryGroupsUpdate, session: SessionDep, viewer: ViewerDep
 ) -> CategoryPublic:
-    category = forum.get_category(session, viewer, slug)
-    forum.set_category_groups(session, viewer, category, data.groups)
+    category = forum_boards.get_category(session, viewer, slug)
+    forum_boards.set_category_groups(session, viewer, category, data.groups)
     return present.categories_public(session, viewer, [category])[0]
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from community.accounts.models import User
 from community.deps import IdPath, SessionDep, ViewerDep
+from community.forum import boards as forum_boards
 from community.forum import present
 from community.forum import service as forum
 from community.forum.models import ThreadKind
@@ -37,13 +38,13 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 
 @router.get("/categories")
 def list_categories(session: SessionDep, viewer: ViewerDep) -> CategoriesPublic:
-    categories = forum.list_categories(session, viewer)
+    categories = forum_boards.list_categories(session, viewer)
     return CategoriesPublic(items=present.categories_public(session, viewer, categories))
 
 
 @router.get("/categories/{slug}")
 def get_category(slug: str, session: SessionDep, viewer: ViewerDep) -> CategoryPublic:
-    category = forum.get_category(session, viewer, slug)
+    category = forum_boards.get_category(session, viewer, slug)
     return present.categories_public(session, viewer, [category])[0]
 
 
@@ -57,7 +58,7 @@ def list_category_threads(
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> ThreadsPublic:
-    category = forum.get_category(session, viewer, slug)
+    category = forum_boards.get_category(session, viewer, slug)
     page = forum.list_threads(
         session, viewer, category=category, kind=kind, solved=solved, cursor=cursor, limit=limit
     )

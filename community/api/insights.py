@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
 from community.deps import IdPath, SessionDep, ViewerDep
-from community.forum import service as forum
+from community.forum import boards as forum_boards
 from community.insights import export
+from community.insights import satisfaction as insights_satisfaction
 from community.insights import service as insights
 from community.insights.schemas import (
     Period,
@@ -36,7 +37,7 @@ def stats(
     both included). Only boards the viewer may see are counted. `format=csv`: one row
     per board and an overall row."""
     window = insights.resolve_window(period, start, end)
-    board = forum.get_category(session, viewer, category) if category else None
+    board = forum_boards.get_category(session, viewer, category) if category else None
     figures = insights.dashboard(session, viewer, window, category=board)
     if format == "csv":
         return Response(
@@ -52,7 +53,7 @@ def rate(
     thread_id: IdPath, data: SatisfactionCreate, session: SessionDep, viewer: ViewerDep
 ) -> SatisfactionPublic:
     """The asker rates the accepted solution once (1–5, optional comment); 409 the second time."""
-    entry = insights.rate_solution(
+    entry = insights_satisfaction.rate_solution(
         session, viewer, thread_id, rating=data.rating, comment=data.comment
     )
     return SatisfactionPublic(

@@ -11,7 +11,8 @@ from community.accounts.models import User
 from community.db import MAX_ID
 from community.deps import IdPath, SessionDep, ViewerDep
 from community.forum import service as forum
-from community.moderation import audit
+from community.moderation import audit, edits
+from community.moderation import pending as moderation_pending
 from community.moderation import service as moderation
 from community.moderation.models import AuditEntry, Report
 from community.moderation.schemas import (
@@ -124,7 +125,7 @@ def dismiss_reports(
 def edit_post(post_id: IdPath, data: ModeratorEdit, session: SessionDep, viewer: ViewerDep) -> None:
     """Change a post's text; the post shows "Bearbeitet von der Moderation: <reason>" and
     the earlier text stays as a revision."""
-    moderation.edit_post(session, viewer, post_id, data.body, data.reason)
+    edits.edit_post(session, viewer, post_id, data.body, data.reason)
 
 
 @router.get("/moderation/pending")
@@ -141,7 +142,7 @@ def pending_posts(session: SessionDep, viewer: ViewerDep) -> PendingPublic:
                 author=i.author.nickname,
                 created_at=i.post.created_at,
             )
-            for i in moderation.pending(session, viewer)
+            for i in moderation_pending.pending(session, viewer)
         ]
     )
 
@@ -149,12 +150,12 @@ def pending_posts(session: SessionDep, viewer: ViewerDep) -> PendingPublic:
 @router.post("/moderation/posts/{post_id}/approve", status_code=status.HTTP_204_NO_CONTENT)
 def approve_post(post_id: IdPath, data: Decision, session: SessionDep, viewer: ViewerDep) -> None:
     """Publish a held thread or reply, with its events, points and search entry."""
-    moderation.approve_post(session, viewer, post_id, data.reason)
+    moderation_pending.approve_post(session, viewer, post_id, data.reason)
 
 
 @router.post("/moderation/posts/{post_id}/reject", status_code=status.HTTP_204_NO_CONTENT)
 def reject_post(post_id: IdPath, data: Decision, session: SessionDep, viewer: ViewerDep) -> None:
-    moderation.reject_post(session, viewer, post_id, data.reason)
+    moderation_pending.reject_post(session, viewer, post_id, data.reason)
 
 
 @router.post("/moderation/threads/{thread_id}/duplicate", status_code=status.HTTP_204_NO_CONTENT)
@@ -162,7 +163,7 @@ def mark_duplicate(
     thread_id: IdPath, data: MarkDuplicate, session: SessionDep, viewer: ViewerDep
 ) -> None:
     """Close the thread as a duplicate: it links to the original and takes no replies."""
-    moderation.mark_duplicate(session, viewer, thread_id, data.original_thread_id, data.reason)
+    edits.mark_duplicate(session, viewer, thread_id, data.original_thread_id, data.reason)
 
 
 @router.post(
@@ -171,7 +172,7 @@ def mark_duplicate(
 def unmark_duplicate(
     thread_id: IdPath, data: Decision, session: SessionDep, viewer: ViewerDep
 ) -> None:
-    moderation.unmark_duplicate(session, viewer, thread_id, data.reason)
+    edits.unmark_duplicate(session, viewer, thread_id, data.reason)
 
 
 @router.post("/moderation/threads/{thread_id}/lock", status_code=status.HTTP_204_NO_CONTENT)

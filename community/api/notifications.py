@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from community import i18n
 from community.accounts.viewer import Viewer
 from community.deps import IdPath, SessionDep, ViewerDep
 from community.forum import permissions as perms
 from community.forum import present
 from community.forum.schemas import ThreadsPublic
-from community.notifications import experts, texts
+from community.notifications import experts, preferences, texts
 from community.notifications import service as notifications
 from community.notifications.schemas import (
     NoticePublic,
@@ -22,15 +23,14 @@ from community.notifications.schemas import (
     UnreadCount,
     WatchState,
 )
-from community.web import i18n
 
 router = APIRouter(tags=["notifications"])
 
 
 def _notices(session: SessionDep, viewer: Viewer, page: notifications.NoticePage) -> NoticesPublic:
     assert viewer.user is not None
-    locale = viewer.user.locale if viewer.user.locale in i18n.LOCALES else i18n.DEFAULT_LOCALE
-    gettext = i18n.translations(locale).gettext
+    locale = i18n.locale_of(viewer.user)
+    gettext = i18n.translator(locale)
     described = texts.describe(session, viewer, page.items, gettext, locale)
     actors = {d.notice.actor_id for d in described}
     nicknames = notifications.nicknames(session, actors)
@@ -80,34 +80,34 @@ def mark_read(data: NoticesRead, session: SessionDep, viewer: ViewerDep) -> Unre
 def get_settings(session: SessionDep, viewer: ViewerDep) -> NotificationSettings:
     perms.require_member(viewer)
     assert viewer.user_id is not None
-    return NotificationSettings.of(notifications.channels(session, viewer.user_id))
+    return NotificationSettings.of(preferences.channels(session, viewer.user_id))
 
 
 @router.put("/me/notification-settings")
 def put_settings(
     data: NotificationSettingsUpdate, session: SessionDep, viewer: ViewerDep
 ) -> NotificationSettings:
-    return NotificationSettings.of(notifications.set_channels(session, viewer, data.changes()))
+    return NotificationSettings.of(preferences.set_channels(session, viewer, data.changes()))
 
 
 @router.put("/threads/{thread_id}/watch")
 def watch_thread(thread_id: IdPath, session: SessionDep, viewer: ViewerDep) -> WatchState:
-    return WatchState(watching=notifications.watch_thread(session, viewer, thread_id, True))
+    return WatchState(watching=preferences.watch_thread(session, viewer, thread_id, True))
 
 
 @router.delete("/threads/{thread_id}/watch")
 def unwatch_thread(thread_id: IdPath, session: SessionDep, viewer: ViewerDep) -> WatchState:
-    return WatchState(watching=notifications.watch_thread(session, viewer, thread_id, False))
+    return WatchState(watching=preferences.watch_thread(session, viewer, thread_id, False))
 
 
 @router.put("/categories/{slug}/watch")
 def watch_category(slug: str, session: SessionDep, viewer: ViewerDep) -> WatchState:
-    return WatchState(watching=notifications.watch_category(session, viewer, slug, True))
+    return WatchState(watching=preferences.watch_category(session, viewer, slug, True))
 
 
 @router.delete("/categories/{slug}/watch")
 def unwatch_category(slug: str, session: SessionDep, viewer: ViewerDep) -> WatchState:
-    return WatchState(watching=notifications.watch_category(session, viewer, slug, False))
+    return WatchState(watching=preferences.watch_category(session, viewer, slug, False))
 
 
 @router.get("/unanswered")

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Query
 
 from community.accounts.viewer import Viewer
 from community.deps import IdPath, SessionDep, ViewerDep
-from community.forum import present
-from community.forum import service as forum
+from community.forum import boards, present
 from community.forum.schemas import ThreadDetail
 from community.reputation import service as reputation
 from community.reputation.leaderboard import Period, Standing, leaderboard
@@ -66,7 +65,7 @@ def get_leaderboard(
     category: Annotated[str | None, Query(max_length=60)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> LeaderboardPublic:
-    board = forum.get_category(session, viewer, category) if category else None
+    board = boards.get_category(session, viewer, category) if category else None
     result = leaderboard(session, viewer, period=period, category=board, limit=limit)
     ladder = load_ladder(session)
 

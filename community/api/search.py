@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from community.deps import SessionDep, ViewerDep
 from community.forum.models import ThreadKind
-from community.searching import service as searching
-from community.searching.schemas import (
+from community.indexing import service as indexing
+from community.indexing.schemas import (
     SearchHitPublic,
     SearchResultsPublic,
     SimilarThreadsPublic,
@@ -24,16 +24,16 @@ SOLVED = {"all": None, "solved": True, "unsolved": False}
 def search(
     session: SessionDep,
     viewer: ViewerDep,
-    q: Annotated[str, Query(max_length=searching.QUERY_MAX)] = "",
+    q: Annotated[str, Query(max_length=indexing.QUERY_MAX)] = "",
     board: Annotated[str | None, Query(max_length=60)] = None,
     kind: ThreadKind | None = None,
     solved: Literal["all", "solved", "unsolved"] = "all",
-    page: Annotated[int, Query(ge=1, le=searching.PAGE_MAX)] = 1,
+    page: Annotated[int, Query(ge=1, le=indexing.PAGE_MAX)] = 1,
 ) -> SearchResultsPublic:
-    results = searching.search(
+    results = indexing.search(
         session,
         viewer,
-        searching.SearchQuery(
+        indexing.SearchQuery(
             q=q,
             board=board or None,
             kind=kind.value if kind else None,
@@ -41,7 +41,7 @@ def search(
             page=page,
         ),
     )
-    names = searching.board_names(session)
+    names = indexing.board_names(session)
     return SearchResultsPublic(
         query=q,
         total=results.total,
@@ -55,9 +55,9 @@ def search(
 def similar_threads(
     session: SessionDep,
     viewer: ViewerDep,
-    title: Annotated[str, Query(max_length=searching.QUERY_MAX)] = "",
+    title: Annotated[str, Query(max_length=indexing.QUERY_MAX)] = "",
     limit: Annotated[int, Query(ge=1, le=10)] = 5,
 ) -> SimilarThreadsPublic:
-    hits = searching.similar(session, viewer, title, limit=limit)
-    names = searching.board_names(session)
+    hits = indexing.similar(session, viewer, title, limit=limit)
+    names = indexing.board_names(session)
     return SimilarThreadsPublic(items=[SearchHitPublic.of(h, names) for h in hits])

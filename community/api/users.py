@@ -30,8 +30,8 @@ def get_user(nickname: str, session: SessionDep, viewer: ViewerDep) -> UserProfi
         kudos_received=figures.kudos_received,
         kudos_given=figures.kudos_given,
         created_at=user.created_at,
-        thread_count=figures.thread_count,
-        post_count=figures.post_count,
+        thread_count=figures.threads,
+        post_count=figures.posts,
     )
 
 

@@ -8,6 +8,7 @@ from community.accounts.models import User
 from community.accounts.staff import staff_names_shown
 from community.accounts.viewer import Viewer
 from community.forum import permissions as perms
+from community.forum.boards import category_group_slugs, newest_threads
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.forum.schemas import (
     AuthorPublic,
@@ -17,13 +18,7 @@ from community.forum.schemas import (
     ThreadDetail,
     ThreadPublic,
 )
-from community.forum.service import (
-    category_group_slugs,
-    newest_threads,
-    opening_post,
-    thread_url,
-    users_by_id,
-)
+from community.forum.service import opening_post, thread_url, users_by_id
 from community.reputation import service as reputation
 from community.reputation.ranks import RankLadder, load_ladder
 

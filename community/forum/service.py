@@ -1,32 +1,36 @@
-"""Forum rules: boards, threads, replies, edits with kept versions, and the counters."""
+"""Forum rules: threads, replies, edits with kept versions, and who sees a post (boards are in
+boards.py, the kept counters in counters.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, Update, and_, false, func, or_, select, update
+from sqlalchemy import Select, Update, and_, false, or_, select, update
 from sqlmodel import Session, col
 
-from community.accounts.models import Group, User
-from community.accounts.validation import text_problem
+from community.accounts.models import User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
-from community.errors import Conflict, Forbidden, InvalidInput, NotFound
+from community.errors import Forbidden, InvalidInput, NotFound
 from community.events.service import record_event
 from community.forum import permissions as perms
 from community.forum import premoderation
+from community.forum.boards import get_category
+from community.forum.counters import recompute_category, recompute_thread
 from community.forum.markdown import render_markdown
-from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread, ThreadKind
+from community.forum.models import Category, Post, PostRevision, Thread, ThreadKind
 from community.forum.slugs import slugify
-from community.moderation import antispam, audit
+from community.indexing import service as indexing
+from community.moderation import antispam
 from community.notifications import service as notifications
 from community.pagination import decode_cursor, encode_cursor
 from community.reputation import service as reputation
-from community.searching import service as searching
+from community.text import text_problem
 
 TITLE_MIN = 10
 TITLE_MAX = 150
@@ -79,162 +83,6 @@ def users_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, User]:
         return {}
     rows = session.execute(select(User).where(User.id.in_(wanted))).scalars()  # type: ignore[union-attr]
     return {u.id: u for u in rows if u.id is not None}
-
-
-# ---- boards ---------------------------------------------------------------------------------
-
-
-def list_categories(session: Session, viewer: Viewer) -> list[Category]:
-    return list(
-        session.execute(
-            select(Category)
-            .where(perms.visible_categories_filter(viewer))
-            .order_by(Category.position, Category.name)  # type: ignore[arg-type]
-        ).scalars()
-    )
-
-
-def newest_threads(
-    session: Session, viewer: Viewer, categories: list[Category]
-) -> dict[int, Thread]:
-    """The newest visible thread of each board, in one query."""
-    ids = [c.last_thread_id for c in categories if c.last_thread_id]
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Thread).where(Thread.id.in_(ids)).where(perms.visible_threads_filter(viewer))  # type: ignore[union-attr]
-    ).scalars()
-    return {t.category_id: t for t in rows}
-
-
-def get_category(session: Session, viewer: Viewer, slug: str) -> Category:
-    category = session.execute(
-        select(Category).where(Category.slug == slug)  # type: ignore[arg-type]
-    ).scalar_one_or_none()
-    return perms.ensure_category_visible(session, viewer, category)
-
-
-def category_group_slugs(session: Session, category_ids: Iterable[int]) -> dict[int, list[str]]:
-    rows = session.execute(
-        select(col(CategoryGroup.category_id), col(Group.slug))
-        .join(Group, Group.id == CategoryGroup.group_id)  # type: ignore[arg-type]
-        .where(CategoryGroup.category_id.in_(list(category_ids)))  # type: ignore[attr-defined]
-    ).all()
-    out: dict[int, list[str]] = {}
-    for category_id, slug in rows:
-        out.setdefault(category_id, []).append(slug)
-    return out
-
-
-def create_category(
-    session: Session,
-    viewer: Viewer,
-    *,
-    slug: str,
-    name: str,
-    description: str = "",
-    position: int = 0,
-    parent_slug: str | None = None,
-    group_slugs: list[str] | None = None,
-    premoderated: bool = False,
-) -> Category:
-    perms.require_admin(viewer)
-    if slugify(slug) != slug:
-        raise InvalidInput("Der Kurzname darf nur a-z, 0-9 und '-' enthalten.", code="invalid_slug")
-    if session.execute(select(col(Category.id)).where(Category.slug == slug)).first():  # type: ignore[arg-type]
-        raise Conflict("Diesen Bereich gibt es schon.", code="category_exists")
-    parent_id = None
-    if parent_slug:
-        parent = session.execute(
-            select(Category).where(Category.slug == parent_slug)  # type: ignore[arg-type]
-        ).scalar_one_or_none()
-        if parent is None:
-            raise InvalidInput("Den übergeordneten Bereich gibt es nicht.")
-        parent_id = parent.id
-    category = Category(
-        slug=slug,
-        name=name,
-        description=description,
-        position=position,
-        parent_id=parent_id,
-        premoderated=premoderated,
-    )
-    session.add(category)
-    session.flush()
-    audit.record(
-        session,
-        viewer,
-        "board.create",
-        "board",
-        category.id,
-        after={"slug": slug, "name": name, "parent": parent_slug, "premoderated": premoderated},
-    )
-    set_category_groups(session, viewer, category, group_slugs or [])
-    return category
-
-
-def set_premoderated(session: Session, viewer: Viewer, category: Category, on: bool) -> Category:
-    """Switch pre-moderation of a board (see community/forum/premoderation.py)."""
-    perms.require_admin(viewer)
-    before = category.premoderated
-    category.premoderated = on
-    session.add(category)
-    session.flush()
-    if before != on:
-        audit.record(
-            session,
-            viewer,
-            "board.premoderation",
-            "board",
-            category.id,
-            before={"premoderated": before},
-            after={"premoderated": on},
-        )
-    return category
-
-
-def set_category_groups(
-    session: Session, viewer: Viewer, category: Category, group_slugs: list[str]
-) -> None:
-    """An empty list opens the board to everyone; otherwise only those groups see it."""
-    perms.require_admin(viewer)
-    groups = (
-        list(
-            session.execute(select(Group).where(Group.slug.in_(group_slugs))).scalars()  # type: ignore[attr-defined]
-        )
-        if group_slugs
-        else []
-    )
-    missing = set(group_slugs) - {g.slug for g in groups}
-    if missing:
-        raise InvalidInput(f"Unbekannte Gruppe: {', '.join(sorted(missing))}")
-    before = category_group_slugs(session, [category.id] if category.id else []).get(
-        category.id or 0, []
-    )
-    was_open = not before
-    session.execute(
-        CategoryGroup.__table__.delete().where(CategoryGroup.category_id == category.id)  # type: ignore[attr-defined,arg-type]
-    )
-    for group in groups:
-        assert category.id is not None and group.id is not None
-        session.add(CategoryGroup(category_id=category.id, group_id=group.id))
-    searching.board_changed(session, category.id)
-    session.flush()
-    after = sorted(g.slug for g in groups)
-    if sorted(before) != after:
-        audit.record(
-            session,
-            viewer,
-            "board.groups",
-            "board",
-            category.id,
-            before={"groups": sorted(before)},
-            after={"groups": after},
-        )
-    if groups and was_open and category.id is not None:
-        from community.faq.service import on_board_closed
-
-        on_board_closed(session, category.id)
 
 
 # ---- threads --------------------------------------------------------------------------------
@@ -392,7 +240,7 @@ def publish_thread(session: Session, thread: Thread, post: Post) -> None:
     )
     reputation.on_thread_created(session, thread)
     notifications.on_thread_created(session, thread, post)
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     session.flush()
 
 
@@ -406,7 +254,7 @@ def update_thread(
         thread.title = check_title(title)
         thread.slug = slugify(thread.title)
     session.add(thread)
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     session.flush()
     return thread
 
@@ -416,7 +264,7 @@ def set_locked(session: Session, viewer: Viewer, thread_id: int, locked: bool) -
     perms.require_moderator(viewer)
     thread.is_locked = locked
     session.add(thread)
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     session.flush()
     return thread
 
@@ -521,7 +369,7 @@ def publish_reply(session: Session, thread: Thread, post: Post) -> None:
         },
     )
     reputation.on_reply_created(session, post)
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     notifications.on_reply_created(session, thread, post)
 
 
@@ -547,7 +395,7 @@ def edit_post(session: Session, viewer: Viewer, post_id: int, body: str) -> Post
     post.edited_at = utcnow()
     post.edit_count += 1
     session.add(post)
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     session.flush()
     notifications.on_post_edited(session, thread, post, viewer.user_id)
     return post
@@ -581,70 +429,67 @@ def delete_post(session: Session, viewer: Viewer, post_id: int) -> Post:
 def remove_post(session: Session, viewer: Viewer, thread: Thread, post: Post) -> None:
     """The soft delete itself, for callers that have decided it may happen (the author,
     the moderation, an account's erasure): kudos, points, counters and the index follow."""
-    post.is_deleted = True
+    set_post_visibility(session, viewer, thread, post, Visibility.remove)
+
+
+class Visibility(StrEnum):
+    """The ways a post (with its opening post, the whole thread) is shown or withdrawn."""
+
+    hide = "hide"
+    remove = "remove"
+    restore = "restore"
+    approve = "approve"
+    reject = "reject"
+
+
+# The flags each change sets on the post and, for an opening post, on its thread.
+_VISIBILITY_FLAGS: dict[Visibility, dict[str, bool]] = {
+    Visibility.hide: {"is_hidden": True},
+    Visibility.remove: {"is_deleted": True},
+    Visibility.restore: {"is_hidden": False, "is_deleted": False},
+    Visibility.approve: {"is_pending": False, "is_hidden": False},
+    Visibility.reject: {"is_deleted": True},
+}
+
+
+def set_post_visibility(
+    session: Session,
+    viewer: Viewer,
+    thread: Thread,
+    post: Post,
+    change: Visibility,
+    *,
+    hidden_reason: str | None = None,
+) -> None:
+    """The one place a post is hidden, removed, restored, approved or rejected, and what
+    follows: kudos and points (reputation), the counters, the search index, and for an
+    approved post everything a direct post sets off. A rejected post was never public, so
+    nothing follows it. The caller has checked that the change may happen."""
+    flags = _VISIBILITY_FLAGS[change]
+    for name, value in flags.items():
+        setattr(post, name, value)
+    if change is Visibility.hide:
+        post.hidden_reason = hidden_reason
+    elif change is Visibility.restore:
+        post.hidden_reason = None
     session.add(post)
     if post.is_opening:
-        thread.is_deleted = True
+        for name, value in flags.items():
+            setattr(thread, name, value)
         session.add(thread)
     session.flush()
-    reputation.on_post_removed(session, viewer, thread, post)
+    if change is Visibility.reject:
+        return
+    if change in (Visibility.hide, Visibility.remove):
+        reputation.on_post_removed(session, viewer, thread, post)
+    elif change is Visibility.restore:
+        reputation.on_post_restored(session, thread, post)
     recompute_thread(session, thread)
     recompute_category(session, thread.category_id)
-    searching.thread_changed(session, thread.id)
-
-
-# ---- counters --------------------------------------------------------------------------------
-
-
-def recompute_thread(session: Session, thread: Thread) -> None:
-    live = (
-        select(Post)
-        .where(Post.thread_id == thread.id, Post.is_deleted == false())  # type: ignore[arg-type]
-        .order_by(Post.id.desc())  # type: ignore[union-attr]
-    )
-    posts = list(session.execute(live).scalars())
-    thread.reply_count = sum(1 for p in posts if not p.is_opening and not p.is_hidden)
-    last = next((p for p in posts if not p.is_hidden), None)
-    if last is not None:
-        thread.last_post_at = last.created_at
-        thread.last_post_id = last.id
-        thread.last_poster_id = last.author_id
-    session.add(thread)
-    session.flush()
-
-
-def recompute_category(session: Session, category_id: int) -> None:
-    live_threads = select(col(Thread.id)).where(
-        Thread.category_id == category_id,  # type: ignore[arg-type]
-        Thread.is_deleted == false(),  # type: ignore[arg-type]
-        Thread.is_hidden == false(),  # type: ignore[arg-type]
-    )
-    thread_count = session.execute(
-        select(func.count()).select_from(live_threads.subquery())
-    ).scalar_one()
-    post_count = session.execute(
-        select(func.count(Post.id)).where(  # type: ignore[arg-type]
-            Post.thread_id.in_(live_threads),  # type: ignore[attr-defined]
-            Post.is_deleted == false(),  # type: ignore[arg-type]
-            Post.is_hidden == false(),  # type: ignore[arg-type]
-        )
-    ).scalar_one()
-    newest = session.execute(
-        live_threads.order_by(Thread.created_at.desc(), Thread.id.desc()).limit(1)  # type: ignore[attr-defined,union-attr]
-    ).scalar_one_or_none()
-    session.execute(
-        update(Category)
-        .where(Category.id == category_id)  # type: ignore[arg-type]
-        .values(thread_count=thread_count, post_count=post_count, last_thread_id=newest)
-    )
-
-
-def recompute_counters(session: Session) -> int:
-    """Rebuild every kept counter from the posts; returns how many threads were looked at."""
-    threads = list(session.execute(select(Thread)).scalars())
-    for thread in threads:
-        recompute_thread(session, thread)
-    for category_id in session.execute(select(col(Category.id))).scalars():
-        recompute_category(session, category_id)
-    session.flush()
-    return len(threads)
+    if change is Visibility.approve:
+        if post.is_opening:
+            publish_thread(session, thread, post)
+        else:
+            publish_reply(session, thread, post)
+    else:
+        indexing.thread_changed(session, thread.id)

@@ -9,8 +9,8 @@ from sqlmodel import Session, col
 
 from community.accounts.models import User
 from community.insights.models import SatisfactionRating
+from community.privacy.erasure import Erasure, erasure_step
 from community.privacy.sections import export_section
-from community.privacy.service import Erasure, erasure_step
 
 
 @export_section("satisfaction_ratings")

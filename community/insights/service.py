@@ -28,7 +28,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import case, exists, false, func, or_, select, true
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
@@ -36,7 +35,7 @@ from community import clock
 from community.accounts.models import Role, User
 from community.accounts.viewer import Viewer
 from community.config import get_settings
-from community.errors import Conflict, Forbidden, InvalidInput
+from community.errors import InvalidInput
 from community.forum import permissions as perms
 from community.forum.models import Category, CategoryGroup, Post, Thread, ThreadKind
 from community.insights.models import SatisfactionRating
@@ -111,7 +110,7 @@ def resolve_window(period: Period, start: date | None = None, end: date | None =
 # ---- small helpers ---------------------------------------------------------------------------
 
 
-def _live_thread() -> list:  # type: ignore[type-arg]
+def live_thread() -> list:  # type: ignore[type-arg]
     return [col(Thread.is_deleted) == false(), col(Thread.is_hidden) == false()]
 
 
@@ -234,7 +233,7 @@ class _Scope:
         return true() if self.everything else col(board_column).in_(self.ids)
 
 
-def _boards(session: Session, viewer: Viewer, category: Category | None) -> list[_Board]:
+def boards_in_view(session: Session, viewer: Viewer, category: Category | None) -> list[_Board]:
     closed = exists().where(col(CategoryGroup.category_id) == col(Category.id))
     query = (
         select(col(Category.id), col(Category.slug), col(Category.name), closed)
@@ -246,7 +245,7 @@ def _boards(session: Session, viewer: Viewer, category: Category | None) -> list
     return [_Board(*row) for row in session.execute(query).all()]
 
 
-def _scope(session: Session, boards: list[_Board], category: Category | None) -> _Scope:
+def scope_of(session: Session, boards: list[_Board], category: Category | None) -> _Scope:
     ids = [b.id for b in boards]
     if category is not None:
         return _Scope(ids, everything=False)
@@ -259,8 +258,8 @@ def dashboard(
 ) -> StatsPublic:
     """All figures of the period for every board the viewer may see (or the one chosen)."""
     perms.require_moderator(viewer)
-    boards = _boards(session, viewer, category)
-    scope = _scope(session, boards, category)
+    boards = boards_in_view(session, viewer, category)
+    scope = scope_of(session, boards, category)
     # A board created while this runs is not in `tallies`; its rows are skipped below.
     tallies: dict[int, _Tally] = {b.id: _Tally() for b in boards}
     buckets = window.bucket_starts()
@@ -271,7 +270,7 @@ def dashboard(
         col(Thread.created_at) >= window.start,
         col(Thread.created_at) < window.end,
         scope.where(Thread.category_id),
-        *_live_thread(),
+        *live_thread(),
     ]
 
     start_epoch = window.start.timestamp()
@@ -402,7 +401,7 @@ def _count_unanswered(
             scope.where(Thread.category_id),
             col(Thread.solution_post_id).is_(None),
             col(Thread.created_at) < older_than,
-            *_live_thread(),
+            *live_thread(),
             ~reply_by_other,
         )
         .group_by(col(Thread.category_id))
@@ -424,7 +423,7 @@ def _count_members(
             col(Post.created_at) < window.end,
             scope.where(Thread.category_id),
             *_live_post(),
-            *_live_thread(),
+            *live_thread(),
         )
         .distinct()
     ).all()
@@ -461,7 +460,7 @@ def _count_ratings(
             col(SatisfactionRating.created_at) >= window.start,
             col(SatisfactionRating.created_at) < window.end,
             scope.where(Thread.category_id),
-            *_live_thread(),
+            *live_thread(),
         )
         .group_by(col(Thread.category_id))
     ).all()
@@ -482,7 +481,7 @@ def _top_helpers(session: Session, scope: _Scope, window: Window, limit: int = 1
                 col(Thread.solved_at) >= window.start,
                 col(Thread.solved_at) < window.end,
                 scope.where(Thread.category_id),
-                *_live_thread(),
+                *live_thread(),
             )
             .group_by(col(Thread.solution_author_id))
         ).all()
@@ -524,99 +523,3 @@ def _top_helpers(session: Session, scope: _Scope, window: Window, limit: int = 1
         )
         for uid in ranked[:limit]
     ]
-
-
-# ---- satisfaction ----------------------------------------------------------------------------
-
-
-def rating_of(session: Session, thread_id: int) -> SatisfactionRating | None:
-    return session.execute(
-        select(SatisfactionRating).where(col(SatisfactionRating.thread_id) == thread_id)
-    ).scalar_one_or_none()
-
-
-def may_rate(viewer: Viewer, thread: Thread) -> bool:
-    """Only the asker, only for a question with an accepted solution."""
-    return (
-        viewer.user_id is not None
-        and viewer.user_id == thread.author_id
-        and thread.kind == ThreadKind.question.value
-        and thread.solution_post_id is not None
-    )
-
-
-def satisfaction_prompt(session: Session, viewer: Viewer, thread: Thread) -> dict[str, object]:
-    """What the thread page shows the asker: the question once, then their answer."""
-    if viewer.user_id is None or viewer.user_id != thread.author_id:
-        return {}
-    assert thread.id is not None
-    rating = rating_of(session, thread.id)
-    if rating is not None:
-        return {"rating": rating}
-    return {"ask": may_rate(viewer, thread)}
-
-
-def rate_solution(
-    session: Session, viewer: Viewer, thread_id: int, *, rating: int, comment: str = ""
-) -> SatisfactionRating:
-    thread = perms.ensure_thread_visible(session, viewer, session.get(Thread, thread_id))
-    perms.require_verified(viewer)
-    if viewer.user_id != thread.author_id:
-        raise Forbidden(
-            "Nur wer die Frage gestellt hat, kann die Lösung bewerten.", code="not_the_asker"
-        )
-    if thread.kind != ThreadKind.question.value or thread.solution_post_id is None:
-        raise InvalidInput(
-            "Bewerten lässt sich erst eine Frage mit akzeptierter Lösung.", code="not_solved"
-        )
-    if not 1 <= rating <= 5:
-        raise InvalidInput("Die Bewertung reicht von 1 bis 5.", code="invalid_rating")
-    comment = comment.strip()
-    if len(comment) > 2000:
-        raise InvalidInput("Der Kommentar ist zu lang (höchstens 2000 Zeichen).")
-    already = Conflict("Sie haben diese Lösung schon bewertet.", code="already_rated")
-    assert thread.id is not None
-    if rating_of(session, thread.id) is not None:
-        raise already
-    entry = SatisfactionRating(
-        thread_id=thread.id,
-        user_id=viewer.user_id,
-        rating=rating,
-        comment=comment,
-        created_at=clock.utcnow(),
-    )
-    try:
-        # A savepoint: a rating sent twice at once loses on the unique thread_id.
-        with session.begin_nested():
-            session.add(entry)
-    except IntegrityError:
-        raise already from None
-    return entry
-
-
-def satisfaction_comments(
-    session: Session,
-    viewer: Viewer,
-    window: Window,
-    *,
-    category: Category | None = None,
-    limit: int = 20,
-) -> list[tuple[SatisfactionRating, Thread]]:
-    """The latest comments of the period, for the dashboard (moderators only)."""
-    perms.require_moderator(viewer)
-    boards = _boards(session, viewer, category)
-    scope = _scope(session, boards, category)
-    rows = session.execute(
-        select(SatisfactionRating, Thread)
-        .join(Thread, col(Thread.id) == col(SatisfactionRating.thread_id))
-        .where(
-            col(SatisfactionRating.comment) != "",
-            col(SatisfactionRating.created_at) >= window.start,
-            col(SatisfactionRating.created_at) < window.end,
-            scope.where(Thread.category_id),
-            *_live_thread(),
-        )
-        .order_by(col(SatisfactionRating.created_at).desc())
-        .limit(limit)
-    ).all()
-    return [(r, t) for r, t in rows]

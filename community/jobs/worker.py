@@ -23,10 +23,10 @@ log = logging.getLogger(__name__)
 def _load_handlers() -> None:
     # Importing the modules registers their handlers.
     import community.accounts.mail
+    import community.indexing.service
     import community.leads.mail
     import community.moderation.mail
     import community.notifications.mail
-    import community.searching.service
     import community.webhooks.delivery  # noqa: F401
 
 

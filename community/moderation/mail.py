@@ -6,47 +6,32 @@ from typing import Any
 
 from sqlmodel import Session
 
+from community import i18n
 from community.accounts.models import User
 from community.config import get_settings
 from community.forum.models import Post, Thread
 from community.forum.service import thread_url
+from community.i18n import N_
 from community.jobs.service import handler
 from community.mailer import OutgoingMail, send_mail
 from community.moderation.models import Report
 from community.moderation.service import OUTCOME_MAIL_JOB
 
 _OUTCOMES = {
-    "de": {
-        "hidden": "Der Beitrag wurde ausgeblendet.",
-        "deleted": "Der Beitrag wurde gelöscht.",
-        "restored": "Der Beitrag bleibt sichtbar.",
-        "edited": "Der Beitrag wurde von der Moderation bearbeitet.",
-        "duplicate": "Das Thema wurde als Duplikat eines anderen Themas geschlossen.",
-        "dismissed": (
-            "Wir haben den Beitrag geprüft und keinen Verstoß festgestellt; er bleibt sichtbar."
-        ),
-    },
-    "en": {
-        "hidden": "The post was hidden.",
-        "deleted": "The post was deleted.",
-        "restored": "The post stays visible.",
-        "edited": "The post was edited by the moderators.",
-        "duplicate": "The thread was closed as a duplicate of another thread.",
-        "dismissed": "We reviewed the post and found no violation; it stays visible.",
-    },
-}
-_TEXTS = {
-    "de": (
-        "Ihre Meldung wurde bearbeitet",
-        "Guten Tag,\n\nvielen Dank für Ihre Meldung zu Beitrag {post_id} in der {site}.\n\n"
-        "Entscheidung: {outcome}\n\n{link}",
-    ),
-    "en": (
-        "Your report was handled",
-        "Hello,\n\nthank you for reporting post {post_id} on {site}.\n\n"
-        "Decision: {outcome}\n\n{link}",
+    "hidden": N_("Der Beitrag wurde ausgeblendet."),
+    "deleted": N_("Der Beitrag wurde gelöscht."),
+    "restored": N_("Der Beitrag bleibt sichtbar."),
+    "edited": N_("Der Beitrag wurde von der Moderation bearbeitet."),
+    "duplicate": N_("Das Thema wurde als Duplikat eines anderen Themas geschlossen."),
+    "dismissed": N_(
+        "Wir haben den Beitrag geprüft und keinen Verstoß festgestellt; er bleibt sichtbar."
     ),
 }
+_SUBJECT = N_("Ihre Meldung wurde bearbeitet")
+_TEXT = N_(
+    "Guten Tag,\n\nvielen Dank für Ihre Meldung zu Beitrag {post_id} in der {site}.\n\n"
+    "Entscheidung: {outcome}\n\n{link}"
+)
 
 
 @handler(OUTCOME_MAIL_JOB)
@@ -54,18 +39,19 @@ def send_outcome_mail(session: Session, payload: dict[str, Any]) -> None:
     report = session.get(Report, payload["report_id"])
     if report is None or report.outcome is None:
         return
-    locale = "de"
+    locale = i18n.DEFAULT_LOCALE
     address = report.contact_email
     if report.reporter_id is not None:
         user = session.get(User, report.reporter_id)
         if user is None:
             return
         address = user.email
-        locale = user.locale if user.locale in _TEXTS else "de"
+        locale = i18n.locale_of(user)
     if not address:
         return
     settings = get_settings()
-    subject, text = _TEXTS[locale]
+    gettext = i18n.translator(locale)
+    subject, text = gettext(_SUBJECT), gettext(_TEXT)
     post = session.get(Post, report.post_id)
     thread = session.get(Thread, post.thread_id) if post else None
     link = thread_url(thread) if thread else ""
@@ -76,7 +62,9 @@ def send_outcome_mail(session: Session, payload: dict[str, Any]) -> None:
             text=text.format(
                 post_id=report.post_id,
                 site=settings.site_name,
-                outcome=_OUTCOMES[locale].get(report.outcome, report.outcome),
+                outcome=gettext(_OUTCOMES[report.outcome])
+                if report.outcome in _OUTCOMES
+                else report.outcome,
                 link=link,
             ),
         )

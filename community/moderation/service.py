@@ -18,18 +18,16 @@ from community.clock import utcnow
 from community.errors import Conflict, Forbidden, InvalidInput, NotFound
 from community.faq import service as faq
 from community.faq.models import FaqEntry
+from community.forum import counters as forum_counters
 from community.forum import permissions as perms
-from community.forum import premoderation
 from community.forum import service as forum
 from community.forum.models import Category, CategoryGroup, Post, Thread
+from community.indexing import service as indexing
 from community.jobs.service import enqueue
 from community.moderation import audit
 from community.moderation.models import AuditEntry, Report, ReportReason
 from community.notifications import service as notifications
-from community.reputation import service as reputation
 from community.reputation.models import Kudo
-from community.searching import service as searching
-from community.site import service as site
 
 OUTCOME_MAIL_JOB = "mail.report_outcome"
 REASON_MAX = 200
@@ -232,7 +230,7 @@ def _close_reports(
     session.flush()
 
 
-def _moderated_post(session: Session, viewer: Viewer, post_id: int) -> tuple[Post, Thread]:
+def moderated_post(session: Session, viewer: Viewer, post_id: int) -> tuple[Post, Thread]:
     perms.require_moderator(viewer)
     post = session.get(Post, post_id)
     if post is None:
@@ -252,7 +250,7 @@ def _state(post: Post, thread: Thread) -> dict[str, Any]:
     }
 
 
-def _clean_reason(reason: str) -> str:
+def clean_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
         raise InvalidInput("Bitte geben Sie einen Grund an.")
@@ -261,13 +259,7 @@ def _clean_reason(reason: str) -> str:
     return reason
 
 
-def _after_visibility_change(session: Session, thread: Thread) -> None:
-    forum.recompute_thread(session, thread)
-    forum.recompute_category(session, thread.category_id)
-    searching.thread_changed(session, thread.id)
-
-
-def _decided(
+def record_decision(
     session: Session,
     viewer: Viewer,
     post: Post,
@@ -309,58 +301,44 @@ def _not_pending(post: Post) -> None:
 def hide_post(session: Session, viewer: Viewer, post_id: int, reason: str) -> Post:
     """The post keeps its place; the thread shows that the moderation hid it, and why.
     Hiding the opening post hides the thread."""
-    post, thread = _moderated_post(session, viewer, post_id)
+    post, thread = moderated_post(session, viewer, post_id)
     _not_pending(post)
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     before = _state(post, thread)
-    post.is_hidden = True
-    post.hidden_reason = reason
-    session.add(post)
-    if post.is_opening:
-        thread.is_hidden = True
-        session.add(thread)
-    session.flush()
-    reputation.on_post_removed(session, viewer, thread, post)
-    _after_visibility_change(session, thread)
-    _decided(session, viewer, post, thread, "hidden", "post.hide", reason, before)
+    forum.set_post_visibility(
+        session, viewer, thread, post, forum.Visibility.hide, hidden_reason=reason
+    )
+    record_decision(session, viewer, post, thread, "hidden", "post.hide", reason, before)
     return post
 
 
 def restore_post(session: Session, viewer: Viewer, post_id: int, reason: str = "") -> Post:
     """Undo a hide or a delete: the text, its kudos and the counters come back."""
-    post, thread = _moderated_post(session, viewer, post_id)
+    post, thread = moderated_post(session, viewer, post_id)
     _not_pending(post)
     before = _state(post, thread)
-    post.is_hidden = False
-    post.is_deleted = False
-    post.hidden_reason = None
-    session.add(post)
-    if post.is_opening:
-        thread.is_hidden = False
-        thread.is_deleted = False
-        session.add(thread)
-    session.flush()
-    reputation.on_post_restored(session, thread, post)
-    _after_visibility_change(session, thread)
-    _decided(session, viewer, post, thread, "restored", "post.restore", reason.strip(), before)
+    forum.set_post_visibility(session, viewer, thread, post, forum.Visibility.restore)
+    record_decision(
+        session, viewer, post, thread, "restored", "post.restore", reason.strip(), before
+    )
     return post
 
 
 def delete_post(session: Session, viewer: Viewer, post_id: int, reason: str) -> Post:
-    post, thread = _moderated_post(session, viewer, post_id)
-    reason = _clean_reason(reason)
+    post, thread = moderated_post(session, viewer, post_id)
+    reason = clean_reason(reason)
     before = _state(post, thread)
     if not post.is_deleted:
         forum.delete_post(session, viewer, post_id)
     session.refresh(post)
     session.refresh(thread)
-    _decided(session, viewer, post, thread, "deleted", "post.delete", reason, before)
+    record_decision(session, viewer, post, thread, "deleted", "post.delete", reason, before)
     return post
 
 
 def dismiss_reports(session: Session, viewer: Viewer, post_id: int, reason: str = "") -> Post:
     """The post stays as it is: the reports are closed with that outcome."""
-    post, _thread = _moderated_post(session, viewer, post_id)
+    post, _thread = moderated_post(session, viewer, post_id)
     assert post.id is not None
     _close_reports(session, post.id, "dismissed", viewer.user_id)
     audit.record(session, viewer, "reports.dismiss", "post", post.id, reason=reason.strip())
@@ -420,9 +398,9 @@ def move_thread(
         select(CategoryGroup.group_id).where(col(CategoryGroup.category_id) == target.id)  # type: ignore[call-overload]
     ).first():
         faq.on_board_closed(session, target.id)
-    forum.recompute_category(session, old)
-    forum.recompute_category(session, target.id)
-    searching.thread_changed(session, thread.id)
+    forum_counters.recompute_category(session, old)
+    forum_counters.recompute_category(session, target.id)
+    indexing.thread_changed(session, thread.id)
     audit.record(
         session,
         viewer,
@@ -461,7 +439,7 @@ def suspend_user(
     if not 1 <= days <= SUSPEND_MAX_DAYS:
         raise InvalidInput("Eine Sperre dauert 1 bis 3650 Tage.")
     user = _target_user(session, viewer, nickname)
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     before = _user_state(user)
     user.suspended_until = utcnow() + timedelta(days=days)
     session.add(user)
@@ -481,7 +459,7 @@ def suspend_user(
 
 def ban_user(session: Session, viewer: Viewer, nickname: str, *, reason: str) -> User:
     user = _target_user(session, viewer, nickname)
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     before = _user_state(user)
     user.is_active = False
     session.add(user)
@@ -517,223 +495,3 @@ def unsuspend_user(session: Session, viewer: Viewer, nickname: str, *, reason: s
         after=_user_state(user),
     )
     return user
-
-
-# ---- edits with a visible note, duplicates ---------------------------------------------------
-
-
-def edit_post(session: Session, viewer: Viewer, post_id: int, body: str, reason: str) -> Post:
-    """A moderator changes a post's text (the earlier one is kept as a revision) and the
-    post shows "Bearbeitet von der Moderation: <reason>"."""
-    post, thread = _moderated_post(session, viewer, post_id)
-    reason = _clean_reason(reason)
-    body = forum.check_body(body)
-    if body == post.body:
-        raise InvalidInput("Der Text ist unverändert.", code="unchanged")
-    before = {"body": post.body, "moderation_note": post.moderation_note}
-    forum.edit_post(session, viewer, post_id, body)
-    post.moderation_note = reason
-    session.add(post)
-    session.flush()
-    # The FAQ holds a copy of the question and the accepted answer: it must not keep
-    # the text the moderation took out.
-    faq.on_source_edited(session, thread, post)
-    _decided(
-        session,
-        viewer,
-        post,
-        thread,
-        "edited",
-        "post.edit",
-        reason,
-        before,
-        after={"body": post.body, "moderation_note": post.moderation_note},
-    )
-    return post
-
-
-def _root_thread(session: Session, thread: Thread) -> Thread:
-    """Follow duplicates to the thread they all point to (a short chain at most)."""
-    seen = {thread.id}
-    while thread.duplicate_of_thread_id is not None:
-        nxt = session.get(Thread, thread.duplicate_of_thread_id)
-        if nxt is None or nxt.id in seen:
-            break
-        seen.add(nxt.id)
-        thread = nxt
-    return thread
-
-
-def _duplicate_state(thread: Thread) -> dict[str, Any]:
-    return {"duplicate_of_thread_id": thread.duplicate_of_thread_id, "is_locked": thread.is_locked}
-
-
-def mark_duplicate(
-    session: Session, viewer: Viewer, thread_id: int, original_id: int, reason: str = ""
-) -> Thread:
-    """The thread points readers to the original and takes no more replies; the original
-    stays as it is. Reports on the question are closed with the outcome "duplicate"."""
-    perms.require_moderator(viewer)
-    thread = forum.get_thread(session, viewer, thread_id)
-    original = session.get(Thread, original_id)
-    if original is None:
-        raise NotFound("Das Original-Thema gibt es nicht.")
-    original = _root_thread(session, original)
-    if original.id == thread.id:
-        raise InvalidInput("Ein Thema kann kein Duplikat von sich selbst sein.", code="same_thread")
-    if original.is_deleted or original.is_hidden:
-        raise InvalidInput("Das Original-Thema ist nicht sichtbar.", code="original_hidden")
-    before = _duplicate_state(thread)
-    thread.duplicate_of_thread_id = original.id
-    thread.is_locked = True
-    session.add(thread)
-    session.flush()
-    searching.thread_changed(session, thread.id)
-    opening = forum.opening_post(session, thread)
-    _decided(
-        session,
-        viewer,
-        opening,
-        thread,
-        "duplicate",
-        "thread.duplicate",
-        reason.strip(),
-        before,
-        after=_duplicate_state(thread),
-        target=("thread", thread.id),
-    )
-    return thread
-
-
-def unmark_duplicate(session: Session, viewer: Viewer, thread_id: int, reason: str = "") -> Thread:
-    perms.require_moderator(viewer)
-    thread = forum.get_thread(session, viewer, thread_id)
-    if thread.duplicate_of_thread_id is None:
-        return thread
-    before = _duplicate_state(thread)
-    thread.duplicate_of_thread_id = None
-    thread.is_locked = False
-    session.add(thread)
-    session.flush()
-    searching.thread_changed(session, thread.id)
-    audit.record(
-        session,
-        viewer,
-        "thread.not_duplicate",
-        "thread",
-        thread.id,
-        reason=reason.strip(),
-        before=before,
-        after=_duplicate_state(thread),
-    )
-    return thread
-
-
-# ---- pre-moderation ---------------------------------------------------------------------------
-
-
-@dataclass
-class PendingItem:
-    post: Post
-    thread: Thread
-    author: User
-
-
-def pending(session: Session, viewer: Viewer, *, limit: int = 50) -> list[PendingItem]:
-    """Held threads and replies, the longest waiting first."""
-    perms.require_moderator(viewer)
-    rows = session.execute(
-        select(Post, Thread, User)
-        .join(Thread, col(Thread.id) == col(Post.thread_id))
-        .join(User, col(User.id) == col(Post.author_id))
-        .where(col(Post.is_pending), ~col(Post.is_deleted))
-        .order_by(col(Post.created_at), col(Post.id))
-        .limit(limit)
-    ).all()
-    return [PendingItem(post=p, thread=t, author=u) for p, t, u in rows]
-
-
-def _pending_post(session: Session, viewer: Viewer, post_id: int) -> tuple[Post, Thread]:
-    post, thread = _moderated_post(session, viewer, post_id)
-    if not post.is_pending or post.is_deleted:
-        raise Conflict("Dieser Beitrag wartet nicht auf Freigabe.", code="not_pending")
-    return post, thread
-
-
-def _pending_state(post: Post, thread: Thread) -> dict[str, Any]:
-    return {"post_pending": post.is_pending, "post_deleted": post.is_deleted}
-
-
-def approve_post(session: Session, viewer: Viewer, post_id: int, reason: str = "") -> Post:
-    """The held thread or reply is published now, with everything a direct post sets off:
-    counters, the event (and so the webhooks), points, the search index."""
-    post, thread = _pending_post(session, viewer, post_id)
-    before = _pending_state(post, thread)
-    post.is_pending = False
-    post.is_hidden = False
-    session.add(post)
-    if post.is_opening:
-        thread.is_pending = False
-        thread.is_hidden = False
-        session.add(thread)
-    session.flush()
-    forum.recompute_thread(session, thread)
-    forum.recompute_category(session, thread.category_id)
-    if post.is_opening:
-        forum.publish_thread(session, thread, post)
-    else:
-        forum.publish_reply(session, thread, post)
-    audit.record(
-        session,
-        viewer,
-        "post.approve",
-        "post",
-        post.id,
-        reason=reason.strip(),
-        before=before,
-        after=_pending_state(post, thread),
-    )
-    return post
-
-
-def reject_post(session: Session, viewer: Viewer, post_id: int, reason: str = "") -> Post:
-    """The held post is deleted without ever having been public (a held question takes its
-    thread with it)."""
-    post, thread = _pending_post(session, viewer, post_id)
-    before = _pending_state(post, thread)
-    post.is_deleted = True
-    session.add(post)
-    if post.is_opening:
-        thread.is_deleted = True
-        session.add(thread)
-    session.flush()
-    audit.record(
-        session,
-        viewer,
-        "post.reject",
-        "post",
-        post.id,
-        reason=reason.strip(),
-        before=before,
-        after=_pending_state(post, thread),
-    )
-    return post
-
-
-def set_first_posts(session: Session, viewer: Viewer, count: int) -> int:
-    """The admins' value for held first posts of new members; wins over the setting."""
-    perms.require_admin(viewer)
-    if not 0 <= count <= premoderation.FIRST_POSTS_MAX:
-        raise InvalidInput("Erlaubt sind 0 bis 1000 Beiträge.", code="invalid_count")
-    before = premoderation.first_posts(session)
-    site.set_value(session, premoderation.FIRST_POSTS_KEY, count)
-    audit.record(
-        session,
-        viewer,
-        "settings.premoderation",
-        "settings",
-        None,
-        before={"first_posts": before},
-        after={"first_posts": count},
-    )
-    return count

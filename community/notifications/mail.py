@@ -14,16 +14,16 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from community import i18n, mailtemplates
 from community.accounts.models import User
 from community.accounts.viewer import viewer_for
 from community.config import get_settings
 from community.errors import NotFound
+from community.i18n import N_
 from community.jobs.service import handler
 from community.mailer import OutgoingMail, send_mail
-from community.notifications import service, texts
+from community.notifications import preferences, service, texts
 from community.notifications.models import Channel, MailState, NoticeType, Notification
-from community.web import i18n
-from community.web.i18n import N_
 
 _SALT = "notifications.unsubscribe"
 
@@ -65,8 +65,8 @@ def unsubscribe(session: Session, token: str, *, confirm: bool) -> tuple[User, N
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("Dieser Abmeldelink ist ungültig.", code="invalid_token")
-    if confirm and service.channels(session, user_id)[type_] == Channel.email:
-        service.store_channel(session, user_id, type_, Channel.in_app)
+    if confirm and preferences.channels(session, user_id)[type_] == Channel.email:
+        preferences.store_channel(session, user_id, type_, Channel.in_app)
         session.flush()
     return user, type_
 
@@ -76,16 +76,10 @@ def unsubscribe_url(user_id: int, type_: NoticeType) -> str:
     return f"{base}/notifications/unsubscribe/{unsubscribe_token(user_id, type_)}"
 
 
-def _locale(user: User) -> str:
-    return user.locale if user.locale in i18n.LOCALES else i18n.DEFAULT_LOCALE
-
-
 def compose(
     user: User, type_: NoticeType, subject: str, lines: list[texts.Described], intro: str = ""
 ) -> OutgoingMail:
     """Text and HTML of one mail in the member's language (set by the caller)."""
-    from community.web.pages import templates
-
     assert user.id is not None
     settings = get_settings()
     base = settings.public_url.rstrip("/")
@@ -108,7 +102,8 @@ def compose(
         f"{gettext(_UNSUBSCRIBE)}: {unsubscribe_link}",
         f"{gettext(_SETTINGS)}: {settings_link}",
     ]
-    html = templates.env.get_template("mail/notification.html").render(
+    html = mailtemplates.render(
+        "mail/notification.html",
         locale=i18n.current_locale(),
         subject=subject,
         greeting=gettext(_GREETING).format(nickname=user.nickname),
@@ -143,7 +138,7 @@ def _deliverable(
         return []
     if not user.is_verified:
         return []
-    wanted = service.channels(session, user.id)
+    wanted = preferences.channels(session, user.id)
     viewer = viewer_for(session, user)
     return [
         n
@@ -164,7 +159,7 @@ def send_notice_mail(session: Session, payload: dict[str, Any]) -> None:
         session.add(notice)
         return
     assert user is not None
-    locale = _locale(user)
+    locale = i18n.locale_of(user)
     i18n.set_locale(locale)
     try:
         [described] = texts.describe(
@@ -200,7 +195,7 @@ def send_kudos_digest(session: Session, payload: dict[str, Any]) -> None:
     if not keep:
         return
     assert user is not None
-    locale = _locale(user)
+    locale = i18n.locale_of(user)
     i18n.set_locale(locale)
     try:
         described = texts.describe(session, viewer_for(session, user), keep, i18n.gettext, locale)

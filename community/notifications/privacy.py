@@ -15,8 +15,8 @@ from community.notifications.models import (
     NotificationSetting,
     ThreadWatch,
 )
+from community.privacy.erasure import Erasure, erasure_step
 from community.privacy.sections import export_section
-from community.privacy.service import Erasure, erasure_step
 
 
 @export_section("notifications")

@@ -15,15 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlmodel import Session, col
 
+from community import i18n
 from community.accounts.models import User
 from community.accounts.viewer import Viewer, viewer_for
 from community.clock import utcnow
 from community.config import get_settings
-from community.db import is_postgres
 from community.errors import NotFound
 from community.forum import permissions as perms
 from community.forum.markdown import mentioned_nicknames
@@ -35,10 +34,10 @@ from community.notifications.models import (
     MailState,
     NoticeType,
     Notification,
-    NotificationSetting,
     ThreadWatch,
 )
-from community.notifications.texts import CHANNEL_LABELS, LABELS, describe
+from community.notifications.preferences import auto_watch, channels, channels_of, insert_once
+from community.notifications.texts import describe
 from community.pagination import decode_cursor, encode_cursor
 from community.reputation.models import RankChange
 from community.reputation.ranks import RankLadder
@@ -48,147 +47,6 @@ DIGEST_JOB = "mail.kudos_digest"
 # Kudos mails are bundled: one mail at most per this many hours.
 DIGEST_HOURS = 24
 PAGE_SIZE = 30
-
-DEFAULTS: dict[NoticeType, Channel] = {
-    NoticeType.reply: Channel.email,
-    NoticeType.mention: Channel.email,
-    NoticeType.new_thread: Channel.email,
-    NoticeType.accepted: Channel.email,
-    NoticeType.solved: Channel.email,
-    NoticeType.kudos: Channel.email,  # the daily digest
-    NoticeType.rank: Channel.in_app,
-    NoticeType.unanswered: Channel.email,
-    NoticeType.lead_consent: Channel.email,
-    NoticeType.moderation: Channel.email,
-}
-
-# ---- settings -----------------------------------------------------------------------------
-
-
-def channels(session: Session, user_id: int) -> dict[NoticeType, Channel]:
-    stored = session.execute(
-        select(NotificationSetting).where(col(NotificationSetting.user_id) == user_id)
-    ).scalars()
-    out = dict(DEFAULTS)
-    for row in stored:
-        if row.type in NoticeType.__members__:
-            out[NoticeType(row.type)] = Channel(row.channel)
-    return out
-
-
-def _channels_of(session: Session, user_ids: Iterable[int]) -> dict[int, dict[NoticeType, Channel]]:
-    ids = sorted(set(user_ids))
-    out = {uid: dict(DEFAULTS) for uid in ids}
-    if not ids:
-        return out
-    rows = session.execute(
-        select(NotificationSetting).where(col(NotificationSetting.user_id).in_(ids))
-    ).scalars()
-    for row in rows:
-        if row.type in NoticeType.__members__:
-            out[row.user_id][NoticeType(row.type)] = Channel(row.channel)
-    return out
-
-
-def set_channels(
-    session: Session, viewer: Viewer, changes: dict[NoticeType, Channel]
-) -> dict[NoticeType, Channel]:
-    perms.require_member(viewer)
-    assert viewer.user_id is not None
-    for type_, channel in changes.items():
-        store_channel(session, viewer.user_id, type_, channel)
-    session.flush()
-    return channels(session, viewer.user_id)
-
-
-def store_channel(session: Session, user_id: int, type_: NoticeType, channel: Channel) -> None:
-    row = session.get(NotificationSetting, (user_id, type_.value))
-    if channel == DEFAULTS[type_]:
-        if row is not None:
-            session.delete(row)
-        return
-    if row is None:
-        session.add(NotificationSetting(user_id=user_id, type=type_.value, channel=channel.value))
-    else:
-        row.channel = channel.value
-        session.add(row)
-
-
-# ---- watching -----------------------------------------------------------------------------
-
-
-def _insert(
-    session: Session, model: Any, values: dict[str, Any], keys: list[str], returning: Any
-) -> Any:
-    """INSERT .. ON CONFLICT DO NOTHING on both databases; RETURNING tells reliably on
-    both whether this statement added the row (None: it was there already)."""
-    insert = postgresql.insert if is_postgres(session) else sqlite.insert
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    return session.execute(statement.returning(returning)).first()
-
-
-def _auto_watch(session: Session, user_id: int, thread_id: int) -> None:
-    """Starting or answering a thread watches it, unless the member stopped watching it."""
-    _insert(
-        session,
-        ThreadWatch,
-        {"user_id": user_id, "thread_id": thread_id, "watching": True, "created_at": utcnow()},
-        ["user_id", "thread_id"],
-        col(ThreadWatch.thread_id),
-    )
-
-
-def watch_thread(session: Session, viewer: Viewer, thread_id: int, watching: bool) -> bool:
-    thread = perms.ensure_thread_visible(session, viewer, session.get(Thread, thread_id))
-    perms.require_member(viewer)
-    assert viewer.user_id is not None and thread.id is not None
-    row = session.get(ThreadWatch, (viewer.user_id, thread.id))
-    if row is None:
-        session.add(ThreadWatch(user_id=viewer.user_id, thread_id=thread.id, watching=watching))
-    else:
-        row.watching = watching
-        session.add(row)
-    session.flush()
-    return watching
-
-
-def watch_category(session: Session, viewer: Viewer, slug: str, watching: bool) -> bool:
-    category = session.execute(
-        select(Category).where(col(Category.slug) == slug)
-    ).scalar_one_or_none()
-    category = perms.ensure_category_visible(session, viewer, category)
-    perms.require_member(viewer)
-    assert viewer.user_id is not None and category.id is not None
-    if watching:
-        _insert(
-            session,
-            CategoryWatch,
-            {"user_id": viewer.user_id, "category_id": category.id, "created_at": utcnow()},
-            ["user_id", "category_id"],
-            col(CategoryWatch.category_id),
-        )
-    else:
-        session.execute(
-            delete(CategoryWatch).where(
-                col(CategoryWatch.user_id) == viewer.user_id,
-                col(CategoryWatch.category_id) == category.id,
-            )
-        )
-    return watching
-
-
-def is_watching_thread(session: Session, viewer: Viewer, thread: Thread) -> bool:
-    if viewer.user_id is None or thread.id is None:
-        return False
-    row = session.get(ThreadWatch, (viewer.user_id, thread.id))
-    return row is not None and row.watching
-
-
-def is_watching_category(session: Session, viewer: Viewer, category: Category) -> bool:
-    if viewer.user_id is None or category.id is None:
-        return False
-    return session.get(CategoryWatch, (viewer.user_id, category.id)) is not None
-
 
 # ---- making notices -------------------------------------------------------------------------
 
@@ -228,7 +86,7 @@ def deliver(
     users = {
         u.id: u for u in session.execute(select(User).where(col(User.id).in_(recipients))).scalars()
     }
-    settings = _channels_of(session, recipients)
+    settings = channels_of(session, recipients)
     made: list[Notification] = []
     for user_id, type_ in sorted(recipients.items()):
         user = users.get(user_id)
@@ -250,7 +108,7 @@ def deliver(
         # An unconfirmed address gets no mail: it may not even belong to the member.
         wants_mail = channel == Channel.email and user.is_verified and bool(user.email)
         notice.mail_state = (MailState.pending if wants_mail else MailState.none).value
-        row = _insert(
+        row = insert_once(
             session, Notification, _values(notice), ["user_id", "key"], col(Notification.id)
         )
         if row is None:
@@ -321,7 +179,7 @@ def _on_new_post(
     """The author now watches the thread; watchers hear of the post, and whom it mentions
     get the more specific mention."""
     assert thread.id is not None
-    _auto_watch(session, post.author_id, thread.id)
+    auto_watch(session, post.author_id, thread.id)
     recipients: dict[int, NoticeType] = {}
     for user_id in watchers:
         _add(recipients, user_id, kind)
@@ -575,8 +433,6 @@ def open_notice(session: Session, viewer: Viewer, notice_id: int) -> Notificatio
 def export_for_user(session: Session, user: User) -> list[dict[str, Any]]:
     """The member's notices for their data export (GDPR Art. 15/20), as far as they may
     still see them, in their language."""
-    from community.web.i18n import translations
-
     viewer = viewer_for(session, user)
     notices = list(
         session.execute(
@@ -585,9 +441,9 @@ def export_for_user(session: Session, user: User) -> list[dict[str, Any]]:
             .order_by(col(Notification.id))
         ).scalars()
     )
-    locale = user.locale if user.locale in ("de", "en") else "de"
+    locale = i18n.locale_of(user)
     described = describe(
-        session, viewer, notices, translations(locale).gettext, locale, name_actors=False
+        session, viewer, notices, i18n.translator(locale), locale, name_actors=False
     )
     base = get_settings().public_url.rstrip("/")
     return [
@@ -638,17 +494,3 @@ def nicknames(session: Session, user_ids: Iterable[int | None]) -> dict[int, str
 
 def public_base() -> str:
     return get_settings().public_url.rstrip("/")
-
-
-def settings_context(user: User) -> dict[str, Any]:
-    """The settings page's table: (type, label, channel) per type, and the choices."""
-    from sqlalchemy.orm import object_session
-
-    session = object_session(user)
-    if not isinstance(session, Session) or user.id is None:
-        return {}
-    current = channels(session, user.id)
-    return {
-        "notification_settings": [(t.value, LABELS[t], current[t].value) for t in NoticeType],
-        "notification_channels": [(c.value, label) for c, label in CHANNEL_LABELS.items()],
-    }

@@ -14,9 +14,9 @@ from community.accounts.models import User
 from community.accounts.viewer import Viewer
 from community.forum import permissions as perms
 from community.forum.models import Category, Thread
+from community.i18n import N_
 from community.notifications.models import Channel, NoticeType, Notification
 from community.reputation.ranks import RankLadder, load_ladder
-from community.web.i18n import N_
 
 LABELS: dict[NoticeType, str] = {
     NoticeType.reply: N_("Antworten in beobachteten Themen"),

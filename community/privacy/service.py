@@ -17,14 +17,15 @@ where the member's own text named them (a signature)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, select, update
 from sqlmodel import Session, col
 
+# Importing these registers their export sections and erasure steps.
+import community.insights.privacy
+import community.notifications.privacy  # noqa: F401
 from community.accounts import security
 from community.accounts import service as accounts
 from community.accounts.models import ApiToken, EmailToken, GroupMember, User
@@ -38,12 +39,13 @@ from community.forum import service as forum
 from community.forum.markdown import render_markdown
 from community.forum.models import Post, PostRevision, Thread
 from community.forum.slugs import slugify
+from community.indexing import service as indexing
 from community.leads import service as leads
 from community.moderation import audit
 from community.moderation.models import Report
+from community.privacy.erasure import ERASURE_STEPS, Erasure
 from community.privacy.scrub import OldIdentity, scrub_events, scrub_jobs
 from community.privacy.sections import SECTIONS
-from community.searching import service as searching
 
 PSEUDONYM_PREFIX = "Gelöschtes Mitglied"
 # A password hash no password verifies against: the account can never sign in again.
@@ -82,31 +84,6 @@ def export_filename(user: User) -> str:
 
 
 # ---- erasure ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Erasure:
-    """What one erasure knows while its steps run."""
-
-    user: User
-    viewer: Viewer
-    old: OldIdentity
-    remove_posts: bool
-    # Threads whose search document is rebuilt afterwards: every one the member wrote in.
-    threads: set[int] = field(default_factory=set)
-    removed_posts: int = 0
-    kept_posts: int = 0
-
-
-ErasureStep = Callable[[Session, Erasure], None]
-# Domains holding more about a member (e.g. notifications) add a step here; steps run
-# after the account is anonymised and before the event log and jobs are scrubbed.
-ERASURE_STEPS: list[ErasureStep] = []
-
-
-def erasure_step(fn: ErasureStep) -> ErasureStep:
-    ERASURE_STEPS.append(fn)
-    return fn
 
 
 def _signed_in(viewer: Viewer) -> User:
@@ -218,7 +195,7 @@ def _erase(session: Session, viewer: Viewer, user: User, *, remove_posts: bool) 
     scrub_events(session, erasure.old)
     scrub_jobs(session, erasure.old)
     for thread_id in sorted(erasure.threads):
-        searching.thread_changed(session, thread_id)
+        indexing.thread_changed(session, thread_id)
     session.flush()
     return erasure
 
@@ -322,9 +299,3 @@ def _others_replied(session: Session, thread_id: int, user: User) -> bool:
             )
         ).scalar()
     )
-
-
-# Domains that register their own export sections and erasure steps; imported last, as
-# they build on the names above.
-import community.insights.privacy  # noqa: E402
-import community.notifications.privacy  # noqa: E402, F401

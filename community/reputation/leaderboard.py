@@ -1,6 +1,7 @@
 """The ranking of the most helpful members: solutions, then kudos received, in a period.
 
-Only activity in boards the viewer can see counts, so a closed board leaks nothing.
+Only activity in boards the viewer can see counts, so a closed board leaks nothing; the
+profile counts by the same rules (reputation/figures.py).
 """
 
 from __future__ import annotations
@@ -9,16 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select, true
+from sqlalchemy import select, true
 from sqlmodel import Session, col
 
 from community.accounts.models import Role, User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
-from community.forum import permissions as perms
-from community.forum.models import Category, Thread
-from community.reputation.models import Kudo
+from community.forum.models import Category
+from community.reputation.figures import solutions_and_kudos
 
 
 class Period(StrEnum):
@@ -61,33 +61,12 @@ def leaderboard(
     category: Category | None = None,
     limit: int = 20,
 ) -> Leaderboard:
-    since = _since(period)
-    visible_categories = select(col(Category.id)).where(perms.visible_categories_filter(viewer))
-    live_thread = (col(Thread.is_deleted) == False) & (col(Thread.is_hidden) == False)  # noqa: E712
-
-    solutions_q = (
-        select(col(Thread.solution_author_id), func.count())
-        .where(
-            col(Thread.solution_author_id).is_not(None),
-            col(Thread.category_id).in_(visible_categories),
-            live_thread,
-        )
-        .group_by(col(Thread.solution_author_id))
+    solutions, kudos = solutions_and_kudos(
+        session,
+        viewer,
+        since=_since(period),
+        category_id=category.id if category is not None else None,
     )
-    kudos_q = (
-        select(col(Kudo.receiver_id), func.count())
-        .where(col(Kudo.post_visible) == true(), col(Kudo.category_id).in_(visible_categories))
-        .group_by(col(Kudo.receiver_id))
-    )
-    if since is not None:
-        solutions_q = solutions_q.where(col(Thread.solved_at) >= since)
-        kudos_q = kudos_q.where(col(Kudo.created_at) >= since)
-    if category is not None:
-        solutions_q = solutions_q.where(col(Thread.category_id) == category.id)
-        kudos_q = kudos_q.where(col(Kudo.category_id) == category.id)
-
-    solutions: dict[int, int] = {u: n for u, n in session.execute(solutions_q).all() if u}
-    kudos: dict[int, int] = dict(session.execute(kudos_q).all())
     ids = set(solutions) | set(kudos)
     if not ids:
         return Leaderboard([], [] if get_settings().leaderboard_staff == "separate" else None)

@@ -1,13 +1,13 @@
 """A member's public profile: the figures and the recent posts, the same for the API and the
-pages. Counts and posts only from boards the viewer can see, so a closed board's activity
-leaks nothing."""
+pages. Figures by the leaderboard's rules (figures.py); posts only from boards the viewer
+can see, so a closed board's activity leaks nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import false, func, select
+from sqlalchemy import false, select
 from sqlmodel import Session, col
 
 from community.accounts import service as accounts
@@ -15,17 +15,8 @@ from community.accounts.models import User
 from community.accounts.viewer import Viewer
 from community.forum import permissions as perms
 from community.forum.models import Post, Thread
+from community.reputation.figures import ProfileFigures, profile_figures
 from community.reputation.ranks import RankLabel, display_rank, load_ladder
-
-
-@dataclass(frozen=True)
-class ProfileFigures:
-    points: int
-    solutions: int
-    kudos_received: int
-    kudos_given: int
-    thread_count: int
-    post_count: int
 
 
 @dataclass(frozen=True)
@@ -34,31 +25,6 @@ class MemberProfile:
     rank: RankLabel
     figures: ProfileFigures
     recent_posts: list[tuple[Post, Thread]] = field(default_factory=list)
-
-
-def profile_figures(session: Session, viewer: Viewer, user: User) -> ProfileFigures:
-    visible = perms.visible_threads_filter(viewer)
-    threads = session.execute(
-        select(func.count(col(Thread.id))).where(col(Thread.author_id) == user.id, visible)
-    ).scalar_one()
-    posts = session.execute(
-        select(func.count(col(Post.id)))
-        .join(Thread, col(Thread.id) == col(Post.thread_id))
-        .where(
-            col(Post.author_id) == user.id,
-            col(Post.is_deleted) == false(),
-            col(Post.is_pending) == false(),
-            visible,
-        )
-    ).scalar_one()
-    return ProfileFigures(
-        points=user.points,
-        solutions=user.solution_count,
-        kudos_received=user.kudos_received,
-        kudos_given=user.kudos_given,
-        thread_count=threads,
-        post_count=posts,
-    )
 
 
 def _recent_posts(
@@ -84,10 +50,11 @@ def member_profile(
 ) -> MemberProfile:
     """404 for an unknown nickname; `recent` posts newest first (the page shows ten)."""
     user = accounts.get_user_by_nickname(session, nickname)
+    figures = profile_figures(session, user, viewer)
     return MemberProfile(
         user=user,
-        rank=display_rank(user, load_ladder(session)),
-        figures=profile_figures(session, viewer, user),
+        rank=figures.rank,
+        figures=figures,
         recent_posts=_recent_posts(session, viewer, user, recent) if recent else [],
     )
 

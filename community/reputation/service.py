@@ -33,10 +33,10 @@ from community.events.service import record_event
 from community.faq import service as faq
 from community.forum import permissions as perms
 from community.forum.models import Category, Post, Thread, ThreadKind
+from community.indexing import service as indexing
 from community.notifications import service as notifications
 from community.reputation.models import Kudo, RankChange
 from community.reputation.ranks import RankLadder, load_ladder, parse_ladder, rank_for, save_ladder
-from community.searching import service as searching
 
 
 def _ladder(session: Session) -> RankLadder:
@@ -431,7 +431,7 @@ def accept_solution(session: Session, viewer: Viewer, thread_id: int, post_id: i
     payload["previous_post_id"] = previous
     record_event(session, "thread.solved", payload)
     notifications.on_solution_accepted(session, thread, post, viewer.user_id)
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     faq.on_solved(session, thread, post)
     return thread
 
@@ -472,7 +472,7 @@ def _unsolve(
             "url": _url(thread),
         },
     )
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     faq.on_unsolved(session, thread, reason)
 
 
@@ -559,7 +559,7 @@ def _resolve(session: Session, thread: Thread, post: Post) -> None:
     payload["accepted_by"] = None
     payload["previous_post_id"] = None
     record_event(session, "thread.solved", payload)
-    searching.thread_changed(session, thread.id)
+    indexing.thread_changed(session, thread.id)
     faq.on_solved(session, thread, post)
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from community.deps import SessionDep
 from community.faq import formats
 from community.faq import service as faq
-from community.forum import service as forum
+from community.forum import boards
 from community.forum.markdown import render_markdown
 from community.web.deps import WebViewer
 from community.web.pages import render
@@ -20,7 +20,7 @@ faq_web_router = APIRouter(include_in_schema=False)
 
 @faq_web_router.get("/c/{slug}/faq", response_class=HTMLResponse)
 def board_faq(slug: str, request: Request, session: SessionDep, viewer: WebViewer) -> Response:
-    category = forum.get_category(session, viewer, slug)  # 404 for a closed board's outsiders
+    category = boards.get_category(session, viewer, slug)  # 404 for a closed board's outsiders
     assert category.id is not None
     items = faq.public_entries(session, category.id)
     entries = [

@@ -14,14 +14,15 @@ from community.auth import check_csrf
 from community.db import MAX_ID
 from community.deps import IdPath, SessionDep
 from community.errors import CommunityError
+from community.forum import boards as forum_boards
 from community.forum import permissions as perms
 from community.forum import service as forum
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.forum.schemas import PostCreate, PostUpdate, ThreadCreate
-from community.insights import service as insights
+from community.insights import satisfaction as insights_satisfaction
 from community.leads import service as leads
-from community.notifications import service as notifications
+from community.notifications import preferences
 from community.reputation import service as reputation
 from community.reputation.profile import rank_labels
 from community.text import CleanStr
@@ -35,8 +36,8 @@ router = APIRouter()
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
-    categories = forum.list_categories(session, viewer)
-    newest = forum.newest_threads(session, viewer, categories)
+    categories = forum_boards.list_categories(session, viewer)
+    newest = forum_boards.newest_threads(session, viewer, categories)
     latest = forum.list_threads(session, viewer, kind=ThreadKind.question, limit=8).items
     solved = forum.list_threads(session, viewer, solved="solved", limit=5).items
     users = forum.users_by_id(session, [t.author_id for t in latest + solved])
@@ -63,7 +64,7 @@ def board(
     solved: Literal["all", "solved", "unsolved"] = "all",
     sort: Literal["latest", "active"] = "latest",
 ) -> Response:
-    category = forum.get_category(session, viewer, slug)
+    category = forum_boards.get_category(session, viewer, slug)
     page = forum.list_threads(
         session, viewer, category=category, solved=solved, cursor=cursor, limit=25, sort=sort
     )
@@ -80,7 +81,7 @@ def board(
             "solved": solved,
             "sort": sort,
             "closed": _is_closed(session, category),
-            "watching": notifications.is_watching_category(session, viewer, category),
+            "watching": preferences.is_watching_category(session, viewer, category),
         },
     )
 
@@ -133,15 +134,15 @@ def _thread_context(
         "closed": category is not None and _is_closed(session, category),
         "jsonld": thread_jsonld(thread, page.items, solution, users) if cursor is None else None,
         "crm": leads.thread_box(session, viewer, thread),
-        "watching": notifications.is_watching_thread(session, viewer, thread),
-        "satisfaction": insights.satisfaction_prompt(session, viewer, thread),
+        "watching": preferences.is_watching_thread(session, viewer, thread),
+        "satisfaction": insights_satisfaction.satisfaction_prompt(session, viewer, thread),
     }
 
 
 def _is_closed(session: SessionDep, category: Category) -> bool:
     """A closed board is never offered to search engines (noindex)."""
     assert category.id is not None
-    return bool(forum.category_group_slugs(session, [category.id]).get(category.id))
+    return bool(forum_boards.category_group_slugs(session, [category.id]).get(category.id))
 
 
 def _back_to_post(session: SessionDep, viewer: Viewer, thread_id: int, post_id: int) -> Response:
@@ -211,7 +212,7 @@ def solution(
 
 def _postable_boards(session: SessionDep, viewer: Viewer) -> list[Category]:
     """Boards the viewer sees are the boards they may start threads in (closed ones for members)."""
-    return forum.list_categories(session, viewer)
+    return forum_boards.list_categories(session, viewer)
 
 
 @router.get("/new", response_class=HTMLResponse)

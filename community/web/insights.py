@@ -14,16 +14,18 @@ from markupsafe import Markup
 from community.auth import check_csrf
 from community.deps import IdPath, SessionDep
 from community.errors import Conflict, InvalidInput
+from community.forum import boards
 from community.forum import permissions as perms
 from community.forum import service as forum
+from community.i18n import N_, fmt_number, gettext
 from community.insights import export
+from community.insights import satisfaction as insights_satisfaction
 from community.insights import service as insights
 from community.insights.charts import Bar, bar_chart
 from community.insights.schemas import Period, StatsPublic
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first, see_other
 from community.web.forms import form_error
-from community.web.i18n import N_, fmt_number, gettext
 from community.web.pages import render
 
 insights_web_router = APIRouter(include_in_schema=False)
@@ -129,14 +131,14 @@ def stats_page(
     if viewer.user is None:
         return login_first("/admin/stats")
     perms.require_moderator(viewer)
-    board = forum.get_category(session, viewer, category) if category else None
+    board = boards.get_category(session, viewer, category) if category else None
     context: dict[str, object] = {
         "periods": PERIODS,
         "period": period.value,
         "start": start,
         "end": end,
         "category": board,
-        "categories": forum.list_categories(session, viewer),
+        "categories": boards.list_categories(session, viewer),
         "hours": _hours,
         "percent": _percent,
         "histogram_labels": HISTOGRAM_LABELS,
@@ -155,7 +157,9 @@ def stats_page(
             "stats": stats,
             "last_day": stats.end - timedelta(days=1),
             "charts": _charts(stats),
-            "comments": insights.satisfaction_comments(session, viewer, window, category=board),
+            "comments": insights_satisfaction.satisfaction_comments(
+                session, viewer, window, category=board
+            ),
             "csv_query": query,
         },
     )
@@ -172,7 +176,7 @@ def stats_csv(
 ) -> Response:
     perms.require_moderator(viewer)
     window = insights.resolve_window(period, start, end)
-    board = forum.get_category(session, viewer, category) if category else None
+    board = boards.get_category(session, viewer, category) if category else None
     stats = insights.dashboard(session, viewer, window, category=board)
     return Response(
         export.as_csv(stats),
@@ -194,6 +198,8 @@ def rate(
     check_csrf(request, csrf_token)
     # Rated already (in a second tab): the thread page shows the rating given.
     with suppress(Conflict):
-        insights.rate_solution(session, viewer, thread_id, rating=rating, comment=comment)
+        insights_satisfaction.rate_solution(
+            session, viewer, thread_id, rating=rating, comment=comment
+        )
     thread = forum.get_thread(session, viewer, thread_id)
     return see_other(f"/t/{thread.id}/{thread.slug}#satisfaction")

@@ -4,8 +4,8 @@ the page elsewhere. German is the msgid; the page shows the reader's language.""
 from __future__ import annotations
 
 from community.forum.markdown import render_markdown
+from community.i18n import N_, gettext
 from community.legal.service import LegalPageSlug
-from community.web.i18n import N_, gettext
 
 TITLES = {
     LegalPageSlug.impressum: N_("Impressum"),

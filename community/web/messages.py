@@ -5,7 +5,7 @@ cannot silently fall back to German."""
 
 from __future__ import annotations
 
-from community.web.i18n import N_
+from community.i18n import N_
 
 RUNTIME_MESSAGES = (
     N_("Der Titel muss 10 bis 150 Zeichen lang sein."),

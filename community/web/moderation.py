@@ -17,16 +17,18 @@ from community.auth import check_csrf
 from community.db import MAX_ID
 from community.deps import IdPath, SessionDep
 from community.errors import CommunityError, InvalidInput
+from community.forum import boards as forum_boards
 from community.forum import permissions as perms
 from community.forum import service as forum
-from community.moderation import audit
+from community.i18n import N_
+from community.moderation import audit, edits
+from community.moderation import pending as moderation_pending
 from community.moderation import service as moderation
 from community.moderation.models import ReportReason
 from community.moderation.schemas import ModeratorEdit, ReportCreate
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first, see_other
 from community.web.forms import form_error, parse_form
-from community.web.i18n import N_
 from community.web.pages import render
 
 moderation_web_router = APIRouter(include_in_schema=False)
@@ -165,7 +167,7 @@ def moderator_edit(
     post, thread = forum.get_post(session, viewer, post_id)
     try:
         data = parse_form(ModeratorEdit, {"body": body, "reason": reason})
-        moderation.edit_post(session, viewer, post_id, data.body, data.reason)
+        edits.edit_post(session, viewer, post_id, data.body, data.reason)
     except CommunityError as exc:
         context = {"post": post, "thread": thread, "body": body, "reason": reason}
         return form_error(request, session, "moderation_edit.html", context, exc)
@@ -182,8 +184,8 @@ def _queue_context(
     return {
         "items": items,
         "reporters": forum.users_by_id(session, (r.reporter_id for i in items for r in i.reports)),
-        "pending": moderation.pending(session, viewer),
-        "boards": forum.list_categories(session, viewer),
+        "pending": moderation_pending.pending(session, viewer),
+        "boards": forum_boards.list_categories(session, viewer),
         "reason_labels": {r.value: label for r, label in REASON_LABELS.items()},
         "done": DONE.get(done or ""),
     }
@@ -238,8 +240,8 @@ def post_decision(
         "restore": moderation.restore_post,
         "delete": moderation.delete_post,
         "dismiss": moderation.dismiss_reports,
-        "approve": moderation.approve_post,
-        "reject": moderation.reject_post,
+        "approve": moderation_pending.approve_post,
+        "reject": moderation_pending.reject_post,
     }
     call = calls[action]
     return _decided(
@@ -276,9 +278,9 @@ def thread_decision(
         elif action == "move":
             moderation.move_thread(session, viewer, thread_id, category, reason)
         elif action == "duplicate":
-            moderation.mark_duplicate(session, viewer, thread_id, _thread_number(original), reason)
+            edits.mark_duplicate(session, viewer, thread_id, _thread_number(original), reason)
         else:
-            moderation.unmark_duplicate(session, viewer, thread_id, reason)
+            edits.unmark_duplicate(session, viewer, thread_id, reason)
 
     return _decided(request, session, viewer, action, run)
 

@@ -9,16 +9,17 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from community import i18n
 from community.auth import check_csrf
 from community.db import MAX_ID
 from community.deps import IdPath, SessionDep
+from community.forum import boards as forum_boards
 from community.forum import permissions as perms
 from community.forum import service as forum
-from community.notifications import experts, texts
+from community.notifications import experts, preferences, texts
 from community.notifications import mail as notification_mail
 from community.notifications import service as notifications
 from community.notifications.models import Channel, NoticeType
-from community.web import i18n
 from community.web.deps import CsrfField, WebViewer, login_first, see_other
 from community.web.pages import render
 
@@ -83,7 +84,7 @@ def watch_thread(
     action: Annotated[Literal["watch", "unwatch"], Form()] = "watch",
 ) -> Response:
     check_csrf(request, csrf_token)
-    notifications.watch_thread(session, viewer, thread_id, action == "watch")
+    preferences.watch_thread(session, viewer, thread_id, action == "watch")
     thread = forum.get_thread(session, viewer, thread_id)
     return see_other(f"/t/{thread.id}/{thread.slug}")
 
@@ -98,7 +99,7 @@ def watch_board(
     action: Annotated[Literal["watch", "unwatch"], Form()] = "watch",
 ) -> Response:
     check_csrf(request, csrf_token)
-    notifications.watch_category(session, viewer, slug, action == "watch")
+    preferences.watch_category(session, viewer, slug, action == "watch")
     return see_other(f"/c/{slug}")
 
 
@@ -132,7 +133,7 @@ def save_settings(
         NoticeType.lead_consent: lead_consent,
         NoticeType.moderation: moderation,
     }
-    notifications.set_channels(session, viewer, {t: c for t, c in given.items() if c})
+    preferences.set_channels(session, viewer, {t: c for t, c in given.items() if c})
     return see_other("/settings?saved=notifications#notifications")
 
 
@@ -176,7 +177,7 @@ def unanswered_page(request: Request, session: SessionDep, viewer: WebViewer) ->
         return login_first("/unanswered")
     perms.require_member(viewer)
     threads = experts.unanswered(session, viewer)
-    boards = {c.id: c for c in forum.list_categories(session, viewer)}
+    boards = {c.id: c for c in forum_boards.list_categories(session, viewer)}
     users = forum.users_by_id(session, [t.author_id for t in threads])
     return render(
         request, "unanswered.html", {"threads": threads, "boards": boards, "users": users}

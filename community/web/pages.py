@@ -9,12 +9,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from community import i18n
 from community.auth import csrf_token
 from community.config import get_settings
 from community.deps import SessionDep
+from community.i18n import N_
 from community.legal.service import footer_links
-from community.web import i18n
-from community.web.i18n import N_
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"

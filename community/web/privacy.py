@@ -12,13 +12,13 @@ from community.accounts.viewer import ANONYMOUS
 from community.auth import check_csrf, clear_session_cookie
 from community.deps import SessionDep
 from community.errors import CommunityError
+from community.i18n import N_
 from community.privacy import service as privacy
 from community.privacy.download import export_response
 from community.privacy.schemas import AccountErase, AdminErase
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first
 from community.web.forms import form_error, parse_form
-from community.web.i18n import N_
 from community.web.pages import render
 from community.web.settings import settings_context
 

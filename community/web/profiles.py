@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from community.deps import SessionDep
-from community.forum import service as forum
+from community.forum import boards as forum_boards
 from community.reputation.leaderboard import Period, leaderboard
 from community.reputation.profile import member_profile, rank_labels
 from community.web.deps import WebViewer
@@ -41,8 +41,8 @@ def leaderboard_page(
     period: Period = Period.all,
     board: Annotated[str | None, Query(max_length=60)] = None,
 ) -> Response:
-    categories = forum.list_categories(session, viewer)
-    category = forum.get_category(session, viewer, board) if board else None
+    categories = forum_boards.list_categories(session, viewer)
+    category = forum_boards.get_category(session, viewer, board) if board else None
     board_ranks = leaderboard(session, viewer, period=period, category=category)
     everyone = [s.user for s in board_ranks.members + (board_ranks.staff or [])]
     return render(

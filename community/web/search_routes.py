@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, Response
 from community.auth import check_csrf
 from community.deps import SessionDep
 from community.errors import CommunityError, ServiceUnavailable
-from community.forum import service as forum
+from community.forum import boards as forum_boards
 from community.forum.models import ThreadKind
-from community.searching import service as searching
+from community.indexing import service as indexing
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer
 from community.web.pages import render
@@ -32,25 +32,25 @@ def search_page(
     request: Request,
     session: SessionDep,
     viewer: WebViewer,
-    q: Annotated[str, Query(max_length=searching.QUERY_MAX)] = "",
+    q: Annotated[str, Query(max_length=indexing.QUERY_MAX)] = "",
     board: Annotated[str, Query(max_length=60)] = "",
     kind: Literal["", "question", "discussion"] = "",
     solved: Literal["all", "solved", "unsolved"] = "all",
-    page: Annotated[int, Query(ge=1, le=searching.PAGE_MAX)] = 1,
+    page: Annotated[int, Query(ge=1, le=indexing.PAGE_MAX)] = 1,
 ) -> Response:
     unavailable = False
     try:
-        results = searching.search(
+        results = indexing.search(
             session,
             viewer,
-            searching.SearchQuery(
+            indexing.SearchQuery(
                 q=q, board=board or None, kind=kind or None, solved=SOLVED[solved], page=page
             ),
         )
     except ServiceUnavailable:
         # The engine is down: the page still comes, with the form and a notice.
         unavailable = True
-        results = SearchResults(hits=[], total=0, page=page, per_page=searching.PER_PAGE)
+        results = SearchResults(hits=[], total=0, page=page, per_page=indexing.PER_PAGE)
     return render(
         request,
         "search.html",
@@ -62,8 +62,8 @@ def search_page(
             "results": results,
             "page_numbers": _pages(results.page, results.pages),
             # Only boards the viewer may see are offered as a filter.
-            "categories": forum.list_categories(session, viewer),
-            "board_names": searching.board_names(session),
+            "categories": forum_boards.list_categories(session, viewer),
+            "board_names": indexing.board_names(session),
             "search_unavailable": unavailable,
         },
         status_code=503 if unavailable else 200,
@@ -75,11 +75,11 @@ def similar_fragment(
     request: Request,
     session: SessionDep,
     viewer: WebViewer,
-    title: Annotated[str, Query(max_length=searching.QUERY_MAX)] = "",
+    title: Annotated[str, Query(max_length=indexing.QUERY_MAX)] = "",
 ) -> Response:
     """The list alone, for htmx to put under the title field."""
     try:
-        similar = searching.similar(session, viewer, title)
+        similar = indexing.similar(session, viewer, title)
     except ServiceUnavailable:
         similar = []  # a hint only: asking works without it
     return render(request, "_similar.html", {"similar": similar})
@@ -100,14 +100,14 @@ def similar_without_js(
     check_csrf(request, csrf_token)
     form = {"category": category, "kind": kind.value, "title": title, "body": body}
     try:
-        similar = searching.similar(session, viewer, title[: searching.QUERY_MAX])
+        similar = indexing.similar(session, viewer, title[: indexing.QUERY_MAX])
     except CommunityError:
         similar = []
     return render(
         request,
         "new_thread.html",
         {
-            "categories": forum.list_categories(session, viewer),
+            "categories": forum_boards.list_categories(session, viewer),
             "form": form,
             "similar": similar,
             "similar_asked": True,

@@ -16,7 +16,7 @@ from community.auth import check_csrf, set_session_cookie
 from community.deps import SessionDep
 from community.errors import CommunityError
 from community.forum import permissions as perms
-from community.notifications import service as notifications
+from community.notifications import preferences
 from community.text import CleanStr
 from community.web import i18n
 from community.web.deps import CsrfField, WebViewer, login_first, safe_next, see_other
@@ -29,7 +29,7 @@ router = APIRouter()
 def settings_context(user: User) -> dict[str, object]:
     """What settings.html shows: the stored values (after a refusal too, then beside the
     message)."""
-    return {"user": user, **notifications.settings_context(user)}
+    return {"user": user, **preferences.settings_context(user)}
 
 
 @router.get("/settings", response_class=HTMLResponse)

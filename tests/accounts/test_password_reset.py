@@ -164,3 +164,19 @@ def test_an_older_reset_link_stops_working_once_the_password_was_reset(anon, db,
 
     assert stale.status_code == 422
     assert _login(anon, user.email, NEW_PASSWORD).status_code == 200
+
+
+def test_the_reset_mail_is_in_the_members_language(anon, db, mailbox, run_jobs):
+    make_user(db, email="de@example.com")
+    make_user(db, email="en@example.com", locale="en")
+
+    for address in ("de@example.com", "en@example.com"):
+        assert _request_reset(anon, address).status_code == 202
+    run_jobs()
+    [german_mail] = mailbox.to("de@example.com")
+    [english_mail] = mailbox.to("en@example.com")
+    assert german_mail.subject.endswith("Passwort zurücksetzen")
+    assert "Der Link gilt 2 Stunden." in german_mail.text
+    assert english_mail.subject.endswith("Reset your password")
+    assert "The link is valid for 2 hours." in english_mail.text
+    assert english_mail.link("/reset-password").startswith("http://testserver/reset-password")

@@ -17,6 +17,7 @@ from community.accounts.viewer import viewer_for
 from community.config import get_settings
 from community.events.models import Event
 from community.faq.models import FaqEntry
+from community.forum import boards
 from community.forum import service as forum
 from community.forum.models import Category, Thread
 from community.reputation import service as reputation
@@ -189,7 +190,7 @@ def test_a_thread_that_no_longer_holds_withdraws_its_entry_as_a_tombstone(
         forum.delete_post(db, moderator, forum.opening_post(db, thread).id)  # type: ignore[arg-type]
     else:
         make_group(db, slug="grosskunden")
-        forum.set_category_groups(db, viewer_for(db, staff["admin"]), board, ["grosskunden"])
+        boards.set_category_groups(db, viewer_for(db, staff["admin"]), board, ["grosskunden"])
     db.commit()
 
     later = export(anon, headers, updated_since=cursor)

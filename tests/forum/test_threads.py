@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from community.accounts.models import User
 from community.accounts.viewer import viewer_for
+from community.forum import counters as forum_counters
 from community.forum import service as forum
 from community.forum.models import Category, Thread, ThreadKind
 from tests.factories import login, make_category, make_reply, make_thread, make_user
@@ -251,7 +252,7 @@ def test_recompute_counters_agrees_with_the_kept_counters(db, board, member):
     make_thread(db, author=helpers[1], category=board, title="Ganz zum Schluss gefragt")
 
     kept = _counters(db)
-    assert forum.recompute_counters(db) == 6
+    assert forum_counters.recompute_counters(db) == 6
     db.commit()
     assert _counters(db) == kept
 
@@ -265,7 +266,7 @@ def test_recompute_counters_repairs_wrong_counters(db, client, board, member):
     category.thread_count, category.post_count, category.last_thread_id = 7, 99, None
     db.commit()
 
-    forum.recompute_counters(db)
+    forum_counters.recompute_counters(db)
     db.commit()
     listed = client.get("/api/v1/categories/mobilfunk").json()
     assert (listed["thread_count"], listed["post_count"]) == (1, 3)

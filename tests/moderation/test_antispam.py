@@ -512,7 +512,7 @@ def test_a_refused_new_thread_form_keeps_title_and_text(db, client, limits_on, b
 
 
 def test_the_limit_messages_as_shipped_have_english_translations():
-    from community.web import i18n
+    from community import i18n
     from community.web.messages import RUNTIME_MESSAGES
 
     shipped = [

@@ -173,6 +173,23 @@ def test_decision_closes_reports_and_mails_each_reporter(db, engine, anon, clien
     assert db.get(Post, reply.id).is_deleted is True
 
 
+def test_the_reporters_mail_is_in_their_language(db, engine, client, mailbox, world):
+    reply, mod = world[3], world[4]
+    english = make_user(db, nickname="Reporter", email="reporter@example.com", locale="en")
+    login(client, english)
+    assert _report(client, reply.id, reason="spam").status_code == 201
+    login(client, mod)
+    dismissed = client.post(f"/api/v1/moderation/posts/{reply.id}/dismiss", json={"reason": ""})
+    assert dismissed.status_code == 204, dismissed.text
+    Worker(engine).run_until_empty()
+    [mail] = mailbox.to("reporter@example.com")
+    assert mail.subject.endswith("Your report was handled")
+    assert "Hello Reporter," in mail.text
+    assert "We reviewed the post and found no violation; it stays visible." in mail.text
+    html = mail.message.get_body(preferencelist=("html",)).get_content()
+    assert '<html lang="en">' in html and "Unsubscribe from these e-mails" in html
+
+
 def test_suspended_member_cannot_post_or_give_kudos_until_unsuspended(db, client, world):
     _board, _author, thread, reply, mod = world
     member = make_user(db, nickname="Hitzkopf")

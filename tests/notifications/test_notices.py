@@ -17,6 +17,7 @@ from community.forum.models import Category, Thread
 from community.jobs.models import Job
 from community.jobs.worker import Worker
 from community.leads import service as leads
+from community.notifications import preferences
 from community.notifications import service as notifications
 from community.notifications.models import Channel, MailState, NoticeType, Notification
 from community.reputation import service as reputation
@@ -272,7 +273,7 @@ def test_consent_request_is_a_notice_mailed_as_the_customer_chose(
     customer = make_user(db, nickname="Kundin", email="kundin@example.com")
     quiet = make_user(db, nickname="Leise", email="leise@example.com")
     staff = make_user(db, nickname="Vertrieb", staff=True)
-    notifications.set_channels(db, viewer_for(db, quiet), {NoticeType.lead_consent: Channel.in_app})
+    preferences.set_channels(db, viewer_for(db, quiet), {NoticeType.lead_consent: Channel.in_app})
     first = make_thread(db, author=customer, category=board)
     second = make_thread(db, author=quiet, category=board)
     assert first.id is not None and second.id is not None
@@ -388,7 +389,7 @@ def test_list_filter_and_single_check_agree(db: Session, board: Category) -> Non
     for thread in threads:
         for person in people:
             if not (thread.category_id == closed.id and person is outsider):
-                notifications.watch_thread(db, viewer_for(db, person), thread.id, True)  # type: ignore[arg-type]
+                preferences.watch_thread(db, viewer_for(db, person), thread.id, True)  # type: ignore[arg-type]
         make_reply(db, author=moderator, thread=thread, body="@" + insider.nickname)
     post = make_reply(db, author=insider, thread=threads[0], body="Hallo")
     from community.moderation import service as moderation

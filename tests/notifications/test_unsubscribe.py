@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from community.accounts.viewer import viewer_for
 from community.jobs.worker import Worker
-from community.notifications import service as notifications
+from community.notifications import preferences
 from community.notifications.mail import unsubscribe_token
 from community.notifications.models import Channel, NoticeType
 from tests.factories import make_category, make_reply, make_thread, make_user
@@ -33,16 +33,16 @@ def test_one_click_unsubscribe_stops_only_that_members_mails_of_that_type(
     page = anon.get(path)
     assert page.status_code == 200 and "Abbestellerin" in page.text
     assert "Antworten in beobachteten Themen" in page.text
-    assert notifications.channels(db, asker.id)[NoticeType.reply] == Channel.email  # type: ignore[arg-type]
+    assert preferences.channels(db, asker.id)[NoticeType.reply] == Channel.email  # type: ignore[arg-type]
 
     # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click", without any login.
     done = anon.post(path, data={"List-Unsubscribe": "One-Click"})
     assert done.status_code == 200 and "keine E-Mails mehr" in done.text
     db.expire_all()
-    mine = notifications.channels(db, asker.id)  # type: ignore[arg-type]
+    mine = preferences.channels(db, asker.id)  # type: ignore[arg-type]
     assert mine[NoticeType.reply] == Channel.in_app
     assert mine[NoticeType.mention] == Channel.email
-    assert notifications.channels(db, other.id)[NoticeType.reply] == Channel.email  # type: ignore[arg-type]
+    assert preferences.channels(db, other.id)[NoticeType.reply] == Channel.email  # type: ignore[arg-type]
     assert anon.post(path).status_code == 200  # a second click is harmless
 
     mailbox.clear()
@@ -65,5 +65,5 @@ def test_forged_or_damaged_unsubscribe_tokens_are_refused(db: Session, anon) -> 
     # A validly signed token for someone who no longer exists is refused as well.
     ghost = unsubscribe_token(999_999, NoticeType.reply)
     assert anon.post(f"/notifications/unsubscribe/{ghost}").status_code == 404
-    notifications.set_channels(db, viewer_for(db, member), {})
-    assert notifications.channels(db, member.id)[NoticeType.reply] == Channel.email
+    preferences.set_channels(db, viewer_for(db, member), {})
+    assert preferences.channels(db, member.id)[NoticeType.reply] == Channel.email

@@ -13,8 +13,8 @@ from community.accounts.models import User
 from community.accounts.viewer import Viewer
 from community.backup import BackupError, backup, restore
 from community.forum.models import Category, Thread
+from community.indexing import service as indexing
 from community.jobs.worker import Worker
-from community.searching import service as searching
 from tests.factories import make_category, make_reply, make_thread, make_user
 
 
@@ -24,7 +24,7 @@ def _titles(db) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 def _found(db, q: str) -> set[str]:  # type: ignore[no-untyped-def]
-    results = searching.search(db, Viewer(), searching.SearchQuery(q=q))
+    results = indexing.search(db, Viewer(), indexing.SearchQuery(q=q))
     return {h.title for h in results.hits}
 
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import text
 
 from community.clock import utcnow
+from community.indexing.backend import synonyms, use_backend
 from community.jobs.heartbeat import KEY
 from community.jobs.worker import Worker
-from community.searching.backend import synonyms, use_backend
 from community.site.models import SiteSetting
 from search.meili import MeiliBackend
 from tests.factories import login, make_category, make_thread, make_user

@@ -24,8 +24,8 @@ from community.cli import app
 from community.config import get_settings
 from community.db import get_engine
 from community.forum.models import Thread
+from community.indexing.service import REINDEX
 from community.jobs.models import Job
-from community.searching.service import REINDEX
 from search.documents import Filters, ThreadDocument
 from search.embedded import EmbeddedBackend, IndexLocked, holds_writer
 from tests.factories import make_category, make_thread, make_user

@@ -120,3 +120,24 @@ def test_staff_are_left_out_by_default_and_can_be_listed_apart(
     body = client.get("/api/v1/leaderboard").json()
     assert [e["nickname"] for e in body["items"]] == ["Kunde"]
     assert sorted(e["nickname"] for e in body["staff"]) == ["Mitarbeiterin", "Modi"]
+
+
+def test_the_profile_shows_the_leaderboards_figures_to_each_viewer(db, client, make_client, as_):
+    insider, asker, fan = make_user(db), make_user(db), make_user(db)
+    helper = make_user(db, nickname="Beides")
+    closed = make_category(
+        db, slug="konzern", groups=[make_group(db, members=[insider, asker, fan, helper])]
+    )
+    public = make_category(db, slug="mobil")
+    _solve(db, as_, asker=asker, helper=helper, board=closed, kudos_from=[fan])
+    _solve(db, as_, asker=asker, helper=helper, board=public, kudos_from=[fan])
+
+    outsider = make_client()
+    login(outsider, make_user(db))
+    member = make_client()
+    login(member, insider)
+    for viewer, expected in ((outsider, (1, 1)), (client, (1, 1)), (member, (2, 2))):
+        [(_nickname, solutions, kudos)] = _board(viewer)
+        profile = viewer.get("/api/v1/users/Beides").json()
+        assert (solutions, kudos) == expected
+        assert (profile["solutions"], profile["kudos_received"]) == expected

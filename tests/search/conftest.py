@@ -9,8 +9,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine
 
+from community.indexing.backend import synonyms, use_backend
 from community.jobs.worker import Worker
-from community.searching.backend import synonyms, use_backend
 from search.meili import MeiliBackend
 from tests.search.fake_meili import MASTER_KEY, FakeMeili
 

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from community.clock import utcnow
+from community.indexing import service as indexing
 from community.jobs.models import Job, JobStatus
-from community.searching import service as searching
 from search.meili import MeiliBackend
 from tests.factories import login, make_category, make_group, make_thread, make_user
 from tests.search.conftest import MeiliServer
@@ -170,7 +170,7 @@ def test_posting_works_while_meilisearch_is_down_and_the_index_catches_up(
     assert response.status_code == 201, response.text
     thread_id = response.json()["thread"]["id"]
     run_jobs()
-    [job] = db.execute(select(Job).where(Job.type == searching.SYNC_THREAD)).scalars().all()  # type: ignore[arg-type]
+    [job] = db.execute(select(Job).where(Job.type == indexing.SYNC_THREAD)).scalars().all()  # type: ignore[arg-type]
     db.refresh(job)
     assert (
         job.status == JobStatus.queued

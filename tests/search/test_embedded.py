@@ -10,8 +10,8 @@ from sqlmodel import Session
 from community.accounts.models import Role
 from community.accounts.viewer import ANONYMOUS, viewer_for
 from community.demo import seed_demo_content
-from community.searching import service as searching
-from community.searching.service import SearchQuery
+from community.indexing import service as indexing
+from community.indexing.service import SearchQuery
 from search.embedded import EmbeddedBackend
 from tests.factories import make_user
 
@@ -19,12 +19,12 @@ from tests.factories import make_user
 @pytest.fixture
 def seeded(engine: Engine, db: Session, search_backend: EmbeddedBackend) -> EmbeddedBackend:
     seed_demo_content(engine, threads=60, replies=(1, 3))
-    assert searching.reindex(db) > 0
+    assert indexing.reindex(db) > 0
     return search_backend
 
 
 def titles(db: Session, q: str, **filters) -> list[str]:  # type: ignore[no-untyped-def]
-    result = searching.search(db, ANONYMOUS, SearchQuery(q=q, **filters))
+    result = indexing.search(db, ANONYMOUS, SearchQuery(q=q, **filters))
     return [h.title for h in result.hits]
 
 
@@ -74,39 +74,39 @@ def test_english_stemming_and_synonyms(db: Session, seeded) -> None:  # type: ig
 
 
 def test_filters_by_board_kind_and_solved(db: Session, seeded) -> None:  # type: ignore[no-untyped-def]
-    everything = searching.search(db, ANONYMOUS, SearchQuery(q="")).total
-    internet = searching.search(db, ANONYMOUS, SearchQuery(q="", board="internet"))
+    everything = indexing.search(db, ANONYMOUS, SearchQuery(q="")).total
+    internet = indexing.search(db, ANONYMOUS, SearchQuery(q="", board="internet"))
     assert 0 < internet.total < everything
     assert {h.board_slug for h in internet.hits} == {"internet"}
-    solved = searching.search(db, ANONYMOUS, SearchQuery(q="", solved=True))
-    unsolved = searching.search(db, ANONYMOUS, SearchQuery(q="", solved=False))
+    solved = indexing.search(db, ANONYMOUS, SearchQuery(q="", solved=True))
+    unsolved = indexing.search(db, ANONYMOUS, SearchQuery(q="", solved=False))
     assert solved.total and unsolved.total and solved.total + unsolved.total == everything
     assert all(h.solved for h in solved.hits) and not any(h.solved for h in unsolved.hits)
-    discussions = searching.search(db, ANONYMOUS, SearchQuery(q="", kind="discussion"))
+    discussions = indexing.search(db, ANONYMOUS, SearchQuery(q="", kind="discussion"))
     assert discussions.hits and {h.kind for h in discussions.hits} == {"discussion"}
 
 
 def test_hits_are_highlighted_and_counted(db: Session, seeded) -> None:  # type: ignore[no-untyped-def]
-    result = searching.search(db, ANONYMOUS, SearchQuery(q="Rooter"))
+    result = indexing.search(db, ANONYMOUS, SearchQuery(q="Rooter"))
     first = result.hits[0]
     assert "<mark>Router</mark>" in first.title_html
     assert result.total >= len(result.hits) > 0
 
 
 def test_paging(db: Session, seeded) -> None:  # type: ignore[no-untyped-def]
-    page1 = searching.search(db, ANONYMOUS, SearchQuery(q="", page=1))
-    page2 = searching.search(db, ANONYMOUS, SearchQuery(q="", page=2))
+    page1 = indexing.search(db, ANONYMOUS, SearchQuery(q="", page=1))
+    page2 = indexing.search(db, ANONYMOUS, SearchQuery(q="", page=2))
     assert page1.pages >= 2 and len(page1.hits) == 20
     assert not {h.id for h in page1.hits} & {h.id for h in page2.hits}
 
 
 def test_reindex_swaps_in_a_new_folder_and_keeps_search_working(db: Session, seeded) -> None:  # type: ignore[no-untyped-def]
     before = (seeded.path / "CURRENT").read_text()
-    count_before = searching.search(db, ANONYMOUS, SearchQuery(q="Router")).total
-    searching.reindex(db)
+    count_before = indexing.search(db, ANONYMOUS, SearchQuery(q="Router")).total
+    indexing.reindex(db)
     after = (seeded.path / "CURRENT").read_text()
     assert after != before and not (seeded.path / before).exists()
-    assert searching.search(db, ANONYMOUS, SearchQuery(q="Router")).total == count_before
+    assert indexing.search(db, ANONYMOUS, SearchQuery(q="Router")).total == count_before
     # Another process's backend on the same folder follows the swap.
     other = EmbeddedBackend(seeded.path)
     assert other.stats()["documents"] == seeded.stats()["documents"]
@@ -114,6 +114,6 @@ def test_reindex_swaps_in_a_new_folder_and_keeps_search_working(db: Session, see
 
 def test_moderators_search_closed_boards_too(db: Session, seeded) -> None:  # type: ignore[no-untyped-def]
     moderator = make_user(db, role=Role.moderator)
-    mod_view = searching.search(db, viewer_for(db, moderator), SearchQuery(q="Sammelrechnung"))
+    mod_view = indexing.search(db, viewer_for(db, moderator), SearchQuery(q="Sammelrechnung"))
     assert mod_view.total > 0
-    assert searching.search(db, ANONYMOUS, SearchQuery(q="Sammelrechnung")).total == 0
+    assert indexing.search(db, ANONYMOUS, SearchQuery(q="Sammelrechnung")).total == 0

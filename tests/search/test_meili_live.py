@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from community.searching.backend import synonyms
+from community.indexing.backend import synonyms
 from search.documents import Filters, ThreadDocument
 from search.meili import MeiliBackend
 

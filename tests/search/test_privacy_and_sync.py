@@ -11,16 +11,17 @@ from sqlmodel import Session
 from community.accounts import service as accounts
 from community.accounts.models import Role
 from community.accounts.viewer import ANONYMOUS, Viewer, viewer_for
+from community.forum import boards
 from community.forum import service as forum
+from community.indexing import service as indexing
+from community.indexing.service import SearchQuery
 from community.jobs.models import Job
 from community.reputation import service as reputation
-from community.searching import service as searching
-from community.searching.service import SearchQuery
 from tests.factories import make_category, make_group, make_reply, make_thread, make_user
 
 
 def found(db: Session, viewer: Viewer, q: str) -> list[int]:
-    return [h.id for h in searching.search(db, viewer, SearchQuery(q=q)).hits]
+    return [h.id for h in indexing.search(db, viewer, SearchQuery(q=q)).hits]
 
 
 def test_a_new_thread_is_findable_once_the_worker_ran(
@@ -31,7 +32,7 @@ def test_a_new_thread_is_findable_once_the_worker_ran(
     thread = make_thread(
         db, author=author, category=board, title="Faxgerät nach IP-Umstellung stumm"
     )
-    jobs = db.execute(select(Job).where(Job.type == searching.SYNC_THREAD)).scalars().all()  # type: ignore[arg-type]
+    jobs = db.execute(select(Job).where(Job.type == indexing.SYNC_THREAD)).scalars().all()  # type: ignore[arg-type]
     assert [j.payload for j in jobs] == [{"thread_id": thread.id}]
     assert found(db, ANONYMOUS, "Faxgerät") == []  # not before the job ran
     run_jobs()
@@ -61,7 +62,7 @@ def test_replies_edits_solutions_and_deletion_reach_the_index(
     reputation.accept_solution(db, viewer_for(db, asker), thread.id, reply.id)  # type: ignore[arg-type]
     db.commit()
     run_jobs()
-    [hit] = searching.search(db, ANONYMOUS, SearchQuery(q="IGMP", solved=True)).hits
+    [hit] = indexing.search(db, ANONYMOUS, SearchQuery(q="IGMP", solved=True)).hits
     assert hit.id == thread.id and hit.solved
 
     opening = forum.opening_post(db, thread)
@@ -85,15 +86,15 @@ def test_closed_board_threads_are_never_found_suggested_or_counted_outside(
     open_ = make_thread(db, author=outsider, category=public, title="Rechnung als PDF per E-Mail")
     run_jobs()
     for viewer in (ANONYMOUS, viewer_for(db, outsider)):
-        result = searching.search(db, viewer, SearchQuery(q="Sammelrechnung"))
+        result = indexing.search(db, viewer, SearchQuery(q="Sammelrechnung"))
         assert result.total == 0 and result.hits == []
-        everything = searching.search(db, viewer, SearchQuery(q=""))
+        everything = indexing.search(db, viewer, SearchQuery(q=""))
         assert [h.id for h in everything.hits] == [open_.id] and everything.total == 1
-        assert searching.similar(db, viewer, "Sammelrechnung Standorte") == []
+        assert indexing.similar(db, viewer, "Sammelrechnung Standorte") == []
         # Filtering on the closed board by name gives nothing either.
-        assert searching.search(db, viewer, SearchQuery(q="", board=closed.slug)).total == 0
+        assert indexing.search(db, viewer, SearchQuery(q="", board=closed.slug)).total == 0
     assert found(db, viewer_for(db, member), "Sammelrechnung") == [secret.id]
-    assert [h.id for h in searching.similar(db, viewer_for(db, member), "Sammelrechnung")] == [
+    assert [h.id for h in indexing.similar(db, viewer_for(db, member), "Sammelrechnung")] == [
         secret.id
     ]
 
@@ -113,11 +114,11 @@ def test_closing_a_board_reindexes_its_threads(db: Session, run_jobs: Callable[[
     group = make_group(db)
     run_jobs()
     assert found(db, ANONYMOUS, "Eskalationsweg") == [thread.id]
-    forum.set_category_groups(db, viewer_for(db, admin), board, [group.slug])
+    boards.set_category_groups(db, viewer_for(db, admin), board, [group.slug])
     db.commit()
     run_jobs()
     assert found(db, ANONYMOUS, "Eskalationsweg") == []
-    forum.set_category_groups(db, viewer_for(db, admin), board, [])
+    boards.set_category_groups(db, viewer_for(db, admin), board, [])
     db.commit()
     run_jobs()
     assert found(db, ANONYMOUS, "Eskalationsweg") == [thread.id]
@@ -133,10 +134,10 @@ def test_nothing_but_nicknames_reaches_the_index(
         db, author=author, category=make_category(db), title="Frage ohne persönliche Daten"
     )
     run_jobs()
-    from community.searching.documents import build_documents
+    from community.indexing.documents import build_documents
 
     [document] = build_documents(db, [thread])
     text = str(document.to_dict())
     for private in ("Erika", "Mustermann", "erika@firma.example"):
         assert private not in text
-    assert searching.search(db, ANONYMOUS, SearchQuery(q="Mustermann")).total == 0
+    assert indexing.search(db, ANONYMOUS, SearchQuery(q="Mustermann")).total == 0

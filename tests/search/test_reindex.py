@@ -16,9 +16,9 @@ from community.cli import app as cli
 from community.config import get_settings
 from community.db import get_engine
 from community.demo import seed_demo_content
+from community.indexing import service as indexing
+from community.indexing.service import SearchQuery
 from community.jobs.models import Job
-from community.searching import service as searching
-from community.searching.service import SearchQuery
 from search.embedded import EmbeddedBackend
 
 
@@ -48,7 +48,7 @@ def test_reindex_command_fills_the_index_from_the_database(
     assert "21 Themen" in result.output and "tantivy" in result.output
     assert search_backend.stats()["documents"] == 21
     with Session(cli_engine) as session:
-        assert searching.search(session, ANONYMOUS, SearchQuery(q="Rooter")).total > 0
+        assert indexing.search(session, ANONYMOUS, SearchQuery(q="Rooter")).total > 0
 
 
 def test_an_empty_index_over_a_filled_forum_is_rebuilt_after_startup(
@@ -57,11 +57,11 @@ def test_an_empty_index_over_a_filled_forum_is_rebuilt_after_startup(
     seed_demo_content(engine, threads=14, replies=(1, 2))
     with TestClient(app):
         pass
-    [_job] = db.execute(select(Job).where(Job.type == searching.REINDEX)).scalars().all()  # type: ignore[arg-type]
+    [_job] = db.execute(select(Job).where(Job.type == indexing.REINDEX)).scalars().all()  # type: ignore[arg-type]
     with TestClient(app):  # a second start does not queue another
         pass
-    assert len(db.execute(select(Job).where(Job.type == searching.REINDEX)).scalars().all()) == 1  # type: ignore[arg-type]
+    assert len(db.execute(select(Job).where(Job.type == indexing.REINDEX)).scalars().all()) == 1  # type: ignore[arg-type]
     run_jobs()
     assert (
-        searching.search(db, ANONYMOUS, SearchQuery(q="")).total == 12
+        indexing.search(db, ANONYMOUS, SearchQuery(q="")).total == 12
     )  # 2 are in the closed board

@@ -12,8 +12,8 @@ from sqlmodel import Session
 from community.accounts.viewer import ANONYMOUS
 from community.demo import QUESTIONS, seed_demo_content
 from community.forum.models import Thread
-from community.searching import service as searching
-from community.searching.service import SearchQuery
+from community.indexing import service as indexing
+from community.indexing.service import SearchQuery
 
 QUERIES: list[tuple[str, str]] = [
     ("Router trennt nachts die Verbindung", "Router verliert nachts die Verbindung"),
@@ -62,7 +62,7 @@ QUERIES: list[tuple[str, str]] = [
 @pytest.fixture
 def seeded_threads(engine: Engine, db: Session) -> dict[str, set[int]]:
     seed_demo_content(engine, threads=150, replies=(1, 3))
-    searching.reindex(db)
+    indexing.reindex(db)
     relevant: dict[str, set[int]] = {}
     for thread in db.execute(select(Thread)).scalars():
         relevant.setdefault(_question_of(thread.title), set()).add(thread.id)  # type: ignore[arg-type]
@@ -87,7 +87,7 @@ def test_recall_at_5_over_realistic_queries(
     for query, question in QUERIES:
         relevant = seeded_threads.get(question)
         assert relevant, f"the seed has no thread for {question!r}"
-        top5 = [h.id for h in searching.search(db, ANONYMOUS, SearchQuery(q=query)).hits[:5]]
+        top5 = [h.id for h in indexing.search(db, ANONYMOUS, SearchQuery(q=query)).hits[:5]]
         recall = len(relevant & set(top5)) / min(5, len(relevant))
         recalls.append(recall)
         if recall < 1:

@@ -62,11 +62,11 @@ def test_no_compiled_catalog_is_committed() -> None:
 def test_messages_built_at_run_time_are_in_the_catalog() -> None:
     import pytest
 
+    from community import i18n
     from community.accounts.security import password_problem
     from community.accounts.validation import nickname_problem
     from community.errors import CommunityError
     from community.forum.service import check_body, check_title
-    from community.web import i18n
     from community.web.messages import RUNTIME_MESSAGES
 
     produced = [

@@ -17,11 +17,11 @@ from sqlmodel import Session, col
 from community.accounts.viewer import Viewer
 from community.errors import InvalidInput, ServiceUnavailable
 from community.forum.models import Category, Thread
+from community.indexing.backend import get_backend
+from community.indexing.documents import all_documents, build_documents
 from community.jobs.models import Job
 from community.jobs.service import enqueue, handler
 from community.metrics import search_timer
-from community.searching.backend import get_backend
-from community.searching.documents import all_documents, build_documents
 from search.documents import PUBLIC, Filters, Hit, SearchError, SearchResults
 
 log = logging.getLogger(__name__)

@@ -1,8 +1,10 @@
-"""Languages of the pages: German (the msgids themselves) and English from a .po catalog.
+"""Languages of the pages and mails: German (the msgids themselves) and English from a
+.po catalog.
 
 The German text is the msgid, so a German message from a service (CommunityError) is
 translated on the page by looking it up in the same catalog. Catalogs are read from the
-committed .po files at startup; no compiled .mo files live in the repository."""
+committed .po files at startup; no compiled .mo files live in the repository. This is
+core, not web: mails sent by the worker translate with the same catalog."""
 
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ DEFAULT_LOCALE = "de"
 LANG_COOKIE = "lang"
 # Business customers of a German company: times are shown in German time.
 TIMEZONE = ZoneInfo("Europe/Berlin")
-TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+# The catalog sits beside the page templates, where translators and pybabel find it.
+TRANSLATIONS_DIR = Path(__file__).parent / "web" / "translations"
 
 _current: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
 
@@ -47,12 +50,27 @@ def translations(locale: str) -> _gettext.NullTranslations:
     return Translations(buffer)
 
 
+def supported(locale: str | None) -> str:
+    """The locale if we have it, else the default."""
+    return locale if locale in LOCALES else DEFAULT_LOCALE  # type: ignore[return-value]
+
+
+def locale_of(user: Any) -> str:
+    """The language a member reads pages and mails in: their setting, else German."""
+    return supported(getattr(user, "locale", None))
+
+
+def translator(locale: str) -> Callable[[str], str]:
+    """gettext of one language, for text made outside a request (mails, exports)."""
+    return translations(supported(locale)).gettext
+
+
 def pick_locale(request: Request) -> str:
     """The member's setting, else the visitor's choice (cookie), else Accept-Language."""
     viewer = getattr(request.state, "viewer", None)
     user = getattr(viewer, "user", None)
     if user is not None and user.locale in LOCALES:
-        return str(user.locale)
+        return locale_of(user)
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in LOCALES:
         return str(chosen)
@@ -77,7 +95,7 @@ def negotiate(header: str) -> str:
 
 
 def set_locale(locale: str) -> None:
-    _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+    _current.set(supported(locale))
 
 
 def current_locale() -> str:
