@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from community import i18n
 from community.accounts import entry
 from community.accounts import service as accounts
 from community.accounts.schemas import (
@@ -20,11 +21,10 @@ from community.auth import check_csrf, clear_session_cookie, client_ip, set_sess
 from community.config import get_settings
 from community.deps import SessionDep
 from community.errors import CommunityError
+from community.i18n import N_
 from community.text import CleanStr
-from community.web import i18n
 from community.web.deps import CsrfField, WebViewer, safe_next, see_other
 from community.web.forms import form_error, parse_form
-from community.web.i18n import N_
 from community.web.pages import render
 
 router = APIRouter()

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 from community.errors import CommunityError, InvalidInput, TooManyRequests
-from community.web.i18n import N_
+from community.i18n import N_
 from community.web.pages import render
 
 Model = TypeVar("Model", bound=BaseModel)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from community import i18n
 from community.deps import SessionDep
 from community.legal import service as legal
 from community.legal.service import LegalPageSlug
-from community.web import i18n, legal_texts
+from community.web import legal_texts
 from community.web.deps import WebViewer
 from community.web.pages import render
 

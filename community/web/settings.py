@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from community import i18n
 from community.accounts import service as accounts
 from community.accounts.models import User
 from community.accounts.schemas import PasswordChange, UserUpdate
@@ -18,7 +19,6 @@ from community.errors import CommunityError
 from community.forum import permissions as perms
 from community.notifications import preferences
 from community.text import CleanStr
-from community.web import i18n
 from community.web.deps import CsrfField, WebViewer, login_first, safe_next, see_other
 from community.web.forms import form_error, parse_form
 from community.web.pages import render
