@@ -316,12 +316,12 @@ def test_every_page_has_one_h1_labelled_fields_and_the_footer(client, anon, db: 
 def test_an_unexpected_error_is_a_500_page_in_the_sites_look(app, db: Session, monkeypatch) -> None:
     from fastapi.testclient import TestClient
 
-    from community.forum import service as forum
+    from community.forum import boards
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(forum, "list_categories", broken)
+    monkeypatch.setattr(boards, "list_categories", broken)
     with TestClient(app, raise_server_exceptions=False) as browser:
         page = browser.get("/", headers={"Accept-Language": "en"})
     assert page.status_code == 500
