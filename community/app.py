@@ -124,6 +124,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return _error(request, 500, "internal_error", "Ein interner Fehler ist aufgetreten.")
 
+    from community.faults import install as install_fault_answers
+
+    install_fault_answers(app)  # 503 for database faults; errors keep the connection
+
     @app.middleware("http")
     async def csrf_cookie(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
