@@ -37,8 +37,9 @@ class Settings(BaseSettings):
     db_statement_timeout: float = Field(
         default=5.0,
         ge=0,
-        description="Seconds a statement may run (PostgreSQL) or wait for a lock (SQLite); "
-        "0: no limit. Maintenance commands (migrate, seed-demo, backup ...) run without it",
+        description="Seconds a statement of `serve` or `worker` may run (PostgreSQL) or wait "
+        "for a lock (SQLite); 0: no limit. Other commands (migrate, seed-demo, backup ...) "
+        "run without it",
     )
     # Legal pages: an external URL each, or the built-in placeholder page.
     impressum_url: str | None = None

@@ -47,8 +47,8 @@ def _sqlite_pragmas(busy_ms: int) -> Any:
     return set_pragmas
 
 
-# What "no limit" means for SQLite's lock wait, which knows no "for ever".
-_SQLITE_UNBOUNDED_SECONDS = 3600.0
+# SQLite's lock wait when no statement bound is given (it knows no "for ever").
+_SQLITE_DEFAULT_BUSY_SECONDS = 10.0
 # The client waits this much longer than the server's statement_timeout, so that a slow
 # statement is ended by the server (a clean error) and only silence by the client.
 _ROUND_TRIP_GRACE_SECONDS = 2.0
@@ -62,14 +62,15 @@ def make_engine(
     statement_timeout: float | None = None,
     **kwargs: Any,
 ) -> Engine:
-    """An engine whose every wait is bounded; None takes the setting (COMMUNITY_DB_*),
-    a statement_timeout of 0 lifts the statement bound (maintenance commands)."""
+    """An engine whose waits for a connection are bounded (None: the COMMUNITY_DB_* setting).
+    Statements are bounded only when a statement_timeout is given: get_engine() gives the
+    setting's to the server and the worker; scripts, migrations and tests run unbounded."""
     settings = get_settings()
     connect_s = settings.db_connect_timeout if connect_timeout is None else connect_timeout
     pool_s = settings.db_pool_timeout if pool_timeout is None else pool_timeout
-    statement_s = settings.db_statement_timeout if statement_timeout is None else statement_timeout
+    statement_s = statement_timeout or 0.0
     if url.startswith("sqlite"):
-        busy_s = statement_s or _SQLITE_UNBOUNDED_SECONDS
+        busy_s = statement_s or _SQLITE_DEFAULT_BUSY_SECONDS
         sqlite_args = {"check_same_thread": False, "timeout": busy_s}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs.setdefault("poolclass", StaticPool)
@@ -110,7 +111,9 @@ def get_engine() -> Engine:
     settings = get_settings()
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return make_engine(settings.resolved_database_url)
+    return make_engine(
+        settings.resolved_database_url, statement_timeout=settings.db_statement_timeout
+    )
 
 
 _maintenance_engines: dict[str, Engine] = {}
@@ -125,7 +128,7 @@ def maintenance_engine() -> Engine:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url
     if url not in _maintenance_engines:
-        _maintenance_engines[url] = make_engine(url, statement_timeout=0)
+        _maintenance_engines[url] = make_engine(url)
     return _maintenance_engines[url]
 
 
