@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -130,6 +131,21 @@ def maintenance_engine() -> Engine:
     if url not in _maintenance_engines:
         _maintenance_engines[url] = make_engine(url)
     return _maintenance_engines[url]
+
+
+# Faults of the database or the way to it: answered 503 (community/faults.py), and the
+# worker's round ends with its claims handed back. An IntegrityError or a ProgrammingError
+# is a bug instead and stays a 500 / a failed job.
+DATABASE_FAULTS: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,  # refused, reset, timed out, statement_timeout, SQLite locked
+    sa_exc.InterfaceError,  # the connection was closed under us
+    sa_exc.TimeoutError,  # no pooled connection free within pool_timeout
+    sa_exc.DisconnectionError,
+)
+
+
+def is_database_fault(exc: BaseException) -> bool:
+    return isinstance(exc, DATABASE_FAULTS)
 
 
 def is_postgres(session: Session) -> bool:

@@ -13,10 +13,10 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import exc as sa_exc
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from community.db import DATABASE_FAULTS
 from community.web.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -25,14 +25,6 @@ RETRY_AFTER_SECONDS = 5
 UNAVAILABLE = N_(
     "Das Forum ist vorübergehend nicht erreichbar. Bitte versuchen Sie es in ein paar "
     "Sekunden noch einmal."
-)
-# Faults of the database or the way to it; an IntegrityError or a ProgrammingError is a bug
-# and stays a 500.
-DATABASE_FAULTS: tuple[type[Exception], ...] = (
-    sa_exc.OperationalError,  # refused, reset, timed out, statement_timeout, SQLite locked
-    sa_exc.InterfaceError,  # the connection was closed under us
-    sa_exc.TimeoutError,  # no pooled connection free within pool_timeout
-    sa_exc.DisconnectionError,
 )
 
 
