@@ -22,6 +22,7 @@ from community.config import Settings
 from community.jobs.heartbeat import last_beat
 from community.migrate import alembic_config
 from community.searching.backend import get_backend
+from community.searching.service import index_problem
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,10 @@ def _search() -> dict[str, Any]:
         stats = get_backend().stats()
     except Exception as exc:
         return {"ok": True, "status": "degraded", "error": type(exc).__name__}
+    problem = index_problem()
+    if problem:
+        # Searches are answered, from an index that misses what is written meanwhile.
+        return {"ok": True, "status": "degraded", "error": f"index not writable: {problem}"}
     return {"ok": True, "status": "ok", "engine": stats.get("engine")}
 
 

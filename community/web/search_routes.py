@@ -65,6 +65,7 @@ def search_page(
             "categories": forum.list_categories(session, viewer),
             "board_names": searching.board_names(session),
             "search_unavailable": unavailable,
+            "search_degraded": not unavailable and searching.index_problem() is not None,
         },
         status_code=503 if unavailable else 200,
     )
