@@ -44,7 +44,7 @@ class Lane:
 WEBHOOK_JOBS = ("webhook.",)
 # A webhook delivery may wait up to its timeout on a slow endpoint: in a lane of its own,
 # it never holds up search updates and mail, which run in the other.
-LANES = (Lane("main", besides=WEBHOOK_JOBS), Lane("webhooks", only=WEBHOOK_JOBS))
+LANES: tuple[Lane, ...] = (Lane("main", besides=WEBHOOK_JOBS), Lane("webhooks", only=WEBHOOK_JOBS))
 ALL = Lane("all")
 
 
