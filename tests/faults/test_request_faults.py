@@ -26,6 +26,7 @@ from community.forum import service as forum
 from tests.factories import login, make_category, make_thread, make_user
 
 REDIS_ENV = "COMMUNITY_TEST_REDIS_URL"
+pytestmark = pytest.mark.commits
 
 
 def test_reply_refused_by_a_500_does_not_use_up_the_posting_interval(

@@ -26,6 +26,8 @@ from search.embedded import CURRENT, EmbeddedBackend
 from search.upkeep import write_problem
 from tests.factories import make_category, make_thread, make_user
 
+pytestmark = pytest.mark.commits
+
 KILLED_REINDEX = r"""
 import sys, time
 from search.documents import ThreadDocument
