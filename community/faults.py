@@ -17,6 +17,7 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from community.db import DATABASE_FAULTS
+from community.errors import CommunityError, ServiceUnavailable
 from community.web.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -77,10 +78,21 @@ class AnswerUnexpectedErrors:
             await response(scope, receive, send)
 
 
+async def _part_unavailable(request: Request, exc: Exception) -> Response:
+    """A part a request needs is away (search engine, Redis): the app's own answer for
+    its errors, told when to try again."""
+    answer = request.app.exception_handlers[CommunityError]
+    response: Response = await answer(request, exc)
+    response.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+    return response
+
+
 def install(app: FastAPI) -> None:
-    """Register the answers above on the app (called once by create_app)."""
+    """Register the answers above on the app (called once by create_app, after its
+    handler for CommunityError)."""
     for fault in DATABASE_FAULTS:
         app.add_exception_handler(fault, database_unavailable)
+    app.add_exception_handler(ServiceUnavailable, _part_unavailable)
     # Appended, not added: add_middleware puts a layer outside the others, this one
     # belongs inside them all, so that metrics, request ids and headers see its answer.
     app.user_middleware.append(Middleware(AnswerUnexpectedErrors))

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from community import ratelimit
 from community.clock import utcnow
 from community.forum import service as forum
 from tests.factories import login, make_category, make_thread, make_user
@@ -154,3 +155,16 @@ def test_parallel_first_logins_of_a_fresh_process_share_one_limiter(tmp_path: Pa
     assert done.returncode == 0, done.stderr[-2000:]
     statuses = json.loads(done.stdout.strip().splitlines()[-1])
     assert statuses == [401] * 20, statuses
+
+
+def test_login_while_the_limit_storage_is_away_answers_503_with_retry_after(
+    app: FastAPI, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    # Nothing listens on port 1: every count fails as with Redis down.
+    monkeypatch.setattr(ratelimit, "_limiter", ratelimit.make_limiter("redis://127.0.0.1:1/0"))
+    with TestClient(app) as client:
+        response = client.post(
+            "/api/v1/auth/login", json={"email": "a@example.com", "password": "egal-egal"}
+        )
+    assert response.status_code == 503
+    assert int(response.headers["retry-after"]) > 0
