@@ -78,6 +78,34 @@ class AnswerUnexpectedErrors:
             await response(scope, receive, send)
 
 
+class KeepConnectionAfterAnswer:
+    """Outermost of all, outside Starlette's error layer: that layer answers 500 for an
+    exception from a middleware and then raises it again, for servers to log; uvicorn then
+    closes the connection. The error is logged already and the answer complete, so it ends
+    here and the keep-alive connection stays. An answer cut short still closes it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        complete = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal complete
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                complete = True
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if not complete:
+                raise
+
+
 async def _part_unavailable(request: Request, exc: Exception) -> Response:
     """A part a request needs is away (search engine, Redis): the app's own answer for
     its errors, told when to try again."""
@@ -96,3 +124,5 @@ def install(app: FastAPI) -> None:
     # Appended, not added: add_middleware puts a layer outside the others, this one
     # belongs inside them all, so that metrics, request ids and headers see its answer.
     app.user_middleware.append(Middleware(AnswerUnexpectedErrors))
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: KeepConnectionAfterAnswer(build())  # type: ignore[method-assign]

@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from community import ratelimit
+from community import middleware, ratelimit
 from community.clock import utcnow
 from community.forum import service as forum
 from tests.factories import login, make_category, make_thread, make_user
@@ -96,14 +96,19 @@ def test_unexpected_error_keeps_the_keep_alive_connection(
         error = client.get(f"/api/v1/threads/{thread.id}")
         page_error = client.get(f"/t/{thread.id}")
         monkeypatch.undo()
+        # A bug in a middleware, outside the app's error handlers
+        monkeypatch.setattr(middleware, "SECURITY_HEADERS", [(b"x-broken",)])
+        middleware_error = client.get("/healthz")
+        monkeypatch.undo()
         after = client.get(f"/api/v1/threads/{thread.id}")
-        ports = {_local_port(r) for r in (ok, error, page_error, after)}
+        ports = {_local_port(r) for r in (ok, error, page_error, middleware_error, after)}
     assert ok.status_code == 200
     assert error.status_code == 500 and error.json()["error"] == "internal_error"
     assert page_error.status_code == 500
+    assert middleware_error.status_code == 500
     assert after.status_code == 200
     assert "close" not in error.headers.get("connection", "")
-    # One connection served all four.
+    # One connection served them all.
     assert len(ports) == 1
 
 
