@@ -20,6 +20,7 @@ from community.auth import set_csrf_cookie
 from community.config import Settings, get_settings
 from community.db import get_engine
 from community.errors import CommunityError, TooManyRequests
+from community.faults import install as install_fault_answers
 from community.health import router as health_router
 from community.indexing.backend import claim_index_writer
 from community.indexing.service import check_on_startup
@@ -140,6 +141,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def unexpected_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return _error(request, 500, "internal_error", "Ein interner Fehler ist aufgetreten.")
+
+    install_fault_answers(app)  # 503 for database faults; errors keep the connection
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:

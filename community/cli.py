@@ -16,9 +16,11 @@ console = Console()
 
 
 def _engine():  # type: ignore[no-untyped-def]
-    from community.db import get_engine
+    # Commands may run long statements on purpose (migrations, seeding, backups); the
+    # server and the worker use get_engine(), whose statements are bounded.
+    from community.db import maintenance_engine
 
-    return get_engine()
+    return maintenance_engine()
 
 
 @app.command()
@@ -226,7 +228,9 @@ def worker(
     except IndexWriterTaken as exc:
         console.print(f"[red]{exc}[/red]", soft_wrap=True)
         raise typer.Exit(2) from exc
-    w = Worker(_engine())
+    from community.db import get_engine
+
+    w = Worker(get_engine())
     if once:
         console.print(f"{w.run_until_empty()} Aufträge erledigt.")
         return

@@ -28,6 +28,19 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     mail_from: str = "community@localhost"
     redis_url: str | None = None
+    # Bounds on every wait for the database (community/db.py), so that an unreachable or
+    # hung database answers 503 within seconds instead of holding requests for minutes.
+    db_connect_timeout: float = Field(default=3.0, gt=0, description="Seconds to connect")
+    db_pool_timeout: float = Field(
+        default=3.0, gt=0, description="Seconds to wait for a free pooled connection"
+    )
+    db_statement_timeout: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds a statement of `serve` or `worker` may run (PostgreSQL) or wait "
+        "for a lock (SQLite); 0: no limit. Other commands (migrate, seed-demo, backup ...) "
+        "run without it",
+    )
     # Legal pages: an external URL each, or the built-in placeholder page.
     impressum_url: str | None = None
     privacy_url: str | None = None
@@ -84,7 +97,12 @@ class Settings(BaseSettings):
     run_worker_in_process: bool | None = Field(
         default=None, description="Run the job worker inside `serve`; default: on for SQLite"
     )
-    job_stall_seconds: int = 300
+    job_stall_seconds: int = Field(
+        default=45,
+        ge=1,
+        description="A running job whose worker renewed no lease for this long is taken over "
+        "(a live worker renews its leases every 10 s, also during a long job)",
+    )
     job_max_attempts: int = 8
 
     # Webhooks and FAQ (community/webhooks/, community/faq/)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -28,41 +30,122 @@ metadata: MetaData = SQLModel.metadata
 MAX_ID = 2**31 - 1
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    # The default page cache is 2 MB: a forum of 10,000 threads is 50 MB, and every
-    # aggregate (statistics, leaderboard) would re-read it through system calls. A larger
-    # cache per connection and memory-mapped reads keep the hot pages in the process.
-    cursor.execute("PRAGMA cache_size=-65536")  # KiB: 64 MB
-    cursor.execute("PRAGMA mmap_size=268435456")  # 256 MB
-    cursor.execute("PRAGMA temp_store=MEMORY")
-    cursor.close()
+def _sqlite_pragmas(busy_ms: int) -> Any:
+    def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        # The default page cache is 2 MB: a forum of 10,000 threads is 50 MB, and every
+        # aggregate (statistics, leaderboard) would re-read it through system calls. A larger
+        # cache per connection and memory-mapped reads keep the hot pages in the process.
+        cursor.execute("PRAGMA cache_size=-65536")  # KiB: 64 MB
+        cursor.execute("PRAGMA mmap_size=268435456")  # 256 MB
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.close()
+
+    return set_pragmas
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+# SQLite's lock wait when no statement bound is given (it knows no "for ever").
+_SQLITE_DEFAULT_BUSY_SECONDS = 10.0
+# The client waits this much longer than the server's statement_timeout, so that a slow
+# statement is ended by the server (a clean error) and only silence by the client.
+_ROUND_TRIP_GRACE_SECONDS = 2.0
+
+
+def make_engine(
+    url: str,
+    *,
+    connect_timeout: float | None = None,
+    pool_timeout: float | None = None,
+    statement_timeout: float | None = None,
+    **kwargs: Any,
+) -> Engine:
+    """An engine whose waits for a connection are bounded (None: the COMMUNITY_DB_* setting).
+    Statements are bounded only when a statement_timeout is given: get_engine() gives the
+    setting's to the server and the worker; scripts, migrations and tests run unbounded."""
+    settings = get_settings()
+    connect_s = settings.db_connect_timeout if connect_timeout is None else connect_timeout
+    pool_s = settings.db_pool_timeout if pool_timeout is None else pool_timeout
+    statement_s = statement_timeout or 0.0
     if url.startswith("sqlite"):
-        connect_args = {"check_same_thread": False, "timeout": 10}
+        busy_s = statement_s or _SQLITE_DEFAULT_BUSY_SECONDS
+        sqlite_args = {"check_same_thread": False, "timeout": busy_s}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs.setdefault("poolclass", StaticPool)
-        engine = create_engine(url, connect_args=connect_args, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args=sqlite_args, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas(int(busy_s * 1000)))
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("pool_timeout", pool_s)
+    connect_args: dict[str, Any] = {
+        # libpq counts whole seconds (and at least 2)
+        "connect_timeout": max(1, math.ceil(connect_s)),
+        "options": f"-c statement_timeout={int(statement_s * 1000)}",
+    }
+    connect_args.update(kwargs.pop("connect_args", {}))
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    if engine.dialect.driver == "psycopg":
+        bound = statement_s + _ROUND_TRIP_GRACE_SECONDS if statement_s else None
+        event.listen(engine, "do_connect", _bounded_connect(bound))
+    return engine
+
+
+def _bounded_connect(round_trip_timeout: float | None) -> Any:
+    from community.dbwait import BoundedConnection
+
+    def connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        conn = BoundedConnection.connect(*cargs, **cparams)
+        conn.round_trip_timeout = round_trip_timeout
+        return conn
+
+    return connect
 
 
 @lru_cache
 def get_engine() -> Engine:
+    """The engine of `serve` and `worker`: every wait bounded by the settings."""
     settings = get_settings()
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return make_engine(settings.resolved_database_url)
+    return make_engine(
+        settings.resolved_database_url, statement_timeout=settings.db_statement_timeout
+    )
+
+
+_maintenance_engines: dict[str, Engine] = {}
+
+
+def maintenance_engine() -> Engine:
+    """The engine of commands that may run long statements on purpose (migrate, seed-demo,
+    reindex, backup and restore): connecting is bounded, statements are not. One per
+    database URL, since tests point the settings elsewhere between commands."""
+    settings = get_settings()
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.resolved_database_url
+    if url not in _maintenance_engines:
+        _maintenance_engines[url] = make_engine(url)
+    return _maintenance_engines[url]
+
+
+# Faults of the database or the way to it: answered 503 (community/faults.py), and the
+# worker's round ends with its claims handed back. An IntegrityError or a ProgrammingError
+# is a bug instead and stays a 500 / a failed job.
+DATABASE_FAULTS: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,  # refused, reset, timed out, statement_timeout, SQLite locked
+    sa_exc.InterfaceError,  # the connection was closed under us
+    sa_exc.TimeoutError,  # no pooled connection free within pool_timeout
+    sa_exc.DisconnectionError,
+)
+
+
+def is_database_fault(exc: BaseException) -> bool:
+    return isinstance(exc, DATABASE_FAULTS)
 
 
 def is_postgres(session: Session) -> bool:

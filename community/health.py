@@ -5,7 +5,9 @@ not make a process unready (pages work and say search is unavailable), it is "de
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from alembic.runtime.migration import MigrationContext
@@ -18,6 +20,7 @@ from sqlmodel import Session
 from community.clock import utcnow
 from community.config import Settings
 from community.indexing.backend import get_backend
+from community.indexing.service import index_problem
 from community.jobs.heartbeat import last_beat
 from community.migrate import alembic_config
 
@@ -26,8 +29,15 @@ log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 
+# The database checks run here, apart from the request threads: with the database hung,
+# those may all be taken, and /readyz must still answer within READY_DEADLINE_SECONDS.
+_checks = ThreadPoolExecutor(max_workers=4, thread_name_prefix="readyz")
+READY_DEADLINE_SECONDS = 1.5
+
+
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
+    # async: answered on the event loop, even while every request thread waits.
     return {"status": "ok"}
 
 
@@ -55,6 +65,10 @@ def _search() -> dict[str, Any]:
         stats = get_backend().stats()
     except Exception as exc:
         return {"ok": True, "status": "degraded", "error": type(exc).__name__}
+    problem = index_problem()
+    if problem:
+        # Searches are answered, from an index that misses what is written meanwhile.
+        return {"ok": True, "status": "degraded", "error": f"index not writable: {problem}"}
     return {"ok": True, "status": "ok", "engine": stats.get("engine")}
 
 
@@ -73,16 +87,33 @@ def _worker(engine: Engine, settings: Settings) -> dict[str, Any]:
     }
 
 
-def readiness(engine: Engine, settings: Settings) -> dict[str, Any]:
+def _database_and_worker(engine: Engine, settings: Settings) -> dict[str, Any]:
     checks = _database(engine)
     if checks["database"]["ok"]:
-        checks["worker"] = _worker(engine, settings)
-    checks["search"] = _search()
+        try:
+            checks["worker"] = _worker(engine, settings)
+        except Exception as exc:
+            checks["database"] = {"ok": False, "error": type(exc).__name__}
+    return checks
+
+
+async def readiness(engine: Engine, settings: Settings) -> dict[str, Any]:
+    pending = _checks.submit(_database_and_worker, engine, settings)
+    try:
+        checks = await asyncio.wait_for(asyncio.wrap_future(pending), READY_DEADLINE_SECONDS)
+    except TimeoutError:
+        # The check goes on in its thread until the database timeouts end it.
+        log.warning("readiness: no answer from the database within %s s", READY_DEADLINE_SECONDS)
+        checks = {"database": {"ok": False, "error": "timeout"}}
+    checks["search"] = await asyncio.to_thread(_search)
     ready = all(c["ok"] for c in checks.values()) and "migrations" in checks
-    return {"status": "ready" if ready else "not_ready", "checks": checks}
+    status = "ready" if ready else "not_ready"
+    if ready and checks["search"]["status"] != "ok":
+        status = "degraded"  # serving, but search is stale or down
+    return {"status": status, "checks": checks}
 
 
 @router.get("/readyz")
-def readyz(request: Request) -> JSONResponse:
-    body = readiness(request.app.state.engine, request.app.state.settings)
-    return JSONResponse(body, status_code=200 if body["status"] == "ready" else 503)
+async def readyz(request: Request) -> JSONResponse:
+    body = await readiness(request.app.state.engine, request.app.state.settings)
+    return JSONResponse(body, status_code=503 if body["status"] == "not_ready" else 200)

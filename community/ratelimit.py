@@ -4,8 +4,8 @@ so that several app processes share one count."""
 from __future__ import annotations
 
 import math
+import threading
 import time
-from functools import lru_cache
 
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
@@ -42,6 +42,10 @@ class Limiter:
         reset_at, _remaining = self._strategy.get_window_stats(item, *key)
         return max(1, math.ceil(reset_at - time.time()))
 
+    def clear(self, item: RateLimitItem, *key: str) -> None:
+        """Forget the hits counted under this key (a counted post was not saved after all)."""
+        self.storage.clear(item.key_for(*key))
+
     def reset(self) -> None:
         self.storage.reset()
 
@@ -56,9 +60,27 @@ def make_limiter(redis_url: str | None, key_prefix: str = "community") -> Limite
     return Limiter(storage)
 
 
-@lru_cache
+_limiter: Limiter | None = None
+_limiter_lock = threading.Lock()
+
+
 def limiter() -> Limiter:
-    return make_limiter(get_settings().redis_url)
+    """The process's one limiter, built under a lock: requests arriving together at a fresh
+    process would otherwise each build one, and `limits` checking the Redis driver's version
+    from several threads at once took it for missing (500s on the first logins)."""
+    global _limiter
+    if _limiter is None:
+        with _limiter_lock:
+            if _limiter is None:
+                _limiter = make_limiter(get_settings().redis_url)
+    return _limiter
+
+
+def forget_limiter() -> None:
+    """Build the limiter anew on next use (tests that change the settings)."""
+    global _limiter
+    with _limiter_lock:
+        _limiter = None
 
 
 def reset_limits() -> None:

@@ -114,6 +114,10 @@ class Backend(Protocol):
 
     def stats(self) -> dict[str, Any]: ...
 
+    def write_problem(self) -> str | None:
+        """Why index writes fail now (results are stale until they succeed again), or None."""
+        ...
+
     def reindex(self, documents: Iterable[ThreadDocument]) -> int:
         """Build a new index from all documents and swap it in; returns the count."""
         ...

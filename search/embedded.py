@@ -28,6 +28,7 @@ from typing import Any
 
 import tantivy
 
+from search import upkeep
 from search.documents import (
     MARK_START,
     Filters,
@@ -82,15 +83,16 @@ _writer_locks: dict[Path, tuple[int, int]] = {}
 _writer_locks_guard = threading.Lock()
 
 
-def claim_writer(path: Path) -> None:
+def claim_writer(path: Path) -> bool:
     """Make this process the only writer of the index in `path`, until it exits or
     `release_writer`; raises IndexLocked when another process already is. The kernel drops
-    the lock when the process dies, so a crashed writer never blocks its successor."""
+    the lock when the process dies, so a crashed writer never blocks its successor.
+    True when the claim is new (not already held by this process)."""
     key = Path(path).resolve()
     with _writer_locks_guard:
         held = _writer_locks.get(key)
         if held is not None and held[0] == os.getpid():
-            return
+            return False
         # A forked child inherits the parent's descriptor, not its role: it claims anew.
         key.mkdir(parents=True, exist_ok=True)
         fd = os.open(key / WRITER_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
@@ -103,6 +105,7 @@ def claim_writer(path: Path) -> None:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
         _writer_locks[key] = (os.getpid(), fd)
+        return True
 
 
 def holds_writer(path: Path) -> bool:
@@ -129,6 +132,7 @@ class EmbeddedBackend:
         self._lock = threading.RLock()
         self._index: tantivy.Index | None = None
         self._current: str | None = None
+        self._health = upkeep.WriteHealth()
 
     # ---- the index folder -------------------------------------------------------------
 
@@ -160,8 +164,16 @@ class EmbeddedBackend:
         os.replace(tmp, self.path / CURRENT)  # atomic: readers see the old or the new name
 
     def claim_writer(self) -> None:
-        """Become the one process that writes this index (see `claim_writer`)."""
-        claim_writer(self.path)
+        """Become the one process that writes this index (see `claim_writer`); a new writer
+        first clears away what a killed one left (a reindex's unfinished build folder)."""
+        if claim_writer(self.path):
+            raw = (self.path / CURRENT).read_text().strip() if self._read_current() else None
+            upkeep.remove_orphans(self.path, raw, CURRENT)
+
+    def write_problem(self) -> str | None:
+        """Why index writes fail now (search then answers from an older index), or None."""
+        current = self._read_current()
+        return self._health.problem(self.path / current if current else self.path)
 
     def release_writer(self) -> None:
         release_writer(self.path)
@@ -231,6 +243,14 @@ class EmbeddedBackend:
         )
 
     def _write(self, ids: Sequence[int], documents: Sequence[ThreadDocument]) -> None:
+        try:
+            self._write_batch(ids, documents)
+        except (OSError, ValueError, SearchError) as exc:
+            self._health.failed(exc)
+            raise
+        self._health.succeeded()
+
+    def _write_batch(self, ids: Sequence[int], documents: Sequence[ThreadDocument]) -> None:
         with self._lock:
             index = self._get_index()
             try:

@@ -284,6 +284,10 @@ class MeiliBackend:
         result = self._call("search", self.client.index(self.uid).search, query, params)
         return [self._hit(raw) for raw in result.get("hits", [])]
 
+    def write_problem(self) -> str | None:
+        # Meilisearch keeps its own storage; its failures reach us as errors of each call.
+        return None
+
     def stats(self) -> dict[str, Any]:
         raw = self._call("stats", self.client.index(self.uid).get_stats)
         return {

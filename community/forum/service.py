@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, Update, and_, false, or_, select, update
+from sqlalchemy import Select, Update, and_, case, false, or_, select, update
 from sqlmodel import Session, col
 
 from community.accounts.models import User
@@ -335,14 +335,17 @@ def create_reply(session: Session, viewer: Viewer, thread_id: int, body: str) ->
     if held:
         # Waits for a moderator: no counters, events, points or index until approved.
         return post
+    # Two replies at once may commit in the other order than their ids: the newest post
+    # stays the last one (the row lock makes the second UPDATE see the first's values).
+    newer = or_(col(Thread.last_post_id).is_(None), col(Thread.last_post_id) < post.id)
     session.execute(
         update(Thread)
         .where(Thread.id == thread_id)  # type: ignore[arg-type]
         .values(
             reply_count=Thread.reply_count + 1,
-            last_post_at=now,
-            last_post_id=post.id,
-            last_poster_id=viewer.user.id,
+            last_post_at=case((newer, now), else_=col(Thread.last_post_at)),
+            last_post_id=case((newer, post.id), else_=col(Thread.last_post_id)),
+            last_poster_id=case((newer, viewer.user.id), else_=col(Thread.last_poster_id)),
         )
     )
     session.execute(_bump_category(thread.category_id, posts=1))

@@ -179,6 +179,15 @@ def search(session: Session, viewer: Viewer, query: SearchQuery) -> SearchResult
         raise _unavailable(exc) from exc
 
 
+def index_problem() -> str | None:
+    """Why the index cannot take writes now (a read-only folder, a full disk), or None:
+    search still answers, from an index that misses the newest changes ("degraded")."""
+    try:
+        return get_backend().write_problem()
+    except Exception as exc:
+        return type(exc).__name__
+
+
 SEARCH_UNAVAILABLE = "Die Suche ist gerade nicht erreichbar. Bitte versuchen Sie es später erneut."
 
 

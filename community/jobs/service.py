@@ -83,7 +83,8 @@ STALLED_ERROR = "worker stopped while running the job"
 
 
 def requeue_stalled(session: Session, stall_seconds: int) -> int:
-    """Give jobs back to the queue whose worker died while running them.
+    """Give jobs back to the queue whose worker died while running them: their lease
+    (locked_at, renewed by a live worker every few seconds) is older than stall_seconds.
 
     A job that has used up its attempts this way is failed instead: a job that kills
     its worker every time must not restart workers forever."""
@@ -114,8 +115,18 @@ def requeue_stalled(session: Session, stall_seconds: int) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def claim(session: Session, worker_id: str, limit: int = 10) -> list[Job]:
-    """Mark due jobs as running for this worker. The caller commits to publish the claim."""
+def claim(
+    session: Session,
+    worker_id: str,
+    limit: int = 10,
+    *,
+    only: tuple[str, ...] = (),
+    besides: tuple[str, ...] = (),
+) -> list[Job]:
+    """Mark due jobs as running for this worker. The caller commits to publish the claim.
+
+    `only` and `besides` are prefixes of job types: a lane of the worker takes its own kind
+    of job, so that slow webhook endpoints never hold up index updates and mail."""
     query = (
         select(Job)
         .where(Job.status == JobStatus.queued.value)  # type: ignore[arg-type]
@@ -123,6 +134,10 @@ def claim(session: Session, worker_id: str, limit: int = 10) -> list[Job]:
         .order_by(Job.run_at, Job.id)  # type: ignore[arg-type]
         .limit(limit)
     )
+    if only:
+        query = query.where(or_(*(col(Job.type).startswith(p) for p in only)))
+    for prefix in besides:
+        query = query.where(~col(Job.type).startswith(prefix))
     if is_postgres(session):
         # Several workers may poll at once; each takes rows no one else holds.
         query = query.with_for_update(skip_locked=True)
@@ -135,6 +150,38 @@ def claim(session: Session, worker_id: str, limit: int = 10) -> list[Job]:
         job.attempts += 1
     session.flush()
     return jobs
+
+
+def hand_back(session: Session, worker_id: str, job_ids: list[int], *, ran: bool) -> int:
+    """Return claimed jobs to the queue at once (the worker's round failed), instead of
+    leaving them "running" until their lease runs out. A job that never ran gets its
+    attempt back."""
+    if not job_ids:
+        return 0
+    values: dict[str, Any] = {"status": JobStatus.queued.value, "locked_by": None}
+    values["locked_at"] = None
+    if not ran:
+        values["attempts"] = col(Job.attempts) - 1
+    result = session.execute(
+        update(Job)
+        .where(col(Job.id).in_(job_ids))
+        .where(col(Job.status) == JobStatus.running.value)
+        .where(col(Job.locked_by) == worker_id)
+        .values(**values)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def renew_leases(session: Session, worker_id: str) -> int:
+    """A live worker's mark on the jobs it runs: requeue_stalled leaves them alone while
+    this is recent, also during a long job. A killed worker renews nothing."""
+    result = session.execute(
+        update(Job)
+        .where(col(Job.status) == JobStatus.running.value)
+        .where(col(Job.locked_by) == worker_id)
+        .values(locked_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def renew_claim(session: Session, job_id: int, worker_id: str) -> bool:

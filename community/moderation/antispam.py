@@ -12,7 +12,8 @@ and the duplicate check read the member's own posts instead: the rows are the ex
 record, shared by every process, and a refused or rolled-back post never counts.
 
 Everything here is checked before anything is written, and the interval is only used up
-once every other rule has passed, so a refused post neither saves nor costs anything.
+once every other rule has passed, so a refused post neither saves nor costs anything; a
+post whose transaction fails afterwards (a 500, a database fault) gives its hit back.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from datetime import UTC, datetime, timedelta
 from limits import RateLimitItemPerSecond
 from limits.errors import StorageError
 from markdown_it import MarkdownIt
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col
 
 from community.accounts.models import User
@@ -145,7 +148,7 @@ def _interval_message(kind: str, seconds: int) -> str:
     return f"Bitte warten Sie: Zwischen zwei Beiträgen müssen {seconds} s liegen."
 
 
-def _check_and_use_interval(user: User, kind: str, new: bool) -> None:
+def _check_and_use_interval(session: Session, user: User, kind: str, new: bool) -> None:
     settings = get_settings()
     if kind == "thread":
         seconds = (
@@ -159,8 +162,9 @@ def _check_and_use_interval(user: User, kind: str, new: bool) -> None:
         return
     # One post per `seconds` in a moving window: the next is allowed `seconds` after the last.
     item = RateLimitItemPerSecond(1, seconds)
+    key = ("post-interval", kind, str(user.id))
     try:
-        wait = limiter().hit(item, "post-interval", kind, str(user.id))
+        wait = limiter().hit(item, *key)
     except StorageError:
         # Spam protection must not take posting down with it while Redis is away.
         log.warning("posting interval not checked: the rate-limit storage is unreachable")
@@ -169,6 +173,28 @@ def _check_and_use_interval(user: User, kind: str, new: bool) -> None:
         raise TooManyRequests(
             _interval_message(kind, seconds), retry_after=wait, code="posting_too_fast"
         )
+    # Only a saved post uses the interval up: should the transaction fail later on (a
+    # database fault, a bug), the hit is taken back.
+    session.info.setdefault(_UNDO_ON_ROLLBACK, []).append((item, key))
+
+
+_UNDO_ON_ROLLBACK = "antispam.undo_on_rollback"
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _post_saved(session: OrmSession) -> None:
+    session.info.pop(_UNDO_ON_ROLLBACK, None)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _post_not_saved(session: OrmSession, previous_transaction: SessionTransaction) -> None:
+    if previous_transaction.parent is not None:
+        return  # a savepoint: the post may still be saved
+    for item, key in session.info.pop(_UNDO_ON_ROLLBACK, []):
+        try:
+            limiter().clear(item, *key)
+        except StorageError:
+            log.warning("posting interval not given back: the rate-limit storage is unreachable")
 
 
 def _check_post(session: Session, user: User, body: str, kind: str) -> None:
@@ -184,7 +210,7 @@ def _check_post(session: Session, user: User, body: str, kind: str) -> None:
         if kind == "thread":
             _check_first_day_threads(session, user, now)
     # Last: the interval is used up only by a post that is going to be saved.
-    _check_and_use_interval(user, kind, new)
+    _check_and_use_interval(session, user, kind, new)
 
 
 def check_new_thread(session: Session, user: User, body: str) -> None:

@@ -103,6 +103,7 @@ _TITLES = {
     422: N_("Ungültige Eingabe"),
     429: N_("Zu viele Anfragen"),
     500: N_("Ein Fehler ist aufgetreten"),
+    503: N_("Vorübergehend nicht erreichbar"),
 }
 
 

@@ -65,6 +65,7 @@ def search_page(
             "categories": forum_boards.list_categories(session, viewer),
             "board_names": indexing.board_names(session),
             "search_unavailable": unavailable,
+            "search_degraded": not unavailable and indexing.index_problem() is not None,
         },
         status_code=503 if unavailable else 200,
     )

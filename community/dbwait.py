@@ -1,0 +1,29 @@
+"""A psycopg connection that stops waiting for a silent server.
+
+PostgreSQL's statement_timeout ends slow statements, but only a server that is reached can
+apply it: behind a black-holed network (packets accepted or dropped, never answered) every
+read would wait for as long as the kernel keeps the socket, which is minutes to hours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg import errors
+
+
+class BoundedConnection(psycopg.Connection[Any]):
+    round_trip_timeout: float | None = None
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        if timeout is not None or self.round_trip_timeout is None:
+            return super().wait(gen, interval=interval, timeout=timeout)
+        try:
+            return super().wait(gen, interval=interval, timeout=self.round_trip_timeout)
+        except errors._WaitTimeout as exc:
+            # Half a conversation is left on the socket: the connection cannot be reused.
+            # A closed connection makes SQLAlchemy invalidate it (and its pool's older ones).
+            self.close()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {self.round_trip_timeout:g} s"
+            ) from exc
