@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from community.accounts.models import User
 from community.forum.models import Category, Post, Thread
-from community.forum.service import recompute_counters
+from community.forum.counters import recompute_counters
 from community.reputation.service import recompute_all
 
 
