@@ -1,7 +1,20 @@
 """Test setup: every test runs against a real SQLite file and, when
 COMMUNITY_TEST_POSTGRES_URL is set, once more against a real PostgreSQL database.
-The schema is built by `alembic upgrade head`; every table is emptied after each test and
-every rate limit reset before it; the anti-spam limits are off unless a test turns them on."""
+The schema is built by `alembic upgrade head`; every rate limit is reset before each test;
+the anti-spam limits are off unless a test turns them on; passwords are hashed at argon2's
+least cost unless a test asks for `production_password_cost`.
+
+A transaction per test: the `engine` a test gets hands every session and connection (the
+test's, the app's, the worker's) the same database connection, inside one transaction that
+is rolled back when the test ends. A commit there releases a SAVEPOINT, a rollback returns
+to it (SQLAlchemy's "join a session into an external transaction" with
+join_transaction_mode="create_savepoint", applied to the engine, so the code under test
+keeps using `Session(engine)` and `engine.begin()` as in production). Data committed in a
+test is seen by the app and the worker, and gone for the next test.
+
+Tests marked `@pytest.mark.commits` get the real engine instead, whose commits are real:
+parallel threads or connections, other processes, a live server. Every table is emptied
+after each of them."""
 
 from __future__ import annotations
 
@@ -25,9 +38,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, make_url, text
+from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 import community.models  # noqa: F401  (every table)
+from community.accounts import security
 from community.app import create_app
 from community.config import get_settings
 from community.db import make_engine, metadata
@@ -37,6 +52,9 @@ from community.ratelimit import reset_limits
 from search.embedded import EmbeddedBackend
 
 POSTGRES_ENV = "COMMUNITY_TEST_POSTGRES_URL"
+
+# Hundreds of tests sign in or register: argon2 at its production cost would take minutes.
+security.set_hash_cost(security.MINIMAL_COST)
 
 
 def _postgres_admin(base_url: str, sql: str) -> None:
@@ -75,20 +93,94 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
 
 
 def _empty_all_tables(engine: Engine) -> None:
-    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    # DELETE: TRUNCATE of every table takes PostgreSQL over a second, DELETE milliseconds.
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+_SAVEPOINT = "test_transaction"
+
+
+class _OneTransaction:
+    """An engine whose sessions and connections all share one database connection and
+    one outer transaction. The dialect's begin, commit and rollback become SAVEPOINT,
+    RELEASE and ROLLBACK TO, so nested users (the test's session around a request's)
+    behave as separate transactions as long as they end in order, which sequential code
+    does; a test with threads or other processes needs the `commits` marker."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(
+            url, poolclass=StaticPool, pool_reset_on_return=None, pool_pre_ping=False
+        )
+        with self.engine.connect():  # the dialect initialises itself on this connection
+            pass
+        self.dbapi = self.engine.raw_connection().dbapi_connection
+        assert self.dbapi is not None
+        if self.engine.dialect.name == "sqlite":
+            # pysqlite begins transactions on its own and not before a SAVEPOINT; the
+            # workaround SQLAlchemy documents: the driver in autocommit, BEGIN by hand.
+            self.dbapi.isolation_level = None  # type: ignore[attr-defined]
+        dialect = self.engine.dialect
+        dialect.do_begin = self._begin  # type: ignore[method-assign]
+        dialect.do_commit = self._commit  # type: ignore[method-assign]
+        dialect.do_rollback = self._rollback  # type: ignore[method-assign]
+
+    def _run(self, *statements: str) -> None:
+        cursor = self.dbapi.cursor()
+        try:
+            for statement in statements:
+                cursor.execute(statement)
+        finally:
+            cursor.close()
+
+    def _begin(self, _connection: object) -> None:
+        self._run(f"SAVEPOINT {_SAVEPOINT}")
+
+    def _commit(self, _connection: object) -> None:
+        self._run(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+
+    def _rollback(self, _connection: object) -> None:
+        self._run(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}", f"RELEASE SAVEPOINT {_SAVEPOINT}")
+
+    def begin(self) -> None:
+        if self.engine.dialect.name == "sqlite":
+            self._run("BEGIN")
+        # psycopg opens the transaction itself before the first statement.
+
+    def rollback(self) -> None:
+        self.dbapi.rollback()
+
+
+@pytest.fixture(scope="session")
+def one_transaction(migrated_engine: Engine) -> Iterator[_OneTransaction]:
+    shared = _OneTransaction(migrated_engine.url.render_as_string(hide_password=False))
+    yield shared
+    shared.engine.dispose()
 
 
 @pytest.fixture
-def engine(migrated_engine: Engine) -> Iterator[Engine]:
+def engine(
+    request: pytest.FixtureRequest, migrated_engine: Engine, one_transaction: _OneTransaction
+) -> Iterator[Engine]:
     reset_limits()
-    yield migrated_engine
-    _empty_all_tables(migrated_engine)
+    if request.node.get_closest_marker("commits"):
+        yield migrated_engine
+        _empty_all_tables(migrated_engine)
+        return
+    one_transaction.begin()
+    try:
+        yield one_transaction.engine
+    finally:
+        one_transaction.rollback()
+
+
+@pytest.fixture
+def production_password_cost() -> Iterator[None]:
+    """argon2 at the cost production uses, for the tests of hashing itself."""
+    security.set_hash_cost(security.PRODUCTION_COST)
+    yield
+    security.set_hash_cost(security.MINIMAL_COST)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from community.accounts.models import Role, User
 from community.events.models import Event
 from community.jobs.models import Job
-from tests.factories import PASSWORD, login, make_category, make_group, make_thread, make_user
+from tests.factories import PASSWORD, make_category, make_group, make_thread, make_user, sign_in
 
 REAL_NAME = "Canaria Zwitscherling"
 COMPANY = "Kanarienvogel GmbH"
@@ -80,7 +80,7 @@ def scene(db, app, anon, make_client) -> Scene:
     )
 
     me = make_client()
-    login(me, canary)
+    sign_in(me, canary)
     created = me.post(
         "/api/v1/threads",
         json={
@@ -101,7 +101,7 @@ def scene(db, app, anon, make_client) -> Scene:
     browsers = {"anonymous": make_client(), "self": me}
     for name, user in others.items():
         browsers[name] = make_client()
-        login(browsers[name], user)
+        sign_in(browsers[name], user)
     browsers["member"].post(f"/api/v1/threads/{thread_id}/posts", json={"body": "Im Portal."})
 
     token = browsers["admin"].post(

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from tests.factories import login, make_category, make_thread, make_user
+from tests.factories import make_category, make_thread, make_user, sign_in
 
 
 def test_member_asks_and_another_answers_through_the_api(db, client, make_client):
     board = make_category(db, slug="festnetz", name="Festnetz")
     asker = make_user(db, nickname="Fragesteller")
     helper = make_user(db, nickname="Helferin")
-    login(client, asker)
+    sign_in(client, asker)
     created = client.post(
         "/api/v1/threads",
         json={
@@ -20,7 +20,7 @@ def test_member_asks_and_another_answers_through_the_api(db, client, make_client
     thread_id = created.json()["thread"]["id"]
 
     other = make_client()
-    login(other, helper)
+    sign_in(other, helper)
     reply = other.post(f"/api/v1/threads/{thread_id}/posts", json={"body": "Neu starten."})
     assert reply.status_code == 201, reply.text
 

@@ -5,19 +5,42 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 
 from passlib.context import CryptContext
 
-# argon2id through the passlib API (from the libpass distribution).
-pwd_context = CryptContext(schemes=["argon2"], deprecated="auto", argon2__type="ID")
+# argon2id at 64 MiB, 3 passes, 4 lanes (passlib's defaults, written out so they are seen).
+PRODUCTION_COST: Mapping[str, int] = {"memory_cost": 65536, "rounds": 3, "parallelism": 4}
+# The least argon2 accepts. Only the test suite uses it: hundreds of logins at the
+# production cost would take minutes. A stronger context rehashes these at the next login.
+MINIMAL_COST: Mapping[str, int] = {"memory_cost": 8, "rounds": 1, "parallelism": 1}
+
+
+def _context(cost: Mapping[str, int]) -> CryptContext:
+    # argon2id through the passlib API (from the libpass distribution).
+    settings = {f"argon2__{name}": value for name, value in cost.items()}
+    return CryptContext(schemes=["argon2"], deprecated="auto", argon2__type="ID", **settings)
+
+
+pwd_context = _context(PRODUCTION_COST)
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
 
-# A hash to verify against when the e-mail is unknown, so both answers take as long.
-_DUMMY_HASH = pwd_context.hash("not-a-real-password-0000")
+
+def set_hash_cost(cost: Mapping[str, int]) -> None:
+    """Hash and check passwords at this cost from now on (the test suite's switch)."""
+    global pwd_context
+    pwd_context = _context(cost)
+    _dummy_hash.cache_clear()
+
+
+@lru_cache
+def _dummy_hash() -> str:
+    # Verified against when the e-mail is unknown, so both answers take as long.
+    return pwd_context.hash("not-a-real-password-0000")
 
 
 def hash_password(password: str) -> str:
@@ -26,7 +49,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     if password_hash is None:
-        pwd_context.verify(password, _DUMMY_HASH)
+        pwd_context.verify(password, _dummy_hash())
         return False
     try:
         return pwd_context.verify(password, password_hash)

@@ -17,6 +17,7 @@ def _register(client, password: str, nickname: str = "Neuling"):
     )
 
 
+@pytest.mark.usefixtures("production_password_cost")
 def test_passwords_are_stored_as_argon2id_hashes(anon, db):
     assert _register(anon, PASSWORD).status_code == 201
 

@@ -17,12 +17,12 @@ from community.accounts.models import Role, User
 from community.forum.models import Post, Thread
 from tests.factories import (
     PASSWORD,
-    login,
     make_category,
     make_group,
     make_reply,
     make_thread,
     make_user,
+    sign_in,
 )
 
 LIMIT = 1_000_000
@@ -57,7 +57,7 @@ def member(db):
 
 @pytest.fixture
 def signed_in(client, member):
-    login(client, member)
+    sign_in(client, member)
     return client
 
 
@@ -371,7 +371,7 @@ def arena(db: Session, sweeper: TestClient) -> Arena:
     closed = make_category(db, slug="kunden-bereich", groups=[group])
     thread = make_thread(db, author=member, category=closed)
     post = make_reply(db, author=member, thread=thread)
-    login(sweeper, admin)
+    sign_in(sweeper, admin)
     created = sweeper.post("/api/v1/admin/tokens", json={"name": "CRM", "scopes": ["events:read"]})
     assert created.status_code == 201
     assert thread.id is not None and post.id is not None

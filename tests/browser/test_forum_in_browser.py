@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -12,6 +13,8 @@ from community.jobs.worker import Worker
 from tests.browser.conftest import shoot
 from tests.factories import PASSWORD, make_category, make_group, make_reply, make_thread, make_user
 from tests.smtp import mailbox, smtp_server  # noqa: F401
+
+pytestmark = pytest.mark.commits
 
 
 def log_in(page: Page, email: str, password: str = PASSWORD) -> None:

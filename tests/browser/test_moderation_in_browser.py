@@ -3,6 +3,7 @@ moderator hides it from the queue page."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session
 
@@ -10,6 +11,8 @@ from community.accounts.models import Role
 from tests.browser.conftest import shoot
 from tests.browser.test_forum_in_browser import log_in
 from tests.factories import make_category, make_reply, make_thread, make_user
+
+pytestmark = pytest.mark.commits
 
 
 def test_visitor_reports_and_moderator_hides_the_post_from_the_queue(new_page, db: Session) -> None:

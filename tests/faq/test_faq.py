@@ -21,7 +21,7 @@ from community.forum import boards
 from community.forum import service as forum
 from community.forum.models import Category, Thread
 from community.reputation import service as reputation
-from tests.factories import login, make_category, make_group, make_reply, make_thread, make_user
+from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def entry_of(db: Session, thread: Thread) -> FaqEntry:
 
 
 def token(client: TestClient, admin: User, scopes: list[str]) -> dict[str, str]:
-    login(client, admin)
+    sign_in(client, admin)
     response = client.post("/api/v1/admin/tokens", json={"name": "Website", "scopes": scopes})
     assert response.status_code == 201, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
@@ -71,7 +71,7 @@ def export(anon: TestClient, headers: dict[str, str], **params: Any) -> dict[str
 
 
 def publish(client: TestClient, user: User, faq_id: int) -> Any:
-    login(client, user)
+    sign_in(client, user)
     return client.post(f"/api/v1/faq/entries/{faq_id}/publish")
 
 
@@ -99,7 +99,7 @@ def test_four_eyes_the_editor_cannot_publish_their_own_edit(
 ) -> None:
     entry = entry_of(db, solved(db))
     expert, moderator = make_client(), make_client()
-    login(expert, staff["expert"])
+    sign_in(expert, staff["expert"])
     edited = expert.patch(
         f"/api/v1/faq/entries/{entry.id}", json={"answer_text": "Kanal 36 im Router fest wählen."}
     )
@@ -128,14 +128,14 @@ def test_four_eyes_can_be_turned_off_for_small_teams(
 ) -> None:
     monkeypatch.setattr(get_settings(), "faq_four_eyes", False)
     entry = entry_of(db, solved(db))
-    login(client, staff["expert"])
+    sign_in(client, staff["expert"])
     client.patch(f"/api/v1/faq/entries/{entry.id}", json={"question_title": "WLAN stabil"})
     assert client.post(f"/api/v1/faq/entries/{entry.id}/publish").status_code == 200
 
 
 def test_members_do_not_curate(client: TestClient, db: Session) -> None:
     entry = entry_of(db, solved(db))
-    login(client, make_user(db))
+    sign_in(client, make_user(db))
     assert client.post(f"/api/v1/faq/entries/{entry.id}/publish").status_code == 403
     assert client.get("/api/v1/faq/entries").status_code == 403
 
@@ -146,7 +146,7 @@ def test_editing_a_published_entry_keeps_the_live_copy_until_a_second_look(
     entry = entry_of(db, solved(db))
     publish(make_client(), staff["moderator"], entry.id)  # type: ignore[arg-type]
     expert = make_client()
-    login(expert, staff["expert"])
+    sign_in(expert, staff["expert"])
     expert.patch(f"/api/v1/faq/entries/{entry.id}", json={"answer_text": "Neu formuliert."})
     headers = token(make_client(), staff["admin"], ["faq:read"])
     assert export(anon, headers)["items"][0]["answer"] == "Kanal 36 fest einstellen."
@@ -218,7 +218,7 @@ def test_closed_board_entries_only_for_tokens_naming_their_group(
     [item] = export(anon, partner)["items"]
     assert item["public"] is False and item["board"] == "partnerboard"
     assert anon.get("/c/partnerboard/faq").status_code == 404
-    login(anon, member)
+    sign_in(anon, member)
     page = anon.get("/c/partnerboard/faq")
     assert "WLAN bricht ab" not in page.text  # never on the public FAQ page
 

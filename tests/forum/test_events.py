@@ -14,7 +14,7 @@ from community.events.models import Event
 from community.forum import service as forum
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.jobs.models import Job
-from tests.factories import login, make_category, make_group, make_thread, make_user
+from tests.factories import make_category, make_group, make_thread, make_user, sign_in
 
 REAL_NAME = "Ottilie Sonderbar"
 COMPANY = "Sonderbar Maschinenbau AG"
@@ -43,7 +43,7 @@ def _count(db, model):
 
 
 def test_starting_a_thread_records_thread_created_with_ids_and_nickname(db, client, board, author):
-    login(client, author)
+    sign_in(client, author)
     created = client.post(
         "/api/v1/threads",
         json={"category": "vertraege", "title": "Vertragslaufzeit verlängern?", "body": "Wie?"},
@@ -62,7 +62,7 @@ def test_starting_a_thread_records_thread_created_with_ids_and_nickname(db, clie
 
 def test_replying_records_post_created_with_ids_and_nickname(db, client, board, author):
     thread = make_thread(db, author=make_user(db, nickname="Frager"), category=board)
-    login(client, author)
+    sign_in(client, author)
     reply = client.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "So."}).json()
     (event,) = _events(db, "post.created")
     assert event.payload["post_id"] == reply["id"]
@@ -73,7 +73,7 @@ def test_replying_records_post_created_with_ids_and_nickname(db, client, board, 
 
 
 def test_events_never_carry_real_name_company_or_email(db, client, board, author):
-    login(client, author)
+    sign_in(client, author)
     created = client.post(
         "/api/v1/threads",
         json={"category": "vertraege", "title": "Frage ohne Klarnamen", "body": "Text"},
@@ -114,7 +114,7 @@ def test_rolled_back_thread_leaves_no_thread_no_event_and_no_job(engine, db, boa
 
 
 def test_failed_request_leaves_no_event(db, client, board, author):
-    login(client, author)
+    sign_in(client, author)
     response = client.post(
         "/api/v1/threads",
         json={"category": "vertraege", "title": "zu kurz", "body": "Text"},
@@ -131,7 +131,7 @@ def test_event_feed_leaves_out_closed_board_events(db, client, board, author):
     make_thread(db, author=author, category=board, title="Öffentlich gefragt, sichtbar")
     make_thread(db, author=insider, category=closed, title="Geheimes Projekt Nordlicht")
 
-    login(client, admin)
+    sign_in(client, admin)
     token = client.post(
         "/api/v1/admin/tokens", json={"name": "CRM", "scopes": ["events:read"]}
     ).json()["token"]
@@ -151,7 +151,7 @@ def test_event_feed_leaves_out_closed_board_events(db, client, board, author):
 
 def test_event_feed_needs_the_events_scope(db, client, anon):
     admin = make_user(db, role=Role.admin)
-    login(client, admin)
+    sign_in(client, admin)
     token = client.post(
         "/api/v1/admin/tokens", json={"name": "FAQ", "scopes": ["faq:read"]}
     ).json()["token"]
@@ -160,5 +160,5 @@ def test_event_feed_needs_the_events_scope(db, client, anon):
     assert wrong.json()["error"] == "missing_scope"
     assert anon.get("/api/v1/events").status_code == 401
     member = make_user(db)
-    login(anon, member)
+    sign_in(anon, member)
     assert anon.get("/api/v1/events").status_code == 403

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from community.forum.markdown import plain_text, render_markdown
-from tests.factories import login, make_category, make_thread, make_user
+from tests.factories import make_category, make_thread, make_user, sign_in
 
 
 class _Tags(HTMLParser):
@@ -133,7 +133,7 @@ def test_headings_are_kept():
 
 def test_post_with_a_script_tag_is_stored_and_served_without_it(db, client):
     make_category(db, slug="sicherheit")
-    login(client, make_user(db))
+    sign_in(client, make_user(db))
     created = client.post(
         "/api/v1/threads",
         json={
@@ -165,7 +165,7 @@ def test_edited_post_is_sanitised_too(db, client):
     board = make_category(db)
     author = make_user(db)
     thread = make_thread(db, author=author, category=board)
-    login(client, author)
+    sign_in(client, author)
     post_id = client.get(f"/api/v1/threads/{thread.id}").json()["opening_post"]["id"]
     edited = client.patch(f"/api/v1/posts/{post_id}", json={"body": "<script>x()</script>"})
     assert edited.status_code == 200

@@ -17,12 +17,12 @@ from community.forum import service as forum
 from community.forum.models import Category, Thread
 from community.forum.permissions import can_see_thread, visible_threads_filter
 from tests.factories import (
-    login,
     make_category,
     make_group,
     make_reply,
     make_thread,
     make_user,
+    sign_in,
 )
 
 VIEWERS = (
@@ -207,7 +207,7 @@ def test_closed_board_thread_answers_404_not_403_through_the_api(db, world, make
     assert reply.id != opening.id
     browser = make_client()
     if who != "anonymous":
-        login(browser, world.users[who])
+        sign_in(browser, world.users[who])
     for method, path, body in _invisible_requests(thread, reply.id, opening.id, "geschlossen-a"):
         response = browser.request(method, path, json=body)
         assert response.status_code == 404, (method, path, response.text)
@@ -215,7 +215,7 @@ def test_closed_board_thread_answers_404_not_403_through_the_api(db, world, make
 
 
 def test_invisible_thread_is_indistinguishable_from_a_missing_one(db, world, client):
-    login(client, world.users["outsider"])
+    sign_in(client, world.users["outsider"])
     hidden = client.get(f"/api/v1/threads/{world.threads['closed_a'].id}")
     missing = client.get(f"/api/v1/threads/{_MISSING_ID}")
     assert hidden.status_code == missing.status_code == 404
@@ -224,7 +224,7 @@ def test_invisible_thread_is_indistinguishable_from_a_missing_one(db, world, cli
 
 def test_group_member_reaches_the_same_closed_thread_through_the_api(db, world, client):
     thread = world.threads["closed_a"]
-    login(client, world.users["member_a"])
+    sign_in(client, world.users["member_a"])
     assert client.get(f"/api/v1/threads/{thread.id}").status_code == 200
     assert client.get(f"/api/v1/threads/{thread.id}/posts").status_code == 200
     assert client.get("/api/v1/categories/geschlossen-a/threads").status_code == 200
@@ -236,7 +236,7 @@ def test_group_member_reaches_the_same_closed_thread_through_the_api(db, world, 
 def test_thread_lists_show_exactly_the_visible_threads(db, world, make_client, who):
     browser = make_client()
     if who != "anonymous":
-        login(browser, world.users[who])
+        sign_in(browser, world.users[who])
     listed = {t["id"] for t in browser.get("/api/v1/threads?limit=100").json()["items"]}
     expected = {t.id for name, t in world.threads.items() if who in EXPECTED[name]}
     assert listed == expected
@@ -244,9 +244,9 @@ def test_thread_lists_show_exactly_the_visible_threads(db, world, make_client, w
 
 def test_board_list_hides_closed_boards_from_non_members(db, world, make_client):
     outsider = make_client()
-    login(outsider, world.users["outsider"])
+    sign_in(outsider, world.users["outsider"])
     member = make_client()
-    login(member, world.users["member_a"])
+    sign_in(member, world.users["member_a"])
     outsider_boards = {c["slug"] for c in outsider.get("/api/v1/categories").json()["items"]}
     member_boards = {c["slug"] for c in member.get("/api/v1/categories").json()["items"]}
     assert outsider_boards == {"oeffentlich"}
@@ -255,9 +255,9 @@ def test_board_list_hides_closed_boards_from_non_members(db, world, make_client)
 
 def test_profile_counts_only_threads_the_viewer_may_see(db, world, make_client):
     outsider = make_client()
-    login(outsider, world.users["outsider"])
+    sign_in(outsider, world.users["outsider"])
     member = make_client()
-    login(member, world.users["member_a"])
+    sign_in(member, world.users["member_a"])
     # member_ab replied in both closed boards; an outsider must not learn of that activity.
     assert outsider.get("/api/v1/users/BeideGruppen").json()["post_count"] == 0
     assert member.get("/api/v1/users/BeideGruppen").json()["post_count"] == 1
@@ -270,7 +270,7 @@ def test_profile_counts_only_threads_the_viewer_may_see(db, world, make_client):
 def test_closed_thread_page_is_a_404_page_with_legal_links(db, world, make_client, who):
     browser = make_client()
     if who != "anonymous":
-        login(browser, world.users[who])
+        sign_in(browser, world.users[who])
     thread = world.threads["closed_a"]
     for path in (f"/t/{thread.id}", f"/t/{thread.id}/{thread.slug}", "/c/geschlossen-a"):
         page = browser.get(path)
@@ -285,14 +285,14 @@ def test_closed_thread_page_is_a_404_page_with_legal_links(db, world, make_clien
 
 def test_group_member_reads_the_closed_thread_page(db, world, client):
     thread = world.threads["closed_a"]
-    login(client, world.users["member_a"])
+    sign_in(client, world.users["member_a"])
     page = client.get(f"/t/{thread.id}/{thread.slug}")
     assert page.status_code == 200
     assert thread.title in page.text
 
 
 def test_web_reply_to_invisible_thread_is_404(db, world, client):
-    login(client, world.users["outsider"])
+    sign_in(client, world.users["outsider"])
     token = client.headers["X-CSRF-Token"]
     thread = world.threads["closed_a"]
     response = client.post(

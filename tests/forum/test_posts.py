@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from community.accounts.models import Role
-from tests.factories import login, make_category, make_reply, make_thread, make_user
+from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def _opening_id(client, thread):
 
 
 def test_author_edits_own_post_and_readers_see_the_new_text(db, client, anon, thread, author):
-    login(client, author)
+    sign_in(client, author)
     post_id = _opening_id(client, thread)
     response = client.patch(f"/api/v1/posts/{post_id}", json={"body": "Zweite **Fassung**"})
     assert response.status_code == 200, response.text
@@ -50,13 +50,13 @@ def test_author_edits_own_post_and_readers_see_the_new_text(db, client, anon, th
 def test_moderator_reads_every_earlier_version_in_order(
     db, client, make_client, thread, author, moderator
 ):
-    login(client, author)
+    sign_in(client, author)
     post_id = _opening_id(client, thread)
     client.patch(f"/api/v1/posts/{post_id}", json={"body": "Zweite Fassung"})
     client.patch(f"/api/v1/posts/{post_id}", json={"body": "Dritte Fassung"})
 
     mod = make_client()
-    login(mod, moderator)
+    sign_in(mod, moderator)
     response = mod.get(f"/api/v1/posts/{post_id}/revisions")
     assert response.status_code == 200, response.text
     revisions = response.json()
@@ -68,7 +68,7 @@ def test_moderator_reads_every_earlier_version_in_order(
 def test_saving_unchanged_text_keeps_no_extra_version(
     db, client, make_client, thread, author, moderator
 ):
-    login(client, author)
+    sign_in(client, author)
     post_id = _opening_id(client, thread)
     assert (
         client.patch(f"/api/v1/posts/{post_id}", json={"body": "Erste Fassung"}).json()[
@@ -77,27 +77,27 @@ def test_saving_unchanged_text_keeps_no_extra_version(
         == 0
     )
     mod = make_client()
-    login(mod, moderator)
+    sign_in(mod, moderator)
     assert mod.get(f"/api/v1/posts/{post_id}/revisions").json() == []
 
 
 def test_revisions_are_for_moderators_only(db, client, make_client, anon, thread, author):
-    login(client, author)
+    sign_in(client, author)
     post_id = _opening_id(client, thread)
     client.patch(f"/api/v1/posts/{post_id}", json={"body": "Verbesserte Fassung"})
 
     assert client.get(f"/api/v1/posts/{post_id}/revisions").status_code == 403
     other = make_client()
-    login(other, make_user(db))
+    sign_in(other, make_user(db))
     assert other.get(f"/api/v1/posts/{post_id}/revisions").status_code == 403
     expert = make_client()
-    login(expert, make_user(db, role=Role.expert, staff=True))
+    sign_in(expert, make_user(db, role=Role.expert, staff=True))
     assert expert.get(f"/api/v1/posts/{post_id}/revisions").status_code == 403
     assert anon.get(f"/api/v1/posts/{post_id}/revisions").status_code == 401
 
 
 def test_member_cannot_edit_someone_elses_post(db, client, thread):
-    login(client, make_user(db, nickname="Fremder"))
+    sign_in(client, make_user(db, nickname="Fremder"))
     post_id = _opening_id(client, thread)
     response = client.patch(f"/api/v1/posts/{post_id}", json={"body": "Übernommen!"})
     assert response.status_code == 403
@@ -106,7 +106,7 @@ def test_member_cannot_edit_someone_elses_post(db, client, thread):
 
 
 def test_moderator_edits_someone_elses_post_and_is_named_as_editor(db, client, thread, moderator):
-    login(client, moderator)
+    sign_in(client, moderator)
     post_id = _opening_id(client, thread)
     response = client.patch(f"/api/v1/posts/{post_id}", json={"body": "Telefonnummer entfernt"})
     assert response.status_code == 200
@@ -123,12 +123,12 @@ def test_moderator_locks_a_thread_and_members_can_no_longer_reply(
     db, client, make_client, thread, moderator
 ):
     mod = make_client()
-    login(mod, moderator)
+    sign_in(mod, moderator)
     locked = mod.patch(f"/api/v1/threads/{thread.id}", json={"is_locked": True})
     assert locked.status_code == 200, locked.text
     assert locked.json()["is_locked"] is True
 
-    login(client, make_user(db))
+    sign_in(client, make_user(db))
     response = client.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "Noch was."})
     assert response.status_code == 403
     assert response.json()["error"] == "thread_locked"
@@ -138,7 +138,7 @@ def test_moderator_locks_a_thread_and_members_can_no_longer_reply(
 
 
 def test_moderator_may_still_reply_to_a_locked_thread(db, client, thread, moderator):
-    login(client, moderator)
+    sign_in(client, moderator)
     client.patch(f"/api/v1/threads/{thread.id}", json={"is_locked": True})
     response = client.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "Geschlossen."})
     assert response.status_code == 201
@@ -148,9 +148,9 @@ def test_author_cannot_edit_posts_in_a_locked_thread(
     db, client, make_client, thread, author, moderator
 ):
     mod = make_client()
-    login(mod, moderator)
+    sign_in(mod, moderator)
     mod.patch(f"/api/v1/threads/{thread.id}", json={"is_locked": True})
-    login(client, author)
+    sign_in(client, author)
     post_id = _opening_id(client, thread)
     response = client.patch(f"/api/v1/posts/{post_id}", json={"body": "Nachträglich"})
     assert response.status_code == 403
@@ -159,16 +159,16 @@ def test_author_cannot_edit_posts_in_a_locked_thread(
 
 def test_unlocking_lets_members_reply_again(db, client, make_client, thread, moderator):
     mod = make_client()
-    login(mod, moderator)
+    sign_in(mod, moderator)
     mod.patch(f"/api/v1/threads/{thread.id}", json={"is_locked": True})
     mod.patch(f"/api/v1/threads/{thread.id}", json={"is_locked": False})
-    login(client, make_user(db))
+    sign_in(client, make_user(db))
     response = client.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "Wieder offen."})
     assert response.status_code == 201
 
 
 def test_members_cannot_lock_threads_not_even_their_own(db, client, thread, author):
-    login(client, author)
+    sign_in(client, author)
     response = client.patch(f"/api/v1/threads/{thread.id}", json={"is_locked": True})
     assert response.status_code == 403
     assert client.get(f"/api/v1/threads/{thread.id}").json()["is_locked"] is False
@@ -176,9 +176,9 @@ def test_members_cannot_lock_threads_not_even_their_own(db, client, thread, auth
 
 def test_locked_thread_page_offers_no_reply_form(db, client, make_client, thread, moderator):
     mod = make_client()
-    login(mod, moderator)
+    sign_in(mod, moderator)
     mod.patch(f"/api/v1/threads/{thread.id}", json={"is_locked": True})
-    login(client, make_user(db))
+    sign_in(client, make_user(db))
     page = client.get(f"/t/{thread.id}/{thread.slug}")
     assert page.status_code == 200
     assert "Dieses Thema ist geschlossen." in page.text
@@ -190,13 +190,13 @@ def test_deleted_reply_keeps_no_text_for_members_but_moderators_see_it(
 ):
     replier = make_user(db)
     reply = make_reply(db, author=replier, thread=thread, body="Bitte löschen")
-    login(client, replier)
+    sign_in(client, replier)
     assert client.delete(f"/api/v1/posts/{reply.id}").status_code == 204
     assert client.get(f"/api/v1/posts/{reply.id}").status_code == 404
     listed = client.get(f"/api/v1/threads/{thread.id}/posts").json()["items"]
     assert reply.id not in [p["id"] for p in listed]
     mod = make_client()
-    login(mod, moderator)
+    sign_in(mod, moderator)
     seen = mod.get(f"/api/v1/posts/{reply.id}").json()
     assert seen["is_deleted"] is True
     assert seen["body"] == "Bitte löschen"

@@ -10,7 +10,7 @@ from community.accounts.viewer import viewer_for
 from community.forum import counters as forum_counters
 from community.forum import service as forum
 from community.forum.models import Category, Thread, ThreadKind
-from tests.factories import login, make_category, make_reply, make_thread, make_user
+from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def _new_thread(client, **fields):
 
 @pytest.mark.parametrize("kind", ["question", "discussion"])
 def test_member_starts_a_thread_of_either_kind(db, client, board, member, kind):
-    login(client, member)
+    sign_in(client, member)
     response = _new_thread(client, kind=kind)
     assert response.status_code == 201, response.text
     created = response.json()
@@ -47,7 +47,7 @@ def test_member_starts_a_thread_of_either_kind(db, client, board, member, kind):
 
 
 def test_thread_kind_defaults_to_question(db, client, board, member):
-    login(client, member)
+    sign_in(client, member)
     assert _new_thread(client).json()["thread"]["kind"] == "question"
 
 
@@ -67,13 +67,13 @@ def test_thread_list_filters_by_kind(db, client, board, member):
 
 
 def test_unknown_thread_kind_is_refused(db, client, board, member):
-    login(client, member)
+    sign_in(client, member)
     assert _new_thread(client, kind="umfrage").status_code == 422
 
 
 @pytest.mark.parametrize("length", [10, 150])
 def test_title_at_the_limits_is_accepted(db, client, board, member, length):
-    login(client, member)
+    sign_in(client, member)
     response = _new_thread(client, title="T" * length)
     assert response.status_code == 201, response.text
     assert response.json()["thread"]["title"] == "T" * length
@@ -81,7 +81,7 @@ def test_title_at_the_limits_is_accepted(db, client, board, member, length):
 
 @pytest.mark.parametrize("length", [9, 151])
 def test_title_outside_the_limits_is_refused(db, client, board, member, length):
-    login(client, member)
+    sign_in(client, member)
     response = _new_thread(client, title="T" * length)
     assert response.status_code == 422
     assert response.json()["error"] == "invalid_title"
@@ -89,13 +89,13 @@ def test_title_outside_the_limits_is_refused(db, client, board, member, length):
 
 
 def test_title_padded_with_spaces_counts_only_its_text(db, client, board, member):
-    login(client, member)
+    sign_in(client, member)
     response = _new_thread(client, title="   Kurz    da      ")
     assert response.status_code == 422
 
 
 def test_body_of_20000_characters_is_accepted(db, client, board, member):
-    login(client, member)
+    sign_in(client, member)
     response = _new_thread(client, body="x" * 20_000)
     assert response.status_code == 201, response.text
     assert len(response.json()["post"]["body"]) == 20_000
@@ -104,7 +104,7 @@ def test_body_of_20000_characters_is_accepted(db, client, board, member):
 def test_body_of_20001_characters_is_refused_for_threads_replies_and_edits(
     db, client, board, member
 ):
-    login(client, member)
+    sign_in(client, member)
     assert _new_thread(client, body="x" * 20_001).status_code == 422
     created = _new_thread(client).json()
     thread_id, post_id = created["thread"]["id"], created["post"]["id"]
@@ -117,7 +117,7 @@ def test_body_of_20001_characters_is_refused_for_threads_replies_and_edits(
 
 @pytest.mark.parametrize("body", ["", "   ", "\n\t\n"])
 def test_empty_body_is_refused(db, client, board, member, body):
-    login(client, member)
+    sign_in(client, member)
     assert _new_thread(client, body=body).status_code == 422
 
 
@@ -128,21 +128,21 @@ def test_anonymous_visitor_cannot_start_a_thread(db, anon, board):
 
 
 def test_unverified_member_cannot_start_a_thread(db, client, board):
-    login(client, make_user(db, verified=False))
+    sign_in(client, make_user(db, verified=False))
     response = _new_thread(client)
     assert response.status_code == 403
     assert response.json()["error"] == "email_not_verified"
 
 
 def test_thread_in_unknown_board_is_404(db, client, board, member):
-    login(client, member)
+    sign_in(client, member)
     assert _new_thread(client, category="gibt-es-nicht").status_code == 404
 
 
 def test_reply_appears_after_the_opening_post(db, client, make_client, board, member):
     thread = make_thread(db, author=member, category=board)
     helper = make_client()
-    login(helper, make_user(db, nickname="Helfer"))
+    sign_in(helper, make_user(db, nickname="Helfer"))
     response = helper.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "So geht's."})
     assert response.status_code == 201, response.text
     assert response.json()["is_opening"] is False
@@ -185,7 +185,7 @@ def test_board_counts_threads_and_posts_and_shows_the_newest_thread(db, client, 
 def test_deleting_the_newest_thread_shows_the_one_before(db, client, board, member):
     older = make_thread(db, author=member, category=board, title="Die ältere Frage hier")
     newer = make_thread(db, author=member, category=board, title="Die jüngere Frage hier")
-    login(client, member)
+    sign_in(client, member)
     opening = client.get(f"/api/v1/threads/{newer.id}").json()["opening_post"]["id"]
     assert client.delete(f"/api/v1/posts/{opening}").status_code == 204
     listed = client.get("/api/v1/categories/mobilfunk").json()
@@ -200,7 +200,7 @@ def test_deleting_a_reply_lowers_the_counts_and_restores_the_last_poster(db, cli
     make_reply(db, author=make_user(db, nickname="Bleibt"), thread=thread)
     late = make_user(db, nickname="Geht")
     reply = make_reply(db, author=late, thread=thread)
-    login(client, late)
+    sign_in(client, late)
     assert client.delete(f"/api/v1/posts/{reply.id}").status_code == 204
     detail = client.get(f"/api/v1/threads/{thread.id}").json()
     assert detail["reply_count"] == 1
@@ -211,7 +211,7 @@ def test_deleting_a_reply_lowers_the_counts_and_restores_the_last_poster(db, cli
 def test_member_cannot_delete_someone_elses_reply(db, client, board, member):
     thread = make_thread(db, author=member, category=board)
     reply = make_reply(db, author=make_user(db), thread=thread)
-    login(client, member)
+    sign_in(client, member)
     response = client.delete(f"/api/v1/posts/{reply.id}")
     assert response.status_code == 403
     assert client.get(f"/api/v1/posts/{reply.id}").json()["body"] == "Das geht so."
@@ -276,7 +276,7 @@ def test_recompute_counters_repairs_wrong_counters(db, client, board, member):
 
 def test_author_renames_own_thread_but_not_someone_elses(db, client, make_client, board, member):
     thread = make_thread(db, author=member, category=board)
-    login(client, member)
+    sign_in(client, member)
     renamed = client.patch(
         f"/api/v1/threads/{thread.id}", json={"title": "Ein besserer Titel für die Frage"}
     )
@@ -285,7 +285,7 @@ def test_author_renames_own_thread_but_not_someone_elses(db, client, make_client
     assert renamed.json()["slug"] == "ein-besserer-titel-fuer-die-frage"
 
     stranger = make_client()
-    login(stranger, make_user(db))
+    sign_in(stranger, make_user(db))
     response = stranger.patch(f"/api/v1/threads/{thread.id}", json={"title": "Gekaperter Titel!"})
     assert response.status_code == 403
     assert client.get(f"/api/v1/threads/{thread.id}").json()["title"] == (

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from tests.factories import login
+from tests.factories import sign_in
 
 from .conftest import World
 
@@ -15,13 +15,13 @@ from .conftest import World
 @pytest.fixture
 def moderator_client(make_client, world: World):
     client = make_client()
-    login(client, world.moderator)
+    sign_in(client, world.moderator)
     return client
 
 
 def _rate(make_client, user, thread, rating: int, comment: str = ""):
     client = make_client()
-    login(client, user)
+    sign_in(client, user)
     return client.post(
         f"/api/v1/threads/{thread.id}/satisfaction", json={"rating": rating, "comment": comment}
     )
@@ -183,7 +183,7 @@ def test_an_unknown_board_is_404(fixed_clock, world, moderator_client):
 
 def test_members_and_visitors_get_no_figures(world, make_client, anon):
     member = make_client()
-    login(member, world.member)
+    sign_in(member, world.member)
     assert member.get("/api/v1/admin/stats").status_code == 403
     assert member.get("/api/v1/admin/stats?format=csv").status_code == 403
     assert member.get("/admin/stats").status_code == 403
@@ -191,7 +191,7 @@ def test_members_and_visitors_get_no_figures(world, make_client, anon):
     assert "/admin/stats" not in member.get("/").text
     # Company staff without the moderator role neither: the figures cover closed boards.
     staff = make_client()
-    login(staff, world.staff)
+    sign_in(staff, world.staff)
     assert staff.get("/api/v1/admin/stats").status_code == 403
     assert anon.get("/api/v1/admin/stats").status_code == 401
     page = anon.get("/admin/stats", follow_redirects=False)

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 
 from community.insights.models import SatisfactionRating
 from tests.factories import (
-    login,
     make_category,
     make_group,
     make_reply,
     make_thread,
     make_user,
+    sign_in,
 )
 
 QUESTION = "Hat Ihnen die Lösung geholfen?"
@@ -32,7 +32,7 @@ def people(db, make_client):
     browsers = {}
     for user in (asker, helper, other):
         browsers[user.nickname] = make_client()
-        login(browsers[user.nickname], user)
+        sign_in(browsers[user.nickname], user)
     thread = make_thread(db, author=asker, category=board)
     answer = make_reply(db, author=helper, thread=thread)
     return board, asker, helper, other, thread, answer, browsers
@@ -79,6 +79,7 @@ def test_ratings_outside_one_to_five_are_422(db, people, rating):
     assert db.execute(select(func.count()).select_from(SatisfactionRating)).scalar_one() == 0
 
 
+@pytest.mark.commits
 def test_two_ratings_at_once_store_one(db, people, engine, make_client):
     if engine.dialect.name != "postgresql":
         pytest.skip("parallel requests are tested on PostgreSQL (set COMMUNITY_TEST_POSTGRES_URL)")
@@ -87,7 +88,7 @@ def test_two_ratings_at_once_store_one(db, people, engine, make_client):
     url = f"/api/v1/threads/{thread.id}/satisfaction"
     tabs = [make_client(), make_client()]
     for tab in tabs:
-        login(tab, asker)
+        sign_in(tab, asker)
     barrier = threading.Barrier(len(tabs))
     answers = []
 

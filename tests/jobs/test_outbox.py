@@ -269,6 +269,7 @@ def test_job_running_on_a_live_worker_is_not_taken_over(engine, calls, settings)
     assert job.locked_by == "abgestuerzter-host:4711:1"
 
 
+@pytest.mark.commits
 def test_a_slow_batch_never_runs_a_job_twice(engine, settings):
     """The second job of a batch waits while the first runs; it must not look abandoned to
     another worker, and if another worker took it over anyway, the first one leaves it."""
@@ -305,6 +306,7 @@ def test_a_slow_batch_never_runs_a_job_twice(engine, settings):
     assert {job.status for job in _jobs(engine)} == {JobStatus.done.value}
 
 
+@pytest.mark.commits
 def test_two_workers_claiming_at_once_get_disjoint_jobs(engine):
     if engine.dialect.name != "postgresql":
         pytest.skip(

@@ -16,7 +16,7 @@ from community.events.models import Event
 from community.jobs.worker import Worker
 from community.leads.consent import CONSENT_TEXT_VERSION
 from community.reputation import service as reputation
-from tests.factories import login, make_category, make_reply, make_thread, make_user
+from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
 from tests.smtp import Mailbox
 
 
@@ -59,7 +59,7 @@ def consent(**extra: Any) -> dict[str, Any]:
 def test_the_form_says_exactly_what_is_passed(
     client: TestClient, customer: User, thread_id: int
 ) -> None:
-    login(client, customer)
+    sign_in(client, customer)
     page = client.get(f"/t/{thread_id}/contact-sales")
     assert page.status_code == 200
     for label in (
@@ -77,7 +77,7 @@ def test_the_form_says_exactly_what_is_passed(
 def test_without_agreement_no_lead_goes_out(
     client: TestClient, db: Session, customer: User, thread_id: int
 ) -> None:
-    login(client, customer)
+    sign_in(client, customer)
     response = client.post("/api/v1/leads", json=consent(agreed=False, thread_id=thread_id))
     assert response.status_code == 422 and response.json()["error"] == "consent_required"
     page = client.post(
@@ -91,7 +91,7 @@ def test_without_agreement_no_lead_goes_out(
 def test_consent_sends_the_lead_with_what_was_agreed(
     client: TestClient, db: Session, customer: User, thread_id: int
 ) -> None:
-    login(client, customer)
+    sign_in(client, customer)
     response = client.post("/api/v1/leads", json=consent(thread_id=thread_id, phone="+49 30 1234"))
     assert response.status_code == 201, response.text
     assert response.json()["consent_text_version"] == CONSENT_TEXT_VERSION
@@ -105,7 +105,7 @@ def test_consent_sends_the_lead_with_what_was_agreed(
 def test_a_changed_consent_text_must_be_read_again(
     client: TestClient, db: Session, customer: User
 ) -> None:
-    login(client, customer)
+    sign_in(client, customer)
     response = client.post("/api/v1/leads", json=consent(text_version="alt"))
     assert response.status_code == 409
     assert events(db, "lead.created") == []
@@ -120,7 +120,7 @@ def test_staff_opportunity_asks_the_customer_first(
     engine: Any,
 ) -> None:
     staff = make_client()
-    login(staff, make_user(db, role=Role.expert, staff=True))
+    sign_in(staff, make_user(db, role=Role.expert, staff=True))
     response = staff.post(f"/api/v1/threads/{thread_id}/sales-opportunity")
     assert response.status_code == 202
     assert events(db, "lead.created") == []  # nothing without consent
@@ -130,7 +130,7 @@ def test_staff_opportunity_asks_the_customer_first(
     path = re.sub(r"^https?://[^/]+", "", link)
 
     browser = make_client()
-    login(browser, customer)
+    sign_in(browser, customer)
     form = browser.get(path)
     assert form.status_code == 200 and "Nein, danke" in form.text
     answer = browser.post(
@@ -152,10 +152,10 @@ def test_declining_a_staff_request_sends_nothing(
     make_client: Any, db: Session, customer: User, thread_id: int
 ) -> None:
     staff = make_client()
-    login(staff, make_user(db, role=Role.moderator, staff=True))
+    sign_in(staff, make_user(db, role=Role.moderator, staff=True))
     lead_id = staff.post(f"/api/v1/threads/{thread_id}/sales-opportunity").json()["id"]
     browser = make_client()
-    login(browser, customer)
+    sign_in(browser, customer)
     assert browser.post(f"/api/v1/leads/{lead_id}/decline").status_code == 200
     assert browser.post(f"/api/v1/leads/{lead_id}/consent", json=consent()).status_code == 409
     assert events(db, "lead.created") == []
@@ -164,7 +164,7 @@ def test_declining_a_staff_request_sends_nothing(
 def test_members_cannot_mark_opportunities_or_escalate(
     client: TestClient, db: Session, thread_id: int
 ) -> None:
-    login(client, make_user(db))
+    sign_in(client, make_user(db))
     assert client.post(f"/api/v1/threads/{thread_id}/sales-opportunity").status_code == 403
     assert client.post(f"/api/v1/threads/{thread_id}/escalation", json={}).status_code == 403
 
@@ -172,7 +172,7 @@ def test_members_cannot_mark_opportunities_or_escalate(
 def test_withdrawing_in_the_settings_tells_the_crm_and_blanks_the_data(
     client: TestClient, anon: TestClient, db: Session, customer: User, thread_id: int
 ) -> None:
-    login(client, customer)
+    sign_in(client, customer)
     lead_id = client.post("/api/v1/leads", json=consent(thread_id=thread_id)).json()["id"]
     page = client.get("/settings/sales-contact")
     assert "Einwilligung widerrufen" in page.text
@@ -193,10 +193,10 @@ def test_the_pull_feed_shows_leads_only_with_leads_read(
     make_client: Any, anon: TestClient, db: Session, customer: User, thread_id: int
 ) -> None:
     browser = make_client()
-    login(browser, customer)
+    sign_in(browser, customer)
     browser.post("/api/v1/leads", json=consent(thread_id=thread_id))
     admin = make_client()
-    login(admin, make_user(db, role=Role.admin, staff=True))
+    sign_in(admin, make_user(db, role=Role.admin, staff=True))
 
     def feed(scopes: list[str]) -> list[str]:
         token = admin.post("/api/v1/admin/tokens", json={"name": "CRM", "scopes": scopes})
@@ -212,7 +212,7 @@ def test_staff_hand_an_unsolved_question_to_support(
     make_client: Any, anon: TestClient, db: Session, customer: User, thread_id: int
 ) -> None:
     staff = make_client()
-    login(staff, make_user(db, nickname="Teamleiter", role=Role.expert, staff=True))
+    sign_in(staff, make_user(db, nickname="Teamleiter", role=Role.expert, staff=True))
     page = staff.get(f"/t/{thread_id}")
     assert "An den Support übergeben" in page.text  # the staff button
     response = staff.post(
@@ -240,6 +240,6 @@ def test_a_solved_question_is_not_escalated(
     answer = make_reply(db, author=make_user(db), thread=thread)
     reputation.accept_solution(db, viewer_for(db, customer), thread_id, answer.id)  # type: ignore[arg-type]
     db.commit()
-    login(client, make_user(db, role=Role.moderator, staff=True))
+    sign_in(client, make_user(db, role=Role.moderator, staff=True))
     response = client.post(f"/api/v1/threads/{thread_id}/escalation", json={})
     assert response.status_code == 422 and response.json()["error"] == "not_unsolved"

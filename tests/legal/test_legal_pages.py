@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from community.accounts.models import Role, User
 from community.config import get_settings
-from tests.factories import login, make_category, make_thread, make_user
+from tests.factories import make_category, make_thread, make_user, sign_in
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def admin(db: Session) -> User:
 
 @pytest.fixture
 def admin_client(client: TestClient, admin: User) -> TestClient:
-    login(client, admin)
+    sign_in(client, admin)
     return client
 
 
@@ -153,9 +153,9 @@ def test_a_javascript_or_relative_address_is_refused(
 def test_members_moderators_and_visitors_cannot_edit(
     client: TestClient, anon: TestClient, db: Session, make_client
 ) -> None:
-    login(client, make_user(db))
+    sign_in(client, make_user(db))
     moderator = make_client()
-    login(moderator, make_user(db, role=Role.moderator, staff=True))
+    sign_in(moderator, make_user(db, role=Role.moderator, staff=True))
     for browser in (client, moderator):
         assert browser.get("/admin/legal").status_code == 403
         assert _save(browser, "impressum", markdown="Übernommen!").status_code == 403

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from community.accounts.models import Role, User
 from community.config import get_settings
 from community.forum.models import Thread
-from tests.factories import login, make_category, make_reply, make_thread, make_user
+from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_moderators_count_as_staff(anon: TestClient, db: Session, thread: Thread
 def test_admins_switch_the_names_off_and_on(
     client: TestClient, anon: TestClient, db: Session, thread: Thread
 ) -> None:
-    login(client, make_user(db, role=Role.admin))
+    sign_in(client, make_user(db, role=Role.admin))
     off = client.put("/api/v1/admin/staff-names", json={"show_name": False})
     assert off.status_code == 200 and off.json() == {"show_name": False}
     page = anon.get(f"/t/{thread.id}/{thread.slug}").text
@@ -87,7 +87,7 @@ def test_a_members_real_name_never_appears(
     client: TestClient, anon: TestClient, db: Session, thread: Thread, member: User
 ) -> None:
     make_reply(db, author=member, thread=thread, body="Danke!")
-    login(client, make_user(db, nickname="kollege"))
+    sign_in(client, make_user(db, nickname="kollege"))
     for browser in (anon, client):
         page = browser.get(f"/t/{thread.id}/{thread.slug}").text
         api = browser.get(f"/api/v1/threads/{thread.id}/posts").text

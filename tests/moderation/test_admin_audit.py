@@ -4,14 +4,14 @@ can only be read: no route of the API or the pages writes, edits or deletes an e
 from __future__ import annotations
 
 from community.accounts.models import Role
-from tests.factories import login, make_category, make_user
+from tests.factories import make_category, make_user, sign_in
 
 
 def test_role_change_token_and_board_groups_are_audited_with_before_and_after(db, client):
     admin = make_user(db, nickname="Chefin", role=Role.admin)
     make_user(db, nickname="Kundin")
     make_category(db, slug="technik")
-    login(client, admin)
+    sign_in(client, admin)
     changed = client.patch("/api/v1/admin/users/Kundin", json={"role": "expert", "is_staff": True})
     assert changed.status_code == 200, changed.text
     token = client.post("/api/v1/admin/tokens", json={"name": "CRM", "scopes": ["faq:read"]})
@@ -47,7 +47,7 @@ def test_role_change_token_and_board_groups_are_audited_with_before_and_after(db
 
 def test_ladder_and_webhook_changes_are_audited(db, client, monkeypatch, settings):
     monkeypatch.setattr(settings, "webhooks_allow_private", True)
-    login(client, make_user(db, nickname="Chefin", role=Role.admin))
+    sign_in(client, make_user(db, nickname="Chefin", role=Role.admin))
     ladder = {
         "steps": [{"key": "newcomer", "name_de": "Neuling", "name_en": "Newcomer", "min_points": 0}]
     }
@@ -68,7 +68,7 @@ def test_no_route_writes_edits_or_deletes_audit_entries(db, app, client):
     spec = app.openapi()["paths"]
     audit_paths = {path: set(ops) for path, ops in spec.items() if "audit" in path}
     assert audit_paths == {"/api/v1/admin/audit-log": {"get"}}
-    login(client, make_user(db, nickname="Chefin", role=Role.admin))
+    sign_in(client, make_user(db, nickname="Chefin", role=Role.admin))
     for path in ("/api/v1/admin/audit-log", "/admin/audit-log", "/api/v1/admin/audit-log/1"):
         for method in ("post", "put", "patch", "delete"):
             assert getattr(client, method)(path).status_code in (404, 405), (method, path)

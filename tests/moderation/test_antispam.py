@@ -19,7 +19,7 @@ from community.clock import utcnow
 from community.forum.models import Post, Thread
 from community.moderation.antispam import count_links, is_new_member, normalise
 from community.ratelimit import make_limiter
-from tests.factories import PASSWORD, login, make_category, make_thread, make_user
+from tests.factories import PASSWORD, make_category, make_thread, make_user, sign_in
 
 REDIS_ENV = "COMMUNITY_TEST_REDIS_URL"
 
@@ -91,7 +91,7 @@ def _refused(response, code: str, most_seconds: int) -> int:
 def test_a_second_reply_within_five_seconds_is_refused_and_saved_nowhere(
     db, client, limits_on, thread, regular
 ):
-    login(client, regular)
+    sign_in(client, regular)
     assert _reply(client, thread, "Erste Antwort").status_code == 201
 
     second = _reply(client, thread, "Zweite Antwort")
@@ -104,7 +104,7 @@ def test_a_second_reply_within_five_seconds_is_refused_and_saved_nowhere(
 
 def test_a_reply_after_the_interval_passes(db, client, limits_on, monkeypatch, thread, regular):
     monkeypatch.setattr(limits_on, "reply_interval_seconds", 1)
-    login(client, regular)
+    sign_in(client, regular)
     assert _reply(client, thread, "Erste Antwort").status_code == 201
     _refused(_reply(client, thread, "Zu schnell"), "posting_too_fast", 1)
 
@@ -115,7 +115,7 @@ def test_a_reply_after_the_interval_passes(db, client, limits_on, monkeypatch, t
 
 
 def test_a_second_thread_within_fifteen_seconds_is_refused(db, client, limits_on, board, regular):
-    login(client, regular)
+    sign_in(client, regular)
     assert _ask(client, board, "Router blinkt rot, was tun?").status_code == 201
 
     second = _ask(client, board, "Wie ändere ich das WLAN-Passwort?")
@@ -126,7 +126,7 @@ def test_a_second_thread_within_fifteen_seconds_is_refused(db, client, limits_on
 
 
 def test_threads_and_replies_have_intervals_of_their_own(db, client, limits_on, board, regular):
-    login(client, regular)
+    sign_in(client, regular)
     created = _ask(client, board, "Router blinkt rot, was tun?")
     thread_id = created.json()["thread"]["id"]
 
@@ -138,7 +138,7 @@ def test_threads_and_replies_have_intervals_of_their_own(db, client, limits_on, 
 def test_new_members_wait_thirty_seconds_between_replies_and_two_minutes_between_threads(
     db, client, limits_on, board, thread, newcomer
 ):
-    login(client, newcomer)
+    sign_in(client, newcomer)
     assert _reply(client, thread, "Erste Antwort").status_code == 201
     assert _ask(client, board, "Router blinkt rot, was tun?").status_code == 201
 
@@ -172,7 +172,7 @@ def test_staff_wait_for_no_interval_even_as_new_accounts(
     db, client, limits_on, board, thread, staff
 ):
     member = _member(db, nickname="Teamkollege", age=timedelta(hours=1), **staff)
-    login(client, member)
+    sign_in(client, member)
 
     replies = [_reply(client, thread, f"Antwort Nummer {n}") for n in range(3)]
     threads = [_ask(client, board, f"Ankündigung Nummer {n} vom Team") for n in range(4)]
@@ -181,7 +181,7 @@ def test_staff_wait_for_no_interval_even_as_new_accounts(
 
 
 def test_edits_wait_for_no_interval(db, client, limits_on, thread, regular):
-    login(client, regular)
+    sign_in(client, regular)
     post_id = _reply(client, thread, "Erste Fassung").json()["id"]
 
     first = client.patch(f"/api/v1/posts/{post_id}", json={"body": "Zweite Fassung"})
@@ -192,7 +192,7 @@ def test_edits_wait_for_no_interval(db, client, limits_on, thread, regular):
 
 def test_with_the_switch_off_nothing_is_limited(db, client, settings, thread, newcomer):
     assert settings.antispam_enabled is False  # what tests/conftest.py sets
-    login(client, newcomer)
+    sign_in(client, newcomer)
     links = "[a](https://a.example) [b](https://b.example) [c](https://c.example)"
 
     responses = [_reply(client, thread, links) for _ in range(3)]
@@ -202,7 +202,7 @@ def test_with_the_switch_off_nothing_is_limited(db, client, settings, thread, ne
 
 def test_an_interval_of_zero_is_off(db, client, limits_on, monkeypatch, thread, regular):
     monkeypatch.setattr(limits_on, "reply_interval_seconds", 0)
-    login(client, regular)
+    sign_in(client, regular)
 
     responses = [_reply(client, thread, f"Antwort Nummer {n}") for n in range(3)]
 
@@ -216,7 +216,7 @@ def test_posting_goes_on_without_intervals_while_redis_is_unreachable(
 
     down = make_limiter("redis://127.0.0.1:1/0", f"community-test-{uuid.uuid4().hex[:8]}")
     monkeypatch.setattr(antispam, "limiter", lambda: down)
-    login(client, regular)
+    sign_in(client, regular)
 
     responses = [_reply(client, thread, f"Antwort Nummer {n}") for n in range(2)]
 
@@ -258,7 +258,7 @@ def test_links_are_counted_as_the_renderer_sees_them_bare_addresses_included():
 
 
 def test_a_new_member_may_post_two_links_but_not_three(db, client, limits_on, thread, newcomer):
-    login(client, newcomer)
+    sign_in(client, newcomer)
 
     refused = _reply(client, thread, THREE_LINKS)
 
@@ -272,7 +272,7 @@ def test_a_new_member_may_post_two_links_but_not_three(db, client, limits_on, th
 def test_a_new_member_cannot_start_a_thread_with_three_links(
     db, client, limits_on, board, newcomer
 ):
-    login(client, newcomer)
+    sign_in(client, newcomer)
 
     refused = _ask(client, board, "Günstige Angebote für alle", THREE_LINKS)
 
@@ -281,13 +281,13 @@ def test_a_new_member_cannot_start_a_thread_with_three_links(
 
 
 def test_an_established_member_may_post_three_links(db, client, limits_on, thread, regular):
-    login(client, regular)
+    sign_in(client, regular)
 
     assert _reply(client, thread, THREE_LINKS).status_code == 201
 
 
 def test_a_new_member_cannot_edit_links_into_a_post(db, client, limits_on, thread, newcomer):
-    login(client, newcomer)
+    sign_in(client, newcomer)
     post_id = _reply(client, thread, "Harmloser Text").json()["id"]
 
     edited = client.patch(f"/api/v1/posts/{post_id}", json={"body": THREE_LINKS})
@@ -303,7 +303,7 @@ def test_the_fourth_thread_on_a_new_members_first_day_is_refused(
     db, client, limits_on, monkeypatch, board, newcomer
 ):
     monkeypatch.setattr(limits_on, "new_member_thread_interval_seconds", 0)
-    login(client, newcomer)
+    sign_in(client, newcomer)
     for n in range(3):
         assert _ask(client, board, f"Frage Nummer {n} zum Anschluss").status_code == 201
 
@@ -319,7 +319,7 @@ def test_an_established_member_may_start_a_fourth_thread_in_a_day(
     db, client, limits_on, monkeypatch, board, regular
 ):
     monkeypatch.setattr(limits_on, "thread_interval_seconds", 0)
-    login(client, regular)
+    sign_in(client, regular)
 
     responses = [_ask(client, board, f"Frage Nummer {n} zum Anschluss") for n in range(5)]
 
@@ -331,7 +331,7 @@ def test_the_first_day_cap_follows_the_configured_number(
 ):
     monkeypatch.setattr(limits_on, "new_member_thread_interval_seconds", 0)
     monkeypatch.setattr(limits_on, "new_member_first_day_threads", 1)
-    login(client, newcomer)
+    sign_in(client, newcomer)
 
     assert _ask(client, board, "Frage Nummer 1 zum Anschluss").status_code == 201
     _refused(_ask(client, board, "Frage Nummer 2 zum Anschluss"), "first_day_thread_limit", 86400)
@@ -345,7 +345,7 @@ def test_the_same_text_twice_within_five_minutes_is_refused_even_in_another_thre
 ):
     monkeypatch.setattr(limits_on, "reply_interval_seconds", 0)
     other = make_thread(db, author=make_user(db), category=board)
-    login(client, regular)
+    sign_in(client, regular)
     assert _reply(client, thread, "Starten Sie den Router neu.").status_code == 201
 
     again = _reply(client, other, "  starten sie   den ROUTER neu.\n")
@@ -360,7 +360,7 @@ def test_the_same_text_passes_after_five_minutes(
     db, client, limits_on, monkeypatch, thread, regular
 ):
     monkeypatch.setattr(limits_on, "reply_interval_seconds", 0)
-    login(client, regular)
+    sign_in(client, regular)
     assert _reply(client, thread, "Starten Sie den Router neu.").status_code == 201
     _refused(_reply(client, thread, "Starten Sie den Router neu."), "duplicate_post", 300)
     # Five minutes and a second later, as the clock sees it.
@@ -376,14 +376,14 @@ def test_the_same_text_passes_after_five_minutes(
 
 def test_staff_too_cannot_send_the_same_text_twice(db, client, limits_on, thread):
     moderator = _member(db, nickname="ModMax", role=Role.moderator)
-    login(client, moderator)
+    sign_in(client, moderator)
     assert _reply(client, thread, "Bitte bleiben Sie sachlich.").status_code == 201
 
     _refused(_reply(client, thread, "Bitte bleiben Sie sachlich."), "duplicate_post", 300)
 
 
 def test_a_thread_repeating_a_recent_post_is_refused(db, client, limits_on, board, thread, regular):
-    login(client, regular)
+    sign_in(client, regular)
     body = "Günstige Router, nur heute, schreiben Sie mir."
     assert _reply(client, thread, body).status_code == 201
 

@@ -12,12 +12,12 @@ from community.forum.models import Post
 from community.jobs.worker import Worker
 from tests.factories import (
     PASSWORD,
-    login,
     make_category,
     make_group,
     make_reply,
     make_thread,
     make_user,
+    sign_in,
 )
 
 
@@ -42,7 +42,7 @@ def test_visitor_reports_unlawful_content_and_it_reaches_the_queue(db, anon, cli
     )
     assert response.status_code == 201, response.text
     assert response.json()["reporter"] is None
-    login(client, mod)
+    sign_in(client, mod)
     items = client.get("/api/v1/moderation/queue").json()["items"]
     assert [i["id"] for i in items] == [reply.id]
     item = items[0]
@@ -63,7 +63,7 @@ def test_visitor_may_report_only_unlawful_content_and_must_leave_an_address(anon
 
 def test_one_report_per_member_and_post(db, client, world):
     reply = world[3]
-    login(client, make_user(db, nickname="Melder"))
+    sign_in(client, make_user(db, nickname="Melder"))
     assert _report(client, reply.id, reason="spam").status_code == 201
     again = _report(client, reply.id, reason="insult")
     assert again.status_code == 409 and again.json()["error"] == "already_reported"
@@ -73,13 +73,13 @@ def test_queue_groups_by_post_oldest_first_and_is_for_moderators_only(db, make_c
     _board, _author, thread, reply, mod = world
     opening = db.exec(select(Post).where(Post.thread_id == thread.id, Post.is_opening)).one()
     first, second, moderator = make_client(), make_client(), make_client()
-    login(first, make_user(db, nickname="Eins"))
-    login(second, make_user(db, nickname="Zwei"))
+    sign_in(first, make_user(db, nickname="Eins"))
+    sign_in(second, make_user(db, nickname="Zwei"))
     assert _report(first, reply.id, reason="spam").status_code == 201
     assert _report(second, opening.id, reason="off_topic").status_code == 201
     assert _report(second, reply.id, reason="spam").status_code == 201
     assert second.get("/api/v1/moderation/queue").status_code == 403
-    login(moderator, mod)
+    sign_in(moderator, mod)
     items = moderator.get("/api/v1/moderation/queue").json()["items"]
     assert [i["id"] for i in items] == [reply.id, opening.id]
     assert [r["reporter"] for r in items[0]["reports"]] == ["Eins", "Zwei"]
@@ -91,7 +91,7 @@ def test_hide_removes_text_from_page_api_and_search_and_restore_brings_it_back(
     _board, _author, thread, reply, mod = world
     Worker(engine).run_until_empty()
     assert anon.get("/api/v1/search", params={"q": "Zauberpillen"}).json()["total"] == 1
-    login(client, mod)
+    sign_in(client, mod)
     hidden = client.post(f"/api/v1/moderation/posts/{reply.id}/hide", json={"reason": "Werbung"})
     assert hidden.status_code == 204, hidden.text
     Worker(engine).run_until_empty()
@@ -115,12 +115,12 @@ def test_hide_removes_text_from_page_api_and_search_and_restore_brings_it_back(
 
 def test_hide_needs_a_reason_and_a_moderator(db, client, world):
     reply, mod = world[3], world[4]
-    login(client, make_user(db, nickname="Niemand"))
+    sign_in(client, make_user(db, nickname="Niemand"))
     assert (
         client.post(f"/api/v1/moderation/posts/{reply.id}/hide", json={"reason": "x"}).status_code
         == 403
     )
-    login(client, mod)
+    sign_in(client, mod)
     response = client.post(f"/api/v1/moderation/posts/{reply.id}/hide", json={"reason": "  "})
     assert response.status_code == 422
     db.expire_all()
@@ -131,11 +131,11 @@ def test_hiding_the_accepted_answer_withdraws_the_faq_entry(db, client, world):
     _board, author, thread, _reply, mod = world
     helper = make_user(db, nickname="Helfer")
     answer = make_reply(db, author=helper, thread=thread, body="Firmware aktualisieren hilft.")
-    login(client, author)
+    sign_in(client, author)
     accepted = client.put(f"/api/v1/threads/{thread.id}/solution", json={"post_id": answer.id})
     assert accepted.status_code == 200, accepted.text
     assert db.exec(select(FaqEntry).where(FaqEntry.thread_id == thread.id)).one().status == "draft"
-    login(client, mod)
+    sign_in(client, mod)
     assert (
         client.post(
             f"/api/v1/moderation/posts/{answer.id}/hide", json={"reason": "Falsch"}
@@ -151,13 +151,13 @@ def test_hiding_the_accepted_answer_withdraws_the_faq_entry(db, client, world):
 def test_decision_closes_reports_and_mails_each_reporter(db, engine, anon, client, mailbox, world):
     reply, mod = world[3], world[4]
     member = make_user(db, nickname="Melderin", email="melderin@example.com")
-    login(client, member)
+    sign_in(client, member)
     assert _report(client, reply.id, reason="spam").status_code == 201
     assert (
         _report(anon, reply.id, reason="unlawful", contact_email="besucher@example.com").status_code
         == 201
     )
-    login(client, mod)
+    sign_in(client, mod)
     assert (
         client.post(
             f"/api/v1/moderation/posts/{reply.id}/delete", json={"reason": "Spam"}
@@ -193,19 +193,19 @@ def test_the_reporters_mail_is_in_their_language(db, engine, client, mailbox, wo
 def test_suspended_member_cannot_post_or_give_kudos_until_unsuspended(db, client, world):
     _board, _author, thread, reply, mod = world
     member = make_user(db, nickname="Hitzkopf")
-    login(client, mod)
+    sign_in(client, mod)
     suspended = client.post(
         "/api/v1/moderation/users/Hitzkopf/suspend", json={"days": 7, "reason": "Beleidigung"}
     )
     assert suspended.status_code == 204, suspended.text
-    login(client, member)
+    sign_in(client, member)
     reply_try = client.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "Doch!"})
     assert reply_try.status_code == 403 and reply_try.json()["error"] == "suspended"
     kudos = client.post(f"/api/v1/posts/{reply.id}/kudos")
     assert kudos.status_code == 403
-    login(client, mod)
+    sign_in(client, mod)
     assert client.post("/api/v1/moderation/users/Hitzkopf/unsuspend", json={}).status_code == 204
-    login(client, member)
+    sign_in(client, member)
     assert (
         client.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "Sorry"}).status_code == 201
     )
@@ -215,8 +215,8 @@ def test_banned_member_cannot_post_nor_sign_in_again(db, make_client, world):
     thread, mod = world[2], world[4]
     member = make_user(db, nickname="Troll")
     troll, moderator = make_client(), make_client()
-    login(troll, member)
-    login(moderator, mod)
+    sign_in(troll, member)
+    sign_in(moderator, mod)
     banned = moderator.post("/api/v1/moderation/users/Troll/ban", json={"reason": "Wiederholt"})
     assert banned.status_code == 204, banned.text
     attempt = troll.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "Noch einmal"})
@@ -230,7 +230,7 @@ def test_banned_member_cannot_post_nor_sign_in_again(db, make_client, world):
 def test_moderator_cannot_suspend_another_moderator(db, client, world):
     mod = world[4]
     make_user(db, nickname="Kollege", role=Role.moderator)
-    login(client, mod)
+    sign_in(client, mod)
     response = client.post(
         "/api/v1/moderation/users/Kollege/suspend", json={"days": 1, "reason": "Test"}
     )
@@ -240,7 +240,7 @@ def test_moderator_cannot_suspend_another_moderator(db, client, world):
 def test_lock_unlock_and_move_with_counters_and_audit(db, client, world):
     board, _author, thread, _reply, mod = world
     other = make_category(db, slug="mobilfunk", name="Mobilfunk")
-    login(client, mod)
+    sign_in(client, mod)
     assert client.post(f"/api/v1/moderation/threads/{thread.id}/lock", json={}).status_code == 204
     assert client.get(f"/api/v1/threads/{thread.id}").json()["is_locked"] is True
     assert client.post(f"/api/v1/moderation/threads/{thread.id}/unlock", json={}).status_code == 204
@@ -262,7 +262,7 @@ def test_lock_unlock_and_move_with_counters_and_audit(db, client, world):
     )
 
     admin = make_user(db, nickname="Chefin", role=Role.admin)
-    login(client, admin)
+    sign_in(client, admin)
     log = client.get("/api/v1/admin/audit-log").json()["items"]
     assert [e["action"] for e in log] == ["thread.move", "thread.unlock", "thread.lock"]
     assert log[0]["actor"] == "Wache" and log[0]["reason"] == "Falscher Bereich"
@@ -274,18 +274,18 @@ def test_moving_into_a_closed_board_hides_the_thread_from_outsiders(db, client, 
     _board, author, thread, reply, mod = world
     group = make_group(db, slug="kunden-x")
     closed = make_category(db, slug="intern", name="Intern")
-    login(client, make_user(db, nickname="Dankbar"))
+    sign_in(client, make_user(db, nickname="Dankbar"))
     assert client.post(f"/api/v1/posts/{reply.id}/kudos").status_code in (200, 201)
     board_before = anon.get("/api/v1/leaderboard?period=all").json()
     assert author.nickname in str(board_before)
-    login(client, make_user(db, nickname="Chefin", role=Role.admin))
+    sign_in(client, make_user(db, nickname="Chefin", role=Role.admin))
     assert (
         client.put(
             "/api/v1/admin/categories/intern/groups", json={"groups": [group.slug]}
         ).status_code
         == 200
     )
-    login(client, mod)
+    sign_in(client, mod)
     assert (
         client.post(
             f"/api/v1/moderation/threads/{thread.id}/move", json={"category": closed.slug}
@@ -299,10 +299,10 @@ def test_moving_into_a_closed_board_hides_the_thread_from_outsiders(db, client, 
 
 def test_audit_log_is_for_admins_and_has_no_write_route(db, client, world):
     reply, mod = world[3], world[4]
-    login(client, mod)
+    sign_in(client, mod)
     client.post(f"/api/v1/moderation/posts/{reply.id}/hide", json={"reason": "Werbung"})
     assert client.get("/api/v1/admin/audit-log").status_code == 403
-    login(client, make_user(db, nickname="Chefin", role=Role.admin))
+    sign_in(client, make_user(db, nickname="Chefin", role=Role.admin))
     [entry] = client.get("/api/v1/admin/audit-log").json()["items"]
     assert entry["action"] == "post.hide" and entry["target_id"] == reply.id
     assert entry["before"]["post_hidden"] is False and entry["after"]["post_hidden"] is True

@@ -13,7 +13,7 @@ from community.accounts.models import Role
 from community.forum.models import Post, Thread
 from community.jobs.worker import Worker
 from community.moderation.models import Report
-from tests.factories import PASSWORD, login, make_category, make_reply, make_thread, make_user
+from tests.factories import PASSWORD, make_category, make_reply, make_thread, make_user, sign_in
 
 
 def _csrf(client) -> str:  # type: ignore[no-untyped-def]
@@ -116,7 +116,7 @@ def test_queue_page_is_for_moderators_and_linked_in_their_header(db, client, wor
 def test_queue_page_shows_the_authors_history_and_earlier_decisions(db, client, anon, world):
     _board, author, thread, reply, mod = world
     earlier = make_reply(db, author=author, thread=thread, body="Alter Werbetext")
-    login(client, mod)
+    sign_in(client, mod)
     client.post(f"/api/v1/moderation/posts/{earlier.id}/hide", json={"reason": "Werbung alt"})
     _form_post(anon, f"/p/{reply.id}/report", reason="unlawful", contact_email="zeuge@example.com")
     _web_login(client, mod)
@@ -165,7 +165,7 @@ def test_moderator_edit_shows_a_visible_note_keeps_the_old_text_and_tells_report
     _board, _author, thread, reply, mod = world
     reporter = make_user(db, nickname="Melderin", email="melderin@example.com")
     member = make_client()
-    login(member, reporter)
+    sign_in(member, reporter)
     assert (
         member.post(f"/api/v1/posts/{reply.id}/reports", json={"reason": "insult"}).status_code
         == 201
@@ -186,7 +186,7 @@ def test_moderator_edit_shows_a_visible_note_keeps_the_old_text_and_tells_report
     assert "Bearbeitet von der Moderation: Werbelink entfernt" in page
     shown = anon.get(f"/api/v1/posts/{reply.id}").json()
     assert shown["moderation_note"] == "Werbelink entfernt"
-    login(client, mod)
+    sign_in(client, mod)
     revisions = client.get(f"/api/v1/posts/{reply.id}/revisions").json()
     assert [r["body"] for r in revisions] == ["Kauft Zauberpillen bei mir"]
     assert client.get("/api/v1/moderation/queue").json()["items"] == []
@@ -194,7 +194,7 @@ def test_moderator_edit_shows_a_visible_note_keeps_the_old_text_and_tells_report
     [mail] = mailbox.to("melderin@example.com")
     assert "bearbeitet" in mail.text
 
-    login(client, make_user(db, nickname="Chefin", role=Role.admin))
+    sign_in(client, make_user(db, nickname="Chefin", role=Role.admin))
     [entry] = client.get("/api/v1/admin/audit-log").json()["items"]
     assert entry["action"] == "post.edit" and entry["reason"] == "Werbelink entfernt"
     assert entry["before"]["body"] == "Kauft Zauberpillen bei mir"
@@ -223,7 +223,7 @@ def test_a_duplicate_shows_a_banner_to_the_original_and_refuses_replies(
     assert anon.get(f"/api/v1/threads/{again.id}").json()["duplicate_of_thread_id"] == original.id
 
     member = make_client()
-    login(member, asker)
+    sign_in(member, asker)
     refused = member.post(f"/api/v1/threads/{again.id}/posts", json={"body": "Immer noch?"})
     assert refused.status_code == 403 and refused.json()["error"] == "thread_duplicate"
     assert 'name="body"' not in member.get(f"/t/{again.id}/{again.slug}").text
@@ -236,7 +236,7 @@ def test_a_duplicate_shows_a_banner_to_the_original_and_refuses_replies(
         client, f"/moderation/threads/{original.id}/duplicate", original=f"#{original.id}"
     )
     assert itself.status_code == 422
-    login(client, make_user(db, nickname="Chefin", role=Role.admin))
+    sign_in(client, make_user(db, nickname="Chefin", role=Role.admin))
     [entry] = client.get("/api/v1/admin/audit-log").json()["items"]
     assert entry["action"] == "thread.duplicate"
     assert entry["before"] == {"duplicate_of_thread_id": None, "is_locked": False}
@@ -245,7 +245,7 @@ def test_a_duplicate_shows_a_banner_to_the_original_and_refuses_replies(
 
 def test_audit_log_page_is_read_only_and_for_admins(db, client, world):
     reply, mod = world[3], world[4]
-    login(client, mod)
+    sign_in(client, mod)
     client.post(f"/api/v1/moderation/posts/{reply.id}/hide", json={"reason": "Werbung"})
     _web_login(client, mod)
     assert client.get("/admin/audit-log").status_code == 403

@@ -11,7 +11,7 @@ from community.accounts.models import Role, User
 from community.events.models import Event
 from community.forum.models import Category, Post
 from community.jobs.worker import Worker
-from tests.factories import login, make_category, make_reply, make_thread, make_user
+from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
 
 
 @pytest.fixture
@@ -42,8 +42,8 @@ def test_held_reply_is_invisible_to_others_until_approved_then_counted_and_index
     Worker(engine).run_until_empty()
     events_before = _event_types(db)
     writer, moderator = make_client(), make_client()
-    login(writer, author)
-    login(moderator, mod)
+    sign_in(writer, author)
+    sign_in(moderator, mod)
 
     created = writer.post(
         f"/api/v1/threads/{thread.id}/posts", json={"body": "Probieren Sie Kanal dreizehn"}
@@ -93,7 +93,7 @@ def test_held_thread_is_only_for_its_author_and_rejecting_it_removes_it(
 ):
     board, author, _regular, mod = world
     _premoderate(db, board)
-    login(client, author)
+    sign_in(client, author)
     created = client.post(
         "/api/v1/threads",
         json={"category": "technik", "title": "Wer kennt den Zaubertrick", "body": "Frage"},
@@ -112,7 +112,7 @@ def test_held_thread_is_only_for_its_author_and_rejecting_it_removes_it(
     assert "thread.created" not in _event_types(db)
 
     moderator = make_client()
-    login(moderator, mod)
+    sign_in(moderator, mod)
     opening = db.exec(select(Post).where(Post.thread_id == thread["id"])).one()
     rejected = moderator.post(
         f"/api/v1/moderation/posts/{opening.id}/reject", json={"reason": "Werbung"}
@@ -127,13 +127,13 @@ def test_approved_thread_sets_off_event_points_counters_and_index(
 ):
     board, author, _regular, mod = world
     _premoderate(db, board)
-    login(client, author)
+    sign_in(client, author)
     thread = client.post(
         "/api/v1/threads",
         json={"category": "technik", "title": "Wer kennt den Zaubertrick", "body": "Frage"},
     ).json()["thread"]
     moderator = make_client()
-    login(moderator, mod)
+    sign_in(moderator, mod)
     opening = db.exec(select(Post).where(Post.thread_id == thread["id"])).one()
     page = moderator.post(
         f"/moderation/posts/{opening.id}/approve",
@@ -158,13 +158,13 @@ def test_a_new_members_first_posts_wait_and_then_they_post_directly(
     admin = make_user(db, nickname="Chefin", role=Role.admin)
     thread = make_thread(db, author=regular, category=board)
     boss = make_client()
-    login(boss, admin)
+    sign_in(boss, admin)
     assert boss.get("/api/v1/admin/premoderation").json() == {"first_posts": 0}
     assert boss.put("/api/v1/admin/premoderation", json={"first_posts": 1}).status_code == 200
     assert boss.put("/api/v1/admin/premoderation", json={"first_posts": -1}).status_code == 422
 
     writer = make_client()
-    login(writer, author)
+    sign_in(writer, author)
     first = writer.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "Erste Antwort"})
     assert first.json()["is_pending"] is True
     # The regular member posted before (the thread): not held.
@@ -182,12 +182,12 @@ def test_a_new_members_first_posts_wait_and_then_they_post_directly(
 
 def test_board_switch_is_admins_only_audited_and_explains_why_it_is_off(db, client, world):
     _board, _author, _regular, mod = world
-    login(client, mod)
+    sign_in(client, mod)
     assert (
         client.patch("/api/v1/admin/categories/technik", json={"premoderated": True}).status_code
         == 403
     )
-    login(client, make_user(db, nickname="Chefin", role=Role.admin))
+    sign_in(client, make_user(db, nickname="Chefin", role=Role.admin))
     switched = client.patch("/api/v1/admin/categories/technik", json={"premoderated": True})
     assert switched.status_code == 200 and switched.json()["premoderated"] is True
     [entry] = client.get("/api/v1/admin/audit-log").json()["items"]

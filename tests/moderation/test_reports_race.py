@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from community.moderation.models import Report
-from tests.factories import login, make_category, make_reply, make_thread, make_user
+from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
+
+pytestmark = pytest.mark.commits
 
 
 def test_simultaneous_duplicate_reports_leave_one_and_answer_409(db, make_client, engine):
@@ -20,7 +22,7 @@ def test_simultaneous_duplicate_reports_leave_one_and_answer_409(db, make_client
     post = make_reply(db, author=author, thread=thread)
     clients = [make_client() for _ in range(4)]
     for c in clients:
-        login(c, reporter)
+        sign_in(c, reporter)
     barrier = threading.Barrier(len(clients))
     statuses: list[int] = []
 

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from community.accounts.models import Role, User
 from community.faq.models import FaqEntry
-from tests.factories import login, make_category, make_reply, make_thread, make_user
+from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def solved(db, client):
     helper = make_user(db, nickname="Helfer")
     thread = make_thread(db, author=asker, category=board, title="Router verliert Verbindung")
     answer = make_reply(db, author=helper, thread=thread, body="Firmware aktualisieren hilft.")
-    login(client, asker)
+    sign_in(client, asker)
     accepted = client.put(f"/api/v1/threads/{thread.id}/solution", json={"post_id": answer.id})
     assert accepted.status_code == 200, accepted.text
     mod = make_user(db, nickname="Wache", role=Role.moderator)
@@ -35,7 +35,7 @@ def test_restoring_the_hidden_accepted_answer_solves_the_thread_again(db, client
     db.expire_all()
     points = db.get(User, helper.id).points
     assert points >= 15  # the accepted answer's points
-    login(client, mod)
+    sign_in(client, mod)
     _hide(client, answer.id)
     assert anon.get(f"/api/v1/threads/{thread.id}").json()["solved"] is False
     restored = client.post(f"/api/v1/moderation/posts/{answer.id}/restore", json={})
@@ -53,14 +53,14 @@ def test_restoring_the_hidden_accepted_answer_solves_the_thread_again(db, client
 def test_restoring_does_not_replace_an_answer_accepted_meanwhile(db, client, solved):
     thread, answer, _helper, asker, mod = solved
     other = make_reply(db, author=make_user(db, nickname="Zweite"), thread=thread, body="Neu")
-    login(client, mod)
+    sign_in(client, mod)
     _hide(client, answer.id)
-    login(client, asker)
+    sign_in(client, asker)
     assert (
         client.put(f"/api/v1/threads/{thread.id}/solution", json={"post_id": other.id}).status_code
         == 200
     )
     client.delete(f"/api/v1/threads/{thread.id}/solution")
-    login(client, mod)
+    sign_in(client, mod)
     assert client.post(f"/api/v1/moderation/posts/{answer.id}/restore", json={}).status_code == 204
     assert client.get(f"/api/v1/threads/{thread.id}").json()["solution_post_id"] is None

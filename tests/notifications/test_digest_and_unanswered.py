@@ -11,12 +11,12 @@ from community.forum.models import CategoryGroup, ThreadKind
 from community.jobs.worker import Worker
 from community.reputation import service as reputation
 from tests.factories import (
-    login,
     make_category,
     make_group,
     make_reply,
     make_thread,
     make_user,
+    sign_in,
 )
 from tests.notifications.conftest import Clock, notices
 from tests.smtp import Mailbox
@@ -72,7 +72,7 @@ def _board_with_expert(db: Session, client, slug: str, hours: int | None = None)
     expert = make_user(
         db, nickname=f"Expertin-{slug}", email=f"{slug}@example.com", role=Role.expert
     )
-    login(client, expert)
+    sign_in(client, expert)
     assert client.put(f"/api/v1/categories/{slug}/watch").json() == {"watching": True}
     return board, expert
 
@@ -109,7 +109,7 @@ def test_unanswered_question_is_queued_after_n_hours_and_told_to_experts_once(
     [mail] = mailbox.to("router@example.com")
     assert "wartet seit 4 Stunden auf eine Antwort" in mail.text
 
-    login(anon, asker)
+    sign_in(anon, asker)
     assert anon.get("/api/v1/unanswered").status_code == 403
     assert anon.get("/unanswered").status_code == 403
 

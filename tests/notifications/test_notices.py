@@ -23,12 +23,12 @@ from community.notifications.models import Channel, MailState, NoticeType, Notif
 from community.reputation import service as reputation
 from community.reputation.ranks import load_ladder, save_ladder
 from tests.factories import (
-    login,
     make_category,
     make_group,
     make_reply,
     make_thread,
     make_user,
+    sign_in,
 )
 from tests.notifications.conftest import notices
 from tests.smtp import Mailbox, ReceivedMail
@@ -87,11 +87,11 @@ def test_off_means_no_notice_and_in_app_means_no_mail(
     reader = make_user(db, nickname="Leserin", email="leserin@example.com")
     thread = make_thread(db, author=asker, category=board)
     make_reply(db, author=reader, thread=thread)
-    login(client, asker)
+    sign_in(client, asker)
     changed = client.put("/api/v1/me/notification-settings", json={"reply": "off"})
     assert changed.status_code == 200 and changed.json()["reply"] == "off"
     assert changed.json()["mention"] == "email"  # the others keep their defaults
-    login(client, reader)
+    sign_in(client, reader)
     assert (
         client.put("/api/v1/me/notification-settings", json={"reply": "in_app"}).json()["reply"]
         == "in_app"
@@ -157,7 +157,7 @@ def test_member_removed_from_the_group_gets_nothing_more_and_loses_old_notices(
     make_reply(db, author=author, thread=thread)
     Worker(engine).run_until_empty()
     assert len(mailbox.to("ehemalig@example.com")) == 1
-    login(client, watcher)
+    sign_in(client, watcher)
     assert client.get("/api/v1/me/notifications").json()["unread_count"] == 1
     assert "Vertrauliche Tarife 2027" in client.get("/notifications").text
     [exported] = notifications.export_for_user(db, watcher)
@@ -243,13 +243,13 @@ def test_moderation_tells_author_and_member_reporter_once_and_visitors_as_before
     post = make_reply(db, author=author, thread=thread, body="Kauft bei mir!")
     reporter = make_user(db, nickname="Melderin", email="melderin@example.com")
     moderator = make_user(db, nickname="Wache", role=Role.moderator)
-    login(client, reporter)
+    sign_in(client, reporter)
     assert (
         client.post(f"/api/v1/posts/{post.id}/reports", json={"reason": "spam"}).status_code == 201
     )
     visitor = {"reason": "unlawful", "contact_email": "besucher@example.com"}
     assert anon.post(f"/api/v1/posts/{post.id}/reports", json=visitor).status_code == 201
-    login(client, moderator)
+    sign_in(client, moderator)
     hidden = client.post(f"/api/v1/moderation/posts/{post.id}/hide", json={"reason": "Werbung"})
     assert hidden.status_code == 204
     Worker(engine).run_until_empty()
@@ -294,9 +294,9 @@ def test_watching_by_api_and_following_a_board(db: Session, client, board: Categ
     asker = make_user(db)
     follower = make_user(db)
     thread = make_thread(db, author=asker, category=board)
-    login(client, asker)
+    sign_in(client, asker)
     assert client.delete(f"/api/v1/threads/{thread.id}/watch").json() == {"watching": False}
-    login(client, follower)
+    sign_in(client, follower)
     assert client.put(f"/api/v1/threads/{thread.id}/watch").json() == {"watching": True}
     assert client.put("/api/v1/categories/technik/watch").json() == {"watching": True}
     make_reply(db, author=make_user(db), thread=thread)
@@ -319,7 +319,7 @@ def test_closed_boards_cannot_be_watched_by_outsiders(db: Session, client) -> No
     db.commit()
     closed = make_category(db, slug="geheim", groups=[group])
     thread = make_thread(db, author=insider, category=closed)
-    login(client, make_user(db))
+    sign_in(client, make_user(db))
     assert client.put(f"/api/v1/threads/{thread.id}/watch").status_code == 404
     assert client.put("/api/v1/categories/geheim/watch").status_code == 404
 
@@ -331,7 +331,7 @@ def test_bell_shows_the_unread_count_and_marking_read_clears_it(
     thread = make_thread(db, author=asker, category=board, title="Wer hilft beim Tarif?")
     make_reply(db, author=make_user(db, nickname="Eins"), thread=thread)
     make_reply(db, author=make_user(db, nickname="Zwei"), thread=thread)
-    token = login(client, asker)
+    token = sign_in(client, asker)
     page = client.get("/").text
     assert '<span class="badge unread-count">2</span>' in page
     listed = client.get("/notifications").text
@@ -357,7 +357,7 @@ def test_bell_shows_the_unread_count_and_marking_read_clears_it(
 
 def test_settings_page_saves_the_channels(db: Session, client) -> None:
     member = make_user(db)
-    token = login(client, member)
+    token = sign_in(client, member)
     page = client.get("/settings").text
     assert 'name="kudos"' in page and 'id="notifications"' in page
     saved = client.post(

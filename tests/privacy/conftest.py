@@ -18,7 +18,7 @@ from community.faq.models import FaqEntry
 from community.forum.models import Category, Post, Thread
 from community.jobs.worker import Worker
 from community.leads.consent import CONSENT_TEXT_VERSION
-from tests.factories import login, make_category, make_group, make_reply, make_thread, make_user
+from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
 from tests.webhooks.conftest import allow_private, receiver  # noqa: F401  (fixtures)
 from tests.webhooks.receiver import Receiver
 
@@ -74,7 +74,7 @@ def world(
     closed = make_category(db, slug="grosskunde-intern", groups=[group])
     browsers = {u.nickname: make_client() for u in (member, helper, admin)}
     for user in (member, helper, admin):
-        login(browsers[user.nickname], user)
+        sign_in(browsers[user.nickname], user)
     me, them, boss = browsers[NICKNAME], browsers["Helferlein"], browsers["Admina"]
 
     hook = boss.post(

@@ -7,7 +7,7 @@ import json
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from tests.factories import login, make_user
+from tests.factories import make_user, sign_in
 from tests.privacy.conftest import COMPANY, EMAIL, NICKNAME, REAL_NAME, World
 
 
@@ -72,7 +72,7 @@ def test_only_the_member_downloads_their_export(
     assert anon.get("/api/v1/me/export", headers=world.tokens["feed"]).status_code == 401
     other = make_user(db, nickname="Nachbarin")
     browser = make_client()
-    login(browser, other)
+    sign_in(browser, other)
     text = json.dumps(_download(browser))
     assert REAL_NAME not in text and EMAIL not in text and NICKNAME not in text
     # Even an admin gets their own data here, not someone else's.

@@ -17,6 +17,8 @@ from community.indexing import service as indexing
 from community.jobs.worker import Worker
 from tests.factories import make_category, make_reply, make_thread, make_user
 
+pytestmark = pytest.mark.commits
+
 
 def _titles(db) -> set[str]:  # type: ignore[no-untyped-def]
     db.expire_all()

@@ -13,7 +13,7 @@ from community.jobs.heartbeat import KEY
 from community.jobs.worker import Worker
 from community.site.models import SiteSetting
 from search.meili import MeiliBackend
-from tests.factories import login, make_category, make_thread, make_user
+from tests.factories import make_category, make_thread, make_user, sign_in
 
 
 def test_healthz_answers_while_the_process_lives(client) -> None:  # type: ignore[no-untyped-def]
@@ -111,7 +111,7 @@ def test_pages_keep_working_and_search_says_it_is_unavailable(  # type: ignore[n
     assert client.get("/search/similar", params={"title": "Roaming Schweiz"}).status_code == 200
 
     # Writing goes on: the index catches up through the jobs once the engine is back.
-    login(client, member)
+    sign_in(client, member)
     created = client.post(
         "/api/v1/threads",
         json={"category": "mobilfunk", "title": "Und in Norwegen?", "body": "Gilt das dort auch?"},

@@ -164,6 +164,7 @@ def _subprocess_env(engine: Engine, data_dir: Path) -> dict[str, str]:
     return env
 
 
+@pytest.mark.commits
 def test_a_second_community_worker_is_refused(engine: Engine, tmp_path: Path) -> None:
     env = _subprocess_env(engine, tmp_path / "data")
     lock = tmp_path / "data" / "search" / "WRITER.lock"
@@ -235,6 +236,7 @@ def test_several_app_processes_start_when_the_worker_runs_apart(
     assert [s["workers"] for s in started] == [2]
 
 
+@pytest.mark.commits
 def test_reindex_beside_a_running_worker_leaves_the_rebuild_to_it(
     engine: Engine,
     db: Session,
@@ -260,6 +262,7 @@ def test_reindex_beside_a_running_worker_leaves_the_rebuild_to_it(
     assert search_backend.stats()["documents"] == 0  # nothing written from here
 
 
+@pytest.mark.commits
 def test_restore_is_refused_while_a_worker_writes_the_index(
     db: Session, engine: Engine, search_backend: EmbeddedBackend, tmp_path: Path
 ) -> None:

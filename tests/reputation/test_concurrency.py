@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 
 from community.events.models import Event
 from community.reputation.models import Kudo
-from tests.factories import login, make_category, make_reply, make_thread, make_user
+from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
+
+pytestmark = pytest.mark.commits
 
 
 def _parallel(clients, call) -> list[int]:
@@ -41,7 +43,7 @@ def test_parallel_kudos_clicks_leave_one_kudos(db, make_client, postgres_only):
     reply = make_reply(db, author=helper, thread=thread)
     clients = [make_client() for _ in range(6)]
     for c in clients:
-        login(c, fan)
+        sign_in(c, fan)
 
     statuses = _parallel(clients, lambda c: c.post(f"/api/v1/posts/{reply.id}/kudos"))
 
@@ -60,7 +62,7 @@ def test_two_simultaneous_accepts_leave_one_solution_and_one_event(db, make_clie
     answer = make_reply(db, author=helper, thread=thread)
     clients = [make_client() for _ in range(4)]
     for c in clients:
-        login(c, asker)
+        sign_in(c, asker)
 
     statuses = _parallel(
         clients,
@@ -85,7 +87,7 @@ def test_simultaneous_accepts_of_different_answers_leave_one_winner(db, make_cli
     ]
     clients = [make_client(), make_client()]
     for c in clients:
-        login(c, asker)
+        sign_in(c, asker)
     pairs = iter(zip(clients, answers, strict=True))
     lookup = dict(pairs)
 

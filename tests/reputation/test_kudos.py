@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from community.accounts.models import Role, User
 from community.events.models import Event
 from community.reputation.models import Kudo
-from tests.factories import login, make_category, make_group, make_reply, make_thread, make_user
+from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
 
 
 def _profile(client, nickname):
@@ -20,7 +20,7 @@ def test_kudos_counts_on_the_post_and_gives_the_author_points(db, client):
     reply = make_reply(db, author=helper, thread=thread)
     before = _profile(client, "Helfer")
 
-    login(client, asker)
+    sign_in(client, asker)
     response = client.post(f"/api/v1/posts/{reply.id}/kudos")
 
     assert response.status_code == 200, response.text
@@ -39,7 +39,7 @@ def test_giving_kudos_twice_is_not_an_error_and_counts_once(db, client):
     asker, helper = make_user(db), make_user(db)
     thread = make_thread(db, author=asker, category=board)
     reply = make_reply(db, author=helper, thread=thread)
-    login(client, asker)
+    sign_in(client, asker)
     first = client.post(f"/api/v1/posts/{reply.id}/kudos")
     second = client.post(f"/api/v1/posts/{reply.id}/kudos")
     assert first.status_code == second.status_code == 200
@@ -54,7 +54,7 @@ def test_kudos_for_ones_own_post_is_refused(db, client):
     author = make_user(db)
     thread = make_thread(db, author=author, category=board)
     reply = make_reply(db, author=author, thread=thread)
-    login(client, author)
+    sign_in(client, author)
     response = client.post(f"/api/v1/posts/{reply.id}/kudos")
     assert response.status_code == 403
     assert response.json()["error"] == "own_post"
@@ -65,7 +65,7 @@ def test_taking_kudos_back_removes_the_count_and_the_points(db, client):
     asker, helper = make_user(db), make_user(db)
     thread = make_thread(db, author=asker, category=board)
     reply = make_reply(db, author=helper, thread=thread)
-    login(client, asker)
+    sign_in(client, asker)
     client.post(f"/api/v1/posts/{reply.id}/kudos")
     response = client.delete(f"/api/v1/posts/{reply.id}/kudos")
     assert response.json() == {"post_id": reply.id, "kudos_count": 0, "given": False}
@@ -84,7 +84,7 @@ def test_kudos_need_a_verified_member(db, client, anon):
     thread = make_thread(db, author=asker, category=board)
     reply = make_reply(db, author=helper, thread=thread)
     assert anon.post(f"/api/v1/posts/{reply.id}/kudos").status_code == 401
-    login(client, unverified)
+    sign_in(client, unverified)
     assert client.post(f"/api/v1/posts/{reply.id}/kudos").status_code == 403
 
 
@@ -93,14 +93,14 @@ def test_kudos_for_a_deleted_post_or_a_closed_board_answer_404(db, client, make_
     closed = make_category(db, groups=[make_group(db, members=[asker, helper])])
     thread = make_thread(db, author=asker, category=closed)
     reply = make_reply(db, author=helper, thread=thread)
-    login(client, outsider)
+    sign_in(client, outsider)
     assert client.post(f"/api/v1/posts/{reply.id}/kudos").status_code == 404
 
     open_board = make_category(db)
     thread2 = make_thread(db, author=asker, category=open_board)
     gone = make_reply(db, author=helper, thread=thread2)
     helper_client = make_client()
-    login(helper_client, helper)
+    sign_in(helper_client, helper)
     assert helper_client.delete(f"/api/v1/posts/{gone.id}").status_code == 204
     assert client.post(f"/api/v1/posts/{gone.id}/kudos").status_code == 404
 
@@ -110,7 +110,7 @@ def test_kudos_between_the_same_two_members_count_for_points_five_times_a_day(db
     fan, helper = make_user(db), make_user(db)
     thread = make_thread(db, author=fan, category=board)
     replies = [make_reply(db, author=helper, thread=thread, body=f"Tipp {i}") for i in range(7)]
-    login(client, fan)
+    sign_in(client, fan)
     for reply in replies:
         assert client.post(f"/api/v1/posts/{reply.id}/kudos").status_code == 200
     db.expire_all()
@@ -119,7 +119,7 @@ def test_kudos_between_the_same_two_members_count_for_points_five_times_a_day(db
     assert user.points == 7 * 1 + 5 * 4  # ... but only five a day count for points
     # Another member's kudos still count in full.
     other = make_user(db)
-    login(client, other)
+    sign_in(client, other)
     client.post(f"/api/v1/posts/{replies[0].id}/kudos")
     db.expire_all()
     assert db.get(User, helper.id).points == 7 + 6 * 4
@@ -131,7 +131,7 @@ def test_kudos_given_event_names_nicknames_not_real_names(db, client):
     helper = make_user(db, nickname="Wissend", company="Geheime Firma GmbH")
     thread = make_thread(db, author=asker, category=board)
     reply = make_reply(db, author=helper, thread=thread)
-    login(client, asker)
+    sign_in(client, asker)
     client.post(f"/api/v1/posts/{reply.id}/kudos")
     event = db.execute(select(Event).where(Event.type == "kudos.given")).scalar_one()
     assert event.payload["giver"] == "Dankbar"

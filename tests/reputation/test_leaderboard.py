@@ -9,7 +9,7 @@ from community.accounts.models import Role
 from community.clock import utcnow
 from community.forum.models import Thread
 from community.reputation.models import Kudo
-from tests.factories import login, make_category, make_group, make_reply, make_thread, make_user
+from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def as_(make_client):
     def browser(user):
         if user.id not in browsers:
             browsers[user.id] = make_client()
-            login(browsers[user.id], user)
+            sign_in(browsers[user.id], user)
         return browsers[user.id]
 
     return browser
@@ -91,13 +91,13 @@ def test_a_closed_board_counts_only_for_viewers_who_can_see_it(db, client, make_
     _solve(db, as_, asker=asker, helper=public_helper, board=public)
 
     outsider = make_client()
-    login(outsider, make_user(db))
+    sign_in(outsider, make_user(db))
     assert _board(outsider) == [("Offen", 1, 0)]
     assert (
         outsider.get("/api/v1/leaderboard", params={"category": "grosskunden"}).status_code == 404
     )
     member = make_client()
-    login(member, insider)
+    sign_in(member, insider)
     assert _board(member) == [("Geheimtipp", 2, 0), ("Offen", 1, 0)]
     assert _board(member, category="grosskunden") == [("Geheimtipp", 2, 0)]
     assert _board(member, category="festnetz") == [("Offen", 1, 0)]

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from community.accounts.models import Role, User
 from community.events.models import Event
 from community.reputation.models import RankChange
-from tests.factories import login, make_category, make_reply, make_thread, make_user
+from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
 
 SMALL_LADDER = {
     "steps": [
@@ -53,12 +53,12 @@ def test_reaching_a_threshold_changes_the_rank_records_it_and_shows_it_beside_th
     board = make_category(db)
     asker, helper = make_user(db), make_user(db, nickname="Aufsteigerin")
     admin_client = make_client()
-    login(admin_client, admin)
+    sign_in(admin_client, admin)
     assert admin_client.put("/api/v1/admin/ranks", json=SMALL_LADDER).status_code == 200
 
     thread = make_thread(db, author=asker, category=board)
     answer = make_reply(db, author=helper, thread=thread)
-    login(client, asker)
+    sign_in(client, asker)
     client.put(
         f"/api/v1/threads/{thread.id}/solution", json={"post_id": answer.id}
     )  # 1 + 15 points
@@ -90,7 +90,7 @@ def test_changing_the_ladder_re_ranks_every_member(db, client):
     for _ in range(11):
         make_reply(db, author=helper, thread=thread)
     assert client.get("/api/v1/users/Vielschreiber").json()["rank"]["key"] == "member"
-    login(client, admin)
+    sign_in(client, admin)
     client.put("/api/v1/admin/ranks", json=SMALL_LADDER)
     assert client.get("/api/v1/users/Vielschreiber").json()["rank"]["key"] == "advanced"
     db.expire_all()
@@ -99,10 +99,10 @@ def test_changing_the_ladder_re_ranks_every_member(db, client):
 
 def test_only_admins_change_the_ladder_and_a_bad_ladder_is_refused(db, client):
     member = make_user(db)
-    login(client, member)
+    sign_in(client, member)
     assert client.put("/api/v1/admin/ranks", json=SMALL_LADDER).status_code == 403
     admin = make_user(db, role=Role.admin)
-    login(client, admin)
+    sign_in(client, admin)
     unordered = {
         "steps": [SMALL_LADDER["steps"][0], SMALL_LADDER["steps"][3], SMALL_LADDER["steps"][2]]
     }

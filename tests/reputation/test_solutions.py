@@ -5,7 +5,7 @@ from sqlalchemy import select
 from community.accounts.models import Role, User
 from community.events.models import Event
 from community.forum.models import ThreadKind
-from tests.factories import login, make_category, make_group, make_reply, make_thread, make_user
+from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
 
 
 def _events(db, type_):
@@ -20,7 +20,7 @@ def test_the_asker_accepts_a_reply_and_the_thread_shows_solved(db, client):
     make_reply(db, author=helper, thread=thread, body="Erst einmal neu starten.")
     answer = make_reply(db, author=helper, thread=thread, body="Firmware aktualisieren!")
     make_reply(db, author=asker, thread=thread, body="Danke, das war es.")
-    login(client, asker)
+    sign_in(client, asker)
 
     response = client.put(f"/api/v1/threads/{thread.id}/solution", json={"post_id": answer.id})
 
@@ -55,7 +55,7 @@ def test_solved_and_unsolved_filters_on_every_list(db, client):
         kind=ThreadKind.discussion,
     )
     answer = make_reply(db, author=helper, thread=solved)
-    login(client, asker)
+    sign_in(client, asker)
     client.put(f"/api/v1/threads/{solved.id}/solution", json={"post_id": answer.id})
 
     def ids(url, query):
@@ -76,7 +76,7 @@ def test_changing_the_solution_moves_the_points(db, client):
     thread = make_thread(db, author=asker, category=board)
     a = make_reply(db, author=first, thread=thread)
     b = make_reply(db, author=second, thread=thread)
-    login(client, asker)
+    sign_in(client, asker)
     client.put(f"/api/v1/threads/{thread.id}/solution", json={"post_id": a.id})
     response = client.put(f"/api/v1/threads/{thread.id}/solution", json={"post_id": b.id})
     assert response.json()["solution_post_id"] == b.id
@@ -90,7 +90,7 @@ def test_withdrawing_the_solution_unsolves_and_records_an_event(db, client):
     asker, helper = make_user(db), make_user(db)
     thread = make_thread(db, author=asker, category=board)
     answer = make_reply(db, author=helper, thread=thread)
-    login(client, asker)
+    sign_in(client, asker)
     client.put(f"/api/v1/threads/{thread.id}/solution", json={"post_id": answer.id})
     response = client.delete(f"/api/v1/threads/{thread.id}/solution")
     assert response.status_code == 200
@@ -110,14 +110,14 @@ def test_experts_and_moderators_may_accept_but_other_members_may_not(db, client,
     answer = make_reply(db, author=helper, thread=thread)
     url = f"/api/v1/threads/{thread.id}/solution"
 
-    login(client, stranger)
+    sign_in(client, stranger)
     refused = client.put(url, json={"post_id": answer.id})
     assert refused.status_code == 403
     assert client.get(f"/api/v1/threads/{thread.id}").json()["viewer_may_accept"] is False
 
     for person in (expert, moderator):
         c = make_client()
-        login(c, person)
+        sign_in(c, person)
         assert c.get(f"/api/v1/threads/{thread.id}").json()["viewer_may_accept"] is True
         assert c.put(url, json={"post_id": answer.id}).status_code == 200
         assert c.delete(url).status_code == 200
@@ -128,7 +128,7 @@ def test_a_stranger_who_cannot_see_the_thread_gets_404(db, client):
     closed = make_category(db, groups=[make_group(db, members=[asker, helper])])
     thread = make_thread(db, author=asker, category=closed)
     answer = make_reply(db, author=helper, thread=thread)
-    login(client, outsider)
+    sign_in(client, outsider)
     response = client.put(f"/api/v1/threads/{thread.id}/solution", json={"post_id": answer.id})
     assert response.status_code == 404
 
@@ -142,9 +142,9 @@ def test_only_replies_of_question_threads_can_be_solutions(db, client, make_clie
     elsewhere = make_reply(db, author=helper, thread=discussion)
     deleted = make_reply(db, author=helper, thread=question)
     helper_client = make_client()
-    login(helper_client, helper)
+    sign_in(helper_client, helper)
     helper_client.delete(f"/api/v1/posts/{deleted.id}")
-    login(client, asker)
+    sign_in(client, asker)
     opening = client.get(f"/api/v1/threads/{question.id}").json()["opening_post"]["id"]
 
     cases = {
@@ -168,17 +168,17 @@ def test_the_accepted_answer_is_deleted_only_by_a_moderator_and_then_unsolves(
     moderator = make_user(db, role=Role.moderator)
     thread = make_thread(db, author=asker, category=board)
     answer = make_reply(db, author=helper, thread=thread)
-    login(client, asker)
+    sign_in(client, asker)
     client.put(f"/api/v1/threads/{thread.id}/solution", json={"post_id": answer.id})
 
     helper_client = make_client()
-    login(helper_client, helper)
+    sign_in(helper_client, helper)
     refused = helper_client.delete(f"/api/v1/posts/{answer.id}")
     assert refused.status_code == 409
     assert refused.json()["error"] == "accepted_answer"
 
     mod_client = make_client()
-    login(mod_client, moderator)
+    sign_in(mod_client, moderator)
     assert mod_client.delete(f"/api/v1/posts/{answer.id}").status_code == 204
     detail = client.get(f"/api/v1/threads/{thread.id}").json()
     assert detail["solved"] is False

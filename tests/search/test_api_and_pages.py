@@ -13,7 +13,7 @@ from community.clock import utcnow
 from community.indexing import service as indexing
 from community.jobs.models import Job, JobStatus
 from search.meili import MeiliBackend
-from tests.factories import login, make_category, make_group, make_thread, make_user
+from tests.factories import make_category, make_group, make_thread, make_user, sign_in
 from tests.search.conftest import MeiliServer
 
 
@@ -126,7 +126,7 @@ def test_ask_page_shows_similar_questions_with_and_without_js(
         db, author=user, category=board, title="eSIM für zwanzig Firmenhandys einrichten"
     )
     run_jobs()
-    csrf = login(client, user)
+    csrf = sign_in(client, user)
     form = client.get("/new").text
     assert 'hx-get="/search/similar"' in form and "Ähnliche Fragen suchen" in form
     fragment = client.get("/search/similar", params={"title": "eSIM einrichten"})
@@ -156,7 +156,7 @@ def test_posting_works_while_meilisearch_is_down_and_the_index_catches_up(
 ) -> None:
     user = make_user(db)
     board = make_category(db)
-    login(client, user)
+    sign_in(client, user)
     meili.stop()
     response = client.post(
         "/api/v1/threads",

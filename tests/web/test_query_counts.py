@@ -14,7 +14,7 @@ from community.accounts.viewer import viewer_for
 from community.moderation import service as moderation
 from community.moderation.models import ReportReason
 from community.reputation import service as reputation
-from tests.factories import login, make_category, make_reply, make_thread, make_user
+from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
 
 
 @contextmanager
@@ -49,7 +49,7 @@ def test_thread_page_queries_do_not_grow_with_replies(client, engine: Engine, db
             post = make_reply(db, author=author, thread=thread)
             reputation.give_kudos(db, viewer_for(db, viewer), post.id)  # type: ignore[arg-type]
         db.commit()
-    login(client, viewer)
+    sign_in(client, viewer)
     few = _thread_page_queries(client, engine, small)
     many = _thread_page_queries(client, engine, big)
     assert many == few, f"{few} statements for 3 posts, {many} for 31"
@@ -110,7 +110,7 @@ def test_moderation_queue_queries_do_not_grow_with_reports(
     board = make_category(db)
     moderator = make_user(db, role=Role.moderator)
     _reported_posts(db, board, moderator, 2)
-    login(client, moderator)
+    sign_in(client, moderator)
     api_few, page_few, items = _queue_queries(client, engine)
     assert len(items) == 2
     _reported_posts(db, board, moderator, 10)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.factories import login, make_category, make_reply, make_thread, make_user
+from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
 
 
 def _form_post(client, url, **fields):
@@ -20,7 +20,7 @@ def test_asker_thanks_and_accepts_on_the_thread_page(db, client, anon):
     answer = make_reply(
         db, author=helper, thread=thread, body="Im Kundencenter unter *SIM-Karten*."
     )
-    login(client, asker)
+    sign_in(client, asker)
     page = client.get(f"/t/{thread.id}/{thread.slug}")
     assert "Als Lösung akzeptieren" in page.text
     assert "Kudos 0" in page.text
@@ -49,7 +49,7 @@ def test_a_form_without_the_csrf_token_changes_nothing(db, client):
     asker, helper = make_user(db), make_user(db)
     thread = make_thread(db, author=asker, category=board)
     answer = make_reply(db, author=helper, thread=thread)
-    login(client, asker)
+    sign_in(client, asker)
     response = client.post(f"/p/{answer.id}/kudos", data={}, follow_redirects=False)
     assert response.status_code == 403
     assert client.get(f"/api/v1/posts/{answer.id}").json()["kudos_count"] == 0

@@ -10,14 +10,14 @@ from sqlmodel import Session
 from community.accounts.models import Role
 from community.config import get_settings
 from community.jobs.worker import Worker
-from tests.factories import login, make_category, make_thread, make_user
+from tests.factories import make_category, make_thread, make_user, sign_in
 from tests.webhooks.receiver import Receiver
 
 
 def test_admin_adds_an_endpoint_and_sees_its_deliveries(
     client: TestClient, db: Session, engine: Engine, receiver: Receiver
 ) -> None:
-    login(client, make_user(db, role=Role.admin, staff=True))
+    sign_in(client, make_user(db, role=Role.admin, staff=True))
     csrf = client.headers["X-CSRF-Token"]
     page = client.post(
         "/admin/webhooks",
@@ -39,7 +39,7 @@ def test_a_refused_url_is_explained_on_the_page(
     client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(get_settings(), "webhooks_allow_private", False)
-    login(client, make_user(db, role=Role.admin, staff=True))
+    sign_in(client, make_user(db, role=Role.admin, staff=True))
     page = client.post(
         "/admin/webhooks",
         data={
@@ -53,5 +53,5 @@ def test_a_refused_url_is_explained_on_the_page(
 
 
 def test_members_do_not_see_the_page(client: TestClient, db: Session) -> None:
-    login(client, make_user(db))
+    sign_in(client, make_user(db))
     assert client.get("/admin/webhooks").status_code == 403

@@ -24,13 +24,13 @@ from community.jobs.worker import Worker
 from community.reputation import service as reputation
 from community.webhooks.delivery import DELIVER_JOB
 from community.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from tests.factories import login, make_category, make_group, make_reply, make_thread, make_user
+from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
 from tests.smtp import Mailbox
 from tests.webhooks.receiver import Receiver
 
 
 def add_endpoint(client: TestClient, admin: User, url: str, types: list[str]) -> dict[str, Any]:
-    login(client, admin)
+    sign_in(client, admin)
     response = client.post("/api/v1/admin/webhooks", json={"url": url, "event_types": types})
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
@@ -243,7 +243,7 @@ def test_closed_board_events_are_not_sent(
 
 
 def test_only_admins_manage_webhooks(client: TestClient, db: Session, receiver: Receiver) -> None:
-    login(client, make_user(db, role=Role.moderator, staff=True))
+    sign_in(client, make_user(db, role=Role.moderator, staff=True))
     assert client.get("/api/v1/admin/webhooks").status_code == 403
     response = client.post(
         "/api/v1/admin/webhooks", json={"url": receiver.url, "event_types": ["thread.created"]}
@@ -252,7 +252,7 @@ def test_only_admins_manage_webhooks(client: TestClient, db: Session, receiver: 
 
 
 def test_unknown_event_type_is_refused(client: TestClient, admin: User, receiver: Receiver) -> None:
-    login(client, admin)
+    sign_in(client, admin)
     response = client.post(
         "/api/v1/admin/webhooks", json={"url": receiver.url, "event_types": ["kudos.given"]}
     )
@@ -286,7 +286,7 @@ def test_internal_addresses_are_refused_when_saved(
     client: TestClient, admin: User, production: dict[str, str], address: str
 ) -> None:
     production["hooks.example.com"] = address
-    login(client, admin)
+    sign_in(client, admin)
     response = client.post(
         "/api/v1/admin/webhooks",
         json={"url": "https://hooks.example.com/in", "event_types": ["thread.created"]},
@@ -302,7 +302,7 @@ def test_internal_addresses_are_refused_when_saved(
 def test_plain_http_is_refused_in_production(
     client: TestClient, admin: User, production: dict[str, str]
 ) -> None:
-    login(client, admin)
+    sign_in(client, admin)
     response = client.post(
         "/api/v1/admin/webhooks",
         json={"url": "http://hooks.example.com/in", "event_types": ["thread.created"]},

@@ -19,7 +19,7 @@ from community.faq.models import FaqEntry
 from community.jobs.worker import Worker
 from community.leads.consent import CONSENT_TEXT_VERSION
 from tests.events.test_catalog import validate_all
-from tests.factories import login, make_category, make_thread, make_user
+from tests.factories import make_category, make_thread, make_user, sign_in
 from tests.webhooks.receiver import Receiver
 
 CANARIES = ("Klara Kanarienvogel", "Kanarienvogel AG", "kanarien@vogel.example", "+49 171 5550")
@@ -50,7 +50,7 @@ def test_personal_data_appears_only_in_the_consented_lead(
     admin = make_user(db, nickname="Admina", role=Role.admin, staff=True)
     browsers = {u.nickname: make_client() for u in (canary, helper, expert, moderator, admin)}
     for user in (canary, helper, expert, moderator, admin):
-        login(browsers[user.nickname], user)
+        sign_in(browsers[user.nickname], user)
     hook = browsers["Admina"].post(
         "/api/v1/admin/webhooks", json={"url": receiver.url, "event_types": list(WEBHOOK_TYPES)}
     )
