@@ -8,8 +8,8 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from community.accounts.models import User
-from community.forum.models import Category, Post, Thread
 from community.forum.counters import recompute_counters
+from community.forum.models import Category, Post, Thread
 from community.reputation.service import recompute_all
 
 

@@ -176,9 +176,9 @@ def test_decision_closes_reports_and_mails_each_reporter(db, engine, anon, clien
 def test_the_reporters_mail_is_in_their_language(db, engine, client, mailbox, world):
     reply, mod = world[3], world[4]
     english = make_user(db, nickname="Reporter", email="reporter@example.com", locale="en")
-    login(client, english)
+    sign_in(client, english)
     assert _report(client, reply.id, reason="spam").status_code == 201
-    login(client, mod)
+    sign_in(client, mod)
     dismissed = client.post(f"/api/v1/moderation/posts/{reply.id}/dismiss", json={"reason": ""})
     assert dismissed.status_code == 204, dismissed.text
     Worker(engine).run_until_empty()

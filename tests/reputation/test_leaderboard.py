@@ -133,9 +133,9 @@ def test_the_profile_shows_the_leaderboards_figures_to_each_viewer(db, client, m
     _solve(db, as_, asker=asker, helper=helper, board=public, kudos_from=[fan])
 
     outsider = make_client()
-    login(outsider, make_user(db))
+    sign_in(outsider, make_user(db))
     member = make_client()
-    login(member, insider)
+    sign_in(member, insider)
     for viewer, expected in ((outsider, (1, 1)), (client, (1, 1)), (member, (2, 2))):
         [(_nickname, solutions, kudos)] = _board(viewer)
         profile = viewer.get("/api/v1/users/Beides").json()
