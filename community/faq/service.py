@@ -20,6 +20,7 @@ from community.errors import Forbidden, InvalidInput, NotFound
 from community.events.service import record_event
 from community.faq.models import FaqEntry, FaqStatus
 from community.forum.models import Category, CategoryGroup, Post, Thread
+from community.forum.permissions import can_see_thread, visible_threads_filter
 from community.moderation import audit
 
 GROUP_SCOPE = "faq:read:group:"
@@ -207,12 +208,24 @@ def _require_curator(viewer: Viewer) -> None:
         raise Forbidden("FAQ-Einträge pflegen Experten und Moderatoren.", code="not_curator")
 
 
+def can_curate(session: Session, viewer: Viewer, entry: FaqEntry) -> bool:
+    """A curator sees an entry where they see its thread: an expert outside a closed
+    board's groups gets no further than anyone else (tests/forum/test_permissions.py)."""
+    thread = session.get(Thread, entry.thread_id)
+    return thread is not None and can_see_thread(session, viewer, thread)
+
+
 def get_entry(session: Session, viewer: Viewer, faq_id: int) -> FaqEntry:
     _require_curator(viewer)
     entry = session.get(FaqEntry, faq_id)
-    if entry is None:
+    if entry is None or not can_curate(session, viewer, entry):
         raise NotFound("Diesen FAQ-Eintrag gibt es nicht.")
     return entry
+
+
+def curatable_filter(viewer: Viewer) -> Any:
+    """The list form of can_curate (the two must agree)."""
+    return col(FaqEntry.thread_id).in_(select(col(Thread.id)).where(visible_threads_filter(viewer)))
 
 
 def list_for_curation(session: Session, viewer: Viewer) -> list[FaqEntry]:
@@ -221,6 +234,7 @@ def list_for_curation(session: Session, viewer: Viewer) -> list[FaqEntry]:
         session.execute(
             select(FaqEntry)
             .where(col(FaqEntry.status).in_([FaqStatus.draft.value, FaqStatus.review.value]))
+            .where(curatable_filter(viewer))
             .order_by(col(FaqEntry.id))
         ).scalars()
     )
