@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -19,7 +19,12 @@ from community.accounts.models import (
     User,
     UserSession,
 )
-from community.accounts.validation import nickname_key, nickname_problem, normalise_nickname
+from community.accounts.validation import (
+    nickname_key,
+    nickname_problem,
+    nickname_skeleton,
+    normalise_nickname,
+)
 from community.clock import utcnow
 from community.config import get_settings
 from community.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
@@ -41,9 +46,16 @@ def _check_nickname_free(
     problem = nickname_problem(nickname)
     if problem:
         raise InvalidInput(problem, code="invalid_nickname")
-    query = select(col(User.id)).where(User.nickname_key == nickname_key(nickname))  # type: ignore[arg-type]
-    found = session.execute(query).scalar_one_or_none()
-    if found is not None and found != except_user:
+    # The same name in another case, or one that only looks the same ("Аdmin" with a
+    # Cyrillic А, "Admin_Team" beside "Admin-Team"): both would pass for the other member.
+    query = select(col(User.id)).where(
+        or_(
+            col(User.nickname_key) == nickname_key(nickname),
+            col(User.nickname_skeleton) == nickname_skeleton(nickname),
+        )
+    )
+    found = [uid for uid in session.execute(query).scalars() if uid != except_user]
+    if found:
         raise Conflict("Dieser Spitzname ist schon vergeben.", code="nickname_taken")
 
 

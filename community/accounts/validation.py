@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from disarm import skeleton_key
+
 from community.config import get_settings
 
 NICKNAME_MIN = 3
@@ -43,6 +45,26 @@ def nickname_key(nickname: str) -> str:
     return normalise_nickname(nickname).casefold()
 
 
+# Separators a reader barely tells apart: "Admin_Team", "Admin.Team" and "Admin-Team" are
+# one name to the eye.
+_SEPARATORS = re.compile(r"[\s._\-]+")
+
+
+def nickname_skeleton(nickname: str) -> str:
+    """The look-alike key: two nicknames with one key are refused as the same name.
+
+    UTS #39 skeleton of the case-folded name (so "ΑDMIN" meets "admin" too), 0/o and
+    1/l merged as TR39 does, and i with them: "Adm1n", "AdmIn" and "admin" differ
+    only in a stroke. Separators are dropped."""
+    key = skeleton_key(normalise_nickname(nickname).casefold(), digit_policy="tr39")
+    return _SEPARATORS.sub("", key).replace("i", "l")
+
+
+def reserved_skeletons() -> frozenset[str]:
+    site = get_settings().site_name
+    return frozenset(nickname_skeleton(n) for n in (*RESERVED_NICKNAMES, site))
+
+
 def nickname_problem(raw: str) -> str | None:
     """Why a nickname is refused, or None. Applied after NFKC normalisation."""
     if _INVISIBLE.search(raw):
@@ -55,9 +77,7 @@ def nickname_problem(raw: str) -> str | None:
         unicodedata.category(c)[0] not in ("L", "N") and c not in "._-" for c in nickname
     ):
         return "Der Spitzname darf nur Buchstaben, Ziffern, '.', '_' und '-' enthalten."
-    key = nickname.casefold()
-    site = get_settings().site_name.casefold()
-    if key in RESERVED_NICKNAMES or key == site or key.replace("-", " ") == site:
+    if nickname_skeleton(nickname) in reserved_skeletons():
         return "Dieser Spitzname ist reserviert."
     return None
 
