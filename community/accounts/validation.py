@@ -37,6 +37,12 @@ RESERVED_NICKNAMES = frozenset(
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u034f]")
 
 
+def strip_invisible(text: str) -> str:
+    """Text shown in lists (titles) without the controls that reorder or hide it: U+202E
+    would make a title read backwards, U+200B split a word so that filters miss it."""
+    return _INVISIBLE.sub("", text)
+
+
 def normalise_nickname(raw: str) -> str:
     return unicodedata.normalize("NFKC", raw).strip()
 

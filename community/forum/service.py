@@ -11,7 +11,7 @@ from sqlalchemy import Select, Update, and_, false, func, or_, select, update
 from sqlmodel import Session, col
 
 from community.accounts.models import Group, User
-from community.accounts.validation import text_problem
+from community.accounts.validation import strip_invisible, text_problem
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
@@ -44,7 +44,7 @@ class Page(Generic[T]):
 
 
 def check_title(title: str) -> str:
-    title = " ".join(title.split())
+    title = " ".join(strip_invisible(title).split())
     problem = text_problem(title)
     if problem:
         raise InvalidInput(problem)
