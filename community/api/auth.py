@@ -18,7 +18,7 @@ from community.api.deps import CurrentUser, SessionDep, ViewerDep
 from community.auth import (
     clear_session_cookie,
     client_ip,
-    csrf_token,
+    session_csrf_token,
     set_session_cookie,
 )
 from community.config import get_settings
@@ -32,8 +32,7 @@ def _logged_in(
     request: Request, response: Response, raw: str, user_private: UserPrivate
 ) -> LoginResult:
     set_session_cookie(response, raw)
-    # A browser without a CSRF cookie gets one from the middleware, with this value.
-    return LoginResult(user=user_private, csrf_token=csrf_token(request))
+    return LoginResult(user=user_private, csrf_token=session_csrf_token(raw))
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED)
