@@ -42,6 +42,10 @@ class Settings(BaseSettings):
 
     # Abuse limits
     login_rate: str = "6/minute"
+    # Per account, whatever the address: after this many wrong passwords each further
+    # attempt waits twice as long as the one before, up to the maximum (no long lockout).
+    login_account_free_attempts: int = 5
+    login_account_max_delay_seconds: int = 300
     register_rate: str = Field(
         default="10/hour", description="Registrations per IP; several as '10/hour;20/day'"
     )

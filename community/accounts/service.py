@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from community.accounts import security
+from community.accounts import login_guard, security
 from community.accounts.mail import MAIL_JOB
 from community.accounts.models import (
     ApiToken,
@@ -195,12 +195,16 @@ def reset_password(session: Session, raw_token: str, new_password: str) -> User:
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
+    login_guard.check(email)
     user = session.execute(
         select(User).where(User.email == _clean_email(email))  # type: ignore[arg-type]
     ).scalar_one_or_none()
     ok = security.verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
+        # Counted for unknown addresses too: the answer must not tell which ones exist.
+        login_guard.record_failure(email)
         raise NotAuthenticated(BAD_LOGIN, code="invalid_credentials")
+    login_guard.record_success(email)
     if security.pwd_context.needs_update(user.password_hash):
         user.password_hash = security.hash_password(password)
     return user

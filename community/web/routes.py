@@ -395,7 +395,7 @@ def login(
             request,
             "login.html",
             {"error": exc.message, "email": email, "next": _safe_next(next)},
-            401,
+            exc.status_code,  # 401, or 429 while the account's wait runs
         )
     old = request.cookies.get(get_settings().session_cookie)
     if old:
