@@ -35,8 +35,22 @@ _TEXTS = {
         "Hello {nickname},\n\nuse this link to reset your password for {site}:\n\n{link}\n\n"
         "The link is valid for 2 hours. If you did not ask for it, ignore this mail.",
     ),
+    ("exists", "de"): (
+        "Registrierung mit Ihrer E-Mail-Adresse",
+        "Hallo {nickname},\n\njemand wollte sich gerade mit Ihrer E-Mail-Adresse bei der {site} "
+        "registrieren. Sie haben dort schon ein Konto. Falls Sie das waren und Ihr Passwort "
+        "nicht mehr wissen, setzen Sie es hier zurück:\n\n{link}\n\nWenn nicht, "
+        "ignorieren Sie diese Mail; es wurde nichts geändert.",
+    ),
+    ("exists", "en"): (
+        "Registration with your e-mail address",
+        "Hello {nickname},\n\nsomeone just tried to register at {site} with your e-mail "
+        "address. You already have an account there. If that was you and you forgot your "
+        "password, reset it here:\n\n{link}\n\nIf not, ignore this mail; nothing was "
+        "changed.",
+    ),
 }
-_PATHS = {"verify": "/verify-email", "reset": "/reset-password"}
+_PATHS = {"verify": "/verify-email", "reset": "/reset-password", "exists": "/forgot-password"}
 
 
 @handler(MAIL_JOB)
@@ -49,7 +63,9 @@ def send_account_mail(session: Session, payload: dict[str, Any]) -> None:
     purpose = payload["purpose"]
     locale = user.locale if user.locale in ("de", "en") else "de"
     subject, text = _TEXTS[(purpose, locale)]
-    link = f"{settings.public_url.rstrip('/')}{_PATHS[purpose]}?token={payload['token']}"
+    link = f"{settings.public_url.rstrip('/')}{_PATHS[purpose]}"
+    if payload.get("token"):
+        link += f"?token={payload['token']}"
     send_mail(
         OutgoingMail(
             to=user.email,

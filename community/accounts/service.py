@@ -116,6 +116,56 @@ def register(
     return user
 
 
+def sign_up(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    nickname: str,
+    real_name: str | None = None,
+    company: str | None = None,
+    locale: str = "de",
+) -> User | None:
+    """Registration as the public forms offer it. It must not tell who is a member: an
+    address that already has an account passes the same checks, gets no account and no
+    error, and its owner is mailed instead (None is returned; the surfaces answer as for
+    a new account)."""
+    clean = _clean_email(email)
+    nickname = normalise_nickname(nickname)
+    _check_nickname_free(session, nickname)
+    _check_password(password, nickname=nickname, email=clean)
+    owner = session.execute(select(User).where(col(User.email) == clean)).scalar_one_or_none()
+    if owner is not None:
+        enqueue(session, MAIL_JOB, {"user_id": owner.id, "purpose": "exists"})
+        return None
+    return register(
+        session,
+        email=clean,
+        password=password,
+        nickname=nickname,
+        real_name=real_name,
+        company=company,
+        locale=locale,
+    )
+
+
+def unsaved_member(
+    *, email: str, nickname: str, real_name: str | None, company: str | None, locale: str
+) -> User:
+    """What a new account would look like, never stored: the registration answer for an
+    address that already has an account (sign_up returned None)."""
+    return User(
+        id=0,
+        email=_clean_email(email),
+        nickname=normalise_nickname(nickname),
+        nickname_key=nickname_key(nickname),
+        password_hash="",
+        real_name=(real_name or "").strip() or None,
+        company=(company or "").strip() or None,
+        locale=locale if locale in ("de", "en") else "de",
+    )
+
+
 def send_email_token(session: Session, user: User, purpose: str) -> None:
     """Store a one-time token's hash and queue the mail that carries the token itself."""
     assert user.id is not None

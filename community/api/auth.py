@@ -35,10 +35,11 @@ def _logged_in(
     return LoginResult(user=user_private, csrf_token=session_csrf_token(raw))
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
+# Without the id: the answer for an address that already has an account must look the same.
+@router.post("/register", status_code=status.HTTP_201_CREATED, response_model_exclude={"id"})
 def register(data: UserRegister, request: Request, session: SessionDep) -> UserPrivate:
     antispam.check_registration(client_ip(request))
-    user = accounts.register(
+    user = accounts.sign_up(
         session,
         email=str(data.email),
         password=data.password,
@@ -47,6 +48,14 @@ def register(data: UserRegister, request: Request, session: SessionDep) -> UserP
         company=data.company,
         locale=data.locale,
     )
+    if user is None:
+        user = accounts.unsaved_member(
+            email=str(data.email),
+            nickname=data.nickname,
+            real_name=data.real_name,
+            company=data.company,
+            locale=data.locale,
+        )
     return UserPrivate.of(user)
 
 

@@ -438,7 +438,7 @@ def register(
         antispam.check_registration(client_ip(request))
         if "@" not in email or len(email) < 3:
             raise CommunityError(N_("Bitte geben Sie eine gültige E-Mail-Adresse an."), 422)
-        user = accounts.register(
+        user = accounts.sign_up(
             session,
             email=email,
             password=password,
@@ -452,7 +452,8 @@ def register(
             raise
         return _form_error(request, "register.html", {"form": form}, exc)
     response = _see_other("/welcome")
-    set_session_cookie(response, accounts.start_session(session, user))
+    if user is not None:  # None: the address has an account; its owner was mailed
+        set_session_cookie(response, accounts.start_session(session, user))
     return response
 
 
