@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     login_rate: str = "6/minute"
     # Per account, whatever the address: after this many wrong passwords each further
     # attempt waits twice as long as the one before, up to the maximum (no long lockout).
+    # Reports by visitors (no account): per address and per post.
+    visitor_report_rate: str = "5/hour;20/day"
+    visitor_report_post_rate: str = "10/day"
     login_account_free_attempts: int = 5
     login_account_max_delay_seconds: int = 300
     register_rate: str = Field(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from sqlmodel import Session
 
 from community.accounts.models import User
 from community.api.deps import IdPath, SessionDep, ViewerDep
+from community.auth import client_ip
 from community.db import MAX_ID
 from community.forum import service as forum
 from community.moderation import audit
@@ -61,7 +62,7 @@ def _audit_public(entry: AuditEntry) -> AuditPublic:
 
 @router.post("/posts/{post_id}/reports", status_code=status.HTTP_201_CREATED)
 def report_post(
-    post_id: IdPath, data: ReportCreate, session: SessionDep, viewer: ViewerDep
+    post_id: IdPath, data: ReportCreate, request: Request, session: SessionDep, viewer: ViewerDep
 ) -> ReportPublic:
     report = moderation.report_post(
         session,
@@ -70,6 +71,7 @@ def report_post(
         reason=data.reason,
         comment=data.comment,
         contact_email=data.contact_email,
+        client_ip=client_ip(request),
     )
     return _report_public(session, report)
 

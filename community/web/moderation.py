@@ -14,7 +14,7 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from community.accounts.viewer import Viewer
 from community.api.deps import IdPath, SessionDep
-from community.auth import check_csrf
+from community.auth import check_csrf, client_ip
 from community.db import MAX_ID
 from community.errors import CommunityError, InvalidInput
 from community.forum import permissions as perms
@@ -91,6 +91,24 @@ def _report_page(
     )
 
 
+@moderation_web_router.get("/report/confirm", response_class=HTMLResponse)
+def confirm_report_contact(
+    request: Request, session: SessionDep, token: Annotated[str, Query(max_length=200)] = ""
+) -> Response:
+    moderation.confirm_report_contact(session, token)
+    return render(
+        request,
+        "message.html",
+        {
+            "title": N_("Adresse bestätigt"),
+            "message": N_(
+                "Sobald das Moderationsteam entschieden hat, erhalten Sie die Entscheidung "
+                "an diese Adresse."
+            ),
+        },
+    )
+
+
 @moderation_web_router.get("/p/{post_id}/report", response_class=HTMLResponse)
 def report_form(
     post_id: IdPath, request: Request, session: SessionDep, viewer: WebViewer
@@ -123,10 +141,16 @@ def report(
             except ValidationError:
                 raise InvalidInput(N_("Bitte geben Sie eine gültige E-Mail-Adresse an.")) from None
         moderation.report_post(
-            session, viewer, post_id, reason=chosen, comment=comment, contact_email=address
+            session,
+            viewer,
+            post_id,
+            reason=chosen,
+            comment=comment,
+            contact_email=address,
+            client_ip=client_ip(request),
         )
     except CommunityError as exc:
-        if exc.status_code not in (403, 409, 422):
+        if exc.status_code not in (403, 409, 422, 429):
             raise
         session.rollback()
         return _report_page(request, session, viewer, post_id, form, exc.message, exc.status_code)
@@ -139,6 +163,12 @@ def report(
             "message": N_(
                 "Das Moderationsteam prüft den Beitrag. Über die Entscheidung informieren "
                 "wir Sie per E-Mail."
+            )
+            if viewer.user is not None
+            else N_(
+                "Das Moderationsteam prüft den Beitrag. Bitte bestätigen Sie Ihre Adresse "
+                "mit dem Link in der E-Mail, die wir Ihnen geschickt haben; erst dann "
+                "schreiben wir Ihnen die Entscheidung."
             ),
             "back": f"/t/{thread.id}/{thread.slug}#post-{post_id}",
         },
