@@ -96,6 +96,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description="JSON API of the community forum. Log in with a session cookie "
         "(send X-CSRF-Token on writes) or an integration token as `Authorization: Bearer`.",
         lifespan=lifespan,
+        docs_url="/docs" if settings.api_docs_enabled else None,
+        redoc_url="/redoc" if settings.api_docs_enabled else None,
     )
     app.state.engine = engine
     app.state.settings = settings
@@ -170,9 +172,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RefuseNulInUrl)
+    # Outside the two above, so their 413 and 422 carry the headers too.
+    app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age)
     from community.metrics import RequestMetrics
 
     # Outermost: it sees every answer, including the ones the other middleware give.
