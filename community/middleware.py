@@ -106,13 +106,15 @@ async def _json_error(send: Send, status: int, code: str, detail: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# img-src without https: readers' browsers load no image from another host, not even from
+# posts rendered before external images became links (forum/markdown.py).
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
     (b"x-frame-options", b"DENY"),
     (
         b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         b"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
     ),
 ]
