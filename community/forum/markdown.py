@@ -49,7 +49,7 @@ def _mention(state: StateInline, silent: bool) -> bool:
 _md.inline.ruler.before("text", "mention", _mention)
 
 
-_default_image = _md.renderer.rules["image"]
+_default_image = _md.renderer.rules["image"]  # type: ignore[attr-defined]
 
 
 def _image(_renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
