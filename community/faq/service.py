@@ -74,6 +74,11 @@ def _record(session: Session, type_: str, entry: FaqEntry, reason: str | None = 
         for key in ("question", "answer", "asker", "answerer"):
             payload.pop(key)
         payload["reason"] = reason
+        if not payload["public"]:
+            # A tombstone from a closed board (e.g. its thread moved there): ids are
+            # enough to remove it; the board, the title and the URL's slug stay inside.
+            payload.update(category_id=None, category_slug=None, question_title=None)
+            payload["url"] = _url(entry.thread_id, "")
     record_event(session, type_, payload)
 
 
@@ -404,12 +409,20 @@ def export(
             if not (groups & granted) and not (viewer.token_scopes is None and viewer.is_admin):
                 continue
         category = categories.get(entry.category_id)
+        # A tombstone of a board that is closed now names neither the board nor the
+        # title's slug to those outside its groups.
+        anonymous_tombstone = bool(groups) and not entry.live and not (groups & granted)
+        if anonymous_tombstone or category is None:
+            category_slug = category_name = ""
+        else:
+            category_slug, category_name = category.slug, category.name
+        slug = "" if anonymous_tombstone else slugs.get(entry.thread_id, "")
         items.append(
             ExportItem(
                 entry=entry,
-                category_slug=category.slug if category else "",
-                category_name=category.name if category else "",
-                url=_url(entry.thread_id, slugs.get(entry.thread_id, "")),
+                category_slug=category_slug,
+                category_name=category_name,
+                url=_url(entry.thread_id, slug),
                 public=not groups,
             )
         )

@@ -22,6 +22,7 @@ from community.forum.models import ThreadKind
 from community.jobs import service as jobs
 from community.jobs.models import Job, JobStatus
 from community.jobs.worker import Worker
+from community.moderation import service as moderation
 from community.reputation import service as reputation
 from community.webhooks.delivery import DELIVER_JOB
 from community.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -342,3 +343,50 @@ def test_name_that_later_resolves_inside_is_refused_at_send_time(
     assert attempt.response_status is None and not attempt.succeeded
     shown = str(ipaddress.ip_address(address))  # the address as the error writes it
     assert (attempt.error or "").startswith("refused") and shown in (attempt.error or "")
+
+
+def test_a_thread_moved_into_a_closed_board_takes_its_events_along(
+    client: TestClient,
+    anon: TestClient,
+    db: Session,
+    engine: Engine,
+    admin: User,
+    receiver: Receiver,
+) -> None:
+    types = ["thread.created", "thread.solved", "faq.published", "faq.withdrawn"]
+    receiver.secret = add_endpoint(client, admin, receiver.url, types)["secret"]
+    tokens = client.post(
+        "/api/v1/admin/tokens", json={"name": "CRM", "scopes": ["events:read", "faq:read"]}
+    )
+    bearer = {"Authorization": f"Bearer {tokens.json()['token']}"}
+    thread_id = solve_a_question(db)
+    [entry] = client.get("/api/v1/faq/entries").json()
+    assert client.post(f"/api/v1/faq/entries/{entry['id']}/publish").status_code == 200
+    Worker(engine).run_until_empty()
+    sent_before = len(receiver.received)
+    # Queued but not yet delivered when its thread moves.
+    queued = make_thread(db, author=make_user(db), category=make_category(db, slug="spaet"))
+    closed = make_category(db, slug="geheim-intern", name="Geheim", groups=[make_group(db)])
+
+    moderator = viewer_for(db, admin)
+    moderation.move_thread(db, moderator, thread_id, closed.slug)
+    moderation.move_thread(db, moderator, queued.id, closed.slug)  # type: ignore[arg-type]
+    db.commit()
+    Worker(engine).run_until_empty()
+
+    # The webhook: only a tombstone after the move, naming neither board nor title.
+    after = receiver.verified()[sent_before:]
+    assert [p["type"] for p in after] == ["faq.withdrawn"]
+    tombstone = after[0]["data"]
+    assert tombstone["thread_id"] == thread_id and tombstone["reason"] == "board_closed"
+    assert "geheim" not in str(tombstone) and "VPN" not in str(tombstone)
+    # The pull feed: the thread's earlier events follow it into the closed board.
+    feed = anon.get("/api/v1/events", headers=bearer).json()
+    mine = [e for e in feed["items"] if e["payload"].get("thread_id") == thread_id]
+    assert [e["type"] for e in mine] == ["faq.withdrawn"]
+    assert not [e for e in feed["items"] if e["payload"].get("thread_id") == queued.id]
+    assert "VPN bricht ab" not in str(feed) and "geheim" not in str(feed)
+    # The FAQ export's tombstone names no closed board either.
+    [item] = anon.get("/api/v1/faq", headers=bearer).json()["items"]
+    assert item["status"] == "withdrawn" and item["board"] == ""
+    assert "vpn" not in item["url"]
