@@ -327,4 +327,5 @@ def _others_replied(session: Session, thread_id: int, user: User) -> bool:
 # Domains that register their own export sections and erasure steps; imported last, as
 # they build on the names above.
 import community.insights.privacy  # noqa: E402
-import community.notifications.privacy  # noqa: E402, F401
+import community.notifications.privacy  # noqa: E402
+import community.privacy.mentions  # noqa: E402, F401
