@@ -136,6 +136,8 @@ def sign_up(
     _check_password(password, nickname=nickname, email=clean)
     owner = session.execute(select(User).where(col(User.email) == clean)).scalar_one_or_none()
     if owner is not None:
+        # Hashed all the same: a quicker answer would tell the address is known.
+        security.hash_password(password)
         enqueue(session, MAIL_JOB, {"user_id": owner.id, "purpose": "exists"})
         return None
     return register(

@@ -13,6 +13,7 @@ from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
 from community.accounts.models import Group, Role
+from community.accounts.validation import strip_invisible
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
@@ -267,7 +268,8 @@ def edit(
         ("answer_text", answer_text, 20_000),
     ):
         if value is not None:
-            value = value.strip()
+            # Titles are shown in lists: no controls that reorder or hide text (as threads).
+            value = (strip_invisible(value) if name == "question_title" else value).strip()
             if not value or len(value) > limit:
                 raise InvalidInput(f"{name}: 1 bis {limit} Zeichen.", code="invalid_text")
             setattr(entry, name, value)
