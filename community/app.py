@@ -84,6 +84,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description="JSON API of the community forum. Log in with a session cookie "
         "(send X-CSRF-Token on writes) or an integration token as `Authorization: Bearer`.",
         lifespan=_lifespan(settings, engine),
+        docs_url="/docs" if settings.api_docs_enabled else None,
+        redoc_url="/redoc" if settings.api_docs_enabled else None,
     )
     app.state.engine = engine
     app.state.settings = settings
@@ -155,9 +157,10 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         return response
 
     # Each one added wraps the ones before: RequestId and RequestMetrics, added last, see
-    # every answer, including the ones the other middleware give.
-    app.add_middleware(SecurityHeaders)
+    # every answer, including the ones the other middleware give; SecurityHeaders sits
+    # outside the body limit and the NUL refusal, so their 413 and 422 carry the headers.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RefuseNulInUrl)
+    app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age)
     app.add_middleware(RequestMetrics)
     app.add_middleware(RequestId)

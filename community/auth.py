@@ -1,9 +1,16 @@
 """One login for browser and API: a session cookie, or a Bearer integration token.
-CSRF: a random double-submit cookie whose value every state-changing request made
-with the session cookie must echo (form field `csrf_token` or header X-CSRF-Token)."""
+
+CSRF: every state-changing request made with the session cookie must echo the token
+(form field `csrf_token` or header X-CSRF-Token). While signed in the token is derived
+from the session (an HMAC of its cookie under the secret key), so a cookie planted by
+another site cannot be echoed, and it changes at every login. Before login (the login
+and registration forms) it is a random double-submit cookie, renewed at logout. The CSRF
+cookie always holds the current token, for pages and scripts to read."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 
 from fastapi import Request, Response
@@ -51,8 +58,18 @@ def resolve_viewer(request: Request, session: Session) -> Viewer:
     return viewer
 
 
+def session_csrf_token(raw_session: str) -> str:
+    """The CSRF token of a session: only someone who holds the session cookie (httponly,
+    so not another site's script) or the server can compute it."""
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, b"csrf|" + raw_session.encode(), hashlib.sha256).hexdigest()
+
+
 def csrf_token(request: Request) -> str:
     """The token for this browser; a new one is set as a cookie by the middleware."""
+    session_raw = request.cookies.get(get_settings().session_cookie)
+    if session_raw:
+        return session_csrf_token(session_raw)
     existing = request.cookies.get(get_settings().csrf_cookie)
     if existing:
         return existing
@@ -66,7 +83,11 @@ def csrf_token(request: Request) -> str:
 def check_csrf(request: Request, submitted: str | None) -> None:
     if request.method in SAFE_METHODS or bearer_token(request) is not None:
         return
-    expected = request.cookies.get(get_settings().csrf_cookie)
+    session_raw = request.cookies.get(get_settings().session_cookie)
+    if session_raw:
+        expected: str | None = session_csrf_token(session_raw)
+    else:
+        expected = request.cookies.get(get_settings().csrf_cookie)
     if not expected or not submitted or not security.same(expected, submitted):
         raise CsrfError("Sicherheitsprüfung fehlgeschlagen. Bitte laden Sie die Seite neu.")
 
@@ -88,6 +109,8 @@ def set_session_cookie(response: Response, raw: str) -> None:
         secure=settings.secure_cookies,
         path="/",
     )
+    # A new session, a new token: one planted or seen before the login is worth nothing.
+    set_csrf_cookie(response, session_csrf_token(raw))
 
 
 def clear_session_cookie(response: Response) -> None:
@@ -99,6 +122,7 @@ def clear_session_cookie(response: Response) -> None:
         samesite="lax",
         secure=settings.secure_cookies,
     )
+    set_csrf_cookie(response, secrets.token_urlsafe(32))
 
 
 def set_csrf_cookie(response: Response, value: str) -> None:

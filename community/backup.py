@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlalchemy import Engine, make_url
 from sqlmodel import Session
 
+from community.sequences import sync_sequences
+
 PG_MAGIC = b"PGDMP"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -157,6 +159,10 @@ def restore(engine: Engine, source: Path) -> None:
             backup_db.close()
     else:
         raise BackupError(f"no restore for {engine.dialect.name}")
+    # A dump taken by another tool (or with --data-only) may carry no setval: the next
+    # INSERT must not collide with a restored row.
+    with engine.begin() as connection:
+        sync_sequences(connection)
     rebuild_search_index(engine)
 
 

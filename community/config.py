@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     database_url: str | None = None
     secret_key: str = DEV_SECRET_KEY
     public_url: str = "http://127.0.0.1:8000"
+    # Sent as Strict-Transport-Security when public_url is https; 0 turns it off.
+    hsts_max_age_seconds: int = 31_536_000
+    # None: API docs on, except in production (they load scripts from a CDN).
+    api_docs: bool | None = None
     meili_url: str | None = None
     meili_key: str | None = None
     meili_index: str = "threads"
@@ -55,6 +59,13 @@ class Settings(BaseSettings):
 
     # Abuse limits
     login_rate: str = "6/minute"
+    # Per account, whatever the address: after this many wrong passwords each further
+    # attempt waits twice as long as the one before, up to the maximum (no long lockout).
+    # Reports by visitors (no account): per address and per post.
+    visitor_report_rate: str = "5/hour;20/day"
+    visitor_report_post_rate: str = "10/day"
+    login_account_free_attempts: int = 5
+    login_account_max_delay_seconds: int = 300
     register_rate: str = Field(
         default="10/hour", description="Registrations per IP; several as '10/hour;20/day'"
     )
@@ -145,6 +156,19 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        """/docs and /redoc load Swagger UI and ReDoc from a CDN: off in production unless
+        COMMUNITY_API_DOCS says otherwise (/openapi.json stays)."""
+        if self.api_docs is not None:
+            return self.api_docs
+        return self.environment != "production"
+
+    @property
+    def hsts_max_age(self) -> int:
+        """Strict-Transport-Security only where the forum is served over https."""
+        return self.hsts_max_age_seconds if self.public_url.startswith("https://") else 0
 
     @property
     def secure_cookies(self) -> bool:

@@ -81,7 +81,8 @@ def make_engine(
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_timeout", pool_s)
+    if kwargs.get("poolclass") is not StaticPool:  # one shared connection: nothing to wait for
+        kwargs.setdefault("pool_timeout", pool_s)
     connect_args: dict[str, Any] = {
         # libpq counts whole seconds (and at least 2)
         "connect_timeout": max(1, math.ceil(connect_s)),

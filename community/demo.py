@@ -24,6 +24,7 @@ from community.forum.models import Category, CategoryGroup, Post, Thread
 from community.forum.slugs import slugify
 from community.reputation.models import Kudo
 from community.reputation.service import recompute_all
+from community.sequences import sync_sequences
 
 BOARDS = [
     ("festnetz", "Festnetz", "Anschlüsse, Umzug, Störungen und Tarife im Festnetz."),
@@ -316,6 +317,7 @@ def seed_demo_content(
             recompute_category(session, category_id)
         _solutions_and_kudos(session, rng, first_thread=next_thread)
         recompute_all(session)
+        sync_sequences(session.connection())
         session.commit()
     # A bulk load leaves the planner's statistics behind the data (both databases).
     with engine.begin() as connection:

@@ -106,17 +106,21 @@ async def _json_error(send: Send, status: int, code: str, detail: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# img-src without https: readers' browsers load no image from another host, not even from
+# posts rendered before external images became links (forum/markdown.py).
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
     (b"x-frame-options", b"DENY"),
     (
         b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         b"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
     ),
 ]
-# /docs loads Swagger UI's inline script and its assets; it gets a looser policy.
+# /docs loads Swagger UI's inline script and its assets from a CDN; it gets a looser policy.
+# Production turns the docs off (COMMUNITY_API_DOCS), so readers' browsers there never
+# load the CDN.
 DOCS_CSP = (
     b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
     b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
@@ -125,8 +129,15 @@ DOCS_CSP = (
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp):
+    """On every answer, also those the outer middleware give (413, 422): it is added last
+    of the request-refusing middleware, so it wraps them (community/app.py)."""
+
+    def __init__(self, app: ASGIApp, hsts_max_age: int = 0):
         self.app = app
+        self.headers = list(SECURITY_HEADERS)
+        if hsts_max_age > 0:
+            # Only when the forum is reached over https (the caller decides).
+            self.headers.append((b"strict-transport-security", f"max-age={hsts_max_age}".encode()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -138,7 +149,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers: list[Any] = list(message.get("headers", []))
                 present = {h[0].lower() for h in headers}
-                for name, value in SECURITY_HEADERS:
+                for name, value in self.headers:
                     if name == b"content-security-policy" and is_docs:
                         value = DOCS_CSP
                     if name not in present:

@@ -13,10 +13,12 @@ from community.moderation import antispam
 from community.ratelimit import hit
 
 
-def sign_up(session: Session, data: UserRegister, *, ip: str) -> User:
-    """A new member (unverified; the mail with the link is a job in this transaction)."""
+def sign_up(session: Session, data: UserRegister, *, ip: str) -> User | None:
+    """A new member (unverified; the mail with the link is a job in this transaction), or
+    None when the address has an account: its owner is mailed, and the surfaces answer as
+    for a new account, so registration never tells who is a member."""
     antispam.check_registration(ip)
-    return accounts.register(
+    return accounts.sign_up(
         session,
         email=str(data.email),
         password=data.password,

@@ -32,8 +32,17 @@ _TEXTS = {
             "haben, ignorieren Sie diese Mail."
         ),
     ),
+    "exists": (
+        N_("Registrierung mit Ihrer E-Mail-Adresse"),
+        N_(
+            "Hallo {nickname},\n\njemand wollte sich gerade mit Ihrer E-Mail-Adresse bei der "
+            "{site} registrieren. Sie haben dort schon ein Konto. Falls Sie das waren und Ihr "
+            "Passwort nicht mehr wissen, setzen Sie es hier zurück:\n\n{link}\n\nWenn nicht, "
+            "ignorieren Sie diese Mail; es wurde nichts geändert."
+        ),
+    ),
 }
-_PATHS = {"verify": "/verify-email", "reset": "/reset-password"}
+_PATHS = {"verify": "/verify-email", "reset": "/reset-password", "exists": "/forgot-password"}
 
 
 @handler(MAIL_JOB)
@@ -46,7 +55,9 @@ def send_account_mail(session: Session, payload: dict[str, Any]) -> None:
     purpose = payload["purpose"]
     gettext = i18n.translator(i18n.locale_of(user))
     subject, text = (gettext(message) for message in _TEXTS[purpose])
-    link = f"{settings.public_url.rstrip('/')}{_PATHS[purpose]}?token={payload['token']}"
+    link = f"{settings.public_url.rstrip('/')}{_PATHS[purpose]}"
+    if payload.get("token"):
+        link += f"?token={payload['token']}"
     send_mail(
         OutgoingMail(
             to=user.email,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, String, Text
+from sqlalchemy import CheckConstraint, Column, String, Text, event
 from sqlmodel import Field, SQLModel
 
+from community.accounts.validation import nickname_skeleton
 from community.clock import utcnow
 
 
@@ -36,6 +37,11 @@ class User(SQLModel, table=True):
     nickname: str = Field(sa_column=Column(NICKNAME_TYPE, nullable=False))
     # The case-folded nickname carries the uniqueness: "Anna" and "anna" are one name.
     nickname_key: str = Field(sa_column=Column(NICKNAME_TYPE, unique=True, nullable=False))
+    # The look-alike key (validation.nickname_skeleton), kept by a mapper event on every
+    # write: registration refuses a name whose skeleton an existing member has.
+    nickname_skeleton: str = Field(
+        default="", sa_column=Column(String(80), index=True, nullable=False, server_default="")
+    )
     password_hash: str = Field(max_length=255)
     real_name: str | None = Field(default=None, max_length=100)
     company: str | None = Field(default=None, max_length=100)
@@ -139,3 +145,9 @@ class ApiToken(SQLModel, table=True):
     @property
     def scope_list(self) -> list[str]:
         return [s for s in self.scopes.split() if s]
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _keep_nickname_skeleton(_mapper: object, _connection: object, user: User) -> None:
+    user.nickname_skeleton = nickname_skeleton(user.nickname)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from community import i18n
-from community.accounts import security
+from community.accounts import login_guard, security
 from community.accounts.mail import MAIL_JOB
 from community.accounts.models import (
     ApiToken,
@@ -20,7 +20,12 @@ from community.accounts.models import (
     User,
     UserSession,
 )
-from community.accounts.validation import nickname_key, nickname_problem, normalise_nickname
+from community.accounts.validation import (
+    nickname_key,
+    nickname_problem,
+    nickname_skeleton,
+    normalise_nickname,
+)
 from community.clock import utcnow
 from community.config import get_settings
 from community.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
@@ -42,9 +47,16 @@ def _check_nickname_free(
     problem = nickname_problem(nickname)
     if problem:
         raise InvalidInput(problem, code="invalid_nickname")
-    query = select(col(User.id)).where(User.nickname_key == nickname_key(nickname))  # type: ignore[arg-type]
-    found = session.execute(query).scalar_one_or_none()
-    if found is not None and found != except_user:
+    # The same name in another case, or one that only looks the same ("Аdmin" with a
+    # Cyrillic А, "Admin_Team" beside "Admin-Team"): both would pass for the other member.
+    query = select(col(User.id)).where(
+        or_(
+            col(User.nickname_key) == nickname_key(nickname),
+            col(User.nickname_skeleton) == nickname_skeleton(nickname),
+        )
+    )
+    found = [uid for uid in session.execute(query).scalars() if uid != except_user]
+    if found:
         raise Conflict("Dieser Spitzname ist schon vergeben.", code="nickname_taken")
 
 
@@ -103,6 +115,58 @@ def register(
     if not verified:
         send_email_token(session, user, "verify")
     return user
+
+
+def sign_up(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    nickname: str,
+    real_name: str | None = None,
+    company: str | None = None,
+    locale: str = "de",
+) -> User | None:
+    """Registration as the public forms offer it. It must not tell who is a member: an
+    address that already has an account passes the same checks, gets no account and no
+    error, and its owner is mailed instead (None is returned; the surfaces answer as for
+    a new account)."""
+    clean = _clean_email(email)
+    nickname = normalise_nickname(nickname)
+    _check_nickname_free(session, nickname)
+    _check_password(password, nickname=nickname, email=clean)
+    owner = session.execute(select(User).where(col(User.email) == clean)).scalar_one_or_none()
+    if owner is not None:
+        # Hashed all the same: a quicker answer would tell the address is known.
+        security.hash_password(password)
+        enqueue(session, MAIL_JOB, {"user_id": owner.id, "purpose": "exists"})
+        return None
+    return register(
+        session,
+        email=clean,
+        password=password,
+        nickname=nickname,
+        real_name=real_name,
+        company=company,
+        locale=locale,
+    )
+
+
+def unsaved_member(
+    *, email: str, nickname: str, real_name: str | None, company: str | None, locale: str
+) -> User:
+    """What a new account would look like, never stored: the registration answer for an
+    address that already has an account (sign_up returned None)."""
+    return User(
+        id=0,
+        email=_clean_email(email),
+        nickname=normalise_nickname(nickname),
+        nickname_key=nickname_key(nickname),
+        password_hash="",
+        real_name=(real_name or "").strip() or None,
+        company=(company or "").strip() or None,
+        locale=locale if locale in ("de", "en") else "de",
+    )
 
 
 def send_email_token(session: Session, user: User, purpose: str) -> None:
@@ -184,12 +248,16 @@ def reset_password(session: Session, raw_token: str, new_password: str) -> User:
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
+    login_guard.check(email)
     user = session.execute(
         select(User).where(User.email == _clean_email(email))  # type: ignore[arg-type]
     ).scalar_one_or_none()
     ok = security.verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
+        # Counted for unknown addresses too: the answer must not tell which ones exist.
+        login_guard.record_failure(email)
         raise NotAuthenticated(BAD_LOGIN, code="invalid_credentials")
+    login_guard.record_success(email)
     if security.pwd_context.needs_update(user.password_hash):
         user.password_hash = security.hash_password(password)
     return user

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from disarm import skeleton_key
+
 from community.config import get_settings
 
 NICKNAME_MIN = 3
@@ -35,12 +37,38 @@ RESERVED_NICKNAMES = frozenset(
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u034f]")
 
 
+def strip_invisible(text: str) -> str:
+    """Text shown in lists (titles) without the controls that reorder or hide it: U+202E
+    would make a title read backwards, U+200B split a word so that filters miss it."""
+    return _INVISIBLE.sub("", text)
+
+
 def normalise_nickname(raw: str) -> str:
     return unicodedata.normalize("NFKC", raw).strip()
 
 
 def nickname_key(nickname: str) -> str:
     return normalise_nickname(nickname).casefold()
+
+
+# Separators a reader barely tells apart: "Admin_Team", "Admin.Team" and "Admin-Team" are
+# one name to the eye.
+_SEPARATORS = re.compile(r"[\s._\-]+")
+
+
+def nickname_skeleton(nickname: str) -> str:
+    """The look-alike key: two nicknames with one key are refused as the same name.
+
+    UTS #39 skeleton of the case-folded name (so "ΑDMIN" meets "admin" too), 0/o and
+    1/l merged as TR39 does, and i with them: "Adm1n", "AdmIn" and "admin" differ
+    only in a stroke. Separators are dropped."""
+    key = skeleton_key(normalise_nickname(nickname).casefold(), digit_policy="tr39")
+    return _SEPARATORS.sub("", key).replace("i", "l")
+
+
+def reserved_skeletons() -> frozenset[str]:
+    site = get_settings().site_name
+    return frozenset(nickname_skeleton(n) for n in (*RESERVED_NICKNAMES, site))
 
 
 def nickname_problem(raw: str) -> str | None:
@@ -55,8 +83,6 @@ def nickname_problem(raw: str) -> str | None:
         unicodedata.category(c)[0] not in ("L", "N") and c not in "._-" for c in nickname
     ):
         return "Der Spitzname darf nur Buchstaben, Ziffern, '.', '_' und '-' enthalten."
-    key = nickname.casefold()
-    site = get_settings().site_name.casefold()
-    if key in RESERVED_NICKNAMES or key == site or key.replace("-", " ") == site:
+    if nickname_skeleton(nickname) in reserved_skeletons():
         return "Dieser Spitzname ist reserviert."
     return None

@@ -18,7 +18,7 @@ from community.accounts.schemas import (
 from community.auth import (
     clear_session_cookie,
     client_ip,
-    csrf_token,
+    session_csrf_token,
     set_session_cookie,
 )
 from community.config import get_settings
@@ -31,13 +31,22 @@ def _logged_in(
     request: Request, response: Response, raw: str, user_private: UserPrivate
 ) -> LoginResult:
     set_session_cookie(response, raw)
-    # A browser without a CSRF cookie gets one from the middleware, with this value.
-    return LoginResult(user=user_private, csrf_token=csrf_token(request))
+    return LoginResult(user=user_private, csrf_token=session_csrf_token(raw))
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
+# Without the id: the answer for an address that already has an account must look the same.
+@router.post("/register", status_code=status.HTTP_201_CREATED, response_model_exclude={"id"})
 def register(data: UserRegister, request: Request, session: SessionDep) -> UserPrivate:
-    return UserPrivate.of(entry.sign_up(session, data, ip=client_ip(request)))
+    user = entry.sign_up(session, data, ip=client_ip(request))
+    if user is None:
+        user = accounts.unsaved_member(
+            email=str(data.email),
+            nickname=data.nickname,
+            real_name=data.real_name,
+            company=data.company,
+            locale=data.locale,
+        )
+    return UserPrivate.of(user)
 
 
 @router.post("/login")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from community.accounts import service as accounts
 from community.accounts.schemas import LoginResult, PasswordChange, UserPrivate, UserUpdate
-from community.auth import csrf_token, set_session_cookie
+from community.auth import session_csrf_token, set_session_cookie
 from community.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/me", tags=["me"])
@@ -40,4 +40,4 @@ def change_password(
 ) -> LoginResult:
     raw = accounts.change_password(session, user, data.current_password, data.new_password)
     set_session_cookie(response, raw)
-    return LoginResult(user=UserPrivate.of(user), csrf_token=csrf_token(request))
+    return LoginResult(user=UserPrivate.of(user), csrf_token=session_csrf_token(raw))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from sqlmodel import Session
 
 from community.accounts.models import User
+from community.auth import client_ip
 from community.db import MAX_ID
 from community.deps import IdPath, SessionDep, ViewerDep
 from community.forum import service as forum
@@ -62,7 +63,7 @@ def _audit_public(entry: AuditEntry) -> AuditPublic:
 
 @router.post("/posts/{post_id}/reports", status_code=status.HTTP_201_CREATED)
 def report_post(
-    post_id: IdPath, data: ReportCreate, session: SessionDep, viewer: ViewerDep
+    post_id: IdPath, data: ReportCreate, request: Request, session: SessionDep, viewer: ViewerDep
 ) -> ReportPublic:
     report = moderation.report_post(
         session,
@@ -71,6 +72,7 @@ def report_post(
         reason=data.reason,
         comment=data.comment,
         contact_email=data.contact_email,
+        client_ip=client_ip(request),
     )
     return _report_public(session, report)
 

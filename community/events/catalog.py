@@ -47,9 +47,15 @@ _FAQ = {
     "revision": {"type": "integer", "minimum": 1},
     "public": {"type": "boolean", "description": "false: from a closed board"},
 }
-_FAQ_WITHDRAWN = {
-    k: v for k, v in _FAQ.items() if k not in ("question", "answer", "asker", "answerer")
-} | {"reason": {"enum": ["unsolved", "removed", "board_closed", "solution_changed"]}}
+_FAQ_WITHDRAWN = (
+    {k: v for k, v in _FAQ.items() if k not in ("question", "answer", "asker", "answerer")}
+    | {"reason": {"enum": ["unsolved", "removed", "board_closed", "solution_changed"]}}
+    # A tombstone from a closed board names neither the board nor the title.
+    | {
+        "category_id": {**_INT_OR_NULL, "description": "null: from a closed board"},
+        "question_title": {"type": ["string", "null"]},
+    }
+)
 
 CATALOG: dict[str, dict[str, Any]] = {
     "thread.created": {

@@ -13,6 +13,7 @@ from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
 from community.accounts.models import Group
+from community.accounts.validation import strip_invisible
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
@@ -21,6 +22,7 @@ from community.events.service import record_event
 from community.faq.models import FaqEntry, FaqStatus
 from community.forum import permissions as perms
 from community.forum.models import Category, CategoryGroup, Post, Thread
+from community.forum.permissions import can_see_thread, visible_threads_filter
 from community.moderation import audit
 
 GROUP_SCOPE = "faq:read:group:"
@@ -74,6 +76,11 @@ def _record(session: Session, type_: str, entry: FaqEntry, reason: str | None = 
         for key in ("question", "answer", "asker", "answerer"):
             payload.pop(key)
         payload["reason"] = reason
+        if not payload["public"]:
+            # A tombstone from a closed board (e.g. its thread moved there): ids are
+            # enough to remove it; the board, the title and the URL's slug stay inside.
+            payload.update(category_id=None, category_slug=None, question_title=None)
+            payload["url"] = _url(entry.thread_id, "")
     record_event(session, type_, payload)
 
 
@@ -202,12 +209,24 @@ def on_member_erased(session: Session, user_id: int, pseudonym: str) -> None:
 # ---- curation ---------------------------------------------------------------------------------
 
 
+def can_curate(session: Session, viewer: Viewer, entry: FaqEntry) -> bool:
+    """A curator sees an entry where they see its thread: an expert outside a closed
+    board's groups gets no further than anyone else (tests/forum/test_permissions.py)."""
+    thread = session.get(Thread, entry.thread_id)
+    return thread is not None and can_see_thread(session, viewer, thread)
+
+
 def get_entry(session: Session, viewer: Viewer, faq_id: int) -> FaqEntry:
     perms.require_curator(viewer)
     entry = session.get(FaqEntry, faq_id)
-    if entry is None:
+    if entry is None or not can_curate(session, viewer, entry):
         raise NotFound("Diesen FAQ-Eintrag gibt es nicht.")
     return entry
+
+
+def curatable_filter(viewer: Viewer) -> Any:
+    """The list form of can_curate (the two must agree)."""
+    return col(FaqEntry.thread_id).in_(select(col(Thread.id)).where(visible_threads_filter(viewer)))
 
 
 def list_for_curation(session: Session, viewer: Viewer) -> list[FaqEntry]:
@@ -216,6 +235,7 @@ def list_for_curation(session: Session, viewer: Viewer) -> list[FaqEntry]:
         session.execute(
             select(FaqEntry)
             .where(col(FaqEntry.status).in_([FaqStatus.draft.value, FaqStatus.review.value]))
+            .where(curatable_filter(viewer))
             .order_by(col(FaqEntry.id))
         ).scalars()
     )
@@ -243,7 +263,8 @@ def edit(
         ("answer_text", answer_text, 20_000),
     ):
         if value is not None:
-            value = value.strip()
+            # Titles are shown in lists: no controls that reorder or hide text (as threads).
+            value = (strip_invisible(value) if name == "question_title" else value).strip()
             if not value or len(value) > limit:
                 raise InvalidInput(f"{name}: 1 bis {limit} Zeichen.", code="invalid_text")
             setattr(entry, name, value)
@@ -385,12 +406,20 @@ def export(
             if not (groups & granted) and not (viewer.token_scopes is None and viewer.is_admin):
                 continue
         category = categories.get(entry.category_id)
+        # A tombstone of a board that is closed now names neither the board nor the
+        # title's slug to those outside its groups.
+        anonymous_tombstone = bool(groups) and not entry.live and not (groups & granted)
+        if anonymous_tombstone or category is None:
+            category_slug = category_name = ""
+        else:
+            category_slug, category_name = category.slug, category.name
+        slug = "" if anonymous_tombstone else slugs.get(entry.thread_id, "")
         items.append(
             ExportItem(
                 entry=entry,
-                category_slug=category.slug if category else "",
-                category_name=category.name if category else "",
-                url=_url(entry.thread_id, slugs.get(entry.thread_id, "")),
+                category_slug=category_slug,
+                category_name=category_name,
+                url=_url(entry.thread_id, slug),
                 public=not groups,
             )
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from typing import Any
 from urllib.parse import quote
 
 import nh3
@@ -48,6 +49,23 @@ def _mention(state: StateInline, silent: bool) -> bool:
 _md.inline.ruler.before("text", "mention", _mention)
 
 
+_default_image = _md.renderer.rules["image"]  # type: ignore[attr-defined]
+
+
+def _image(_renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    """Readers' browsers contact no third party: an image from another host becomes a
+    link to it, which the reader may follow. Images of the forum itself (a path) stay."""
+    src = str(tokens[idx].attrGet("src") or "")
+    if src.startswith("/") and not src.startswith("//"):
+        return str(_default_image(tokens, idx, options, env))
+    alt = "".join(child.content for child in tokens[idx].children or []) or src
+    label = html_lib.escape(f"🖼 {alt}")
+    return f'<a href="{html_lib.escape(src)}" class="external-image">{label}</a>'
+
+
+_md.add_render_rule("image", _image)
+
+
 def mentioned_nicknames(source: str) -> list[str]:
     """The @nicknames the rendered post links, in order, each once (at most MENTIONS_MAX)."""
     found: dict[str, str] = {}
@@ -65,7 +83,7 @@ ALLOWED_TAGS = {
     "a", "img", "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
+    "a": {"href", "title", "class"},
     "img": {"src", "alt", "title"},
     "ol": {"start"},
     "th": {"align"},

@@ -13,6 +13,7 @@ from sqlalchemy import Select, Update, and_, case, false, or_, select, update
 from sqlmodel import Session, col
 
 from community.accounts.models import User
+from community.accounts.validation import strip_invisible
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
@@ -48,7 +49,7 @@ class Page(Generic[T]):
 
 
 def check_title(title: str) -> str:
-    title = " ".join(title.split())
+    title = " ".join(strip_invisible(title).split())
     problem = text_problem(title)
     if problem:
         raise InvalidInput(problem)

@@ -15,7 +15,7 @@ from community.i18n import N_
 from community.jobs.service import handler
 from community.mailer import OutgoingMail, send_mail
 from community.moderation.models import Report
-from community.moderation.service import OUTCOME_MAIL_JOB
+from community.moderation.service import CONFIRM_MAIL_JOB, OUTCOME_MAIL_JOB
 
 _OUTCOMES = {
     "hidden": N_("Der Beitrag wurde ausgeblendet."),
@@ -49,6 +49,8 @@ def send_outcome_mail(session: Session, payload: dict[str, Any]) -> None:
         locale = i18n.locale_of(user)
     if not address:
         return
+    if report.reporter_id is None and report.contact_confirmed_at is None:
+        return  # an address nobody confirmed is not mailed (report_post)
     settings = get_settings()
     gettext = i18n.translator(locale)
     subject, text = gettext(_SUBJECT), gettext(_TEXT)
@@ -67,5 +69,34 @@ def send_outcome_mail(session: Session, payload: dict[str, Any]) -> None:
                 else report.outcome,
                 link=link,
             ),
+        )
+    )
+
+
+_CONFIRM = (
+    "Bitte bestätigen Sie Ihre Meldung / Please confirm your report",
+    "Guten Tag,\n\nüber diese Adresse wurde in der {site} ein Beitrag gemeldet. Wenn Sie "
+    "das waren und die Entscheidung der Moderation per E-Mail erhalten möchten, bestätigen "
+    "Sie bitte mit dem Link unten. Wenn nicht, ignorieren Sie diese Mail; Sie erhalten dann "
+    "keine weitere.\n\nHello,\n\na post on {site} was reported giving this address. If "
+    "that was you and you want the moderators' decision by e-mail, please confirm with the "
+    "link below. If not, ignore this mail; you will get no other.\n\n{link}",
+)
+
+
+@handler(CONFIRM_MAIL_JOB)
+def send_contact_confirmation(session: Session, payload: dict[str, Any]) -> None:
+    """Bilingual: a visitor has no language setting."""
+    report = session.get(Report, payload["report_id"])
+    if report is None or not report.contact_email or report.contact_confirmed_at is not None:
+        return
+    settings = get_settings()
+    link = f"{settings.public_url.rstrip('/')}/report/confirm?token={payload['token']}"
+    subject, text = _CONFIRM
+    send_mail(
+        OutgoingMail(
+            to=report.contact_email,
+            subject=f"{settings.site_name}: {subject}",
+            text=text.format(site=settings.site_name, link=link),
         )
     )

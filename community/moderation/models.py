@@ -40,6 +40,10 @@ class Report(SQLModel, table=True):
     post_id: int = Field(foreign_key="posts.id", index=True, ondelete="CASCADE")
     reporter_id: int | None = Field(default=None, foreign_key="users.id", ondelete="CASCADE")
     contact_email: str | None = Field(default=None, sa_column=Column(String(254), nullable=True))
+    # A visitor's address gets the decision only once its owner followed the link mailed
+    # to it: nobody can have the forum mail strangers by typing their addresses.
+    contact_token_hash: str | None = Field(default=None, max_length=64)
+    contact_confirmed_at: datetime | None = None
     reason: str = Field(max_length=16)
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     status: str = Field(default="open", max_length=8)

@@ -12,9 +12,11 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from community.accounts import security
 from community.accounts.models import Role, User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
+from community.config import get_settings
 from community.errors import Conflict, Forbidden, InvalidInput, NotFound
 from community.faq import service as faq
 from community.faq.models import FaqEntry
@@ -27,9 +29,11 @@ from community.jobs.service import enqueue
 from community.moderation import audit
 from community.moderation.models import AuditEntry, Report, ReportReason
 from community.notifications import service as notifications
+from community.ratelimit import hit
 from community.reputation.models import Kudo
 
 OUTCOME_MAIL_JOB = "mail.report_outcome"
+CONFIRM_MAIL_JOB = "mail.report_contact"
 REASON_MAX = 200
 SUSPEND_MAX_DAYS = 3650
 
@@ -45,9 +49,11 @@ def report_post(
     reason: ReportReason,
     comment: str,
     contact_email: str | None = None,
+    client_ip: str | None = None,
 ) -> Report:
     """Members report anything; visitors only unlawful content, and must leave an address
-    for the answer (DSA Art. 16)."""
+    for the answer (DSA Art. 16). Visitors' reports are limited per address and per post,
+    and their contact address is confirmed by a link before it is mailed the decision."""
     post, _thread = forum.get_post(session, viewer, post_id)
     if viewer.user is None:
         if reason != ReportReason.unlawful:
@@ -59,6 +65,9 @@ def report_post(
             raise InvalidInput("Bitte geben Sie eine E-Mail-Adresse für die Rückmeldung an.")
         contact_email = contact_email.strip().lower()
         duplicate = col(Report.contact_email) == contact_email
+        settings = get_settings()
+        hit(settings.visitor_report_rate, "visitor-report", client_ip or "unknown")
+        hit(settings.visitor_report_post_rate, "visitor-report-post", str(post.id))
     else:
         perms.require_member(viewer)
         contact_email = None
@@ -85,6 +94,24 @@ def report_post(
         raise Conflict(
             "Sie haben diesen Beitrag bereits gemeldet.", code="already_reported"
         ) from exc
+    if contact_email:
+        raw = security.new_token()
+        report.contact_token_hash = security.token_hash(raw)
+        session.add(report)
+        enqueue(session, CONFIRM_MAIL_JOB, {"report_id": report.id, "token": raw})
+    return report
+
+
+def confirm_report_contact(session: Session, raw_token: str) -> Report:
+    """The visitor followed the link: the decision may now be mailed to the address."""
+    report = session.execute(
+        select(Report).where(col(Report.contact_token_hash) == security.token_hash(raw_token))
+    ).scalar_one_or_none()
+    if report is None:
+        raise InvalidInput("Der Link ist ungültig oder abgelaufen.", code="invalid_token")
+    if report.contact_confirmed_at is None:
+        report.contact_confirmed_at = utcnow()
+        session.add(report)
     return report
 
 

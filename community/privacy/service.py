@@ -25,7 +25,8 @@ from sqlmodel import Session, col
 
 # Importing these registers their export sections and erasure steps.
 import community.insights.privacy
-import community.notifications.privacy  # noqa: F401
+import community.notifications.privacy
+import community.privacy.mentions  # noqa: F401
 from community.accounts import security
 from community.accounts import service as accounts
 from community.accounts.models import ApiToken, EmailToken, GroupMember, User

@@ -100,7 +100,8 @@ def register(
     except CommunityError as exc:
         return form_error(request, session, "register.html", {"form": form}, exc)
     response = see_other("/welcome")
-    set_session_cookie(response, accounts.start_session(session, user))
+    if user is not None:  # None: the address has an account; its owner was mailed
+        set_session_cookie(response, accounts.start_session(session, user))
     return response
 
 

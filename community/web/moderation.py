@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from community.accounts.viewer import Viewer
-from community.auth import check_csrf
+from community.auth import check_csrf, client_ip
 from community.db import MAX_ID
 from community.deps import IdPath, SessionDep
 from community.errors import CommunityError, InvalidInput
@@ -83,6 +83,24 @@ def _report_context(
     }
 
 
+@moderation_web_router.get("/report/confirm", response_class=HTMLResponse)
+def confirm_report_contact(
+    request: Request, session: SessionDep, token: Annotated[str, Query(max_length=200)] = ""
+) -> Response:
+    moderation.confirm_report_contact(session, token)
+    return render(
+        request,
+        "message.html",
+        {
+            "title": N_("Adresse bestätigt"),
+            "message": N_(
+                "Sobald das Moderationsteam entschieden hat, erhalten Sie die Entscheidung "
+                "an diese Adresse."
+            ),
+        },
+    )
+
+
 @moderation_web_router.get("/p/{post_id}/report", response_class=HTMLResponse)
 def report_form(
     post_id: IdPath, request: Request, session: SessionDep, viewer: WebViewer
@@ -115,6 +133,7 @@ def report(
             reason=data.reason,
             comment=data.comment,
             contact_email=data.contact_email,
+            client_ip=client_ip(request),
         )
     except CommunityError as exc:
         context = partial(_report_context, session, viewer, post_id, form)
@@ -128,6 +147,12 @@ def report(
             "message": N_(
                 "Das Moderationsteam prüft den Beitrag. Über die Entscheidung informieren "
                 "wir Sie per E-Mail."
+            )
+            if viewer.user is not None
+            else N_(
+                "Das Moderationsteam prüft den Beitrag. Bitte bestätigen Sie Ihre Adresse "
+                "mit dem Link in der E-Mail, die wir Ihnen geschickt haben; erst dann "
+                "schreiben wir Ihnen die Entscheidung."
             ),
             "back": f"/t/{thread.id}/{thread.slug}#post-{post_id}",
         },

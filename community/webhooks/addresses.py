@@ -15,9 +15,35 @@ class UnsafeUrl(InvalidInput):
     code = "unsafe_url"
 
 
+# NAT64 prefixes (RFC 6052 well-known, RFC 8215 local use): a gateway turns them into the
+# IPv4 address in the low 32 bits, so 64:ff9b::7f00:1 is 127.0.0.1.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries (mapped, compatible, 6to4, Teredo, NAT64):
+    each of them must be public too."""
+    found: list[ipaddress.IPv4Address] = []
+    if ip.ipv4_mapped is not None:
+        found.append(ip.ipv4_mapped)
+    if ip in _IPV4_COMPATIBLE or ip in _NAT64:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    return found
+
+
 def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL:
+            return False
+        embedded = _embedded_ipv4(ip)
+        if embedded:
+            return all(_public(v4) for v4 in embedded)
     # is_global is False for loopback, RFC 1918, link-local (169.254.169.254, the metadata
     # service), unique-local IPv6 and the carrier-grade NAT range.
     return ip.is_global and not ip.is_multicast

@@ -24,6 +24,7 @@ from community.clock import utcnow
 from community.config import get_settings
 from community.events.catalog import CATALOG
 from community.events.models import Event
+from community.events.service import withheld_ids
 from community.jobs.service import RetryLater, enqueue, handler
 from community.mailer import OutgoingMail, send_mail
 from community.webhooks.addresses import UnsafeUrl, resolve_checked
@@ -170,6 +171,10 @@ def deliver(session: Session, payload: dict[str, Any]) -> None:
     endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
     event = session.get(Event, delivery.event_id)
     if endpoint is None or event is None or not endpoint.is_active:
+        delivery.status = DeliveryStatus.cancelled.value
+        return
+    if withheld_ids(session, [event]):
+        # Its thread moved into a closed board after the event was queued.
         delivery.status = DeliveryStatus.cancelled.value
         return
     outcome = send(endpoint.url, endpoint.secret, message_id(delivery), envelope(event))

@@ -14,8 +14,8 @@ from community.accounts.viewer import Viewer
 from community.errors import InvalidInput, NotFound
 from community.events.catalog import WEBHOOK_TYPES
 from community.events.models import Event
+from community.events.service import withheld_ids
 from community.forum import permissions as perms
-from community.forum.models import CategoryGroup
 from community.jobs.service import enqueue
 from community.moderation import audit
 from community.webhooks.addresses import check_url_shape, resolve_checked
@@ -188,18 +188,6 @@ def redeliver(session: Session, viewer: Viewer, delivery_id: int) -> WebhookDeli
     return delivery
 
 
-def _is_closed_board(session: Session, payload: dict[str, Any]) -> bool:
-    category_id = payload.get("category_id")
-    if category_id is None:
-        return False
-    return (
-        session.execute(
-            select(CategoryGroup.category_id).where(col(CategoryGroup.category_id) == category_id)  # type: ignore[call-overload]
-        ).first()
-        is not None
-    )
-
-
 def fan_out(session: Session, event: Event) -> int:
     """One delivery and one job per active endpoint that wants the event, in the caller's
     transaction: a rolled-back change sends nothing."""
@@ -214,9 +202,11 @@ def fan_out(session: Session, event: Event) -> int:
     ]
     # A closed board's content never leaves for the CRM (like the pull feed); a closed
     # FAQ entry goes only to the export for tokens of its groups.
-    if not endpoints or _is_closed_board(session, event.payload):
+    if not endpoints:
         return 0
     session.flush()
+    if withheld_ids(session, [event]):
+        return 0
     assert event.id is not None
     for endpoint in endpoints:
         assert endpoint.id is not None

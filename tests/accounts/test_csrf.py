@@ -199,3 +199,35 @@ def test_a_reply_form_with_the_matching_csrf_token_posts(client, db):
 
     assert response.status_code == 303
     assert _post_count(db) == 2
+
+
+def test_a_planted_csrf_cookie_echoed_in_the_header_is_refused(client, db):
+    # Another site (or a sibling subdomain) can set the CSRF cookie and send the same value
+    # in the header; the signed-in member's session decides what the token must be.
+    board = make_category(db)
+    login(client, make_user(db))
+    client.cookies.set("community_csrf", "vom-angreifer-gesetzt")
+
+    response = _ask(client, board.slug, headers={"X-CSRF-Token": "vom-angreifer-gesetzt"})
+
+    assert response.status_code == 403
+    assert response.json()["error"] == "csrf_failed"
+    assert _post_count(db) == 0
+
+
+def test_the_csrf_token_is_renewed_at_login_and_logout(client, db):
+    board = make_category(db)
+    member = make_user(db)
+    before_login = client.get("/login") and client.cookies.get("community_csrf")
+    first = login(client, member)
+    assert first != before_login
+    assert client.post("/api/v1/auth/logout").status_code == 204
+    after_logout = client.cookies.get("community_csrf")
+    assert after_logout not in (first, before_login)
+    second = login(client, member)
+    assert second != first
+
+    # The first session's token does not carry over to the second.
+    stale = _ask(client, board.slug, headers={"X-CSRF-Token": first})
+    assert stale.status_code == 403
+    assert _ask(client, board.slug, headers={"X-CSRF-Token": second}).status_code == 201

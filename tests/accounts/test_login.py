@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
+from community.config import get_settings
 from tests.factories import PASSWORD, make_user
+
+
+def _csrf(client) -> str:  # type: ignore[no-untyped-def]
+    client.get("/login")
+    return client.cookies.get("community_csrf")  # type: ignore[no-any-return]
 
 
 def _login(client, email: str, password: str):
@@ -102,3 +110,48 @@ def test_a_disabled_account_gets_the_ordinary_failure_answer(anon, db):
 
     assert disabled.status_code == 401
     assert disabled.json() == unknown.json()
+
+
+def test_wrong_passwords_from_many_addresses_slow_the_account_down_briefly(anon, db, monkeypatch):
+    # The per-IP limit cannot see 30 addresses; the account's own count can.
+    monkeypatch.setattr(get_settings(), "login_rate", "1000/minute")
+    member = make_user(db, email="ziel@example.com")
+    wrong = {"email": "ziel@example.com", "password": "falsch-geraten-123"}
+    free = get_settings().login_account_free_attempts
+    for attempt in range(free + 2):
+        response = anon.post("/api/v1/auth/login", json=wrong)
+        assert response.status_code == 401
+        if attempt == free:  # the first wait (2 s) is over before the next guess
+            time.sleep(2.05)
+
+    refused = anon.post("/api/v1/auth/login", json=wrong | {"password": PASSWORD})
+    assert refused.status_code == 429, refused.text
+    wait = int(refused.headers["Retry-After"])
+    assert 1 <= wait <= 4
+    page = anon.post(
+        "/login",
+        data={"email": member.email, "password": PASSWORD, "csrf_token": _csrf(anon)},
+        follow_redirects=False,
+    )
+    assert page.status_code == 429, (page.headers, page.text[:300])
+
+    # Exponential, never long: the owner gets in once the short wait is over.
+    time.sleep(wait + 0.05)
+    assert anon.post("/api/v1/auth/login", json=wrong | {"password": PASSWORD}).status_code == 200
+    assert anon.post("/api/v1/auth/login", json=wrong).status_code == 401  # count starts over
+
+
+def test_the_wait_per_account_doubles_and_stays_capped(anon, db, monkeypatch):
+    monkeypatch.setattr(get_settings(), "login_rate", "1000/minute")
+    monkeypatch.setattr(get_settings(), "login_account_free_attempts", 0)
+    monkeypatch.setattr(get_settings(), "login_account_max_delay_seconds", 4)
+    make_user(db, email="ziel@example.com")
+    wrong = {"email": "ziel@example.com", "password": "falsch-geraten-123"}
+    waits = []
+    for _ in range(3):
+        assert anon.post("/api/v1/auth/login", json=wrong).status_code == 401
+        refused = anon.post("/api/v1/auth/login", json=wrong)
+        assert refused.status_code == 429
+        waits.append(int(refused.headers["Retry-After"]))
+        time.sleep(waits[-1] + 0.05)
+    assert waits == [2, 4, 4]

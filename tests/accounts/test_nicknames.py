@@ -201,3 +201,36 @@ def test_profiles_are_found_regardless_of_case(anon, db):
 
     assert response.status_code == 200
     assert response.json()["nickname"] == "Anna"
+
+
+@pytest.mark.parametrize(
+    "imitation",
+    ["Аdmin-Team", "Admin_Team", "Admin.Team", "AdminTeam", "Adm1n-Team", "ΑDMIN-TEAM"],
+    ids=["cyrillic-a", "underscore", "dot", "no-separator", "digit-one", "greek-capitals"],
+)
+def test_a_look_alike_of_an_existing_nickname_is_refused(anon, db, imitation):
+    make_user(db, nickname="Admin-Team", staff=True)
+
+    response = _register(anon, imitation)
+
+    _assert_refused(response, 409)
+    assert response.json()["error"] == "nickname_taken"
+    assert db.execute(select(User).where(User.nickname == imitation)).first() is None
+
+
+@pytest.mark.parametrize("imitation", ["аdmin", "Adm1n", "sup.port", "Моderator"])
+def test_a_look_alike_of_a_reserved_nickname_is_refused(anon, db, imitation):
+    response = _register(anon, imitation)
+
+    _assert_refused(response)
+    assert response.json()["error"] == "invalid_nickname"
+
+
+def test_renaming_to_a_look_alike_of_another_member_is_refused(client, db):
+    make_user(db, nickname="Expertin_Anna", staff=True)
+    login(client, make_user(db, nickname="Nachahmer"))
+
+    response = client.patch("/api/v1/me", json={"nickname": "Ехрertin-Anna"})
+
+    _assert_refused(response, 409)
+    assert response.json()["error"] == "nickname_taken"

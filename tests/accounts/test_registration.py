@@ -54,13 +54,40 @@ def test_real_name_and_company_are_kept_for_the_member(anon, client, db):
     assert (me["real_name"], me["company"]) == ("Anna Schmidt", "Schmidt GmbH")
 
 
-def test_an_email_address_registers_only_once_regardless_of_case(anon, db):
-    make_user(db, email="anna@example.com")
+def test_a_known_email_gets_the_same_answer_and_its_owner_a_mail(anon, db, mailbox, run_jobs):
+    # Registration must not tell who is a member: same status, same fields, and the
+    # account's owner (not the registrant) hears about it.
+    make_user(db, email="anna@example.com", nickname="Anna")
+    new = _register(anon, email="neu@example.com", nickname="Neuling")
 
-    response = _register(anon, email="Anna@Example.COM")
+    known = _register(anon, email="Anna@Example.COM", nickname="Zweitname")
 
-    assert response.status_code == 409
-    assert response.json()["error"] == "email_taken"
+    assert known.status_code == new.status_code == 201, known.text
+    assert set(known.json()) == set(new.json())
+    assert known.json()["nickname"] == "Zweitname"
+    assert db.execute(select(User).where(User.nickname == "Zweitname")).first() is None
+    run_jobs()
+    [mail] = mailbox.to("anna@example.com")
+    assert "schon ein Konto" in mail.text and "Anna" in mail.text
+    assert mail.link("/forgot-password")
+
+
+def test_the_registration_page_answers_a_known_email_like_a_new_one(anon, db, mailbox, run_jobs):
+    make_user(db, email="anna@example.com", nickname="Anna")
+    anon.get("/register")
+    form = {
+        "email": "anna@example.com",
+        "nickname": "Zweitname",
+        "password": PASSWORD,
+        "csrf_token": anon.cookies.get("community_csrf"),
+    }
+
+    response = anon.post("/register", data=form, follow_redirects=False)
+
+    assert response.status_code == 303 and response.headers["location"] == "/welcome"
+    assert "schon ein Konto" not in anon.get("/welcome").text
+    run_jobs()
+    assert len(mailbox.to("anna@example.com")) == 1
 
 
 def test_an_invalid_email_address_is_refused(anon):

@@ -84,14 +84,28 @@ def test_user_links_get_nofollow_ugc():
         assert "ugc" in rel
 
 
-def test_mailto_and_https_images_are_kept():
+def test_mailto_links_are_kept_and_external_images_become_links():
+    # Readers' browsers contact no third party: the image is a link the reader may follow.
     html = render_markdown(
-        "[Schreiben](mailto:hilfe@example.com) ![Logo](https://example.com/l.png)"
+        "[Schreiben](mailto:hilfe@example.com) ![Logo](https://example.com/l.png) "
+        "![](http://tracker.example/pixel.gif) ![Eigenes](/static/logo.png)"
     )
-    tags = dict(tags_of(html))
-    assert tags["a"]["href"] == "mailto:hilfe@example.com"
-    assert tags["img"]["src"] == "https://example.com/l.png"
-    assert tags["img"]["alt"] == "Logo"
+    found = tags_of(html)
+    links = [attrs["href"] for tag, attrs in found if tag == "a"]
+    images = [attrs["src"] for tag, attrs in found if tag == "img"]
+    assert links == [
+        "mailto:hilfe@example.com",
+        "https://example.com/l.png",
+        "http://tracker.example/pixel.gif",
+    ]
+    assert images == ["/static/logo.png"]
+    assert "Logo" in plain_text(html)
+
+
+def test_pages_forbid_images_from_other_hosts(client):
+    policy = client.get("/").headers["content-security-policy"]
+    img_src = next(p for p in policy.split(";") if p.strip().startswith("img-src"))
+    assert "https:" not in img_src and "*" not in img_src
 
 
 def test_tables_survive():

@@ -11,10 +11,13 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from community.accounts.models import Role, User
+from community.accounts.models import GroupMember, Role, User
 from community.accounts.viewer import ANONYMOUS, Viewer, viewer_for
+from community.errors import NotFound
+from community.faq import service as faq
+from community.faq.models import FaqEntry
 from community.forum import service as forum
-from community.forum.models import Category, Thread
+from community.forum.models import Category, CategoryGroup, Thread
 from community.forum.permissions import can_see_thread, visible_threads_filter
 from tests.factories import (
     make_category,
@@ -182,6 +185,71 @@ def test_author_still_sees_own_hidden_thread_but_not_own_deleted_one(db, world):
 # ---- through the API -------------------------------------------------------------------------
 
 _MISSING_ID = 987_654
+
+
+def _faq_drafts(db: Session, world: World) -> dict[str, FaqEntry]:
+    entries = {}
+    for name in ("public", "closed_a", "closed_b"):
+        thread = world.threads[name]
+        entry = FaqEntry(
+            thread_id=thread.id,  # type: ignore[arg-type]
+            category_id=thread.category_id,
+            question_title=thread.title,
+            question_text="Frage",
+            answer_text="Antwort",
+        )
+        db.add(entry)
+        entries[name] = entry
+    db.commit()
+    return entries
+
+
+# Curators: experts see FAQ entries exactly where they see the thread.
+FAQ_EXPECTED = {
+    "expert_no_group": {"public"},
+    "expert_a": {"public", "closed_a"},
+    "moderator": {"public", "closed_a", "closed_b"},
+}
+
+
+def test_faq_curation_check_and_list_agree_with_board_visibility(db, world):
+    entries = _faq_drafts(db, world)
+    world.users["expert_no_group"] = make_user(db, nickname="ExperteOhne", role=Role.expert)
+    expert_a = make_user(db, nickname="ExperteA", role=Role.expert)
+    group_a = world.boards["closed_a"]
+    group_id = db.execute(
+        select(CategoryGroup.group_id).where(CategoryGroup.category_id == group_a.id)
+    ).scalar_one()
+    db.add(GroupMember(group_id=group_id, user_id=expert_a.id))
+    db.commit()
+    world.users["expert_a"] = expert_a
+    for who, expected in FAQ_EXPECTED.items():
+        viewer = world.viewer(db, who)
+        listed = {e.id for e in faq.list_for_curation(db, viewer)}
+        reachable = set()
+        for entry in entries.values():
+            try:
+                faq.get_entry(db, viewer, entry.id)  # type: ignore[arg-type]
+                reachable.add(entry.id)
+            except NotFound:
+                pass
+        assert listed == reachable == {entries[n].id for n in expected}, who
+
+
+def test_expert_outside_the_groups_cannot_curate_a_closed_board_faq_entry(db, world, client):
+    entries = _faq_drafts(db, world)
+    sign_in(client, make_user(db, nickname="ExperteOhne", role=Role.expert, staff=True))
+    closed = entries["closed_a"].id
+
+    listed = client.get("/api/v1/faq/entries")
+    assert listed.status_code == 200
+    assert [e["id"] for e in listed.json()] == [entries["public"].id]
+    edit = client.patch(f"/api/v1/faq/entries/{closed}", json={"answer_text": "Geändert"})
+    assert edit.status_code == 404, edit.text
+    assert client.post(f"/api/v1/faq/entries/{closed}/publish").status_code == 404
+    db.expire_all()
+    stored = db.get(FaqEntry, closed)
+    assert stored is not None and stored.answer_text == "Antwort" and not stored.live
 
 
 def _invisible_requests(thread: Thread, reply_id: int, opening_id: int, board_slug: str):

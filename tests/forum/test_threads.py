@@ -291,3 +291,23 @@ def test_author_renames_own_thread_but_not_someone_elses(db, client, make_client
     assert client.get(f"/api/v1/threads/{thread.id}").json()["title"] == (
         "Ein besserer Titel für die Frage"
     )
+
+
+def test_title_loses_bidi_controls_and_zero_width_characters(db, client, board, member):
+    sign_in(client, member)
+    # U+202E reverses what follows, U+200B hides inside a word, U+2066 opens an isolate.
+    response = _new_thread(client, title="Rechnung\u202e fdp.exe\u200b zu\u2066 hoch?")
+
+    assert response.status_code == 201, response.text
+    thread = response.json()["thread"]
+    assert thread["title"] == "Rechnung fdp.exe zu hoch?"
+    edited = client.patch(
+        f"/api/v1/threads/{thread['id']}", json={"title": "Neu\u200f\u2069er Titel hier"}
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["title"] == "Neuer Titel hier"
+    page = client.get("/c/mobilfunk")
+    assert "\u202e" not in page.text and "\u200f" not in page.text
+    # Lists isolate user text, so a right-to-left title cannot reorder its neighbours.
+    assert "<bdi>Neuer Titel hier</bdi>" in page.text
+    assert "<bdi>Fragende</bdi>" in client.get(f"/t/{thread['id']}").text

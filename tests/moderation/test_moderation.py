@@ -157,6 +157,9 @@ def test_decision_closes_reports_and_mails_each_reporter(db, engine, anon, clien
         _report(anon, reply.id, reason="unlawful", contact_email="besucher@example.com").status_code
         == 201
     )
+    Worker(engine).run_until_empty()
+    [confirm] = mailbox.to("besucher@example.com")
+    assert anon.get(confirm.link("/report/confirm")).status_code == 200
     sign_in(client, mod)
     assert (
         client.post(
@@ -167,7 +170,7 @@ def test_decision_closes_reports_and_mails_each_reporter(db, engine, anon, clien
     assert client.get("/api/v1/moderation/queue").json()["items"] == []
     Worker(engine).run_until_empty()
     for address in ("melderin@example.com", "besucher@example.com"):
-        [mail] = mailbox.to(address)
+        [mail] = [m for m in mailbox.to(address) if "/report/confirm" not in m.text]
         assert "gelöscht" in mail.text
     db.expire_all()
     assert db.get(Post, reply.id).is_deleted is True
@@ -308,3 +311,46 @@ def test_audit_log_is_for_admins_and_has_no_write_route(db, client, world):
     assert entry["before"]["post_hidden"] is False and entry["after"]["post_hidden"] is True
     for method in ("put", "patch", "delete", "post"):
         assert getattr(client, method)("/api/v1/admin/audit-log").status_code == 405
+
+
+def test_an_unconfirmed_visitor_address_gets_no_decision_mail(
+    db, engine, anon, client, mailbox, world
+):
+    # Anyone can type anyone's address: only its owner's click lets the forum write to it.
+    reply, mod = world[3], world[4]
+    for n in range(3):
+        response = _report(anon, reply.id, reason="unlawful", contact_email=f"opfer{n}@example.com")
+        assert response.status_code == 201
+    Worker(engine).run_until_empty()
+    [confirm] = mailbox.to("opfer0@example.com")
+    assert "/report/confirm" in confirm.text
+    assert anon.get(confirm.link("/report/confirm")).status_code == 200
+    sign_in(client, mod)
+    client.post(f"/api/v1/moderation/posts/{reply.id}/hide", json={"reason": "Betrug"})
+    Worker(engine).run_until_empty()
+
+    assert any("ausgeblendet" in m.text for m in mailbox.to("opfer0@example.com"))
+    for n in (1, 2):
+        assert len(mailbox.to(f"opfer{n}@example.com")) == 1  # the confirmation request only
+    assert anon.get("/report/confirm?token=geraten").status_code == 422
+
+
+def test_visitor_reports_are_limited_per_address_and_per_post(db, anon, world, monkeypatch):
+    reply = world[3]
+    author, thread = world[1], world[2]
+    others = [make_reply(db, author=author, thread=thread, body=f"Text {n}") for n in range(6)]
+    statuses = [
+        _report(anon, post.id, reason="unlawful", contact_email=f"a{n}@example.com").status_code
+        for n, post in enumerate(others)
+    ]
+    assert statuses == [201] * 5 + [429]  # one address: 5 an hour
+
+    from community.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "visitor_report_rate", "1000/hour")
+    per_post = [
+        _report(anon, reply.id, reason="unlawful", contact_email=f"b{n}@example.com")
+        for n in range(11)
+    ]
+    assert [r.status_code for r in per_post] == [201] * 10 + [429]
+    assert per_post[-1].headers["Retry-After"]

@@ -249,6 +249,9 @@ def test_moderation_tells_author_and_member_reporter_once_and_visitors_as_before
     )
     visitor = {"reason": "unlawful", "contact_email": "besucher@example.com"}
     assert anon.post(f"/api/v1/posts/{post.id}/reports", json=visitor).status_code == 201
+    Worker(engine).run_until_empty()
+    [confirm] = mailbox.to("besucher@example.com")
+    assert anon.get(confirm.link("/report/confirm")).status_code == 200  # address confirmed
     sign_in(client, moderator)
     hidden = client.post(f"/api/v1/moderation/posts/{post.id}/hide", json={"reason": "Werbung"})
     assert hidden.status_code == 204
@@ -263,7 +266,7 @@ def test_moderation_tells_author_and_member_reporter_once_and_visitors_as_before
     assert decided.data == {"role": "author", "outcome": "hidden", "reason": "Werbung"}
     [english] = mailbox.to("werber@example.com")
     assert "The post was hidden. Reason: Werbung" in english.text
-    [visitor_mail] = mailbox.to("besucher@example.com")
+    [_confirm, visitor_mail] = mailbox.to("besucher@example.com")
     assert "ausgeblendet" in visitor_mail.text
 
 

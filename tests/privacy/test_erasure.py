@@ -25,7 +25,7 @@ from community.leads.models import Lead
 from community.moderation.models import AuditEntry, Report
 from community.webhooks.models import WebhookDelivery
 from tests.events.test_catalog import validate_all
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_group
 from tests.privacy.conftest import EMAIL, NICKNAME, REAL_NAME, World, leaks
 from tests.webhooks.receiver import Receiver
 
@@ -357,3 +357,43 @@ def test_erasure_keeps_a_rating_in_the_figures_but_drops_its_words(
     db.expire_all()
     rating = db.execute(select(SatisfactionRating)).scalar_one()
     assert (rating.rating, rating.comment, rating.user_id) == (4, "", None)
+
+
+def test_mentions_and_audit_records_of_an_erased_member_use_the_pseudonym(
+    world: World, db: Session, run_jobs: Callable[[], int]
+) -> None:
+    boss, them = world.browsers["Admina"], world.browsers["Helferlein"]
+    make_group(db, slug="zweite-gruppe")
+    added = boss.post("/api/v1/admin/groups/zweite-gruppe/members", json={"nickname": NICKNAME})
+    assert added.status_code == 204, added.text
+    thanks = them.post(
+        f"/api/v1/threads/{world.helpers_thread.id}/posts",
+        json={"body": f"Danke @{NICKNAME}, das war es."},
+    )
+    assert thanks.status_code == 201, thanks.text
+    asked = them.post(
+        "/api/v1/threads",
+        json={"category": "telefonie", "title": "Wie hat das geklappt?", "body": f"@{NICKNAME}?"},
+    )
+    assert asked.status_code == 201, asked.text
+    entry_id = db.execute(select(FaqEntry.id)).scalar_one()  # type: ignore[call-overload]
+    edit = boss.patch(
+        f"/api/v1/faq/entries/{entry_id}",
+        json={"answer_text": f"Im Portal unter Telefonie (Tipp von @{NICKNAME})."},
+    )
+    assert edit.status_code == 200, edit.text
+    run_jobs()
+    before = _stored_text(db)
+    assert leaks(before["audit"]) and f"@{NICKNAME}" in before["faq"]
+
+    pseudonym = _erase(world, "admin")["pseudonym"]
+    run_jobs()
+
+    after = _stored_text(db)
+    for table in ("audit", "events", "faq"):
+        assert not leaks(after[table]), (table, after[table])
+    post = db.get(Post, thanks.json()["id"])
+    assert post is not None
+    assert post.body == f"Danke {pseudonym}, das war es."
+    assert f"/u/{NICKNAME}" not in post.body_html and pseudonym in post.body_html
+    assert pseudonym in after["audit"] and pseudonym in after["faq"]
