@@ -4,7 +4,6 @@ commit, so the application under test sees the data."""
 from __future__ import annotations
 
 import itertools
-import secrets
 from functools import lru_cache
 
 from fastapi.testclient import TestClient
@@ -15,6 +14,7 @@ from community.accounts import security
 from community.accounts import service as accounts
 from community.accounts.models import Group, Role, User
 from community.accounts.viewer import viewer_for
+from community.auth import session_csrf_token
 from community.clock import utcnow
 from community.config import get_settings
 from community.forum import service as forum
@@ -137,7 +137,8 @@ def sign_in(client: TestClient, user: User) -> str:
     # Where the client keeps the cookies the app sets ("testserver" becomes "testserver.local").
     host = client.base_url.host
     domain = host if "." in host else f"{host}.local"
-    token = client.cookies.get(settings.csrf_cookie) or secrets.token_urlsafe(32)
+    # While signed in, the CSRF token is the session's own (community/auth.py).
+    token = session_csrf_token(raw)
     client.cookies.set(settings.session_cookie, raw, domain=domain, path="/")
     client.cookies.set(settings.csrf_cookie, token, domain=domain, path="/")
     client.headers["X-CSRF-Token"] = token
