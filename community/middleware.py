@@ -134,10 +134,12 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp, hsts_max_age: int = 0):
         self.app = app
-        self.headers = list(SECURITY_HEADERS)
-        if hsts_max_age > 0:
-            # Only when the forum is reached over https (the caller decides).
-            self.headers.append((b"strict-transport-security", f"max-age={hsts_max_age}".encode()))
+        # HSTS only when the forum is reached over https (the caller decides).
+        self.hsts: list[tuple[bytes, bytes]] = (
+            [(b"strict-transport-security", f"max-age={hsts_max_age}".encode())]
+            if hsts_max_age > 0
+            else []
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -149,7 +151,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers: list[Any] = list(message.get("headers", []))
                 present = {h[0].lower() for h in headers}
-                for name, value in self.headers:
+                for name, value in [*SECURITY_HEADERS, *self.hsts]:
                     if name == b"content-security-policy" and is_docs:
                         value = DOCS_CSP
                     if name not in present:
