@@ -106,6 +106,53 @@ def create_category(
     return category
 
 
+def update_category(
+    session: Session,
+    viewer: Viewer,
+    category: Category,
+    *,
+    name: str,
+    description: str,
+    position: int,
+    unanswered_after_hours: int | None,
+) -> Category:
+    """Name, description, place in the list and the experts' unanswered threshold."""
+    perms.require_admin(viewer)
+    fields = ("name", "description", "position", "unanswered_after_hours")
+    before = {f: getattr(category, f) for f in fields}
+    category.name = name
+    category.description = description
+    category.position = position
+    category.unanswered_after_hours = unanswered_after_hours
+    session.add(category)
+    session.flush()
+    after = {f: getattr(category, f) for f in fields}
+    if after != before:
+        changed = [f for f in fields if before[f] != after[f]]
+        audit.record(
+            session,
+            viewer,
+            "board.update",
+            "board",
+            category.id,
+            before={f: before[f] for f in changed},
+            after={f: after[f] for f in changed},
+        )
+    return category
+
+
+def boards_of_group(session: Session, group_id: int) -> list[Category]:
+    """The closed boards a group opens."""
+    return list(
+        session.execute(
+            select(Category)
+            .join(CategoryGroup, col(CategoryGroup.category_id) == col(Category.id))
+            .where(col(CategoryGroup.group_id) == group_id)
+            .order_by(col(Category.position), col(Category.name))
+        ).scalars()
+    )
+
+
 def set_premoderated(session: Session, viewer: Viewer, category: Category, on: bool) -> Category:
     """Switch pre-moderation of a board (see community/forum/premoderation.py)."""
     perms.require_admin(viewer)
