@@ -13,10 +13,9 @@ from community.accounts import service as accounts
 from community.accounts.models import ApiToken, Group, Role, User
 from community.accounts.viewer import Viewer
 from community.errors import InvalidInput
-from community.i18n import N_
 from community.forum import permissions as perms
+from community.i18n import N_
 from community.moderation import audit
-
 
 UNKNOWN_MEMBERS = N_("Diese Spitznamen oder Adressen gehören zu keinem Mitglied:")
 
