@@ -4,6 +4,8 @@ POST with the CSRF field that redirects, is audited, and keeps what was typed wh
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
 from sqlmodel import select
 
@@ -318,3 +320,57 @@ def test_forms_without_the_csrf_field_are_refused(db, client) -> None:  # type: 
     )
     assert response.status_code == 403
     assert db.execute(select(User).where(User.nickname == "nobody")).first() is None
+
+
+def _german_texts() -> set[str]:
+    from babel.messages.pofile import read_po
+
+    from tests.web.test_catalog import PO
+
+    catalog = read_po(PO.open("rb"), locale="en")
+    return {
+        m.id
+        for m in catalog
+        if isinstance(m.id, str) and m.id and m.string and m.string != m.id and "%(" not in m.id
+    }
+
+
+class _Texts(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        if data.strip():
+            self.found.append(data.strip())
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [v for k, v in attrs if k in ("aria-label", "placeholder") and v]
+
+
+def test_the_console_in_english_shows_no_german_text(db, client) -> None:  # type: ignore[no-untyped-def]
+    admin = make_user(db, role=Role.admin, locale="en")
+    member = make_user(db, nickname="Kundin", real_name="Karla Kunde")
+    make_group(db, slug="partner", members=[member])
+    make_category(db, slug="technik")
+    csrf = sign_in(client, admin)
+    german = _german_texts()
+    refused = _post(client, "/admin/groups/partner/members", csrf, names="Niemand")
+    pages = [
+        client.get(p).text
+        for p in (
+            "/admin",
+            "/admin/members",
+            f"/admin/members/{member.id}",
+            "/admin/groups",
+            "/admin/groups/partner",
+            "/admin/boards",
+            "/admin/boards/technik",
+        )
+    ]
+    for html in [*pages, refused.text]:
+        parser = _Texts()
+        parser.feed(html)
+        leaked = [t for t in parser.found if t in german or t.rstrip(":") in german]
+        assert leaked == []
+    assert "These nicknames or addresses belong to no member:" in refused.text
