@@ -66,6 +66,7 @@ class CategorySettings(BaseModel):
     unanswered_after_hours: int | None = Field(
         default=None, ge=1, le=8760, description="Empty: COMMUNITY_UNANSWERED_HOURS"
     )
+    default_kind: ThreadKind = ThreadKind.question
 
 
 class CategoryGroupsUpdate(BaseModel):

@@ -45,6 +45,7 @@ _BOARD_MESSAGES = {
     "unanswered_after_hours": N_(
         "Die Frist ist eine ganze Zahl von 1 bis 8760 Stunden, oder leer für den Standard."
     ),
+    "default_kind": N_("Bitte wählen Sie Frage oder Diskussion."),
 }
 
 DONE = {
@@ -224,6 +225,7 @@ def create_board(
     name: Short = "",
     description: Text = "",
     position: Annotated[str, Form(max_length=10)] = "0",
+    default_kind: Annotated[str, Form(max_length=20)] = "question",
     premoderated: Annotated[bool, Form()] = False,
     groups: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
@@ -234,11 +236,13 @@ def create_board(
         "name": name,
         "description": description,
         "position": position.strip() or "0",
+        "default_kind": default_kind,
         "premoderated": premoderated,
         "groups": groups or [],
     }
     try:
         data = parse_form(CategoryCreate, form, _BOARD_MESSAGES)
+        kind = parse_form(CategorySettings, {**form, "position": 0}, _BOARD_MESSAGES).default_kind
         boards.create_category(
             session,
             viewer,
@@ -248,6 +252,7 @@ def create_board(
             position=data.position,
             group_slugs=data.groups,
             premoderated=data.premoderated,
+            default_kind=kind,
         )
     except CommunityError as exc:
         context = lambda: _boards_context(session, viewer, form)  # noqa: E731
@@ -266,6 +271,7 @@ def _board_context(
         "description": board.description,
         "position": board.position,
         "unanswered_after_hours": "" if hours is None else hours,
+        "default_kind": board.default_kind,
         "premoderated": board.premoderated,
         "groups": boards.category_group_slugs(session, [board.id]).get(board.id, []),
     }
@@ -302,6 +308,7 @@ def update_board(
     description: Text = "",
     position: Annotated[str, Form(max_length=10)] = "0",
     unanswered_after_hours: Annotated[str, Form(max_length=10)] = "",
+    default_kind: Annotated[str, Form(max_length=20)] = "question",
     premoderated: Annotated[bool, Form()] = False,
     groups: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
@@ -312,6 +319,7 @@ def update_board(
         "description": description,
         "position": position.strip() or "0",
         "unanswered_after_hours": unanswered_after_hours.strip(),
+        "default_kind": default_kind,
         "premoderated": premoderated,
         "groups": groups or [],
     }
@@ -327,6 +335,7 @@ def update_board(
             description=data.description,
             position=data.position,
             unanswered_after_hours=data.unanswered_after_hours,
+            default_kind=data.default_kind,
         )
         boards.set_premoderated(session, viewer, board, premoderated)
         boards.set_category_groups(session, viewer, board, groups or [])

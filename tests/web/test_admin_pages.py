@@ -374,3 +374,24 @@ def test_the_console_in_english_shows_no_german_text(db, client) -> None:  # typ
         leaked = [t for t in parser.found if t in german or t.rstrip(":") in german]
         assert leaked == []
     assert "These nicknames or addresses belong to no member:" in refused.text
+
+
+def test_a_board_made_for_discussions_starts_new_threads_as_discussions(db, client) -> None:  # type: ignore[no-untyped-def]
+    admin = make_user(db, role=Role.admin)
+    make_category(db, slug="plaudern", name="Plaudern")
+    csrf = sign_in(client, admin)
+    assert 'value="question" checked' in client.get("/new?board=plaudern").text
+    saved = _post(
+        client,
+        "/admin/boards/plaudern",
+        csrf,
+        name="Plaudern",
+        position="1",
+        default_kind="discussion",
+    )
+    assert saved.status_code == 303
+    assert 'value="discussion" checked' in client.get("/new?board=plaudern").text
+    # An explicit choice in the link still wins.
+    assert 'value="question" checked' in client.get("/new?board=plaudern&kind=question").text
+    refused = _post(client, "/admin/boards/plaudern", csrf, name="Plaudern", default_kind="umfrage")
+    assert refused.status_code == 422 and "Bitte wählen Sie Frage oder Diskussion." in refused.text
