@@ -22,8 +22,9 @@ from community.forum import permissions as perms
 from community.forum.premoderation import LIABILITY_NOTE
 from community.forum.schemas import CategoryCreate, CategorySettings
 from community.i18n import N_
+from community.notifications import experts
 from community.text import CleanStr
-from community.web.admin_home import staff_gate, staff_write
+from community.web.admin_home import ROLE_LABELS, staff_gate, staff_write
 from community.web.deps import CsrfField, WebViewer, see_other
 from community.web.forms import form_error, parse_form
 from community.web.pages import render
@@ -277,6 +278,8 @@ def _board_context(
     }
     return {
         "board": board,
+        "experts": experts.board_experts(session, viewer, board),
+        "roles": ROLE_LABELS,
         "groups": [g for g, _n in accounts.list_groups(session)],
         "liability_note": LIABILITY_NOTE,
         "form": {**stored, **(form or {})},

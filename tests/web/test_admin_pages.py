@@ -395,3 +395,23 @@ def test_a_board_made_for_discussions_starts_new_threads_as_discussions(db, clie
     assert 'value="question" checked' in client.get("/new?board=plaudern&kind=question").text
     refused = _post(client, "/admin/boards/plaudern", csrf, name="Plaudern", default_kind="umfrage")
     assert refused.status_code == 422 and "Bitte wählen Sie Frage oder Diskussion." in refused.text
+
+
+def test_a_closed_boards_page_names_the_team_who_see_it_and_the_experts_following(
+    db, client
+) -> None:  # type: ignore[no-untyped-def]
+    from community.notifications.models import CategoryWatch
+
+    admin = make_user(db, role=Role.admin, nickname="Chefin")
+    inside = make_user(db, role=Role.expert, nickname="Drinnen")
+    outside = make_user(db, role=Role.expert, nickname="Draussen")
+    group = make_group(db, slug="vip", members=[inside])
+    board = make_category(db, slug="vip-bereich", groups=[group])
+    db.add(CategoryWatch(user_id=inside.id, category_id=board.id))
+    db.commit()
+    sign_in(client, admin)
+    page = client.get("/admin/boards/vip-bereich").text
+    seeing = page.split('id="seeing-h"')[1].split("</section>")[0]
+    following = page.split('id="following-h"')[1].split("</section>")[0]
+    assert "Drinnen" in seeing and "Chefin" in seeing and "Draussen" not in seeing
+    assert "Drinnen" in following and "Draussen" not in following
