@@ -28,6 +28,7 @@ def test_admin_closes_a_board_to_a_new_group_and_makes_an_expert(new_page, db: S
 
     page.get_by_role("navigation", name="Hauptmenü").get_by_role("link", name="Verwaltung").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Verwaltung")
+    shoot(page, "admin-home")
     page.get_by_role("link", name="Gruppen").click()
     page.get_by_label("Name", exact=True).fill("Großkunden")
     page.get_by_label("Kurzname").fill("grosskunden")
@@ -59,6 +60,7 @@ def test_admin_closes_a_board_to_a_new_group_and_makes_an_expert(new_page, db: S
     page.get_by_label("Rolle", exact=True).select_option("expert")
     page.get_by_role("button", name="Rolle speichern").click()
     expect(page.get_by_role("status")).to_have_text("Rolle und Team-Kennzeichen sind gespeichert.")
+    shoot(page, "admin-member")
     assert watch.problems == []
 
     db.expire_all()
