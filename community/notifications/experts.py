@@ -85,7 +85,7 @@ def _experts_query() -> Select[Any]:
 def board_experts(session: Session, viewer: Viewer, category: Category) -> BoardExperts:
     """For the admins' board page: the company's people who see the board (moderators and
     admins see every board; experts and employees a closed one only through its groups),
-    and the experts following it, whom its unanswered questions reach."""
+    and those of them following it, whom its unanswered questions reach."""
     perms.require_admin(viewer)
     assert category.id is not None
     groups = select(col(CategoryGroup.group_id)).where(
@@ -99,15 +99,14 @@ def board_experts(session: Session, viewer: Viewer, category: Category) -> Board
             col(User.role).in_([Role.moderator.value, Role.admin.value])
             | col(User.id).in_(in_groups)
         )
-    followers = select(col(CategoryWatch.user_id)).where(
-        col(CategoryWatch.category_id) == category.id
+    # A follower who no longer sees the board hears nothing of it, so is not listed.
+    followers = set(
+        session.execute(
+            select(col(CategoryWatch.user_id)).where(col(CategoryWatch.category_id) == category.id)
+        ).scalars()
     )
-    return BoardExperts(
-        seeing=list(session.execute(seeing).scalars()),
-        following=list(
-            session.execute(_experts_query().where(col(User.id).in_(followers))).scalars()
-        ),
-    )
+    people = list(session.execute(seeing).scalars())
+    return BoardExperts(seeing=people, following=[u for u in people if u.id in followers])
 
 
 @dataclass(frozen=True)

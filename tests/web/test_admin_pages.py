@@ -408,6 +408,8 @@ def test_a_closed_boards_page_names_the_team_who_see_it_and_the_experts_followin
     group = make_group(db, slug="vip", members=[inside])
     board = make_category(db, slug="vip-bereich", groups=[group])
     db.add(CategoryWatch(user_id=inside.id, category_id=board.id))
+    # Followed while the board was open; outside its groups now, so no longer reached.
+    db.add(CategoryWatch(user_id=outside.id, category_id=board.id))
     db.commit()
     sign_in(client, admin)
     page = client.get("/admin/boards/vip-bereich").text
