@@ -12,8 +12,20 @@ from sqlmodel import Session
 from community.accounts import service as accounts
 from community.accounts.models import ApiToken, Group, Role, User
 from community.accounts.viewer import Viewer
+from community.errors import InvalidInput
 from community.forum import permissions as perms
+from community.i18n import N_
 from community.moderation import audit
+
+UNKNOWN_MEMBERS = N_("Diese Spitznamen oder Adressen gehören zu keinem Mitglied:")
+
+
+class UnknownMembers(InvalidInput):
+    """Names in a list that match no member; the form shows them beside the message."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(UNKNOWN_MEMBERS)
+        self.names = names
 
 
 def _user_state(user: User) -> dict[str, Any]:
@@ -51,6 +63,46 @@ def create_group(
         session, viewer, "group.create", "group", group.id, after={"slug": slug, "name": name}
     )
     return group
+
+
+def update_group(
+    session: Session, viewer: Viewer, slug: str, *, name: str, description: str
+) -> Group:
+    """Rename or describe a group; the slug stays, as boards and tokens name it."""
+    perms.require_admin(viewer)
+    group = accounts.get_group(session, slug)
+    before = {"name": group.name, "description": group.description}
+    group.name = name
+    group.description = description
+    session.add(group)
+    session.flush()
+    after = {"name": group.name, "description": group.description}
+    if after != before:
+        audit.record(session, viewer, "group.update", "group", group.id, before=before, after=after)
+    return group
+
+
+def add_members(session: Session, viewer: Viewer, slug: str, names: list[str]) -> list[User]:
+    """Several members at once, each by nickname or e-mail address. All or none: an
+    unknown name refuses the whole list, so the admin corrects it and sends it again."""
+    perms.require_admin(viewer)
+    wanted = [n.strip() for n in names if n.strip()]
+    if not wanted:
+        raise InvalidInput(
+            "Bitte geben Sie mindestens einen Spitznamen oder eine E-Mail-Adresse an."
+        )
+    users, unknown = [], []
+    for name in wanted:
+        user = accounts.find_user(session, name)
+        if user is None:
+            unknown.append(name)
+        else:
+            users.append(user)
+    if unknown:
+        raise UnknownMembers(unknown)
+    for user in users:
+        add_member(session, viewer, slug, user.nickname)
+    return users
 
 
 def _members(session: Session, group: Group) -> list[str]:

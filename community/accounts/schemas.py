@@ -118,6 +118,11 @@ class GroupCreate(BaseModel):
     description: CleanStr = Field(default="", max_length=2000)
 
 
+class GroupUpdate(BaseModel):
+    name: CleanStr = Field(min_length=2, max_length=100)
+    description: CleanStr = Field(default="", max_length=2000)
+
+
 class GroupPublic(BaseModel):
     slug: str
     name: str

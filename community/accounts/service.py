@@ -75,6 +75,16 @@ def get_user_by_nickname(session: Session, nickname: str) -> User:
     return user
 
 
+def find_user(session: Session, name: str) -> User | None:
+    """A member by nickname or e-mail address, as staff type them into a list."""
+    name = name.strip()
+    if "@" in name:
+        column, value = col(User.email), _clean_email(name)
+    else:
+        column, value = col(User.nickname_key), nickname_key(name)
+    return session.execute(select(User).where(column == value)).scalar_one_or_none()
+
+
 def register(
     session: Session,
     *,

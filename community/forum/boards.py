@@ -11,7 +11,7 @@ from community.accounts.models import Group
 from community.accounts.viewer import Viewer
 from community.errors import Conflict, InvalidInput
 from community.forum import permissions as perms
-from community.forum.models import Category, CategoryGroup, Thread
+from community.forum.models import Category, CategoryGroup, Thread, ThreadKind
 from community.forum.slugs import slugify
 from community.indexing import service as indexing
 from community.moderation import audit
@@ -70,6 +70,7 @@ def create_category(
     parent_slug: str | None = None,
     group_slugs: list[str] | None = None,
     premoderated: bool = False,
+    default_kind: ThreadKind = ThreadKind.question,
 ) -> Category:
     perms.require_admin(viewer)
     if slugify(slug) != slug:
@@ -91,6 +92,7 @@ def create_category(
         position=position,
         parent_id=parent_id,
         premoderated=premoderated,
+        default_kind=default_kind.value,
     )
     session.add(category)
     session.flush()
@@ -100,10 +102,66 @@ def create_category(
         "board.create",
         "board",
         category.id,
-        after={"slug": slug, "name": name, "parent": parent_slug, "premoderated": premoderated},
+        after={
+            "slug": slug,
+            "name": name,
+            "parent": parent_slug,
+            "premoderated": premoderated,
+            "default_kind": default_kind.value,
+        },
     )
     set_category_groups(session, viewer, category, group_slugs or [])
     return category
+
+
+def update_category(
+    session: Session,
+    viewer: Viewer,
+    category: Category,
+    *,
+    name: str,
+    description: str,
+    position: int,
+    unanswered_after_hours: int | None,
+    default_kind: ThreadKind = ThreadKind.question,
+) -> Category:
+    """Name, description, place in the list, the kind a new thread starts as, and the
+    experts' unanswered threshold."""
+    perms.require_admin(viewer)
+    fields = ("name", "description", "position", "unanswered_after_hours", "default_kind")
+    before = {f: getattr(category, f) for f in fields}
+    category.name = name
+    category.description = description
+    category.position = position
+    category.unanswered_after_hours = unanswered_after_hours
+    category.default_kind = default_kind.value
+    session.add(category)
+    session.flush()
+    after = {f: getattr(category, f) for f in fields}
+    if after != before:
+        changed = [f for f in fields if before[f] != after[f]]
+        audit.record(
+            session,
+            viewer,
+            "board.update",
+            "board",
+            category.id,
+            before={f: before[f] for f in changed},
+            after={f: after[f] for f in changed},
+        )
+    return category
+
+
+def boards_of_group(session: Session, group_id: int) -> list[Category]:
+    """The closed boards a group opens."""
+    return list(
+        session.execute(
+            select(Category)
+            .join(CategoryGroup, col(CategoryGroup.category_id) == col(Category.id))
+            .where(col(CategoryGroup.group_id) == group_id)
+            .order_by(col(Category.position), col(Category.name))
+        ).scalars()
+    )
 
 
 def set_premoderated(session: Session, viewer: Viewer, category: Category, on: bool) -> Category:

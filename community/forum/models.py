@@ -20,6 +20,9 @@ class Category(SQLModel, table=True):
     """A board. Counters are kept here for the board list; `recompute-counters` rebuilds them."""
 
     __tablename__ = "categories"
+    __table_args__ = (
+        CheckConstraint("default_kind IN ('question', 'discussion')", name="default_kind"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     parent_id: int | None = Field(
@@ -41,6 +44,11 @@ class Category(SQLModel, table=True):
     # Hours after which a question without a reply counts as unanswered (experts' queue);
     # None: COMMUNITY_UNANSWERED_HOURS.
     unanswered_after_hours: int | None = None
+    # What the new-thread form offers first when started from this board.
+    default_kind: str = Field(
+        default=ThreadKind.question.value,
+        sa_column=Column(String(16), nullable=False, server_default=ThreadKind.question.value),
+    )
 
 
 class CategoryGroup(SQLModel, table=True):

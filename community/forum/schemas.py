@@ -57,6 +57,18 @@ class CategoryUpdate(BaseModel):
     premoderated: bool | None = Field(default=None, description=PREMODERATED_DOC)
 
 
+class CategorySettings(BaseModel):
+    """What the admins' board page edits besides groups and pre-moderation."""
+
+    name: CleanStr = Field(min_length=2, max_length=100)
+    description: CleanStr = Field(default="", max_length=2000)
+    position: int = Field(default=0, ge=-10_000, le=10_000)
+    unanswered_after_hours: int | None = Field(
+        default=None, ge=1, le=8760, description="Empty: COMMUNITY_UNANSWERED_HOURS"
+    )
+    default_kind: ThreadKind = ThreadKind.question
+
+
 class CategoryGroupsUpdate(BaseModel):
     groups: list[CleanStr] = Field(default_factory=list, max_length=50)
 

@@ -522,3 +522,9 @@ def unsuspend_user(session: Session, viewer: Viewer, nickname: str, *, reason: s
         after=_user_state(user),
     )
     return user
+
+
+def decisions_about(session: Session, viewer: Viewer, user_id: int) -> list[AuditEntry]:
+    """The newest decisions on a member's posts or account (the queue shows the same)."""
+    perms.require_moderator(viewer)
+    return _earlier_decisions(session, {user_id}).get(user_id, [])

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlmodel import Session, col
 
-from community.accounts.models import Role, User
+from community.accounts.models import GroupMember, Role, User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
 from community.errors import Forbidden
 from community.forum import permissions as perms
-from community.forum.models import Category, Thread, ThreadKind
+from community.forum.models import Category, CategoryGroup, Thread, ThreadKind
+from community.notifications.models import CategoryWatch
 
 
 def is_expert(user: User | None) -> bool:
@@ -65,3 +68,48 @@ def unanswered(session: Session, viewer: Viewer, *, limit: int = 100) -> list[Th
         .limit(limit)
     )
     return list(session.execute(query).scalars())
+
+
+def _experts_query() -> Select[Any]:
+    return (
+        select(User)
+        .where(col(User.is_active), col(User.erased_at).is_(None))
+        .where(
+            col(User.is_staff)
+            | col(User.role).in_([Role.expert.value, Role.moderator.value, Role.admin.value])
+        )
+        .order_by(col(User.nickname_key))
+    )
+
+
+def board_experts(session: Session, viewer: Viewer, category: Category) -> BoardExperts:
+    """For the admins' board page: the company's people who see the board (moderators and
+    admins see every board; experts and employees a closed one only through its groups),
+    and those of them following it, whom its unanswered questions reach."""
+    perms.require_admin(viewer)
+    assert category.id is not None
+    groups = select(col(CategoryGroup.group_id)).where(
+        col(CategoryGroup.category_id) == category.id
+    )
+    closed = session.execute(groups.limit(1)).first() is not None
+    seeing = _experts_query()
+    if closed:
+        in_groups = select(col(GroupMember.user_id)).where(col(GroupMember.group_id).in_(groups))
+        seeing = seeing.where(
+            col(User.role).in_([Role.moderator.value, Role.admin.value])
+            | col(User.id).in_(in_groups)
+        )
+    # A follower who no longer sees the board hears nothing of it, so is not listed.
+    followers = set(
+        session.execute(
+            select(col(CategoryWatch.user_id)).where(col(CategoryWatch.category_id) == category.id)
+        ).scalars()
+    )
+    people = list(session.execute(seeing).scalars())
+    return BoardExperts(seeing=people, following=[u for u in people if u.id in followers])
+
+
+@dataclass(frozen=True)
+class BoardExperts:
+    seeing: list[User]
+    following: list[User]

@@ -221,18 +221,20 @@ def new_thread_form(
     session: SessionDep,
     viewer: WebViewer,
     board: Annotated[str | None, Query(max_length=60)] = None,
-    kind: ThreadKind = ThreadKind.question,
+    kind: ThreadKind | None = None,
     title: Annotated[str, Query(max_length=150)] = "",
 ) -> Response:
     if viewer.user is None:
         return login_first("/new")
+    categories = _postable_boards(session, viewer)
+    if kind is None:
+        # Started from a board: the kind its admins chose for it.
+        chosen = next((c for c in categories if c.slug == board), None)
+        kind = ThreadKind(chosen.default_kind) if chosen else ThreadKind.question
     return render(
         request,
         "new_thread.html",
-        {
-            "categories": _postable_boards(session, viewer),
-            "form": {"category": board, "kind": kind.value, "title": title},
-        },
+        {"categories": categories, "form": {"category": board, "kind": kind.value, "title": title}},
     )
 
 

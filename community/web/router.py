@@ -8,6 +8,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from community.web import accounts, forum, legal, profiles, seo, settings
+from community.web.admin_groups import admin_groups_router
+from community.web.admin_home import admin_home_router
 from community.web.admin_legal import admin_legal_router
 from community.web.crm import crm_web_router
 from community.web.insights import insights_web_router
@@ -28,6 +30,8 @@ for area in (
     search_router,
     legal.router,
     admin_legal_router,
+    admin_home_router,
+    admin_groups_router,
     moderation_web_router,
     insights_web_router,
     crm_web_router,
