@@ -67,6 +67,9 @@ class Hit:
     last_activity: int
     kudos: int
     reply_count: int
+    # Near-duplicate questions folded into this hit (search/folding.py).
+    similar_count: int = 0
+    similar_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
