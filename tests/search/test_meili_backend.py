@@ -28,7 +28,9 @@ def test_settings_are_in_place_before_the_first_document_is_written(meili: Meili
     assert settings_at < documents_at
     index = meili.fake.indexes["threads"]
     assert "visibility" in index.settings["filterableAttributes"]
-    assert index.settings["searchableAttributes"] == ["title", "question", "solution", "replies"]
+    assert index.settings["searchableAttributes"] == [
+        "title", "question", "solution", "parts", "replies",
+    ]  # fmt: skip
     assert index.settings["rankingRules"][-1] == "solved_rank:desc"
     assert index.settings["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 9}
     assert index.settings["synonyms"]["dsl"] == ["breitband", "internet"]
