@@ -54,7 +54,7 @@ from search.words import (
     stem_of,
 )
 
-# 2: the parts field (compound parts) and kudos in the boost.
+# 2: the parts field (compound parts), kudos in the boost, duplicate_of.
 SCHEMA_VERSION = "2"
 CURRENT = "CURRENT"
 WRITER_LOCK = "WRITER.lock"
@@ -88,6 +88,7 @@ def _schema() -> tantivy.Schema:
     # weight_by_field multiplies the score by log2(2 + boost): solved threads, then threads
     # with kudos win ties.
     b.add_float_field("boost", stored=False, fast=True)
+    b.add_integer_field("duplicate_of", stored=True, indexed=False)
     return b.build()
 
 
@@ -267,6 +268,7 @@ class EmbeddedBackend:
             kudos=doc.kudos,
             reply_count=doc.reply_count,
             boost=(0.15 if doc.solved else 0.0) + 0.01 * min(doc.kudos, 5),
+            duplicate_of=doc.duplicate_of or 0,
         )
 
     def _write(self, ids: Sequence[int], documents: Sequence[ThreadDocument]) -> None:
@@ -536,6 +538,7 @@ class EmbeddedBackend:
             solved=self._first(doc, "solved") == "1",
             visibility=tuple(sorted(doc.get_all("visibility"))),
             position=position,
+            duplicate_of=int(self._first(doc, "duplicate_of", 0)) or None,
         )
 
     def similar(

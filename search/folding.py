@@ -6,6 +6,8 @@ off the first page. Two hits fold when their titles, reduced to stems without st
 and without bracketed additions, are nearly the same (`_near`). The solved one of a group
 is shown, at the place of the group's best hit.
 
+Threads a moderator closed as duplicates fold under their original whatever their titles.
+
 Folding only ever joins threads with the same visibility keys: a closed board's thread is
 never shown as the "similar question" of a public one, even to a moderator."""
 
@@ -28,6 +30,7 @@ class Candidate:
     solved: bool
     visibility: tuple[str, ...]
     position: int
+    duplicate_of: int | None = None
 
 
 @dataclass
@@ -57,21 +60,31 @@ def _near(a: frozenset[str], b: frozenset[str]) -> bool:
 
 def fold(candidates: Sequence[Candidate]) -> list[Group]:
     """Groups in the order of their best hit; candidates come best first."""
-    groups: list[tuple[list[frozenset[str]], Group]] = []
+    groups: list[tuple[list[frozenset[str]], set[int], Group]] = []
     for candidate in candidates:
         key = title_key(candidate.title)
-        for keys, group in groups:
-            # Near any member: "... im Büro" and "... bei Neukunden" meet through the plain one.
-            if group.shown.visibility == candidate.visibility and any(_near(key, k) for k in keys):
+        for keys, linked, group in groups:
+            if group.shown.visibility != candidate.visibility:
+                continue
+            # Closed as a duplicate of a member (or of the same original), or near any
+            # member's title: "... im Büro" and "... bei Neukunden" meet through the plain one.
+            duplicate = candidate.id in linked or candidate.duplicate_of in linked
+            if duplicate or any(_near(key, k) for k in keys):
                 group.members.append(candidate)
                 keys.append(key)
+                linked.update(_links(candidate))
                 break
         else:
-            groups.append(([key], Group(shown=candidate, members=[candidate])))
+            group = Group(shown=candidate, members=[candidate])
+            groups.append(([key], set(_links(candidate)), group))
     out = []
-    for _keys, group in groups:
+    for _keys, _linked, group in groups:
         solved = next((m for m in group.members if m.solved), None)
         if solved is not None:
             group.shown = solved
         out.append(group)
     return out
+
+
+def _links(candidate: Candidate) -> list[int]:
+    return [candidate.id] + ([candidate.duplicate_of] if candidate.duplicate_of else [])

@@ -243,7 +243,7 @@ class MeiliBackend:
             "filter": filter_,
             "attributesToRetrieve": [
                 "id", "title", "board_slug", "kind", "solved",
-                "last_activity", "kudos", "reply_count", "visibility",
+                "last_activity", "kudos", "reply_count", "visibility", "duplicate_of",
             ],
             "attributesToHighlight": ["title"],
             "attributesToCrop": ["question", "solution", "replies"],
@@ -338,6 +338,7 @@ def _candidate(raw: dict[str, Any], position: int) -> Candidate:
         solved=bool(raw.get("solved")),
         visibility=tuple(sorted(map(str, visibility))),
         position=position,
+        duplicate_of=int(raw["duplicate_of"]) if raw.get("duplicate_of") else None,
     )
 
 

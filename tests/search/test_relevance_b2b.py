@@ -130,3 +130,31 @@ def test_a_part_of_a_compound_is_highlighted(indexed: tuple[EmbeddedBackend, dic
     backend, keys = indexed
     hit = next(h for h in _search(backend, "Zertifikat Shop") if keys[h.id] == "h:shop-zertifikat")
     assert "<mark>Onlineshop</mark>" in hit.title_html
+
+
+def test_a_thread_closed_as_duplicate_folds_under_its_original(tmp_path: Path) -> None:
+    path = tmp_path / "search"
+    claim_writer(path)
+    try:
+        backend = EmbeddedBackend(path)
+
+        def doc(id_: int, title: str, duplicate_of: int | None = None) -> ThreadDocument:
+            return ThreadDocument(
+                id=id_, title=title, question="Die Sammelrechnung fehlt.", solution="",
+                replies="", board_id=1, board_slug="b", kind="question", solved=id_ == 1,
+                created=1, last_activity=1, kudos=0, reply_count=0, duplicate_of=duplicate_of,
+            )  # fmt: skip
+
+        backend.upsert(
+            [
+                doc(1, "Sammelrechnung für alle Standorte"),
+                doc(2, "Wo bleibt meine Sammelrechnung?", duplicate_of=1),
+                doc(3, "Sammelrechnung ohne Kostenstellen"),
+            ]
+        )
+        hits = _search(backend, "Sammelrechnung")
+        assert len(hits) == 2
+        original = next(h for h in hits if h.id == 1)
+        assert original.similar_ids == (2,)
+    finally:
+        release_writer(path)
