@@ -553,6 +553,10 @@ class EmbeddedBackend:
         terms = self._terms(f"{title} {text[:500]} ".strip() + " ")
         if not terms or self._find_index() is None:
             return []
+        for term in terms:
+            # Up to a dozen words while typing: the parts field still matches compounds, the
+            # costlier spelled-apart and participle forms are left to the search page.
+            term.parts, term.alternative = (), None
         fixed = self._filter_clauses(Filters(), visibility)
         if exclude_id is not None:
             fixed.append(

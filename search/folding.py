@@ -63,22 +63,31 @@ def fold(candidates: Sequence[Candidate]) -> list[Group]:
     groups: list[tuple[list[frozenset[str]], set[int], Group]] = []
     for candidate in candidates:
         key = title_key(candidate.title)
-        for keys, linked, group in groups:
+        joined: list[int] = []
+        for n, (keys, linked, group) in enumerate(groups):
             if group.shown.visibility != candidate.visibility:
                 continue
             # Closed as a duplicate of a member (or of the same original), or near any
             # member's title: "... im Büro" and "... bei Neukunden" meet through the plain one.
             duplicate = candidate.id in linked or candidate.duplicate_of in linked
             if duplicate or any(_near(key, k) for k in keys):
-                group.members.append(candidate)
-                keys.append(key)
-                linked.update(_links(candidate))
-                break
-        else:
-            group = Group(shown=candidate, members=[candidate])
-            groups.append(([key], set(_links(candidate)), group))
+                joined.append(n)
+        if not joined:
+            groups.append(([key], set(_links(candidate)), Group(candidate, [candidate])))
+            continue
+        # A candidate near two groups joins them: the result does not depend on hit order.
+        keys, linked, group = groups[joined[0]]
+        group.members.append(candidate)
+        keys.append(key)
+        linked.update(_links(candidate))
+        for n in reversed(joined[1:]):
+            other_keys, other_linked, other = groups.pop(n)
+            group.members.extend(other.members)
+            keys.extend(other_keys)
+            linked.update(other_linked)
     out = []
     for _keys, _linked, group in groups:
+        group.members.sort(key=lambda m: m.position)
         solved = next((m for m in group.members if m.solved), None)
         if solved is not None:
             group.shown = solved
