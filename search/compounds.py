@@ -26,6 +26,7 @@ LINKERS = ("", "s", "n", "en", "es", "e")
 
 _words: dict[str, float] | None = None
 _words_lock = threading.Lock()
+_warming = False
 
 
 def _frequencies() -> dict[str, float]:
@@ -39,9 +40,20 @@ def _frequencies() -> dict[str, float]:
             _words = {
                 w: math.log10(f) + 9
                 for w, f in raw.items()
-                if f >= 10 ** (PART_ZIPF - 1 - 9) and w.isalpha()
+                if f >= 10 ** (PART_ZIPF - 9) and w.isalpha()
             }
         return _words
+
+
+def warm() -> None:
+    """Load the word list in the background (about a second), so the first search after a
+    start does not wait for it. Once per process."""
+    global _warming
+    with _words_lock:
+        if _warming or _words is not None:
+            return
+        _warming = True
+    threading.Thread(target=_frequencies, name="wordfreq-load", daemon=True).start()
 
 
 def _zipf(word: str) -> float:

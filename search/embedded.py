@@ -29,7 +29,7 @@ from typing import Any
 
 import tantivy
 
-from search import upkeep
+from search import compounds, upkeep
 from search.compounds import parts_text
 from search.documents import (
     MARK_START,
@@ -243,6 +243,7 @@ class EmbeddedBackend:
 
     def ensure(self) -> None:
         """Creates the index in the writer process; elsewhere the writer will."""
+        compounds.warm()
         if holds_writer(self.path):
             self._get_index()
 

@@ -16,6 +16,7 @@ from typing import Any
 import meilisearch
 from meilisearch.errors import MeilisearchError
 
+from search import compounds
 from search.compounds import parts_text
 from search.documents import (
     MARK_END,
@@ -166,6 +167,7 @@ class MeiliBackend:
     def ensure(self) -> None:
         with self._lock:
             if not self._ready:
+                compounds.warm()  # documents carry compound parts (search/compounds.py)
                 self._prepare(self.uid)
                 self._ready = True
 
