@@ -340,9 +340,12 @@ class EmbeddedBackend:
     # ---- reading ---------------------------------------------------------------------------
 
     @staticmethod
-    def _stem_clauses(stem: str, typos: int, factor: float = 1.0) -> list[tantivy.Query]:
+    def _stem_clauses(
+        stem: str, typos: int, factor: float = 1.0, *, parts: bool = True
+    ) -> list[tantivy.Query]:
         clauses: list[tantivy.Query] = []
-        for name, boost in (*TEXT_FIELDS.items(), ("parts", PARTS_BOOST)):
+        fields = [*TEXT_FIELDS.items(), *([("parts", PARTS_BOOST)] if parts else [])]
+        for name, boost in fields:
             # The exact stem scores above its typo variants, as Meilisearch's "typo" rule does.
             clauses.append(
                 tantivy.Query.boost_query(
@@ -370,7 +373,7 @@ class EmbeddedBackend:
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in parts])
 
     def _word_query(self, term: Term, *, synonyms: bool = True) -> tantivy.Query:
-        clauses = self._stem_clauses(term.stem, term.typos)
+        clauses = self._stem_clauses(term.stem, term.typos, parts=term.compounds)
         if term.alternative:
             clauses += self._stem_clauses(term.alternative, max_typos(term.alternative), 0.8)
         if term.parts:
@@ -398,8 +401,7 @@ class EmbeddedBackend:
             if not words:
                 continue
             parts = [
-                (tantivy.Occur.Must, self._word_query(Term(w, prefix=False), synonyms=False))
-                for w in words
+                (tantivy.Occur.Must, self._word_query(term.like(w), synonyms=False)) for w in words
             ]
             options.append((tantivy.Occur.Should, tantivy.Query.boolean_query(parts)))
         return tantivy.Query.boolean_query(options)
@@ -555,8 +557,10 @@ class EmbeddedBackend:
         if not terms or self._find_index() is None:
             return []
         for term in terms:
-            # Up to a dozen words while typing: the parts field still matches compounds, the
-            # costlier spelled-apart and participle forms are left to the search page.
+            # Up to a dozen words while typing, against every thread: compound parts (long
+            # posting lists, fuzzy) and participles would double the time; the search page
+            # has them.
+            term.compounds = False
             term.parts, term.alternative = (), None
         fixed = self._filter_clauses(Filters(), visibility)
         if exclude_id is not None:

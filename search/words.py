@@ -107,6 +107,8 @@ class Term:
         en = EN.analyze(word)
         self.en = en[0] if en else self.folded
         self.typos = max_typos(self.folded)
+        # Whether to match the parts of the texts' compounds and the forms below.
+        self.compounds = True
         # A compound's two parts ("anbieter", "wechsel"), to match texts that spell it apart.
         self.parts = split(word)[:2]
         # A participle's infinitive ("abgelaufen" -> "ablaufen"), to match "läuft ab".
@@ -114,6 +116,14 @@ class Term:
         self.alternative = stem_of(alternative) if alternative else None
         # A single letter would match half the dictionary.
         self.prefix = prefix and len(self.folded) >= 2
+
+    def like(self, word: str) -> Term:
+        """Another word (a synonym) looked for the way this one is."""
+        other = Term(word, prefix=False)
+        other.compounds = self.compounds
+        if not self.compounds:
+            other.parts, other.alternative = (), None
+        return other
 
     def matches(self, token: str) -> bool:
         """Whether a word of a stored text is this term: used to highlight."""
