@@ -41,6 +41,14 @@ from search.documents import (
     marked_to_html,
 )
 from search.folding import Candidate, fold
+from search.queries import (
+    EN_BOOST,
+    MOST_WORDS_FROM,
+    MOST_WORDS_UP_TO,
+    TEXT_FIELDS,
+    most_words,
+    stem_clauses,
+)
 from search.words import (
     DE,
     EN,
@@ -58,15 +66,6 @@ from search.words import (
 SCHEMA_VERSION = "2"
 CURRENT = "CURRENT"
 WRITER_LOCK = "WRITER.lock"
-# The accepted answer weighs almost as much as the question: in a Q&A forum the words of
-# the answer ("SPF", "DKIM") are what the next asker types.
-TEXT_FIELDS = {"title": 3.0, "question": 2.0, "solution": 1.8, "replies": 0.6}
-EN_BOOST = 0.8
-# The parts of compounds in title, question and answer ("shop" of "Onlineshop").
-PARTS_BOOST = 1.2
-# Minimum should match: from this many words on, a thread missing one still ranks.
-MOST_WORDS_FROM = 3
-MOST_WORDS_UP_TO = 8
 # Folding looks at this many hits beyond the page, so copies below it still fold.
 FOLD_WINDOW = 40
 
@@ -339,43 +338,21 @@ class EmbeddedBackend:
 
     # ---- reading ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _stem_clauses(
-        stem: str, typos: int, factor: float = 1.0, *, parts: bool = True
-    ) -> list[tantivy.Query]:
-        clauses: list[tantivy.Query] = []
-        fields = [*TEXT_FIELDS.items(), *([("parts", PARTS_BOOST)] if parts else [])]
-        for name, boost in fields:
-            # The exact stem scores above its typo variants, as Meilisearch's "typo" rule does.
-            clauses.append(
-                tantivy.Query.boost_query(
-                    tantivy.Query.term_query(SCHEMA, name, stem), boost * 1.5 * factor
-                )
-            )
-            if typos:
-                clauses.append(
-                    tantivy.Query.boost_query(
-                        tantivy.Query.fuzzy_term_query(SCHEMA, name, stem, typos),
-                        boost * factor,
-                    )
-                )
-        return clauses
-
     def _compound_query(self, term: Term) -> tantivy.Query:
         """A compound of the query ("Anbieterwechsel") found as its parts in a text
         ("den Anbieter wechseln"): each part in any field."""
         parts = [
             tantivy.Query.disjunction_max_query(
-                self._stem_clauses(stem_of(part), max_typos(part), 0.7), 0.1
+                stem_clauses(SCHEMA, stem_of(part), max_typos(part), 0.7), 0.1
             )
             for part in term.parts
         ]
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in parts])
 
     def _word_query(self, term: Term, *, synonyms: bool = True) -> tantivy.Query:
-        clauses = self._stem_clauses(term.stem, term.typos, parts=term.compounds)
+        clauses = stem_clauses(SCHEMA, term.stem, term.typos, parts=term.compounds)
         if term.alternative:
-            clauses += self._stem_clauses(term.alternative, max_typos(term.alternative), 0.8)
+            clauses += stem_clauses(SCHEMA, term.alternative, max_typos(term.alternative), 0.8)
         if term.parts:
             clauses.append(self._compound_query(term))
         for name, boost in TEXT_FIELDS.items():
@@ -456,7 +433,7 @@ class EmbeddedBackend:
         word_queries = [self._word_query(t) for t in terms]
         words = [(occur, q) for q in word_queries]
         if all_words and MOST_WORDS_FROM <= len(words) <= MOST_WORDS_UP_TO:
-            words = self._most_words(word_queries)
+            words = most_words(word_queries)
         if not words:
             query = tantivy.Query.boolean_query(
                 [*fixed, (tantivy.Occur.Must, tantivy.Query.all_query())]
@@ -472,26 +449,6 @@ class EmbeddedBackend:
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, inner), *fixed])
         result = searcher.search(query, limit, count=True, offset=offset, weight_by_field="boost")
         return searcher, result
-
-    @staticmethod
-    def _most_words(word_queries: list[tantivy.Query]) -> list[tuple[tantivy.Occur, tantivy.Query]]:
-        """All words but one must match ("Fax geht nicht IP Anschluss" finds the fax thread
-        that lacks "geht"); every word that matches adds to the score, so threads with all
-        words still come first. tantivy-py has no minimum-should-match: the requirement is
-        the union of the leave-one-out conjunctions, scored zero."""
-        leave_one_out = [
-            tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, q) for j, q in enumerate(word_queries) if j != i]
-            )
-            for i in range(len(word_queries))
-        ]
-        required = tantivy.Query.const_score_query(
-            tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in leave_one_out]), 0.0
-        )
-        return [
-            (tantivy.Occur.Must, required),
-            *((tantivy.Occur.Should, q) for q in word_queries),
-        ]
 
     def search(
         self,
