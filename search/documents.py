@@ -39,6 +39,8 @@ class ThreadDocument:
     reply_count: int
     # "public", or "group:<id>" for each closed group that may see the thread.
     visibility: list[str] = field(default_factory=lambda: [PUBLIC])
+    # The thread a moderator closed this one as a duplicate of: folded under it in results.
+    duplicate_of: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -67,6 +69,9 @@ class Hit:
     last_activity: int
     kudos: int
     reply_count: int
+    # Near-duplicate questions folded into this hit (search/folding.py).
+    similar_count: int = 0
+    similar_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import tantivy
 
-from search import upkeep
+from search import compounds, upkeep
+from search.compounds import parts_text
 from search.documents import (
     MARK_START,
     Filters,
@@ -38,13 +40,34 @@ from search.documents import (
     ThreadDocument,
     marked_to_html,
 )
-from search.words import DE, EN, Term, is_stopword, mark_all, query_words, snippet_of
+from search.folding import Candidate, fold
+from search.queries import (
+    EN_BOOST,
+    MOST_WORDS_FROM,
+    MOST_WORDS_UP_TO,
+    TEXT_FIELDS,
+    most_words,
+    stem_clauses,
+)
+from search.words import (
+    DE,
+    EN,
+    WORD,
+    Term,
+    is_stopword,
+    mark_all,
+    max_typos,
+    query_words,
+    snippet_of,
+    stem_of,
+)
 
-SCHEMA_VERSION = "1"
+# 2: the parts field (compound parts), kudos in the boost, duplicate_of.
+SCHEMA_VERSION = "2"
 CURRENT = "CURRENT"
 WRITER_LOCK = "WRITER.lock"
-TEXT_FIELDS = {"title": 3.0, "question": 2.0, "solution": 1.5, "replies": 0.6}
-EN_BOOST = 0.8
+# Folding looks at this many hits beyond the page, so copies below it still fold.
+FOLD_WINDOW = 40
 
 
 def _schema() -> tantivy.Schema:
@@ -53,6 +76,7 @@ def _schema() -> tantivy.Schema:
     for name in TEXT_FIELDS:
         b.add_text_field(name, stored=True, tokenizer_name="de")
     b.add_text_field("en", stored=False, tokenizer_name="en")
+    b.add_text_field("parts", stored=False, tokenizer_name="de")
     b.add_text_field("board_slug", stored=True, tokenizer_name="raw")
     b.add_integer_field("board_id", stored=True, indexed=True, fast=True)
     b.add_text_field("kind", stored=True, tokenizer_name="raw")
@@ -60,8 +84,10 @@ def _schema() -> tantivy.Schema:
     b.add_text_field("visibility", stored=True, tokenizer_name="raw")
     for name in ("created", "last_activity", "kudos", "reply_count"):
         b.add_integer_field(name, stored=True, indexed=True, fast=True)
-    # weight_by_field multiplies the score by log2(2 + boost): solved threads win ties.
+    # weight_by_field multiplies the score by log2(2 + boost): solved threads, then threads
+    # with kudos win ties.
     b.add_float_field("boost", stored=False, fast=True)
+    b.add_integer_field("duplicate_of", stored=True, indexed=False)
     return b.build()
 
 
@@ -216,6 +242,7 @@ class EmbeddedBackend:
 
     def ensure(self) -> None:
         """Creates the index in the writer process; elsewhere the writer will."""
+        compounds.warm()
         if holds_writer(self.path):
             self._get_index()
 
@@ -230,6 +257,7 @@ class EmbeddedBackend:
             solution=doc.solution,
             replies=doc.replies,
             en=" ".join((doc.title, doc.question, doc.solution)),
+            parts=parts_text(" ".join((doc.title, doc.question, doc.solution)), WORD),
             board_slug=doc.board_slug,
             board_id=doc.board_id,
             kind=doc.kind,
@@ -239,7 +267,8 @@ class EmbeddedBackend:
             last_activity=doc.last_activity,
             kudos=doc.kudos,
             reply_count=doc.reply_count,
-            boost=0.15 if doc.solved else 0.0,
+            boost=(0.15 if doc.solved else 0.0) + 0.01 * min(doc.kudos, 5),
+            duplicate_of=doc.duplicate_of or 0,
         )
 
     def _write(self, ids: Sequence[int], documents: Sequence[ThreadDocument]) -> None:
@@ -309,22 +338,24 @@ class EmbeddedBackend:
 
     # ---- reading ---------------------------------------------------------------------------
 
-    def _word_query(self, term: Term, *, synonyms: bool = True) -> tantivy.Query:
-        clauses: list[tantivy.Query] = []
-        for name, boost in TEXT_FIELDS.items():
-            # The exact stem scores above its typo variants, as Meilisearch's "typo" rule does.
-            clauses.append(
-                tantivy.Query.boost_query(
-                    tantivy.Query.term_query(SCHEMA, name, term.stem), boost * 1.5
-                )
+    def _compound_query(self, term: Term) -> tantivy.Query:
+        """A compound of the query ("Anbieterwechsel") found as its parts in a text
+        ("den Anbieter wechseln"): each part in any field."""
+        parts = [
+            tantivy.Query.disjunction_max_query(
+                stem_clauses(SCHEMA, stem_of(part), max_typos(part), 0.7), 0.1
             )
-            if term.typos:
-                clauses.append(
-                    tantivy.Query.boost_query(
-                        tantivy.Query.fuzzy_term_query(SCHEMA, name, term.stem, term.typos),
-                        boost,
-                    )
-                )
+            for part in term.parts
+        ]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in parts])
+
+    def _word_query(self, term: Term, *, synonyms: bool = True) -> tantivy.Query:
+        clauses = stem_clauses(SCHEMA, term.stem, term.typos, parts=term.compounds)
+        if term.alternative:
+            clauses += stem_clauses(SCHEMA, term.alternative, max_typos(term.alternative), 0.8)
+        if term.parts:
+            clauses.append(self._compound_query(term))
+        for name, boost in TEXT_FIELDS.items():
             if term.prefix:
                 clauses.append(
                     tantivy.Query.boost_query(
@@ -347,8 +378,7 @@ class EmbeddedBackend:
             if not words:
                 continue
             parts = [
-                (tantivy.Occur.Must, self._word_query(Term(w, prefix=False), synonyms=False))
-                for w in words
+                (tantivy.Occur.Must, self._word_query(term.like(w), synonyms=False)) for w in words
             ]
             options.append((tantivy.Occur.Should, tantivy.Query.boolean_query(parts)))
         return tantivy.Query.boolean_query(options)
@@ -400,7 +430,10 @@ class EmbeddedBackend:
         searcher = self._searcher()
         assert searcher is not None  # search() and similar() return early without an index
         occur = tantivy.Occur.Must if all_words else tantivy.Occur.Should
-        words = [(occur, self._word_query(t)) for t in terms]
+        word_queries = [self._word_query(t) for t in terms]
+        words = [(occur, q) for q in word_queries]
+        if all_words and MOST_WORDS_FROM <= len(words) <= MOST_WORDS_UP_TO:
+            words = most_words(word_queries)
         if not words:
             query = tantivy.Query.boolean_query(
                 [*fixed, (tantivy.Occur.Must, tantivy.Query.all_query())]
@@ -431,14 +464,42 @@ class EmbeddedBackend:
         terms = self._terms(query)
         fixed = self._filter_clauses(filters, visibility)
         offset = (max(page, 1) - 1) * per_page
-        searcher, result = self._run(terms, fixed, all_words=True, limit=per_page, offset=offset)
+        # With words, hits are folded: the page is cut from the folded list of the best
+        # offset + per_page + FOLD_WINDOW hits.
+        window = offset + per_page + FOLD_WINDOW if terms else per_page
+        start = 0 if terms else offset
+        searcher, result = self._run(terms, fixed, all_words=True, limit=window, offset=start)
         if _count(result) == 0 and len(terms) > 1:
             # Like Meilisearch's matching strategy "last": rather some words than nothing.
-            searcher, result = self._run(
-                terms, fixed, all_words=False, limit=per_page, offset=offset
+            searcher, result = self._run(terms, fixed, all_words=False, limit=window, offset=0)
+        docs = [searcher.doc(address) for _score, address in result.hits]
+        if not terms:
+            hits = [self._hit(doc, terms) for doc in docs]
+            return SearchResults(hits=hits, total=_count(result), page=page, per_page=per_page)
+        by_id = {int(self._first(doc, "id")): doc for doc in docs}
+        groups = fold([self._candidate(doc, i) for i, doc in enumerate(docs)])
+        hits = [
+            replace(
+                self._hit(by_id[group.shown.id], terms),
+                similar_count=len(group.similar_ids),
+                similar_ids=tuple(group.similar_ids),
             )
-        hits = [self._hit(searcher.doc(address), terms) for _score, address in result.hits]
-        return SearchResults(hits=hits, total=_count(result), page=page, per_page=per_page)
+            for group in groups[offset : offset + per_page]
+        ]
+        folded_away = len(docs) - len(groups)
+        return SearchResults(
+            hits=hits, total=_count(result) - folded_away, page=page, per_page=per_page
+        )
+
+    def _candidate(self, doc: tantivy.Document, position: int) -> Candidate:
+        return Candidate(
+            id=int(self._first(doc, "id")),
+            title=self._first(doc, "title", ""),
+            solved=self._first(doc, "solved") == "1",
+            visibility=tuple(sorted(doc.get_all("visibility"))),
+            position=position,
+            duplicate_of=int(self._first(doc, "duplicate_of", 0)) or None,
+        )
 
     def similar(
         self,
@@ -452,6 +513,12 @@ class EmbeddedBackend:
         terms = self._terms(f"{title} {text[:500]} ".strip() + " ")
         if not terms or self._find_index() is None:
             return []
+        for term in terms:
+            # Up to a dozen words while typing, against every thread: compound parts (long
+            # posting lists, fuzzy) and participles would double the time; the search page
+            # has them.
+            term.compounds = False
+            term.parts, term.alternative = (), None
         fixed = self._filter_clauses(Filters(), visibility)
         if exclude_id is not None:
             fixed.append(

@@ -10,11 +10,14 @@ import json
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import meilisearch
 from meilisearch.errors import MeilisearchError
 
+from search import compounds
+from search.compounds import parts_text
 from search.documents import (
     MARK_END,
     MARK_START,
@@ -25,12 +28,16 @@ from search.documents import (
     ThreadDocument,
     marked_to_html,
 )
+from search.folding import Candidate, fold
+from search.words import WORD
 
 BATCH = 1000
+# Folding looks at this many hits beyond the page (as the embedded engine does).
+FOLD_WINDOW = 40
 
 SETTINGS: dict[str, Any] = {
-    # Order is weight: title > question > solution > replies.
-    "searchableAttributes": ["title", "question", "solution", "replies"],
+    # Order is weight: title > question > accepted answer > compound parts > replies.
+    "searchableAttributes": ["title", "question", "solution", "parts", "replies"],
     "filterableAttributes": [
         "id",
         "board_id",
@@ -160,6 +167,7 @@ class MeiliBackend:
     def ensure(self) -> None:
         with self._lock:
             if not self._ready:
+                compounds.warm()  # documents carry compound parts (search/compounds.py)
                 self._prepare(self.uid)
                 self._ready = True
 
@@ -171,7 +179,7 @@ class MeiliBackend:
         self.ensure()
         index = self.client.index(self.uid)
         for start in range(0, len(documents), BATCH):
-            batch = [d.to_dict() for d in documents[start : start + BATCH]]
+            batch = [_document(d) for d in documents[start : start + BATCH]]
             self._wait(self._call("add documents", index.add_documents, batch, "id"))
 
     def delete(self, ids: Sequence[int]) -> None:
@@ -192,7 +200,7 @@ class MeiliBackend:
         batch: list[dict[str, Any]] = []
         try:
             for doc in documents:
-                batch.append(doc.to_dict())
+                batch.append(_document(doc))
                 if len(batch) >= BATCH:
                     self._wait(self._call("add documents", index.add_documents, batch, "id"))
                     count += len(batch)
@@ -237,7 +245,7 @@ class MeiliBackend:
             "filter": filter_,
             "attributesToRetrieve": [
                 "id", "title", "board_slug", "kind", "solved",
-                "last_activity", "kudos", "reply_count",
+                "last_activity", "kudos", "reply_count", "visibility", "duplicate_of",
             ],
             "attributesToHighlight": ["title"],
             "attributesToCrop": ["question", "solution", "replies"],
@@ -256,12 +264,31 @@ class MeiliBackend:
         per_page: int = 20,
     ) -> SearchResults:
         params = self._params(filter_expression(filters, visibility))
-        params.update({"page": max(page, 1), "hitsPerPage": per_page, "matchingStrategy": "last"})
+        params["matchingStrategy"] = "last"
         if not query.strip():
+            params.update({"page": max(page, 1), "hitsPerPage": per_page})
             params["sort"] = ["last_activity:desc"]
+            result = self._call("search", self.client.index(self.uid).search, query, params)
+            hits = [self._hit(raw) for raw in result.get("hits", [])]
+            return SearchResults(
+                hits=hits, total=_total(result, hits), page=page, per_page=per_page
+            )
+        # Near-duplicates folded: the page is cut from the folded best hits, as embedded.
+        offset = (max(page, 1) - 1) * per_page
+        params.update({"page": 1, "hitsPerPage": offset + per_page + FOLD_WINDOW})
         result = self._call("search", self.client.index(self.uid).search, query, params)
-        hits = [self._hit(raw) for raw in result.get("hits", [])]
-        total = int(result.get("totalHits", result.get("estimatedTotalHits", len(hits))))
+        raws = result.get("hits", [])
+        by_id = {int(raw["id"]): raw for raw in raws}
+        groups = fold([_candidate(raw, i) for i, raw in enumerate(raws)])
+        hits = [
+            replace(
+                self._hit(by_id[group.shown.id]),
+                similar_count=len(group.similar_ids),
+                similar_ids=tuple(group.similar_ids),
+            )
+            for group in groups[offset : offset + per_page]
+        ]
+        total = _total(result, raws) - (len(raws) - len(groups))
         return SearchResults(hits=hits, total=total, page=page, per_page=per_page)
 
     def similar(
@@ -295,3 +322,27 @@ class MeiliBackend:
             "documents": raw.number_of_documents,
             "indexing": raw.is_indexing,
         }
+
+
+def _document(doc: ThreadDocument) -> dict[str, Any]:
+    """The stored document: the thread's values and the parts of its German compounds
+    (search/compounds.py), which Meilisearch does not split itself."""
+    data = doc.to_dict()
+    data["parts"] = parts_text(" ".join((doc.title, doc.question, doc.solution)), WORD)
+    return data
+
+
+def _candidate(raw: dict[str, Any], position: int) -> Candidate:
+    visibility = raw.get("visibility") or []
+    return Candidate(
+        id=int(raw["id"]),
+        title=str(raw.get("title", "")),
+        solved=bool(raw.get("solved")),
+        visibility=tuple(sorted(map(str, visibility))),
+        position=position,
+        duplicate_of=int(raw["duplicate_of"]) if raw.get("duplicate_of") else None,
+    )
+
+
+def _total(result: dict[str, Any], hits: Sequence[Any]) -> int:
+    return int(result.get("totalHits", result.get("estimatedTotalHits", len(hits))))

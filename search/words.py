@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import tantivy
 
+from search.compounds import infinitive, split
 from search.documents import (
     MARK_END,
     MARK_START,
@@ -84,6 +85,16 @@ def _within(a: str, b: str, limit: int) -> bool:
     return prev[-1] <= limit
 
 
+def stems_of_title(text: str) -> list[str]:
+    """The stems of a text's words without stop words: what two titles are compared by."""
+    return [stem for token in WORD.findall(text) for stem in DE_STOP.analyze(token)]
+
+
+def stem_of(word: str) -> str:
+    stems = _stems(word)
+    return stems[0] if stems else word.lower()
+
+
 class Term:
     """One word of the query as the index sees it."""
 
@@ -96,8 +107,23 @@ class Term:
         en = EN.analyze(word)
         self.en = en[0] if en else self.folded
         self.typos = max_typos(self.folded)
+        # Whether to match the parts of the texts' compounds and the forms below.
+        self.compounds = True
+        # A compound's two parts ("anbieter", "wechsel"), to match texts that spell it apart.
+        self.parts = split(word)[:2]
+        # A participle's infinitive ("abgelaufen" -> "ablaufen"), to match "läuft ab".
+        alternative = infinitive(word)
+        self.alternative = stem_of(alternative) if alternative else None
         # A single letter would match half the dictionary.
         self.prefix = prefix and len(self.folded) >= 2
+
+    def like(self, word: str) -> Term:
+        """Another word (a synonym) looked for the way this one is."""
+        other = Term(word, prefix=False)
+        other.compounds = self.compounds
+        if not self.compounds:
+            other.parts, other.alternative = (), None
+        return other
 
     def matches(self, token: str) -> bool:
         """Whether a word of a stored text is this term: used to highlight."""
@@ -105,7 +131,10 @@ class Term:
         if self.prefix and folded and folded[0].startswith(self.folded):
             return True
         stems = _stems(token)
-        return bool(stems) and _within(stems[0], self.stem, self.typos)
+        if stems and _within(stems[0], self.stem, self.typos):
+            return True
+        # "Shop" marks "Onlineshop".
+        return any(_within(stem_of(part), self.stem, self.typos) for part in split(token))
 
 
 def query_words(query: str) -> list[str]:

@@ -105,6 +105,7 @@ def build_documents(session: Session, threads: list[Thread]) -> list[ThreadDocum
                 kudos=t.kudos_count,
                 reply_count=t.reply_count,
                 visibility=visibility[board.id],
+                duplicate_of=t.duplicate_of_thread_id,
             )
         )
     return out

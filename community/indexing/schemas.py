@@ -22,6 +22,9 @@ class SearchHitPublic(BaseModel):
     kudos: int
     last_activity_at: datetime
     url: str
+    # Near-duplicate questions folded into this hit ("und 3 ähnliche Fragen").
+    similar_count: int = 0
+    similar_ids: list[int] = []
 
     @classmethod
     def of(cls, hit: Hit, board_names: dict[str, str]) -> SearchHitPublic:
@@ -38,6 +41,8 @@ class SearchHitPublic(BaseModel):
             kudos=hit.kudos,
             last_activity_at=datetime.fromtimestamp(hit.last_activity, UTC),
             url=f"/t/{hit.id}",
+            similar_count=hit.similar_count,
+            similar_ids=list(hit.similar_ids),
         )
 
 

@@ -187,3 +187,26 @@ def test_posting_works_while_meilisearch_is_down_and_the_index_catches_up(
     assert job.status == JobStatus.done
     result = client.get("/api/v1/search", params={"q": "Headset"}).json()
     assert [i["id"] for i in result["items"]] == [thread_id]
+
+
+def test_copies_of_a_question_are_one_hit_on_the_page_and_in_the_api(
+    anon: TestClient, db: Session, run_jobs: Callable[[], int]
+) -> None:
+    board = make_category(db, slug="internet", name="Internet")
+    author = make_user(db)
+    copies = [
+        make_thread(db, author=author, category=board, title=f"Router verliert nachts die Verbindung{v}")
+        for v in ("", " im Büro", " (Filiale Köln)", " seit dem Update")
+    ]  # fmt: skip
+    other = make_thread(db, author=author, category=board, title="Router für das Lager gesucht")
+    run_jobs()
+    data = anon.get("/api/v1/search", params={"q": "Router"}).json()
+    assert data["total"] == 2
+    folded = next(i for i in data["items"] if i["similar_count"])
+    assert folded["similar_count"] == 3
+    assert sorted([folded["id"], *folded["similar_ids"]]) == sorted(t.id for t in copies)
+    assert next(i for i in data["items"] if i["id"] == other.id)["similar_count"] == 0
+    page = anon.get("/search", params={"q": "Router"})
+    assert "und 3 ähnliche Fragen" in page.text
+    english = anon.get("/search", params={"q": "Router"}, headers={"Accept-Language": "en"})
+    assert "and 3 similar questions" in english.text

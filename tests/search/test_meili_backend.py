@@ -28,7 +28,9 @@ def test_settings_are_in_place_before_the_first_document_is_written(meili: Meili
     assert settings_at < documents_at
     index = meili.fake.indexes["threads"]
     assert "visibility" in index.settings["filterableAttributes"]
-    assert index.settings["searchableAttributes"] == ["title", "question", "solution", "replies"]
+    assert index.settings["searchableAttributes"] == [
+        "title", "question", "solution", "parts", "replies",
+    ]  # fmt: skip
     assert index.settings["rankingRules"][-1] == "solved_rank:desc"
     assert index.settings["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 9}
     assert index.settings["synonyms"]["dsl"] == ["breitband", "internet"]
@@ -121,3 +123,31 @@ def test_a_failed_reindex_leaves_the_live_index_alone(meili: MeiliServer) -> Non
         backend.reindex([doc(2, "Neuer Stand")])
     assert list(meili.fake.indexes["threads"].docs) == ["1"]
     assert list(meili.fake.indexes) == ["threads"]
+
+
+def test_documents_carry_the_parts_of_german_compounds(meili: MeiliServer) -> None:
+    backend = meili.backend()
+    backend.upsert([doc(1, "Rufnummernmitnahme im Onlineshop")])
+    stored = meili.fake.indexes["threads"].docs["1"]
+    assert {"rufnummern", "mitnahme", "online", "shop"} <= set(stored["parts"].split())
+
+
+def test_copies_of_a_question_fold_into_one_hit_but_never_across_boards(
+    meili: MeiliServer,
+) -> None:
+    backend = meili.backend()
+    backend.upsert(
+        [
+            doc(1, "Router verliert nachts die Verbindung"),
+            doc(2, "Router verliert nachts die Verbindung im Büro", solved=True),
+            doc(3, "Router verliert nachts die Verbindung (Filiale Köln)"),
+            doc(4, "Router verliert nachts die Verbindung", visibility=["group:7"]),
+            doc(5, "Router für das Lager gesucht"),
+        ]
+    )
+    public = backend.search("Router", filters=Filters(), visibility=["public"])
+    assert public.total == 2
+    folded = next(h for h in public.hits if h.similar_count)
+    assert folded.id == 2 and sorted(folded.similar_ids) == [1, 3]  # the solved one shown
+    everything = backend.search("Router", filters=Filters(), visibility=None)
+    assert 4 in [h.id for h in everything.hits]  # the closed board's copy stays apart

@@ -1,7 +1,7 @@
 """Relevance on the demo seed: realistic German queries and the question each should find.
 
 recall@5 per query = share of the relevant threads (the copies of that question the seed
-made, at most 5) among the first five hits; the test prints the mean and keeps it >= 0.9."""
+made, at most 5) among the first five hits and the copies folded into them; the test prints the mean and keeps it >= 0.9."""
 
 from __future__ import annotations
 
@@ -87,8 +87,10 @@ def test_recall_at_5_over_realistic_queries(
     for query, question in QUERIES:
         relevant = seeded_threads.get(question)
         assert relevant, f"the seed has no thread for {question!r}"
-        top5 = [h.id for h in indexing.search(db, ANONYMOUS, SearchQuery(q=query)).hits[:5]]
-        recall = len(relevant & set(top5)) / min(5, len(relevant))
+        hits = indexing.search(db, ANONYMOUS, SearchQuery(q=query)).hits[:5]
+        # Copies of a question are folded into one hit: they count as found through it.
+        top5 = {i for h in hits for i in (h.id, *h.similar_ids)}
+        recall = len(relevant & top5) / min(5, len(relevant))
         recalls.append(recall)
         if recall < 1:
             misses.append(f"{recall:.2f} {query!r}")

@@ -1,0 +1,72 @@
+"""Relevance of the embedded search engine on the project's relevance set.
+
+    python benchmarks/relevance.py [--distractors 200] [--misses]
+
+Indexes the held-out German B2B threads of tests/search/relevance_set.py together with
+demo threads as distractors (by default 200, as `community demo` writes them: the same
+question many times over with small title variants), runs every query of the set as an
+anonymous visitor would, and prints recall@1, recall@5 (share of queries with a relevant
+thread among the first 1 / 5 hits) and MRR@10 (mean of 1/rank of the first relevant hit
+within the first 10). --misses lists the queries whose first relevant hit is below rank 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from community.indexing.backend import synonyms
+from search.documents import PUBLIC, Filters
+from search.embedded import EmbeddedBackend, claim_writer, release_writer
+from tests.search.relevance_set import QUERIES, demo_documents, held_out_documents
+
+
+def evaluate(backend: EmbeddedBackend, keys: dict[int, str]) -> tuple[dict[str, float], list[str]]:
+    first: list[int | None] = []
+    misses: list[str] = []
+    for query, relevant in QUERIES:
+        hits = backend.search(query, filters=Filters(), visibility=[PUBLIC], per_page=10).hits
+        rank = next((i + 1 for i, h in enumerate(hits) if keys.get(h.id) in relevant), None)
+        first.append(rank)
+        if rank != 1:
+            top = "; ".join(h.title for h in hits[:3])
+            misses.append(f"rank {rank or '>10'}: {query!r}  (top: {top})")
+    n = len(first)
+    return {
+        "queries": n,
+        "recall@1": sum(1 for r in first if r == 1) / n,
+        "recall@5": sum(1 for r in first if r is not None and r <= 5) / n,
+        "MRR@10": sum(1 / r for r in first if r is not None) / n,
+    }, misses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--distractors", type=int, default=200)
+    parser.add_argument("--misses", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "search"
+        claim_writer(path)
+        backend = EmbeddedBackend(path, synonyms=synonyms())
+        pairs = [*held_out_documents(), *demo_documents(args.distractors)]
+        backend.reindex(doc for doc, _key in pairs)
+        keys = {doc.id: key for doc, key in pairs}
+        figures, misses = evaluate(backend, keys)
+        release_writer(path)
+    print(
+        f"embedded, {len(pairs)} threads ({args.distractors} demo distractors), "
+        f"{figures['queries']:.0f} queries: recall@1 {figures['recall@1']:.3f}  "
+        f"recall@5 {figures['recall@5']:.3f}  MRR@10 {figures['MRR@10']:.3f}"
+    )
+    if args.misses:
+        for miss in misses:
+            print("  ", miss)
+
+
+if __name__ == "__main__":
+    main()

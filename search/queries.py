@@ -1,0 +1,58 @@
+"""The pieces of the embedded engine's queries: field weights, a word's clauses in every
+field, and "all words but one" matching."""
+
+from __future__ import annotations
+
+import tantivy
+
+# The accepted answer weighs almost as much as the question: in a Q&A forum the words of
+# the answer ("SPF", "DKIM") are what the next asker types.
+TEXT_FIELDS = {"title": 3.0, "question": 2.0, "solution": 1.8, "replies": 0.6}
+EN_BOOST = 0.8
+# The parts of compounds in title, question and answer ("shop" of "Onlineshop").
+PARTS_BOOST = 1.2
+# Minimum should match: from this many words on, a thread missing one still ranks.
+MOST_WORDS_FROM = 3
+MOST_WORDS_UP_TO = 8
+
+
+def stem_clauses(
+    schema: tantivy.Schema, stem: str, typos: int, factor: float = 1.0, *, parts: bool = True
+) -> list[tantivy.Query]:
+    clauses: list[tantivy.Query] = []
+    fields = [*TEXT_FIELDS.items(), *([("parts", PARTS_BOOST)] if parts else [])]
+    for name, boost in fields:
+        # The exact stem scores above its typo variants, as Meilisearch's "typo" rule does.
+        clauses.append(
+            tantivy.Query.boost_query(
+                tantivy.Query.term_query(schema, name, stem), boost * 1.5 * factor
+            )
+        )
+        if typos:
+            clauses.append(
+                tantivy.Query.boost_query(
+                    tantivy.Query.fuzzy_term_query(schema, name, stem, typos),
+                    boost * factor,
+                )
+            )
+    return clauses
+
+
+def most_words(word_queries: list[tantivy.Query]) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+    """All words but one must match ("Fax geht nicht IP Anschluss" finds the fax thread
+    that lacks "geht"); every word that matches adds to the score, so threads with all
+    words still come first. tantivy-py has no minimum-should-match: the requirement is
+    the union of the leave-one-out conjunctions, scored zero."""
+    leave_one_out = [
+        tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, q) for j, q in enumerate(word_queries) if j != i]
+        )
+        for i in range(len(word_queries))
+    ]
+    required = tantivy.Query.const_score_query(
+        tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in leave_one_out]), 0.0
+    )
+    return [
+        (tantivy.Occur.Must, required),
+        *((tantivy.Occur.Should, q) for q in word_queries),
+    ]
