@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 
 from community.web import accounts, forum, legal, profiles, seo, settings
 from community.web.admin_legal import admin_legal_router
+from community.web.audit_log import audit_log_router
 from community.web.crm import crm_web_router
 from community.web.insights import insights_web_router
 from community.web.moderation import moderation_web_router
@@ -29,6 +30,7 @@ for area in (
     legal.router,
     admin_legal_router,
     moderation_web_router,
+    audit_log_router,
     insights_web_router,
     crm_web_router,
     seo.router,
