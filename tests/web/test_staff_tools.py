@@ -171,7 +171,7 @@ def test_hidden_list_shows_hidden_and_deleted_posts_and_restores_them(db, client
 
 
 def test_report_form_puts_each_radio_inside_its_own_label(db, client, world):
-    author, reply = world[1], world[3]
+    reply = world[3]
     sign_in(client, make_user(db, nickname="Leserin"))
     form = client.get(f"/p/{reply.id}/report").text
     labels = re.findall(
@@ -180,7 +180,6 @@ def test_report_form_puts_each_radio_inside_its_own_label(db, client, world):
     assert [value for value, _ in labels] == ["spam", "insult", "unlawful", "off_topic", "other"]
     for value, inner in labels:
         assert f'id="reason-{value}"' in inner  # the button sits in the label naming it
-    assert author  # the form is on another member's post
 
 
 def test_audit_log_tells_each_entry_as_a_sentence_with_links(db, client, world):
@@ -260,3 +259,11 @@ def test_audit_log_is_for_admins_only(db, client, world):
     assert client.get("/admin/audit-log").status_code == 403
     client.cookies.clear()
     assert client.get("/admin/audit-log", follow_redirects=False).status_code == 303
+
+
+def test_statistics_table_scrolls_by_keyboard_and_every_chart_has_a_title(db, client, world):
+    sign_in(client, make_user(db, nickname="Chefin", role=Role.admin))
+    page = client.get("/admin/stats").text
+    assert '<div class="table-scroll" tabindex="0" role="region" aria-labelledby=' in page
+    assert page.count('<figcaption class="chart-title">') == 2
+    assert '<figcaption class="chart-title">Zeit bis zur ersten Antwort</figcaption>' in page
