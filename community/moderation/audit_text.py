@@ -82,6 +82,7 @@ SENTENCES: dict[str, str] = {
     "group.remove_member": N_("%(actor)s hat ein Mitglied aus der Gruppe %(group)s entfernt"),
     "faq.edit": N_("%(actor)s hat den FAQ-Eintrag zu „%(thread)s“ bearbeitet"),
     "faq.publish": N_("%(actor)s hat den FAQ-Eintrag zu „%(thread)s“ veröffentlicht"),
+    "faq.withdraw": N_("%(actor)s hat den FAQ-Eintrag zu „%(thread)s“ zurückgezogen"),
     "legal.update": N_("%(actor)s hat eine Rechtsseite geändert"),
     "settings.staff_names": N_("%(actor)s hat die Anzeige der Namen des Teams geändert"),
     "settings.premoderation": N_("%(actor)s hat die Vorab-Moderation geändert"),

@@ -15,6 +15,7 @@ from tests.browser.axe import axe_source, check_page
 from tests.browser.conftest import shoot
 from tests.browser.test_forum_in_browser import log_in
 from tests.factories import make_category, make_reply, make_thread, make_user
+from tests.faq.test_faq import entry_of, solved
 
 pytestmark = pytest.mark.commits
 
@@ -101,8 +102,11 @@ def test_staff_pages_pass_axe_at_desktop_and_phone_width(new_page, db: Session) 
     post.locator("summary").click()
     post.get_by_label("Öffentlicher Grund").fill("Spam")
     post.get_by_role("button", name="Ausblenden").click()
+    draft = entry_of(db, solved(db))
     pages = [
         f"/t/{thread.id}/{thread.slug}",
+        "/admin/faq",
+        f"/admin/faq/{draft.id}",
         f"/p/{reply.id}/report",
         "/moderation",
         "/moderation/hidden",
