@@ -111,6 +111,6 @@ def update(
         data = parse_form(LegalPageUpdate, {"markdown": markdown, "url": url or None})
         legal.update_page(session, viewer, slug, markdown=data.markdown, url=data.url)
     except CommunityError as exc:
-        context = partial(_context, session, viewer, failed=slug, entered=entered)
-        return form_error(request, session, "admin_legal.html", context, exc)
+        again = partial(_context, session, viewer, failed=slug, entered=entered)
+        return form_error(request, session, "admin_legal.html", again, exc)
     return see_other(f"/admin/legal?saved={slug.value}#{slug.value}")

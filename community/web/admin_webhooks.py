@@ -78,7 +78,7 @@ def create(
     try:
         webhooks.create_endpoint(session, viewer, url=url, event_types=event_types or [])
     except CommunityError as exc:
-        typed = {"url": url, "event_types": event_types or []}
+        typed: dict[str, object] = {"url": url, "event_types": event_types or []}
         context = partial(_context, session, viewer, typed)
         return form_error(request, session, "admin_webhooks.html", context, exc)
     return see_other("/admin/webhooks")
