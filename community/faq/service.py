@@ -23,6 +23,7 @@ from community.faq.models import FaqEntry, FaqStatus
 from community.forum import permissions as perms
 from community.forum.models import Category, CategoryGroup, Post, Thread
 from community.forum.permissions import can_see_thread, visible_threads_filter
+from community.i18n import N_
 from community.moderation import audit
 
 GROUP_SCOPE = "faq:read:group:"
@@ -208,6 +209,17 @@ def on_member_erased(session: Session, user_id: int, pseudonym: str) -> None:
 
 # ---- curation ---------------------------------------------------------------------------------
 
+NOT_PUBLISHABLE = N_("Nur Entwürfe und Einträge in Prüfung können veröffentlicht werden.")
+FOUR_EYES = N_(
+    "Vier Augen: Wer den Eintrag zuletzt bearbeitet hat, kann ihn nicht "
+    "veröffentlichen. Bitte eine zweite Person."
+)
+_TEXT_LIMITS = {
+    "question_title": N_("Die Frage braucht einen Titel von 1 bis 300 Zeichen."),
+    "question_text": N_("Der Text der Frage muss 1 bis 20.000 Zeichen lang sein."),
+    "answer_text": N_("Die Antwort muss 1 bis 20.000 Zeichen lang sein."),
+}
+
 
 def can_curate(session: Session, viewer: Viewer, entry: FaqEntry) -> bool:
     """A curator sees an entry where they see its thread: an expert outside a closed
@@ -229,16 +241,53 @@ def curatable_filter(viewer: Viewer) -> Any:
     return col(FaqEntry.thread_id).in_(select(col(Thread.id)).where(visible_threads_filter(viewer)))
 
 
-def list_for_curation(session: Session, viewer: Viewer) -> list[FaqEntry]:
+def list_for_curation(
+    session: Session,
+    viewer: Viewer,
+    statuses: tuple[FaqStatus, ...] = (FaqStatus.draft, FaqStatus.review),
+) -> list[FaqEntry]:
+    """Drafts and entries in review by default; the curation page also lists the published
+    ones, which a curator may withdraw."""
     perms.require_curator(viewer)
     return list(
         session.execute(
             select(FaqEntry)
-            .where(col(FaqEntry.status).in_([FaqStatus.draft.value, FaqStatus.review.value]))
+            .where(col(FaqEntry.status).in_([s.value for s in statuses]))
             .where(curatable_filter(viewer))
             .order_by(col(FaqEntry.id))
         ).scalars()
     )
+
+
+def publish_refusal(viewer: Viewer, entry: FaqEntry) -> str | None:
+    """Why this viewer may not publish this entry now (None: they may); the same rule
+    publish() applies, so the page can say it before anyone presses the button."""
+    if entry.status not in (FaqStatus.draft.value, FaqStatus.review.value):
+        return NOT_PUBLISHABLE
+    if get_settings().faq_four_eyes and entry.last_editor_id == viewer.user_id:
+        return FOUR_EYES
+    return None
+
+
+def withdraw(session: Session, viewer: Viewer, faq_id: int) -> FaqEntry:
+    """A curator takes an entry out of the FAQ (or discards a draft); the export gets a
+    tombstone when it was live. Editing it afterwards is refused, as for any withdrawn one."""
+    entry = get_entry(session, viewer, faq_id)
+    if entry.status == FaqStatus.withdrawn.value:
+        return entry
+    before = {"status": entry.status}
+    _withdraw(session, entry, "curator", FaqStatus.withdrawn)
+    session.flush()
+    audit.record(
+        session,
+        viewer,
+        "faq.withdraw",
+        "faq",
+        entry.id,
+        before=before,
+        after={"status": entry.status},
+    )
+    return entry
 
 
 def edit(
@@ -266,7 +315,7 @@ def edit(
             # Titles are shown in lists: no controls that reorder or hide text (as threads).
             value = (strip_invisible(value) if name == "question_title" else value).strip()
             if not value or len(value) > limit:
-                raise InvalidInput(f"{name}: 1 bis {limit} Zeichen.", code="invalid_text")
+                raise InvalidInput(_TEXT_LIMITS[name], code="invalid_text")
             setattr(entry, name, value)
     entry.last_editor_id = viewer.user_id
     if entry.status == FaqStatus.published.value:
@@ -290,17 +339,11 @@ def edit(
 
 def publish(session: Session, viewer: Viewer, faq_id: int) -> FaqEntry:
     entry = get_entry(session, viewer, faq_id)
-    if entry.status not in (FaqStatus.draft.value, FaqStatus.review.value):
-        raise InvalidInput(
-            "Nur Entwürfe und Einträge in Prüfung können veröffentlicht werden.",
-            code="not_publishable",
-        )
-    if get_settings().faq_four_eyes and entry.last_editor_id == viewer.user_id:
-        raise Forbidden(
-            "Vier Augen: Wer den Eintrag zuletzt bearbeitet hat, kann ihn nicht "
-            "veröffentlichen. Bitte eine zweite Person.",
-            code="four_eyes",
-        )
+    refusal = publish_refusal(viewer, entry)
+    if refusal == NOT_PUBLISHABLE:
+        raise InvalidInput(refusal, code="not_publishable")
+    if refusal == FOUR_EYES:
+        raise Forbidden(refusal, code="four_eyes")
     update = entry.was_published and entry.live
     before = {"status": entry.status, "revision": entry.revision}
     entry.status = FaqStatus.published.value

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from community.accounts.viewer import Viewer
@@ -39,13 +40,33 @@ def record(
 
 
 def list_entries(
-    session: Session, viewer: Viewer, *, before_id: int | None = None, limit: int = 50
+    session: Session,
+    viewer: Viewer,
+    *,
+    before_id: int | None = None,
+    limit: int = 50,
+    actor: str | None = None,
+    action: str | None = None,
+    target_type: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> list[AuditEntry]:
-    """Newest first; admins only."""
+    """Newest first; admins only. The filters combine; `until` includes its whole day (UTC)."""
     perms.require_admin(viewer)
     query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
     if before_id is not None:
         query = query.where(col(AuditEntry.id) < before_id)
+    if actor:
+        query = query.where(func.lower(col(AuditEntry.actor)) == actor.strip().lower())
+    if action:
+        query = query.where(col(AuditEntry.action) == action)
+    if target_type:
+        query = query.where(col(AuditEntry.target_type) == target_type)
+    if since is not None:
+        query = query.where(col(AuditEntry.at) >= datetime.combine(since, time.min, UTC))
+    if until is not None:
+        next_day = datetime.combine(until + timedelta(days=1), time.min, UTC)
+        query = query.where(col(AuditEntry.at) < next_day)
     return list(session.execute(query).scalars())
 
 

@@ -15,6 +15,7 @@ from community.auth import check_csrf
 from community.deps import SessionDep
 from community.errors import CommunityError
 from community.forum import permissions as perms
+from community.forum.markdown import render_markdown
 from community.legal import service as legal
 from community.legal.schemas import LegalPageUpdate
 from community.legal.service import MAX_MARKDOWN, MAX_URL, LegalPageSlug
@@ -97,13 +98,19 @@ def update(
     csrf_token: CsrfField,
     markdown: Annotated[CleanStr, Form(max_length=MAX_MARKDOWN)] = "",
     url: Annotated[CleanStr, Form(max_length=MAX_URL)] = "",
+    action: Annotated[str, Form(max_length=10)] = "save",
 ) -> Response:
     check_csrf(request, csrf_token)
+    entered = {"markdown": markdown, "url": url}
+    if action == "preview":
+        # The text as readers would see it, nothing saved: no JavaScript needed.
+        context = _context(session, viewer, failed=slug, entered=entered)
+        preview = render_markdown(markdown) if markdown.strip() else ""
+        return render(request, "admin_legal.html", {**context, "preview": preview})
     try:
         data = parse_form(LegalPageUpdate, {"markdown": markdown, "url": url or None})
         legal.update_page(session, viewer, slug, markdown=data.markdown, url=data.url)
     except CommunityError as exc:
-        entered = {"markdown": markdown, "url": url}
-        context = partial(_context, session, viewer, failed=slug, entered=entered)
-        return form_error(request, session, "admin_legal.html", context, exc)
+        again = partial(_context, session, viewer, failed=slug, entered=entered)
+        return form_error(request, session, "admin_legal.html", again, exc)
     return see_other(f"/admin/legal?saved={slug.value}#{slug.value}")

@@ -99,10 +99,10 @@ def thread_page(
     thread = forum.get_thread(session, viewer, thread_id)
     if slug != thread.slug and cursor is None:
         return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
-    return render(request, "thread.html", _thread_context(session, viewer, thread, cursor))
+    return render(request, "thread.html", thread_context(session, viewer, thread, cursor))
 
 
-def _thread_context(
+def thread_context(
     session: SessionDep, viewer: Viewer, thread: Thread, cursor: str | None = None
 ) -> dict[str, object]:
     category = session.get(Category, thread.category_id)
@@ -136,6 +136,8 @@ def _thread_context(
         "crm": leads.thread_box(session, viewer, thread),
         "watching": preferences.is_watching_thread(session, viewer, thread),
         "satisfaction": insights_satisfaction.satisfaction_prompt(session, viewer, thread),
+        # The boards a moderator may move the thread to, from the post's moderation tools.
+        "mod_boards": forum_boards.list_categories(session, viewer) if viewer.is_moderator else [],
     }
 
 
@@ -168,7 +170,7 @@ def reply(
         def thread_again() -> dict[str, object]:
             # The thread with the reply still in the box, so no typed text is lost.
             thread = forum.get_thread(session, viewer, thread_id)
-            return {**_thread_context(session, viewer, thread), "reply_body": body}
+            return {**thread_context(session, viewer, thread), "reply_body": body}
 
         return form_error(request, session, "thread.html", thread_again, exc)
     assert post.id is not None

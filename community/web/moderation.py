@@ -21,14 +21,16 @@ from community.forum import boards as forum_boards
 from community.forum import permissions as perms
 from community.forum import service as forum
 from community.i18n import N_
-from community.moderation import audit, edits
+from community.moderation import edits
+from community.moderation import hidden as moderation_hidden
 from community.moderation import pending as moderation_pending
 from community.moderation import service as moderation
 from community.moderation.models import ReportReason
 from community.moderation.schemas import ModeratorEdit, ReportCreate
 from community.text import CleanStr
-from community.web.deps import CsrfField, WebViewer, login_first, see_other
+from community.web.deps import CsrfField, WebViewer, login_first, safe_next, see_other
 from community.web.forms import form_error, parse_form
+from community.web.forum import thread_context
 from community.web.pages import render
 
 moderation_web_router = APIRouter(include_in_schema=False)
@@ -230,22 +232,56 @@ def queue_page(
 
 
 def _decided(
-    request: Request, session: SessionDep, viewer: Viewer, action: str, run: Callable[[], object]
+    request: Request,
+    session: SessionDep,
+    viewer: Viewer,
+    action: str,
+    run: Callable[[], object],
+    back: str = "",
+    refused: Callable[[CommunityError], Response] | None = None,
 ) -> Response:
-    """Run a decision; a refused one shows the queue again with the reason."""
+    """Run a decision; a refused one shows the page it came from again with the reason: the
+    queue, or the thread page when the form came from a post's moderation tools (`back`)."""
     try:
         run()
     except CommunityError as exc:
+        if back and refused is not None:
+            return refused(exc)
         return form_error(
             request, session, "moderation.html", partial(_queue_context, session, viewer), exc
         )
-    return see_other(f"/moderation?done={action}")
+    return see_other(safe_next(back) if back else f"/moderation?done={action}")
+
+
+def _refused_on_thread(
+    request: Request,
+    session: SessionDep,
+    viewer: Viewer,
+    thread_id: int,
+    post_id: int,
+    action: str,
+    form: dict[str, str],
+) -> Callable[[CommunityError], Response]:
+    """The thread page again, the refused post's tools open with the message and the text."""
+
+    def context() -> dict[str, object]:
+        thread = forum.get_thread(session, viewer, thread_id)
+        return {
+            **thread_context(session, viewer, thread),
+            "mod_post": post_id,
+            "mod_action": action,
+            "mod_form": form,
+        }
+
+    return lambda exc: form_error(request, session, "thread.html", context, exc, key="mod_error")
 
 
 PostAction = Literal["hide", "restore", "delete", "dismiss", "approve", "reject"]
 ThreadAction = Literal["lock", "unlock", "move", "duplicate", "not-duplicate"]
 UserAction = Literal["suspend", "ban", "unsuspend"]
 Reason = Annotated[CleanStr, Form(max_length=1000)]
+# Where a form from a post's moderation tools returns to (a path on this site).
+Back = Annotated[str, Form(max_length=500)]
 
 
 @moderation_web_router.post("/moderation/posts/{post_id}/{action}", response_model=None)
@@ -257,6 +293,7 @@ def post_decision(
     viewer: WebViewer,
     csrf_token: CsrfField,
     reason: Reason = "",
+    back: Back = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     perms.require_moderator(viewer)
@@ -269,8 +306,20 @@ def post_decision(
         "reject": moderation_pending.reject_post,
     }
     call = calls[action]
+    refused = None
+    if back.startswith("/t/"):
+        post, _thread = moderation.moderated_post(session, viewer, post_id)
+        refused = _refused_on_thread(
+            request, session, viewer, post.thread_id, post_id, action, {"reason": reason}
+        )
     return _decided(
-        request, session, viewer, action, lambda: call(session, viewer, post_id, reason)
+        request,
+        session,
+        viewer,
+        action,
+        lambda: call(session, viewer, post_id, reason),
+        back,
+        refused,
     )
 
 
@@ -293,6 +342,7 @@ def thread_decision(
     reason: Reason = "",
     category: Annotated[CleanStr, Form(max_length=60)] = "",
     original: Annotated[CleanStr, Form(max_length=500)] = "",
+    back: Back = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     perms.require_moderator(viewer)
@@ -307,7 +357,13 @@ def thread_decision(
         else:
             edits.unmark_duplicate(session, viewer, thread_id, reason)
 
-    return _decided(request, session, viewer, action, run)
+    refused = None
+    if back.startswith("/t/"):
+        opening = forum.opening_post(session, forum.get_thread(session, viewer, thread_id))
+        assert opening.id is not None
+        form = {"reason": reason, "original": original, "category": category}
+        refused = _refused_on_thread(request, session, viewer, thread_id, opening.id, action, form)
+    return _decided(request, session, viewer, action, run, back, refused)
 
 
 @moderation_web_router.post("/moderation/users/{nickname}/{action}", response_model=None)
@@ -335,22 +391,28 @@ def user_decision(
     return _decided(request, session, viewer, action, run)
 
 
-# ---- the audit log ----------------------------------------------------------------------------
+# ---- hidden and deleted posts -------------------------------------------------------------------
+
+HIDDEN_PAGE = 50
 
 
-@moderation_web_router.get("/admin/audit-log", response_class=HTMLResponse)
-def audit_log_page(
+@moderation_web_router.get("/moderation/hidden", response_class=HTMLResponse)
+def hidden_page(
     request: Request,
     session: SessionDep,
     viewer: WebViewer,
     before_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    done: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
-    """Read-only: the log has no page or route that changes an entry."""
     if viewer.user is None:
-        return login_first("/admin/audit-log")
-    entries = audit.list_entries(session, viewer, before_id=before_id, limit=100)
+        return login_first("/moderation/hidden")
+    items = moderation_hidden.hidden_posts(session, viewer, before_id=before_id, limit=HIDDEN_PAGE)
     return render(
         request,
-        "audit_log.html",
-        {"entries": entries, "next_before": entries[-1].id if len(entries) == 100 else None},
+        "moderation_hidden.html",
+        {
+            "items": items,
+            "next_before": items[-1].post.id if len(items) == HIDDEN_PAGE else None,
+            "done": DONE.get(done or ""),
+        },
     )

@@ -11,6 +11,7 @@ from community.web import accounts, forum, legal, profiles, seo, settings
 from community.web.admin_groups import admin_groups_router
 from community.web.admin_home import admin_home_router
 from community.web.admin_legal import admin_legal_router
+from community.web.audit_log import audit_log_router
 from community.web.crm import crm_web_router
 from community.web.insights import insights_web_router
 from community.web.moderation import moderation_web_router
@@ -33,6 +34,7 @@ for area in (
     admin_home_router,
     admin_groups_router,
     moderation_web_router,
+    audit_log_router,
     insights_web_router,
     crm_web_router,
     seo.router,

@@ -252,7 +252,8 @@ def test_audit_log_page_is_read_only_and_for_admins(db, client, world):
     _web_login(client, make_user(db, nickname="Chefin", role=Role.admin))
     page = client.get("/admin/audit-log").text
     assert "post.hide" in page and "Werbung" in page and "Wache" in page
-    assert not re.search(r"<form[^>]*action=\"/admin/audit-log", page)
+    # Its only form is the filter, a GET: nothing on the page can change an entry.
+    assert not re.search(r"<form[^>]*method=\"post\"[^>]*action=\"/admin/audit-log", page)
     assert _form_post(client, "/admin/audit-log").status_code == 405
     db.expire_all()
     assert db.get(Post, reply.id).is_hidden

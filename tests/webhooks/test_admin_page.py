@@ -27,7 +27,7 @@ def test_admin_adds_an_endpoint_and_sees_its_deliveries(
     make_thread(db, author=make_user(db), category=make_category(db))
     Worker(engine).run_until_empty()
     page = client.get("/admin/webhooks")
-    assert "delivered" in page.text and "Erneut senden" in page.text
+    assert "zugestellt" in page.text and "Erneut senden" in page.text
     [hook] = client.get("/api/v1/admin/webhooks").json()
     client.post(
         f"/admin/webhooks/{hook['id']}/active", data={"csrf_token": csrf, "active": "false"}
@@ -49,6 +49,10 @@ def test_a_refused_url_is_explained_on_the_page(
         },
     )
     assert page.status_code == 422 and "internen Netz" in page.text
+    # What was typed stays: the address and the ticked event.
+    assert 'value="https://127.0.0.1/hook"' in page.text
+    assert 'value="thread.created" checked' in page.text
+    assert 'value="thread.solved" checked' not in page.text
     assert client.get("/api/v1/admin/webhooks").json() == []
 
 
