@@ -159,7 +159,7 @@ class Settings(BaseSettings):
 
     @property
     def api_docs_enabled(self) -> bool:
-        """/docs and /redoc load Swagger UI and ReDoc from a CDN: off in production unless
+        """/docs and /redoc (Swagger UI, ReDoc, served offline): off in production unless
         COMMUNITY_API_DOCS says otherwise (/openapi.json stays)."""
         if self.api_docs is not None:
             return self.api_docs
