@@ -293,8 +293,18 @@ def recompute_reputation() -> None:
 @app.command()
 def worker(
     once: Annotated[bool, typer.Option(help="Fällige Aufträge erledigen, dann beenden")] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Nur prüfen, ob ein Worker kürzlich gemeldet hat (Healthcheck): 0 ja, 1 nein",
+        ),
+    ] = False,
 ) -> None:
     """Hintergrundaufträge ausführen (E-Mails, Webhooks, Suchindex)."""
+    if check:
+        _check_heartbeat()
+        return
     from community.indexing.backend import IndexWriterTaken, claim_index_writer
     from community.jobs.worker import Worker
     from community.requestlog import configure_logging
@@ -315,6 +325,24 @@ def worker(
         w.run_forever()
     except KeyboardInterrupt:
         w.stop()
+
+
+def _check_heartbeat() -> None:
+    from datetime import timedelta
+
+    from sqlmodel import Session
+
+    from community.clock import utcnow
+    from community.jobs.heartbeat import last_beat
+
+    seconds = get_settings().worker_heartbeat_max_age_seconds
+    max_age = timedelta(seconds=seconds)
+    with Session(_engine()) as session:
+        beat = last_beat(session)
+    if beat is None or utcnow() - beat > max_age:
+        console.print(f"Kein Worker hat seit {seconds} s gemeldet (zuletzt: {beat}).")
+        raise typer.Exit(1)
+    console.print(f"Worker meldete zuletzt {beat.isoformat(timespec='seconds')}.")
 
 
 @app.command()
