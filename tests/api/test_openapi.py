@@ -33,6 +33,13 @@ def test_the_spec_validates_and_carries_the_package_version(engine) -> None:
     assert spec["info"]["version"] == version("community") == "0.1.0"
 
 
+def test_every_tag_is_described(engine) -> None:
+    spec = _spec(engine)
+    described = {t["name"] for t in spec["tags"] if t["description"]}
+    used = {t for _, _, op in _operations(spec) for t in op["tags"]}
+    assert used <= described, used - described
+
+
 def test_every_operation_has_a_readable_unique_id(engine) -> None:
     ids = [op["operationId"] for _, _, op in _operations(_spec(engine))]
     assert len(ids) > 100 and len(set(ids)) == len(ids)
