@@ -151,6 +151,12 @@ def _complete(spec: dict[str, Any], ids: OperationIds, session_cookie: str) -> N
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     schemas["ErrorBody"] = ERROR_BODY
+    for key, schema in schemas.items():
+        if "__" in key:
+            # Two models of one name (insights' and the leaderboard's Period) get their
+            # module path as key but keep one title, on which client generators collide.
+            *_, module, name = key.split("__")
+            schema["title"] = module.title().replace("_", "") + name
     schemas["FieldError"] = FIELD_ERROR
     components["securitySchemes"] = {
         COOKIE: {
