@@ -5,12 +5,15 @@
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml README.md alembic.ini babel.cfg ./
+COPY pyproject.toml README.md LICENSE alembic.ini babel.cfg requirements.lock ./
 COPY community ./community
 COPY search ./search
 COPY migrations ./migrations
 RUN python -m venv /opt/venv \
-    && /opt/venv/bin/pip install . \
+    # The locked versions with every backend client (PostgreSQL, Redis, Meilisearch), checked
+    # against their hashes; then the forum itself.
+    && /opt/venv/bin/pip install --require-hashes -r requirements.lock \
+    && /opt/venv/bin/pip install --no-deps . \
     # Fail the build, not the start, on a broken catalog (the app compiles them in memory).
     && /opt/venv/bin/python -c "from community.web.i18n import translations; translations('en')"
 

@@ -15,6 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from community.api.openapi import OperationIds, install_docs, package_version
+from community.api.openapi import install as install_openapi
 from community.api.router import api_router
 from community.auth import set_csrf_cookie
 from community.config import Settings, get_settings
@@ -78,20 +80,25 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or get_settings()
     settings.check_for_production()
     engine = engine or get_engine()
+    operation_ids = OperationIds()
     app = FastAPI(
         title=f"{settings.site_name} API",
-        version="1.0",
+        version=package_version(),
         description="JSON API of the community forum. Log in with a session cookie "
         "(send X-CSRF-Token on writes) or an integration token as `Authorization: Bearer`.",
         lifespan=_lifespan(settings, engine),
-        docs_url="/docs" if settings.api_docs_enabled else None,
-        redoc_url="/redoc" if settings.api_docs_enabled else None,
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=operation_ids,
     )
     app.state.engine = engine
     app.state.settings = settings
     _add_error_handlers(app)
     _add_middleware(app, settings)
     app.include_router(api_router)
+    install_openapi(app, operation_ids, settings.session_cookie)
+    if settings.api_docs_enabled:
+        install_docs(app)
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(web_router)

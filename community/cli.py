@@ -3,16 +3,84 @@
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from community.config import get_settings
 
-app = typer.Typer(help="Business-Community: a forum for business customers.", no_args_is_help=True)
+# Help and output in German, as the forum speaks German first. Exit codes: 0 done, 1 refused
+# (a message says why), 2 wrong use or a setting that stops the start.
+app = typer.Typer(
+    help="Business-Community: ein Forum für Geschäftskunden. Beendet sich mit 0 bei Erfolg, "
+    "1 bei einer Ablehnung, 2 bei falscher Verwendung oder Einstellung.",
+    no_args_is_help=True,
+)
 console = Console()
+# Progress and steps go to stderr, so that an export to stdout stays clean.
+steps = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from community.api.openapi import package_version
+
+        console.print(f"community {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Version anzeigen und beenden"
+        ),
+    ] = False,
+) -> None:
+    """Business-Community: ein Forum für Geschäftskunden."""
+
+
+@contextmanager
+def _step(what: str) -> Iterator[None]:
+    """One line to stderr when a step starts and one when it is done, with its duration."""
+    steps.print(f"… {what}", soft_wrap=True)
+    started = time.perf_counter()
+    yield
+    steps.print(f"✓ {what} ({time.perf_counter() - started:.1f} s)", soft_wrap=True)
+
+
+def _counted(items: Iterable[T], total: int | None, what: str) -> Iterator[T]:
+    """A progress bar on stderr with count, rate and time left while `items` are walked."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=steps) as bar:
+        task = bar.add_task(what, total=total, rate="")
+        for n, item in enumerate(items, 1):
+            yield item
+            speed = bar.tasks[0].speed
+            bar.update(task, completed=n, rate=f"{speed:.0f}/s" if speed else "")
 
 
 def _engine():  # type: ignore[no-untyped-def]
@@ -25,7 +93,7 @@ def _engine():  # type: ignore[no-untyped-def]
 
 @app.command()
 def migrate() -> None:
-    """Bring the database schema to the newest version (alembic upgrade head)."""
+    """Das Datenbankschema auf den neuesten Stand bringen (alembic upgrade head)."""
     from community.migrate import upgrade
 
     upgrade(_engine())
@@ -55,13 +123,13 @@ def _create_admin(email: str, nickname: str, password: str | None) -> tuple[str,
 
 @app.command("create-admin")
 def create_admin(
-    email: Annotated[str, typer.Option(help="Login e-mail of the admin")],
-    nickname: Annotated[str, typer.Option(help="Public nickname")] = "Admin-Team",
+    email: Annotated[str, typer.Option(help="Anmelde-E-Mail des Admins")],
+    nickname: Annotated[str, typer.Option(help="Öffentlicher Spitzname")] = "Admin-Team",
     password: Annotated[
-        str | None, typer.Option(help="Leave out to generate one, printed once")
+        str | None, typer.Option(help="Weglassen: eines wird erzeugt und einmal angezeigt")
     ] = None,
 ) -> None:
-    """Create an administrator account (company staff)."""
+    """Ein Administratorkonto anlegen (Mitarbeitende des Unternehmens)."""
     from community.errors import CommunityError
 
     try:
@@ -80,10 +148,10 @@ def create_admin(
 
 @app.command("create-token")
 def create_token(
-    name: Annotated[str, typer.Option(help="What the token is for, e.g. 'CRM'")],
-    scope: Annotated[list[str], typer.Option(help="faq:read, events:read, leads:read")],
+    name: Annotated[str, typer.Option(help="Wofür das Token ist, z. B. 'CRM'")],
+    scope: Annotated[list[str], typer.Option(help="faq:read, events:read, leads:read (mehrfach)")],
 ) -> None:
-    """Create an integration token for `Authorization: Bearer`; printed once."""
+    """Ein Integrations-Token für `Authorization: Bearer` anlegen; einmal angezeigt."""
     from community.accounts import service as accounts
     from community.db import session_scope
     from community.errors import CommunityError
@@ -101,10 +169,10 @@ def create_token(
 
 @app.command("seed-demo")
 def seed_demo(
-    threads: Annotated[int, typer.Option(help="How many threads to create")] = 60,
-    seed: Annotated[int, typer.Option(help="Random seed, for repeatable content")] = 1,
+    threads: Annotated[int, typer.Option(help="Wie viele Themen angelegt werden")] = 60,
+    seed: Annotated[int, typer.Option(help="Zufallsstartwert, für wiederholbare Inhalte")] = 1,
 ) -> None:
-    """Fill the forum with German demo boards, members, questions and replies."""
+    """Das Forum mit deutschen Demo-Foren, Mitgliedern, Fragen und Antworten füllen."""
     from community.demo import seed_demo_content
 
     created = seed_demo_content(_engine(), threads=threads, seed=seed, progress=True)
@@ -114,15 +182,17 @@ def seed_demo(
 
 @app.command()
 def reindex() -> None:
-    """Build a new search index from the database and swap it in (search never goes empty)."""
-    import time
+    """Einen neuen Suchindex aus der Datenbank aufbauen und einsetzen (die Suche bleibt
+    dabei nie leer)."""
 
-    from sqlmodel import Session
+    from sqlalchemy import func, select
+    from sqlmodel import Session, col
 
     from community.db import session_scope
+    from community.forum.models import Thread
     from community.indexing.backend import IndexWriterTaken, claim_index_writer, get_backend
+    from community.indexing.documents import all_documents
     from community.indexing.service import REINDEX
-    from community.indexing.service import reindex as run
     from community.jobs.service import enqueue
 
     try:
@@ -139,7 +209,9 @@ def reindex() -> None:
         return
     started = time.perf_counter()
     with Session(_engine()) as session:
-        count = run(session)
+        total = session.execute(select(func.count(col(Thread.id)))).scalar_one()
+        # As indexing.service.reindex, with the documents counted on the way.
+        count = get_backend().reindex(_counted(all_documents(session), total, "Themen"))
     seconds = time.perf_counter() - started
     engine = get_backend().stats().get("engine")
     console.print(f"{count} Themen in {seconds:.1f} s neu indiziert ({engine}).")
@@ -148,10 +220,10 @@ def reindex() -> None:
 @app.command()
 def backup(
     output: Annotated[
-        Path | None, typer.Option(help="File to write; default DATA_DIR/backups/<time>")
+        Path | None, typer.Option(help="Zieldatei; Vorgabe DATA_DIR/backups/<Zeit>")
     ] = None,
 ) -> None:
-    """Back up the database while the forum runs (pg_dump, or SQLite's online backup)."""
+    """Die Datenbank im laufenden Betrieb sichern (pg_dump oder SQLites Online-Sicherung)."""
     from datetime import UTC, datetime
 
     from community.backup import BackupError
@@ -163,7 +235,8 @@ def backup(
         suffix = "dump" if engine.dialect.name == "postgresql" else "sqlite3"
         output = get_settings().data_dir / "backups" / f"community-{stamp}.{suffix}"
     try:
-        path = run(engine, output)
+        with _step(f"Sicherung nach {output}"):
+            path = run(engine, output)
     except BackupError as exc:
         console.print(f"[red]{exc}[/red]", soft_wrap=True)
         raise typer.Exit(1) from exc
@@ -172,10 +245,11 @@ def backup(
 
 @app.command()
 def restore(
-    source: Annotated[Path, typer.Argument(help="A file `community backup` wrote")],
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before replacing")] = False,
+    source: Annotated[Path, typer.Argument(help="Eine Datei von `community backup`")],
+    yes: Annotated[bool, typer.Option("--yes", help="Ohne Rückfrage ersetzen")] = False,
 ) -> None:
-    """Replace the database with a backup, then rebuild the search index. Stop the app first."""
+    """Die Datenbank durch eine Sicherung ersetzen, dann den Suchindex neu aufbauen.
+    Vorher die Anwendung anhalten."""
     from community.backup import BackupError
     from community.backup import restore as run
 
@@ -184,7 +258,8 @@ def restore(
             f"Alle Daten der Datenbank werden durch {source} ersetzt. Fortfahren?", abort=True
         )
     try:
-        run(_engine(), source)
+        with _step(f"Wiederherstellung aus {source} und neuer Suchindex"):
+            run(_engine(), source)
     except BackupError as exc:
         console.print(f"[red]{exc}[/red]", soft_wrap=True)
         raise typer.Exit(1) from exc
@@ -193,31 +268,43 @@ def restore(
 
 @app.command("recompute-counters")
 def recompute_counters() -> None:
-    """Rebuild the counters kept on boards and threads from the posts."""
+    """Die Zähler der Foren und Themen aus den Beiträgen neu berechnen."""
     from community.db import session_scope
     from community.forum.counters import recompute_counters as run
 
-    for session in session_scope(_engine()):
-        n = run(session)
+    with _step("Zähler der Foren und Themen"):
+        for session in session_scope(_engine()):
+            n = run(session)
     console.print(f"{n} Themen nachgezählt.")
 
 
 @app.command("recompute-reputation")
 def recompute_reputation() -> None:
-    """Rebuild points, ranks and kudos counters from the kudos, posts and solutions."""
+    """Punkte, Ränge und Kudos-Zähler aus Kudos, Beiträgen und Lösungen neu berechnen."""
     from community.db import session_scope
     from community.reputation.service import recompute_all
 
-    for session in session_scope(_engine()):
-        n = recompute_all(session)
+    with _step("Punkte, Ränge und Kudos"):
+        for session in session_scope(_engine()):
+            n = recompute_all(session)
     console.print(f"Ansehen von {n} Mitgliedern neu berechnet.")
 
 
 @app.command()
 def worker(
-    once: Annotated[bool, typer.Option(help="Run due jobs, then exit")] = False,
+    once: Annotated[bool, typer.Option(help="Fällige Aufträge erledigen, dann beenden")] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Nur prüfen, ob ein Worker kürzlich gemeldet hat (Healthcheck): 0 ja, 1 nein",
+        ),
+    ] = False,
 ) -> None:
-    """Run background jobs (mail, later webhooks and search updates)."""
+    """Hintergrundaufträge ausführen (E-Mails, Webhooks, Suchindex)."""
+    if check:
+        _check_heartbeat()
+        return
     from community.indexing.backend import IndexWriterTaken, claim_index_writer
     from community.jobs.worker import Worker
     from community.requestlog import configure_logging
@@ -240,16 +327,35 @@ def worker(
         w.stop()
 
 
+def _check_heartbeat() -> None:
+    from datetime import timedelta
+
+    from sqlmodel import Session
+
+    from community.clock import utcnow
+    from community.jobs.heartbeat import last_beat
+
+    seconds = get_settings().worker_heartbeat_max_age_seconds
+    max_age = timedelta(seconds=seconds)
+    with Session(_engine()) as session:
+        beat = last_beat(session)
+    if beat is None or utcnow() - beat > max_age:
+        console.print(f"Kein Worker hat seit {seconds} s gemeldet (zuletzt: {beat}).")
+        raise typer.Exit(1)
+    console.print(f"Worker meldete zuletzt {beat.isoformat(timespec='seconds')}.")
+
+
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
-    port: Annotated[int, typer.Option()] = 8000,
+    host: Annotated[str, typer.Option(help="Adresse, auf der das Forum lauscht")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
     demo: Annotated[
-        bool, typer.Option(help="On an empty database: demo content and an admin")
+        bool, typer.Option(help="Bei leerer Datenbank: Demo-Inhalte und ein Admin")
     ] = True,
-    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    workers: Annotated[int, typer.Option(help="Anzahl der uvicorn-Prozesse")] = 1,
 ) -> None:
-    """Start the forum. On the embedded default, migrations run and the worker runs inside."""
+    """Das Forum starten. Im eingebetteten Standardbetrieb laufen die Migrationen und der
+    Worker im Prozess."""
     import uvicorn
 
     from community.indexing.backend import claim_index_writer
@@ -304,18 +410,27 @@ def _is_empty() -> bool:
         return session.execute(select(func.count(User.id))).scalar_one() == 0  # type: ignore[arg-type]
 
 
+class FaqFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+    jsonld = "jsonld"
+
+
 @app.command("export-faq")
 def export_faq(
-    format: Annotated[str, typer.Option(help="json, csv or jsonld")] = "json",
+    format: Annotated[FaqFormat, typer.Option(help="Ausgabeformat")] = FaqFormat.json,
     group: Annotated[
-        list[str] | None, typer.Option(help="Also a closed group's entries (repeatable)")
+        list[str] | None,
+        typer.Option(help="Auch Einträge einer geschlossenen Gruppe (mehrfach)"),
     ] = None,
     updated_since: Annotated[
-        str | None, typer.Option(help="A cursor from an earlier export")
+        str | None, typer.Option(help="Ein Cursor aus einem früheren Export")
     ] = None,
-    output: Annotated[typer.FileTextWrite, typer.Option(help="File; default stdout")] = "-",  # type: ignore[assignment]
+    output: Annotated[
+        typer.FileTextWrite, typer.Option(help="Datei; Vorgabe: Standardausgabe")
+    ] = "-",  # type: ignore[assignment]
 ) -> None:
-    """The FAQ export, as GET /api/v1/faq gives it (public boards; --group for closed ones)."""
+    """Der FAQ-Export wie GET /api/v1/faq (öffentliche Foren; --group für geschlossene)."""
     import json
 
     from sqlmodel import Session
@@ -325,9 +440,6 @@ def export_faq(
     from community.faq import formats
     from community.faq import service as faq
 
-    if format not in ("json", "csv", "jsonld"):
-        console.print("[red]--format: json, csv oder jsonld[/red]")
-        raise typer.Exit(2)
     scopes = frozenset({"faq:read", *(f"{faq.GROUP_SCOPE}{g}" for g in group or [])})
     viewer = Viewer(token_scopes=scopes)
     items: list[faq.ExportItem] = []
@@ -337,15 +449,16 @@ def export_faq(
             while True:
                 batch, after = faq.export(session, viewer, updated_since=cursor, limit=500)
                 items.extend(batch)
+                steps.print(f"… {len(items)} FAQ-Einträge gelesen")
                 if after == cursor:  # nothing newer
                     break
                 cursor = after
     except CommunityError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from exc
-    if format == "csv":
+    if format is FaqFormat.csv:
         output.write(formats.as_csv(items))
-    elif format == "jsonld":
+    elif format is FaqFormat.jsonld:
         output.write(json.dumps(formats.as_jsonld(items), ensure_ascii=False, indent=2) + "\n")
     else:
         body = {"items": [formats.item_json(i) for i in items], "next_cursor": cursor}

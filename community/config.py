@@ -159,7 +159,7 @@ class Settings(BaseSettings):
 
     @property
     def api_docs_enabled(self) -> bool:
-        """/docs and /redoc load Swagger UI and ReDoc from a CDN: off in production unless
+        """/docs and /redoc (Swagger UI, ReDoc, served offline): off in production unless
         COMMUNITY_API_DOCS says otherwise (/openapi.json stays)."""
         if self.api_docs is not None:
             return self.api_docs
@@ -226,3 +226,21 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+class MissingExtra(RuntimeError):
+    """A configured backend whose client library is not installed."""
+
+
+def require_client(module: str, extra: str, setting: str) -> None:
+    """PostgreSQL, Redis and Meilisearch clients are optional extras (the embedded default
+    needs none of them): name the extra to install where one is configured but missing."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtra(
+            f"{setting} is set, but the Python package {module!r} is missing: "
+            f"install the extra with  pip install 'community[{extra}]'"
+        ) from exc

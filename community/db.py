@@ -12,7 +12,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
-from community.config import get_settings
+from community.config import get_settings, require_client
 
 # Named constraints make migrations reproducible on PostgreSQL and SQLite alike.
 NAMING_CONVENTION = {
@@ -89,6 +89,7 @@ def make_engine(
         "options": f"-c statement_timeout={int(statement_s * 1000)}",
     }
     connect_args.update(kwargs.pop("connect_args", {}))
+    require_client("psycopg", "postgres", "COMMUNITY_DATABASE_URL (PostgreSQL)")
     engine = create_engine(url, connect_args=connect_args, **kwargs)
     if engine.dialect.driver == "psycopg":
         bound = statement_s + _ROUND_TRIP_GRACE_SECONDS if statement_s else None

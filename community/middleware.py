@@ -118,13 +118,12 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
         b"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
     ),
 ]
-# /docs loads Swagger UI's inline script and its assets from a CDN; it gets a looser policy.
-# Production turns the docs off (COMMUNITY_API_DOCS), so readers' browsers there never
-# load the CDN.
+# /docs and /redoc run Swagger UI's and ReDoc's inline start script and ReDoc's worker;
+# their assets come from the forum itself (community/api/openapi.py), never from a CDN.
 DOCS_CSP = (
-    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
-    b"frame-ancestors 'none'"
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    b"style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self' blob:; "
+    b"object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
 
 

@@ -12,7 +12,7 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
-from community.config import get_settings
+from community.config import get_settings, require_client
 from community.errors import ServiceUnavailable, TooManyRequests
 
 DEFAULT_MESSAGE = "Zu viele Versuche. Bitte warten Sie kurz."
@@ -51,6 +51,8 @@ class Limiter:
 
 
 def make_limiter(redis_url: str | None, key_prefix: str = "community") -> Limiter:
+    if redis_url:
+        require_client("redis", "redis", "COMMUNITY_REDIS_URL")
     # wrap_exceptions: an unreachable Redis raises limits' StorageError, whatever the driver.
     storage: Storage = (
         RedisStorage(redis_url, key_prefix=key_prefix, wrap_exceptions=True)

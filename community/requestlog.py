@@ -59,17 +59,22 @@ class RequestId:
         finally:
             from community.metrics import route_of
 
-            access_log.info(
+            route = route_of(scope)
+            # Health probes come every few seconds from the orchestrator: DEBUG, not INFO.
+            access_log.log(
+                logging.DEBUG if route in PROBES else logging.INFO,
                 "request",
                 extra={
                     "method": scope.get("method"),
-                    "route": route_of(scope),
+                    "route": route,
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },
             )
             request_id_var.reset(token)
 
+
+PROBES = frozenset({"/healthz", "/readyz"})
 
 # Fields a log call may add with extra={...}; anything else stays out of the JSON.
 EXTRA_FIELDS = ("method", "route", "status", "duration_ms", "job_id", "job_type")
@@ -84,7 +89,7 @@ def scrub(text: str) -> str:
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": _time(record),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": scrub(record.getMessage()),
@@ -98,14 +103,33 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+def _time(record: logging.LogRecord) -> str:
+    return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+
+
 class TextFormatter(logging.Formatter):
-    def __init__(self) -> None:
-        super().__init__("%(levelname)s %(name)s: %(message)s")
+    """`time level logger method route status duration request_id` for access lines,
+    `time level logger: message [request_id]` for the others."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = scrub(super().format(record))
-        request_id = current_request_id()
+        request_id = getattr(record, "request_id", None) or current_request_id()
+        head = f"{_time(record)} {record.levelname} {record.name}"
+        if record.name == access_log.name and hasattr(record, "status"):
+            fields = (record.method, record.route, record.status)  # type: ignore[attr-defined]
+            duration = f"{record.duration_ms}ms"  # type: ignore[attr-defined]
+            return " ".join(map(str, (head, *fields, duration, request_id or "-")))
+        line = f"{head}: {scrub(record.getMessage())}"
+        if record.exc_info:
+            line += "\n" + scrub(self.formatException(record.exc_info))
         return f"{line} [{request_id}]" if request_id else line
+
+
+class _AlembicContextLines(logging.Filter):
+    """Alembic says which dialect it works with each time it opens a context, which /readyz
+    does on every call to compare the schema's revision: not worth a line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(("Context impl", "Will assume"))
 
 
 def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
@@ -115,6 +139,8 @@ def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    migration_log = logging.getLogger("alembic.runtime.migration")
+    migration_log.filters[:] = [_AlembicContextLines()]
     # httpx logs every URL it calls (webhook receivers' URLs may carry a token).
     logging.getLogger("httpx").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error"):

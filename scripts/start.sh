@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q -e .
+# The locked versions (requirements.lock, see scripts/lock.sh), then the forum itself.
+.venv/bin/pip install -q -r requirements.lock
+.venv/bin/pip install -q --no-deps -e .
 exec .venv/bin/community serve "$@"

@@ -255,3 +255,30 @@ def test_create_token_with_an_unknown_scope_fails_and_creates_nothing(migrated):
     assert SHOWN_ONCE.findall(result.output) == []
     with Session(migrated) as session:
         assert session.execute(select(ApiToken)).scalars().all() == []
+
+
+def test_version_and_german_help() -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "community 0.1.0"
+    wide = CliRunner(env={"COLUMNS": "200"})
+    overview = " ".join(wide.invoke(app, ["--help"]).stdout.split())
+    assert "ein Forum für Geschäftskunden" in overview
+    assert "Einen neuen Suchindex" in overview and "Build a new" not in overview
+    export_help = " ".join(wide.invoke(app, ["export-faq", "--help"]).stdout.split())
+    assert "json|csv|jsonld" in export_help and "Ausgabeformat" in export_help
+
+
+def test_long_commands_report_their_steps_on_stderr(migrated: Engine) -> None:
+    assert invoke("seed-demo", "--threads", "5").exit_code == 0
+    for command, step in (
+        ("recompute-counters", "Zähler der Foren und Themen"),
+        ("recompute-reputation", "Punkte, Ränge und Kudos"),
+    ):
+        result = invoke(command)
+        assert result.exit_code == 0, result.output
+        assert f"… {step}" in result.stderr and f"✓ {step}" in result.stderr
+        assert step not in result.stdout
+    exported = invoke("export-faq")
+    assert "FAQ-Einträge gelesen" in exported.stderr
+    assert exported.stdout.startswith("{")

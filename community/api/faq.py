@@ -38,7 +38,42 @@ def _draft(e: FaqEntry) -> dict[str, Any]:
     }
 
 
-@router.get("/faq", dependencies=[Depends(require_scope("faq:read"))], response_model=None)
+_NEXT_CURSOR = {
+    "X-Next-Cursor": {
+        "description": "Pass as updated_since for the next page; empty at the end.",
+        "schema": {"type": "string"},
+    }
+}
+_EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The published entries (tombstones for withdrawn ones), oldest "
+        "change first; format=csv and format=jsonld give text/csv and FAQPage JSON-LD.",
+        "headers": _NEXT_CURSOR,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["items", "next_cursor"],
+                    "properties": {
+                        "items": {"type": "array", "items": {"type": "object"}},
+                        "next_cursor": {"type": ["string", "null"]},
+                    },
+                }
+            },
+            "text/csv": {"schema": {"type": "string"}},
+            "application/ld+json": {"schema": {"type": "object"}},
+        },
+    }
+}
+
+
+@router.get(
+    "/faq",
+    dependencies=[Depends(require_scope("faq:read"))],
+    response_model=None,
+    responses=_EXPORT_RESPONSES,
+    name="faq_export",
+)
 def export(
     session: SessionDep,
     viewer: ViewerDep,
@@ -62,16 +97,16 @@ def export(
     return {"items": [formats.item_json(i) for i in items], "next_cursor": cursor}
 
 
-@router.get("/faq/entries")
+@router.get("/faq/entries", name="faq_curation_queue")
 def curation_queue(session: SessionDep, viewer: ViewerDep) -> list[dict[str, Any]]:
     return [_draft(e) for e in faq.list_for_curation(session, viewer)]
 
 
-@router.patch("/faq/entries/{faq_id}")
+@router.patch("/faq/entries/{faq_id}", name="faq_edit")
 def edit(faq_id: IdPath, data: FaqEdit, session: SessionDep, viewer: ViewerDep) -> dict[str, Any]:
     return _draft(faq.edit(session, viewer, faq_id, **data.model_dump()))
 
 
-@router.post("/faq/entries/{faq_id}/publish")
+@router.post("/faq/entries/{faq_id}/publish", name="faq_publish")
 def publish(faq_id: IdPath, session: SessionDep, viewer: ViewerDep) -> dict[str, Any]:
     return _draft(faq.publish(session, viewer, faq_id))

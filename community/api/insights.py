@@ -23,7 +23,7 @@ from community.insights.schemas import (
 router = APIRouter(tags=["insights"])
 
 
-@router.get("/admin/stats", response_model=StatsPublic)
+@router.get("/admin/stats", response_model=StatsPublic, name="get_stats")
 def stats(
     session: SessionDep,
     viewer: ViewerDep,
@@ -48,7 +48,11 @@ def stats(
     return figures
 
 
-@router.post("/threads/{thread_id}/satisfaction", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/threads/{thread_id}/satisfaction",
+    status_code=status.HTTP_201_CREATED,
+    name="rate_solution",
+)
 def rate(
     thread_id: IdPath, data: SatisfactionCreate, session: SessionDep, viewer: ViewerDep
 ) -> SatisfactionPublic:

@@ -23,7 +23,7 @@ from community.leads.schemas import (
 router = APIRouter(tags=["leads"])
 
 
-@router.get("/leads/consent-text")
+@router.get("/leads/consent-text", name="lead_consent_text")
 def consent_text() -> ConsentText:
     return ConsentText(
         version=CONSENT_TEXT_VERSION,
@@ -52,12 +52,12 @@ def consent_to_request(
     return LeadPublic.of(leads.give_consent(session, viewer, lead_id=lead_id, **fields))
 
 
-@router.post("/leads/{lead_id}/decline")
+@router.post("/leads/{lead_id}/decline", name="decline_lead")
 def decline(lead_id: IdPath, session: SessionDep, viewer: ViewerDep) -> LeadPublic:
     return LeadPublic.of(leads.decline(session, viewer, lead_id))
 
 
-@router.post("/leads/{lead_id}/withdraw")
+@router.post("/leads/{lead_id}/withdraw", name="withdraw_lead_consent")
 def withdraw(lead_id: IdPath, session: SessionDep, viewer: ViewerDep) -> LeadPublic:
     return LeadPublic.of(leads.withdraw(session, viewer, lead_id))
 

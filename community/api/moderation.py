@@ -111,7 +111,11 @@ def restore_post(post_id: IdPath, data: Decision, session: SessionDep, viewer: V
     moderation.restore_post(session, viewer, post_id, data.reason)
 
 
-@router.post("/moderation/posts/{post_id}/delete", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/moderation/posts/{post_id}/delete",
+    status_code=status.HTTP_204_NO_CONTENT,
+    name="moderation_delete_post",
+)
 def delete_post(post_id: IdPath, data: Decision, session: SessionDep, viewer: ViewerDep) -> None:
     moderation.delete_post(session, viewer, post_id, data.reason)
 
@@ -123,7 +127,11 @@ def dismiss_reports(
     moderation.dismiss_reports(session, viewer, post_id, data.reason)
 
 
-@router.post("/moderation/posts/{post_id}/edit", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/moderation/posts/{post_id}/edit",
+    status_code=status.HTTP_204_NO_CONTENT,
+    name="moderation_edit_post",
+)
 def edit_post(post_id: IdPath, data: ModeratorEdit, session: SessionDep, viewer: ViewerDep) -> None:
     """Change a post's text; the post shows "Bearbeitet von der Moderation: <reason>" and
     the earlier text stays as a revision."""

@@ -70,20 +70,20 @@ def list_notifications(
     return _notices(session, viewer, page)
 
 
-@router.post("/me/notifications/read")
+@router.post("/me/notifications/read", name="mark_notifications_read")
 def mark_read(data: NoticesRead, session: SessionDep, viewer: ViewerDep) -> UnreadCount:
     count = notifications.mark_read(session, viewer, data.ids, everything=data.all)
     return UnreadCount(unread_count=count)
 
 
-@router.get("/me/notification-settings")
+@router.get("/me/notification-settings", name="get_notification_settings")
 def get_settings(session: SessionDep, viewer: ViewerDep) -> NotificationSettings:
     perms.require_member(viewer)
     assert viewer.user_id is not None
     return NotificationSettings.of(preferences.channels(session, viewer.user_id))
 
 
-@router.put("/me/notification-settings")
+@router.put("/me/notification-settings", name="put_notification_settings")
 def put_settings(
     data: NotificationSettingsUpdate, session: SessionDep, viewer: ViewerDep
 ) -> NotificationSettings:
@@ -110,7 +110,7 @@ def unwatch_category(slug: str, session: SessionDep, viewer: ViewerDep) -> Watch
     return WatchState(watching=preferences.watch_category(session, viewer, slug, False))
 
 
-@router.get("/unanswered")
+@router.get("/unanswered", name="list_unanswered")
 def unanswered(
     session: SessionDep, viewer: ViewerDep, limit: Annotated[int, Query(ge=1, le=200)] = 100
 ) -> ThreadsPublic:

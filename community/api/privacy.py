@@ -25,7 +25,12 @@ def _public(erasure: privacy.Erasure) -> ErasurePublic:
 @router.get(
     "/me/export",
     response_class=Response,
-    responses={200: {"content": {"application/json": {}}, "description": "a JSON file"}},
+    responses={
+        200: {
+            "content": {"application/json": {"schema": {"type": "object"}}},
+            "description": "a JSON file (Content-Disposition: attachment), one key per section",
+        }
+    },
 )
 def export_me(session: SessionDep, viewer: ViewerDep) -> Response:
     """Everything the forum holds about the signed-in member, as a file to download."""

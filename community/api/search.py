@@ -20,7 +20,7 @@ router = APIRouter(tags=["search"])
 SOLVED = {"all": None, "solved": True, "unsolved": False}
 
 
-@router.get("/search")
+@router.get("/search", name="search_threads")
 def search(
     session: SessionDep,
     viewer: ViewerDep,

@@ -10,7 +10,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from community.config import Settings, get_settings
+from community.config import Settings, get_settings, require_client
 from search.documents import Backend, load_synonyms
 
 DEFAULT_SYNONYMS = Path(__file__).resolve().parent.parent / "data" / "synonyms_de.json"
@@ -28,6 +28,7 @@ def synonyms(path: Path | None = None) -> dict[str, list[str]]:
 def make_backend(settings: Settings) -> Backend:
     words = synonyms(settings.search_synonyms_file)
     if settings.meili_url:
+        require_client("meilisearch", "meili", "COMMUNITY_MEILI_URL")
         from search.meili import MeiliBackend
 
         return MeiliBackend(

@@ -38,18 +38,18 @@ def published(db: Session, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> N
 def test_json_export_has_public_entries_and_closed_ones_only_with_group(published: None) -> None:
     result = runner.invoke(cli.app, ["export-faq", "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert [i["board"] for i in json.loads(result.output)["items"]] == ["router"]
+    assert [i["board"] for i in json.loads(result.stdout)["items"]] == ["router"]
     result = runner.invoke(cli.app, ["export-faq", "--group", "partner"])
-    assert sorted(i["board"] for i in json.loads(result.output)["items"]) == ["intern", "router"]
+    assert sorted(i["board"] for i in json.loads(result.stdout)["items"]) == ["intern", "router"]
 
 
 def test_csv_and_jsonld_export(published: None) -> None:
     result = runner.invoke(cli.app, ["export-faq", "--format", "csv"])
     assert result.exit_code == 0, result.output
-    [row] = list(csv.DictReader(io.StringIO(result.output)))
+    [row] = list(csv.DictReader(io.StringIO(result.stdout)))
     assert row["answer"] == "Kanal 36 fest einstellen."
     result = runner.invoke(cli.app, ["export-faq", "--format", "jsonld"])
-    assert json.loads(result.output)["mainEntity"][0]["name"] == "WLAN bricht ab"
+    assert json.loads(result.stdout)["mainEntity"][0]["name"] == "WLAN bricht ab"
 
 
 def test_unknown_format_is_refused(published: None) -> None:

@@ -135,3 +135,33 @@ def test_dockerfile_is_multi_stage_slim_and_runs_as_a_user() -> None:
         for path in source.split():
             assert (ROOT / path).exists(), f"Dockerfile copies {path}, which does not exist"
     assert "/healthz" in final
+
+
+def _healthcheck_argv(service: dict[str, Any]) -> list[str]:
+    test = service["healthcheck"]["test"]
+    assert test[0] == "CMD", test
+    return list(test[1:])
+
+
+def test_every_long_running_service_has_a_healthcheck_of_its_own(compose) -> None:  # type: ignore[no-untyped-def]
+    services = compose["services"]
+    assert _healthcheck_argv(services["redis"]) == ["redis-cli", "ping"]
+    assert "http://127.0.0.1:7700/health" in _healthcheck_argv(services["meilisearch"])
+    # The worker serves no HTTP: the image's HTTP check must not be what it inherits.
+    worker = _healthcheck_argv(services["worker"])
+    assert worker == ["community", "worker", "--check"]
+    _check_community_command(worker)
+    assert services["migrate"]["healthcheck"] == {"disable": True}
+    assert "healthcheck" not in services["app"]  # the Dockerfile's /healthz check
+    for name in ("app", "worker"):
+        for backend in ("meilisearch", "redis"):
+            assert services[name]["depends_on"][backend]["condition"] == "service_healthy"
+
+
+def test_data_dir_is_a_volume_and_the_port_is_local_only(compose) -> None:  # type: ignore[no-untyped-def]
+    services = compose["services"]
+    for name in ("app", "worker"):
+        assert "communitydata:/data" in services[name]["volumes"], name
+    assert "communitydata" in compose["volumes"]
+    [port] = services["app"]["ports"]
+    assert _interpolate(port, {}) == "127.0.0.1:8000:8000"

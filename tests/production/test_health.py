@@ -117,3 +117,21 @@ def test_pages_keep_working_and_search_says_it_is_unavailable(  # type: ignore[n
         json={"category": "mobilfunk", "title": "Und in Norwegen?", "body": "Gilt das dort auch?"},
     )
     assert created.status_code == 201, created.text
+
+
+def test_worker_check_follows_the_heartbeat(engine, db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`community worker --check`, the compose worker's healthcheck: 1 without a recent
+    beat, 0 after one."""
+    from typer.testing import CliRunner
+
+    from community import cli
+    from community.jobs.heartbeat import beat
+
+    monkeypatch.setattr(cli, "_engine", lambda: engine)
+    runner = CliRunner()
+    stale = runner.invoke(cli.app, ["worker", "--check"])
+    assert stale.exit_code == 1, stale.output
+    assert "Kein Worker" in stale.output
+    beat(engine, "w-1")
+    fresh = runner.invoke(cli.app, ["worker", "--check"])
+    assert fresh.exit_code == 0, fresh.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -112,3 +113,46 @@ def test_production_does_not_log_the_text_of_unsent_mail(  # type: ignore[no-unt
     assert mail_lines
     assert all("COMMUNITY_SMTP_URL is not set" in line["message"] for line in mail_lines)
     assert "http" not in " ".join(line["message"] for line in mail_lines)
+
+
+@pytest.fixture
+def text_log() -> Iterator[io.StringIO]:
+    """The server's own logging set-up (text format), its handler writing to a buffer."""
+    from community.config import Settings
+    from community.requestlog import configure_logging
+
+    root = logging.getLogger()
+    old_handlers, old_level = root.handlers[:], root.level
+    configure_logging(Settings(_env_file=None))  # type: ignore[call-arg]
+    buffer = io.StringIO()
+    handler = root.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(buffer)
+    yield buffer
+    root.handlers[:] = old_handlers
+    root.setLevel(old_level)
+
+
+def test_text_access_lines_carry_time_method_route_status_duration_and_id(  # type: ignore[no-untyped-def]
+    client, text_log
+) -> None:
+    client.get("/api/v1/threads/424242", headers={"X-Request-ID": "req-1"})
+    [line] = [x for x in text_log.getvalue().splitlines() if "community.access" in x]
+    pattern = (
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00 INFO community\.access "
+        r"GET /api/v1/threads/\{thread_id\} 404 \d+(\.\d+)?ms req-1"
+    )
+    assert re.fullmatch(pattern, line), line
+
+
+def test_health_probes_log_nothing_at_info(client, text_log) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/healthz").status_code == 200
+    client.get("/readyz")
+    client.get("/api/v1/categories")  # an ordinary request is still logged
+    lines = text_log.getvalue().splitlines()
+    assert (
+        [x for x in lines if "community.access" in x]
+        == [x for x in lines if "community.access GET /api/v1/categories 200" in x]
+        != []
+    )
+    assert not [x for x in lines if "alembic" in x or "Context impl" in x], lines

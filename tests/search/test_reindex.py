@@ -45,7 +45,8 @@ def test_reindex_command_fills_the_index_from_the_database(
     assert runner.invoke(cli, ["seed-demo", "--threads", "21"]).exit_code == 0
     result = runner.invoke(cli, ["reindex"])
     assert result.exit_code == 0, result.output
-    assert "21 Themen" in result.output and "tantivy" in result.output
+    assert "21 Themen" in result.stdout and "tantivy" in result.stdout
+    assert "21/21" in result.stderr  # the progress bar counts the documents
     assert search_backend.stats()["documents"] == 21
     with Session(cli_engine) as session:
         assert indexing.search(session, ANONYMOUS, SearchQuery(q="Rooter")).total > 0
