@@ -9,4 +9,8 @@ PYTHON=${PYTHON:-python3}
 # The locked versions (requirements-test.lock, see scripts/lock.sh), then the forum itself.
 .venv/bin/pip install -q -r requirements-test.lock
 .venv/bin/pip install -q --no-deps -e .
+# axe-core for the browser tests' accessibility checks, where npm is there (they skip without).
+if command -v npm >/dev/null && [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+  npm ci --prefix tests/browser --silent --no-audit --no-fund
+fi
 exec .venv/bin/pytest -n 2 "$@"
