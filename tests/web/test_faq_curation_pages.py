@@ -121,3 +121,11 @@ def test_withdraw_takes_the_entry_out_and_is_audited(db, client, people):
     sign_in(client, make_user(db, nickname="Chefin", role=Role.admin))
     log = client.get("/admin/audit-log?action=faq.withdraw").text
     assert "Expertin</a> hat den FAQ-Eintrag zu „" in log and "zurückgezogen" in log
+
+
+def test_an_expert_finds_the_faq_curation_in_the_header_and_a_member_does_not(db, client, people):
+    expert, _mod = people
+    sign_in(client, make_user(db, nickname="Mitglied"))
+    assert 'href="/admin/faq"' not in client.get("/").text
+    sign_in(client, expert)
+    assert 'href="/admin/faq"' in client.get("/").text
