@@ -22,7 +22,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from search.documents import (
     SearchError,
     SearchResults,
     ThreadDocument,
+    capped_total,
     marked_to_html,
 )
 from search.folding import Candidate, fold
@@ -47,6 +48,7 @@ from search.queries import (
     MOST_WORDS_UP_TO,
     TEXT_FIELDS,
     most_words,
+    recency_clause,
     stem_clauses,
 )
 from search.words import (
@@ -152,9 +154,16 @@ def _unix_now() -> int:
 
 
 class EmbeddedBackend:
-    def __init__(self, path: Path, *, synonyms: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        synonyms: dict[str, list[str]] | None = None,
+        clock: Callable[[], int] = _unix_now,
+    ) -> None:
         self.path = Path(path)
         self.synonyms = synonyms or {}
+        self._clock = clock
         self._lock = threading.RLock()
         self._index: tantivy.Index | None = None
         self._current: str | None = None
@@ -442,11 +451,12 @@ class EmbeddedBackend:
                 query, limit, count=True, order_by_field="last_activity", offset=offset
             )
             return searcher, result
+        recent = recency_clause(SCHEMA, self._clock())
         if all_words:
-            query = tantivy.Query.boolean_query([*words, *fixed])
+            query = tantivy.Query.boolean_query([*words, *fixed, recent])
         else:
             inner = tantivy.Query.boolean_query(words)
-            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, inner), *fixed])
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, inner), *fixed, recent])
         result = searcher.search(query, limit, count=True, offset=offset, weight_by_field="boost")
         return searcher, result
 
@@ -475,7 +485,8 @@ class EmbeddedBackend:
         docs = [searcher.doc(address) for _score, address in result.hits]
         if not terms:
             hits = [self._hit(doc, terms) for doc in docs]
-            return SearchResults(hits=hits, total=_count(result), page=page, per_page=per_page)
+            total, capped = capped_total(_count(result))
+            return SearchResults(hits, total, page, per_page, total_capped=capped)
         by_id = {int(self._first(doc, "id")): doc for doc in docs}
         groups = fold([self._candidate(doc, i) for i, doc in enumerate(docs)])
         hits = [
@@ -486,10 +497,8 @@ class EmbeddedBackend:
             )
             for group in groups[offset : offset + per_page]
         ]
-        folded_away = len(docs) - len(groups)
-        return SearchResults(
-            hits=hits, total=_count(result) - folded_away, page=page, per_page=per_page
-        )
+        total, capped = capped_total(_count(result), len(docs) - len(groups))
+        return SearchResults(hits, total, page, per_page, total_capped=capped)
 
     def _candidate(self, doc: tantivy.Document, position: int) -> Candidate:
         return Candidate(

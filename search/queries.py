@@ -56,3 +56,17 @@ def most_words(word_queries: list[tantivy.Query]) -> list[tuple[tantivy.Occur, t
         (tantivy.Occur.Must, required),
         *((tantivy.Occur.Should, q) for q in word_queries),
     ]
+
+
+# Recency: a thread active within RECENT_DAYS gets RECENT_SCORE added, about what one more
+# matching word in the replies adds; enough to order near-equal hits, never to lift a
+# thread that matches less above one that matches more.
+RECENT_DAYS = 120
+RECENT_SCORE = 0.5
+
+
+def recency_clause(schema: tantivy.Schema, now: int) -> tuple[tantivy.Occur, tantivy.Query]:
+    recent = tantivy.Query.range_query(
+        schema, "last_activity", tantivy.FieldType.Integer, now - RECENT_DAYS * 86_400, None
+    )
+    return tantivy.Occur.Should, tantivy.Query.const_score_query(recent, RECENT_SCORE)
