@@ -33,6 +33,7 @@ from search import compounds, upkeep
 from search.compounds import parts_text
 from search.documents import (
     MARK_START,
+    TOTAL_CAP,
     Filters,
     Hit,
     SearchError,
@@ -70,6 +71,8 @@ CURRENT = "CURRENT"
 WRITER_LOCK = "WRITER.lock"
 # Folding looks at this many hits beyond the page, so copies below it still fold.
 FOLD_WINDOW = 40
+# The windows of recent activity the latest threads are looked for in first (_latest).
+LATEST_DAYS = (30, 365)
 
 
 def _schema() -> tantivy.Schema:
@@ -444,13 +447,7 @@ class EmbeddedBackend:
         if all_words and MOST_WORDS_FROM <= len(words) <= MOST_WORDS_UP_TO:
             words = most_words(word_queries)
         if not words:
-            query = tantivy.Query.boolean_query(
-                [*fixed, (tantivy.Occur.Must, tantivy.Query.all_query())]
-            )
-            result = searcher.search(
-                query, limit, count=True, order_by_field="last_activity", offset=offset
-            )
-            return searcher, result
+            return searcher, self._latest(searcher, fixed, limit=limit, offset=offset)
         recent = recency_clause(SCHEMA, self._clock())
         if all_words:
             query = tantivy.Query.boolean_query([*words, *fixed, recent])
@@ -459,6 +456,44 @@ class EmbeddedBackend:
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, inner), *fixed, recent])
         result = searcher.search(query, limit, count=True, offset=offset, weight_by_field="boost")
         return searcher, result
+
+    def _latest(
+        self,
+        searcher: tantivy.Searcher,
+        fixed: list[tuple[tantivy.Occur, tantivy.Query]],
+        *,
+        limit: int,
+        offset: int,
+    ) -> tantivy.SearchResult:
+        """The latest threads: first among those active in the last LATEST_DAYS (then a
+        year), so the cost stays that of a month's threads however old the forum is. A
+        window with more than TOTAL_CAP threads holds every page (PAGE_MAX pages of
+        per_page fit in TOTAL_CAP) and the count is "over 1,000" anyway; only a smaller
+        result is counted over every thread."""
+        now = self._clock()
+        # The inverted index walks only the window's terms; the fast field would read
+        # every thread's value.
+        for days in LATEST_DAYS:
+            window = tantivy.Query.range_query(
+                SCHEMA,
+                "last_activity",
+                tantivy.FieldType.Integer,
+                now - days * 86_400,
+                None,
+                use_inverted_index=True,
+            )
+            query = tantivy.Query.boolean_query([*fixed, (tantivy.Occur.Must, window)])
+            result = searcher.search(
+                query, limit, count=True, order_by_field="last_activity", offset=offset
+            )
+            if _count(result) > TOTAL_CAP and offset + limit <= TOTAL_CAP:
+                return result
+        query = tantivy.Query.boolean_query(
+            [*fixed, (tantivy.Occur.Must, tantivy.Query.all_query())]
+        )
+        return searcher.search(
+            query, limit, count=True, order_by_field="last_activity", offset=offset
+        )
 
     def search(
         self,

@@ -3,6 +3,7 @@ similar questions on the ask page; and posting while Meilisearch is down."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -232,9 +233,33 @@ def test_counts_above_a_thousand_say_over_1000_on_the_page_and_in_the_api(
     assert exact["total_capped"] is False and exact["total"] == 5
 
 
-def _public_document(id_: int, title: str) -> ThreadDocument:
+def _public_document(
+    id_: int, title: str, last_activity: int = 1_780_000_000, board: str = "internet"
+) -> ThreadDocument:
     return ThreadDocument(
         id=id_, title=title, question="Eine Frage.", solution="", replies="", board_id=1,
-        board_slug="internet", kind="question", solved=False, created=1_780_000_000,
-        last_activity=1_780_000_000, kudos=0, reply_count=0,
+        board_slug=board, kind="question", solved=False, created=last_activity,
+        last_activity=last_activity, kudos=0, reply_count=0,
     )  # fmt: skip
+
+
+def test_latest_threads_without_words_come_newest_first_with_their_count(
+    anon: TestClient, search_backend: EmbeddedBackend
+) -> None:
+    now = int(time.time())
+    search_backend.reindex(
+        [
+            *(_public_document(i, f"Frage {i}", now - 3600 * (1100 - i)) for i in range(1, 1101)),
+            _public_document(2001, "Alt", now - 800 * 86_400, board="festnetz"),
+            _public_document(2002, "Neuer", now - 100 * 86_400, board="festnetz"),
+            _public_document(2003, "Neu", now - 60, board="festnetz"),
+        ]
+    )
+    latest = anon.get("/api/v1/search", params={"q": ""}).json()
+    assert latest["total_capped"] is True
+    assert [i["id"] for i in latest["items"][:3]] == [1100, 2003, 1099]
+    second = anon.get("/api/v1/search", params={"q": "", "page": 2}).json()
+    assert second["items"][0]["id"] == 1100 - 19
+    board = anon.get("/api/v1/search", params={"q": "", "board": "festnetz"}).json()
+    assert board["total"] == 3 and board["total_capped"] is False
+    assert [i["id"] for i in board["items"]] == [2003, 2002, 2001]
