@@ -465,8 +465,9 @@ class EmbeddedBackend:
         limit: int,
         offset: int,
     ) -> tantivy.SearchResult:
-        """The latest threads: first among those active in the last LATEST_DAYS (then a
-        year), so the cost stays that of a month's threads however old the forum is. A
+        """The latest threads: first among those active in the last month, then the last
+        year (LATEST_DAYS), so the cost stays that of a month's threads however old the
+        forum is. A
         window with more than TOTAL_CAP threads holds every page (PAGE_MAX pages of
         per_page fit in TOTAL_CAP) and the count is "over 1,000" anyway; only a smaller
         result is counted over every thread."""
