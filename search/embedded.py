@@ -33,7 +33,6 @@ from search import compounds, upkeep
 from search.compounds import parts_text
 from search.documents import (
     MARK_START,
-    TOTAL_CAP,
     Filters,
     Hit,
     SearchError,
@@ -48,6 +47,8 @@ from search.queries import (
     MOST_WORDS_FROM,
     MOST_WORDS_UP_TO,
     TEXT_FIELDS,
+    hit_count,
+    latest_threads,
     most_words,
     recency_clause,
     stem_clauses,
@@ -71,8 +72,6 @@ CURRENT = "CURRENT"
 WRITER_LOCK = "WRITER.lock"
 # Folding looks at this many hits beyond the page, so copies below it still fold.
 FOLD_WINDOW = 40
-# The windows of recent activity the latest threads are looked for in first (_latest).
-LATEST_DAYS = (30, 365)
 
 
 def _schema() -> tantivy.Schema:
@@ -447,7 +446,8 @@ class EmbeddedBackend:
         if all_words and MOST_WORDS_FROM <= len(words) <= MOST_WORDS_UP_TO:
             words = most_words(word_queries)
         if not words:
-            return searcher, self._latest(searcher, fixed, limit=limit, offset=offset)
+            found = latest_threads(searcher, SCHEMA, fixed, self._clock(), limit, offset)
+            return searcher, found
         recent = recency_clause(SCHEMA, self._clock())
         if all_words:
             query = tantivy.Query.boolean_query([*words, *fixed, recent])
@@ -456,45 +456,6 @@ class EmbeddedBackend:
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, inner), *fixed, recent])
         result = searcher.search(query, limit, count=True, offset=offset, weight_by_field="boost")
         return searcher, result
-
-    def _latest(
-        self,
-        searcher: tantivy.Searcher,
-        fixed: list[tuple[tantivy.Occur, tantivy.Query]],
-        *,
-        limit: int,
-        offset: int,
-    ) -> tantivy.SearchResult:
-        """The latest threads: first among those active in the last month, then the last
-        year (LATEST_DAYS), so the cost stays that of a month's threads however old the
-        forum is. A
-        window with more than TOTAL_CAP threads holds every page (PAGE_MAX pages of
-        per_page fit in TOTAL_CAP) and the count is "over 1,000" anyway; only a smaller
-        result is counted over every thread."""
-        now = self._clock()
-        # The inverted index walks only the window's terms; the fast field would read
-        # every thread's value.
-        for days in LATEST_DAYS:
-            window = tantivy.Query.range_query(
-                SCHEMA,
-                "last_activity",
-                tantivy.FieldType.Integer,
-                now - days * 86_400,
-                None,
-                use_inverted_index=True,
-            )
-            query = tantivy.Query.boolean_query([*fixed, (tantivy.Occur.Must, window)])
-            result = searcher.search(
-                query, limit, count=True, order_by_field="last_activity", offset=offset
-            )
-            if _count(result) > TOTAL_CAP and offset + limit <= TOTAL_CAP:
-                return result
-        query = tantivy.Query.boolean_query(
-            [*fixed, (tantivy.Occur.Must, tantivy.Query.all_query())]
-        )
-        return searcher.search(
-            query, limit, count=True, order_by_field="last_activity", offset=offset
-        )
 
     def search(
         self,
@@ -515,13 +476,13 @@ class EmbeddedBackend:
         window = offset + per_page + FOLD_WINDOW if terms else per_page
         start = 0 if terms else offset
         searcher, result = self._run(terms, fixed, all_words=True, limit=window, offset=start)
-        if _count(result) == 0 and len(terms) > 1:
+        if hit_count(result) == 0 and len(terms) > 1:
             # Like Meilisearch's matching strategy "last": rather some words than nothing.
             searcher, result = self._run(terms, fixed, all_words=False, limit=window, offset=0)
         docs = [searcher.doc(address) for _score, address in result.hits]
         if not terms:
             hits = [self._hit(doc, terms) for doc in docs]
-            total, capped = capped_total(_count(result))
+            total, capped = capped_total(hit_count(result))
             return SearchResults(hits, total, page, per_page, total_capped=capped)
         by_id = {int(self._first(doc, "id")): doc for doc in docs}
         groups = fold([self._candidate(doc, i) for i, doc in enumerate(docs)])
@@ -533,7 +494,7 @@ class EmbeddedBackend:
             )
             for group in groups[offset : offset + per_page]
         ]
-        total, capped = capped_total(_count(result), len(docs) - len(groups))
+        total, capped = capped_total(hit_count(result), len(docs) - len(groups))
         return SearchResults(hits, total, page, per_page, total_capped=capped)
 
     def _candidate(self, doc: tantivy.Document, position: int) -> Candidate:
@@ -611,8 +572,3 @@ class EmbeddedBackend:
             kudos=int(self._first(doc, "kudos", 0)),
             reply_count=int(self._first(doc, "reply_count", 0)),
         )
-
-
-def _count(result: tantivy.SearchResult) -> int:
-    # The stubs shipped with tantivy-py 0.27 lack `count`, which search(count=True) sets.
-    return int(result.count or 0)  # type: ignore[attr-defined]
