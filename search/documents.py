@@ -49,6 +49,16 @@ class ThreadDocument:
         return data
 
 
+# Hit counts are exact up to here, then "over 1,000": nobody pages past it (PAGE_MAX pages
+# of 20), and Meilisearch's pagination stops counting there too (maxTotalHits).
+TOTAL_CAP = 1000
+
+
+def capped_total(count: int, folded_away: int = 0) -> tuple[int, bool]:
+    """(total, capped) of `count` matching threads, `folded_away` of them under others."""
+    return (TOTAL_CAP, True) if count > TOTAL_CAP else (count - folded_away, False)
+
+
 @dataclass(frozen=True)
 class Filters:
     board: str | None = None  # board slug
@@ -77,9 +87,10 @@ class Hit:
 @dataclass(frozen=True)
 class SearchResults:
     hits: list[Hit]
-    total: int
+    total: int  # exact up to TOTAL_CAP; with total_capped, "more than TOTAL_CAP"
     page: int
     per_page: int
+    total_capped: bool = False
 
     @property
     def pages(self) -> int:

@@ -22,7 +22,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from search.documents import (
     SearchError,
     SearchResults,
     ThreadDocument,
+    capped_total,
     marked_to_html,
 )
 from search.folding import Candidate, fold
@@ -46,7 +47,10 @@ from search.queries import (
     MOST_WORDS_FROM,
     MOST_WORDS_UP_TO,
     TEXT_FIELDS,
+    hit_count,
+    latest_threads,
     most_words,
+    recency_clause,
     stem_clauses,
 )
 from search.words import (
@@ -152,9 +156,16 @@ def _unix_now() -> int:
 
 
 class EmbeddedBackend:
-    def __init__(self, path: Path, *, synonyms: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        synonyms: dict[str, list[str]] | None = None,
+        clock: Callable[[], int] = _unix_now,
+    ) -> None:
         self.path = Path(path)
         self.synonyms = synonyms or {}
+        self._clock = clock
         self._lock = threading.RLock()
         self._index: tantivy.Index | None = None
         self._current: str | None = None
@@ -435,18 +446,14 @@ class EmbeddedBackend:
         if all_words and MOST_WORDS_FROM <= len(words) <= MOST_WORDS_UP_TO:
             words = most_words(word_queries)
         if not words:
-            query = tantivy.Query.boolean_query(
-                [*fixed, (tantivy.Occur.Must, tantivy.Query.all_query())]
-            )
-            result = searcher.search(
-                query, limit, count=True, order_by_field="last_activity", offset=offset
-            )
-            return searcher, result
+            found = latest_threads(searcher, SCHEMA, fixed, self._clock(), limit, offset)
+            return searcher, found
+        recent = recency_clause(SCHEMA, self._clock())
         if all_words:
-            query = tantivy.Query.boolean_query([*words, *fixed])
+            query = tantivy.Query.boolean_query([*words, *fixed, recent])
         else:
             inner = tantivy.Query.boolean_query(words)
-            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, inner), *fixed])
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, inner), *fixed, recent])
         result = searcher.search(query, limit, count=True, offset=offset, weight_by_field="boost")
         return searcher, result
 
@@ -469,13 +476,14 @@ class EmbeddedBackend:
         window = offset + per_page + FOLD_WINDOW if terms else per_page
         start = 0 if terms else offset
         searcher, result = self._run(terms, fixed, all_words=True, limit=window, offset=start)
-        if _count(result) == 0 and len(terms) > 1:
+        if hit_count(result) == 0 and len(terms) > 1:
             # Like Meilisearch's matching strategy "last": rather some words than nothing.
             searcher, result = self._run(terms, fixed, all_words=False, limit=window, offset=0)
         docs = [searcher.doc(address) for _score, address in result.hits]
         if not terms:
             hits = [self._hit(doc, terms) for doc in docs]
-            return SearchResults(hits=hits, total=_count(result), page=page, per_page=per_page)
+            total, capped = capped_total(hit_count(result))
+            return SearchResults(hits, total, page, per_page, total_capped=capped)
         by_id = {int(self._first(doc, "id")): doc for doc in docs}
         groups = fold([self._candidate(doc, i) for i, doc in enumerate(docs)])
         hits = [
@@ -486,10 +494,8 @@ class EmbeddedBackend:
             )
             for group in groups[offset : offset + per_page]
         ]
-        folded_away = len(docs) - len(groups)
-        return SearchResults(
-            hits=hits, total=_count(result) - folded_away, page=page, per_page=per_page
-        )
+        total, capped = capped_total(hit_count(result), len(docs) - len(groups))
+        return SearchResults(hits, total, page, per_page, total_capped=capped)
 
     def _candidate(self, doc: tantivy.Document, position: int) -> Candidate:
         return Candidate(
@@ -566,8 +572,3 @@ class EmbeddedBackend:
             kudos=int(self._first(doc, "kudos", 0)),
             reply_count=int(self._first(doc, "reply_count", 0)),
         )
-
-
-def _count(result: tantivy.SearchResult) -> int:
-    # The stubs shipped with tantivy-py 0.27 lack `count`, which search(count=True) sets.
-    return int(result.count or 0)  # type: ignore[attr-defined]

@@ -21,11 +21,13 @@ from search.compounds import parts_text
 from search.documents import (
     MARK_END,
     MARK_START,
+    TOTAL_CAP,
     Filters,
     Hit,
     SearchError,
     SearchResults,
     ThreadDocument,
+    capped_total,
     marked_to_html,
 )
 from search.folding import Candidate, fold
@@ -62,6 +64,8 @@ SETTINGS: dict[str, Any] = {
         "enabled": True,
         "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
     },
+    # One past the cap, so a count above it shows as "over 1,000" (default stops at 1,000).
+    "pagination": {"maxTotalHits": TOTAL_CAP + 1},
 }
 
 
@@ -270,9 +274,8 @@ class MeiliBackend:
             params["sort"] = ["last_activity:desc"]
             result = self._call("search", self.client.index(self.uid).search, query, params)
             hits = [self._hit(raw) for raw in result.get("hits", [])]
-            return SearchResults(
-                hits=hits, total=_total(result, hits), page=page, per_page=per_page
-            )
+            total, capped = capped_total(_total(result, hits))
+            return SearchResults(hits, total, page, per_page, total_capped=capped)
         # Near-duplicates folded: the page is cut from the folded best hits, as embedded.
         offset = (max(page, 1) - 1) * per_page
         params.update({"page": 1, "hitsPerPage": offset + per_page + FOLD_WINDOW})
@@ -288,8 +291,8 @@ class MeiliBackend:
             )
             for group in groups[offset : offset + per_page]
         ]
-        total = _total(result, raws) - (len(raws) - len(groups))
-        return SearchResults(hits=hits, total=total, page=page, per_page=per_page)
+        total, capped = capped_total(_total(result, raws), len(raws) - len(groups))
+        return SearchResults(hits, total, page, per_page, total_capped=capped)
 
     def similar(
         self,

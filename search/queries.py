@@ -1,9 +1,11 @@
 """The pieces of the embedded engine's queries: field weights, a word's clauses in every
-field, and "all words but one" matching."""
+field, "all words but one" matching, the recency boost and the latest threads."""
 
 from __future__ import annotations
 
 import tantivy
+
+from search.documents import TOTAL_CAP
 
 # The accepted answer weighs almost as much as the question: in a Q&A forum the words of
 # the answer ("SPF", "DKIM") are what the next asker types.
@@ -56,3 +58,60 @@ def most_words(word_queries: list[tantivy.Query]) -> list[tuple[tantivy.Occur, t
         (tantivy.Occur.Must, required),
         *((tantivy.Occur.Should, q) for q in word_queries),
     ]
+
+
+# Recency: a thread active within RECENT_DAYS gets RECENT_SCORE added, about what one more
+# matching word in the replies adds; enough to order near-equal hits, never to lift a
+# thread that matches less above one that matches more.
+RECENT_DAYS = 120
+RECENT_SCORE = 0.5
+
+
+def recency_clause(schema: tantivy.Schema, now: int) -> tuple[tantivy.Occur, tantivy.Query]:
+    recent = tantivy.Query.range_query(
+        schema, "last_activity", tantivy.FieldType.Integer, now - RECENT_DAYS * 86_400, None
+    )
+    return tantivy.Occur.Should, tantivy.Query.const_score_query(recent, RECENT_SCORE)
+
+
+# The windows of recent activity the latest threads are looked for in first.
+LATEST_DAYS = (30, 365)
+
+
+def latest_threads(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    fixed: list[tuple[tantivy.Occur, tantivy.Query]],
+    now: int,
+    limit: int,
+    offset: int,
+) -> tantivy.SearchResult:
+    """The latest threads: first among those active in the last month, then the last
+    year (LATEST_DAYS), so the cost stays that of a month's threads however old the
+    forum is. A window with more than TOTAL_CAP threads holds every page (PAGE_MAX pages
+    of per_page fit in TOTAL_CAP) and the count is "over 1,000" anyway; only a smaller
+    result is counted over every thread."""
+    # The inverted index walks only the window's terms; the fast field would read every
+    # thread's value.
+    for days in LATEST_DAYS:
+        window = tantivy.Query.range_query(
+            schema,
+            "last_activity",
+            tantivy.FieldType.Integer,
+            now - days * 86_400,
+            None,
+            use_inverted_index=True,
+        )
+        query = tantivy.Query.boolean_query([*fixed, (tantivy.Occur.Must, window)])
+        result = searcher.search(
+            query, limit, count=True, order_by_field="last_activity", offset=offset
+        )
+        if hit_count(result) > TOTAL_CAP and offset + limit <= TOTAL_CAP:
+            return result
+    query = tantivy.Query.boolean_query([*fixed, (tantivy.Occur.Must, tantivy.Query.all_query())])
+    return searcher.search(query, limit, count=True, order_by_field="last_activity", offset=offset)
+
+
+def hit_count(result: tantivy.SearchResult) -> int:
+    # The stubs shipped with tantivy-py 0.27 lack `count`, which search(count=True) sets.
+    return int(result.count or 0)  # type: ignore[attr-defined]

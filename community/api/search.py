@@ -45,6 +45,7 @@ def search(
     return SearchResultsPublic(
         query=q,
         total=results.total,
+        total_capped=results.total_capped,
         page=results.page,
         pages=results.pages,
         items=[SearchHitPublic.of(h, names) for h in results.hits],

@@ -48,7 +48,9 @@ class SearchHitPublic(BaseModel):
 
 class SearchResultsPublic(BaseModel):
     query: str
+    # Exact up to 1,000; above it total is 1,000 and total_capped true ("over 1,000").
     total: int
+    total_capped: bool = False
     page: int
     pages: int
     items: list[SearchHitPublic]

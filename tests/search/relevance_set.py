@@ -422,6 +422,25 @@ QUERIES: list[tuple[str, set[str]]] = [
     ('Zertifikat läuft ab', {'d:Onlineshop: SSL-Zertifikat läuft ab', 'h:shop-zertifikat'}),
     ('Spam SPF DKIM eintragen', {'d:E-Mails landen beim Kunden im Spam', 'h:newsletter-spam'}),
     ('Rechnungen landen im Spamordner', {'d:E-Mails landen beim Kunden im Spam'}),
+    # short and long ones, typos, words only in answers
+    ("sprachnachricht per mail", {"h:voicemail-mail"}),
+    ("mailbox wav anhang", {"h:voicemail-mail"}),
+    ("webseite extrem langsam php version", {"h:homepage-langsam"}),
+    ("datenschutzerklärung einfügen homepage", {"h:impressum"}),
+    ("ticketnummer störung bearbeitungsstand", {"h:stoerung-ticket"}),
+    ("vertrag verlängern neues gerät zuzahlung", {"h:vertragsverlaengerung"}),
+    ("isdn anlage kaputt cloud lösung", {"h:cloud-telefonanlage"}),
+    ("klingel tür über telefon öffnen", {"h:tuersprechstelle"}),
+    ("puk eingeben ersatzkarte", {"h:sim-gesperrt"}),
+    ("Gewerbeabmeldung Kündigung", {"h:kuendigung-frist"}),
+    ("telefonanlage hängt beim booten reset", {"h:anlage-stromausfall"}),
+    ("Zugangsdaten eigener Router Auftragsschreiben", {"h:router-tausch"}),
+    ("Warteschlange mp3 Ansage", {"h:warteschleife"}),
+    ("Wir ziehen nächsten Monat mit dem Büro um, wann muss ich das melden damit das Telefon nicht ausfällt", {"d:Umzug des Firmenanschlusses: wie lange vorher anmelden?"}),
+    ("Zertifkat ablauf", {"d:Onlineshop: SSL-Zertifikat läuft ab", "h:shop-zertifikat"}),
+    ("Headsets klingeln nicht", {"d:Headset klingelt nicht mit, wie einstellen?", "h:headset-bluetooth"}),
+    ("Glasfaser Hausanschlüsse Kosten Eigentümer", {"h:glasfaser-hausanschluss"}),
+    ("vpn feste ip", {"d:Feste IP-Adresse für den VPN-Zugang"}),
 ]  # fmt: skip
 
 BOARD_IDS = {slug: i + 1 for i, slug in enumerate(QUESTIONS)}

@@ -3,6 +3,7 @@ similar questions on the ask page; and posting while Meilisearch is down."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -12,6 +13,8 @@ from sqlmodel import Session
 from community.clock import utcnow
 from community.indexing import service as indexing
 from community.jobs.models import Job, JobStatus
+from search.documents import ThreadDocument
+from search.embedded import EmbeddedBackend
 from search.meili import MeiliBackend
 from tests.factories import make_category, make_group, make_thread, make_user, sign_in
 from tests.search.conftest import MeiliServer
@@ -210,3 +213,53 @@ def test_copies_of_a_question_are_one_hit_on_the_page_and_in_the_api(
     assert "und 3 ähnliche Fragen" in page.text
     english = anon.get("/search", params={"q": "Router"}, headers={"Accept-Language": "en"})
     assert "and 3 similar questions" in english.text
+
+
+def test_counts_above_a_thousand_say_over_1000_on_the_page_and_in_the_api(
+    anon: TestClient, search_backend: EmbeddedBackend
+) -> None:
+    words = [f"{a}{b}" for a in ("Kasse", "Lager", "Filiale", "Praxis") for b in range(300)]
+    search_backend.reindex(
+        _public_document(i, f"Router {words[i]} {words[-i]}" + " Zwangstrennung" * (i <= 5))
+        for i in range(1, 1003)
+    )
+    data = anon.get("/api/v1/search", params={"q": "Router"}).json()
+    assert data["total"] == 1000 and data["total_capped"] is True
+    assert data["pages"] == indexing.PAGE_MAX
+    assert "über 1.000 Treffer" in anon.get("/search", params={"q": "Router"}).text
+    english = anon.get("/search", params={"q": "Router"}, headers={"Accept-Language": "en"})
+    assert "over 1,000 results" in english.text
+    exact = anon.get("/api/v1/search", params={"q": "Zwangstrennung"}).json()
+    assert exact["total_capped"] is False and exact["total"] == 5
+
+
+def _public_document(
+    id_: int, title: str, last_activity: int = 1_780_000_000, board: str = "internet"
+) -> ThreadDocument:
+    return ThreadDocument(
+        id=id_, title=title, question="Eine Frage.", solution="", replies="", board_id=1,
+        board_slug=board, kind="question", solved=False, created=last_activity,
+        last_activity=last_activity, kudos=0, reply_count=0,
+    )  # fmt: skip
+
+
+def test_latest_threads_without_words_come_newest_first_with_their_count(
+    anon: TestClient, search_backend: EmbeddedBackend
+) -> None:
+    now = int(time.time())
+    search_backend.reindex(
+        [
+            *(_public_document(i, f"Frage {i}", now - 3600 * (1100 - i)) for i in range(1, 1101)),
+            _public_document(2001, "Alt", now - 800 * 86_400, board="festnetz"),
+            _public_document(2002, "Neuer", now - 100 * 86_400, board="festnetz"),
+            _public_document(2003, "Neu", now - 60, board="festnetz"),
+        ]
+    )
+    latest = anon.get("/api/v1/search", params={"q": ""}).json()
+    assert latest["total_capped"] is True
+    assert [i["id"] for i in latest["items"][:3]] == [1100, 2003, 1099]
+    second = anon.get("/api/v1/search", params={"q": "", "page": 2}).json()
+    assert second["items"][0]["id"] == 1100 - 19
+    board = anon.get("/api/v1/search", params={"q": "", "board": "festnetz"}).json()
+    assert board["total"] == 3 and board["total_capped"] is False
+    assert [i["id"] for i in board["items"]] == [2003, 2002, 2001]
