@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from community import i18n
 from community.auth import check_csrf
 from community.deps import IdPath, SessionDep
 from community.errors import Conflict, InvalidInput
@@ -131,6 +132,8 @@ def stats_page(
     if viewer.user is None:
         return login_first("/admin/stats")
     perms.require_moderator(viewer)
+    # The charts' texts are made here, before render() sets the page's language.
+    i18n.set_locale(i18n.pick_locale(request))
     board = boards.get_category(session, viewer, category) if category else None
     context: dict[str, object] = {
         "periods": PERIODS,

@@ -267,3 +267,37 @@ def test_statistics_table_scrolls_by_keyboard_and_every_chart_has_a_title(db, cl
     assert '<div class="table-scroll" tabindex="0" role="region" aria-labelledby=' in page
     assert page.count('<figcaption class="chart-title">') == 2
     assert '<figcaption class="chart-title">Zeit bis zur ersten Antwort</figcaption>' in page
+
+
+def test_the_staff_tools_in_english_show_no_german_text(db, client, world) -> None:  # type: ignore[no-untyped-def]
+    from tests.faq.test_faq import entry_of, solved
+    from tests.web.test_admin_pages import _german_texts, _Texts
+
+    _board, _author, thread, reply, _mod = world
+    admin = make_user(db, nickname="Admina", role=Role.admin, locale="en")
+    entry = entry_of(db, solved(db, board=make_category(db, slug="router", name="Router")))
+    sign_in(client, admin)
+    _post(client, f"/moderation/posts/{reply.id}/hide", reason="Spam", back="/")
+    refused = _post(client, f"/moderation/posts/{reply.id}/restore", back="/")
+    german = _german_texts()
+    pages = [
+        client.get(p).text
+        for p in (
+            _thread_url(thread),
+            f"/p/{reply.id}/report",
+            "/moderation",
+            "/moderation/hidden",
+            "/admin/audit-log",
+            "/admin/faq",
+            f"/admin/faq/{entry.id}",
+            "/admin/stats",
+            "/admin/webhooks",
+            "/admin/legal",
+        )
+    ]
+    leaked = []
+    for html_text in [*pages, refused.text]:
+        parser = _Texts()
+        parser.feed(html_text)
+        leaked += [t for t in parser.found if t in german or t.rstrip(":") in german]
+    assert leaked == [], "\n".join(leaked)
