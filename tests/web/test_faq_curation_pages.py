@@ -129,3 +129,13 @@ def test_an_expert_finds_the_faq_curation_in_the_header_and_a_member_does_not(db
     assert 'href="/admin/faq"' not in client.get("/").text
     sign_in(client, expert)
     assert 'href="/admin/faq"' in client.get("/").text
+
+
+def test_a_board_links_its_faq_and_the_faq_page_speaks_english(db, client) -> None:  # type: ignore[no-untyped-def]
+    make_category(db, slug="router", name="Router")
+    board = client.get("/c/router", headers={"Accept-Language": "en"}).text
+    assert 'href="/c/router/faq"' in board and "Frequently asked questions" in board
+    faq = client.get("/c/router/faq", headers={"Accept-Language": "en"}).text
+    assert "Frequently asked questions: Router" in faq
+    assert "There are no FAQ entries for this board yet." in faq
+    assert "Häufige Fragen" not in faq
