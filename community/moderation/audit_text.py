@@ -74,6 +74,7 @@ SENTENCES: dict[str, str] = {
     "user.unsuspend": N_("%(actor)s hat die Sperre von %(user)s aufgehoben"),
     "user.update": N_("%(actor)s hat Rolle oder Angaben von %(user)s geändert"),
     "user.erase": N_("%(actor)s hat das Konto %(user)s gelöscht"),
+    "user.export": N_("%(actor)s hat die Daten von %(user)s für eine Auskunft heruntergeladen"),
     "board.create": N_("%(actor)s hat den Bereich %(board)s angelegt"),
     "board.groups": N_("%(actor)s hat die Gruppen des Bereichs %(board)s geändert"),
     "board.premoderation": N_("%(actor)s hat die Vorab-Moderation im Bereich %(board)s geändert"),

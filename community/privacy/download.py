@@ -4,10 +4,12 @@ both hand out the same file under the same name and neither is kept in a cache."
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import Response
 from sqlmodel import Session
 
+from community.accounts.models import User
 from community.accounts.viewer import Viewer
 from community.privacy import service as privacy
 
@@ -15,13 +17,21 @@ from community.privacy import service as privacy
 def export_response(session: Session, viewer: Viewer) -> Response:
     data = privacy.export_data(session, viewer)  # refuses visitors
     assert viewer.user is not None
+    return _file(data, viewer.user)
+
+
+def admin_export_response(session: Session, viewer: Viewer, user_id: int) -> Response:
+    """A member's export taken by an admin (admins only; audited)."""
+    data, user = privacy.export_for_admin(session, viewer, user_id)
+    return _file(data, user)
+
+
+def _file(data: dict[str, Any], user: User) -> Response:
     return Response(
         json.dumps(data, ensure_ascii=False, indent=2),
         media_type="application/json",
         headers={
-            "Content-Disposition": (
-                f'attachment; filename="{privacy.export_filename(viewer.user)}"'
-            ),
+            "Content-Disposition": (f'attachment; filename="{privacy.export_filename(user)}"'),
             "Cache-Control": "no-store",
         },
     )

@@ -32,7 +32,7 @@ from community.accounts import service as accounts
 from community.accounts.models import ApiToken, EmailToken, GroupMember, User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
-from community.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
+from community.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from community.events.service import record_event
 from community.faq import service as faq
 from community.forum import permissions as perms
@@ -69,7 +69,21 @@ def placeholder_email(user: User) -> str:
 
 def export_data(session: Session, viewer: Viewer) -> dict[str, Any]:
     """Everything the forum holds about the signed-in member, one key per section."""
-    user = _signed_in(viewer)
+    return _export(session, _signed_in(viewer))
+
+
+def export_for_admin(session: Session, viewer: Viewer, user_id: int) -> tuple[dict[str, Any], User]:
+    """A member's data for an admin who answers their request (Art. 15 GDPR, e.g. by
+    letter): the same file the member downloads, and an audit entry saying who took it."""
+    perms.require_admin(viewer)
+    user = session.get(User, user_id)
+    if user is None or user.erased_at is not None:
+        raise NotFound("Dieses Mitglied gibt es nicht.")
+    audit.record(session, viewer, "user.export", "user", user.id)
+    return _export(session, user), user
+
+
+def _export(session: Session, user: User) -> dict[str, Any]:
     data: dict[str, Any] = {
         "format": "community-personal-data",
         "version": 1,

@@ -24,6 +24,7 @@ from community.i18n import N_
 from community.moderation import members
 from community.moderation import service as moderation
 from community.moderation.attention import attention
+from community.privacy.download import admin_export_response
 from community.reputation.ranks import display_rank, load_ladder
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first, see_other
@@ -148,6 +149,17 @@ def change_role(
         context = lambda: _member_context(session, viewer, user_id, form)  # noqa: E731
         return form_error(request, session, "admin_member.html", context, exc, key="role_error")
     return see_other(f"/admin/members/{user_id}?done=role")
+
+
+@admin_home_router.post("/admin/members/{user_id}/export", response_model=None)
+def member_export(
+    user_id: IdPath, request: Request, session: SessionDep, viewer: WebViewer, csrf_token: CsrfField
+) -> Response:
+    """The member's data file for an admin answering their request; before the route of
+    the sanctions, whose {action} would take "export"."""
+    check_csrf(request, csrf_token)
+    staff_write(viewer, perms.require_admin)
+    return admin_export_response(session, viewer, user_id)
 
 
 @admin_home_router.post("/admin/members/{user_id}/{action}", response_model=None)

@@ -417,3 +417,27 @@ def test_a_closed_boards_page_names_the_team_who_see_it_and_the_experts_followin
     following = page.split('id="following-h"')[1].split("</section>")[0]
     assert "Drinnen" in seeing and "Chefin" in seeing and "Draussen" not in seeing
     assert "Drinnen" in following and "Draussen" not in following
+
+
+def test_an_admin_downloads_a_members_data_for_a_request_and_it_is_audited(db, client) -> None:  # type: ignore[no-untyped-def]
+    member = make_user(db, nickname="Kundin", email="kundin@example.com", real_name="Karla Kunde")
+    moderator = make_user(db, nickname="Wache", role=Role.moderator)
+    csrf = sign_in(client, moderator)
+    assert _post(client, f"/admin/members/{member.id}/export", csrf).status_code == 404
+    assert _audit(db, "user.export") == []
+
+    admin = make_user(db, nickname="Chefin", role=Role.admin)
+    csrf = sign_in(client, admin)
+    page = client.get(f"/admin/members/{member.id}").text
+    assert f'action="/admin/members/{member.id}/export"' in page
+    response = _post(client, f"/admin/members/{member.id}/export", csrf)
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.headers["cache-control"] == "no-store"
+    data = response.json()
+    assert data["format"] == "community-personal-data"
+    assert "kundin@example.com" in response.text and "Karla Kunde" in response.text
+    [entry] = _audit(db, "user.export")
+    assert entry.target_id == member.id and entry.actor == "Chefin"
+    log = client.get("/admin/audit-log").text
+    assert "hat die Daten von" in log and "für eine Auskunft heruntergeladen" in log
