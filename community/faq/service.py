@@ -25,6 +25,7 @@ from community.forum.models import Category, CategoryGroup, Post, Thread
 from community.forum.permissions import can_see_thread, visible_threads_filter
 from community.i18n import N_
 from community.moderation import audit
+from community.moderation.models import AuditEntry
 
 GROUP_SCOPE = "faq:read:group:"
 
@@ -234,6 +235,18 @@ def get_entry(session: Session, viewer: Viewer, faq_id: int) -> FaqEntry:
     if entry is None or not can_curate(session, viewer, entry):
         raise NotFound("Diesen FAQ-Eintrag gibt es nicht.")
     return entry
+
+
+def entry_history(session: Session, entry: FaqEntry) -> list[AuditEntry]:
+    """Who edited, published and withdrew the entry, oldest first: the audit log's own
+    entries for it, for whoever may curate it (the caller has the entry from get_entry)."""
+    return list(
+        session.execute(
+            select(AuditEntry)
+            .where(col(AuditEntry.target_type) == "faq", col(AuditEntry.target_id) == entry.id)
+            .order_by(col(AuditEntry.id))
+        ).scalars()
+    )
 
 
 def curatable_filter(viewer: Viewer) -> Any:

@@ -27,6 +27,7 @@ from community.forum import service as forum
 from community.forum.markdown import render_markdown
 from community.forum.models import Thread
 from community.i18n import N_
+from community.moderation import audit_text
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first, see_other
 from community.web.forms import form_error
@@ -125,6 +126,7 @@ def _entry_context(
         "editor": editors.get(entry.last_editor_id) if entry.last_editor_id else None,
         "refusal": faq.publish_refusal(viewer, entry),
         "four_eyes": get_settings().faq_four_eyes,
+        "history": audit_text.describe(session, faq.entry_history(session, entry)),
     }
 
 

@@ -104,6 +104,10 @@ def test_edit_preview_and_four_eyes_publish(db, client, people):
     stored = entry_of_id(db, entry.id)
     assert stored.status == FaqStatus.published.value
     assert stored.published_title == "WLAN bricht regelmäßig ab"
+    # The entry's history names both steps, in order.
+    history = client.get(f"/admin/faq/{entry.id}").text.split("Verlauf des Eintrags", 1)[1]
+    assert "Expertin" in history and "Moderator" in history
+    assert history.index("Expertin") < history.index("Moderator")
 
 
 def test_withdraw_takes_the_entry_out_and_is_audited(db, client, people):
