@@ -24,8 +24,8 @@ from community.forum.schemas import CategoryCreate, CategorySettings
 from community.i18n import N_
 from community.notifications import experts
 from community.text import CleanStr
-from community.web.admin_home import ROLE_LABELS, staff_gate, staff_write
-from community.web.deps import CsrfField, WebViewer, see_other
+from community.web.admin_home import ROLE_LABELS
+from community.web.deps import CsrfField, WebViewer, see_other, staff_gate, staff_write
 from community.web.forms import form_error, parse_form
 from community.web.pages import render
 

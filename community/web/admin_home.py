@@ -6,7 +6,7 @@ it exists: signed out -> the login page, signed in without the role -> 404."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
@@ -18,7 +18,7 @@ from community.accounts.schemas import UserAdminUpdate
 from community.accounts.viewer import Viewer
 from community.auth import check_csrf
 from community.deps import IdPath, SessionDep
-from community.errors import CommunityError, Forbidden, NotAuthenticated, NotFound
+from community.errors import CommunityError
 from community.forum import permissions as perms
 from community.i18n import N_
 from community.moderation import members
@@ -27,34 +27,12 @@ from community.moderation.attention import attention
 from community.privacy.download import admin_export_response
 from community.reputation.ranks import display_rank, load_ladder
 from community.text import CleanStr
-from community.web.deps import CsrfField, WebViewer, login_first, see_other
+from community.web.deps import CsrfField, WebViewer, see_other, staff_gate, staff_write
 from community.web.forms import form_error, parse_form
 from community.web.moderation import REASON_LABELS
-from community.web.pages import NOT_FOUND, render
+from community.web.pages import render
 
 admin_home_router = APIRouter(include_in_schema=False)
-
-Check = Callable[[Viewer], None]
-
-
-def staff_gate(viewer: Viewer, path: str, check: Check) -> Response | None:
-    """None when the viewer may use the page; else the login page or a 404."""
-    if viewer.user is None:
-        return login_first(path)
-    try:
-        check(viewer)
-    except (Forbidden, NotAuthenticated):
-        raise NotFound(NOT_FOUND) from None
-    return None
-
-
-def staff_write(viewer: Viewer, check: Check) -> None:
-    """The same for a form's POST: whoever may not use the page gets its 404."""
-    try:
-        check(viewer)
-    except (Forbidden, NotAuthenticated):
-        raise NotFound(NOT_FOUND) from None
-
 
 # ---- the home ----------------------------------------------------------------------------
 

@@ -3,14 +3,17 @@ the redirects a page answers with."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from community.accounts.viewer import Viewer
 from community.auth import resolve_viewer
 from community.deps import SessionDep
+from community.errors import Forbidden, NotAuthenticated, NotFound
+from community.web.pages import NOT_FOUND
 
 
 def _viewer(request: Request, session: SessionDep) -> Viewer:
@@ -41,3 +44,24 @@ def login_first(path: str) -> RedirectResponse:
 def safe_next(url: str | None) -> str:
     """Only a path on this site: ?next= must not send anyone elsewhere after login."""
     return url if url and url.startswith("/") and not url.startswith("//") else "/"
+
+
+Check = Callable[[Viewer], None]
+
+
+def staff_write(viewer: Viewer, check: Check) -> None:
+    """A staff page's permission: whoever may not use it gets its 404 (an expert or member
+    learns nothing of the console), also for a form's POST."""
+    try:
+        check(viewer)
+    except (Forbidden, NotAuthenticated):
+        raise NotFound(NOT_FOUND) from None
+
+
+def staff_gate(viewer: Viewer, path: str, check: Check) -> Response | None:
+    """For a staff page's GET: None when the viewer may use it, the login page when
+    signed out; else the 404 of staff_write."""
+    if viewer.user is None:
+        return login_first(path)
+    staff_write(viewer, check)
+    return None
