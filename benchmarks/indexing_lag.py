@@ -31,16 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlmodel import Session
 
 import community.jobs.worker as worker_module
-from community.accounts.models import Role, User
+from benchmarks._world import bench_world
 from community.accounts.viewer import viewer_for
-from community.clock import utcnow
 from community.config import get_settings
-from community.db import make_engine
 from community.forum import service as forum
-from community.forum.models import Category, ThreadKind
+from community.forum.models import ThreadKind
 from community.indexing.backend import use_backend
-from community.migrate import upgrade
-from community.webhooks import service as webhooks
 from search.documents import Filters
 from search.embedded import EmbeddedBackend
 
@@ -71,36 +67,9 @@ def slow_receiver() -> Iterator[str]:
 
 def _setup(directory: Path, endpoint: str | None):  # type: ignore[no-untyped-def]
     directory.mkdir(parents=True)
-    engine = make_engine(f"sqlite:///{directory / 'bench.sqlite3'}")
-    upgrade(engine)
     backend = EmbeddedBackend(directory / "search")
     use_backend(backend)
-    with Session(engine, expire_on_commit=False) as s:
-        admin = User(
-            email="a@example.com",
-            nickname="Admin",
-            nickname_key="admin",
-            password_hash="x",
-            role=Role.admin.value,
-            is_staff=True,
-        )
-        author = User(
-            email="b@example.com",
-            nickname="Autor",
-            nickname_key="autor",
-            password_hash="x",
-            email_verified_at=utcnow(),
-        )
-        s.add_all([admin, author, Category(slug="bench", name="Bench", position=1)])
-        s.commit()
-        if endpoint:
-            webhooks.create_endpoint(
-                s,
-                viewer_for(s, admin),
-                url=endpoint,
-                event_types=["thread.created"],
-            )
-            s.commit()
+    engine, author = bench_world(f"sqlite:///{directory / 'bench.sqlite3'}", endpoint)
     return engine, backend, author
 
 
@@ -171,7 +140,6 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=0.5)
     args = parser.parse_args()
     get_settings().webhooks_allow_private = True  # the receiver is on loopback
-    get_settings().antispam_enabled = False  # one author writes a thread every 0.5 s
     random.seed(1)
     root = Path(tempfile.mkdtemp(prefix="indexing-lag-"))
     print(f"commit -> searchable, a thread every {args.every} s, worker polls every 1 s")

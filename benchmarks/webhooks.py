@@ -25,45 +25,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import make_url, text
 from sqlmodel import Session
 
-from community.accounts.models import Role, User
+from benchmarks._world import bench_world
+from community.accounts.models import User
 from community.accounts.viewer import viewer_for
-from community.clock import utcnow
 from community.config import get_settings
 from community.db import make_engine
 from community.forum import service as forum
-from community.forum.models import Category, ThreadKind
+from community.forum.models import ThreadKind
 from community.jobs.worker import Worker
-from community.migrate import upgrade
-from community.webhooks import service as webhooks
 from tests.webhooks.receiver import Receiver
 
 
 def _setup(url: str, receiver: Receiver):  # type: ignore[no-untyped-def]
-    engine = make_engine(url)
-    upgrade(engine)
-    with Session(engine, expire_on_commit=False) as s:
-        admin = User(
-            email="a@example.com",
-            nickname="Admin",
-            nickname_key="admin",
-            password_hash="x",
-            role=Role.admin.value,
-            is_staff=True,
-        )
-        author = User(
-            email="b@example.com",
-            nickname="Autor",
-            nickname_key="autor",
-            password_hash="x",
-            email_verified_at=utcnow(),
-        )
-        s.add_all([admin, author, Category(slug="bench", name="Bench", position=1)])
-        s.commit()
-        webhooks.create_endpoint(
-            s, viewer_for(s, admin), url=receiver.url, event_types=["thread.created"]
-        )
-        s.commit()
-    return engine, author
+    return bench_world(url, receiver.url)
 
 
 def _commit_thread(engine, author: User, n: int) -> tuple[int, float]:  # type: ignore[no-untyped-def]
