@@ -173,7 +173,9 @@ def test_black_holed_database_fails_fast_and_recovers(
         )
 
         proxy.restore()
-    assert health.status_code == 200 and health_s < 0.5
+    # A /healthz that waited on the black hole would take the statement bound (7 s); on two
+    # busy CI workers an answer that does not wait still takes up to ~1 s.
+    assert health.status_code == 200 and health_s < 1.5
     assert ready.status_code == 503 and ready_s < 2.0
     assert ready.json()["checks"]["database"] == {"ok": False, "error": "timeout"}
     # statement bound (1 s + 2 s) and a reconnect (libpq: at least 2 s), not minutes
