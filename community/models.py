@@ -10,6 +10,7 @@ from community.accounts.models import (
 )
 from community.events.models import Event
 from community.faq.models import FaqEntry
+from community.feeds.models import FeedToken
 from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread
 from community.insights.models import SatisfactionRating
 from community.jobs.models import Job
@@ -35,6 +36,7 @@ __all__ = [
     "Escalation",
     "Event",
     "FaqEntry",
+    "FeedToken",
     "Group",
     "GroupMember",
     "Job",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from community.web import accounts, forum, legal, profiles, seo, settings
+from community.web import accounts, feeds, forum, legal, profiles, seo, settings
 from community.web.admin_groups import admin_groups_router
 from community.web.admin_home import admin_home_router
 from community.web.admin_legal import admin_legal_router
@@ -29,6 +29,7 @@ for area in (
     notifications_web_router,
     profiles.router,
     search_router,
+    feeds.router,
     legal.router,
     admin_legal_router,
     admin_home_router,
