@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -11,6 +13,7 @@ from community.auth import check_csrf
 from community.deps import SessionDep
 from community.errors import CommunityError, ServiceUnavailable
 from community.forum import boards as forum_boards
+from community.forum import searching
 from community.forum.models import ThreadKind
 from community.indexing import service as indexing
 from community.text import CleanStr
@@ -39,18 +42,29 @@ def search_page(
     page: Annotated[int, Query(ge=1, le=indexing.PAGE_MAX)] = 1,
 ) -> Response:
     unavailable = False
-    try:
-        results = indexing.search(
-            session,
-            viewer,
-            indexing.SearchQuery(
-                q=q, board=board or None, kind=kind or None, solved=SOLVED[solved], page=page
-            ),
+
+    def query(words: str, page: int = 1) -> indexing.SearchQuery:
+        return indexing.SearchQuery(
+            q=words, board=board or None, kind=kind or None, solved=SOLVED[solved], page=page
         )
+
+    try:
+        results = indexing.search(session, viewer, query(q, page))
     except ServiceUnavailable:
         # The engine is down: the page still comes, with the form and a notice.
         unavailable = True
         results = SearchResults(hits=[], total=0, page=page, per_page=indexing.PER_PAGE)
+    suggestion = None
+    if q.strip() and page == 1 and not unavailable:
+        # A hint only: if it fails, the results stand without it.
+        with suppress(CommunityError):
+            suggestion = searching.did_you_mean(
+                session,
+                q,
+                results.total,
+                lambda words: indexing.search(session, viewer, query(words)).total,
+            )
+    filters = {"board": board, "kind": kind, "solved": "" if solved == "all" else solved}
     return render(
         request,
         "search.html",
@@ -60,6 +74,10 @@ def search_page(
             "kind": kind,
             "solved": solved,
             "results": results,
+            "paths": searching.thread_paths(session, [h.id for h in results.hits]),
+            "suggestion": suggestion,
+            "active_filters": sum(1 for v in filters.values() if v),
+            "feed_query": urlencode({"q": q, **{k: v for k, v in filters.items() if v}}),
             "page_numbers": _pages(results.page, results.pages),
             # Only boards the viewer may see are offered as a filter.
             "categories": forum_boards.list_categories(session, viewer),

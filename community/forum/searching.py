@@ -1,0 +1,153 @@
+"""What the search page adds around the engine's hits: each hit's canonical address, and
+"Meinten Sie …?".
+
+The spelling suggestion comes from the forum's own words: the titles and questions of the
+threads anyone may read, the texts the engine indexes. Built from public content only, so
+a word that occurs only in a closed board or a hidden post is never offered to anyone;
+and a suggestion is offered only when searching for it finds more for this viewer than
+the query typed."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, false, func, select
+from sqlmodel import Session, col
+
+from community.accounts.viewer import ANONYMOUS
+from community.forum import permissions as perms
+from community.forum.markdown import plain_text
+from community.forum.models import Post, Thread
+
+WORD = re.compile(r"[^\W\d_]{4,40}", re.UNICODE)
+# The newest public threads the words are taken from, and how many words are kept.
+VOCABULARY_THREADS = 3000
+VOCABULARY_WORDS = 30_000
+# difflib's similarity ratio: 0.75 lets "Drucekr" find "Drucker", not "Drucksache".
+CUTOFF = 0.75
+
+
+def thread_paths(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """Canonical paths (/t/{id}/{slug}) of search hits: the page links there directly,
+    sparing the reader the redirect from /t/{id}."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(col(Thread.id), col(Thread.slug)).where(col(Thread.id).in_(list(ids)))
+    ).all()
+    return {thread_id: f"/t/{thread_id}/{slug}" for thread_id, slug in rows}
+
+
+# ---- "Meinten Sie …?" ------------------------------------------------------------------------
+
+
+def _public_threads() -> ColumnElement[bool]:
+    """Threads an anonymous visitor reads: the vocabulary's only source."""
+    return and_(
+        perms.visible_threads_filter(ANONYMOUS),
+        col(Thread.is_hidden) == false(),
+        col(Thread.is_pending) == false(),
+    )
+
+
+class _Vocabulary:
+    """Word counts, rebuilt when the public threads change (their number or the newest
+    activity), so a search does not read thousands of posts each time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[object, ...] | None = None
+        self._words: Counter[str] = Counter()
+
+    def words(self, session: Session) -> Counter[str]:
+        key = tuple(
+            session.execute(
+                select(
+                    func.count(col(Thread.id)),
+                    func.max(col(Thread.last_post_at)),
+                    func.max(col(Thread.id)),
+                ).where(_public_threads())
+            ).one()
+        )
+        with self._lock:
+            if key == self._key:
+                return self._words
+        words = _count_words(session)
+        with self._lock:
+            self._key, self._words = key, words
+        return words
+
+
+def _count_words(session: Session) -> Counter[str]:
+    newest = (
+        select(col(Thread.id))
+        .where(_public_threads())
+        .order_by(col(Thread.last_post_at).desc())
+        .limit(VOCABULARY_THREADS)
+    )
+    rows = session.execute(
+        select(col(Thread.title), col(Post.body_html))
+        .join(Post, and_(col(Post.thread_id) == col(Thread.id), col(Post.is_opening)))
+        .where(col(Thread.id).in_(newest))
+        .where(
+            col(Post.is_hidden) == false(),
+            col(Post.is_deleted) == false(),
+            col(Post.is_pending) == false(),
+        )
+    ).all()
+    counts: Counter[str] = Counter()
+    for title, body_html in rows:
+        counts.update(w.lower() for w in WORD.findall(f"{title} {plain_text(body_html)}"))
+    return Counter(dict(counts.most_common(VOCABULARY_WORDS)))
+
+
+VOCABULARY = _Vocabulary()
+
+
+def public_vocabulary(session: Session) -> Counter[str]:
+    return VOCABULARY.words(session)
+
+
+def _closest(word: str, words: Counter[str]) -> str | None:
+    lower = word.lower()
+    if len(lower) < 4 or lower in words or not WORD.fullmatch(word):
+        return None
+    close = difflib.get_close_matches(lower, words.keys(), n=5, cutoff=CUTOFF)
+    if not close:
+        return None
+    best = max(close, key=lambda w: (difflib.SequenceMatcher(None, lower, w).ratio(), words[w]))
+    return best.capitalize() if word[:1].isupper() else best
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    q: str
+    total: int
+
+
+def did_you_mean(
+    session: Session, q: str, total: int, count: Callable[[str], int]
+) -> Suggestion | None:
+    """The query with its unknown words replaced by the closest known ones, if `count`
+    (the number of hits for this viewer) finds more for it than `total`."""
+    words = public_vocabulary(session)
+    changed = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal changed
+        better = _closest(match.group(), words)
+        if better is None:
+            return match.group()
+        changed = True
+        return better
+
+    corrected = re.sub(r"\w+", replace, q.strip())
+    if not changed:
+        return None
+    found = count(corrected)
+    return Suggestion(corrected, found) if found > total else None
