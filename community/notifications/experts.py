@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlmodel import Session, col
 
 from community.accounts.models import GroupMember, Role, User
@@ -68,6 +68,71 @@ def unanswered(session: Session, viewer: Viewer, *, limit: int = 100) -> list[Th
         .limit(limit)
     )
     return list(session.execute(query).scalars())
+
+
+QUEUE_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    thread: Thread
+    waiting: timedelta
+    # Past its board's limit: the experts following the board were (or are about to be) told.
+    late: bool
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[QueueItem]
+    total: int
+    page: int
+    pages: int
+
+
+def unanswered_queue(
+    session: Session,
+    viewer: Viewer,
+    *,
+    board: Category | None = None,
+    newest_first: bool = False,
+    page: int = 1,
+) -> QueuePage:
+    """The experts' page: every question nobody answered yet, not only those past the
+    limit (an expert may take a fresh one at once); those past it are marked."""
+    perms.require_member(viewer)
+    if not is_expert(viewer.user):
+        raise Forbidden("Nur für Experten und das Team.")
+    if board is not None:
+        perms.ensure_category_visible(session, viewer, board)
+    where = and_(
+        perms.visible_threads_filter(viewer),
+        col(Thread.kind) == ThreadKind.question.value,
+        col(Thread.reply_count) == 0,
+        col(Thread.solution_post_id).is_(None),
+        col(Thread.is_deleted) == false(),
+        col(Thread.is_hidden) == false(),
+        col(Thread.is_pending) == false(),
+        true() if board is None else col(Thread.category_id) == board.id,
+    )
+    total = session.execute(select(func.count(col(Thread.id))).where(where)).scalar_one()
+    pages = max(1, -(-total // QUEUE_PER_PAGE))
+    page = max(1, min(page, pages))
+    created, ident = col(Thread.created_at), col(Thread.id)
+    order = (created.desc(), ident.desc()) if newest_first else (created, ident)
+    threads = session.execute(
+        select(Thread)
+        .where(where)
+        .order_by(*order)
+        .offset((page - 1) * QUEUE_PER_PAGE)
+        .limit(QUEUE_PER_PAGE)
+    ).scalars()
+    now, limits = utcnow(), hours_by_board(session)
+    items = []
+    for thread in threads:
+        age = now - thread.created_at
+        hours = limits.get(thread.category_id, get_settings().unanswered_hours)
+        items.append(QueueItem(thread, age, age >= timedelta(hours=hours)))
+    return QueuePage(items, total, page, pages)
 
 
 def _experts_query() -> Select[Any]:

@@ -4,8 +4,10 @@ community/notifications/."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal
 
+from babel.dates import format_timedelta
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -14,7 +16,6 @@ from community.auth import check_csrf
 from community.db import MAX_ID
 from community.deps import IdPath, SessionDep
 from community.forum import boards as forum_boards
-from community.forum import permissions as perms
 from community.forum import service as forum
 from community.notifications import experts, preferences, texts
 from community.notifications import mail as notification_mail
@@ -171,14 +172,39 @@ def unsubscribe(
     return _unsubscribe_page(request, session, token, confirm=True)
 
 
+def _age(waited: timedelta) -> str:
+    """How long a question has waited, in the page's language ("vor 3 Stunden")."""
+    return format_timedelta(-waited, add_direction=True, locale=i18n.current_locale())
+
+
 @notifications_web_router.get("/unanswered", response_class=HTMLResponse)
-def unanswered_page(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
+def unanswered_page(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    board: Annotated[str, Query(max_length=60)] = "",
+    sort: Literal["oldest", "newest"] = "oldest",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
     if viewer.user is None:
         return login_first("/unanswered")
-    perms.require_member(viewer)
-    threads = experts.unanswered(session, viewer)
-    boards = {c.id: c for c in forum_boards.list_categories(session, viewer)}
-    users = forum.users_by_id(session, [t.author_id for t in threads])
+    category = forum_boards.get_category(session, viewer, board) if board else None
+    queue = experts.unanswered_queue(
+        session, viewer, board=category, newest_first=sort == "newest", page=page
+    )
+    boards = forum_boards.list_categories(session, viewer)
+    users = forum.users_by_id(session, [i.thread.author_id for i in queue.items])
     return render(
-        request, "unanswered.html", {"threads": threads, "boards": boards, "users": users}
+        request,
+        "unanswered.html",
+        {
+            "queue": queue,
+            "boards": boards,
+            "boards_by_id": {c.id: c for c in boards},
+            "users": users,
+            "board": board,
+            "sort": sort,
+            "age": _age,
+            "page_numbers": range(max(1, queue.page - 3), min(queue.pages, queue.page + 3) + 1),
+        },
     )
