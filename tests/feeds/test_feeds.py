@@ -13,6 +13,7 @@ from lxml import etree
 from sqlmodel import Session, col, select
 
 from community.accounts import service as accounts
+from community.accounts.models import Role
 from community.accounts.viewer import viewer_for
 from community.feeds import service as feeds
 from community.feeds.models import FeedToken
@@ -120,7 +121,7 @@ def test_solved_feeds_list_the_newest_solutions(anon: TestClient, db: Session) -
 def test_closed_boards_and_hidden_threads_stay_out_of_feeds_for_outsiders(
     anon: TestClient, db: Session, run_jobs: Callable[[], int]
 ) -> None:
-    member, moderator = make_user(db), make_user(db, role=accounts.Role.moderator)
+    member, moderator = make_user(db), make_user(db, role=Role.moderator)
     group = make_group(db, members=[member])
     closed = make_category(db, slug="grosskunden", groups=[group])
     public = make_category(db, slug="allgemein")
@@ -193,7 +194,7 @@ def test_a_members_token_reads_the_closed_board_until_they_leave_the_group(
 
 
 def test_a_banned_or_erased_members_token_opens_nothing(anon: TestClient, db: Session) -> None:
-    admin = make_user(db, role=accounts.Role.admin)
+    admin = make_user(db, role=Role.admin)
     banned, erased = make_user(db), make_user(db)
     group = make_group(db, members=[banned, erased])
     make_category(db, slug="intern", groups=[group])
