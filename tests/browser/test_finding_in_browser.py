@@ -12,7 +12,13 @@ from sqlmodel import Session
 
 from community.accounts.models import Role
 from community.jobs.worker import Worker
-from tests.browser.axe import PHONE, axe_source, check_page
+from tests.browser.axe import (
+    PHONE,
+    axe_source,
+    check_page,
+    horizontal_overflow,
+    serious_violations,
+)
 from tests.browser.test_forum_in_browser import log_in
 from tests.factories import make_category, make_group, make_thread, make_user
 
@@ -94,6 +100,20 @@ def test_search_queue_and_feed_at_desktop_and_phone_width(
     member.goto("/search?q=Kaffeemaschine+entkalken")
     member.locator(".no-results").get_by_role("link", name="Frage stellen").click()
     expect(member.get_by_label("Titel")).to_have_value("Kaffeemaschine entkalken")
+
+    # A member of the closed board gets a personal feed address; it fits a phone.
+    insider, _ = new_page()
+    log_in(insider, author.email)
+    problems += check_page(insider, "/settings/feeds")
+    insider.goto("/settings")
+    insider.get_by_role("link", name="Persönliche Feeds für geschlossene Bereiche").click()
+    insider.get_by_role("button", name="Feed-Adresse erstellen").click()
+    address = insider.locator(".feed-addresses code").first.inner_text()
+    assert "/c/intern/feed.atom?token=" in address
+    assert horizontal_overflow(insider) == 0
+    problems += [f"feed address page: {v}" for v in serious_violations(insider)]
+    personal = insider.request.get(address)
+    assert personal.ok and b"<feed" in personal.body()
 
     assert problems == []
     assert watch.problems == []
