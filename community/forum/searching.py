@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from sqlmodel import Session, col
 from community.accounts.viewer import ANONYMOUS
 from community.forum import permissions as perms
 from community.forum.markdown import plain_text
-from community.forum.models import Post, Thread
+from community.forum.models import CategoryGroup, Post, Thread
 
 WORD = re.compile(r"[^\W\d_]{4,40}", re.UNICODE)
 # The newest public threads the words are taken from, and how many words are kept.
@@ -30,6 +31,7 @@ VOCABULARY_THREADS = 3000
 VOCABULARY_WORDS = 30_000
 # difflib's similarity ratio: 0.75 lets "Drucekr" find "Drucker", not "Drucksache".
 CUTOFF = 0.75
+REFRESH_SECONDS = 60
 
 
 def thread_paths(session: Session, ids: Sequence[int]) -> dict[int, str]:
@@ -56,30 +58,35 @@ def _public_threads() -> ColumnElement[bool]:
 
 
 class _Vocabulary:
-    """Word counts, rebuilt when the public threads change (their number or the newest
-    activity), so a search does not read thousands of posts each time."""
+    """Word counts kept in memory, rebuilt when a thread or reply is added or a board's
+    groups change (three index lookups tell), and at least every REFRESH_SECONDS for what
+    those miss (a thread hidden or moved): reading thousands of posts per search would
+    cost more than the search. In between, a suggestion still has to find a thread the
+    viewer may see (did_you_mean), so a word that just left public view is not offered
+    on its own."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: tuple[object, ...] | None = None
+        self._built = 0.0
         self._words: Counter[str] = Counter()
 
     def words(self, session: Session) -> Counter[str]:
         key = tuple(
             session.execute(
                 select(
-                    func.count(col(Thread.id)),
-                    func.max(col(Thread.last_post_at)),
-                    func.max(col(Thread.id)),
-                ).where(_public_threads())
+                    select(func.max(col(Thread.id))).scalar_subquery(),
+                    select(func.max(col(Thread.last_post_at))).scalar_subquery(),
+                    select(func.count()).select_from(CategoryGroup).scalar_subquery(),
+                )
             ).one()
         )
         with self._lock:
-            if key == self._key:
+            if key == self._key and time.monotonic() - self._built < REFRESH_SECONDS:
                 return self._words
         words = _count_words(session)
         with self._lock:
-            self._key, self._words = key, words
+            self._key, self._built, self._words = key, time.monotonic(), words
         return words
 
 

@@ -69,6 +69,7 @@ def _atom(
     fg.link(href=_url(page), rel="alternate", type="text/html")
     fg.link(href=_url(path), rel="self", type="application/atom+xml")
     fg.language(i18n.current_locale())
+    fg.generator(get_settings().site_name)  # not the library and its version
     fg.updated(updated)
     for entry in entries:
         item = fg.add_entry(order="append")

@@ -55,7 +55,9 @@ def search_page(
         unavailable = True
         results = SearchResults(hits=[], total=0, page=page, per_page=indexing.PER_PAGE)
     suggestion = None
-    if q.strip() and page == 1 and not unavailable:
+    # Only a query with less than a page of hits looks for a better spelling: it costs a
+    # second search, and a query that finds plenty needs no correction.
+    if q.strip() and page == 1 and not unavailable and results.total < indexing.PER_PAGE:
         # A hint only: if it fails, the results stand without it.
         with suppress(CommunityError):
             suggestion = searching.did_you_mean(

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from community.forum import searching
+from community.forum.models import CategoryGroup
 from community.jobs.worker import Worker
 from tests.factories import make_category, make_group, make_thread, make_user, sign_in
 
@@ -100,3 +101,18 @@ def test_nothing_found_offers_to_ask_with_the_words_carried_over(
     sign_in(client, make_user(db))
     form = client.get(unescape(link.group(1))).text
     assert 'value="VPN Tunnel bricht ab"' in form
+
+
+def test_a_board_closed_later_takes_its_words_out_of_the_suggestions_at_once(
+    anon: TestClient, db: Session, run_jobs: Callable[[], int]
+) -> None:
+    board = make_category(db, slug="bald-geschlossen")
+    make_thread(db, author=make_user(db), category=board, title="Quartalsbonus für Rahmenverträge")
+    run_jobs()
+    assert "quartalsbonus" in searching.public_vocabulary(db)
+    group = make_group(db)
+    assert board.id is not None and group.id is not None
+    db.add(CategoryGroup(category_id=board.id, group_id=group.id))
+    db.commit()
+    assert "quartalsbonus" not in searching.public_vocabulary(db)
+    assert suggestion(anon.get("/search", params={"q": "Quatralsbnous"}).text) is None
