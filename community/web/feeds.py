@@ -113,7 +113,7 @@ def _start(request: Request) -> None:
     i18n.set_locale(i18n.pick_locale(request))
 
 
-@router.get("/c/{slug}/feed.atom")
+@router.api_route("/c/{slug}/feed.atom", methods=["GET", "HEAD"])
 def board_feed(
     slug: str, request: Request, session: SessionDep, token: TokenQuery = ""
 ) -> Response:
@@ -132,7 +132,7 @@ def board_feed(
     )
 
 
-@router.get("/c/{slug}/solved.atom")
+@router.api_route("/c/{slug}/solved.atom", methods=["GET", "HEAD"])
 def board_solved_feed(
     slug: str, request: Request, session: SessionDep, token: TokenQuery = ""
 ) -> Response:
@@ -151,7 +151,7 @@ def board_solved_feed(
     )
 
 
-@router.get("/solved.atom")
+@router.api_route("/solved.atom", methods=["GET", "HEAD"])
 def solved_feed(request: Request, session: SessionDep, token: TokenQuery = "") -> Response:
     _start(request)
     viewer = _feed_viewer(session, token)
@@ -162,7 +162,7 @@ def solved_feed(request: Request, session: SessionDep, token: TokenQuery = "") -
     )
 
 
-@router.get("/search.atom")
+@router.api_route("/search.atom", methods=["GET", "HEAD"])
 def search_feed(
     request: Request,
     session: SessionDep,

@@ -90,6 +90,9 @@ def test_a_reader_that_has_the_feed_gets_304(anon: TestClient, db: Session) -> N
     first = anon.get("/c/router/feed.atom")
     etag, modified = first.headers["etag"], first.headers["last-modified"]
     assert first.headers["cache-control"].startswith("public")
+    # Some readers ask with HEAD first.
+    head = anon.head("/c/router/feed.atom")
+    assert head.status_code == 200 and head.headers["etag"] == etag
     assert anon.get("/c/router/feed.atom", headers={"If-None-Match": etag}).status_code == 304
     assert (
         anon.get("/c/router/feed.atom", headers={"If-Modified-Since": modified}).status_code == 304
