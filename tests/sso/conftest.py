@@ -26,6 +26,7 @@ from joserfc.jwk import RSAKey
 
 from community.accounts import oidc
 from community.config import OidcProvider, OidcRule
+from tests.browser.conftest import browser, live_server, new_page  # noqa: F401
 
 HERE = Path(__file__).parent
 FORUM = "http://testserver"
@@ -67,6 +68,7 @@ class RealProvider:
         self.workdir = workdir
         self.accounts = json.loads(json.dumps(ACCOUNTS))
         self.kid = ""
+        self.forums = [FORUM]
         self.process: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
@@ -81,8 +83,8 @@ class RealProvider:
                 {
                     "client_id": CLIENT_ID,
                     "client_secret": CLIENT_SECRET,
-                    "redirect_uris": [f"{FORUM}/sso/kunden/callback"],
-                    "post_logout_redirect_uris": [f"{FORUM}/"],
+                    "redirect_uris": [f"{forum}/sso/kunden/callback" for forum in self.forums],
+                    "post_logout_redirect_uris": [f"{forum}/" for forum in self.forums],
                     "backchannel_logout_uri": f"{FORUM}/sso/kunden/backchannel-logout",
                     "grant_types": ["authorization_code"],
                     "response_types": ["code"],
@@ -118,6 +120,12 @@ class RealProvider:
         self.stop()
         self.accounts["erika"].update(claims)
         self.start()
+
+    def serve_forum(self, base: str) -> None:
+        """Accept a live server's callback too (a restart, so a new key as well)."""
+        if base not in self.forums:
+            self.forums.append(base)
+            self.rotate()
 
 
 @pytest.fixture(scope="session")
@@ -175,10 +183,10 @@ _FORM = re.compile(r'<form[^>]*action="([^"]+)"', re.IGNORECASE)
 _HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', re.I)
 
 
-def browse_provider(url: str, login: str, browser: httpx.Client | None = None) -> str:
+def browse_provider(url: str, login: str, client: httpx.Client | None = None) -> str:
     """The member at the provider: from its authorization URL through its login page, up
     to the redirect back to the forum, whose URL is returned."""
-    own = browser or httpx.Client(timeout=10)
+    own = client or httpx.Client(timeout=10)
     try:
         response = own.get(url)
         for _ in range(12):
@@ -197,5 +205,5 @@ def browse_provider(url: str, login: str, browser: httpx.Client | None = None) -
             response = own.post(urljoin(str(response.url), action.group(1)), data=data)
         raise AssertionError("the provider never sent the browser back")
     finally:
-        if browser is None:
+        if client is None:
             own.close()
