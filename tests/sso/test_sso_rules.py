@@ -14,12 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from community.accounts.models import OidcLink, Role, User
-from community.accounts.oidc_service import NO_PASSWORD
+from community.accounts import oidc_service
+from community.accounts.models import GroupMember, OidcLink, Role, User
 from community.accounts.viewer import viewer_for
+from community.config import OidcRule
 from community.jobs.worker import Worker
 from community.privacy import service as privacy
-from tests.factories import PASSWORD, make_user, sign_in
+from tests.factories import PASSWORD, make_group, make_user, sign_in
 from tests.smtp import mailbox, smtp_server  # noqa: F401
 from tests.sso.conftest import RealProvider, browse_provider, kunden_config
 
@@ -112,7 +113,7 @@ def test_settings_list_links_and_unlinking_needs_a_password_or_another_provider(
         kunden_config("http://127.0.0.1:9", name="personal", button_de="Mit Mitarbeiterkonto"),
     )
     member = make_user(db, nickname="Zahnrad")
-    member.password_hash = NO_PASSWORD  # made by a provider: no password of its own
+    member.password_hash = oidc_service.NO_PASSWORD  # made by a provider: no password of its own
     db.add_all(
         [
             OidcLink(provider="kunden", subject="k-1", user_id=member.id),
@@ -214,3 +215,35 @@ def test_erasure_removes_the_link(db: Session, use_providers: Any) -> None:
 @pytest.mark.parametrize("path", ["/sso/unbekannt/start", "/sso/unbekannt/callback"])
 def test_an_unknown_provider_is_a_404(anon: TestClient, use_providers: Any, path: str) -> None:
     assert anon.get(path).status_code == 404
+
+
+def test_the_staff_directory_gives_staff_and_the_role_its_claim_names(
+    db: Session, use_providers: Any
+) -> None:
+    staff_dir = kunden_config(
+        "http://127.0.0.1:9",
+        name="personal",
+        staff=True,
+        rules=[
+            OidcRule(claim="forum_role", value="moderator", role="moderator"),
+            OidcRule(claim="forum_role", value="admin", role="admin"),
+            OidcRule(claim="department", value="support", group="support-team"),
+        ],
+    )
+    team = make_group(db, slug="support-team")
+    claims = {
+        "sub": "p-7",
+        "name": "Anna Kaiser",
+        "forum_role": ["moderator"],
+        "department": "support",
+    }
+    anna = oidc_service.create_member(db, staff_dir, claims, "AnnaK", "de")
+    assert anna.is_staff and anna.role == "moderator"
+    assert anna.real_name == "Anna Kaiser"
+    assert db.get(GroupMember, (team.id, anna.id)) is not None
+
+    # The next sign-in: the directory no longer names the role or department.
+    outcome = oidc_service.sign_in(db, staff_dir, {"sub": "p-7", "forum_role": []})
+    assert outcome.kind == "signed_in" and outcome.user is anna
+    assert anna.role == "member" and anna.is_staff
+    assert db.get(GroupMember, (team.id, anna.id)) is None
