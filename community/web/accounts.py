@@ -68,6 +68,7 @@ def login(
         return form_error(request, session, "login.html", context, exc)
     response = see_other(safe_next(next))
     set_session_cookie(response, raw)
+    response.delete_cookie(sso.PROVIDER_COOKIE, path="/")  # this session is not a provider's
     return response
 
 
