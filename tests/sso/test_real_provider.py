@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from community.accounts.models import GroupMember, OidcLink, User
+from community.accounts.models import GroupMember, OidcLink, Role, User
 from community.moderation.models import AuditEntry
 from tests.factories import PASSWORD, make_category, make_group, make_thread, make_user, sign_in
 from tests.sso.conftest import CANARY_EMAIL, CANARY_NAME, RealProvider, browse_provider
@@ -90,6 +90,12 @@ def test_first_sign_in_chooses_a_nickname_and_opens_the_contracts_closed_group(
         select(AuditEntry).where(col(AuditEntry.action) == "sso.claims")
     ).scalar_one()
     assert audit.after == {"groups": ["premium-kunden"], "role": "member", "is_staff": False}
+    admin = make_user(db, role=Role.admin)
+    audit_page = TestClient(client.app)
+    sign_in(audit_page, admin)
+    log = audit_page.get("/admin/audit-log")
+    assert "system: Die Anmeldung über das Firmenkonto hat Gruppen oder Rolle von" in log.text
+    audit_page.close()
 
     # Signed in, in the closed board; the settings list the link.
     settings = client.get("/settings")
