@@ -121,6 +121,13 @@ class RealProvider:
         self.accounts["erika"].update(claims)
         self.start()
 
+    def reset(self) -> None:
+        """The accounts as ACCOUNTS says, for the next test (after a rotation changed them)."""
+        if self.accounts != ACCOUNTS:
+            self.stop()
+            self.accounts = json.loads(json.dumps(ACCOUNTS))
+            self.start()
+
     def serve_forum(self, base: str) -> None:
         """Accept a live server's callback too (a restart, so a new key as well)."""
         if base not in self.forums:
@@ -174,9 +181,10 @@ def use_providers(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[An
 
 
 @pytest.fixture
-def kunden(real_provider: RealProvider, use_providers: Any) -> RealProvider:
+def kunden(real_provider: RealProvider, use_providers: Any) -> Iterator[RealProvider]:
     use_providers(kunden_config(real_provider.issuer))
-    return real_provider
+    yield real_provider
+    real_provider.reset()
 
 
 _FORM = re.compile(r'<form[^>]*action="([^"]+)"', re.IGNORECASE)
