@@ -85,7 +85,8 @@ class RealProvider:
                     "client_secret": CLIENT_SECRET,
                     "redirect_uris": [f"{forum}/sso/kunden/callback" for forum in self.forums],
                     "post_logout_redirect_uris": [f"{forum}/" for forum in self.forums],
-                    "backchannel_logout_uri": f"{FORUM}/sso/kunden/backchannel-logout",
+                    # One per client: the forum served last (a live server in a browser test).
+                    "backchannel_logout_uri": f"{self.forums[-1]}/sso/kunden/backchannel-logout",
                     "grant_types": ["authorization_code"],
                     "response_types": ["code"],
                     "token_endpoint_auth_method": "client_secret_basic",

@@ -5,6 +5,7 @@ group the contract claim names. axe-core at 1280 and 390 px on each forum page o
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from sqlmodel import Session
@@ -65,6 +66,15 @@ def test_customer_signs_in_chooses_a_nickname_and_lands_in_the_closed_group(
     for path in ("/", "/u/Zahnrad"):
         page.goto(path)
         assert CANARY_NAME not in page.content() and CANARY_EMAIL not in page.content()
+
+    # The member signs out at the provider (not at the forum): the provider's back-channel
+    # logout token ends the forum session as well.
+    end = f"{real_provider.issuer}/session/end?client_id=forum&post_logout_redirect_uri="
+    page.goto(end + quote(f"{live_server}/", safe=""))
+    page.click("button[name=logout]")
+    page.wait_for_url(f"{live_server}/")
+    page.goto("/settings")
+    assert "/login" in page.url
 
     # In English: the button's own text, and the page that asks for proof of an account.
     english, _ = new_page(locale="en-US")
