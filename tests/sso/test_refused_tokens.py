@@ -203,3 +203,18 @@ def test_back_channel_logout_ends_the_members_sessions_only_with_a_valid_token(
     assert done.status_code == 200
     assert done.headers["cache-control"] == "no-store"
     assert client.get("/settings", follow_redirects=False).status_code == 303
+
+
+def test_a_banned_member_is_not_signed_in_by_the_provider(
+    client: TestClient, db: Session, own: OwnProvider
+) -> None:
+    member = make_user(db, nickname="Gesperrt")
+    member.is_active = False
+    db.add(OidcLink(provider="eigen", subject="kunde-42", user_id=member.id))
+    db.commit()
+    before = _stored(db)
+    answer = _callback(client, own)
+    assert answer.status_code == 403
+    assert "Dieses Konto ist gesperrt." in answer.text
+    assert _stored(db) == before
+    assert "community_session" not in answer.cookies
