@@ -194,7 +194,7 @@ def create_member(
 ) -> User:
     """The first sign-in: a new account under the chosen nickname (registration's rules)."""
     nickname = normalise_nickname(nickname)
-    accounts._check_nickname_free(session, nickname)
+    accounts.check_nickname_free(session, nickname)
     subject = str(claims["sub"])
     email = _email(provider, claims)
     if (
@@ -230,7 +230,7 @@ def nickname_suggestions(session: Session, wanted: str, count: int = 3) -> list[
     for _ in range(30):
         candidate = f"{base}{rng.randint(2, 9999)}"
         try:
-            accounts._check_nickname_free(session, candidate)
+            accounts.check_nickname_free(session, candidate)
         except (Conflict, InvalidInput):
             continue
         if candidate not in found:
