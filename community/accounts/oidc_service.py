@@ -7,6 +7,7 @@ the provider are stored in the account's private fields only."""
 
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,8 @@ from community.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
 from community.i18n import N_
 from community.jobs.service import enqueue
 from community.moderation import audit
+
+log = logging.getLogger(__name__)
 
 # No password verifies against it: an account made by a provider signs in there only.
 NO_PASSWORD = "!sso"  # noqa: S105  (not a password: no hash matches it)
@@ -131,6 +134,12 @@ def apply_rules(
     for slug in sorted(wanted - current):
         if slug in groups:
             accounts.add_member(session, groups[slug], user)
+        else:
+            log.warning(
+                "OpenID provider %s: a rule names the group %r, which does not exist",
+                provider.name,
+                slug,
+            )
     for slug in sorted(current - wanted):
         accounts.remove_member(session, groups[slug], user)
     role_rules = [rule for rule in provider.rules if rule.role]

@@ -41,9 +41,7 @@ def _clean_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_nickname_free(
-    session: Session, nickname: str, *, except_user: int | None = None
-) -> None:
+def check_nickname_free(session: Session, nickname: str, *, except_user: int | None = None) -> None:
     problem = nickname_problem(nickname)
     if problem:
         raise InvalidInput(problem, code="invalid_nickname")
