@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from community import i18n
-from community.accounts import oidc, oidc_service
+from community.accounts import entry, oidc, oidc_service
 from community.accounts import service as accounts
 from community.accounts.models import User
 from community.auth import check_csrf, set_session_cookie
@@ -82,7 +82,11 @@ def provider_logout_url(request: Request) -> str | None:
     return oidc.end_session_url(provider) if provider else None
 
 
-def _signed_in(response: Response, session: SessionDep, user: User, provider: str) -> Response:
+def _signed_in(
+    request: Request, response: Response, session: SessionDep, user: User, provider: str
+) -> Response:
+    # As at the password login: the browser's previous session ends, a new one begins.
+    entry.sign_out(session, request.cookies.get(get_settings().session_cookie))
     set_session_cookie(response, accounts.start_session(session, user))
     _set_cookie(response, PROVIDER_COOKIE, provider, get_settings().session_days * 86400)
     response.delete_cookie(FLOW_COOKIE, path="/")
@@ -133,7 +137,7 @@ def callback(
         return _refused(request, exc)
     if outcome.kind == "signed_in":
         assert outcome.user is not None
-        return _signed_in(see_other(flow.next), session, outcome.user, name)
+        return _signed_in(request, see_other(flow.next), session, outcome.user, name)
     pending = {
         "provider": name,
         "claims": oidc_service.pending_claims(provider, claims),
@@ -190,7 +194,9 @@ def choose_nickname(
         )
         context = {"nickname": nickname, "provider_label": label, "suggestions": suggestions}
         return form_error(request, session, "sso_nickname.html", context, exc)
-    return _signed_in(see_other(safe_next(pending.get("next"))), session, user, provider.name)
+    return _signed_in(
+        request, see_other(safe_next(pending.get("next"))), session, user, provider.name
+    )
 
 
 def _link_context(request: Request, pending: dict[str, Any]) -> dict[str, Any]:
@@ -227,7 +233,9 @@ def link_with_password(
         oidc_service.link_with_password(session, provider, pending["claims"], user, password)
     except CommunityError as exc:
         return form_error(request, session, "sso_link.html", _link_context(request, pending), exc)
-    return _signed_in(see_other(safe_next(pending.get("next"))), session, user, provider.name)
+    return _signed_in(
+        request, see_other(safe_next(pending.get("next"))), session, user, provider.name
+    )
 
 
 @router.post("/sso/link/mail", response_model=None)
@@ -274,7 +282,7 @@ def link_confirm(
     except CommunityError as exc:
         session.rollback()
         return _refused(request, exc)
-    return _signed_in(see_other("/settings?saved=sso"), session, user, provider.name)
+    return _signed_in(request, see_other("/settings?saved=sso"), session, user, provider.name)
 
 
 @router.post("/sso/{name}/backchannel-logout", response_model=None)

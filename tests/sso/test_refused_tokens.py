@@ -218,3 +218,20 @@ def test_a_banned_member_is_not_signed_in_by_the_provider(
     assert "Dieses Konto ist gesperrt." in answer.text
     assert _stored(db) == before
     assert "community_session" not in answer.cookies
+
+
+def test_a_signed_in_member_links_the_provider_from_the_settings(
+    client: TestClient, db: Session, own: OwnProvider
+) -> None:
+    member = make_user(db, nickname="Zahnrad")
+    sign_in(client, member)
+    old_session = client.cookies["community_session"]
+    answer = _callback(client, own)
+    assert answer.status_code == 303
+    link = db.execute(select(OidcLink)).scalar_one()
+    assert (link.user_id, link.provider, link.subject) == (member.id, "eigen", "kunde-42")
+    db.refresh(member)
+    assert member.real_name == "Geheimer Klarname"  # private field, from the provider
+    # A new session; the one before the sign-in is over.
+    assert client.cookies["community_session"] != old_session
+    assert db.execute(select(func.count()).select_from(UserSession)).scalar_one() == 1
