@@ -6,10 +6,38 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - refused outside development
+
+
+class OidcRule(BaseModel):
+    """A claim's value that puts a member into a closed group (slug) or gives a role."""
+
+    claim: str
+    value: str
+    group: str | None = None
+    role: Literal["member", "expert", "moderator", "admin"] | None = None
+
+
+class OidcProvider(BaseModel):
+    """One OpenID provider (README: Sign-in with a company login)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,29}$", description="In the URLs /sso/NAME/")
+    issuer: str
+    client_id: str
+    client_secret: str = ""
+    scopes: str = "openid email profile"
+    button_de: str
+    button_en: str = ""
+    # A staff directory: whoever signs in through it is staff, their role from the rules.
+    staff: bool = False
+    claim_name: str = "name"
+    claim_company: str = "company"
+    claim_email: str = "email"
+    rules: list[OidcRule] = Field(default_factory=list)
+    token_auth: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"  # noqa: S105 - a method's name, not a secret
 
 
 class Settings(BaseSettings):
@@ -56,6 +84,14 @@ class Settings(BaseSettings):
     session_cookie: str = "community_session"
     csrf_cookie: str = "community_csrf"
     session_days: int = 30
+
+    # Sign-in with OpenID Connect providers (community/accounts/oidc.py): a JSON list of
+    # OidcProvider; none by default.
+    oidc_providers: list[OidcProvider] = Field(default_factory=list)
+    oidc_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Members sign in through a provider only; admins keep the password login (break glass
+    # when the provider is down). Registration with a password is closed then.
+    password_login_admins_only: bool = False
 
     # Abuse limits
     login_rate: str = "6/minute"

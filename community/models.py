@@ -5,6 +5,7 @@ from community.accounts.models import (
     EmailToken,
     Group,
     GroupMember,
+    OidcLink,
     User,
     UserSession,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "Lead",
     "Notification",
     "NotificationSetting",
+    "OidcLink",
     "Post",
     "PostRevision",
     "RankChange",

@@ -13,4 +13,5 @@ PYTHON=${PYTHON:-python3}
 if command -v npm >/dev/null && [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
   npm ci --prefix tests/browser --silent --no-audit --no-fund
 fi
+if command -v npm >/dev/null && [ ! -d tests/sso/node_modules/oidc-provider ]; then npm ci --prefix tests/sso --silent --no-audit --no-fund; fi  # oidc-provider for tests/sso
 exec .venv/bin/pytest -n 2 "$@"

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from community.accounts import oidc_service
 from community.accounts import service as accounts
 from community.accounts.models import User
 from community.accounts.schemas import UserRegister
 from community.config import get_settings
+from community.errors import Forbidden
+from community.i18n import N_
 from community.moderation import antispam
 from community.ratelimit import hit
+
+PASSWORD_LOGIN_OFF = N_(
+    "Die Anmeldung mit Passwort ist für Mitglieder abgeschaltet. Bitte melden Sie sich mit "
+    "Ihrem Firmenkonto an."
+)
 
 
 def sign_up(session: Session, data: UserRegister, *, ip: str) -> User | None:
@@ -18,6 +26,8 @@ def sign_up(session: Session, data: UserRegister, *, ip: str) -> User | None:
     None when the address has an account: its owner is mailed, and the surfaces answer as
     for a new account, so registration never tells who is a member."""
     antispam.check_registration(ip)
+    if get_settings().password_login_admins_only:
+        raise Forbidden(PASSWORD_LOGIN_OFF, code="password_login_off")
     return accounts.sign_up(
         session,
         email=str(data.email),
@@ -36,6 +46,9 @@ def sign_in(
     token planted before login is worthless."""
     hit(get_settings().login_rate, "login", ip)
     user = accounts.authenticate(session, email, password)
+    if not oidc_service.password_login_allowed(user):
+        # Members sign in through the provider; admins keep this door for when it is down.
+        raise Forbidden(PASSWORD_LOGIN_OFF, code="password_login_off")
     if old_token:
         accounts.end_session(session, old_token)
     return user, accounts.start_session(session, user)

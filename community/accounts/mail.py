@@ -41,8 +41,22 @@ _TEXTS = {
             "ignorieren Sie diese Mail; es wurde nichts geändert."
         ),
     ),
+    "sso_link": (
+        N_("Firmenkonto mit Ihrem Konto verknüpfen"),
+        N_(
+            "Hallo {nickname},\n\nSie möchten sich bei der {site} künftig mit Ihrem Firmenkonto "
+            "anmelden. Mit diesem Link verknüpfen Sie es mit Ihrem bestehenden Konto:\n\n"
+            "{link}\n\nDer Link gilt 2 Stunden. Wenn Sie das nicht waren, ignorieren Sie diese "
+            "Mail; es wurde nichts geändert."
+        ),
+    ),
 }
-_PATHS = {"verify": "/verify-email", "reset": "/reset-password", "exists": "/forgot-password"}
+_PATHS = {
+    "verify": "/verify-email",
+    "reset": "/reset-password",
+    "exists": "/forgot-password",
+    "sso_link": "/sso/link/confirm",
+}
 
 
 @handler(MAIL_JOB)

@@ -1,11 +1,12 @@
-"""Accounts: users, their sessions, one-time mail tokens, closed groups and integration tokens."""
+"""Accounts: users, their sessions, one-time mail tokens, closed groups, integration tokens
+and the links to OpenID providers."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, String, Text, event
+from sqlalchemy import CheckConstraint, Column, String, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from community.accounts.validation import nickname_skeleton
@@ -145,6 +146,21 @@ class ApiToken(SQLModel, table=True):
     @property
     def scope_list(self) -> list[str]:
         return [s for s in self.scopes.split() if s]
+
+
+class OidcLink(SQLModel, table=True):
+    """An account's sign-in through an OpenID provider: the provider's name (configuration)
+    and its subject id for the member. No tokens are kept."""
+
+    __tablename__ = "oidc_links"
+    __table_args__ = (UniqueConstraint("provider", "subject", name="uq_oidc_links_subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=30)
+    subject: str = Field(max_length=255)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
 
 
 @event.listens_for(User, "before_insert")

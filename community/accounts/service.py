@@ -41,9 +41,7 @@ def _clean_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _check_nickname_free(
-    session: Session, nickname: str, *, except_user: int | None = None
-) -> None:
+def check_nickname_free(session: Session, nickname: str, *, except_user: int | None = None) -> None:
     problem = nickname_problem(nickname)
     if problem:
         raise InvalidInput(problem, code="invalid_nickname")
@@ -100,7 +98,7 @@ def register(
 ) -> User:
     email = _clean_email(email)
     nickname = normalise_nickname(nickname)
-    _check_nickname_free(session, nickname)
+    check_nickname_free(session, nickname)
     _check_password(password, nickname=nickname, email=email)
     if session.execute(select(col(User.id)).where(User.email == email)).first():  # type: ignore[arg-type]
         raise Conflict("Für diese E-Mail-Adresse gibt es schon ein Konto.", code="email_taken")
@@ -143,7 +141,7 @@ def sign_up(
     a new account)."""
     clean = _clean_email(email)
     nickname = normalise_nickname(nickname)
-    _check_nickname_free(session, nickname)
+    check_nickname_free(session, nickname)
     _check_password(password, nickname=nickname, email=clean)
     owner = session.execute(select(User).where(col(User.email) == clean)).scalar_one_or_none()
     if owner is not None:
@@ -323,7 +321,7 @@ def update_profile(
 ) -> User:
     if nickname is not None and normalise_nickname(nickname) != user.nickname:
         nickname = normalise_nickname(nickname)
-        _check_nickname_free(session, nickname, except_user=user.id)
+        check_nickname_free(session, nickname, except_user=user.id)
         user.nickname = nickname
         user.nickname_key = nickname.casefold()
     if real_name is not None:

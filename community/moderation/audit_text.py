@@ -75,6 +75,9 @@ SENTENCES: dict[str, str] = {
     "user.update": N_("%(actor)s hat Rolle oder Angaben von %(user)s geändert"),
     "user.erase": N_("%(actor)s hat das Konto %(user)s gelöscht"),
     "user.export": N_("%(actor)s hat die Daten von %(user)s für eine Auskunft heruntergeladen"),
+    "sso.claims": N_(
+        "%(actor)s: Die Anmeldung über das Firmenkonto hat Gruppen oder Rolle von %(user)s geändert"
+    ),
     "board.create": N_("%(actor)s hat den Bereich %(board)s angelegt"),
     "board.groups": N_("%(actor)s hat die Gruppen des Bereichs %(board)s geändert"),
     "board.premoderation": N_("%(actor)s hat die Vorab-Moderation im Bereich %(board)s geändert"),

@@ -23,6 +23,7 @@ from community.deps import SessionDep
 from community.errors import CommunityError
 from community.i18n import N_
 from community.text import CleanStr
+from community.web import sso
 from community.web.deps import CsrfField, WebViewer, safe_next, see_other
 from community.web.forms import form_error, parse_form
 from community.web.pages import render
@@ -35,7 +36,12 @@ _FIELD_MESSAGES = {"email": N_("Bitte geben Sie eine gültige E-Mail-Adresse an.
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str | None = None) -> Response:
-    return render(request, "login.html", {"next": safe_next(next)})
+    return render(request, "login.html", _login_context(request, next))
+
+
+def _login_context(request: Request, next: str | None) -> dict[str, object]:
+    buttons = sso.login_buttons(i18n.pick_locale(request))
+    return {"next": safe_next(next), "sso_buttons": buttons}
 
 
 @router.post("/login", response_model=None)
@@ -58,10 +64,11 @@ def login(
             old_token=request.cookies.get(get_settings().session_cookie),
         )
     except CommunityError as exc:
-        context = {"email": email, "next": safe_next(next)}
+        context = {**_login_context(request, next), "email": email}
         return form_error(request, session, "login.html", context, exc)
     response = see_other(safe_next(next))
     set_session_cookie(response, raw)
+    response.delete_cookie(sso.PROVIDER_COOKIE, path="/")  # this session is not a provider's
     return response
 
 
@@ -69,8 +76,10 @@ def login(
 def logout(request: Request, session: SessionDep, csrf_token: CsrfField) -> Response:
     check_csrf(request, csrf_token)
     entry.sign_out(session, request.cookies.get(get_settings().session_cookie))
-    response = see_other("/")
+    # Signed in through a provider that offers RP-initiated logout: its session ends too.
+    response = see_other(sso.provider_logout_url(request) or "/")
     clear_session_cookie(response)
+    response.delete_cookie(sso.PROVIDER_COOKIE, path="/")
     return response
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from community import i18n
+from community.accounts import oidc_service
 from community.accounts import service as accounts
 from community.accounts.models import User
 from community.accounts.schemas import PasswordChange, UserUpdate
@@ -29,7 +30,11 @@ router = APIRouter()
 def settings_context(user: User) -> dict[str, object]:
     """What settings.html shows: the stored values (after a refusal too, then beside the
     message)."""
-    return {"user": user, **preferences.settings_context(user)}
+    return {
+        "user": user,
+        **preferences.settings_context(user),
+        **oidc_service.settings_context(user),
+    }
 
 
 @router.get("/settings", response_class=HTMLResponse)

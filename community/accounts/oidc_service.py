@@ -1,0 +1,333 @@
+"""Accounts signed in through an OpenID provider: the link (provider, subject), the first
+sign-in with a chosen nickname, linking an existing account after proof, the claim rules
+applied at every sign-in, unlinking and back-channel logout.
+
+The nickname stays the only public identity: the real name, company and e-mail address from
+the provider are stored in the account's private fields only."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import object_session
+from sqlmodel import Session, col
+
+from community import i18n
+from community.accounts import oidc, security
+from community.accounts import service as accounts
+from community.accounts.mail import MAIL_JOB
+from community.accounts.models import Group, GroupMember, OidcLink, Role, User
+from community.accounts.validation import normalise_nickname
+from community.accounts.viewer import ANONYMOUS
+from community.clock import utcnow
+from community.config import OidcProvider, get_settings
+from community.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from community.i18n import N_
+from community.jobs.service import enqueue
+from community.moderation import audit
+
+log = logging.getLogger(__name__)
+
+# No password verifies against it: an account made by a provider signs in there only.
+NO_PASSWORD = "!sso"  # noqa: S105  (not a password: no hash matches it)
+LINK_MAIL_SECONDS = 2 * 3600
+_ROLE_ORDER = [Role.member, Role.expert, Role.moderator, Role.admin]
+
+INACTIVE = N_("Dieses Konto ist gesperrt.")
+NEED_PROOF = N_(
+    "Bitte geben Sie Ihr Passwort ein oder melden Sie sich zuerst über einen anderen "
+    "verknüpften Anmeldedienst an, um diese Verknüpfung zu lösen."
+)
+WRONG_PASSWORD = "Das aktuelle Passwort stimmt nicht."  # noqa: S105 - a message
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a successful provider sign-in leads to: a member signed in, a first sign-in that
+    needs a nickname, or an existing account (same e-mail) that must be proven first."""
+
+    kind: str  # "signed_in" | "new" | "link"
+    user: User | None = None
+
+
+def pending_claims(provider: OidcProvider, claims: dict[str, Any]) -> dict[str, Any]:
+    """The claims kept (signed, in the browser) until the nickname or the proof is given:
+    only those the forum uses."""
+    wanted = {"sub", "email_verified", provider.claim_name, provider.claim_company}
+    wanted |= {provider.claim_email} | {rule.claim for rule in provider.rules}
+    return {key: claims[key] for key in wanted if key in claims}
+
+
+def _text(claims: dict[str, Any], key: str, limit: int) -> str | None:
+    value = claims.get(key)
+    return value.strip()[:limit] or None if isinstance(value, str) else None
+
+
+def _email(provider: OidcProvider, claims: dict[str, Any]) -> str | None:
+    value = _text(claims, provider.claim_email, 254)
+    return value.lower() if value and "@" in value else None
+
+
+def _find_link(session: Session, provider: str, subject: str) -> OidcLink | None:
+    return session.execute(
+        select(OidcLink).where(col(OidcLink.provider) == provider, col(OidcLink.subject) == subject)
+    ).scalar_one_or_none()
+
+
+def links_of(session: Session, user: User) -> list[OidcLink]:
+    return list(
+        session.execute(
+            select(OidcLink).where(col(OidcLink.user_id) == user.id).order_by(col(OidcLink.id))
+        ).scalars()
+    )
+
+
+def _update_private_fields(provider: OidcProvider, user: User, claims: dict[str, Any]) -> None:
+    name = _text(claims, provider.claim_name, 100)
+    company = _text(claims, provider.claim_company, 100)
+    if name:
+        user.real_name = name
+    if company:
+        user.company = company
+    if claims.get("email_verified") is True and _email(provider, claims) == user.email:
+        user.email_verified_at = user.email_verified_at or utcnow()
+
+
+def _matches(claims: dict[str, Any], claim: str, value: str) -> bool:
+    found = claims.get(claim)
+    if isinstance(found, list):
+        return value in [str(item) for item in found]
+    return found is not None and str(found) == value
+
+
+def apply_rules(
+    session: Session, provider: OidcProvider, user: User, claims: dict[str, Any]
+) -> None:
+    """The provider's rules at this sign-in: the member is in exactly the groups the rules
+    name whose claim matches (groups no rule names are left alone), has the highest role a
+    matching rule gives (when the provider has role rules), and is staff when the provider
+    is the staff directory. Each change is audited."""
+    assert user.id is not None
+    managed = {rule.group for rule in provider.rules if rule.group}
+    wanted = {
+        rule.group
+        for rule in provider.rules
+        if rule.group and _matches(claims, rule.claim, rule.value)
+    }
+    groups = {
+        group.slug: group
+        for group in session.execute(select(Group).where(col(Group.slug).in_(managed))).scalars()
+    }
+    current = set(
+        session.execute(
+            select(col(Group.slug))
+            .join(GroupMember, col(GroupMember.group_id) == col(Group.id))
+            .where(col(GroupMember.user_id) == user.id, col(Group.slug).in_(managed))
+        ).scalars()
+    )
+    before = {"groups": sorted(current), "role": user.role, "is_staff": user.is_staff}
+    for slug in sorted(wanted - current):
+        if slug in groups:
+            accounts.add_member(session, groups[slug], user)
+        else:
+            log.warning(
+                "OpenID provider %s: a rule names the group %r, which does not exist",
+                provider.name,
+                slug,
+            )
+    for slug in sorted(current - wanted):
+        accounts.remove_member(session, groups[slug], user)
+    role_rules = [rule for rule in provider.rules if rule.role]
+    if role_rules:
+        granted = [
+            Role(r.role) for r in role_rules if r.role and _matches(claims, r.claim, r.value)
+        ]
+        user.role = max(granted, key=_ROLE_ORDER.index, default=Role.member).value
+    if provider.staff:
+        user.is_staff = True
+    after = {
+        "groups": sorted((current & wanted) | (wanted & set(groups))),
+        "role": user.role,
+        "is_staff": user.is_staff,
+    }
+    if after != before:
+        session.add(user)
+        audit.record(
+            session,
+            ANONYMOUS,
+            "sso.claims",
+            "user",
+            user.id,
+            reason=provider.name,
+            before=before,
+            after=after,
+        )
+
+
+def _signed_in(
+    session: Session, provider: OidcProvider, link: OidcLink, user: User, claims: dict[str, Any]
+) -> User:
+    if not user.is_active or user.erased_at is not None:
+        raise Forbidden(INACTIVE, code="account_inactive")
+    link.last_login_at = utcnow()
+    _update_private_fields(provider, user, claims)
+    apply_rules(session, provider, user, claims)
+    session.add_all([link, user])
+    session.flush()
+    return user
+
+
+def sign_in(session: Session, provider: OidcProvider, claims: dict[str, Any]) -> Outcome:
+    link = _find_link(session, provider.name, str(claims["sub"]))
+    if link is not None:
+        user = session.get(User, link.user_id)
+        assert user is not None
+        return Outcome("signed_in", _signed_in(session, provider, link, user, claims))
+    email = _email(provider, claims)
+    if email is not None:
+        owner = session.execute(select(User).where(col(User.email) == email)).scalar_one_or_none()
+        if owner is not None:
+            # Never linked silently: whoever controls the provider's e-mail claim must not
+            # take over the account that has this address.
+            return Outcome("link", owner)
+    return Outcome("new")
+
+
+def create_member(
+    session: Session, provider: OidcProvider, claims: dict[str, Any], nickname: str, locale: str
+) -> User:
+    """The first sign-in: a new account under the chosen nickname (registration's rules)."""
+    nickname = normalise_nickname(nickname)
+    accounts.check_nickname_free(session, nickname)
+    subject = str(claims["sub"])
+    email = _email(provider, claims)
+    if (
+        email is None
+        or session.execute(select(col(User.id)).where(col(User.email) == email)).first()
+    ):
+        # The e-mail column is unique and required; a provider without one gets a placeholder.
+        email = f"{security.token_hash(provider.name + '|' + subject)[:24]}@sso.invalid"
+    user = User(
+        email=email,
+        nickname=nickname,
+        nickname_key=nickname.casefold(),
+        password_hash=NO_PASSWORD,
+        locale=i18n.supported(locale),
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict("Dieser Spitzname ist schon vergeben.", code="nickname_taken") from exc
+    assert user.id is not None
+    link = OidcLink(provider=provider.name, subject=subject, user_id=user.id)
+    session.add(link)
+    session.flush()
+    return _signed_in(session, provider, link, user, claims)
+
+
+def nickname_suggestions(session: Session, wanted: str, count: int = 3) -> list[str]:
+    """Free nicknames near the one that was taken (digits added), for the member to pick."""
+    base = normalise_nickname(wanted)[:16] or "Mitglied"
+    found: list[str] = []
+    rng = random.Random()
+    for _ in range(30):
+        candidate = f"{base}{rng.randint(2, 9999)}"
+        try:
+            accounts.check_nickname_free(session, candidate)
+        except (Conflict, InvalidInput):
+            continue
+        if candidate not in found:
+            found.append(candidate)
+        if len(found) == count:
+            break
+    return found
+
+
+def link_with_password(
+    session: Session, provider: OidcProvider, claims: dict[str, Any], user: User, password: str
+) -> User:
+    """The member proves the existing account with its password once; then it is linked."""
+    if not security.verify_password(password, user.password_hash):
+        raise NotAuthenticated(accounts.BAD_LOGIN, code="invalid_credentials")
+    return link_account(session, provider, claims, user)
+
+
+def link_account(
+    session: Session, provider: OidcProvider, claims: dict[str, Any], user: User
+) -> User:
+    assert user.id is not None
+    link = _find_link(session, provider.name, str(claims["sub"]))
+    if link is None:
+        link = OidcLink(provider=provider.name, subject=str(claims["sub"]), user_id=user.id)
+        session.add(link)
+        session.flush()
+    elif link.user_id != user.id:
+        raise Conflict(N_("Dieses Firmenkonto ist schon mit einem anderen Konto verknüpft."))
+    return _signed_in(session, provider, link, user, claims)
+
+
+def send_link_mail(session: Session, user: User, token: str) -> None:
+    """The other proof: a link to the account's own address (the token is signed and
+    names the account, provider and subject)."""
+    enqueue(session, MAIL_JOB, {"user_id": user.id, "purpose": "sso_link", "token": token})
+
+
+def unlink(session: Session, user: User, provider_name: str, password: str) -> None:
+    links = links_of(session, user)
+    link = next((item for item in links if item.provider == provider_name), None)
+    if link is None:
+        raise NotFound(N_("Diese Verknüpfung gibt es nicht."))
+    others = len(links) > 1
+    if not others and not security.verify_password(password, user.password_hash):
+        # Without another provider the password is the only way back in: it must work.
+        raise Forbidden(NEED_PROOF if not password else WRONG_PASSWORD, code="wrong_password")
+    session.delete(link)
+    session.flush()
+
+
+def end_sessions(session: Session, provider: OidcProvider, subject: str) -> int:
+    """Back-channel logout: every session of the member the provider names ends."""
+    link = _find_link(session, provider.name, subject)
+    if link is None:
+        return 0
+    user = session.get(User, link.user_id)
+    if user is None:
+        return 0
+    accounts.end_all_sessions(session, user)
+    return 1
+
+
+def password_login_allowed(user: User) -> bool:
+    return not get_settings().password_login_admins_only or user.is_admin
+
+
+def links_count(session: Session, user: User) -> int:
+    return int(
+        session.execute(
+            select(func.count()).select_from(OidcLink).where(col(OidcLink.user_id) == user.id)
+        ).scalar_one()
+    )
+
+
+def settings_context(user: User) -> dict[str, Any]:
+    """The settings page's list of linked providers."""
+    session = object_session(user)
+    if session is None or user.id is None:
+        return {"sso_links": []}
+    names = {provider.name: provider for provider in get_settings().oidc_providers}
+    rows = []
+    for link in links_of(session, user):  # type: ignore[arg-type]
+        provider = names.get(link.provider)
+        label = oidc.button_text(provider, user.locale) if provider else link.provider
+        rows.append({"provider": link.provider, "label": label, "since": link.created_at})
+    return {"sso_links": rows}
+
+
+def erase_links(session: Session, user_id: int) -> None:
+    session.execute(delete(OidcLink).where(col(OidcLink.user_id) == user_id))

@@ -1,0 +1,330 @@
+"""Sign-in with an OpenID provider (community/accounts/oidc.py): start, callback, the first
+sign-in's nickname, proving an existing account, back-channel logout, unlinking.
+
+Between the steps the browser carries signed, short-lived cookies: the flow (state, nonce,
+PKCE verifier) and, after a valid ID token, the claims the forum keeps. Nothing is stored
+before the member is signed in, so a refused answer leaves no trace."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from community import i18n
+from community.accounts import entry, oidc, oidc_service
+from community.accounts import service as accounts
+from community.accounts.models import User
+from community.auth import check_csrf, set_session_cookie
+from community.config import get_settings
+from community.deps import SessionDep
+from community.errors import CommunityError
+from community.forum import permissions as perms
+from community.i18n import N_
+from community.text import CleanStr
+from community.web.deps import CsrfField, WebViewer, safe_next, see_other
+from community.web.forms import form_error
+from community.web.pages import render
+from community.web.settings import settings_context
+
+router = APIRouter()
+
+FLOW_COOKIE = "community_sso_flow"
+PENDING_COOKIE = "community_sso_pending"
+# Which provider the session came from, for the provider's logout (no token kept).
+PROVIDER_COOKIE = "community_sso_provider"
+PENDING_SECONDS = 900
+
+REFUSED_TITLE = N_("Anmeldung nicht möglich")
+
+
+def _set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        path="/",
+    )
+
+
+def _refused(request: Request, exc: CommunityError) -> Response:
+    response = render(
+        request,
+        "message.html",
+        {"title": REFUSED_TITLE, "message": exc.message},
+        exc.status_code,
+    )
+    response.delete_cookie(FLOW_COOKIE, path="/")
+    return response
+
+
+def login_buttons(locale: str) -> list[dict[str, Any]]:
+    """The login page's buttons, with a note on those that could not be reached lately."""
+    return [
+        {
+            "name": provider.name,
+            "label": oidc.button_text(provider, locale),
+            "down": oidc.is_known_down(provider),
+        }
+        for provider in oidc.providers()
+    ]
+
+
+def provider_logout_url(request: Request) -> str | None:
+    """For /logout: the provider's end-session URL when the session came from one."""
+    name = request.cookies.get(PROVIDER_COOKIE)
+    provider = next((p for p in oidc.providers() if p.name == name), None)
+    return oidc.end_session_url(provider) if provider else None
+
+
+def _signed_in(
+    request: Request, response: Response, session: SessionDep, user: User, provider: str
+) -> Response:
+    # As at the password login: the browser's previous session ends, a new one begins.
+    entry.sign_out(session, request.cookies.get(get_settings().session_cookie))
+    set_session_cookie(response, accounts.start_session(session, user))
+    _set_cookie(response, PROVIDER_COOKIE, provider, get_settings().session_days * 86400)
+    response.delete_cookie(FLOW_COOKIE, path="/")
+    response.delete_cookie(PENDING_COOKIE, path="/")
+    return response
+
+
+@router.get("/sso/{name}/start", response_model=None)
+def start(request: Request, name: str, next: str | None = None) -> Response:
+    provider = oidc.get_provider(name)
+    try:
+        url, flow = oidc.start(provider, safe_next(next))
+    except oidc.ProviderDown as exc:
+        return _refused(request, exc)
+    response = see_other(url)
+    _set_cookie(response, FLOW_COOKIE, oidc.pack(flow.__dict__, "sso-flow"), oidc.FLOW_SECONDS)
+    return response
+
+
+@router.get("/sso/{name}/callback", response_model=None)
+def callback(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    name: str,
+    code: Annotated[str, Query(max_length=2000)] = "",
+    state: Annotated[str, Query(max_length=200)] = "",
+    error: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    provider = oidc.get_provider(name)
+    data = oidc.unpack(request.cookies.get(FLOW_COOKIE), "sso-flow", oidc.FLOW_SECONDS)
+    try:
+        if data is None or data.get("provider") != name or not state:
+            raise oidc.SignInRefused(oidc.EXPIRED_FLOW)
+        flow = oidc.Flow(**data)
+        if not secrets.compare_digest(flow.state, state):
+            raise oidc.SignInRefused(oidc.EXPIRED_FLOW)
+        if error or not code:
+            raise oidc.SignInRefused(oidc.CANCELLED)
+        claims = oidc.finish(provider, flow, code)
+        outcome = oidc_service.sign_in(session, provider, claims)
+        if outcome.kind != "signed_in" and viewer.user is not None:
+            # Signed in already (the settings page's "link"): that account is the proof.
+            user = oidc_service.link_account(session, provider, claims, viewer.user)
+            outcome = oidc_service.Outcome("signed_in", user)
+    except CommunityError as exc:
+        session.rollback()
+        return _refused(request, exc)
+    if outcome.kind == "signed_in":
+        assert outcome.user is not None
+        return _signed_in(request, see_other(flow.next), session, outcome.user, name)
+    pending = {
+        "provider": name,
+        "claims": oidc_service.pending_claims(provider, claims),
+        "next": flow.next,
+        "link_user": outcome.user.id if outcome.user else None,
+    }
+    response = see_other("/sso/link" if outcome.kind == "link" else "/sso/nickname")
+    _set_cookie(response, PENDING_COOKIE, oidc.pack(pending, "sso-pending"), PENDING_SECONDS)
+    response.delete_cookie(FLOW_COOKIE, path="/")
+    return response
+
+
+def _pending(request: Request) -> dict[str, Any]:
+    data = oidc.unpack(request.cookies.get(PENDING_COOKIE), "sso-pending", PENDING_SECONDS)
+    if data is None:
+        raise oidc.SignInRefused(oidc.EXPIRED_FLOW)
+    oidc.get_provider(data["provider"])
+    return data
+
+
+@router.get("/sso/nickname", response_class=HTMLResponse)
+def nickname_form(request: Request) -> Response:
+    try:
+        pending = _pending(request)
+    except CommunityError as exc:
+        return _refused(request, exc)
+    label = oidc.button_text(oidc.get_provider(pending["provider"]), i18n.pick_locale(request))
+    return render(request, "sso_nickname.html", {"nickname": "", "provider_label": label})
+
+
+@router.post("/sso/nickname", response_model=None)
+def choose_nickname(
+    request: Request,
+    session: SessionDep,
+    csrf_token: CsrfField,
+    nickname: Annotated[CleanStr, Form(max_length=100)],
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        pending = _pending(request)
+    except CommunityError as exc:
+        return _refused(request, exc)
+    provider = oidc.get_provider(pending["provider"])
+    label = oidc.button_text(provider, i18n.pick_locale(request))
+    try:
+        user = oidc_service.create_member(
+            session, provider, pending["claims"], nickname, i18n.pick_locale(request)
+        )
+    except CommunityError as exc:
+        suggestions = (
+            oidc_service.nickname_suggestions(session, nickname)
+            if exc.code == "nickname_taken"
+            else []
+        )
+        context = {"nickname": nickname, "provider_label": label, "suggestions": suggestions}
+        return form_error(request, session, "sso_nickname.html", context, exc)
+    return _signed_in(
+        request, see_other(safe_next(pending.get("next"))), session, user, provider.name
+    )
+
+
+def _link_context(request: Request, pending: dict[str, Any]) -> dict[str, Any]:
+    provider = oidc.get_provider(pending["provider"])
+    return {"provider_label": oidc.button_text(provider, i18n.pick_locale(request))}
+
+
+@router.get("/sso/link", response_class=HTMLResponse)
+def link_form(request: Request) -> Response:
+    try:
+        pending = _pending(request)
+    except CommunityError as exc:
+        return _refused(request, exc)
+    return render(request, "sso_link.html", _link_context(request, pending))
+
+
+@router.post("/sso/link", response_model=None)
+def link_with_password(
+    request: Request,
+    session: SessionDep,
+    csrf_token: CsrfField,
+    password: Annotated[CleanStr, Form(max_length=1000)],
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        pending = _pending(request)
+        user = session.get(User, pending.get("link_user") or 0)
+        if user is None:
+            raise oidc.SignInRefused(oidc.EXPIRED_FLOW)
+    except CommunityError as exc:
+        return _refused(request, exc)
+    provider = oidc.get_provider(pending["provider"])
+    try:
+        oidc_service.link_with_password(session, provider, pending["claims"], user, password)
+    except CommunityError as exc:
+        return form_error(request, session, "sso_link.html", _link_context(request, pending), exc)
+    return _signed_in(
+        request, see_other(safe_next(pending.get("next"))), session, user, provider.name
+    )
+
+
+@router.post("/sso/link/mail", response_model=None)
+def link_by_mail(request: Request, session: SessionDep, csrf_token: CsrfField) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        pending = _pending(request)
+        user = session.get(User, pending.get("link_user") or 0)
+        if user is None:
+            raise oidc.SignInRefused(oidc.EXPIRED_FLOW)
+    except CommunityError as exc:
+        return _refused(request, exc)
+    token = oidc.pack(
+        {"user": user.id, "provider": pending["provider"], "claims": pending["claims"]},
+        "sso-link-mail",
+    )
+    oidc_service.send_link_mail(session, user, token)
+    response = render(
+        request,
+        "message.html",
+        {
+            "title": N_("E-Mail unterwegs"),
+            "message": N_(
+                "Wir haben Ihnen einen Link an die Adresse Ihres Kontos geschickt. Mit ihm "
+                "verknüpfen Sie Ihr Firmenkonto; der Link gilt 2 Stunden."
+            ),
+        },
+    )
+    response.delete_cookie(PENDING_COOKIE, path="/")
+    return response
+
+
+@router.get("/sso/link/confirm", response_model=None)
+def link_confirm(
+    request: Request, session: SessionDep, token: Annotated[str, Query(max_length=8000)] = ""
+) -> Response:
+    data = oidc.unpack(token, "sso-link-mail", oidc_service.LINK_MAIL_SECONDS)
+    user = session.get(User, data.get("user") or 0) if data else None
+    try:
+        if data is None or user is None:
+            raise oidc.SignInRefused(N_("Der Link ist ungültig oder abgelaufen."))
+        provider = oidc.get_provider(data["provider"])
+        oidc_service.link_account(session, provider, data["claims"], user)
+    except CommunityError as exc:
+        session.rollback()
+        return _refused(request, exc)
+    return _signed_in(request, see_other("/settings?saved=sso"), session, user, provider.name)
+
+
+@router.post("/sso/{name}/backchannel-logout", response_model=None)
+def backchannel_logout(
+    session: SessionDep,
+    name: str,
+    logout_token: Annotated[str, Form(max_length=8000)] = "",
+) -> Response:
+    """Called by the provider, not a browser (no CSRF field): the logout token is the proof."""
+    provider = oidc.get_provider(name)
+    headers = {"Cache-Control": "no-store"}
+    try:
+        subject = oidc.validate_logout_token(provider, logout_token)
+    except CommunityError as exc:
+        body = {"error": "invalid_request", "error_description": exc.code}
+        return JSONResponse(body, status_code=400, headers=headers)
+    oidc_service.end_sessions(session, provider, subject)
+    return Response(status_code=200, headers=headers)
+
+
+@router.post("/settings/sso/{name}/unlink", response_model=None)
+def unlink(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    name: str,
+    password: Annotated[CleanStr, Form(max_length=1000)] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    perms.require_member(viewer)
+    user = viewer.user
+    assert user is not None
+    try:
+        oidc_service.unlink(session, user, name, password)
+    except CommunityError as exc:
+        return form_error(
+            request,
+            session,
+            "settings.html",
+            lambda: settings_context(user),
+            exc,
+            key="sso_error",
+        )
+    return see_other("/settings?saved=1")

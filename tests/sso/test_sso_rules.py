@@ -1,0 +1,249 @@
+"""What surrounds the provider sign-in: a provider that is down, password login for admins
+only, the linked providers in the settings and unlinking, the mail link as proof, erasure."""
+
+from __future__ import annotations
+
+import re
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from community.accounts import oidc_service
+from community.accounts.models import GroupMember, OidcLink, Role, User
+from community.accounts.viewer import viewer_for
+from community.config import OidcRule
+from community.jobs.worker import Worker
+from community.privacy import service as privacy
+from tests.factories import PASSWORD, make_group, make_user, sign_in
+from tests.smtp import mailbox, smtp_server  # noqa: F401
+from tests.sso.conftest import RealProvider, browse_provider, kunden_config
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _csrf(client: TestClient) -> str:
+    client.get("/login")
+    return client.cookies["community_csrf"]
+
+
+def test_a_provider_that_is_down_leaves_the_forum_and_password_login_working(
+    client: TestClient, db: Session, use_providers: Any
+) -> None:
+    use_providers(kunden_config(f"http://127.0.0.1:{_closed_port()}"))
+    member = make_user(db)
+    login = client.get("/login")
+    assert login.status_code == 200
+    assert "Mit Kundenkonto anmelden" in login.text  # the button stays
+    assert "nicht erreichbar" not in login.text  # nobody asked the provider yet
+
+    start = client.get("/sso/kunden/start", follow_redirects=False)
+    assert start.status_code == 503
+    assert "gerade nicht erreichbar" in start.text
+    # The login page now says so beside the button, without asking the provider again.
+    assert "war eben nicht erreichbar" in client.get("/login").text
+
+    signed_in = client.post(
+        "/login",
+        data={"email": member.email, "password": PASSWORD, "csrf_token": _csrf(client)},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303
+
+
+def test_password_login_for_admins_only(
+    client: TestClient, db: Session, use_providers: Any, settings: Any, monkeypatch: Any
+) -> None:
+    use_providers(kunden_config("http://127.0.0.1:9"))
+    monkeypatch.setattr(settings, "password_login_admins_only", True)
+    member = make_user(db)
+    admin = make_user(db, role=Role.admin)
+
+    page = client.get("/login")
+    assert "Administratoren vorbehalten" in page.text
+    assert "Neu hier? Registrieren" not in page.text
+    registration = client.post(
+        "/register",
+        data={
+            "email": "neu@example.com",
+            "nickname": "Neuling",
+            "password": "ein-sehr-langes-Passwort-42",
+            "csrf_token": _csrf(client),
+        },
+    )
+    assert registration.status_code == 403
+    assert db.execute(select(User).where(col(User.nickname) == "Neuling")).first() is None
+    refused = client.post(
+        "/login",
+        data={"email": member.email, "password": PASSWORD, "csrf_token": _csrf(client)},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 403
+    assert "mit Ihrem Firmenkonto an" in refused.text
+    assert "community_session" not in refused.cookies
+
+    # Break glass: the admin still gets in with the password.
+    admitted = client.post(
+        "/login",
+        data={"email": admin.email, "password": PASSWORD, "csrf_token": _csrf(client)},
+        follow_redirects=False,
+    )
+    assert admitted.status_code == 303
+    # The API's login follows the same rule.
+    api = TestClient(client.app).post(
+        "/api/v1/auth/login", json={"email": member.email, "password": PASSWORD}
+    )
+    assert api.status_code == 403
+
+
+def test_settings_list_links_and_unlinking_needs_a_password_or_another_provider(
+    client: TestClient, db: Session, use_providers: Any
+) -> None:
+    use_providers(
+        kunden_config("http://127.0.0.1:9"),
+        kunden_config("http://127.0.0.1:9", name="personal", button_de="Mit Mitarbeiterkonto"),
+    )
+    member = make_user(db, nickname="Zahnrad")
+    member.password_hash = oidc_service.NO_PASSWORD  # made by a provider: no password of its own
+    db.add_all(
+        [
+            OidcLink(provider="kunden", subject="k-1", user_id=member.id),
+            OidcLink(provider="personal", subject="p-1", user_id=member.id),
+        ]
+    )
+    db.commit()
+    token = sign_in(client, member)
+    page = client.get("/settings")
+    assert "Mit Kundenkonto anmelden" in page.text and "Mit Mitarbeiterkonto" in page.text
+
+    # Another provider stays: no password needed.
+    done = client.post(
+        "/settings/sso/personal/unlink", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    # The last link of an account without a password would lock it out: refused.
+    refused = client.post(
+        "/settings/sso/kunden/unlink",
+        data={"csrf_token": token, "password": "geraten"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422
+    assert "Das aktuelle Passwort stimmt nicht." in refused.text
+    links = db.execute(select(OidcLink.provider).where(col(OidcLink.user_id) == member.id))
+    assert list(links.scalars()) == ["kunden"]
+
+
+def test_the_last_link_goes_with_the_accounts_password(
+    client: TestClient, db: Session, use_providers: Any
+) -> None:
+    use_providers(kunden_config("http://127.0.0.1:9"))
+    member = make_user(db)
+    db.add(OidcLink(provider="kunden", subject="k-2", user_id=member.id))
+    db.commit()
+    token = sign_in(client, member)
+    without = client.post("/settings/sso/kunden/unlink", data={"csrf_token": token})
+    assert without.status_code == 422
+    assert "Bitte geben Sie Ihr Passwort ein" in without.text
+    done = client.post(
+        "/settings/sso/kunden/unlink",
+        data={"csrf_token": token, "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    count = db.execute(select(func.count()).select_from(OidcLink)).scalar_one()
+    assert count == 0
+    assert "Kein Firmenkonto verknüpft." in client.get("/settings").text
+
+
+def test_a_mail_link_proves_the_existing_account(
+    client: TestClient,
+    db: Session,
+    engine: Engine,
+    kunden: RealProvider,
+    mailbox: Any,  # noqa: F811
+) -> None:
+    otto = make_user(db, nickname="Otto", email="otto@kunde.example")
+    start = client.get("/sso/kunden/start", follow_redirects=False)
+    back = browse_provider(start.headers["location"], "otto")
+    assert (
+        client.get(back.removeprefix("http://testserver"), follow_redirects=False).headers[
+            "location"
+        ]
+        == "/sso/link"
+    )
+    client.get("/sso/link")
+    sent = client.post("/sso/link/mail", data={"csrf_token": client.cookies["community_csrf"]})
+    assert sent.status_code == 200
+    assert db.execute(select(func.count()).select_from(OidcLink)).scalar_one() == 0
+    Worker(engine).run_until_empty()
+    [mail] = mailbox.to("otto@kunde.example")
+    link = re.search(r"http://testserver(/sso/link/confirm\?token=\S+)", mail.text)
+    assert link is not None
+    # Opened in another browser (the mail program's): the link alone is the proof.
+    other = TestClient(client.app)
+    confirmed = other.get(link.group(1), follow_redirects=False)
+    assert confirmed.status_code == 303
+    assert urlsplit(confirmed.headers["location"]).path == "/settings"
+    assert db.execute(select(OidcLink.user_id)).scalar_one() == otto.id
+    assert "Otto" in other.get("/settings").text
+    # A tampered link links nothing.
+    assert other.get(link.group(1)[:-3] + "xyz").status_code == 400
+    other.close()
+
+
+def test_erasure_removes_the_link(db: Session, use_providers: Any) -> None:
+    member = make_user(db)
+    db.add(OidcLink(provider="kunden", subject="k-3", user_id=member.id))
+    db.commit()
+    privacy.erase_own_account(
+        db, viewer_for(db, member), password=PASSWORD, confirm=True, remove_posts=False
+    )
+    db.commit()
+    assert db.execute(select(func.count()).select_from(OidcLink)).scalar_one() == 0
+    assert db.get(User, member.id) is not None
+
+
+@pytest.mark.parametrize("path", ["/sso/unbekannt/start", "/sso/unbekannt/callback"])
+def test_an_unknown_provider_is_a_404(anon: TestClient, use_providers: Any, path: str) -> None:
+    assert anon.get(path).status_code == 404
+
+
+def test_the_staff_directory_gives_staff_and_the_role_its_claim_names(
+    db: Session, use_providers: Any
+) -> None:
+    staff_dir = kunden_config(
+        "http://127.0.0.1:9",
+        name="personal",
+        staff=True,
+        rules=[
+            OidcRule(claim="forum_role", value="moderator", role="moderator"),
+            OidcRule(claim="forum_role", value="admin", role="admin"),
+            OidcRule(claim="department", value="support", group="support-team"),
+        ],
+    )
+    team = make_group(db, slug="support-team")
+    claims = {
+        "sub": "p-7",
+        "name": "Anna Kaiser",
+        "forum_role": ["moderator"],
+        "department": "support",
+    }
+    anna = oidc_service.create_member(db, staff_dir, claims, "AnnaK", "de")
+    assert anna.is_staff and anna.role == "moderator"
+    assert anna.real_name == "Anna Kaiser"
+    assert db.get(GroupMember, (team.id, anna.id)) is not None
+
+    # The next sign-in: the directory no longer names the role or department.
+    outcome = oidc_service.sign_in(db, staff_dir, {"sub": "p-7", "forum_role": []})
+    assert outcome.kind == "signed_in" and outcome.user is anna
+    assert anna.role == "member" and anna.is_staff
+    assert db.get(GroupMember, (team.id, anna.id)) is None
