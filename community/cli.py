@@ -12,7 +12,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -59,7 +58,7 @@ def language(argv: Sequence[str], env: Mapping[str, str]) -> str:
     return DEFAULT_LOCALE
 
 
-def _translate_help(command: click.Command) -> None:
+def _translate_help(command: Any) -> None:
     # Help texts are German msgids, written across lines in docstrings: the catalog has
     # them with single spaces.
     for owner in (command, *command.params):
