@@ -147,6 +147,33 @@ ERROR_TEXT = {
     "503": "Temporarily unavailable (`unavailable`): retry after Retry-After seconds",
 }
 
+# Paging, described once here and in the README ("For integrators: cursors"): every list
+# continues after the last row seen (keyset), never at an offset, so rows added meanwhile
+# are neither skipped nor repeated.
+CURSOR = "Opaque: pass the `next_cursor` of the previous page; omit for the first page. "
+PAGING: dict[tuple[str, str], str] = {
+    ("list_threads", "cursor"): CURSOR + "`next_cursor` is null on the last page.",
+    ("list_category_threads", "cursor"): CURSOR + "`next_cursor` is null on the last page.",
+    ("list_posts", "cursor"): CURSOR + "`next_cursor` is null on the last page.",
+    ("list_notifications", "cursor"): CURSOR + "`next_cursor` is null on the last page.",
+    ("list_events", "after"): "An event id: the page holds events with a larger id, oldest "
+    "first. Pass the `next_after` of the previous page and keep it between runs; "
+    "`next_after` is null once nothing newer exists (keep the value you had). Events "
+    "the token may not see advance `next_after` without being listed.",
+    ("faq_export", "updated_since"): "Opaque: the `next_cursor` (or X-Next-Cursor header) of "
+    "the previous export; omit for everything. Returns entries changed since, oldest change "
+    "first; at the end the cursor comes back unchanged.",
+    ("audit_log", "before_id"): "An entry id: the page holds older entries, newest first; "
+    "pass the smallest id of the previous page.",
+}
+
+
+def _describe_paging(op: dict[str, Any]) -> None:
+    for parameter in op.get("parameters", []):
+        text = PAGING.get((op["operationId"], parameter["name"]))
+        if text and not parameter.get("description"):
+            parameter["description"] = text
+
 
 def error_codes(op: dict[str, Any], path: str, method: str, kind: str) -> list[str]:
     """The error statuses an operation can answer with (see the sets above)."""
@@ -302,6 +329,7 @@ def _complete(spec: dict[str, Any], ids: OperationIds, session_cookie: str) -> N
                 ).strip()
             op["responses"] = _responses(op, path, method, kind)
             _add_examples(op)
+            _describe_paging(op)
 
 
 def _responses(op: dict[str, Any], path: str, method: str, kind: str) -> dict[str, Any]:
