@@ -73,6 +73,13 @@ def test_operations_list_the_errors_they_can_answer_with(spec: dict[str, Any]) -
         login["429"]["headers"]
     )
     assert "RateLimit-Remaining" in login["200"]["headers"]
+    # the cursors are described where they are passed
+    params = {p["name"]: p for p in ops["list_events"][2]["parameters"]}
+    assert "next_after" in params["after"]["description"]
+    params = {p["name"]: p for p in ops["list_threads"][2]["parameters"]}
+    assert "next_cursor" in params["cursor"]["description"]
+    params = {p["name"]: p for p in ops["faq_export"][2]["parameters"]}
+    assert "X-Next-Cursor" in params["updated_since"]["description"]
     assert (
         ops["get_thread"][2]["responses"]["404"]["content"]["application/json"]["example"]["error"]
         == "not_found"
