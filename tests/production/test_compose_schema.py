@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 from jsonschema import Draft201909Validator
 
+from community.config import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "compose-spec.json").read_text())
 _VAR = re.compile(r"\$\{(\w+)(?::?([-?])([^}]*))?\}")
@@ -78,3 +80,17 @@ def test_caddy_terminates_tls_in_an_optional_profile() -> None:
     assert compose["services"]["app"]["ports"] == ["127.0.0.1:8000:8000"]
     assert compose["services"]["app"]["environment"]["FORWARDED_ALLOW_IPS"] == "*"
     assert caddy["depends_on"]["app"]["condition"] == "service_healthy"
+
+
+def test_env_example_names_exactly_what_compose_reads() -> None:
+    """Every variable of .env.example is read by docker-compose.yml (or is a setting of the
+    forum), and every variable docker-compose.yml reads is explained there."""
+    settings = {f"COMMUNITY_{name.upper()}" for name in Settings.model_fields}
+    read = {m.group(1) for m in _VAR.finditer((ROOT / "docker-compose.yml").read_text())}
+    example = _env_example()
+    assert set(example) <= read | settings, set(example) - read - settings
+    assert read <= set(example), read - set(example)
+    text = (ROOT / ".env.example").read_text()
+    for name in example:  # each with a comment above it
+        before = text.split(f"\n{name}=", 1)[0].rstrip().splitlines()[-1]
+        assert before.startswith("#"), name
