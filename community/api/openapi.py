@@ -186,7 +186,8 @@ def error_codes(op: dict[str, Any], path: str, method: str, kind: str) -> list[s
     codes = []
     if signed_in or op_id in WRONG_CREDENTIALS:
         codes.append("401")
-    if (signed_in and op_id not in NOT_FORBIDDEN) or op_id in ALSO_FORBIDDEN:
+    # A write with the session cookie but without its CSRF token is refused with 403.
+    if (signed_in and (op_id not in NOT_FORBIDDEN or write)) or op_id in ALSO_FORBIDDEN:
         codes.append("403")
     if "{" in path:
         codes.append("404")

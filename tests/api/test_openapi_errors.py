@@ -6,6 +6,7 @@ operations carry the RateLimit-* headers the spec and the README promise."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from sqlmodel import Session
 
 from community.config import get_settings
+from tests.factories import make_user, sign_in
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "docs" / "events"
 
@@ -145,3 +148,41 @@ def test_the_examples_validate_against_their_schemas(spec: dict[str, Any]) -> No
     for item in event["items"]:
         schema = json.loads((EVENTS_DIR / f"{item['type']}.schema.json").read_text())
         assert list(Draft202012Validator(schema).iter_errors(item["payload"])) == []
+
+
+def test_what_a_visitor_gets_from_every_operation_is_documented(
+    spec: dict[str, Any], client: TestClient
+) -> None:
+    """Every operation, called as a visitor with an empty body and made-up ids, answers with
+    a status its entry in the spec lists, in the documented body."""
+    answered: set[str] = set()
+    for operation, (method, path, _op) in _ops(spec).items():
+        url = re.sub(r"\{(\w+)\}", lambda m: "1" if m.group(1).endswith("id") else "x", path)
+        response = client.request(method.upper(), url, json={})
+        if response.status_code >= 400:
+            _check(spec, operation, response)
+        answered.add(str(response.status_code))
+    assert {"401", "403", "404", "422"} <= answered
+
+
+def test_what_a_member_gets_from_every_operation_is_documented(
+    spec: dict[str, Any], client: TestClient, db: Session
+) -> None:
+    """The same for a signed-in member without any role: the admin, moderation and
+    curation operations refuse with a documented 403."""
+    sign_in(client, make_user(db))
+    answered: dict[str, int] = {}
+    for operation, (method, path, _op) in _ops(spec).items():
+        if operation in {"logout", "erase_me", "change_password"}:
+            continue  # would end the member's session for the operations after it
+        url = re.sub(r"\{(\w+)\}", lambda m: "1" if m.group(1).endswith("id") else "x", path)
+        response = client.request(method.upper(), url, json={})
+        if response.status_code >= 400:
+            _check(spec, operation, response)
+        answered[operation] = response.status_code
+    assert answered["list_tokens"] == 403 and answered["moderation_queue"] == 403
+    assert answered["get_me"] == 200
+    del client.headers["X-CSRF-Token"]  # a write without the CSRF token
+    refused = client.patch("/api/v1/me", json={"locale": "en"})
+    assert refused.status_code == 403
+    _check(spec, "update_me", refused)
