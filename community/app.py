@@ -30,6 +30,7 @@ from community.jobs.worker import Worker
 from community.metrics import RequestMetrics
 from community.metrics import router as metrics_router
 from community.middleware import BodySizeLimit, RefuseNulInUrl, SecurityHeaders
+from community.ratelimit import RateLimitHeaders
 from community.requestlog import RequestId
 from community.web.pages import STATIC_DIR, error_page
 from community.web.router import web_router
@@ -166,6 +167,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     # Each one added wraps the ones before: RequestId and RequestMetrics, added last, see
     # every answer, including the ones the other middleware give; SecurityHeaders sits
     # outside the body limit and the NUL refusal, so their 413 and 422 carry the headers.
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RefuseNulInUrl)
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -20,12 +22,71 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from typer.core import TyperGroup
 
 from community.config import get_settings
+from community.i18n import DEFAULT_LOCALE, supported, translations
 
-# Help and output in German, as the forum speaks German first. Exit codes: 0 done, 1 refused
-# (a message says why), 2 wrong use or a setting that stops the start.
+
+class Lang(StrEnum):
+    de = "de"
+    en = "en"
+
+
+_lang = DEFAULT_LOCALE
+
+
+def t(message: str) -> str:
+    """A German msgid in the command's language (the forum's catalog)."""
+    return translations(_lang).gettext(message)
+
+
+def language(argv: Sequence[str], env: Mapping[str, str]) -> str:
+    """`--lang` before the command, else the locale of the environment (LC_ALL,
+    LC_MESSAGES, LANG: English for en_*), else German."""
+    args = iter(argv)
+    for arg in args:
+        if arg == "--lang":
+            return supported(next(args, DEFAULT_LOCALE))
+        if arg.startswith("--lang="):
+            return supported(arg.removeprefix("--lang="))
+        if not arg.startswith("-"):
+            break  # the command's own options follow
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if env.get(name):
+            return "en" if env[name].lower().startswith("en") else DEFAULT_LOCALE
+    return DEFAULT_LOCALE
+
+
+def _translate_help(command: Any) -> None:
+    # Help texts are German msgids, written across lines in docstrings: the catalog has
+    # them with single spaces.
+    for owner in (command, *command.params):
+        for field in ("help", "short_help"):
+            text = getattr(owner, field, None)
+            if text:
+                setattr(owner, field, t(" ".join(text.split())))
+    for sub in getattr(command, "commands", {}).values():
+        _translate_help(sub)
+
+
+class LocalizedGroup(TyperGroup):
+    """Picks the language before Click parses anything, so that `--help` of every command
+    and the command's output speak it (Typer's own headings stay English)."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
+        global _lang
+        _lang = language(sys.argv[1:] if args is None else args, os.environ)
+        if _lang != DEFAULT_LOCALE:
+            _translate_help(self)
+        return super().main(args, *rest, **kwargs)
+
+
+# Help and output in German, as the forum speaks German first; English with --lang en or
+# an English locale. Exit codes: 0 done, 1 refused (a message says why), 2 wrong use or a
+# setting that stops the start.
 app = typer.Typer(
+    cls=LocalizedGroup,
     help="Business-Community: ein Forum für Geschäftskunden. Beendet sich mit 0 bei Erfolg, "
     "1 bei einer Ablehnung, 2 bei falscher Verwendung oder Einstellung.",
     no_args_is_help=True,
@@ -52,6 +113,13 @@ def main(
             "--version", callback=_version, is_eager=True, help="Version anzeigen und beenden"
         ),
     ] = False,
+    lang: Annotated[
+        Lang | None,
+        typer.Option(
+            "--lang",
+            help="Sprache der Hilfe und der Ausgaben; Vorgabe: LANG, sonst Deutsch",
+        ),
+    ] = None,
 ) -> None:
     """Business-Community: ein Forum für Geschäftskunden."""
 
@@ -97,7 +165,7 @@ def migrate() -> None:
     from community.migrate import upgrade
 
     upgrade(_engine())
-    console.print("[green]Datenbank ist auf dem neuesten Stand.[/green]")
+    console.print(f"[green]{t('Datenbank ist auf dem neuesten Stand.')}[/green]")
 
 
 def _create_admin(email: str, nickname: str, password: str | None) -> tuple[str, bool]:
@@ -135,13 +203,15 @@ def create_admin(
     try:
         password, generated = _create_admin(email, nickname, password)
     except CommunityError as exc:
-        console.print(f"[red]{exc.message}[/red]")
+        console.print(f"[red]{t(exc.message)}[/red]")
         raise typer.Exit(1) from exc
-    console.print(f"Admin [bold]{nickname}[/bold] <{email}> angelegt.")
+    console.print(t("Admin {nickname} <{email}> angelegt.").format(nickname=nickname, email=email))
     if generated:
         # soft_wrap: Rich must not break the secret across lines, or a copy of it fails.
         console.print(
-            f"Passwort (wird nur dieses eine Mal angezeigt): [bold]{password}[/bold]",
+            t("Passwort (wird nur dieses eine Mal angezeigt): {secret}").format(
+                secret=f"[bold]{password}[/bold]"
+            ),
             soft_wrap=True,
         )
 
@@ -162,9 +232,10 @@ def create_token(
                 session, name=name, scopes=scope, created_by=None
             )
     except CommunityError as exc:
-        console.print(f"[red]{exc.message}[/red]")
+        console.print(f"[red]{t(exc.message)}[/red]")
         raise typer.Exit(1) from exc
-    console.print(f"Token (wird nur dieses eine Mal angezeigt): [bold]{raw}[/bold]", soft_wrap=True)
+    shown = t("Token (wird nur dieses eine Mal angezeigt): {secret}")
+    console.print(shown.format(secret=f"[bold]{raw}[/bold]"), soft_wrap=True)
 
 
 @app.command("seed-demo")
@@ -176,8 +247,8 @@ def seed_demo(
     from community.demo import seed_demo_content
 
     created = seed_demo_content(_engine(), threads=threads, seed=seed, progress=True)
-    console.print(f"[green]{created} Themen angelegt.[/green]")
-    console.print("Suchindex: `community reindex` nimmt die neuen Themen auf.")
+    console.print(f"[green]{t('{count} Themen angelegt.').format(count=created)}[/green]")
+    console.print(t("Suchindex: `community reindex` nimmt die neuen Themen auf."))
 
 
 @app.command()
@@ -202,8 +273,10 @@ def reindex() -> None:
         for session in session_scope(_engine()):
             enqueue(session, REINDEX, {})
         console.print(
-            f"Der Suchindex wird von einem laufenden Worker geschrieben ({exc.holder}); "
-            "er baut ihn neu auf (Auftrag eingereiht).",
+            t(
+                "Der Suchindex wird von einem laufenden Worker geschrieben ({holder}); "
+                "er baut ihn neu auf (Auftrag eingereiht)."
+            ).format(holder=exc.holder),
             soft_wrap=True,
         )
         return
@@ -211,10 +284,11 @@ def reindex() -> None:
     with Session(_engine()) as session:
         total = session.execute(select(func.count(col(Thread.id)))).scalar_one()
         # As indexing.service.reindex, with the documents counted on the way.
-        count = get_backend().reindex(_counted(all_documents(session), total, "Themen"))
+        count = get_backend().reindex(_counted(all_documents(session), total, t("Themen")))
     seconds = time.perf_counter() - started
     engine = get_backend().stats().get("engine")
-    console.print(f"{count} Themen in {seconds:.1f} s neu indiziert ({engine}).")
+    done = t("{count} Themen in {seconds} s neu indiziert ({engine}).")
+    console.print(done.format(count=count, seconds=f"{seconds:.1f}", engine=engine))
 
 
 @app.command()
@@ -235,12 +309,13 @@ def backup(
         suffix = "dump" if engine.dialect.name == "postgresql" else "sqlite3"
         output = get_settings().data_dir / "backups" / f"community-{stamp}.{suffix}"
     try:
-        with _step(f"Sicherung nach {output}"):
+        with _step(t("Sicherung nach {path}").format(path=output)):
             path = run(engine, output)
     except BackupError as exc:
         console.print(f"[red]{exc}[/red]", soft_wrap=True)
         raise typer.Exit(1) from exc
-    console.print(f"Sicherung geschrieben: {path} ({path.stat().st_size} Bytes)", soft_wrap=True)
+    written = t("Sicherung geschrieben: {path} ({size} Bytes)")
+    console.print(written.format(path=path, size=path.stat().st_size), soft_wrap=True)
 
 
 @app.command()
@@ -254,16 +329,15 @@ def restore(
     from community.backup import restore as run
 
     if not yes:
-        typer.confirm(
-            f"Alle Daten der Datenbank werden durch {source} ersetzt. Fortfahren?", abort=True
-        )
+        question = t("Alle Daten der Datenbank werden durch {path} ersetzt. Fortfahren?")
+        typer.confirm(question.format(path=source), abort=True)
     try:
-        with _step(f"Wiederherstellung aus {source} und neuer Suchindex"):
+        with _step(t("Wiederherstellung aus {path} und neuer Suchindex").format(path=source)):
             run(_engine(), source)
     except BackupError as exc:
         console.print(f"[red]{exc}[/red]", soft_wrap=True)
         raise typer.Exit(1) from exc
-    console.print("Wiederhergestellt; der Suchindex ist neu aufgebaut.")
+    console.print(t("Wiederhergestellt; der Suchindex ist neu aufgebaut."))
 
 
 @app.command("recompute-counters")
@@ -272,10 +346,10 @@ def recompute_counters() -> None:
     from community.db import session_scope
     from community.forum.counters import recompute_counters as run
 
-    with _step("Zähler der Foren und Themen"):
+    with _step(t("Zähler der Foren und Themen")):
         for session in session_scope(_engine()):
             n = run(session)
-    console.print(f"{n} Themen nachgezählt.")
+    console.print(t("{count} Themen nachgezählt.").format(count=n))
 
 
 @app.command("recompute-reputation")
@@ -284,10 +358,10 @@ def recompute_reputation() -> None:
     from community.db import session_scope
     from community.reputation.service import recompute_all
 
-    with _step("Punkte, Ränge und Kudos"):
+    with _step(t("Punkte, Ränge und Kudos")):
         for session in session_scope(_engine()):
             n = recompute_all(session)
-    console.print(f"Ansehen von {n} Mitgliedern neu berechnet.")
+    console.print(t("Ansehen von {count} Mitgliedern neu berechnet.").format(count=n))
 
 
 @app.command()
@@ -319,7 +393,7 @@ def worker(
 
     w = Worker(get_engine())
     if once:
-        console.print(f"{w.run_until_empty()} Aufträge erledigt.")
+        console.print(t("{count} Aufträge erledigt.").format(count=w.run_until_empty()))
         return
     try:
         w.run_forever()
@@ -340,9 +414,11 @@ def _check_heartbeat() -> None:
     with Session(_engine()) as session:
         beat = last_beat(session)
     if beat is None or utcnow() - beat > max_age:
-        console.print(f"Kein Worker hat seit {seconds} s gemeldet (zuletzt: {beat}).")
+        silent = t("Kein Worker hat seit {seconds} s gemeldet (zuletzt: {beat}).")
+        console.print(silent.format(seconds=seconds, beat=beat))
         raise typer.Exit(1)
-    console.print(f"Worker meldete zuletzt {beat.isoformat(timespec='seconds')}.")
+    last = t("Worker meldete zuletzt {time}.")
+    console.print(last.format(time=beat.isoformat(timespec="seconds")))
 
 
 @app.command()
@@ -378,17 +454,19 @@ def serve(
     if demo and _is_empty():
         from community.demo import seed_demo_content
 
-        console.print("Leere Datenbank: Demo-Inhalte werden angelegt …")
+        console.print(t("Leere Datenbank: Demo-Inhalte werden angelegt …"))
         seed_demo_content(_engine(), threads=60, seed=1, progress=True)
         password, _ = _create_admin("admin@example.com", "Admin-Team", None)
-        console.rule("Admin-Zugang")
-        console.print("E-Mail:   admin@example.com")
+        console.rule(t("Admin-Zugang"))
+        console.print(t("E-Mail:   {address}").format(address="admin@example.com"))
         console.print(
-            f"Passwort: [bold]{password}[/bold]  (wird nur dieses eine Mal angezeigt)",
+            t("Passwort: {secret}  (wird nur dieses eine Mal angezeigt)").format(
+                secret=f"[bold]{password}[/bold]"
+            ),
             soft_wrap=True,
         )
         console.rule()
-    console.print(f"Forum läuft auf [bold]http://{host}:{port}[/bold]")
+    console.print(t("Forum läuft auf {url}").format(url=f"[bold]http://{host}:{port}[/bold]"))
     # Our own access line (community.access) names the route, not the path with its query
     # (which may hold a token); uvicorn's loggers go through our handler.
     quiet: dict[str, Any] = {"log_config": None, "access_log": False}
@@ -449,12 +527,12 @@ def export_faq(
             while True:
                 batch, after = faq.export(session, viewer, updated_since=cursor, limit=500)
                 items.extend(batch)
-                steps.print(f"… {len(items)} FAQ-Einträge gelesen")
+                steps.print("… " + t("{count} FAQ-Einträge gelesen").format(count=len(items)))
                 if after == cursor:  # nothing newer
                     break
                 cursor = after
     except CommunityError as exc:
-        console.print(f"[red]{exc.message}[/red]")
+        console.print(f"[red]{t(exc.message)}[/red]")
         raise typer.Exit(1) from exc
     if format is FaqFormat.csv:
         output.write(formats.as_csv(items))

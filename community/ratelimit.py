@@ -6,16 +6,77 @@ from __future__ import annotations
 import math
 import threading
 import time
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from community.config import get_settings, require_client
 from community.errors import ServiceUnavailable, TooManyRequests
 
 DEFAULT_MESSAGE = "Zu viele Versuche. Bitte warten Sie kurz."
+
+
+@dataclass(frozen=True)
+class Quota:
+    """One limit as the RateLimit-* headers (IETF draft) tell it: the requests allowed per
+    window, those left, and the seconds until the window frees one again."""
+
+    limit: int
+    remaining: int
+    reset: int
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset),
+        }
+
+
+# The limits a request was counted against; RateLimitHeaders puts a fresh list here.
+_counted: ContextVar[list[Quota] | None] = ContextVar("rate_limits_counted", default=None)
+
+
+class RateLimitHeaders:
+    """Adds RateLimit-Limit, -Remaining and -Reset to the answer of a request that `hit`
+    counted (login, registration, password reset, visitor reports), for the limit nearest to
+    running out, so that a client can slow down before it is refused. The route runs in a
+    worker thread with a copy of this context: the list is shared, the variable is not."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        counted: list[Quota] = []
+        token = _counted.set(counted)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start" and counted:
+                nearest = min(counted, key=lambda q: (q.remaining, -q.reset))
+                headers = MutableHeaders(scope=message)
+                for name, value in nearest.headers().items():
+                    headers[name] = value
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            _counted.reset(token)
+
+
+def _note(quota: Quota) -> None:
+    counted = _counted.get()
+    if counted is not None:
+        counted.append(quota)
 
 
 class Limiter:
@@ -39,8 +100,11 @@ class Limiter:
         return self._seconds_left(item, *key)
 
     def _seconds_left(self, item: RateLimitItem, *key: str) -> int:
-        reset_at, _remaining = self._strategy.get_window_stats(item, *key)
-        return max(1, math.ceil(reset_at - time.time()))
+        return self.quota(item, *key).reset
+
+    def quota(self, item: RateLimitItem, *key: str) -> Quota:
+        reset_at, remaining = self._strategy.get_window_stats(item, *key)
+        return Quota(item.amount, remaining, max(1, math.ceil(reset_at - time.time())))
 
     def clear(self, item: RateLimitItem, *key: str) -> None:
         """Forget the hits counted under this key (a counted post was not saved after all)."""
@@ -98,13 +162,21 @@ def hit(rate: str, *key: str, message: str = DEFAULT_MESSAGE) -> None:
     """Count one attempt against every limit in `rate`; refuse with 429 when one is used up."""
     items = rate_items(rate)
     try:
-        waits = [w for item in items if (w := limiter().retry_after(item, *key)) is not None]
-        if waits:
-            raise TooManyRequests(message, retry_after=max(waits))
+        refused = [
+            Quota(item.amount, 0, wait)
+            for item in items
+            if (wait := limiter().retry_after(item, *key)) is not None
+        ]
+        if refused:
+            for quota in refused:
+                _note(quota)
+            raise TooManyRequests(message, retry_after=max(q.reset for q in refused))
         for item in items:
             wait = limiter().hit(item, *key)
             if wait is not None:  # another request took the last one in between
+                _note(Quota(item.amount, 0, wait))
                 raise TooManyRequests(message, retry_after=wait)
+            _note(limiter().quota(item, *key))
     except StorageError as exc:
         # Login and registration limits guard against password guessing: without their
         # storage they refuse (503) rather than let every attempt through.

@@ -27,7 +27,9 @@ from community.jobs.models import Job, JobStatus
 from community.mailer import OutgoingMail
 
 # A narrow terminal: a secret printed once must still come out in one piece to copy.
-runner = CliRunner(env={"COLUMNS": "40"})
+# German unless a test says otherwise, whatever the machine's locale.
+GERMAN: dict[str, str | None] = {"LANG": "C.UTF-8", "LC_ALL": None, "LC_MESSAGES": None}
+runner = CliRunner(env={"COLUMNS": "40", **GERMAN})
 SHOWN_ONCE = re.compile(r"angezeigt\): (\S+)\n")
 
 
@@ -261,7 +263,7 @@ def test_version_and_german_help() -> None:
     result = invoke("--version")
     assert result.exit_code == 0
     assert result.stdout.strip() == "community 0.1.0"
-    wide = CliRunner(env={"COLUMNS": "200"})
+    wide = CliRunner(env={"COLUMNS": "200", **GERMAN})
     overview = " ".join(wide.invoke(app, ["--help"]).stdout.split())
     assert "ein Forum für Geschäftskunden" in overview
     assert "Einen neuen Suchindex" in overview and "Build a new" not in overview
@@ -282,3 +284,27 @@ def test_long_commands_report_their_steps_on_stderr(migrated: Engine) -> None:
     exported = invoke("export-faq")
     assert "FAQ-Einträge gelesen" in exported.stderr
     assert exported.stdout.startswith("{")
+
+
+def test_help_and_output_in_english_with_lang_or_an_english_locale(migrated: Engine) -> None:
+    english = CliRunner(env={"COLUMNS": "200", "LANG": "en_US.UTF-8", "LC_ALL": None})
+    for runner_, args in (
+        (CliRunner(env={"COLUMNS": "200", **GERMAN}), ["--lang", "en"]),
+        (english, []),
+    ):
+        overview = " ".join(runner_.invoke(app, [*args, "--help"]).stdout.split())
+        assert "a forum for business customers" in overview
+        assert "Build a new search index" in overview and "Einen neuen" not in overview
+        backup = " ".join(runner_.invoke(app, [*args, "backup", "--help"]).stdout.split())
+        assert "Back up the database" in backup and "Target file" in backup
+        assert "Zieldatei" not in backup
+        done = runner_.invoke(app, [*args, "migrate"])
+        assert done.exit_code == 0, done.output
+        assert "The database is up to date." in done.stdout
+        assert "neuesten Stand" not in done.stdout
+        counted = runner_.invoke(app, [*args, "recompute-counters"])
+        assert "Counters of boards and threads" in counted.stderr
+        assert "threads recounted." in counted.stdout
+    # --lang wins over the locale
+    german = " ".join(english.invoke(app, ["--lang", "de", "--help"]).stdout.split())
+    assert "Einen neuen Suchindex" in german and "Build a new" not in german

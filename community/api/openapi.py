@@ -14,12 +14,14 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from community.api.examples import ERROR_EXAMPLES, EXAMPLES
 from community.deps import _admin_only, get_current_user
 
 COOKIE = "sessionCookie"
 CSRF = "csrfToken"
 BEARER = "bearerToken"
 SAFE = {"get", "head", "options"}
+JSON = "application/json"
 
 ERROR_BODY: dict[str, Any] = {
     "title": "ErrorBody",
@@ -58,6 +60,145 @@ RETRY_AFTER = {
         "schema": {"type": "integer"},
     }
 }
+# IETF draft-ietf-httpapi-ratelimit-headers: on every answer of a limited operation (login,
+# registration, password reset, visitor reports), and with Retry-After on its 429.
+RATE_LIMIT = {
+    "RateLimit-Limit": {
+        "description": "Requests allowed in the window of the limit nearest to running out.",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Remaining": {
+        "description": "Requests left in that window.",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Reset": {
+        "description": "Seconds until that window frees a request again.",
+        "schema": {"type": "integer"},
+    },
+}
+
+# What a route's dependencies do not show: the codes its service can answer with. 401 and 403
+# for routes whose sign-in check sits in the service (admin and moderation areas, writes),
+# 409 for the conflicts the services raise, 429 for the rate-limited and anti-spam-checked
+# operations. A path with a parameter can always answer 404.
+SIGNED_IN_AREAS = ("/api/v1/admin/", "/api/v1/moderation/", "/api/v1/me")
+NO_SIGN_IN = {
+    "register",
+    "login",
+    "logout",
+    "verify_email",
+    "password_reset",
+    "report_post",
+    "password_reset_confirm",
+    "faq_curation_queue",
+    "faq_edit",
+    "faq_publish",
+}
+WRONG_CREDENTIALS = {"login"}
+ALSO_SIGNED_IN = {"resend_verification", "list_revisions", "list_unanswered", "my_leads"}
+NOT_FORBIDDEN = {
+    "get_me",
+    "update_me",
+    "change_password",
+    "export_me",
+    "erase_me",
+    "list_notifications",
+    "mark_notifications_read",
+    "resend_verification",
+    "get_notification_settings",
+    "put_notification_settings",
+    "my_leads",
+}
+ALSO_FORBIDDEN = {"faq_curation_queue", "faq_edit", "faq_publish"}
+CONFLICTS = {
+    "register",
+    "verify_email",
+    "resend_verification",
+    "update_me",
+    "erase_me",
+    "erase_user",
+    "create_group",
+    "create_category",
+    "report_post",
+    "approve_post",
+    "reject_post",
+    "suspend_user",
+    "ban_user",
+    "accept_solution",
+    "delete_post",
+    "request_contact",
+    "consent_to_request",
+    "decline_lead",
+    "withdraw_lead_consent",
+    "escalate",
+    "rate_solution",
+}
+RATE_LIMITED = {"login", "register", "password_reset", "report_post"}
+POSTING_LIMITED = {"create_thread", "create_post", "edit_post"}
+ERROR_TEXT = {
+    "401": "Not signed in, or the token is unknown or revoked (`not_authenticated`, "
+    "`invalid_token`)",
+    "403": "Signed in but not allowed, or the token lacks the scope (`forbidden`, "
+    "`missing_scope` ...)",
+    "404": "Not found, or not visible to this viewer (`not_found`)",
+    "409": "Conflicts with the current state (`conflict` or a more precise code)",
+    "422": "Invalid input (`invalid_input`: `detail` lists the refused fields)",
+    "429": "Too many requests (`rate_limited`, `posting_too_fast` ...): wait Retry-After seconds",
+    "503": "Temporarily unavailable (`unavailable`): retry after Retry-After seconds",
+}
+
+# Paging, described once here and in the README ("For integrators: cursors"): every list
+# continues after the last row seen (keyset), never at an offset, so rows added meanwhile
+# are neither skipped nor repeated.
+CURSOR = "Opaque: pass the `next_cursor` of the previous page; omit for the first page. "
+PAGING: dict[tuple[str, str], str] = {
+    ("list_threads", "cursor"): CURSOR + "`next_cursor` is null on the last page.",
+    ("list_category_threads", "cursor"): CURSOR + "`next_cursor` is null on the last page.",
+    ("list_posts", "cursor"): CURSOR + "`next_cursor` is null on the last page.",
+    ("list_notifications", "cursor"): CURSOR + "`next_cursor` is null on the last page.",
+    ("list_events", "after"): "An event id: the page holds events with a larger id, oldest "
+    "first. Pass the `next_after` of the previous page and keep it between runs; "
+    "`next_after` is null once nothing newer exists (keep the value you had). Events "
+    "the token may not see advance `next_after` without being listed.",
+    ("faq_export", "updated_since"): "Opaque: the `next_cursor` (or X-Next-Cursor header) of "
+    "the previous export; omit for everything. Returns entries changed since, oldest change "
+    "first; at the end the cursor comes back unchanged.",
+    ("audit_log", "before_id"): "An entry id: the page holds older entries, newest first; "
+    "pass the smallest id of the previous page.",
+}
+
+
+def _describe_paging(op: dict[str, Any]) -> None:
+    for parameter in op.get("parameters", []):
+        text = PAGING.get((op["operationId"], parameter["name"]))
+        if text and not parameter.get("description"):
+            parameter["description"] = text
+
+
+def error_codes(op: dict[str, Any], path: str, method: str, kind: str) -> list[str]:
+    """The error statuses an operation can answer with (see the sets above)."""
+    op_id = op["operationId"]
+    write = method not in SAFE and not path.startswith("/api/v1/auth/")
+    signed_in = kind != "optional" or (
+        op_id not in NO_SIGN_IN
+        and (write or path.startswith(SIGNED_IN_AREAS) or op_id in ALSO_SIGNED_IN)
+    )
+    codes = []
+    if signed_in or op_id in WRONG_CREDENTIALS:
+        codes.append("401")
+    # A write with the session cookie but without its CSRF token is refused with 403.
+    if (signed_in and (op_id not in NOT_FORBIDDEN or write)) or op_id in ALSO_FORBIDDEN:
+        codes.append("403")
+    if "{" in path:
+        codes.append("404")
+    if op_id in CONFLICTS:
+        codes.append("409")
+    if op.get("parameters") or op.get("requestBody"):
+        codes.append("422")
+    if op_id in RATE_LIMITED | POSTING_LIMITED:
+        codes.append("429")
+    codes.append("503")  # a database fault, on any operation
+    return codes
 
 
 TAGS: list[dict[str, str]] = [
@@ -178,8 +319,7 @@ def _complete(spec: dict[str, Any], ids: OperationIds, session_cookie: str) -> N
             "description": "An integration token (admin: /api/v1/admin/tokens) with scopes.",
         },
     }
-    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
-    for ops in spec["paths"].values():
+    for path, ops in spec["paths"].items():
         for method, op in ops.items():
             kind, scope = ids.auth(op["operationId"])
             op["security"] = _security(kind, method)
@@ -188,30 +328,40 @@ def _complete(spec: dict[str, Any], ids: OperationIds, session_cookie: str) -> N
                     op.get("description", "") + f"\n\nToken scope: `{scope}` (or an admin's "
                     "session)."
                 ).strip()
-            responses = op["responses"]
-            responses["422"] = {"description": "Invalid input", "content": error}
-            if kind != "optional":
-                responses.setdefault(
-                    "401", {"description": "Not signed in or invalid token", "content": error}
-                )
-                responses.setdefault("403", {"description": "Not allowed", "content": error})
-            responses.setdefault(
-                "4XX",
-                {
-                    "description": "Refused: `error` says why (not_found, conflict ...)",
-                    "content": error,
-                },
-            )
-            responses["429"] = {
-                "description": "Too many requests",
-                "headers": RETRY_AFTER,
-                "content": error,
-            }
-            responses["503"] = {
-                "description": "Temporarily unavailable (`unavailable`): retry later",
-                "headers": RETRY_AFTER,
-                "content": error,
-            }
+            op["responses"] = _responses(op, path, method, kind)
+            _add_examples(op)
+            _describe_paging(op)
+
+
+def _responses(op: dict[str, Any], path: str, method: str, kind: str) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        code: body for code, body in op["responses"].items() if not code.startswith("4")
+    }
+    op_id = op["operationId"]
+    for code in error_codes(op, path, method, kind):
+        example = ERROR_EXAMPLES[code]
+        body = {"schema": {"$ref": "#/components/schemas/ErrorBody"}, "example": example}
+        responses[code] = {"description": ERROR_TEXT[code], "content": {JSON: body}}
+        if code in ("429", "503"):
+            headers = dict(RETRY_AFTER)
+            if code == "429" and op_id in RATE_LIMITED:
+                headers.update(RATE_LIMIT)
+            responses[code]["headers"] = headers
+    if op_id in RATE_LIMITED:
+        for code, answer in responses.items():
+            if code.startswith("2"):
+                answer["headers"] = {**answer.get("headers", {}), **RATE_LIMIT}
+    return dict(sorted(responses.items()))
+
+
+def _add_examples(op: dict[str, Any]) -> None:
+    if op["operationId"] not in EXAMPLES:
+        return
+    request, response = EXAMPLES[op["operationId"]]
+    if request is not None:
+        op["requestBody"]["content"][JSON]["example"] = request
+    success = next(c for c in op["responses"] if c.startswith("2"))
+    op["responses"][success]["content"][JSON]["example"] = response
 
 
 def _security(kind: str, method: str) -> list[dict[str, list[str]]]:
