@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from community.web import accounts, forum, legal, profiles, seo, settings
+from community.web import accounts, avatars, forum, legal, profiles, seo, settings
 from community.web.admin_groups import admin_groups_router
 from community.web.admin_home import admin_home_router
 from community.web.admin_legal import admin_legal_router
@@ -25,6 +25,7 @@ web_router = APIRouter(include_in_schema=False, dependencies=[Depends(load_legal
 for area in (
     accounts.router,
     settings.router,
+    avatars.router,
     privacy_web_router,
     notifications_web_router,
     profiles.router,
