@@ -7,8 +7,9 @@ The rules (as Discourse users expect them):
   everyone (not hidden, deleted or held) and is newer than the member's cut-off;
 - the cut-off is when the member joined, or their last "Alles gelesen" in that board;
 - a thread the member never opened is "neu" when it was started after the cut-off; an older
-  thread they never opened is not tracked, so it shows no count (Discourse's "new" and
-  "unread" lists work the same way).
+  thread they never opened shows no count (as in Discourse's "new" and "unread" lists),
+  unless they marked its board read: from then on every thread of the board counts what
+  comes after the mark (as "mark forum read" does in classic forums).
 Anonymous visitors have no reading state. Counts are computed for a whole list in one query,
 and a thread in a board the viewer cannot see is never counted (the callers' lists are
 already filtered, and the per-board count applies the same thread filter).
@@ -52,6 +53,7 @@ def _unread_posts_on(user_id: int, joined: datetime) -> ColumnElement[bool]:
     """The join condition of a thread's unread posts (ThreadRead and CategoryRead outer-joined)."""
     tracked = or_(
         col(ThreadRead.thread_id).is_not(None),
+        col(CategoryRead.marked_at).is_not(None),
         col(Thread.created_at) > _cutoff(joined),
         col(Thread.author_id) == user_id,
     )
