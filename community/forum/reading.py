@@ -5,7 +5,8 @@ The rules (as Discourse users expect them):
 - a member's mark in a thread is the highest post id they have had on screen;
 - a post is unread when it comes after that mark, was written by someone else, is visible to
   everyone (not hidden, deleted or held) and is newer than the member's cut-off;
-- the cut-off is when the member joined, or their last "Alles gelesen" in that board;
+- the cut-off is when the member joined, or their last "Alles gelesen" in that board, and
+  never more than NEW_WITHIN (14 days) ago;
 - a thread the member never opened is "neu" when it was started after the cut-off; an older
   thread they never opened shows no count (as in Discourse's "new" and "unread" lists),
   unless they marked its board read: from then on every thread of the board counts what
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, false, func, literal, or_, select, update
@@ -33,6 +34,9 @@ from community.forum.models import Category, CategoryRead, Post, Thread, ThreadR
 from community.privacy.erasure import Erasure, erasure_step
 
 POSTS_PER_PAGE = 50
+# Nothing older than this is new or unread (Discourse keeps topics "new" for two days by
+# default): it bounds the work of the counts by recent activity, not by the forum's age.
+NEW_WITHIN = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,11 @@ class Unread:
     new: bool  # never opened and started after the cut-off: the "neu" mark
     count: int  # unread posts (for a new thread: all of them)
     first_post_id: int | None  # where the list's link jumps to
+
+
+def _since(joined: datetime) -> datetime:
+    """The earliest moment anything can be unread for a member who joined then."""
+    return max(joined, utcnow() - NEW_WITHIN)
 
 
 def _cutoff(joined: datetime) -> ColumnElement[Any]:
@@ -100,7 +109,9 @@ def unread_for_threads(
         func.count(col(Post.id)),
         func.min(col(Post.id)),
     ).select_from(Thread)
-    query = _with_marks(query, user.id).outerjoin(Post, _unread_posts_on(user.id, user.created_at))
+    query = _with_marks(query, user.id).outerjoin(
+        Post, _unread_posts_on(user.id, _since(user.created_at))
+    )
     query = query.where(col(Thread.id).in_(ids)).group_by(
         col(Thread.id),
         col(Thread.created_at),
@@ -109,8 +120,9 @@ def unread_for_threads(
         col(CategoryRead.marked_at),
     )
     out: dict[int, Unread] = {}
+    since = _since(user.created_at)
     for tid, created, author, read, marked, count, first in session.execute(query).all():
-        cutoff = max(user.created_at, marked) if marked is not None else user.created_at
+        cutoff = max(since, marked) if marked is not None else since
         new = read is None and author != user.id and created > cutoff
         if new or count:
             out[tid] = Unread(new=new, count=int(count), first_post_id=first)
@@ -121,19 +133,22 @@ def unread_threads_by_category(
     session: Session, viewer: Viewer, category_ids: Iterable[int]
 ) -> dict[int, int]:
     """How many threads with unread posts each board has for the viewer, in one query; only
-    threads the viewer may see count."""
+    threads the viewer may see count. EXISTS stops at a thread's first unread post."""
     user = viewer.user
     ids = list(category_ids)
     if user is None or user.id is None or not ids:
         return {}
-    query = select(col(Thread.category_id), func.count(func.distinct(col(Thread.id)))).select_from(
-        Thread
+    unread = select(col(Post.id)).where(_unread_posts_on(user.id, _since(user.created_at))).exists()
+    query = _with_marks(
+        select(col(Thread.category_id), func.count(col(Thread.id))).select_from(Thread), user.id
     )
-    query = _with_marks(query, user.id).join(Post, _unread_posts_on(user.id, user.created_at))
     query = query.where(
         col(Thread.category_id).in_(ids),
         perms.visible_threads_filter(viewer),
-        col(Thread.last_post_at) > _cutoff(user.created_at),
+        # The plain bound lets the activity index skip every quiet thread.
+        col(Thread.last_post_at) > _since(user.created_at),
+        col(Thread.last_post_at) > _cutoff(_since(user.created_at)),
+        unread,
     ).group_by(col(Thread.category_id))
     return {int(c): int(n) for c, n in session.execute(query).all()}
 
