@@ -4,15 +4,17 @@ post, "Alles gelesen", view counts, and what a viewer may not see never counting
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlmodel import Session, col
 
 from community.accounts.models import Role
 from community.accounts.viewer import viewer_for
+from community.clock import utcnow
 from community.forum import reading
-from community.forum.models import CategoryRead, Thread, ThreadRead
+from community.forum.models import CategoryRead, Post, Thread, ThreadRead
 from community.privacy import service as privacy
 from tests.factories import (
     PASSWORD,
@@ -208,3 +210,23 @@ def test_posts_show_the_author_count_member_since_and_expert_mark(anon, db: Sess
     assert 'class="badge expert"' in page and ">Experte<" in page
     profile = anon.get(f"/u/{expert.nickname}").text
     assert 'src="/avatars/' in profile
+
+
+def test_nothing_older_than_two_weeks_is_new(db: Session) -> None:
+    long_ago = utcnow() - timedelta(days=30)
+    reader = make_user(db)
+    reader.created_at = long_ago
+    db.add(reader)
+    board = make_category(db)
+    old = make_thread(db, author=make_user(db), category=board)
+    recent = make_thread(db, author=make_user(db), category=board)
+    then = utcnow() - reading.NEW_WITHIN - timedelta(days=1)
+    old.created_at = old.last_post_at = then
+    db.add(old)
+    db.execute(update(Post).where(col(Post.thread_id) == old.id).values(created_at=then))
+    db.commit()
+    marks = reading.unread_for_threads(db, viewer_for(db, reader), [old, recent])
+    assert set(marks) == {recent.id} and marks[recent.id].new
+    assert reading.unread_threads_by_category(db, viewer_for(db, reader), [board.id]) == {
+        board.id: 1
+    }
