@@ -16,6 +16,7 @@ from community.clock import utcnow
 from community.forum import reading
 from community.forum.models import CategoryRead, Post, Thread, ThreadRead
 from community.privacy import service as privacy
+from community.reputation import figures
 from tests.factories import (
     PASSWORD,
     make_category,
@@ -230,3 +231,18 @@ def test_nothing_older_than_two_weeks_is_new(db: Session) -> None:
     assert reading.unread_threads_by_category(db, viewer_for(db, reader), [board.id]) == {
         board.id: 1
     }
+
+
+def test_the_post_count_beside_posts_is_the_profiles_and_hides_closed_boards(
+    anon, db: Session
+) -> None:
+    author, outsider = make_user(db), make_user(db)
+    group = make_group(db, members=[author])
+    closed = make_category(db, groups=[group])
+    public = make_category(db)
+    make_thread(db, author=author, category=closed)
+    make_thread(db, author=author, category=public)
+    for viewer in (viewer_for(db, outsider), viewer_for(db, author)):
+        shown = figures.post_counts(db, viewer, [author.id])  # type: ignore[list-item]
+        assert shown.get(author.id, 0) == figures.profile_figures(db, author, viewer).posts
+    assert figures.post_counts(db, viewer_for(db, outsider), [author.id]) == {author.id: 1}  # type: ignore[list-item]
