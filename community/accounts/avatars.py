@@ -11,6 +11,7 @@ avatar and their picture is deleted.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import warnings
@@ -24,6 +25,7 @@ from sqlmodel import Session
 from community.accounts.models import Avatar, User
 from community.errors import InvalidInput, NotFound
 from community.privacy.erasure import Erasure, erasure_step
+from community.privacy.sections import export_section
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # Larger pictures are refused before decoding (a small file can unpack to a huge bitmap).
@@ -166,3 +168,15 @@ def uploaded_image(session: Session, user_id: int, key: str, size: int) -> bytes
 @erasure_step
 def _erase_avatar(session: Session, erasure: Erasure) -> None:
     remove_upload(session, erasure.user)
+
+
+@export_section("avatar")
+def _export_avatar(session: Session, user: User) -> dict[str, object] | None:
+    """The uploaded picture as the forum keeps it (the larger size), base64-encoded."""
+    row = session.get(Avatar, user.id)
+    if row is None:
+        return None
+    return {
+        "uploaded_at": row.created_at.isoformat(),
+        "webp_base64": base64.b64encode(row.large).decode(),
+    }

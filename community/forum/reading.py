@@ -32,6 +32,7 @@ from community.clock import utcnow
 from community.forum import permissions as perms
 from community.forum.models import Category, CategoryRead, Post, Thread, ThreadRead
 from community.privacy.erasure import Erasure, erasure_step
+from community.privacy.sections import export_section
 
 POSTS_PER_PAGE = 50
 # Nothing older than this is new or unread (Discourse keeps topics "new" for two days by
@@ -278,3 +279,30 @@ def _erase_reading_state(session: Session, erasure: Erasure) -> None:
     uid = erasure.user.id
     session.execute(delete(ThreadRead).where(col(ThreadRead.user_id) == uid))
     session.execute(delete(CategoryRead).where(col(CategoryRead.user_id) == uid))
+
+
+@export_section("reading")
+def _export_reading_state(session: Session, user: Any) -> dict[str, Any]:
+    """The member's own reading marks; thread ids only (titles are in the posts section or
+    public)."""
+    threads = session.execute(
+        select(ThreadRead)
+        .where(col(ThreadRead.user_id) == user.id)
+        .order_by(col(ThreadRead.thread_id))
+    ).scalars()
+    boards = session.execute(
+        select(CategoryRead).where(col(CategoryRead.user_id) == user.id)
+    ).scalars()
+    return {
+        "threads": [
+            {
+                "thread_id": r.thread_id,
+                "last_read_post_id": r.last_read_post_id,
+                "read_at": r.read_at.isoformat(),
+            }
+            for r in threads
+        ],
+        "boards_marked_read": [
+            {"category_id": b.category_id, "marked_at": b.marked_at.isoformat()} for b in boards
+        ],
+    }

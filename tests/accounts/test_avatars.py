@@ -3,6 +3,7 @@ with real image bytes made by Pillow, removal, and the neutral avatar after eras
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from io import BytesIO
@@ -117,6 +118,8 @@ def test_a_removed_or_erased_avatar_is_gone(client, anon, db: Session) -> None:
     sign_in(client, member)
     assert _upload(client, _image("PNG"), "a.png", "image/png").status_code == 303
     first = _avatar_src(client)
+    exported = privacy.export_data(db, viewer_for(db, member))["avatar"]
+    assert Image.open(BytesIO(base64.b64decode(exported["webp_base64"]))).size == (96, 96)
     page = client.get("/settings").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     removed = client.post("/settings/avatar/remove", data={"csrf_token": token})

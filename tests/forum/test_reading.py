@@ -188,6 +188,9 @@ def test_erasure_removes_the_reading_state(client, db: Session) -> None:
     _open(client, thread)
     reading.mark_category_read(db, viewer_for(db, reader), board)
     db.commit()
+    exported = privacy.export_data(db, viewer_for(db, reader))["reading"]
+    assert [r["thread_id"] for r in exported["threads"]] == [thread.id]
+    assert [b["category_id"] for b in exported["boards_marked_read"]] == [board.id]
     privacy.erase_own_account(
         db, viewer_for(db, reader), password=PASSWORD, confirm=True, remove_posts=False
     )
