@@ -177,7 +177,7 @@ def test_views_count_people_not_bots(anon, db: Session) -> None:
     anon.get(f"/t/{thread.id}/{thread.slug}")
     db.expire_all()
     assert db.get(Thread, thread.id).view_count == 2  # type: ignore[union-attr]
-    assert '<td class="num views">2</td>' in _board_row(anon, board, thread)
+    assert '<td class="num views">2<' in _board_row(anon, board, thread)
 
 
 def test_erasure_removes_the_reading_state(client, db: Session) -> None:
