@@ -168,7 +168,12 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     # every answer, including the ones the other middleware give; SecurityHeaders sits
     # outside the body limit and the NUL refusal, so their 413 and 422 carry the headers.
     app.add_middleware(RateLimitHeaders)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        # The avatar form carries a picture of up to 2 MB and the multipart framing.
+        larger={"/settings/avatar": max(settings.max_body_bytes, 3_000_000)},
+    )
     app.add_middleware(RefuseNulInUrl)
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age)
     app.add_middleware(RequestMetrics)

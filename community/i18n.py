@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -134,6 +134,13 @@ def fmt_date(value: datetime | None) -> str:
     if value is None:
         return ""
     return format_date(_local(value), "long", locale=_current.get())
+
+
+def fmt_month(value: datetime | None) -> str:
+    """ "November 2026": when a member joined, beside each of their posts."""
+    if value is None:
+        return ""
+    return format_skeleton("yMMMM", _local(value), locale=_current.get())
 
 
 def fmt_number(value: int | float | None) -> str:

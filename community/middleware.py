@@ -15,22 +15,25 @@ class BodyTooLarge(Exception):
 class BodySizeLimit:
     """Refuse bodies over the limit with 413 before anything parses them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None):
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max = max_bytes
+        # Paths that take more (an avatar upload), each with its own limit.
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.larger.get(scope.get("path", ""), self.default_max)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.max_bytes
+                    too_big = int(value) > max_bytes
                 except ValueError:
                     too_big = False
                 if too_big:
-                    await _too_large(scope, send, self.max_bytes)
+                    await _too_large(scope, send, max_bytes)
                     return
         received = 0
         response_started = False
@@ -42,7 +45,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     too_large = True
                     raise BodyTooLarge()
             return message
@@ -53,7 +56,7 @@ class BodySizeLimit:
                 # The framework may turn BodyTooLarge into an error of its own (FastAPI
                 # answers 400 "error parsing the body"); the client gets the 413 instead.
                 response_started = replaced = True
-                await _too_large(scope, send, self.max_bytes)
+                await _too_large(scope, send, max_bytes)
                 return
             if replaced:
                 return
@@ -65,7 +68,7 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
-                await _too_large(scope, send, self.max_bytes)
+                await _too_large(scope, send, max_bytes)
 
 
 class RefuseNulInUrl:

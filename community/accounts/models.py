@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, String, Text, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, Column, LargeBinary, String, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from community.accounts.validation import nickname_skeleton
@@ -66,6 +66,8 @@ class User(SQLModel, table=True):
     kudos_given: int = 0
     reply_count: int = 0
     thread_count: int = 0
+    # The random key of an uploaded avatar (accounts/avatars.py); None: the generated one.
+    avatar_key: str | None = Field(default=None, max_length=32)
 
     @property
     def is_verified(self) -> bool:
@@ -78,6 +80,18 @@ class User(SQLModel, table=True):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.admin
+
+
+class Avatar(SQLModel, table=True):
+    """An uploaded avatar, cleaned and resized (accounts/avatars.py); WebP at 48 and 96 px."""
+
+    __tablename__ = "avatars"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    key: str = Field(max_length=32)
+    small: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    large: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class UserSession(SQLModel, table=True):

@@ -115,6 +115,8 @@ class Thread(SQLModel, table=True):
     removed_solution_post_id: int | None = None
     # Set when the experts following the board were told the question waits for an answer.
     unanswered_notified_at: datetime | None = None
+    # Thread page views by people (not bots), counted per view in the viewing request.
+    view_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Post(SQLModel, table=True):
@@ -168,3 +170,28 @@ class PostRevision(SQLModel, table=True):
     written_at: datetime
     replaced_at: datetime = Field(default_factory=utcnow)
     editor_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+
+
+class ThreadRead(SQLModel, table=True):
+    """How far a member has read a thread (Discourse's topic_users.last_read_post_number):
+    every post up to this id counts as read. Written by an upsert on a thread page view."""
+
+    __tablename__ = "thread_reads"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    thread_id: int = Field(
+        foreign_key="threads.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+    # No foreign key to posts: a read mark may outlive the post it names (a deleted reply).
+    last_read_post_id: int = 0
+    read_at: datetime = Field(default_factory=utcnow)
+
+
+class CategoryRead(SQLModel, table=True):
+    """ "Alles gelesen" of a member in a board: nothing in it older than this is new or unread."""
+
+    __tablename__ = "category_reads"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    category_id: int = Field(foreign_key="categories.id", primary_key=True, ondelete="CASCADE")
+    marked_at: datetime = Field(default_factory=utcnow)

@@ -95,6 +95,17 @@ def visible_threads_filter(viewer: Viewer) -> ColumnElement[bool]:
     )
 
 
+def visible_posts_filter(viewer: Viewer) -> ColumnElement[bool]:
+    """The posts of a visible thread that keep a place in it for the viewer (can_see_post)."""
+    if viewer.is_moderator:
+        return true()
+    own = Post.author_id == viewer.user_id if viewer.user_id is not None else false()
+    return and_(
+        Post.is_deleted == false(),  # type: ignore[arg-type]
+        or_(Post.is_pending == false(), own),  # type: ignore[arg-type]
+    )
+
+
 # ---- actions ------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, Update, and_, case, false, or_, select, update
+from sqlalchemy import Select, Update, and_, case, or_, select, update
 from sqlmodel import Session, col
 
 from community.accounts.models import User
@@ -46,6 +46,8 @@ T = TypeVar("T")
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+    # Set when the page was reached by a cursor: where "zurück" goes (list_threads' `before`).
+    prev_cursor: str | None = None
 
 
 def check_title(title: str) -> str:
@@ -99,10 +101,12 @@ def list_threads(
     cursor: str | None = None,
     limit: int = 20,
     sort: str = "latest",
+    before: str | None = None,
 ) -> Page[Thread]:
     """Newest activity first; the cursor carries (last_post_at, id) of the last row seen.
     `solved`: None or "all", "solved", "unsolved". `sort="active"`: most replies first,
-    the cursor then carries (reply_count, id)."""
+    the cursor then carries (reply_count, id). `before` (a page's prev_cursor) gives the
+    page before the one starting at that row."""
     limit = max(1, min(limit, PAGE_MAX))
     query = select(Thread).where(perms.visible_threads_filter(viewer))
     query = query.where(reputation.thread_filter_solved(solved))
@@ -111,39 +115,54 @@ def list_threads(
     if kind is not None:
         query = query.where(Thread.kind == kind.value)  # type: ignore[arg-type]
     if sort == "active":
-        return _most_active(session, query, cursor, limit)
-    if cursor:
-        at, last_id = decode_cursor(cursor, datetime, int)
-        query = query.where(
-            or_(
-                Thread.last_post_at < at,  # type: ignore[arg-type]
-                and_(Thread.last_post_at == at, Thread.id < last_id),  # type: ignore[arg-type,operator]
-            )
-        )
-    query = query.order_by(Thread.last_post_at.desc(), Thread.id.desc()).limit(limit + 1)  # type: ignore[attr-defined,union-attr]
-    rows = list(session.execute(query).scalars())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1].last_post_at, rows[-1].id)
-    return Page(rows, next_cursor)
+        key: tuple[Any, Any] = (col(Thread.reply_count), col(Thread.id))
+        kinds: tuple[type, type] = (int, int)
+    else:
+        key = (col(Thread.last_post_at), col(Thread.id))
+        kinds = (datetime, int)
+    return _keyset_page(session, query, key, kinds, cursor, before, limit)
 
 
-def _most_active(
-    session: Session, query: Select[Any], cursor: str | None, limit: int
+def _keyset_page(
+    session: Session,
+    query: Select[Any],
+    key: tuple[Any, Any],
+    kinds: tuple[type, type],
+    cursor: str | None,
+    before: str | None,
+    limit: int,
 ) -> Page[Thread]:
-    replies, ident = col(Thread.reply_count), col(Thread.id)
+    """Descending by the two key columns, forwards after `cursor` or backwards before `before`."""
+    first, second = key
+
+    def values(row: Thread) -> tuple[Any, Any]:
+        return getattr(row, first.key), getattr(row, second.key)
+
+    if before:
+        a, b = decode_cursor(before, *kinds)
+        query = query.where(or_(first > a, and_(first == a, second > b)))
+        rows = list(
+            session.execute(query.order_by(first.asc(), second.asc()).limit(limit + 1)).scalars()
+        )
+        more = len(rows) > limit
+        rows = list(reversed(rows[:limit]))
+        return Page(
+            rows,
+            encode_cursor(*values(rows[-1])) if rows else None,
+            encode_cursor(*values(rows[0])) if more and rows else None,
+        )
     if cursor:
-        count, last_id = decode_cursor(cursor, int, int)
-        query = query.where(or_(replies < count, and_(replies == count, ident < last_id)))
+        a, b = decode_cursor(cursor, *kinds)
+        query = query.where(or_(first < a, and_(first == a, second < b)))
     rows = list(
-        session.execute(query.order_by(replies.desc(), ident.desc()).limit(limit + 1)).scalars()
+        session.execute(query.order_by(first.desc(), second.desc()).limit(limit + 1)).scalars()
     )
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1].reply_count, rows[-1].id)
-    return Page(rows, next_cursor)
+        next_cursor = encode_cursor(*values(rows[-1]))
+    prev_cursor = encode_cursor(*values(rows[0])) if cursor and rows else None
+    return Page(rows, next_cursor, prev_cursor)
 
 
 def get_thread(session: Session, viewer: Viewer, thread_id: int) -> Thread:
@@ -287,12 +306,7 @@ def list_posts(
 ) -> Page[Post]:
     """Oldest first, the opening post included; deleted posts only for moderators."""
     limit = max(1, min(limit, PAGE_MAX))
-    query = select(Post).where(Post.thread_id == thread.id)  # type: ignore[arg-type]
-    if not viewer.is_moderator:
-        query = query.where(Post.is_deleted == false())  # type: ignore[arg-type]
-        # A post waiting for approval is shown to its author only (and the moderators).
-        own = col(Post.author_id) == viewer.user_id if viewer.user_id is not None else false()
-        query = query.where(or_(col(Post.is_pending) == false(), own))
+    query = select(Post).where(Post.thread_id == thread.id, perms.visible_posts_filter(viewer))  # type: ignore[arg-type]
     if cursor:
         (after_id,) = decode_cursor(cursor, int)
         query = query.where(Post.id > after_id)  # type: ignore[operator]

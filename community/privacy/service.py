@@ -24,8 +24,10 @@ from sqlalchemy import delete, exists, select, update
 from sqlmodel import Session, col
 
 # Importing these registers their export sections and erasure steps.
+import community.accounts.avatars
 import community.accounts.oidc_privacy
 import community.feeds.privacy
+import community.forum.reading
 import community.insights.privacy
 import community.notifications.privacy
 import community.privacy.mentions  # noqa: F401

@@ -16,6 +16,7 @@ from community.deps import IdPath, SessionDep
 from community.errors import CommunityError
 from community.forum import boards as forum_boards
 from community.forum import permissions as perms
+from community.forum import reading
 from community.forum import service as forum
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, Post, Thread, ThreadKind
@@ -23,6 +24,8 @@ from community.forum.schemas import PostCreate, PostUpdate, ThreadCreate
 from community.insights import satisfaction as insights_satisfaction
 from community.leads import service as leads
 from community.notifications import preferences
+from community.pagination import decode_cursor, encode_cursor
+from community.reputation import figures
 from community.reputation import service as reputation
 from community.reputation.profile import rank_labels
 from community.text import CleanStr
@@ -47,6 +50,9 @@ def index(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
         {
             "categories": categories,
             "newest": newest,
+            "unread_boards": reading.unread_threads_by_category(
+                session, viewer, [c.id for c in categories if c.id is not None]
+            ),
             "latest": latest,
             "solved_threads": solved,
             "users": users,
@@ -61,12 +67,20 @@ def board(
     session: SessionDep,
     viewer: WebViewer,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    before: Annotated[str | None, Query(max_length=200)] = None,
     solved: Literal["all", "solved", "unsolved"] = "all",
     sort: Literal["latest", "active"] = "latest",
 ) -> Response:
     category = forum_boards.get_category(session, viewer, slug)
     page = forum.list_threads(
-        session, viewer, category=category, solved=solved, cursor=cursor, limit=25, sort=sort
+        session,
+        viewer,
+        category=category,
+        solved=solved,
+        cursor=cursor,
+        before=before,
+        limit=25,
+        sort=sort,
     )
     users = forum.users_by_id(
         session, [t.author_id for t in page.items] + [t.last_poster_id for t in page.items]
@@ -78,12 +92,28 @@ def board(
             "category": category,
             "page": page,
             "users": users,
+            "unread": reading.unread_for_threads(session, viewer, page.items),
             "solved": solved,
             "sort": sort,
             "closed": _is_closed(session, category),
             "watching": preferences.is_watching_category(session, viewer, category),
         },
     )
+
+
+@router.post("/c/{slug}/read")
+def mark_board_read(
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+) -> Response:
+    """ "Alles gelesen": a plain form, so it works without JavaScript."""
+    check_csrf(request, csrf_token)
+    category = forum_boards.get_category(session, viewer, slug)
+    reading.mark_category_read(session, viewer, category)
+    return see_other(f"/c/{category.slug}")
 
 
 @router.get("/t/{thread_id}", response_class=HTMLResponse)
@@ -94,19 +124,58 @@ def thread_page(
     session: SessionDep,
     viewer: WebViewer,
     slug: str | None = None,
+    page: Annotated[int | None, Query(ge=1, le=100_000)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     thread = forum.get_thread(session, viewer, thread_id)
-    if slug != thread.slug and cursor is None:
+    if slug != thread.slug and cursor is None and page is None:
         return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
-    return render(request, "thread.html", thread_context(session, viewer, thread, cursor))
+    if not _is_bot(request):
+        reading.count_view(session, thread)
+    return render(request, "thread.html", thread_context(session, viewer, thread, page, cursor))
+
+
+def _is_bot(request: Request) -> bool:
+    agent = request.headers.get("user-agent", "").lower()
+    return not agent or any(word in agent for word in _BOT_WORDS)
+
+
+# Crawlers name themselves in the User-Agent; their visits are not views.
+_BOT_WORDS = ("bot", "crawl", "spider", "slurp", "preview", "fetch", "monitor", "curl", "wget")
 
 
 def thread_context(
-    session: SessionDep, viewer: Viewer, thread: Thread, cursor: str | None = None
+    session: SessionDep,
+    viewer: Viewer,
+    thread: Thread,
+    page_number: int | None = None,
+    cursor: str | None = None,
 ) -> dict[str, object]:
     category = session.get(Category, thread.category_id)
-    page = forum.list_posts(session, viewer, thread, cursor=cursor, limit=50)
+    mark = reading.read_mark(session, viewer, thread)
+    first_unread = reading.first_unread_post_id(session, viewer, thread, mark)
+    total = reading.visible_post_count(session, viewer, thread)
+    pages = max(1, -(-total // reading.POSTS_PER_PAGE))
+    if cursor is not None:  # links of the earlier "Weitere Antworten" button
+        (after_id,) = decode_cursor(cursor, int)
+        page_number = reading.page_holding(session, viewer, thread, after_id + 1)
+    if page_number is None:
+        # A member who read the thread before opens it at the first unread post.
+        page_number = (
+            reading.page_holding(session, viewer, thread, first_unread) if first_unread else 1
+        )
+    page_number = min(page_number, pages)
+    after = reading.page_start_after(session, viewer, thread, page_number)
+    page = forum.list_posts(
+        session,
+        viewer,
+        thread,
+        cursor=encode_cursor(after) if after is not None else None,
+        limit=reading.POSTS_PER_PAGE,
+    )
+    if page.items:
+        shown_up_to = max(p.id for p in page.items if p.id is not None)
+        reading.mark_read(session, viewer, thread, shown_up_to, mark)
     solution = session.get(Post, thread.solution_post_id) if thread.solution_post_id else None
     shown = page.items + ([solution] if solution is not None else [])
     users = forum.users_by_id(session, [p.author_id for p in shown])
@@ -122,9 +191,13 @@ def thread_context(
         "original": original,
         "category": category,
         "page": page,
+        "page_number": page_number,
+        "pages": pages,
+        "first_unread": first_unread,
         "users": users,
         "ranks": rank_labels(session, users),
         "staff_names": staff_names(session, users.values()),
+        "post_counts": figures.post_counts(session, viewer, users),
         "solution": solution,
         "may_accept": reputation.may_accept(viewer, thread),
         "kudos_given": reputation.has_given_kudos(
@@ -132,7 +205,7 @@ def thread_context(
         ),
         "visible": {p.id: perms.can_see_post_body(viewer, p) for p in shown},
         "closed": category is not None and _is_closed(session, category),
-        "jsonld": thread_jsonld(thread, page.items, solution, users) if cursor is None else None,
+        "jsonld": thread_jsonld(thread, page.items, solution, users) if page_number == 1 else None,
         "crm": leads.thread_box(session, viewer, thread),
         "watching": preferences.is_watching_thread(session, viewer, thread),
         "satisfaction": insights_satisfaction.satisfaction_prompt(session, viewer, thread),

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from community import i18n
+from community.accounts.avatars import avatar_url
 from community.auth import csrf_token
 from community.config import get_settings
 from community.deps import SessionDep
@@ -24,6 +25,8 @@ templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=Tr
 templates.env.filters["datetime"] = i18n.fmt_datetime
 templates.env.filters["date"] = i18n.fmt_date
 templates.env.filters["number"] = i18n.fmt_number
+templates.env.filters["month"] = i18n.fmt_month
+templates.env.globals["avatar_url"] = avatar_url
 # For text that arrives in a variable (a service's German message, a page title):
 # plain catalog lookup, without the %-formatting of the newstyle `_`.
 templates.env.filters["t"] = i18n.gettext

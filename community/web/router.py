@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from community.web import accounts, feeds, forum, legal, profiles, seo, settings, sso
+from community.web import accounts, avatars, feeds, forum, legal, profiles, seo, settings, sso
 from community.web.admin_groups import admin_groups_router
 from community.web.admin_home import admin_home_router
 from community.web.admin_legal import admin_legal_router
@@ -26,6 +26,7 @@ for area in (
     accounts.router,
     sso.router,
     settings.router,
+    avatars.router,
     privacy_web_router,
     notifications_web_router,
     profiles.router,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -122,13 +123,17 @@ def test_thread_page_on_the_web_links_to_the_next_page_of_posts(db, client, boar
     first = client.get(f"/t/{thread.id}/{thread.slug}")
     assert "Antwort Nummer 48" in first.text
     assert "Antwort Nummer 49" not in first.text
-    marker = f"/t/{thread.id}/{thread.slug}?cursor="
+    marker = f'rel="next" href="/t/{thread.id}/{thread.slug}?page=2"'
     assert marker in first.text
-    cursor = first.text.split(marker, 1)[1].split('"', 1)[0]
-    second = client.get(marker + cursor)
+    second = client.get(f"/t/{thread.id}/{thread.slug}?page=2")
     assert second.status_code == 200
     assert "Antwort Nummer 49" in second.text
     assert "Antwort Nummer 48" not in second.text
+    assert f'rel="prev" href="/t/{thread.id}/{thread.slug}?page=1"' in second.text
+    # A link of the earlier "Weitere Antworten" button (after the 50th post) still works.
+    fiftieth = re.findall(r'<article [^>]*id="post-(\d+)"', first.text)[-1]
+    old = client.get(f"/t/{thread.id}/{thread.slug}?cursor={_cursor([int(fiftieth)])}")
+    assert "Antwort Nummer 49" in old.text and "Antwort Nummer 48" not in old.text
 
 
 def _cursor(values) -> str:
