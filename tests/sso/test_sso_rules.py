@@ -75,6 +75,9 @@ def test_password_login_for_admins_only(
     # Neither the login page nor the header (on every page) offers a registration.
     for path in ("/login", "/", "/forgot-password"):
         assert 'href="/register"' not in client.get(path).text, path
+    closed = client.get("/register")  # typed in by hand: says why, no form
+    assert closed.status_code == 403
+    assert "mit Ihrem Firmenkonto an" in closed.text and 'name="nickname"' not in closed.text
     registration = client.post(
         "/register",
         data={
