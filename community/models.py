@@ -6,6 +6,8 @@ from community.accounts.models import (
     Group,
     GroupMember,
     OidcLink,
+    OidcLogoutToken,
+    OidcSession,
     User,
     UserSession,
 )
@@ -46,6 +48,8 @@ __all__ = [
     "Notification",
     "NotificationSetting",
     "OidcLink",
+    "OidcLogoutToken",
+    "OidcSession",
     "Post",
     "PostRevision",
     "RankChange",

@@ -1,12 +1,21 @@
 """Accounts: users, their sessions, one-time mail tokens, closed groups, integration tokens
-and the links to OpenID providers."""
+and the links to OpenID providers (with their session ids and used logout tokens)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, LargeBinary, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlmodel import Field, SQLModel
 
 from community.accounts.validation import nickname_skeleton
@@ -175,6 +184,32 @@ class OidcLink(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+
+
+class OidcSession(SQLModel, table=True):
+    """The provider's session id (the ID token's `sid`) for a forum session begun through
+    it, so a back-channel logout token naming only `sid` ends exactly that session."""
+
+    __tablename__ = "oidc_sessions"
+    __table_args__ = (Index("ix_oidc_sessions_provider_sid", "provider", "sid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=30)
+    sid: str = Field(max_length=255)
+    session_id: int = Field(foreign_key="user_sessions.id", index=True, ondelete="CASCADE")
+
+
+class OidcLogoutToken(SQLModel, table=True):
+    """A back-channel logout token already used (its `jti`), kept until the token would be
+    refused as too old anyway: the same token posted again is refused (replay)."""
+
+    __tablename__ = "oidc_logout_tokens"
+    __table_args__ = (UniqueConstraint("provider", "jti", name="uq_oidc_logout_tokens_jti"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=30)
+    jti: str = Field(max_length=255)
+    expires_at: datetime = Field(index=True)
 
 
 @event.listens_for(User, "before_insert")

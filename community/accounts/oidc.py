@@ -40,6 +40,8 @@ DOWN_SECONDS = 60
 KEY_REFETCH_SECONDS = 30
 LEEWAY_SECONDS = 60
 FLOW_SECONDS = 600
+# A logout token older than this is refused; its jti is remembered as long (replay).
+LOGOUT_TOKEN_SECONDS = 300
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"]
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
@@ -67,6 +69,10 @@ EXPIRED_FLOW = N_(
     "Sie es noch einmal."
 )
 CANCELLED = N_("Die Anmeldung wurde beim Anmeldedienst abgebrochen. Sie wurden nicht angemeldet.")
+NOT_FRESH = N_(
+    "Die Bestätigung wurde abgelehnt: Der Anmeldedienst hat keine neue Anmeldung verlangt. "
+    "Bitte bestätigen Sie mit Ihrem Passwort."
+)
 
 
 class ProviderDown(ServiceUnavailable):
@@ -184,6 +190,10 @@ class Flow:
     nonce: str
     verifier: str
     next: str
+    # "login", or "reauth": a signed-in member proves the account again (fresh sign-in).
+    purpose: str = "login"
+    user_id: int | None = None
+    started_at: int = 0
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
@@ -208,7 +218,9 @@ def redirect_uri(provider: OidcProvider) -> str:
     return f"{get_settings().public_url.rstrip('/')}/sso/{provider.name}/callback"
 
 
-def start(provider: OidcProvider, next_path: str) -> tuple[str, Flow]:
+def start(
+    provider: OidcProvider, next_path: str, *, purpose: str = "login", user_id: int | None = None
+) -> tuple[str, Flow]:
     """The provider's authorization URL and the flow to keep in the browser."""
     endpoint = metadata(provider)["authorization_endpoint"]
     flow = Flow(
@@ -217,20 +229,26 @@ def start(provider: OidcProvider, next_path: str) -> tuple[str, Flow]:
         nonce=secrets.token_urlsafe(24),
         verifier=secrets.token_urlsafe(48),
         next=next_path,
+        purpose=purpose,
+        user_id=user_id,
+        started_at=int(time.time()),
     )
     challenge = _b64(hashlib.sha256(flow.verifier.encode()).digest())
-    query = urlencode(
-        {
-            "response_type": "code",
-            "client_id": provider.client_id,
-            "redirect_uri": redirect_uri(provider),
-            "scope": provider.scopes,
-            "state": flow.state,
-            "nonce": flow.nonce,
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-        }
-    )
+    params = {
+        "response_type": "code",
+        "client_id": provider.client_id,
+        "redirect_uri": redirect_uri(provider),
+        "scope": provider.scopes,
+        "state": flow.state,
+        "nonce": flow.nonce,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    if purpose == "reauth":
+        # A proof must be a new sign-in, not the provider's remembered session (Core 3.1.2.1);
+        # with max_age the ID token must carry auth_time, which finish() checks.
+        params |= {"prompt": "login", "max_age": "0"}
+    query = urlencode(params)
     separator = "&" if "?" in endpoint else "?"
     return f"{endpoint}{separator}{query}", flow
 
@@ -332,6 +350,11 @@ def finish(provider: OidcProvider, flow: Flow, code: str) -> dict[str, Any]:
     if not isinstance(id_token, str):
         raise SignInRefused(REFUSED)
     claims = validate_id_token(provider, id_token, flow.nonce)
+    if flow.purpose == "reauth":
+        # The member signed in at the provider after this flow began, not before.
+        auth_time = claims.get("auth_time")
+        if not isinstance(auth_time, int) or auth_time < flow.started_at - LEEWAY_SECONDS:
+            raise SignInRefused(NOT_FRESH)
     userinfo_url = metadata(provider).get("userinfo_endpoint")
     access_token = tokens.get("access_token")
     if isinstance(userinfo_url, str) and isinstance(access_token, str):
@@ -345,8 +368,20 @@ def finish(provider: OidcProvider, flow: Flow, code: str) -> dict[str, Any]:
     return claims
 
 
-def validate_logout_token(provider: OidcProvider, token: str) -> str:
-    """The subject a back-channel logout token names (OpenID Back-Channel Logout 2.6)."""
+@dataclass(frozen=True)
+class LogoutToken:
+    """What a valid back-channel logout token names: the member (`sub`), the provider's
+    session (`sid`), or both; its `jti` is refused a second time until `until`."""
+
+    subject: str | None
+    sid: str | None
+    jti: str
+    until: int
+
+
+def validate_logout_token(provider: OidcProvider, token: str) -> LogoutToken:
+    """OpenID Back-Channel Logout 2.6. Replay (the jti) is the caller's check: it needs the
+    database, which this module does not touch."""
     claims = _decode(provider, token, may_refetch=False)
     registry = jwt.JWTClaimsRegistry(
         leeway=LEEWAY_SECONDS,
@@ -354,13 +389,26 @@ def validate_logout_token(provider: OidcProvider, token: str) -> str:
         aud={"essential": True, "value": provider.client_id},
         iat={"essential": True},
         jti={"essential": True},
-        sub={"essential": True},
     )
     _check_claims(claims, registry)
     events = claims.get("events")
     if not isinstance(events, dict) or BACKCHANNEL_EVENT not in events or "nonce" in claims:
         raise SignInRefused(REFUSED)
-    return str(claims["sub"])
+    subject, sid, jti, iat = (claims.get(k) for k in ("sub", "sid", "jti", "iat"))
+    if not isinstance(jti, str) or not isinstance(iat, int):
+        raise SignInRefused(REFUSED)
+    if not isinstance(subject, str) and not isinstance(sid, str):
+        raise SignInRefused(REFUSED)  # 2.4: sub, sid or both
+    until = iat + LOGOUT_TOKEN_SECONDS + LEEWAY_SECONDS
+    if until < time.time():
+        # Too old to be this logout's: its jti may be forgotten already.
+        raise SignInRefused(REFUSED_EXPIRED)
+    return LogoutToken(
+        subject=subject if isinstance(subject, str) else None,
+        sid=sid if isinstance(sid, str) else None,
+        jti=jti,
+        until=until,
+    )
 
 
 def end_session_url(provider: OidcProvider) -> str | None:

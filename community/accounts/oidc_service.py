@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import random
+import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -21,7 +23,16 @@ from community import i18n
 from community.accounts import oidc, security
 from community.accounts import service as accounts
 from community.accounts.mail import MAIL_JOB
-from community.accounts.models import Group, GroupMember, OidcLink, Role, User
+from community.accounts.models import (
+    Group,
+    GroupMember,
+    OidcLink,
+    OidcLogoutToken,
+    OidcSession,
+    Role,
+    User,
+    UserSession,
+)
 from community.accounts.validation import normalise_nickname
 from community.accounts.viewer import ANONYMOUS
 from community.clock import utcnow
@@ -33,8 +44,7 @@ from community.moderation import audit
 
 log = logging.getLogger(__name__)
 
-# No password verifies against it: an account made by a provider signs in there only.
-NO_PASSWORD = "!sso"  # noqa: S105  (not a password: no hash matches it)
+NO_PASSWORD = security.NO_PASSWORD
 LINK_MAIL_SECONDS = 2 * 3600
 _ROLE_ORDER = [Role.member, Role.expert, Role.moderator, Role.admin]
 
@@ -44,6 +54,10 @@ NEED_PROOF = N_(
     "verknüpften Anmeldedienst an, um diese Verknüpfung zu lösen."
 )
 WRONG_PASSWORD = "Das aktuelle Passwort stimmt nicht."  # noqa: S105 - a message
+NOT_YOUR_ACCOUNT = N_(
+    "Die Bestätigung wurde abgelehnt: Sie haben sich beim Anmeldedienst mit einem anderen "
+    "Konto angemeldet als dem, das mit Ihrem Forumskonto verknüpft ist."
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +72,7 @@ class Outcome:
 def pending_claims(provider: OidcProvider, claims: dict[str, Any]) -> dict[str, Any]:
     """The claims kept (signed, in the browser) until the nickname or the proof is given:
     only those the forum uses."""
-    wanted = {"sub", "email_verified", provider.claim_name, provider.claim_company}
+    wanted = {"sub", "sid", "email_verified", provider.claim_name, provider.claim_company}
     wanted |= {provider.claim_email} | {rule.claim for rule in provider.rules}
     return {key: claims[key] for key in wanted if key in claims}
 
@@ -291,16 +305,110 @@ def unlink(session: Session, user: User, provider_name: str, password: str) -> N
     session.flush()
 
 
-def end_sessions(session: Session, provider: OidcProvider, subject: str) -> int:
-    """Back-channel logout: every session of the member the provider names ends."""
-    link = _find_link(session, provider.name, subject)
-    if link is None:
-        return 0
-    user = session.get(User, link.user_id)
-    if user is None:
-        return 0
-    accounts.end_all_sessions(session, user)
-    return 1
+def start_session(session: Session, user: User, provider: str, sid: Any) -> str:
+    """A forum session begun through the provider; its `sid` (when the ID token has one) is
+    remembered so that a logout token naming only that provider session ends this one."""
+    raw = accounts.start_session(session, user)
+    if isinstance(sid, str) and sid:
+        session.flush()
+        row = session.execute(
+            select(UserSession).where(col(UserSession.token_hash) == security.token_hash(raw))
+        ).scalar_one()
+        assert row.id is not None
+        session.add(OidcSession(provider=provider, sid=sid[:255], session_id=row.id))
+        session.flush()
+    return raw
+
+
+def _first_use(session: Session, provider: OidcProvider, token: oidc.LogoutToken) -> bool:
+    """Remembers the token's jti; False when it was used before (in any process: the unique
+    key decides, on SQLite and PostgreSQL alike)."""
+    session.execute(delete(OidcLogoutToken).where(col(OidcLogoutToken.expires_at) < utcnow()))
+    try:
+        with session.begin_nested():
+            session.add(
+                OidcLogoutToken(
+                    provider=provider.name,
+                    jti=token.jti[:255],
+                    expires_at=datetime.fromtimestamp(token.until, UTC),
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def end_sessions(session: Session, provider: OidcProvider, token: oidc.LogoutToken) -> int:
+    """Back-channel logout: with a `sid`, the forum sessions begun in that provider session
+    end (of the member `sub` names, when it names one); with only `sub`, every session of
+    that member. Returns how many ended; a replayed token is refused."""
+    if not _first_use(session, provider, token):
+        raise oidc.SignInRefused(oidc.REFUSED, code="logout_token_replayed")
+    user_id: int | None = None
+    if token.subject is not None:
+        link = _find_link(session, provider.name, token.subject)
+        if link is None:
+            return 0
+        user_id = link.user_id
+    ended: Any
+    if token.sid is not None:
+        sessions = (
+            select(col(OidcSession.session_id))
+            .where(col(OidcSession.provider) == provider.name, col(OidcSession.sid) == token.sid)
+            .scalar_subquery()
+        )
+        query = delete(UserSession).where(col(UserSession.id).in_(sessions))
+        if user_id is not None:
+            query = query.where(col(UserSession.user_id) == user_id)
+        ended = session.execute(query)
+    else:
+        ended = session.execute(delete(UserSession).where(col(UserSession.user_id) == user_id))
+    return int(ended.rowcount or 0)
+
+
+# ---- proof by a fresh provider sign-in ------------------------------------------------------
+
+# A signed cookie, bound to the forum session it was made in; it expires after this long.
+PROOF_COOKIE = "community_sso_proof"
+PROOF_SECONDS = 300
+
+
+def check_reauth(
+    session: Session, provider: OidcProvider, claims: dict[str, Any], user: User
+) -> None:
+    """The fresh sign-in must be the member's own linked account at this provider."""
+    link = _find_link(session, provider.name, str(claims["sub"]))
+    if link is None or link.user_id != user.id:
+        raise Forbidden(NOT_YOUR_ACCOUNT, code="sso_other_account")
+
+
+def make_proof(user: User, provider: str, session_token: str) -> str:
+    return oidc.pack(
+        {"user": user.id, "provider": provider, "session": security.token_hash(session_token)},
+        "sso-proof",
+    )
+
+
+def proof_holds(raw: str | None, user: User, session_token: str | None) -> bool:
+    """Whether the browser proved the account by a provider sign-in in this very forum
+    session within the last minutes (instead of the password)."""
+    data = oidc.unpack(raw, "sso-proof", PROOF_SECONDS)
+    return bool(
+        data
+        and session_token
+        and data.get("user") == user.id
+        and secrets.compare_digest(str(data.get("session")), security.token_hash(session_token))
+        and any(link.provider == data.get("provider") for link in links_of_user(user))
+    )
+
+
+def links_of_user(user: User) -> list[OidcLink]:
+    session = object_session(user)
+    return links_of(session, user) if session is not None else []  # type: ignore[arg-type]
+
+
+def has_password(user: User) -> bool:
+    return accounts.has_password(user)
 
 
 def password_login_allowed(user: User) -> bool:

@@ -26,6 +26,9 @@ def _context(cost: Mapping[str, int]) -> CryptContext:
 
 pwd_context = _context(PRODUCTION_COST)
 
+# An account made by an OpenID provider has this instead of a hash: no password verifies.
+NO_PASSWORD = "!sso"  # noqa: S105  (not a password: no hash matches it)
+
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
 

@@ -29,6 +29,7 @@ from community.accounts.validation import (
 from community.clock import utcnow
 from community.config import get_settings
 from community.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from community.i18n import N_
 from community.jobs.service import enqueue
 
 VERIFY_HOURS = 48
@@ -340,10 +341,33 @@ def update_profile(
     return user
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> str:
-    """Returns a fresh session token: all other sessions end with the old password."""
-    if not security.verify_password(current, user.password_hash):
-        raise Forbidden("Das aktuelle Passwort stimmt nicht.", code="wrong_password")
+def has_password(user: User) -> bool:
+    return user.password_hash != security.NO_PASSWORD
+
+
+PROOF_NEEDED = N_(
+    "Ihr Konto hat kein Passwort. Bitte bestätigen Sie zuerst mit einer neuen Anmeldung bei "
+    "Ihrem Firmenkonto."
+)
+
+
+def confirm_identity(user: User, password: str, *, proven: bool, wrong: str) -> None:
+    """A grave change needs the password again, or `proven`: a fresh sign-in at a linked
+    OpenID provider in this session (web/sso.py), which an account without password needs."""
+    if proven:
+        return
+    if not has_password(user):
+        raise Forbidden(PROOF_NEEDED, code="proof_required")
+    if not security.verify_password(password, user.password_hash):
+        raise Forbidden(wrong, code="wrong_password")
+
+
+def change_password(
+    session: Session, user: User, current: str, new: str, *, proven: bool = False
+) -> str:
+    """Returns a fresh session token: all other sessions end with the old password. An
+    account made by a provider may set a first password after a fresh sign-in there."""
+    confirm_identity(user, current, proven=proven, wrong="Das aktuelle Passwort stimmt nicht.")
     _check_password(new, nickname=user.nickname, email=user.email)
     user.password_hash = security.hash_password(new)
     end_all_sessions(session, user)

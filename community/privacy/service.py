@@ -31,12 +31,11 @@ import community.forum.reading
 import community.insights.privacy
 import community.notifications.privacy
 import community.privacy.mentions  # noqa: F401
-from community.accounts import security
 from community.accounts import service as accounts
 from community.accounts.models import ApiToken, EmailToken, GroupMember, User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
-from community.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from community.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from community.events.service import record_event
 from community.faq import service as faq
 from community.forum import permissions as perms
@@ -113,14 +112,21 @@ def _signed_in(viewer: Viewer) -> User:
 
 
 def erase_own_account(
-    session: Session, viewer: Viewer, *, password: str, confirm: bool, remove_posts: bool
+    session: Session,
+    viewer: Viewer,
+    *,
+    password: str,
+    confirm: bool,
+    remove_posts: bool,
+    proven: bool = False,
 ) -> Erasure:
+    """`proven`: the member has just proved the account by a fresh sign-in at a linked
+    provider (accounts/oidc_service.proof_holds), which stands in for the password."""
     user = _signed_in(viewer)
     session.refresh(user, with_for_update=True)
     if user.erased_at is not None:  # erased a moment ago by another request
         raise NotAuthenticated("Bitte melden Sie sich an.")
-    if not security.verify_password(password, user.password_hash):
-        raise Forbidden("Das Passwort stimmt nicht.", code="wrong_password")
+    accounts.confirm_identity(user, password, proven=proven, wrong="Das Passwort stimmt nicht.")
     if not confirm:
         raise InvalidInput(
             "Bitte bestätigen Sie, dass Ihr Konto gelöscht werden soll.",

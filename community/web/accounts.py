@@ -85,6 +85,10 @@ def logout(request: Request, session: SessionDep, csrf_token: CsrfField) -> Resp
 
 @router.get("/register", response_class=HTMLResponse)
 def register_form(request: Request) -> Response:
+    if get_settings().password_login_admins_only:
+        # The form would only be refused: say why, and where members sign in instead.
+        context = {"title": N_("Registrieren"), "message": entry.PASSWORD_LOGIN_OFF}
+        return render(request, "message.html", context, 403)
     return render(request, "register.html", {"form": {}})
 
 

@@ -24,7 +24,7 @@ Model = TypeVar("Model", bound=BaseModel)
 
 # Refusals that name something typed into the form, whatever their status in the API.
 _ABOUT_THE_INPUT = frozenset(
-    {"nickname_taken", "email_taken", "wrong_password", "invalid_credentials"}
+    {"nickname_taken", "email_taken", "wrong_password", "invalid_credentials", "proof_required"}
 )
 
 # Statuses that tell the browser more than "invalid input": a failed sign-in (401) and a

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from community.accounts import oidc_service
 from community.accounts.viewer import ANONYMOUS
 from community.auth import check_csrf, clear_session_cookie
 from community.deps import SessionDep
@@ -20,7 +21,7 @@ from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first
 from community.web.forms import form_error, parse_form
 from community.web.pages import render
-from community.web.settings import settings_context
+from community.web.settings import proof_holds, settings_context
 
 privacy_web_router = APIRouter(include_in_schema=False)
 
@@ -55,13 +56,14 @@ def erase_own(
             password=data.password,
             confirm=data.confirm,
             remove_posts=data.remove_posts,
+            proven=proof_holds(request, user),
         )
     except CommunityError as exc:
         return form_error(
             request,
             session,
             "settings.html",
-            lambda: settings_context(user),
+            lambda: settings_context(user, request),
             exc,
             key="erase_error",
         )
@@ -78,6 +80,7 @@ def erase_own(
         },
     )
     clear_session_cookie(response)
+    response.delete_cookie(oidc_service.PROOF_COOKIE, path="/")
     return response
 
 

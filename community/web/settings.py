@@ -15,6 +15,7 @@ from community.accounts import service as accounts
 from community.accounts.models import User
 from community.accounts.schemas import PasswordChange, UserUpdate
 from community.auth import check_csrf, set_session_cookie
+from community.config import get_settings
 from community.deps import SessionDep
 from community.errors import CommunityError
 from community.forum import permissions as perms
@@ -27,21 +28,32 @@ from community.web.pages import render
 router = APIRouter()
 
 
-def settings_context(user: User) -> dict[str, object]:
+def settings_context(user: User, request: Request | None = None) -> dict[str, object]:
     """What settings.html shows: the stored values (after a refusal too, then beside the
-    message)."""
+    message). With the request: whether a provider sign-in just proved the account."""
     return {
         "user": user,
         **preferences.settings_context(user),
         **oidc_service.settings_context(user),
+        "has_password": oidc_service.has_password(user),
+        "sso_proven": request is not None and proof_holds(request, user),
     }
+
+
+def proof_holds(request: Request, user: User) -> bool:
+    """A fresh provider sign-in in this browser's session stands in for the password."""
+    return oidc_service.proof_holds(
+        request.cookies.get(oidc_service.PROOF_COOKIE),
+        user,
+        request.cookies.get(get_settings().session_cookie),
+    )
 
 
 @router.get("/settings", response_class=HTMLResponse)
 def settings_form(request: Request, viewer: WebViewer) -> Response:
     if viewer.user is None:
         return login_first("/settings")
-    context = {**settings_context(viewer.user), "saved": request.query_params.get("saved")}
+    context = {**settings_context(viewer.user, request), "saved": request.query_params.get("saved")}
     return render(request, "settings.html", context)
 
 
@@ -83,8 +95,8 @@ def save_password(
     session: SessionDep,
     viewer: WebViewer,
     csrf_token: CsrfField,
-    current: Annotated[CleanStr, Form(max_length=1000)],
     new: Annotated[CleanStr, Form(max_length=1000)],
+    current: Annotated[CleanStr, Form(max_length=1000)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     perms.require_member(viewer)
@@ -92,18 +104,25 @@ def save_password(
     assert user is not None
     try:
         data = parse_form(PasswordChange, {"current_password": current, "new_password": new})
-        raw = accounts.change_password(session, user, data.current_password, data.new_password)
+        raw = accounts.change_password(
+            session,
+            user,
+            data.current_password,
+            data.new_password,
+            proven=proof_holds(request, user),
+        )
     except CommunityError as exc:
         return form_error(
             request,
             session,
             "settings.html",
-            lambda: settings_context(user),
+            lambda: settings_context(user, request),
             exc,
             key="password_error",
         )
     response = see_other("/settings?saved=password")
     set_session_cookie(response, raw)
+    response.delete_cookie(oidc_service.PROOF_COOKIE, path="/")  # bound to the ended session
     return response
 
 

@@ -8,23 +8,22 @@ before the member is signed in, so a refused answer leaves no trace."""
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from community import i18n
 from community.accounts import entry, oidc, oidc_service
-from community.accounts import service as accounts
 from community.accounts.models import User
 from community.auth import check_csrf, set_session_cookie
-from community.config import get_settings
+from community.config import OidcProvider, get_settings
 from community.deps import SessionDep
-from community.errors import CommunityError
+from community.errors import CommunityError, NotFound
 from community.forum import permissions as perms
 from community.i18n import N_
 from community.text import CleanStr
-from community.web.deps import CsrfField, WebViewer, safe_next, see_other
+from community.web.deps import CsrfField, WebViewer, login_first, safe_next, see_other
 from community.web.forms import form_error
 from community.web.pages import render
 from community.web.settings import settings_context
@@ -83,22 +82,44 @@ def provider_logout_url(request: Request) -> str | None:
 
 
 def _signed_in(
-    request: Request, response: Response, session: SessionDep, user: User, provider: str
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    user: User,
+    provider: str,
+    sid: Any = None,
 ) -> Response:
     # As at the password login: the browser's previous session ends, a new one begins.
     entry.sign_out(session, request.cookies.get(get_settings().session_cookie))
-    set_session_cookie(response, accounts.start_session(session, user))
+    set_session_cookie(response, oidc_service.start_session(session, user, provider, sid))
     _set_cookie(response, PROVIDER_COOKIE, provider, get_settings().session_days * 86400)
     response.delete_cookie(FLOW_COOKIE, path="/")
     response.delete_cookie(PENDING_COOKIE, path="/")
+    response.delete_cookie(oidc_service.PROOF_COOKIE, path="/")
     return response
 
 
 @router.get("/sso/{name}/start", response_model=None)
-def start(request: Request, name: str, next: str | None = None) -> Response:
+def start(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    name: str,
+    next: str | None = None,
+    purpose: Literal["login", "reauth"] = "login",
+) -> Response:
+    """The sign-in, or (purpose "reauth") a signed-in member's proof of the account by a
+    fresh sign-in at a linked provider, instead of a password (e.g. to erase the account)."""
     provider = oidc.get_provider(name)
+    user_id = None
+    if purpose == "reauth":
+        if viewer.user is None:
+            return login_first("/settings")
+        if name not in {link.provider for link in oidc_service.links_of(session, viewer.user)}:
+            raise NotFound(N_("Diese Verknüpfung gibt es nicht."))
+        user_id = viewer.user.id
     try:
-        url, flow = oidc.start(provider, safe_next(next))
+        url, flow = oidc.start(provider, safe_next(next), purpose=purpose, user_id=user_id)
     except oidc.ProviderDown as exc:
         return _refused(request, exc)
     response = see_other(url)
@@ -127,6 +148,8 @@ def callback(
         if error or not code:
             raise oidc.SignInRefused(oidc.CANCELLED)
         claims = oidc.finish(provider, flow, code)
+        if flow.purpose == "reauth":
+            return _reauthenticated(request, session, viewer, provider, flow, claims)
         outcome = oidc_service.sign_in(session, provider, claims)
         if outcome.kind != "signed_in" and viewer.user is not None:
             # Signed in already (the settings page's "link"): that account is the proof.
@@ -137,7 +160,8 @@ def callback(
         return _refused(request, exc)
     if outcome.kind == "signed_in":
         assert outcome.user is not None
-        return _signed_in(request, see_other(flow.next), session, outcome.user, name)
+        response = see_other(flow.next)
+        return _signed_in(request, response, session, outcome.user, name, claims.get("sid"))
     pending = {
         "provider": name,
         "claims": oidc_service.pending_claims(provider, claims),
@@ -146,6 +170,28 @@ def callback(
     }
     response = see_other("/sso/link" if outcome.kind == "link" else "/sso/nickname")
     _set_cookie(response, PENDING_COOKIE, oidc.pack(pending, "sso-pending"), PENDING_SECONDS)
+    response.delete_cookie(FLOW_COOKIE, path="/")
+    return response
+
+
+def _reauthenticated(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    provider: OidcProvider,
+    flow: oidc.Flow,
+    claims: dict[str, Any],
+) -> Response:
+    """The proof is a cookie bound to this forum session; the member goes back to the form
+    that asked for it, which now accepts without a password for a few minutes."""
+    session_token = request.cookies.get(get_settings().session_cookie)
+    user = viewer.user
+    if user is None or user.id != flow.user_id or not session_token:
+        raise oidc.SignInRefused(oidc.EXPIRED_FLOW)
+    oidc_service.check_reauth(session, provider, claims, user)
+    response = see_other(flow.next)
+    proof = oidc_service.make_proof(user, provider.name, session_token)
+    _set_cookie(response, oidc_service.PROOF_COOKIE, proof, oidc_service.PROOF_SECONDS)
     response.delete_cookie(FLOW_COOKIE, path="/")
     return response
 
@@ -194,9 +240,8 @@ def choose_nickname(
         )
         context = {"nickname": nickname, "provider_label": label, "suggestions": suggestions}
         return form_error(request, session, "sso_nickname.html", context, exc)
-    return _signed_in(
-        request, see_other(safe_next(pending.get("next"))), session, user, provider.name
-    )
+    response = see_other(safe_next(pending.get("next")))
+    return _signed_in(request, response, session, user, provider.name, pending["claims"].get("sid"))
 
 
 def _link_context(request: Request, pending: dict[str, Any]) -> dict[str, Any]:
@@ -233,9 +278,8 @@ def link_with_password(
         oidc_service.link_with_password(session, provider, pending["claims"], user, password)
     except CommunityError as exc:
         return form_error(request, session, "sso_link.html", _link_context(request, pending), exc)
-    return _signed_in(
-        request, see_other(safe_next(pending.get("next"))), session, user, provider.name
-    )
+    response = see_other(safe_next(pending.get("next")))
+    return _signed_in(request, response, session, user, provider.name, pending["claims"].get("sid"))
 
 
 @router.post("/sso/link/mail", response_model=None)
@@ -295,11 +339,12 @@ def backchannel_logout(
     provider = oidc.get_provider(name)
     headers = {"Cache-Control": "no-store"}
     try:
-        subject = oidc.validate_logout_token(provider, logout_token)
+        token = oidc.validate_logout_token(provider, logout_token)
+        oidc_service.end_sessions(session, provider, token)
     except CommunityError as exc:
+        session.rollback()
         body = {"error": "invalid_request", "error_description": exc.code}
         return JSONResponse(body, status_code=400, headers=headers)
-    oidc_service.end_sessions(session, provider, subject)
     return Response(status_code=200, headers=headers)
 
 

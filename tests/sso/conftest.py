@@ -69,6 +69,8 @@ class RealProvider:
         self.accounts = json.loads(json.dumps(ACCOUNTS))
         self.kid = ""
         self.forums = [FORUM]
+        # Where its back-channel logout tokens go instead of the last forum (a test's receiver).
+        self.logout_receiver: str | None = None
         self.process: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
@@ -86,7 +88,10 @@ class RealProvider:
                     "redirect_uris": [f"{forum}/sso/kunden/callback" for forum in self.forums],
                     "post_logout_redirect_uris": [f"{forum}/" for forum in self.forums],
                     # One per client: the forum served last (a live server in a browser test).
-                    "backchannel_logout_uri": f"{self.forums[-1]}/sso/kunden/backchannel-logout",
+                    "backchannel_logout_uri": self.logout_receiver
+                    or f"{self.forums[-1]}/sso/kunden/backchannel-logout",
+                    # The ID and logout tokens name the provider's session (`sid`).
+                    "backchannel_logout_session_required": True,
                     "grant_types": ["authorization_code"],
                     "response_types": ["code"],
                     "token_endpoint_auth_method": "client_secret_basic",
@@ -124,10 +129,16 @@ class RealProvider:
 
     def reset(self) -> None:
         """The accounts as ACCOUNTS says, for the next test (after a rotation changed them)."""
-        if self.accounts != ACCOUNTS:
+        if self.accounts != ACCOUNTS or self.logout_receiver:
             self.stop()
             self.accounts = json.loads(json.dumps(ACCOUNTS))
+            self.logout_receiver = None
             self.start()
+
+    def send_logouts_to(self, url: str) -> None:
+        """Post the back-channel logout tokens to `url` (a restart: a new key as well)."""
+        self.logout_receiver = url
+        self.rotate()
 
     def serve_forum(self, base: str) -> None:
         """Accept a live server's callback too (a restart, so a new key as well)."""

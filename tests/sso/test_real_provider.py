@@ -5,14 +5,20 @@ rotation; the provider's logout; linking an existing account only after proof.""
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
+import httpx
 from fastapi.testclient import TestClient
+from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from sqlmodel import Session, col
+from werkzeug import Request, Response
 
-from community.accounts.models import GroupMember, OidcLink, Role, User
+from community.accounts.models import GroupMember, OidcLink, OidcSession, Role, User
 from community.moderation.models import AuditEntry
 from tests.factories import PASSWORD, make_category, make_group, make_thread, make_user, sign_in
 from tests.sso.conftest import CANARY_EMAIL, CANARY_NAME, RealProvider, browse_provider
@@ -24,14 +30,15 @@ def _start(client: TestClient) -> str:
     return response.headers["location"]
 
 
-def _sso_login(client: TestClient, login: str) -> Any:
-    """Through the provider and back to the forum's callback; the forum's answer."""
+def _sso_login(client: TestClient, login: str, at_provider: httpx.Client | None = None) -> Any:
+    """Through the provider and back to the forum's callback; the forum's answer.
+    `at_provider`: the browser's cookies at the provider, to sign out there later."""
     url = _start(client)
     query = parse_qs(urlsplit(url).query)
     # PKCE with S256, state and nonce on the way out.
     assert query["code_challenge_method"] == ["S256"]
     assert query["state"] and query["nonce"] and query["code_challenge"]
-    back = browse_provider(url, login)
+    back = browse_provider(url, login, at_provider)
     return client.get(back.removeprefix("http://testserver"), follow_redirects=False)
 
 
@@ -209,3 +216,68 @@ def test_an_existing_account_with_the_address_is_linked_only_after_its_password(
     link = db.execute(select(OidcLink)).scalar_one()
     assert link.user_id == otto.id and link.subject == "otto"
     assert "Otto" in client.get("/settings").text
+
+
+def _sign_out_at_provider(at_provider: httpx.Client, issuer: str) -> None:
+    """The member presses "Yes, sign me out" on the provider's own end-session page."""
+    page = at_provider.get(f"{issuer}/session/end")
+    assert page.status_code == 200, page.text[:300]
+    action = re.search(r'<form[^>]*action="([^"]+)"', page.text)
+    xsrf = re.search(r'name="xsrf" value="([^"]+)"', page.text)
+    assert action is not None and xsrf is not None, page.text[:500]
+    done = at_provider.post(
+        urljoin(str(page.url), action.group(1)), data={"xsrf": xsrf.group(1), "logout": "yes"}
+    )
+    assert done.status_code in (200, 303), done.text[:300]
+
+
+def _payload(token: str) -> dict[str, Any]:
+    part = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
+
+
+def test_the_providers_logout_token_ends_exactly_the_session_its_sid_names(
+    client: TestClient, anon: TestClient, db: Session, kunden: RealProvider, httpserver: HTTPServer
+) -> None:
+    received: list[str] = []
+
+    def receive(request: Request) -> Response:
+        received.append(request.form["logout_token"])
+        return Response("", status=200)
+
+    httpserver.expect_request("/logout", method="POST").respond_with_handler(receive)
+    kunden.send_logouts_to(httpserver.url_for("/logout"))
+
+    # The member signs in in two browsers: two sessions at the provider and at the forum.
+    first_browser = httpx.Client(timeout=10)
+    assert _sso_login(client, "erika", first_browser).headers["location"] == "/sso/nickname"
+    client.get("/sso/nickname")
+    client.post(
+        "/sso/nickname",
+        data={"nickname": "Zahnrad", "csrf_token": client.cookies["community_csrf"]},
+    )
+    other = TestClient(client.app)
+    assert _sso_login(other, "erika").headers["location"] == "/settings"
+    for browser in (client, other):
+        assert "Zahnrad" in browser.get("/settings").text
+    sids = [row.sid for row in db.execute(select(OidcSession)).scalars()]
+    assert len(set(sids)) == 2  # each forum session knows its provider session
+
+    # Signed out at the provider in the first browser: its real logout token names the
+    # member and that provider session.
+    _sign_out_at_provider(first_browser, kunden.issuer)
+    first_browser.close()
+    assert len(received) == 1
+    claims = _payload(received[0])
+    assert claims["sub"] == "erika" and claims["sid"] in sids
+
+    done = anon.post("/sso/kunden/backchannel-logout", data={"logout_token": received[0]})
+    assert done.status_code == 200
+    assert client.get("/settings", follow_redirects=False).status_code == 303  # ended
+    assert "Zahnrad" in other.get("/settings").text  # the other browser's session goes on
+
+    # The same token once more (replay) is refused; nothing else ends.
+    again = anon.post("/sso/kunden/backchannel-logout", data={"logout_token": received[0]})
+    assert again.status_code == 400
+    assert "Zahnrad" in other.get("/settings").text
+    other.close()

@@ -174,6 +174,7 @@ def _logout_token(own: OwnProvider, key: RSAKey = KEY, **changes: Any) -> str:
         "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
     }
     claims.update(changes)
+    claims = {key: value for key, value in claims.items() if value is not None}
     return jwt.encode({"alg": "RS256", "kid": "eigen-1", "typ": "logout+jwt"}, claims, key)
 
 
@@ -235,3 +236,82 @@ def test_a_signed_in_member_links_the_provider_from_the_settings(
     # A new session; the one before the sign-in is over.
     assert client.cookies["community_session"] != old_session
     assert db.execute(select(func.count()).select_from(UserSession)).scalar_one() == 1
+
+
+def test_a_logout_token_naming_only_the_providers_session_ends_exactly_that_session(
+    client: TestClient, db: Session, own: OwnProvider
+) -> None:
+    member = make_user(db, nickname="Zahnrad")
+    db.add(OidcLink(provider="eigen", subject="kunde-42", user_id=member.id))
+    db.commit()
+    browsers = []
+    for sid in ("op-sitzung-1", "op-sitzung-2"):
+        browser = TestClient(client.app)
+        own.claims_change = lambda claims, sid=sid: claims.update(sid=sid)
+        assert _callback(browser, own).status_code == 303
+        assert "Zahnrad" in browser.get("/settings").text
+        browsers.append(browser)
+    url = "/sso/eigen/backchannel-logout"
+
+    def post(token: str) -> int:
+        return TestClient(client.app).post(url, data={"logout_token": token}).status_code
+
+    # No sub and no sid: nothing to end, refused. An unknown provider session ends nothing.
+    assert post(_logout_token(own, sub=None, jti="ohne-beides")) == 400
+    assert post(_logout_token(own, sub=None, sid="unbekannt", jti="fremd")) == 200
+    # Too old to be this logout's (its jti would have been forgotten): refused.
+    assert post(_logout_token(own, sub=None, sid="op-sitzung-1", iat=int(time.time()) - 900)) == 400
+    assert all("Zahnrad" in browser.get("/settings").text for browser in browsers)
+
+    token = _logout_token(own, sub=None, sid="op-sitzung-1", jti="einmalig")
+    assert post(token) == 200
+    assert browsers[0].get("/settings", follow_redirects=False).status_code == 303
+    assert "Zahnrad" in browsers[1].get("/settings").text
+    # Replayed, or its jti in another token: refused, the other session goes on.
+    assert post(token) == 400
+    assert post(_logout_token(own, sub=None, sid="op-sitzung-2", jti="einmalig")) == 400
+    assert "Zahnrad" in browsers[1].get("/settings").text
+    for browser in browsers:
+        browser.close()
+
+
+def _reauth(client: TestClient, own: OwnProvider) -> Any:
+    start = client.get("/sso/eigen/start?purpose=reauth&next=/settings", follow_redirects=False)
+    assert start.status_code == 303
+    query = parse_qs(urlsplit(start.headers["location"]).query)
+    own.nonce = query["nonce"][0]
+    own.challenge = query["code_challenge"][0]
+    return client.get(
+        f"/sso/eigen/callback?code=abc&state={query['state'][0]}", follow_redirects=False
+    )
+
+
+def test_a_proof_without_a_fresh_sign_in_at_the_provider_is_refused(
+    client: TestClient, anon: TestClient, db: Session, own: OwnProvider
+) -> None:
+    member = make_user(db, nickname="Zahnrad")
+    db.add(OidcLink(provider="eigen", subject="kunde-42", user_id=member.id))
+    db.commit()
+    # Not signed in, or no link to this provider: no proof flow at all.
+    assert anon.get("/sso/eigen/start?purpose=reauth", follow_redirects=False).status_code == 303
+    assert "/login" in anon.get("/sso/eigen/start?purpose=reauth").url.path
+    sign_in(client, member)
+    for stale in (
+        lambda c: c.update(auth_time=int(time.time()) - 3600),  # the provider's old session
+        lambda c: c.pop("auth_time", None),  # max_age ignored by the provider
+    ):
+        own.claims_change = stale
+        answer = _reauth(client, own)
+        assert answer.status_code == 400
+        assert "keine neue Anmeldung verlangt" in answer.text
+        assert "community_sso_proof" not in answer.cookies
+    # The same answer with a fresh auth_time is accepted (the harness is not what refuses).
+    own.claims_change = lambda c: c.update(auth_time=int(time.time()))
+    accepted = _reauth(client, own)
+    assert accepted.status_code == 303
+    assert "community_sso_proof" in accepted.cookies
+    # A member without a link to this provider gets no proof flow.
+    other = TestClient(client.app)
+    sign_in(other, make_user(db, nickname="Otto"))
+    assert other.get("/sso/eigen/start?purpose=reauth").status_code == 404
+    other.close()

@@ -64,6 +64,7 @@ def test_password_login_for_admins_only(
     client: TestClient, db: Session, use_providers: Any, settings: Any, monkeypatch: Any
 ) -> None:
     use_providers(kunden_config("http://127.0.0.1:9"))
+    assert 'href="/register"' in client.get("/").text  # open registration: the header offers it
     monkeypatch.setattr(settings, "password_login_admins_only", True)
     member = make_user(db)
     admin = make_user(db, role=Role.admin)
@@ -71,6 +72,12 @@ def test_password_login_for_admins_only(
     page = client.get("/login")
     assert "Administratoren vorbehalten" in page.text
     assert "Neu hier? Registrieren" not in page.text
+    # Neither the login page nor the header (on every page) offers a registration.
+    for path in ("/login", "/", "/forgot-password"):
+        assert 'href="/register"' not in client.get(path).text, path
+    closed = client.get("/register")  # typed in by hand: says why, no form
+    assert closed.status_code == 403
+    assert "mit Ihrem Firmenkonto an" in closed.text and 'name="nickname"' not in closed.text
     registration = client.post(
         "/register",
         data={
