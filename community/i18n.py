@@ -121,6 +121,13 @@ def _local(value: datetime) -> datetime:
     return aware.astimezone(TIMEZONE)
 
 
+def iso_utc(value: datetime) -> str:
+    """A valid `datetime` attribute: UTC with a single `Z` (stored times are naive UTC;
+    `isoformat()` of an aware one would add `+00:00`, and appending `Z` then is invalid)."""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def fmt_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
