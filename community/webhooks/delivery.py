@@ -22,10 +22,10 @@ from standardwebhooks import Webhook
 from community.accounts.models import Role, User
 from community.clock import utcnow
 from community.config import get_settings
-from community.i18n import N_
 from community.events.catalog import CATALOG
 from community.events.models import Event
 from community.events.service import withheld_ids
+from community.i18n import N_
 from community.jobs.service import RetryLater, enqueue, handler
 from community.mailer import OutgoingMail, send_mail
 from community.webhooks.addresses import UnsafeUrl, resolve_checked

@@ -190,7 +190,9 @@ def world(db: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     )
     db.commit()
     faq = db.execute(select(FaqEntry)).scalars().first()
-    notice = db.execute(select(Notification).where(Notification.user_id == member.id)).scalars().first()
+    notice = (
+        db.execute(select(Notification).where(Notification.user_id == member.id)).scalars().first()
+    )
     assert faq is not None and held.is_pending
     return {
         "admin": admin,
@@ -272,4 +274,3 @@ def test_the_checks_catch_german_and_bad_times() -> None:
     assert bad_times('<time datetime="2026-11-29T10:00:00+00:00Z">x</time>')
     assert bad_times('<time datetime="29.11.2026">x</time>')
     assert not bad_times('<time datetime="2026-11-29T10:00:00Z">x</time>')
-
