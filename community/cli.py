@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from collections.abc import Iterable, Iterator
@@ -21,7 +22,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from community.config import get_settings
+from community.config import Settings, get_settings
 
 # Help and output in German, as the forum speaks German first. Exit codes: 0 done, 1 refused
 # (a message says why), 2 wrong use or a setting that stops the start.
@@ -361,7 +362,7 @@ def serve(
     from community.indexing.backend import claim_index_writer
     from community.migrate import upgrade
 
-    settings = get_settings()
+    settings = _links_to_this_server(host, port)
     try:
         settings.check_for_production()
         settings.check_search_for_processes(workers)
@@ -398,6 +399,19 @@ def serve(
         from community.app import create_app
 
         uvicorn.run(create_app(settings), host=host, port=port, **quiet)
+
+
+def _links_to_this_server(host: str, port: int) -> Settings:
+    """Without COMMUNITY_PUBLIC_URL (environment or .env), links in mails, canonical URLs
+    and JSON-LD point to the address this server listens on, not to the default port. Set
+    in the environment, so the worker inside and uvicorn's worker processes see it too."""
+    if "public_url" in get_settings().model_fields_set:
+        return get_settings()
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+    shown = f"[{shown}]" if ":" in shown else shown
+    os.environ["COMMUNITY_PUBLIC_URL"] = f"http://{shown}:{port}"
+    get_settings.cache_clear()
+    return get_settings()
 
 
 def _is_empty() -> bool:
