@@ -177,8 +177,7 @@ def seed_demo(
     from community.demo import seed_demo_content
 
     created = seed_demo_content(_engine(), threads=threads, seed=seed, progress=True)
-    console.print(f"[green]{created} Themen angelegt.[/green]")
-    console.print("Suchindex: `community reindex` nimmt die neuen Themen auf.")
+    console.print(f"[green]{created} Themen angelegt und in den Suchindex aufgenommen.[/green]")
 
 
 @app.command()
