@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from community.accounts.models import Role
+from community.config import get_settings
 from tests.factories import make_user, sign_in
 from tests.web.test_catalog import PO, ROOT
 
@@ -119,3 +120,20 @@ def test_the_api_ignores_the_members_language_setting(client: TestClient, db: Se
     assert german.json()["detail"] == "Dieses Thema gibt es nicht."
     page = client.get("/t/999999/x", headers={"Accept-Language": "de"})
     assert "This topic does not exist." in page.text
+
+
+def test_refusals_at_the_door_answer_in_the_language_too(anon: TestClient) -> None:
+    """A NUL byte in the address and a body over the limit are refused before any route."""
+    nul = anon.get("/api/v1/search?q=a%00b", headers={"Accept-Language": "en"})
+    assert nul.status_code == 422
+    assert nul.json()["detail"] == "The address contains a NUL character."
+    assert nul.headers["content-language"] == "en"
+    too_big = anon.post(
+        "/api/v1/auth/login",
+        content=b"x" * (get_settings().max_body_bytes + 1),
+        headers={"Accept-Language": "en", "Content-Type": "application/json"},
+    )
+    assert too_big.status_code == 413
+    assert too_big.json()["detail"].startswith("The request is larger than")
+    german = anon.get("/api/v1/search?q=a%00b")
+    assert german.json()["detail"] == "Die Adresse enthält ein NUL-Zeichen."
