@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from community.accounts.models import Role
 from community.accounts.viewer import viewer_for
 from community.config import get_settings
+from community.faq import service as faq_service
 from community.faq.models import FaqEntry
 from community.leads import service as leads
 from community.moderation import service as moderation
@@ -190,6 +191,9 @@ def world(db: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     )
     db.commit()
     faq = db.execute(select(FaqEntry)).scalars().first()
+    assert faq is not None and faq.id is not None
+    faq_service.publish(db, viewer_for(db, moderator), faq.id)  # the board's FAQ page shows it
+    db.commit()
     notice = (
         db.execute(select(Notification).where(Notification.user_id == member.id)).scalars().first()
     )
