@@ -256,7 +256,7 @@ def seed_demo_content(
 def _staff_content(session: Session, boards: dict[str, int], *, first_thread: int) -> None:
     """What staff meet on a first start, made through the services as members and
     moderators would: two accepted answers become FAQ entries (one published), a spam post
-    and an off-topic remark are reported, a newcomer's first posts wait for approval, and
+    and an off-topic remark are reported (the remark's report dismissed), a newcomer's first posts wait for approval, and
     a rude reply is hidden (audit log)."""
     by_nick = {u.nickname: u for u in session.execute(select(User)).scalars()}
     moderator = viewer_for(session, by_nick["Sabine_vom_Team"])
@@ -325,6 +325,10 @@ def _staff_content(session: Session, boards: dict[str, int], *, first_thread: in
             remark.id,
             reason=ReportReason.off_topic,
             comment="Trägt zur Frage nichts bei.",
+        )
+        # A moderator looked at it already: no breach, the report is closed (audit log).
+        moderation.dismiss_reports(
+            session, moderator, remark.id, "Kein Verstoß gegen die Netiquette."
         )
     rude = forum.create_reply(
         session,
