@@ -7,6 +7,7 @@ the counters are set as the services would keep them.
 from __future__ import annotations
 
 import json
+import logging
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,6 +38,8 @@ from community.reputation import service as reputation
 from community.reputation.models import Kudo
 from community.reputation.service import recompute_all
 from community.sequences import sync_sequences
+
+log = logging.getLogger(__name__)
 
 BOARDS = [
     ("festnetz", "Festnetz", "Anschlüsse, Umzug, Störungen und Tarife im Festnetz."),
@@ -384,11 +387,15 @@ def _fill_search_index(engine: Engine) -> None:
     with Session(engine) as session:
         try:
             claim_index_writer()
+            reindex(session)
         except IndexWriterTaken:
             enqueue(session, REINDEX, {})
             session.commit()
-            return
-        reindex(session)
+        except Exception:
+            # The search engine is away (Meilisearch down): the worker rebuilds it later.
+            log.warning("search index not filled after seeding; a rebuild is queued", exc_info=True)
+            enqueue(session, REINDEX, {})
+            session.commit()
 
 
 def _spread(now: datetime, n: int, threads: int, rng: random.Random) -> datetime:
