@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -26,12 +27,15 @@ templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
-def time_element(value: datetime | None, style: str = "datetime") -> Markup:
+def time_element(value: datetime | date | None, style: str = "datetime") -> Markup:
     """Every date a page shows: a `<time>` element whose `datetime` is machine-readable UTC
     and whose text is local time in the page's language. The only way templates print a
     date (`|datetime`, `|date`), so no page writes its own attribute."""
     if value is None:
         return Markup("")
+    if not isinstance(value, datetime):  # a calendar day: no time, no zone
+        text = format_date(value, "long", locale=i18n.current_locale())
+        return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), text)
     text = i18n.fmt_date(value) if style == "date" else i18n.fmt_datetime(value)
     return Markup('<time datetime="{}">{}</time>').format(i18n.iso_utc(value), text)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -30,6 +30,7 @@ from community.moderation import service as moderation
 from community.moderation.models import ReportReason
 from community.notifications.models import Notification
 from community.reputation import service as reputation
+from community.web.pages import time_element
 from community.webhooks import service as webhooks
 from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
 from tests.web.test_catalog import PO
@@ -278,3 +279,9 @@ def test_the_checks_catch_german_and_bad_times() -> None:
     assert bad_times('<time datetime="2026-11-29T10:00:00+00:00Z">x</time>')
     assert bad_times('<time datetime="29.11.2026">x</time>')
     assert not bad_times('<time datetime="2026-11-29T10:00:00Z">x</time>')
+    # The one filter every page prints dates with: naive UTC, aware times, calendar days.
+    naive = datetime(2026, 11, 29, 10, 0)
+    for value in (naive, naive.replace(tzinfo=UTC), naive.date()):
+        made = str(time_element(value)) + str(time_element(value, "date"))
+        assert made.count("<time ") == 2 and not bad_times(made), made
+    assert 'datetime="2026-11-29T10:00:00Z"' in str(time_element(naive))
