@@ -44,7 +44,7 @@ def main() -> None:
     upgrade(engine)
     if fresh:
         started = time.perf_counter()
-        seed_demo_content(engine, threads=args.threads, seed=1, replies=(8, 10))
+        seed_demo_content(engine, threads=args.threads, seed=1, replies=(8, 10), index=False)
         print(f"seeded {args.threads} threads in {time.perf_counter() - started:.1f} s")
     with Session(engine) as session:
         threads = session.execute(select(func.count()).select_from(Thread)).scalar_one()

@@ -40,7 +40,7 @@ def main() -> None:
     upgrade(engine)
     if fresh:
         started = time.perf_counter()
-        seed_demo_content(engine, threads=args.threads, replies=(8, 10))
+        seed_demo_content(engine, threads=args.threads, replies=(8, 10), index=False)
         print(f"seeded {args.threads} threads in {time.perf_counter() - started:.1f} s")
     with Session(engine) as session:
         kudos = session.execute(select(func.count()).select_from(Kudo)).scalar_one()

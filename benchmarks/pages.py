@@ -95,7 +95,7 @@ def main() -> None:
     upgrade(engine)
     if fresh:
         started = time.perf_counter()
-        seed_demo_content(engine, threads=args.threads, replies=(8, 10))
+        seed_demo_content(engine, threads=args.threads, replies=(8, 10), index=False)
         print(f"seeded {args.threads} threads in {time.perf_counter() - started:.1f} s")
     thread_id, slug = _thread_with_50_replies(engine)
     with Session(engine) as session:

@@ -3,11 +3,12 @@
     python benchmarks/relevance.py [--distractors 200] [--misses]
 
 Indexes the held-out German B2B threads of tests/search/relevance_set.py together with
-demo threads as distractors (by default 200, as `community demo` writes them: the same
-question many times over with small title variants), runs every query of the set as an
-anonymous visitor would, and prints recall@1, recall@5 (share of queries with a relevant
-thread among the first 1 / 5 hits) and MRR@10 (mean of 1/rank of the first relevant hit
-within the first 10). --misses lists the queries whose first relevant hit is below rank 1.
+demo threads as distractors (by default 200, as `community seed-demo` writes them: the
+hand-written questions many times over, each with answers that fit it), runs every
+query of the set as an anonymous visitor would, and prints recall@1, recall@5 (share of
+queries with a relevant thread among the first 1 / 5 hits) and MRR@10 (mean of 1/rank of
+the first relevant hit within the first 10). --misses lists the queries whose first
+relevant hit is below rank 1.
 """
 
 from __future__ import annotations

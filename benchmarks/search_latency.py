@@ -117,7 +117,7 @@ class Forum:
         upgrade(engine)
         if fresh:
             started = time.perf_counter()
-            seed_demo_content(engine, threads=threads, replies=(1, 3))
+            seed_demo_content(engine, threads=threads, replies=(1, 3), index=False)
             print(f"seeded {threads} threads in {time.perf_counter() - started:.1f} s")
         self.backend = EmbeddedBackend(path.parent / "search", synonyms=synonyms())
         use_backend(self.backend)

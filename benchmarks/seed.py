@@ -50,7 +50,9 @@ def _seed_url(url: str, threads: int) -> None:
     threads_before, posts_before = _counts(engine)
     started = time.perf_counter()
     # A seed of its own per step: repeatable, yet a grown forum is not the same 10,000 again.
-    seed_demo_content(engine, threads=threads, seed=threads_before + 1, replies=REPLIES)
+    seed_demo_content(
+        engine, threads=threads, seed=threads_before + 1, replies=REPLIES, index=False
+    )
     elapsed = time.perf_counter() - started
     total_threads, total_posts = _counts(engine)
     engine.dispose()
@@ -85,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     upgrade(engine)
 
     started = time.perf_counter()
-    seed_demo_content(engine, threads=args.threads, seed=1, replies=REPLIES)
+    seed_demo_content(engine, threads=args.threads, seed=1, replies=REPLIES, index=False)
     elapsed = time.perf_counter() - started
 
     with Session(engine) as session:

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from community import i18n
 from community.api.openapi import OperationIds, install_docs, package_version
 from community.api.openapi import install as install_openapi
 from community.api.router import api_router
@@ -60,7 +61,13 @@ def _error(
 ) -> Response:
     if not _is_api(request):
         return error_page(request, status, detail if isinstance(detail, str) else None, headers)
-    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+    locale = i18n.api_locale(request)
+    if isinstance(detail, str):
+        detail = i18n.translate(detail, locale)
+    response = JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+    response.headers["Content-Language"] = locale
+    response.headers["Vary"] = "Accept-Language"
+    return response
 
 
 def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from rich.progress import (
 )
 from typer.core import TyperGroup
 
-from community.config import get_settings
+from community.config import Settings, get_settings
 from community.i18n import DEFAULT_LOCALE, supported, translations
 
 
@@ -247,8 +247,8 @@ def seed_demo(
     from community.demo import seed_demo_content
 
     created = seed_demo_content(_engine(), threads=threads, seed=seed, progress=True)
-    console.print(f"[green]{t('{count} Themen angelegt.').format(count=created)}[/green]")
-    console.print(t("Suchindex: `community reindex` nimmt die neuen Themen auf."))
+    message = t("{count} Themen angelegt und in den Suchindex aufgenommen.").format(count=created)
+    console.print(f"[green]{message}[/green]")
 
 
 @app.command()
@@ -437,7 +437,7 @@ def serve(
     from community.indexing.backend import claim_index_writer
     from community.migrate import upgrade
 
-    settings = get_settings()
+    settings = _links_to_this_server(host, port)
     try:
         settings.check_for_production()
         settings.check_search_for_processes(workers)
@@ -476,6 +476,19 @@ def serve(
         from community.app import create_app
 
         uvicorn.run(create_app(settings), host=host, port=port, **quiet)
+
+
+def _links_to_this_server(host: str, port: int) -> Settings:
+    """Without COMMUNITY_PUBLIC_URL (environment or .env), links in mails, canonical URLs
+    and JSON-LD point to the address this server listens on, not to the default port. Set
+    in the environment, so the worker inside and uvicorn's worker processes see it too."""
+    if "public_url" in get_settings().model_fields_set:
+        return get_settings()
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+    shown = f"[{shown}]" if ":" in shown else shown
+    os.environ["COMMUNITY_PUBLIC_URL"] = f"http://{shown}:{port}"
+    get_settings.cache_clear()
+    return get_settings()
 
 
 def _is_empty() -> bool:

@@ -6,8 +6,11 @@ the counters are set as the services would keep them.
 
 from __future__ import annotations
 
+import json
+import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.progress import Progress
@@ -16,15 +19,27 @@ from sqlmodel import Session, col
 
 from community.accounts import security
 from community.accounts.models import Group, GroupMember, Role, User
+from community.accounts.viewer import viewer_for
 from community.clock import utcnow
 from community.config import get_settings
+from community.faq import service as faq
+from community.faq.models import FaqEntry
+from community.forum import service as forum
 from community.forum.counters import recompute_category
 from community.forum.markdown import render_markdown
-from community.forum.models import Category, CategoryGroup, Post, Thread
+from community.forum.models import Category, CategoryGroup, Post, Thread, ThreadKind
 from community.forum.slugs import slugify
+from community.indexing.backend import IndexWriterTaken, claim_index_writer
+from community.indexing.service import REINDEX, reindex
+from community.jobs.service import enqueue
+from community.moderation import service as moderation
+from community.moderation.models import Report, ReportReason
+from community.reputation import service as reputation
 from community.reputation.models import Kudo
 from community.reputation.service import recompute_all
 from community.sequences import sync_sequences
+
+log = logging.getLogger(__name__)
 
 BOARDS = [
     ("festnetz", "Festnetz", "Anschlüsse, Umzug, Störungen und Tarife im Festnetz."),
@@ -52,130 +67,31 @@ MEMBERS = [
     ("Steuerbüro.Vogt", Role.member, False),
 ]
 
+# Two newcomers whose posts staff meet on a first start: a spammer, a first question held.
+NEWCOMERS = ("Technik-Schnaeppchen", "Neukunde.Schulz")
+_DATA = json.loads((Path(__file__).parent / "data" / "demo_de.json").read_text(encoding="utf-8"))
+# Hand-written questions per board, each with answers that fit it; a thread combines its
+# question's answers and a few general replies, none twice.
 QUESTIONS: dict[str, list[tuple[str, str]]] = {
-    "festnetz": [
-        (
-            "Umzug des Firmenanschlusses: wie lange vorher anmelden?",
-            "Wir ziehen mit dem Büro in drei Monaten um. Wie früh muss ich den **Umzug des Anschlusses** melden, damit es keine Ausfallzeit gibt?",
-        ),
-        (
-            "Festnetz seit heute Morgen gestört, was tun?",
-            "Seit 8 Uhr haben wir kein Freizeichen mehr. Der Router zeigt eine Synchronisation. Wie melde ich die Störung am schnellsten?",
-        ),
-        (
-            "Wechsel vom Analoganschluss auf IP: was ändert sich?",
-            "Unser alter Anschluss wird auf IP umgestellt. Funktionieren Fax und Alarmanlage danach noch?",
-        ),
-    ],
-    "mobilfunk": [
-        (
-            "eSIM für zwanzig Firmenhandys einrichten",
-            "Wir wollen alle Diensthandys auf eSIM umstellen. Gibt es einen Weg, die QR-Codes gesammelt zu bekommen?",
-        ),
-        (
-            "Roaming in der Schweiz für Geschäftsreisen",
-            "Unsere Außendienstler fahren oft in die Schweiz. Welche Option lohnt sich für Daten-Roaming?",
-        ),
-        (
-            "Schlechte Netzabdeckung im Lager, was hilft?",
-            "Im Hochregallager haben wir kaum Empfang. Hilft ein Repeater oder gibt es eine bessere Lösung?",
-        ),
-    ],
-    "internet": [
-        (
-            "Router verliert nachts die Verbindung",
-            "Unser Router trennt jede Nacht gegen 3 Uhr die DSL-Verbindung und baut sie neu auf. Ist das die Zwangstrennung?",
-        ),
-        (
-            "Feste IP-Adresse für den VPN-Zugang",
-            "Für unseren VPN-Server brauchen wir eine feste IPv4-Adresse. Welcher Tarif bietet das?",
-        ),
-        (
-            "Glasfaser-Ausbau: wann kommt er in unser Gewerbegebiet?",
-            "Wie finde ich heraus, ob und wann Glasfaser in unserem Gewerbegebiet verfügbar ist?",
-        ),
-        (
-            "Upload zu langsam für Videokonferenzen",
-            "Mit 10 Mbit/s Upload ruckeln unsere Videokonferenzen. Welche Optionen gibt es für mehr Upload?",
-        ),
-    ],
-    "telefonie": [
-        (
-            "Rufumleitung auf das Handy bei Abwesenheit",
-            "Wie richte ich eine Rufumleitung ein, die nur greift, wenn im Büro niemand abnimmt?",
-        ),
-        (
-            "SIP-Trunk mit eigener Telefonanlage verbinden",
-            "Wir möchten unsere Telefonanlage per SIP-Trunk anbinden. Welche Zugangsdaten brauche ich?",
-        ),
-        (
-            "Rufnummernblock mitnehmen beim Anbieterwechsel",
-            "Können wir unseren Rufnummernblock mit 100 Durchwahlen zum neuen Anbieter portieren?",
-        ),
-    ],
-    "tk-anlagen": [
-        (
-            "Telefonanlage für zehn Arbeitsplätze gesucht",
-            "Welche Telefonanlage empfehlt ihr für ein Büro mit zehn Arbeitsplätzen und zwei Standorten?",
-        ),
-        (
-            "Headset klingelt nicht mit, wie einstellen?",
-            "Bei eingehenden Anrufen klingelt nur das Tischtelefon, nicht das DECT-Headset. Wo stelle ich das um?",
-        ),
-        (
-            "Tischtelefon zeigt 'Keine Registrierung'",
-            "Seit dem Update zeigt unser Tischtelefon 'Keine Registrierung'. Muss ich es neu provisionieren?",
-        ),
-    ],
-    "homepages-shops": [
-        (
-            "Domain auf neuen Webhoster umziehen",
-            "Wir wollen unsere Domain zu einem anderen Hoster umziehen. Was passiert dabei mit den E-Mail-Postfächern?",
-        ),
-        (
-            "Onlineshop: SSL-Zertifikat läuft ab",
-            "Unser Shop meldet, dass das SSL-Zertifikat in 7 Tagen abläuft. Verlängert sich das automatisch?",
-        ),
-        (
-            "E-Mails landen beim Kunden im Spam",
-            "Unsere Rechnungsmails landen oft im Spam. Helfen SPF und DKIM, und wo trage ich sie ein?",
-        ),
-    ],
-    "grosskunden": [
-        (
-            "Rahmenvertrag: Sammelrechnung für alle Standorte",
-            "Können wir für alle 14 Standorte eine einzige Sammelrechnung bekommen?",
-        ),
-        (
-            "Eskalationsweg bei Standortausfall",
-            "Welcher Eskalationsweg gilt laut Rahmenvertrag, wenn ein ganzer Standort ausfällt?",
-        ),
-    ],
+    board: [(q["title"], q["body"]) for q in questions]
+    for board, questions in _DATA["questions"].items()
 }
-REPLIES = [
-    "Das hatten wir letztes Jahr auch. Bei uns hat es geholfen, den **Router neu zu starten** und die Firmware zu aktualisieren.",
-    "Am schnellsten geht es über das Kundencenter unter *Meine Verträge*. Dort sehen Sie auch den Stand.",
-    "Ich würde vorher unbedingt die Vertragslaufzeit prüfen, sonst zahlt man doppelt.",
-    "Kurze Rückfrage: Um welchen Tarif handelt es sich genau? Dann kann ich gezielter helfen.",
-    "Bei uns hat der Wechsel etwa zwei Wochen gedauert, ohne Ausfall. Wichtig ist der Portierungsauftrag.",
-    "Das ist im Geschäftskundentarif enthalten. Sie müssen die Option nur einmal im Kundencenter aktivieren.",
-    "Wir nutzen das seit einem Jahr und sind zufrieden. Die Einrichtung war in einer Stunde erledigt.",
-    "Schauen Sie mal in die Anleitung, Abschnitt *Einstellungen > Telefonie*. Dort lässt sich das umstellen.",
-    "Danke, das hat funktioniert! Für alle mit dem gleichen Problem: Neustart und danach neu registrieren.",
-    "Ich habe das gleiche Problem und warte auch noch auf eine Lösung.",
-]
-VARIANTS = [
-    "",
-    " (Standort Hamburg)",
-    " (Filiale Köln)",
-    " im Büro",
-    " bei Neukunden",
-    " seit dem Update",
-]
+ANSWERS: dict[str, list[str]] = {
+    q["title"]: q["answers"] for questions in _DATA["questions"].values() for q in questions
+}
+ASKER_REPLIES: list[str] = _DATA["asker_replies"]
+OTHER_REPLIES: list[str] = _DATA["other_replies"]
+REPLIES = [*ASKER_REPLIES, *OTHER_REPLIES]
+# Content spreads over this many days before the moment of seeding, never after it.
+SPAN_DAYS = 120
 
 
 def _users(session: Session, rng: random.Random) -> list[int]:
-    existing = list(session.execute(select(col(User.id)).order_by(User.id)).scalars())  # type: ignore[arg-type]
+    existing = list(
+        session.execute(
+            select(col(User.id)).where(col(User.nickname).not_in(NEWCOMERS)).order_by(col(User.id))
+        ).scalars()
+    )
     if existing:
         return existing
     # Demo members get an unguessable password nobody knows; they exist to be read about.
@@ -191,7 +107,7 @@ def _users(session: Session, rng: random.Random) -> list[int]:
             role=role.value,
             is_staff=staff,
             email_verified_at=now,
-            created_at=now - timedelta(days=rng.randint(30, 900)),
+            created_at=now - timedelta(days=rng.randint(SPAN_DAYS + 30, 900)),
         )
         session.add(user)
         session.flush()
@@ -228,8 +144,11 @@ def seed_demo_content(
     seed: int = 1,
     replies: tuple[int, int] = (1, 8),
     progress: bool = False,
+    index: bool = True,
 ) -> int:
-    """Create `threads` threads with a random number of replies each; returns the count."""
+    """Create `threads` threads with a random number of replies each, and on a first
+    seeding what staff meet (reports, held posts, audit entries, FAQ entries); fill the
+    search index unless `index` is off. Returns the count."""
     rng = random.Random(seed)
     with Session(engine) as session:
         member_ids = _users(session, rng)
@@ -237,29 +156,36 @@ def seed_demo_content(
         session.commit()
         next_thread = (session.execute(select(func.max(Thread.id))).scalar() or 0) + 1  # type: ignore[arg-type]
         now = utcnow()
-        slugs = list(QUESTIONS)
-        rendered_replies = [(text, render_markdown(text)) for text in REPLIES]
+        pairs = [(board, q) for board, questions in QUESTIONS.items() for q in questions]
+        # Every hand-written question once before any comes again (a big benchmark seed).
+        order = rng.sample(pairs, len(pairs))
         rendered: dict[str, str] = {}
+
+        def html(text: str) -> str:
+            if text not in rendered:
+                rendered[text] = render_markdown(text)
+            return rendered[text]
+
         batch_threads: list[dict[str, Any]] = []
         batch_posts: list[dict[str, Any]] = []
         with Progress(disable=not progress) as bar:
             task = bar.add_task("Themen", total=threads)
             for n in range(threads):
-                board = slugs[n % len(slugs)] if n < 40 else rng.choice(slugs)
-                title, body = rng.choice(QUESTIONS[board])
-                title = (title + rng.choice(VARIANTS))[:150] if n >= len(slugs) * 3 else title
+                board, (title, body) = order[n] if n < len(order) else rng.choice(pairs)
                 thread_id = next_thread + n
                 author = rng.choice(member_ids)
-                created = now - timedelta(minutes=(threads - n) * 37 + rng.randint(0, 30))
-                count = rng.randint(*replies)
-                if body not in rendered:
-                    rendered[body] = render_markdown(body)
-                posts = [(author, body, rendered[body], created, True)]
+                others = [m for m in member_ids if m != author]
+                created = _spread(now, n, threads, rng)
+                posts = [(author, body, html(body), created, True)]
                 at = created
-                for _ in range(count):
+                for text, by_asker in thread_replies(title, rng.randint(*replies), rng):
                     at = at + timedelta(minutes=rng.randint(3, 600))
-                    text, html = rng.choice(rendered_replies)
-                    posts.append((rng.choice(member_ids), text, html, at, False))
+                    if at >= now:
+                        break  # the newest threads have had less time for replies
+                    posts.append(
+                        (author if by_asker else rng.choice(others), text, html(text), at, False)
+                    )
+                count = len(posts) - 1
                 last = posts[-1]
                 batch_threads.append(
                     {
@@ -315,14 +241,183 @@ def seed_demo_content(
             )
         for category_id in boards.values():
             recompute_category(session, category_id)
-        _solutions_and_kudos(session, rng, first_thread=next_thread)
+        _solutions_and_kudos(session, rng, first_thread=next_thread, now=now)
         recompute_all(session)
         sync_sequences(session.connection())
         session.commit()
+        if threads and session.execute(select(func.count(col(Report.id)))).scalar_one() == 0:
+            _staff_content(session, boards, first_thread=next_thread)
+            session.commit()
     # A bulk load leaves the planner's statistics behind the data (both databases).
     with engine.begin() as connection:
         connection.exec_driver_sql("ANALYZE")
+    if index:
+        _fill_search_index(engine)
     return threads
+
+
+def _staff_content(session: Session, boards: dict[str, int], *, first_thread: int) -> None:
+    """What staff meet on a first start, made through the services as members and
+    moderators would: two accepted answers become FAQ entries (one published), a spam post
+    and an off-topic remark are reported (the remark's report dismissed), a newcomer's first posts wait for approval, and
+    a rude reply is hidden (audit log)."""
+    by_nick = {u.nickname: u for u in session.execute(select(User)).scalars()}
+    moderator = viewer_for(session, by_nick["Sabine_vom_Team"])
+    public = [board_id for slug, board_id in boards.items() if slug != CLOSED_BOARD[0]]
+    threads = list(
+        session.execute(
+            select(Thread)
+            .where(
+                col(Thread.id) >= first_thread,
+                col(Thread.category_id).in_(public),
+                col(Thread.kind) == "question",
+                col(Thread.solution_post_id).is_(None),
+            )
+            .order_by(col(Thread.id).desc())
+        ).scalars()
+    )
+    solved = 0
+    for thread in threads:
+        fitting = set(ANSWERS.get(thread.title, ()))
+        answer = session.execute(
+            select(Post)
+            .where(col(Post.thread_id) == thread.id, col(Post.author_id) != thread.author_id)
+            .order_by(col(Post.id))
+        ).scalars()
+        post = next((p for p in answer if p.body in fitting), None)
+        if post is None or post.id is None or thread.id is None:
+            continue
+        asker = viewer_for(session, session.get(User, thread.author_id))
+        reputation.accept_solution(session, asker, thread.id, post.id)
+        session.flush()
+        solved += 1
+        if solved == 2:
+            break
+    drafts = list(session.execute(select(FaqEntry).order_by(col(FaqEntry.id))).scalars())
+    if drafts and drafts[0].id is not None:
+        faq.publish(session, moderator, drafts[0].id)
+    if len(threads) < 4:
+        return
+    members = [viewer_for(session, by_nick[n]) for n in ("Handwerksmeister", "Kanzlei-Berger")]
+    spammer = _new_member(session, NEWCOMERS[0], "demo-spam@example.com")
+    assert threads[2].id is not None and threads[3].id is not None
+    spam = forum.create_reply(
+        session,
+        viewer_for(session, spammer),
+        threads[2].id,
+        "Router und Telefone zum halben Preis gibt es bei schnaeppchen-technik.example – "
+        "nur heute 30 % Rabatt!",
+    )
+    for member in members:
+        moderation.report_post(
+            session, member, spam.id or 0, reason=ReportReason.spam, comment="Werbung."
+        )
+    remark = (
+        session.execute(
+            select(Post).where(
+                col(Post.thread_id) == threads[3].id, col(Post.body).in_(OTHER_REPLIES)
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if remark is not None and remark.id is not None and remark.author_id != members[1].user_id:
+        moderation.report_post(
+            session,
+            members[1],
+            remark.id,
+            reason=ReportReason.off_topic,
+            comment="Trägt zur Frage nichts bei.",
+        )
+        # A moderator looked at it already: no breach, the report is closed (audit log).
+        moderation.dismiss_reports(
+            session, moderator, remark.id, "Kein Verstoß gegen die Netiquette."
+        )
+    rude = forum.create_reply(
+        session,
+        viewer_for(session, by_nick["Autohaus-West"]),
+        threads[3].id,
+        "Das steht doch alles in der Anleitung. Erst lesen, dann fragen!",
+    )
+    moderation.hide_post(session, moderator, rude.id or 0, "Unfreundlicher Ton, siehe Netiquette.")
+    _held_posts(session, threads[1])
+
+
+def _new_member(session: Session, nickname: str, email: str) -> User:
+    user = User(
+        email=email,
+        nickname=nickname,
+        nickname_key=nickname.casefold(),
+        password_hash=security.hash_password(security.new_token()),
+        role=Role.member.value,
+        email_verified_at=utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _held_posts(session: Session, thread: Thread) -> None:
+    """A newcomer's first question and reply, held as the premoderation of first posts
+    (COMMUNITY_PREMODERATION_FIRST_POSTS) would hold them: the board checks its posts for
+    just these two."""
+    category = session.get(Category, thread.category_id)
+    assert category is not None and thread.id is not None
+    newcomer = viewer_for(session, _new_member(session, NEWCOMERS[1], "demo-new@example.com"))
+    premoderated, category.premoderated = category.premoderated, True
+    session.flush()
+    forum.create_thread(
+        session,
+        newcomer,
+        category_slug=category.slug,
+        kind=ThreadKind.question,
+        title="Rechnung doppelt abgebucht, an wen wende ich mich?",
+        body="Im November wurde unsere Rechnung zweimal abgebucht. Wie bekomme ich das Geld zurück?",
+    )
+    forum.create_reply(
+        session, newcomer, thread.id, "Hat jemand eine Lösung gefunden? Bei uns ist es genauso."
+    )
+    category.premoderated = premoderated
+    session.flush()
+
+
+def _fill_search_index(engine: Engine) -> None:
+    """The seeded threads are searchable at once: this process builds the index, or, when
+    a running worker owns the embedded index, the worker rebuilds it (a queued job)."""
+    with Session(engine) as session:
+        try:
+            claim_index_writer()
+            reindex(session)
+        except IndexWriterTaken:
+            enqueue(session, REINDEX, {})
+            session.commit()
+        except Exception:
+            # The search engine is away (Meilisearch down): the worker rebuilds it later.
+            log.warning("search index not filled after seeding; a rebuild is queued", exc_info=True)
+            enqueue(session, REINDEX, {})
+            session.commit()
+
+
+def _spread(now: datetime, n: int, threads: int, rng: random.Random) -> datetime:
+    """Thread n's start: spread evenly over the last SPAN_DAYS in the order of the ids, with
+    a little noise; the newest starts one step (a few hours to days) before now."""
+    span = timedelta(days=SPAN_DAYS)
+    step = span / max(threads, 1)
+    return now - span + step * n + timedelta(seconds=rng.uniform(0, step.total_seconds() / 2))
+
+
+def thread_replies(title: str, count: int, rng: random.Random) -> list[tuple[str, bool]]:
+    """Up to `count` replies that fit the question: some of its own answers first, then a
+    general remark or the asker's thanks; no text twice in one thread."""
+    answers = ANSWERS.get(title, [])
+    own = rng.sample(answers, min(len(answers), max(1, count - rng.randint(0, 2))))
+    general = rng.sample(OTHER_REPLIES, min(len(OTHER_REPLIES), max(0, count - len(own) - 1)))
+    thanks = [rng.choice(ASKER_REPLIES)] if len(own) + len(general) < count else []
+    chosen = [(text, False) for text in own] + [(text, False) for text in general]
+    rng.shuffle(chosen)
+    # A question is answered before it is remarked on or thanked for.
+    chosen.sort(key=lambda r: r[0] not in answers)
+    return (chosen + [(text, True) for text in thanks])[:count]
 
 
 def _bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
@@ -342,14 +437,22 @@ def _bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> No
             copy.write_row([row[c] for c in columns])
 
 
-def _solutions_and_kudos(session: Session, rng: random.Random, *, first_thread: int) -> None:
+def _solutions_and_kudos(
+    session: Session, rng: random.Random, *, first_thread: int, now: datetime
+) -> None:
     """Half the questions get an accepted answer; many replies get a thank-you or three."""
     threads = {
         t.id: t
         for t in session.execute(select(Thread).where(col(Thread.id) >= first_thread)).scalars()
     }
     rows = session.execute(
-        select(col(Post.id), col(Post.thread_id), col(Post.author_id), col(Post.created_at))
+        select(
+            col(Post.id),
+            col(Post.thread_id),
+            col(Post.author_id),
+            col(Post.created_at),
+            col(Post.body),
+        )
         .where(col(Post.thread_id) >= first_thread, col(Post.is_opening) == False)  # noqa: E712
         .order_by(col(Post.id))
     ).all()
@@ -363,7 +466,9 @@ def _solutions_and_kudos(session: Session, rng: random.Random, *, first_thread: 
     cap = get_settings().kudos_daily_pair_cap
     for thread_id, posts in replies.items():
         thread = threads[thread_id]
-        helpful = [p for p in posts if p.author_id != thread.author_id]
+        # Only an answer written for this question is accepted, never a "me too".
+        fitting = set(ANSWERS.get(thread.title, ()))
+        helpful = [p for p in posts if p.author_id != thread.author_id and p.body in fitting]
         if thread.kind == "question" and helpful and rng.random() < 0.5:
             answer = rng.choice(helpful)
             solved.append(
@@ -371,7 +476,7 @@ def _solutions_and_kudos(session: Session, rng: random.Random, *, first_thread: 
                     "tid": thread_id,
                     "pid": answer.id,
                     "aid": answer.author_id,
-                    "at": answer.created_at + timedelta(hours=rng.randint(1, 48)),
+                    "at": min(answer.created_at + timedelta(hours=rng.randint(1, 48)), now),
                 }
             )
         for post in posts:
@@ -379,7 +484,7 @@ def _solutions_and_kudos(session: Session, rng: random.Random, *, first_thread: 
                 continue
             givers = [m for m in member_ids if m != post.author_id]
             for giver in rng.sample(givers, k=min(len(givers), rng.randint(1, 3))):
-                at = post.created_at + timedelta(minutes=rng.randint(5, 3000))
+                at = min(post.created_at + timedelta(minutes=rng.randint(5, 3000)), now)
                 key = (giver, post.author_id, at.date())
                 counted[key] = counted.get(key, 0) + 1
                 kudos.append(

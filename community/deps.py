@@ -15,6 +15,7 @@ from community.auth import check_api_csrf, resolve_viewer
 from community.db import MAX_ID
 from community.errors import Forbidden, NotAuthenticated
 from community.forum import permissions as perms
+from community.i18n import Formatted
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -68,7 +69,10 @@ def require_scope(scope: str):  # type: ignore[no-untyped-def]
             return viewer
         if viewer.user is None and viewer.token_scopes is None:
             raise NotAuthenticated("Bitte melden Sie sich an oder senden Sie ein Token.")
-        raise Forbidden(f"Dafür braucht es die Berechtigung {scope}.", code="missing_scope")
+        raise Forbidden(
+            Formatted("Dafür braucht es die Berechtigung %(scope)s.", scope=scope),
+            code="missing_scope",
+        )
 
     return check
 

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from community.db import DATABASE_FAULTS
 from community.errors import CommunityError, ServiceUnavailable
-from community.i18n import N_
+from community.i18n import N_, api_locale, translate
 from community.web.pages import error_page
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,12 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
     )
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if request.url.path.startswith("/api/"):
+        locale = api_locale(request)
+        headers["Content-Language"] = locale
         return JSONResponse(
-            {"error": "unavailable", "detail": UNAVAILABLE}, status_code=503, headers=headers
+            {"error": "unavailable", "detail": translate(UNAVAILABLE, locale)},
+            status_code=503,
+            headers=headers,
         )
     # The page must not ask the database who is signed in (the header's bell, the footer).
     request.state.viewer = None

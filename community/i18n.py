@@ -65,6 +65,13 @@ def translator(locale: str) -> Callable[[str], str]:
     return translations(supported(locale)).gettext
 
 
+def api_locale(request: Request) -> str:
+    """The API's language: Accept-Language alone, German by default. Unlike the pages, a
+    signed-in member's setting does not win: a client states the language it can show in
+    each request, and an integration token is no person with a setting."""
+    return negotiate(request.headers.get("accept-language", ""))
+
+
 def pick_locale(request: Request) -> str:
     """The member's setting, else the visitor's choice (cookie), else Accept-Language."""
     viewer = getattr(request.state, "viewer", None)
@@ -102,8 +109,32 @@ def current_locale() -> str:
     return _current.get()
 
 
+class Formatted(str):
+    """A German message with values filled in that still knows its catalog entry, so a
+    page or the API can show it in another language: `Formatted("Seite 1 bis %(n)s.", n=5)`
+    is the German text everywhere a str is expected, and `gettext` translates the msgid
+    before filling in the values."""
+
+    msgid: str
+    params: dict[str, Any]
+
+    def __new__(cls, msgid: str, **params: Any) -> Formatted:
+        made = super().__new__(cls, msgid % params if params else msgid)
+        made.msgid = msgid
+        made.params = params
+        return made
+
+
+def translate(message: str, locale: str) -> str:
+    """A message (a msgid, or a Formatted one) in a language."""
+    catalog = translations(supported(locale))
+    if isinstance(message, Formatted):
+        return catalog.gettext(message.msgid) % message.params
+    return catalog.gettext(message)
+
+
 def gettext(message: str) -> str:
-    return translations(_current.get()).gettext(message)
+    return translate(message, _current.get())
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -119,6 +150,13 @@ def _local(value: datetime) -> datetime:
     # Stored times are naive UTC.
     aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
     return aware.astimezone(TIMEZONE)
+
+
+def iso_utc(value: datetime) -> str:
+    """A valid `datetime` attribute: UTC with a single `Z` (stored times are naive UTC;
+    `isoformat()` of an aware one would add `+00:00`, and appending `Z` then is invalid)."""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def fmt_datetime(value: datetime | None) -> str:

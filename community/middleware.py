@@ -7,6 +7,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from community.i18n import N_, Formatted, negotiate, translate
+
 
 class BodyTooLarge(Exception):
     pass
@@ -84,23 +86,29 @@ class RefuseNulInUrl:
             or b"%00" in scope.get("query_string", b"")
             or b"\x00" in scope.get("query_string", b"")
         ):
-            await _json_error(send, 422, "invalid_input", "Die Adresse enthält ein NUL-Zeichen.")
+            detail = N_("Die Adresse enthält ein NUL-Zeichen.")
+            await _json_error(scope, send, 422, "invalid_input", detail)
             return
         await self.app(scope, receive, send)
 
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
-    await _json_error(send, 413, "payload_too_large", f"Die Anfrage ist größer als {limit} Bytes.")
+    detail = Formatted("Die Anfrage ist größer als %(limit)s Bytes.", limit=limit)
+    await _json_error(scope, send, 413, "payload_too_large", detail)
 
 
-async def _json_error(send: Send, status: int, code: str, detail: str) -> None:
-    body = json.dumps({"error": code, "detail": detail}).encode()
+async def _json_error(scope: Scope, send: Send, status: int, code: str, detail: str) -> None:
+    # In the language of Accept-Language, as every API error (community/i18n.api_locale).
+    header = dict(scope.get("headers") or []).get(b"accept-language", b"")
+    locale = negotiate(header.decode("latin-1"))
+    body = json.dumps({"error": code, "detail": translate(detail, locale)}).encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
+                (b"content-language", locale.encode()),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],

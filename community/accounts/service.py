@@ -29,7 +29,7 @@ from community.accounts.validation import (
 from community.clock import utcnow
 from community.config import get_settings
 from community.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
-from community.i18n import N_
+from community.i18n import N_, Formatted
 from community.jobs.service import enqueue
 
 VERIFY_HOURS = 48
@@ -459,7 +459,10 @@ def create_api_token(
 ) -> tuple[ApiToken, str]:
     unknown = sorted(s for s in set(scopes) - KNOWN_SCOPES if not s.startswith("faq:read:group:"))
     if unknown:
-        raise InvalidInput(f"Unbekannte Berechtigung: {', '.join(unknown)}", code="unknown_scope")
+        raise InvalidInput(
+            Formatted("Unbekannte Berechtigung: %(scopes)s", scopes=", ".join(unknown)),
+            code="unknown_scope",
+        )
     raw = "cmt_" + security.new_token()
     token = ApiToken(
         name=name,

@@ -13,6 +13,7 @@ from community.errors import Conflict, InvalidInput
 from community.forum import permissions as perms
 from community.forum.models import Category, CategoryGroup, Thread, ThreadKind
 from community.forum.slugs import slugify
+from community.i18n import Formatted
 from community.indexing import service as indexing
 from community.moderation import audit
 
@@ -198,7 +199,8 @@ def set_category_groups(
     )
     missing = set(group_slugs) - {g.slug for g in groups}
     if missing:
-        raise InvalidInput(f"Unbekannte Gruppe: {', '.join(sorted(missing))}")
+        names = ", ".join(sorted(missing))
+        raise InvalidInput(Formatted("Unbekannte Gruppe: %(names)s", names=names))
     before = category_group_slugs(session, [category.id] if category.id else []).get(
         category.id or 0, []
     )

@@ -15,13 +15,14 @@ from community.accounts.models import Role
 from community.accounts.viewer import Viewer
 from community.config import get_settings
 from community.forum.models import Category, Post
+from community.i18n import N_
 from community.site import service as site
 
 FIRST_POSTS_KEY = "premoderation_first_posts"
 FIRST_POSTS_MAX = 1000
 
 # Shown wherever the switch is (admin API, README): why it is off unless needed.
-LIABILITY_NOTE = (
+LIABILITY_NOTE = N_(
     "Eine Vorabprüfung kann den Betreiber für Inhalte haftbar machen, als wären es eigene."
 )
 

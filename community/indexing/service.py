@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 from community.accounts.viewer import Viewer
 from community.errors import InvalidInput, ServiceUnavailable
 from community.forum.models import Category, Thread
+from community.i18n import Formatted
 from community.indexing.backend import get_backend
 from community.indexing.documents import all_documents, build_documents
 from community.jobs.models import Job
@@ -157,14 +158,15 @@ def _clean(q: str) -> str:
     q = " ".join(q.split()) + (" " if q[-1:].isspace() else "")
     if len(q) > QUERY_MAX:
         raise InvalidInput(
-            f"Die Suche darf höchstens {QUERY_MAX} Zeichen lang sein.", code="query_too_long"
+            Formatted("Die Suche darf höchstens %(most)s Zeichen lang sein.", most=QUERY_MAX),
+            code="query_too_long",
         )
     return q
 
 
 def search(session: Session, viewer: Viewer, query: SearchQuery) -> SearchResults:
     if not 1 <= query.page <= PAGE_MAX:
-        raise InvalidInput(f"Seite 1 bis {PAGE_MAX}.", code="invalid_page")
+        raise InvalidInput(Formatted("Seite 1 bis %(last)s.", last=PAGE_MAX), code="invalid_page")
     q = _clean(query.q)
     try:
         with search_timer("search"):

@@ -3,11 +3,13 @@ every consent records the version the customer saw."""
 
 from __future__ import annotations
 
+from community.i18n import N_
+
 CONSENT_TEXT_VERSION = "2026-11-27.de.1"
 
-CONSENT_TITLE = "Angebot anfragen / Kontakt durch den Vertrieb"
+CONSENT_TITLE = N_("Angebot anfragen / Kontakt durch den Vertrieb")
 
-CONSENT_TEXT = (
+CONSENT_TEXT = N_(
     "Ich möchte vom Vertrieb kontaktiert werden. Dafür werden diese Angaben an das "
     "Vertriebssystem (CRM) des Unternehmens übermittelt: mein Spitzname, mein Klarname, "
     "meine Firma, meine E-Mail-Adresse, meine Telefonnummer (nur wenn angegeben), "
@@ -18,10 +20,10 @@ CONSENT_TEXT = (
 
 # What the form lists, in this order; the lead.created payload carries exactly these.
 PASSED_FIELDS = (
-    ("nickname", "Spitzname"),
-    ("real_name", "Klarname"),
-    ("company", "Firma"),
-    ("email", "E-Mail-Adresse"),
-    ("phone", "Telefon (freiwillig)"),
-    ("thread_url", "das Thema"),
+    ("nickname", N_("Spitzname")),
+    ("real_name", N_("Klarname")),
+    ("company", N_("Firma")),
+    ("email", N_("E-Mail-Adresse")),
+    ("phone", N_("Telefon (freiwillig)")),
+    ("thread_url", N_("das Thema")),
 )

@@ -16,6 +16,7 @@ from community.events.models import Event
 from community.events.service import record_event
 from community.forum import permissions as perms
 from community.forum.models import Category, Post, Thread, ThreadKind
+from community.i18n import Formatted
 from community.leads.consent import CONSENT_TEXT_VERSION
 from community.leads.models import Escalation, Lead, LeadStatus
 from community.notifications import service as notifications
@@ -31,7 +32,10 @@ def _thread_url(thread: Thread) -> str:
 def _clean(value: str | None, limit: int, name: str) -> str | None:
     value = (value or "").strip()
     if len(value) > limit:
-        raise InvalidInput(f"{name}: höchstens {limit} Zeichen.", code="invalid_input")
+        raise InvalidInput(
+            Formatted("%(field)s: höchstens %(limit)s Zeichen.", field=name, limit=limit),
+            code="invalid_input",
+        )
     return value or None
 
 

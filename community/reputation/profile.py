@@ -39,7 +39,8 @@ def _recent_posts(
             col(Post.is_hidden) == false(),
             perms.visible_threads_filter(viewer),
         )
-        .order_by(col(Post.id).desc())
+        # Newest first by date: ids follow insertion, not the date (imports, seeded content).
+        .order_by(col(Post.created_at).desc(), col(Post.id).desc())
         .limit(limit)
     ).all()
     return [(p, t) for p, t in rows]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from community import i18n
 from community.accounts.avatars import avatar_url
@@ -22,8 +26,23 @@ STATIC_DIR = WEB_DIR / "static"
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-templates.env.filters["datetime"] = i18n.fmt_datetime
-templates.env.filters["date"] = i18n.fmt_date
+
+
+def time_element(value: datetime | date | None, style: str = "datetime") -> Markup:
+    """Every date a page shows: a `<time>` element whose `datetime` is machine-readable UTC
+    and whose text is local time in the page's language. The only way templates print a
+    date (`|datetime`, `|date`), so no page writes its own attribute."""
+    if value is None:
+        return Markup("")
+    if not isinstance(value, datetime):  # a calendar day: no time, no zone
+        text = format_date(value, "long", locale=i18n.current_locale())
+        return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), text)
+    text = i18n.fmt_date(value) if style == "date" else i18n.fmt_datetime(value)
+    return Markup('<time datetime="{}">{}</time>').format(i18n.iso_utc(value), text)
+
+
+templates.env.filters["datetime"] = time_element
+templates.env.filters["date"] = partial(time_element, style="date")
 templates.env.filters["number"] = i18n.fmt_number
 templates.env.filters["month"] = i18n.fmt_month
 templates.env.globals["avatar_url"] = avatar_url

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from community.config import get_settings
 from community.errors import InvalidInput
+from community.i18n import Formatted
 
 
 class UnsafeUrl(InvalidInput):
@@ -77,15 +78,20 @@ def resolve_checked(url: str) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        raise UnsafeUrl(f"Der Rechnername {host} lässt sich nicht auflösen.") from exc
+        raise UnsafeUrl(
+            Formatted("Der Rechnername %(host)s lässt sich nicht auflösen.", host=host)
+        ) from exc
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
-        raise UnsafeUrl(f"Der Rechnername {host} lässt sich nicht auflösen.")
+        raise UnsafeUrl(Formatted("Der Rechnername %(host)s lässt sich nicht auflösen.", host=host))
     if not get_settings().webhooks_allow_private:
         refused = [str(ip) for ip in addresses if not _public(ip)]
         if refused:
             raise UnsafeUrl(
-                f"Die Adresse führt zu einem internen Netz ({', '.join(refused)}); "
-                "Webhooks gehen nur an öffentliche Adressen."
+                Formatted(
+                    "Die Adresse führt zu einem internen Netz (%(addresses)s); "
+                    "Webhooks gehen nur an öffentliche Adressen.",
+                    addresses=", ".join(refused),
+                )
             )
     return str(addresses[0])

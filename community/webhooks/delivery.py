@@ -25,6 +25,7 @@ from community.config import get_settings
 from community.events.catalog import CATALOG
 from community.events.models import Event
 from community.events.service import withheld_ids
+from community.i18n import N_
 from community.jobs.service import RetryLater, enqueue, handler
 from community.mailer import OutgoingMail, send_mail
 from community.webhooks.addresses import UnsafeUrl, resolve_checked
@@ -199,7 +200,7 @@ def deliver(session: Session, payload: dict[str, Any]) -> None:
         return
     if outcome.status == 410:
         delivery.status = DeliveryStatus.failed.value
-        _disable(session, endpoint, "Der Empfänger antwortete 410 Gone.")
+        _disable(session, endpoint, N_("Der Empfänger antwortete 410 Gone."))
         return
     days = get_settings().webhooks_disable_after_days
     if endpoint.failing_since is None:

@@ -16,6 +16,7 @@ from community.events.catalog import WEBHOOK_TYPES
 from community.events.models import Event
 from community.events.service import withheld_ids
 from community.forum import permissions as perms
+from community.i18n import Formatted
 from community.jobs.service import enqueue
 from community.moderation import audit
 from community.webhooks.addresses import check_url_shape, resolve_checked
@@ -39,7 +40,10 @@ def new_secret() -> str:
 def _check_types(types: list[str]) -> list[str]:
     unknown = sorted(set(types) - set(WEBHOOK_TYPES))
     if unknown:
-        raise InvalidInput(f"Unbekannter Ereignistyp: {', '.join(unknown)}", code="unknown_type")
+        raise InvalidInput(
+            Formatted("Unbekannter Ereignistyp: %(types)s", types=", ".join(unknown)),
+            code="unknown_type",
+        )
     if not types:
         raise InvalidInput("Bitte mindestens einen Ereignistyp wählen.", code="no_types")
     return sorted(set(types))

@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from community.demo import QUESTIONS, REPLIES, VARIANTS
+from community.demo import ANSWERS, QUESTIONS, thread_replies
 from search.documents import PUBLIC, ThreadDocument
 
 
@@ -448,18 +448,23 @@ HELD_OUT_FIRST_ID = 100_000
 
 
 def demo_documents(count: int = 200, seed: int = 1) -> Iterator[tuple[ThreadDocument, str]]:
-    """Documents like those `seed_demo_content` writes (same titles, variants and replies,
-    half the questions solved), with their relevance key, without a database."""
+    """Documents like those `seed_demo_content` writes (the same questions, each with
+    replies that fit it, some solved by one of its answers), with their relevance key,
+    without a database."""
     rng = random.Random(seed)
-    boards = [b for b in QUESTIONS if b != "grosskunden"]
+    pairs = [(b, q) for b, questions in QUESTIONS.items() if b != "grosskunden" for q in questions]
+    order = rng.sample(pairs, len(pairs))
     now = 1_780_000_000
     for n in range(count):
-        board = boards[n % len(boards)] if n < 40 else rng.choice(boards)
-        question, body = rng.choice(QUESTIONS[board])
-        title = question + (rng.choice(VARIANTS) if n >= len(boards) * 3 else "")
-        replies = [rng.choice(REPLIES).replace("*", "") for _ in range(rng.randint(1, 4))]
-        solved = rng.random() < 0.4
-        solution = replies.pop() if solved else ""
+        board, (question, body) = order[n] if n < len(order) else rng.choice(pairs)
+        title = question
+        replies = [
+            text.replace("*", "") for text, _ in thread_replies(question, rng.randint(1, 4), rng)
+        ]
+        answers = [r for r in replies if r in {a.replace("*", "") for a in ANSWERS[question]}]
+        solution = answers[0] if answers and rng.random() < 0.5 else ""
+        if solution:
+            replies.remove(solution)
         yield (
             _document(n + 1, board, title, body.replace("*", ""), solution, " ".join(replies),
                       created=now - (count - n) * 2220, kudos=rng.randint(0, 6)),
