@@ -46,6 +46,7 @@ NOT_PAGES = {
     "/robots.txt",
     "/settings/export",
     "/admin/stats.csv",
+    "/avatars/{user_id}/{key}-{size}.webp",
 }
 # Words a German sentence hardly does without, and letters English has not.
 GERMAN_WORDS = re.compile(
@@ -225,6 +226,7 @@ def _fill(path: str, world: dict[str, Any], token: str) -> str:
         "lead_id": world["lead"].id,
         "notice_id": notice.id if notice else 0,
         "token": token,
+        "name": "unknown-provider",
     }
     if path.startswith("/t/{thread_id}/{slug}"):
         values["slug"] = thread.slug
