@@ -24,6 +24,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlmodel import Session, col
 
 # Importing these registers their export sections and erasure steps.
+import community.forum.drafts
 import community.insights.privacy
 import community.notifications.privacy
 import community.privacy.mentions  # noqa: F401

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from community.web import accounts, forum, legal, profiles, seo, settings
+from community.web import accounts, forum, legal, profiles, seo, settings, writing
 from community.web.admin_groups import admin_groups_router
 from community.web.admin_home import admin_home_router
 from community.web.admin_legal import admin_legal_router
@@ -38,6 +38,7 @@ for area in (
     insights_web_router,
     crm_web_router,
     seo.router,
+    writing.router,
     forum.router,
 ):
     web_router.include_router(area)

@@ -36,8 +36,7 @@ def settings_context(user: User) -> dict[str, object]:
 def settings_form(request: Request, viewer: WebViewer) -> Response:
     if viewer.user is None:
         return login_first("/settings")
-    context = {**settings_context(viewer.user), "saved": request.query_params.get("saved")}
-    return render(request, "settings.html", context)
+    return render(request, "settings.html", settings_context(viewer.user))
 
 
 @router.post("/settings", response_model=None)
@@ -69,7 +68,7 @@ def save_settings(
     except CommunityError as exc:
         # Nothing half-saved: the page shows the stored values again.
         return form_error(request, session, "settings.html", lambda: settings_context(user), exc)
-    return see_other("/settings?saved=1")
+    return see_other("/settings", flash="settings_saved")
 
 
 @router.post("/settings/password", response_model=None)
@@ -97,7 +96,7 @@ def save_password(
             exc,
             key="password_error",
         )
-    response = see_other("/settings?saved=password")
+    response = see_other("/settings", flash="password_saved")
     set_session_cookie(response, raw)
     return response
 
