@@ -58,9 +58,11 @@ def ask_context(
     if similar:
         suggested = forum_boards.suggest_board(categories, [h.board_slug for h in similar])
     chosen = form.get("category", "")
-    if suggested is not None and chosen in ("", board_suggested):
+    applied = suggested is not None and chosen in ("", board_suggested)
+    if applied and suggested is not None:
         form = {**form, "category": suggested.slug}
     return {
+        "suggestion_applied": applied,
         "categories": categories,
         "form": form,
         "similar": similar or [],
