@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query
 
 from community.db import MAX_ID
 from community.deps import IdPath, SessionDep, ViewerDep
@@ -17,6 +17,7 @@ from community.forum.models import Draft
 from community.forum.schemas import (
     DraftPublic,
     DraftSave,
+    DraftSaved,
     MentionSuggestions,
     PreviewPublic,
     PreviewRequest,
@@ -62,10 +63,8 @@ def get_new_thread_draft(session: SessionDep, viewer: ViewerDep) -> DraftPublic:
     return _public(draft)
 
 
-@router.put("/drafts/new-thread", responses={204: {"description": "Nothing typed: removed"}})
-def save_new_thread_draft(
-    data: DraftSave, session: SessionDep, viewer: ViewerDep, response: Response
-) -> DraftPublic | None:
+@router.put("/drafts/new-thread")
+def save_new_thread_draft(data: DraftSave, session: SessionDep, viewer: ViewerDep) -> DraftSaved:
     draft = drafts.save_draft(
         session,
         viewer,
@@ -74,10 +73,7 @@ def save_new_thread_draft(
         category_slug=data.category,
         kind=data.kind,
     )
-    if draft is None:
-        response.status_code = status.HTTP_204_NO_CONTENT
-        return None
-    return _public(draft)
+    return DraftSaved(draft=_public(draft) if draft is not None else None)
 
 
 @router.get("/threads/{thread_id}/draft")
@@ -87,19 +83,20 @@ def get_reply_draft(thread_id: IdPath, session: SessionDep, viewer: ViewerDep) -
     if draft is None:
         raise NotFound(NO_DRAFT)
     seen = draft.seen_post_id
-    return _public(draft, drafts.replies_since(session, viewer, thread, seen) if seen else 0)
+    since = drafts.replies_since(session, viewer, thread, seen) if seen is not None else 0
+    return _public(draft, since)
 
 
-@router.put("/threads/{thread_id}/draft", responses={204: {"description": "Nothing typed"}})
+@router.put("/threads/{thread_id}/draft")
 def save_reply_draft(
-    thread_id: IdPath, data: DraftSave, session: SessionDep, viewer: ViewerDep, response: Response
-) -> DraftPublic | None:
+    thread_id: IdPath, data: DraftSave, session: SessionDep, viewer: ViewerDep
+) -> DraftSaved:
     draft = drafts.save_draft(
         session, viewer, body=data.body, thread_id=thread_id, seen_post_id=data.seen_post_id
     )
     if draft is None:
-        response.status_code = status.HTTP_204_NO_CONTENT
-        return None
+        return DraftSaved(draft=None)
     thread = forum.get_thread(session, viewer, thread_id)
     seen = draft.seen_post_id
-    return _public(draft, drafts.replies_since(session, viewer, thread, seen) if seen else 0)
+    since = drafts.replies_since(session, viewer, thread, seen) if seen is not None else 0
+    return DraftSaved(draft=_public(draft, since))

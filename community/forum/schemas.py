@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from community.accounts.models import Role, User
 from community.accounts.staff import staff_display_name
+from community.db import MAX_ID
 from community.forum.models import ThreadKind
 from community.forum.premoderation import LIABILITY_NOTE
 from community.reputation.ranks import RankLadder, display_rank
@@ -230,7 +231,10 @@ class DraftSave(BaseModel):
     category: CleanStr = Field(default="", max_length=60, description="New threads only")
     kind: ThreadKind = ThreadKind.question
     seen_post_id: int | None = Field(
-        default=None, ge=0, description="Replies only: the newest post the writer has seen"
+        default=None,
+        ge=0,
+        le=MAX_ID,
+        description="Replies only: the newest post the writer has seen",
     )
 
 
@@ -242,4 +246,10 @@ class DraftPublic(BaseModel):
     updated_at: datetime
     new_replies: int = Field(
         default=0, description="Replies only: posts by others after seen_post_id"
+    )
+
+
+class DraftSaved(BaseModel):
+    draft: DraftPublic | None = Field(
+        description="null: nothing was typed, so the draft is removed rather than kept empty"
     )

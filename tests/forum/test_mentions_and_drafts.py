@@ -93,13 +93,14 @@ def test_drafts_through_the_api_and_the_page_are_the_same(client: TestClient, db
     saved = client.put(
         "/api/v1/drafts/new-thread", json={"title": "Per API begonnen", "body": "Text"}
     )
-    assert saved.status_code == 200 and saved.json()["title"] == "Per API begonnen"
+    assert saved.status_code == 200 and saved.json()["draft"]["title"] == "Per API begonnen"
     assert 'value="Per API begonnen"' in client.get("/new").text
     put = client.put(
         f"/api/v1/threads/{thread.id}/draft", json={"body": "Antwort", "seen_post_id": 0}
     )
-    assert put.json()["new_replies"] == 0  # the question itself is the asker's, not a reply
-    assert client.put(f"/api/v1/threads/{thread.id}/draft", json={"body": ""}).status_code == 204
+    assert put.json()["draft"]["new_replies"] == 1  # the question counts: another's post
+    emptied = client.put(f"/api/v1/threads/{thread.id}/draft", json={"body": ""})
+    assert emptied.status_code == 200 and emptied.json() == {"draft": None}
     assert client.get(f"/api/v1/threads/{thread.id}/draft").status_code == 404
     preview = client.post("/api/v1/preview", json={"body": "**fett** <script>x()</script>"})
     assert preview.json()["html"].startswith("<p><strong>fett</strong>")
