@@ -157,6 +157,26 @@ def test_drafts_survive_a_reload_and_another_device_and_go_when_posted(
     follow = laptop.get(posted.headers["location"]).text  # type: ignore[attr-defined]
     assert "Ihre Antwort ist veröffentlicht." in follow
     assert ">Haben Sie schon die Firmware 7.5</textarea>" not in follow
+    # Without JavaScript: "Entwurf speichern" posts the form and comes back to it.
+    kept = _post(
+        laptop,
+        "/new",
+        kind="discussion",
+        category="",
+        title="Ohne Skript",
+        body="Erst halb",
+        action="draft",
+    )
+    assert kept.status_code == 303 and kept.headers["location"] == "/new"  # type: ignore[attr-defined]
+    again_page = laptop.get("/new").text
+    assert "Ihr Entwurf ist gespeichert." in again_page and ">Erst halb</textarea>" in again_page
+    assert 'value="discussion" checked' in again_page
+    # In English, the editor speaks English.
+    english_client = make_client()
+    sign_in(english_client, make_user(db, locale="en"))
+    english = english_client.get("/new").text
+    for text in ("Please choose", "Save draft", 'aria-label="Bold"', "Preview"):
+        assert text in english, text
     # Nothing typed: the draft is removed rather than kept empty.
     _post(laptop, "/new/draft", title="", body="  ")
     assert db.execute(select(Draft).where(col(Draft.user_id) == member.id)).first() is None
