@@ -19,6 +19,10 @@ MESSAGES = {
     "thread_posted": N_("Ihr Thema ist veröffentlicht."),
     "thread_held": N_("Ihr Thema ist gespeichert und wartet auf Freigabe durch die Moderation."),
     "reply_posted": N_("Ihre Antwort ist veröffentlicht."),
+    "reply_posted_meanwhile": N_(
+        "Ihre Antwort ist veröffentlicht. Während Sie schrieben, kamen weitere Antworten "
+        "hinzu; bitte sehen Sie nach, ob sich etwas überschneidet."
+    ),
     "reply_held": N_("Ihre Antwort wartet auf Freigabe durch die Moderation."),
     "post_edited": N_("Ihre Änderung ist gespeichert."),
     "draft_saved": N_("Ihr Entwurf ist gespeichert."),

@@ -169,6 +169,7 @@ def reply(
     csrf_token: CsrfField,
     body: Annotated[CleanStr, Form(max_length=100_000)],
     action: Annotated[str, Form(max_length=20)] = "publish",
+    seen: Annotated[int | None, Form(ge=0, le=MAX_ID)] = None,
 ) -> Response:
     check_csrf(request, csrf_token)
 
@@ -197,6 +198,9 @@ def reply(
         return response
     assert post.id is not None
     done = "reply_held" if post.is_pending else "reply_posted"
+    thread = forum.get_thread(session, viewer, thread_id)
+    if seen is not None and drafts.replies_since(session, viewer, thread, seen):
+        done = "reply_posted_meanwhile"  # others answered while this one was written
     return _back_to_post(session, viewer, thread_id, post.id, done)
 
 

@@ -149,13 +149,17 @@ def test_drafts_survive_a_reload_and_another_device_and_go_when_posted(
     assert _selected_board(ask) == "internet"
     # Posting the reply deletes its draft; the question's draft stays until it is posted.
     posted = _post(
-        laptop, f"/t/{thread.id}/reply", body="Haben Sie schon die Firmware 7.5 probiert?"
+        laptop,
+        f"/t/{thread.id}/reply",
+        body="Haben Sie schon die Firmware 7.5 probiert?",
+        seen=seen,
     )
     assert posted.status_code == 303  # type: ignore[attr-defined]
     drafts = db.execute(select(Draft).where(col(Draft.user_id) == member.id)).scalars().all()
     assert [d.scope for d in drafts] == ["new"]
     follow = laptop.get(posted.headers["location"]).text  # type: ignore[attr-defined]
-    assert "Ihre Antwort ist veröffentlicht." in follow
+    # Someone replied while this one was written: the confirmation says so (without JS too).
+    assert "Während Sie schrieben, kamen weitere Antworten hinzu" in follow
     assert ">Haben Sie schon die Firmware 7.5</textarea>" not in follow
     # Without JavaScript: "Entwurf speichern" posts the form and comes back to it.
     kept = _post(
