@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     # Reports by visitors (no account): per address and per post.
     visitor_report_rate: str = "5/hour;20/day"
     visitor_report_post_rate: str = "10/day"
+    # @mention suggestions while typing, per member.
+    mention_suggest_rate: str = "60/minute"
     login_account_free_attempts: int = 5
     login_account_max_delay_seconds: int = 300
     register_rate: str = Field(

@@ -14,7 +14,7 @@ from community.accounts.models import (
 from community.events.models import Event
 from community.faq.models import FaqEntry
 from community.feeds.models import FeedToken
-from community.forum.models import Category, CategoryGroup, Post, PostRevision, Thread
+from community.forum.models import Category, CategoryGroup, Draft, Post, PostRevision, Thread
 from community.insights.models import SatisfactionRating
 from community.jobs.models import Job
 from community.leads.models import Escalation, Lead
@@ -35,6 +35,7 @@ __all__ = [
     "Category",
     "CategoryGroup",
     "CategoryWatch",
+    "Draft",
     "EmailToken",
     "Escalation",
     "Event",

@@ -63,3 +63,9 @@ def request_reset(session: Session, email: str, *, ip: str) -> None:
     """The same answer whether or not the address is known; a few per address and hour."""
     hit("5/hour", "reset", ip)
     accounts.request_password_reset(session, email)
+
+
+def resend_verification(session: Session, user: User) -> None:
+    """A new confirmation link; a few per member and hour, so nobody's mailbox is flooded."""
+    hit("3/hour", "resend-verification", str(user.id))
+    accounts.resend_verification(session, user)

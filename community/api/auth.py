@@ -76,7 +76,7 @@ def verify_email(data: TokenRequest, session: SessionDep) -> UserPrivate:
 
 @router.post("/resend-verification", status_code=status.HTTP_202_ACCEPTED)
 def resend_verification(user: CurrentUser, session: SessionDep) -> dict[str, str]:
-    accounts.resend_verification(session, user)
+    entry.resend_verification(session, user)
     return {"status": "sent"}
 
 

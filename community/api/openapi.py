@@ -207,6 +207,12 @@ TAGS: list[dict[str, str]] = [
     {"name": "privacy", "description": "Data export and erasure (GDPR Art. 15, 17, 20)."},
     {"name": "search", "description": "Full-text search over the threads the viewer may see."},
     {"name": "forum", "description": "Boards, threads, posts, kudos and accepted answers."},
+    {
+        "name": "editor",
+        "description": "The editor's helpers: @mention suggestions, the Markdown preview, "
+        "drafts kept on the server (one new-thread draft per member, one reply draft per "
+        "thread).",
+    },
     {"name": "reputation", "description": "Leaderboard and the rank ladder."},
     {"name": "users", "description": "Public profiles by nickname."},
     {

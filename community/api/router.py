@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from community.api import (
     admin,
     auth,
+    editor,
     events,
     faq,
     forum,
@@ -31,6 +32,7 @@ for module in (
     privacy,
     search,
     forum,
+    editor,
     reputation,
     users,
     events,

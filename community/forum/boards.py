@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -39,6 +40,17 @@ def newest_threads(
         select(Thread).where(Thread.id.in_(ids)).where(perms.visible_threads_filter(viewer))  # type: ignore[union-attr]
     ).scalars()
     return {t.category_id: t for t in rows}
+
+
+def suggest_board(categories: list[Category], hit_boards: Iterable[str]) -> Category | None:
+    """The board most of the similar questions live in (the first of them on a tie), among
+    the boards offered: a suggestion for the ask form, which the writer confirms."""
+    offered = {c.slug: c for c in categories}
+    counts = Counter(slug for slug in hit_boards if slug in offered)
+    if not counts:
+        return None
+    best = max(counts.values())
+    return next(offered[slug] for slug in counts if counts[slug] == best)
 
 
 def get_category(session: Session, viewer: Viewer, slug: str) -> Category:

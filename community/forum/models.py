@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, Index, String, Text
+from sqlalchemy import CheckConstraint, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from community.clock import utcnow
@@ -195,3 +195,27 @@ class CategoryRead(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
     category_id: int = Field(foreign_key="categories.id", primary_key=True, ondelete="CASCADE")
     marked_at: datetime = Field(default_factory=utcnow)
+
+
+class Draft(SQLModel, table=True):
+    """What a member is still writing, kept on the server so it survives a reload and
+    follows them to another device: one draft of a new thread per member (scope "new"),
+    one reply draft per thread (scope "thread-<id>"). Deleted when posted or erased."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("user_id", "scope", name="uq_drafts_user_scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    scope: str = Field(sa_column=Column(String(40), nullable=False))
+    # Set for a reply draft: the draft goes with its thread.
+    thread_id: int | None = Field(
+        default=None, foreign_key="threads.id", index=True, ondelete="CASCADE"
+    )
+    title: str = Field(default="", max_length=150)
+    category_slug: str = Field(default="", max_length=60)
+    kind: str = Field(default=ThreadKind.question.value, max_length=16)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # The newest post of the thread the writer had seen: later ones are "new meanwhile".
+    seen_post_id: int | None = None
+    updated_at: datetime = Field(default_factory=utcnow)

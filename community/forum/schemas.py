@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from community.accounts.models import Role, User
 from community.accounts.staff import staff_display_name
+from community.db import MAX_ID
 from community.forum.models import ThreadKind
 from community.forum.premoderation import LIABILITY_NOTE
 from community.reputation.ranks import RankLadder, display_rank
@@ -207,3 +208,48 @@ class UserProfile(BaseModel):
     created_at: datetime
     thread_count: int = Field(description="Threads in boards the viewer can see")
     post_count: int = Field(description="Posts in boards the viewer can see")
+
+
+class MentionSuggestions(BaseModel):
+    items: list[str] = Field(
+        description="Nicknames starting with the prefix, of people whose posts the viewer can "
+        "see; the thread's own participants first"
+    )
+
+
+class PreviewRequest(BaseModel):
+    body: CleanStr = Field(default="", max_length=20_000)
+
+
+class PreviewPublic(BaseModel):
+    html: str = Field(description="Rendered and sanitised exactly as a posted text would be")
+
+
+class DraftSave(BaseModel):
+    body: CleanStr = Field(default="", max_length=100_000)
+    title: CleanStr = Field(default="", max_length=1000, description="New threads only")
+    category: CleanStr = Field(default="", max_length=60, description="New threads only")
+    kind: ThreadKind = ThreadKind.question
+    seen_post_id: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_ID,
+        description="Replies only: the newest post the writer has seen",
+    )
+
+
+class DraftPublic(BaseModel):
+    body: str
+    title: str
+    category: str
+    kind: ThreadKind
+    updated_at: datetime
+    new_replies: int = Field(
+        default=0, description="Replies only: posts by others after seen_post_id"
+    )
+
+
+class DraftSaved(BaseModel):
+    draft: DraftPublic | None = Field(
+        description="null: nothing was typed, so the draft is removed rather than kept empty"
+    )

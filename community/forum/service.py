@@ -19,8 +19,8 @@ from community.clock import utcnow
 from community.config import get_settings
 from community.errors import Forbidden, InvalidInput, NotFound
 from community.events.service import record_event
+from community.forum import drafts, premoderation
 from community.forum import permissions as perms
-from community.forum import premoderation
 from community.forum.boards import get_category
 from community.forum.counters import recompute_category, recompute_thread
 from community.forum.markdown import render_markdown
@@ -190,6 +190,9 @@ def create_thread(
     title: str,
     body: str,
 ) -> tuple[Thread, Post]:
+    perms.require_verified(viewer)
+    if not category_slug:
+        raise InvalidInput("Bitte wählen Sie einen Bereich.", code="board_required")
     category = get_category(session, viewer, category_slug)
     perms.check_may_start_thread(session, viewer, category)
     assert viewer.user is not None and viewer.user.id is not None and category.id is not None
@@ -226,6 +229,7 @@ def create_thread(
     session.add(post)
     session.flush()
     thread.last_post_id = post.id
+    drafts.discard_draft(session, viewer.user.id)
     if held:
         # Waits for a moderator: no counters, events, points or index until approved.
         session.flush()
@@ -347,6 +351,7 @@ def create_reply(session: Session, viewer: Viewer, thread_id: int, body: str) ->
     )
     session.add(post)
     session.flush()
+    drafts.discard_draft(session, viewer.user.id, thread_id)
     if held:
         # Waits for a moderator: no counters, events, points or index until approved.
         return post

@@ -27,6 +27,7 @@ from sqlmodel import Session, col
 import community.accounts.avatars
 import community.accounts.oidc_privacy
 import community.feeds.privacy
+import community.forum.drafts
 import community.forum.reading
 import community.insights.privacy
 import community.notifications.privacy

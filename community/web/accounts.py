@@ -148,6 +148,22 @@ def verify_email(
     )
 
 
+@router.post("/verify-email/resend", response_model=None)
+def resend_verification(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    next: Annotated[CleanStr, Form(max_length=500)] = "/",
+) -> Response:
+    """From a form an unconfirmed member was refused on: a new link, then back there."""
+    check_csrf(request, csrf_token)
+    if viewer.user is None:
+        return see_other(f"/login?next={safe_next(next)}")
+    entry.resend_verification(session, viewer.user)
+    return see_other(safe_next(next), flash="verification_sent")
+
+
 @router.get("/forgot-password", response_class=HTMLResponse)
 def forgot_form(request: Request) -> Response:
     return render(request, "forgot.html", {})

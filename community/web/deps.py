@@ -13,6 +13,7 @@ from community.accounts.viewer import Viewer
 from community.auth import resolve_viewer
 from community.deps import SessionDep
 from community.errors import Forbidden, NotAuthenticated, NotFound
+from community.web.flash import set_flash
 from community.web.pages import NOT_FOUND
 
 
@@ -32,9 +33,13 @@ def _csrf_field(csrf_token: Annotated[str, Form(max_length=200)] = "") -> str:
 CsrfField = Annotated[str, Depends(_csrf_field)]
 
 
-def see_other(url: str) -> RedirectResponse:
-    """After a form: the browser loads the next page with GET (no resubmission on reload)."""
-    return RedirectResponse(url, status_code=303)
+def see_other(url: str, flash: str | None = None) -> RedirectResponse:
+    """After a form: the browser loads the next page with GET (no resubmission on reload);
+    `flash` names the confirmation that page shows once (community/web/flash.py)."""
+    response = RedirectResponse(url, status_code=303)
+    if flash is not None:
+        set_flash(response, flash)
+    return response
 
 
 def login_first(path: str) -> RedirectResponse:

@@ -2,8 +2,10 @@
 it, the service's message above it; 422, 401 for a failed sign-in, or 429 with Retry-After
 when a limit said no.
 
-Refusals about what was typed come back on the form; any other error (not signed in, not
-allowed, not found) gets the error page with its own status, as on every other page.
+Refusals about what was typed come back on the form, with `error_field` naming the field
+they are about (templates show the message there); so does a member's unconfirmed address
+(403), so the text is not lost. Any other error (not signed in, not allowed, not found)
+gets the error page with its own status, as on every other page.
 """
 
 from __future__ import annotations
@@ -27,15 +29,35 @@ _ABOUT_THE_INPUT = frozenset(
     {"nickname_taken", "email_taken", "wrong_password", "invalid_credentials", "proof_required"}
 )
 
+# Refusals that are not about the input but are still answered on the form, with their own
+# status, so the text typed is not lost (a member who has not confirmed the address yet).
+_ON_THE_FORM = frozenset({"email_not_verified"})
+
 # Statuses that tell the browser more than "invalid input": a failed sign-in (401) and a
 # limit (429, with Retry-After). Every other refusal of the input is a 422.
 _KEPT_STATUS = frozenset({401, 429})
+
+# The form field a refusal is about, by its code, so the page shows it there.
+_FIELD_OF_CODE = {
+    "invalid_title": "title",
+    "invalid_body": "body",
+    "board_required": "category",
+    "email_not_verified": "body",
+}
 
 INVALID = N_("Die Eingabe ist ungültig.")
 
 
 def is_form_refusal(exc: CommunityError) -> bool:
-    return exc.status_code in (422, 429) or exc.code in _ABOUT_THE_INPUT
+    return exc.status_code in (422, 429) or exc.code in _ABOUT_THE_INPUT | _ON_THE_FORM
+
+
+def error_field(exc: CommunityError) -> str | None:
+    """The field the refusal names: by its code, or `invalid_field_<name>` from parse_form."""
+    if exc.code in _FIELD_OF_CODE:
+        return _FIELD_OF_CODE[exc.code]
+    prefix = "invalid_field_"
+    return exc.code.removeprefix(prefix) if exc.code.startswith(prefix) else None
 
 
 def form_error(
@@ -56,11 +78,18 @@ def form_error(
     session.rollback()
     retry_after = exc.retry_after if isinstance(exc, TooManyRequests) else None
     shown = context() if callable(context) else context
+    kept = exc.status_code in _KEPT_STATUS or exc.code in _ON_THE_FORM
     response = render(
         request,
         template,
-        {**shown, key: exc.message, "retry_after": retry_after},
-        exc.status_code if exc.status_code in _KEPT_STATUS else 422,
+        {
+            **shown,
+            key: exc.message,
+            "retry_after": retry_after,
+            "error_field": error_field(exc),
+            "error_code": exc.code,
+        },
+        exc.status_code if kept else 422,
     )
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
@@ -78,4 +107,5 @@ def parse_form(
     except ValidationError as exc:
         loc = exc.errors()[0].get("loc", ())
         field = str(loc[0]) if loc else ""
-        raise InvalidInput((messages or {}).get(field, INVALID)) from None
+        code = f"invalid_field_{field}" if field else None
+        raise InvalidInput((messages or {}).get(field, INVALID), code=code) from None

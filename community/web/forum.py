@@ -1,8 +1,10 @@
-"""Pages of the forum: the start page, a board, a thread, and the forms to ask, reply, edit,
-give kudos and accept a solution. Thin: every rule lives in the forum and reputation services."""
+"""Pages of the forum: the start page, a board, a thread, and the forms to reply, give
+kudos and accept a solution (asking and editing: web/writing.py). Thin: every rule lives
+in the forum and reputation services."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
@@ -13,14 +15,14 @@ from community.accounts.viewer import Viewer
 from community.auth import check_csrf
 from community.db import MAX_ID
 from community.deps import IdPath, SessionDep
-from community.errors import CommunityError
+from community.errors import CommunityError, InvalidInput
 from community.forum import boards as forum_boards
+from community.forum import drafts, reading
 from community.forum import permissions as perms
-from community.forum import reading
 from community.forum import service as forum
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, Post, Thread, ThreadKind
-from community.forum.schemas import PostCreate, PostUpdate, ThreadCreate
+from community.forum.schemas import PostCreate
 from community.insights import satisfaction as insights_satisfaction
 from community.leads import service as leads
 from community.notifications import preferences
@@ -29,7 +31,7 @@ from community.reputation import figures
 from community.reputation import service as reputation
 from community.reputation.profile import rank_labels
 from community.text import CleanStr
-from community.web.deps import CsrfField, WebViewer, login_first, see_other
+from community.web.deps import CsrfField, WebViewer, see_other
 from community.web.forms import form_error, parse_form
 from community.web.pages import render
 from community.web.seo import thread_jsonld
@@ -132,7 +134,10 @@ def thread_page(
         return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
     if not _is_bot(request):
         reading.count_view(session, thread)
-    return render(request, "thread.html", thread_context(session, viewer, thread, page, cursor))
+    context = thread_context(session, viewer, thread, page, cursor)
+    # The reply begun earlier, here or on another device.
+    draft = drafts.get_draft(session, viewer, thread.id)
+    return render(request, "thread.html", {**context, "reply_body": draft.body if draft else ""})
 
 
 def _is_bot(request: Request) -> bool:
@@ -220,9 +225,11 @@ def _is_closed(session: SessionDep, category: Category) -> bool:
     return bool(forum_boards.category_group_slugs(session, [category.id]).get(category.id))
 
 
-def _back_to_post(session: SessionDep, viewer: Viewer, thread_id: int, post_id: int) -> Response:
+def _back_to_post(
+    session: SessionDep, viewer: Viewer, thread_id: int, post_id: int, flash: str
+) -> Response:
     thread = forum.get_thread(session, viewer, thread_id)
-    return see_other(f"/t/{thread.id}/{thread.slug}#post-{post_id}")
+    return see_other(f"/t/{thread.id}/{thread.slug}#post-{post_id}", flash=flash)
 
 
 @router.post("/t/{thread_id}/reply")
@@ -233,21 +240,40 @@ def reply(
     viewer: WebViewer,
     csrf_token: CsrfField,
     body: Annotated[CleanStr, Form(max_length=100_000)],
+    action: Annotated[str, Form(max_length=20)] = "publish",
+    seen: Annotated[int | None, Form(ge=0, le=MAX_ID)] = None,
 ) -> Response:
     check_csrf(request, csrf_token)
+
+    def thread_again(**extra: object) -> dict[str, object]:
+        # The thread with the reply still in the box, so no typed text is lost.
+        thread = forum.get_thread(session, viewer, thread_id)
+        return {**thread_context(session, viewer, thread), "reply_body": body, **extra}
+
+    def keep_draft() -> None:
+        with suppress(InvalidInput):
+            drafts.save_draft(session, viewer, body=body, thread_id=thread_id)
+
+    if action == "preview":  # without JavaScript: the page again, the preview below the box
+        return render(request, "thread.html", thread_again(preview=render_markdown(body)))
+    if action == "draft":
+        keep_draft()
+        thread = forum.get_thread(session, viewer, thread_id)
+        return see_other(f"/t/{thread.id}/{thread.slug}#reply", flash="draft_saved")
     try:
         data = parse_form(PostCreate, {"body": body})
         post = forum.create_reply(session, viewer, thread_id, data.body)
     except CommunityError as exc:
-
-        def thread_again() -> dict[str, object]:
-            # The thread with the reply still in the box, so no typed text is lost.
-            thread = forum.get_thread(session, viewer, thread_id)
-            return {**thread_context(session, viewer, thread), "reply_body": body}
-
-        return form_error(request, session, "thread.html", thread_again, exc)
+        response = form_error(request, session, "thread.html", thread_again, exc)
+        if exc.code == "email_not_verified":
+            keep_draft()  # after the rollback: the text waits for the confirmed address
+        return response
     assert post.id is not None
-    return _back_to_post(session, viewer, thread_id, post.id)
+    done = "reply_held" if post.is_pending else "reply_posted"
+    thread = forum.get_thread(session, viewer, thread_id)
+    if seen is not None and drafts.replies_since(session, viewer, thread, seen):
+        done = "reply_posted_meanwhile"  # others answered while this one was written
+    return _back_to_post(session, viewer, thread_id, post.id, done)
 
 
 @router.post("/p/{post_id}/kudos")
@@ -264,7 +290,8 @@ def kudos(
         post = reputation.take_back_kudos(session, viewer, post_id)
     else:
         post = reputation.give_kudos(session, viewer, post_id)
-    return _back_to_post(session, viewer, post.thread_id, post_id)
+    done = "kudos_taken" if action == "take" else "kudos_given"
+    return _back_to_post(session, viewer, post.thread_id, post_id, done)
 
 
 @router.post("/t/{thread_id}/solution")
@@ -280,124 +307,6 @@ def solution(
     if post_id is None:
         reputation.withdraw_solution(session, viewer, thread_id)
         thread = forum.get_thread(session, viewer, thread_id)
-        return see_other(f"/t/{thread.id}/{thread.slug}")
+        return see_other(f"/t/{thread.id}/{thread.slug}", flash="solution_withdrawn")
     reputation.accept_solution(session, viewer, thread_id, post_id)
-    return _back_to_post(session, viewer, thread_id, post_id)
-
-
-def _postable_boards(session: SessionDep, viewer: Viewer) -> list[Category]:
-    """Boards the viewer sees are the boards they may start threads in (closed ones for members)."""
-    return forum_boards.list_categories(session, viewer)
-
-
-@router.get("/new", response_class=HTMLResponse)
-def new_thread_form(
-    request: Request,
-    session: SessionDep,
-    viewer: WebViewer,
-    board: Annotated[str | None, Query(max_length=60)] = None,
-    kind: ThreadKind | None = None,
-    title: Annotated[str, Query(max_length=150)] = "",
-) -> Response:
-    if viewer.user is None:
-        return login_first("/new")
-    categories = _postable_boards(session, viewer)
-    if kind is None:
-        # Started from a board: the kind its admins chose for it.
-        chosen = next((c for c in categories if c.slug == board), None)
-        kind = ThreadKind(chosen.default_kind) if chosen else ThreadKind.question
-    return render(
-        request,
-        "new_thread.html",
-        {"categories": categories, "form": {"category": board, "kind": kind.value, "title": title}},
-    )
-
-
-@router.post("/new", response_model=None)
-def new_thread(
-    request: Request,
-    session: SessionDep,
-    viewer: WebViewer,
-    csrf_token: CsrfField,
-    category: Annotated[CleanStr, Form(max_length=60)],
-    kind: Annotated[ThreadKind, Form()],
-    title: Annotated[CleanStr, Form(max_length=1000)],
-    body: Annotated[CleanStr, Form(max_length=100_000)],
-    action: Annotated[str, Form(max_length=20)] = "publish",
-) -> Response:
-    check_csrf(request, csrf_token)
-    form = {"category": category, "kind": kind.value, "title": title, "body": body}
-    if action == "preview":
-        # Works without JavaScript: the whole form comes back with the rendered text.
-        context = {"categories": _postable_boards(session, viewer), "form": form}
-        return render(request, "new_thread.html", {**context, "preview": render_markdown(body)})
-    try:
-        data = parse_form(ThreadCreate, form)
-        thread, _post = forum.create_thread(
-            session,
-            viewer,
-            category_slug=data.category,
-            kind=data.kind,
-            title=data.title,
-            body=data.body,
-        )
-    except CommunityError as exc:
-        return form_error(
-            request,
-            session,
-            "new_thread.html",
-            lambda: {"categories": _postable_boards(session, viewer), "form": form},
-            exc,
-        )
-    return see_other(f"/t/{thread.id}/{thread.slug}")
-
-
-@router.post("/preview", response_class=HTMLResponse)
-def preview(
-    request: Request,
-    csrf_token: CsrfField,
-    body: Annotated[CleanStr, Form(max_length=100_000)] = "",
-) -> Response:
-    """The htmx enhancement of the "Vorschau" button: only the rendered fragment."""
-    check_csrf(request, csrf_token)
-    return render(request, "_preview.html", {"preview": render_markdown(body)})
-
-
-@router.get("/p/{post_id}/edit", response_class=HTMLResponse)
-def edit_form(
-    post_id: IdPath, request: Request, session: SessionDep, viewer: WebViewer
-) -> Response:
-    if viewer.user is None:
-        return login_first(f"/p/{post_id}/edit")
-    post, thread = forum.get_post(session, viewer, post_id)
-    perms.check_may_edit_post(session, viewer, thread, post)
-    return render(request, "edit_post.html", {"post": post, "thread": thread, "body": post.body})
-
-
-@router.post("/p/{post_id}/edit", response_model=None)
-def edit(
-    post_id: IdPath,
-    request: Request,
-    session: SessionDep,
-    viewer: WebViewer,
-    csrf_token: CsrfField,
-    body: Annotated[CleanStr, Form(max_length=100_000)],
-    action: Annotated[str, Form(max_length=20)] = "save",
-) -> Response:
-    check_csrf(request, csrf_token)
-    post, thread = forum.get_post(session, viewer, post_id)
-    if action == "preview":
-        context = {"post": post, "thread": thread, "body": body}
-        return render(request, "edit_post.html", {**context, "preview": render_markdown(body)})
-    try:
-        data = parse_form(PostUpdate, {"body": body})
-        forum.edit_post(session, viewer, post_id, data.body)
-    except CommunityError as exc:
-        return form_error(
-            request,
-            session,
-            "edit_post.html",
-            lambda: {"post": post, "thread": thread, "body": body},
-            exc,
-        )
-    return see_other(f"/t/{thread.id}/{thread.slug}#post-{post_id}")
+    return _back_to_post(session, viewer, thread_id, post_id, "solution_accepted")

@@ -87,7 +87,8 @@ def watch_thread(
     check_csrf(request, csrf_token)
     preferences.watch_thread(session, viewer, thread_id, action == "watch")
     thread = forum.get_thread(session, viewer, thread_id)
-    return see_other(f"/t/{thread.id}/{thread.slug}")
+    done = "watching" if action == "watch" else "not_watching"
+    return see_other(f"/t/{thread.id}/{thread.slug}", flash=done)
 
 
 @notifications_web_router.post("/c/{slug}/watch")
@@ -101,7 +102,8 @@ def watch_board(
 ) -> Response:
     check_csrf(request, csrf_token)
     preferences.watch_category(session, viewer, slug, action == "watch")
-    return see_other(f"/c/{slug}")
+    done = "watching_board" if action == "watch" else "not_watching_board"
+    return see_other(f"/c/{slug}", flash=done)
 
 
 @notifications_web_router.post("/settings/notifications")
@@ -135,7 +137,7 @@ def save_settings(
         NoticeType.moderation: moderation,
     }
     preferences.set_channels(session, viewer, {t: c for t, c in given.items() if c})
-    return see_other("/settings?saved=notifications#notifications")
+    return see_other("/settings#notifications", flash="settings_saved")
 
 
 def _unsubscribe_page(

@@ -20,6 +20,7 @@ from community.config import get_settings
 from community.deps import SessionDep
 from community.i18n import N_
 from community.legal.service import footer_links
+from community.web import flash
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
@@ -67,7 +68,10 @@ def render(
     viewer = getattr(request.state, "viewer", None)
     locale = i18n.pick_locale(request)
     i18n.set_locale(locale)
+    # A fragment for htmx leaves the confirmation for the next whole page.
+    whole_page = "HX-Request" not in request.headers
     base = {
+        "flash": flash.take_flash(request) if whole_page else None,
         **_notice_bell(request, viewer),
         "settings": get_settings(),
         "viewer": viewer,
@@ -80,6 +84,8 @@ def render(
     response = templates.TemplateResponse(
         request, name, {**base, **(context or {})}, status_code=status_code
     )
+    if whole_page:
+        flash.clear_flash(request, response)
     response.headers["Content-Language"] = locale
     response.headers["Vary"] = "Accept-Language, Cookie"
     return response

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from community.web import accounts, avatars, feeds, forum, legal, profiles, seo, settings, sso
+from community.web import (
+    accounts,
+    avatars,
+    feeds,
+    forum,
+    legal,
+    profiles,
+    seo,
+    settings,
+    sso,
+    writing,
+)
 from community.web.admin_groups import admin_groups_router
 from community.web.admin_home import admin_home_router
 from community.web.admin_legal import admin_legal_router
@@ -41,6 +52,7 @@ for area in (
     insights_web_router,
     crm_web_router,
     seo.router,
+    writing.router,
     forum.router,
 ):
     web_router.include_router(area)

@@ -17,6 +17,7 @@ from community.forum import searching
 from community.forum.models import ThreadKind
 from community.indexing import service as indexing
 from community.text import CleanStr
+from community.web import writing
 from community.web.deps import CsrfField, WebViewer
 from community.web.pages import render
 from search.documents import SearchResults
@@ -97,13 +98,17 @@ def similar_fragment(
     session: SessionDep,
     viewer: WebViewer,
     title: Annotated[str, Query(max_length=indexing.QUERY_MAX)] = "",
+    category: Annotated[str, Query(max_length=60)] = "",
+    board_suggested: Annotated[str, Query(max_length=60)] = "",
 ) -> Response:
-    """The list alone, for htmx to put under the title field."""
-    try:
-        similar = indexing.similar(session, viewer, title)
-    except ServiceUnavailable:
-        similar = []  # a hint only: asking works without it
-    return render(request, "_similar.html", {"similar": similar})
+    """The list alone, for htmx to put under the title field; with it, out of band, the
+    board field with the board the similar questions suggest (writing.ask_context)."""
+    similar = writing.similar_questions(session, viewer, title)
+    form = {"category": category}
+    context = writing.ask_context(
+        session, viewer, form, similar=similar, board_suggested=board_suggested
+    )
+    return render(request, "_similar.html", {**context, "similar_asked": False, "oob": True})
 
 
 @router.post("/new/similar", response_class=HTMLResponse)
@@ -116,21 +121,13 @@ def similar_without_js(
     kind: Annotated[ThreadKind, Form()] = ThreadKind.question,
     title: Annotated[CleanStr, Form(max_length=1000)] = "",
     body: Annotated[CleanStr, Form(max_length=100_000)] = "",
+    board_suggested: Annotated[CleanStr, Form(max_length=60)] = "",
 ) -> Response:
     """The ask page again, with what the user typed and the similar questions below the title."""
     check_csrf(request, csrf_token)
     form = {"category": category, "kind": kind.value, "title": title, "body": body}
-    try:
-        similar = indexing.similar(session, viewer, title[: indexing.QUERY_MAX])
-    except CommunityError:
-        similar = []
-    return render(
-        request,
-        "new_thread.html",
-        {
-            "categories": forum_boards.list_categories(session, viewer),
-            "form": form,
-            "similar": similar,
-            "similar_asked": True,
-        },
+    similar = writing.similar_questions(session, viewer, title)
+    context = writing.ask_context(
+        session, viewer, form, similar=similar, board_suggested=board_suggested
     )
+    return render(request, "new_thread.html", context)

@@ -53,8 +53,7 @@ def proof_holds(request: Request, user: User) -> bool:
 def settings_form(request: Request, viewer: WebViewer) -> Response:
     if viewer.user is None:
         return login_first("/settings")
-    context = {**settings_context(viewer.user, request), "saved": request.query_params.get("saved")}
-    return render(request, "settings.html", context)
+    return render(request, "settings.html", settings_context(viewer.user, request))
 
 
 @router.post("/settings", response_model=None)
@@ -86,7 +85,7 @@ def save_settings(
     except CommunityError as exc:
         # Nothing half-saved: the page shows the stored values again.
         return form_error(request, session, "settings.html", lambda: settings_context(user), exc)
-    return see_other("/settings?saved=1")
+    return see_other("/settings", flash="settings_saved")
 
 
 @router.post("/settings/password", response_model=None)
@@ -120,7 +119,7 @@ def save_password(
             exc,
             key="password_error",
         )
-    response = see_other("/settings?saved=password")
+    response = see_other("/settings", flash="password_saved")
     set_session_cookie(response, raw)
     response.delete_cookie(oidc_service.PROOF_COOKIE, path="/")  # bound to the ended session
     return response

@@ -326,7 +326,9 @@ def link_confirm(
     except CommunityError as exc:
         session.rollback()
         return _refused(request, exc)
-    return _signed_in(request, see_other("/settings?saved=sso"), session, user, provider.name)
+    return _signed_in(
+        request, see_other("/settings", flash="sso_linked"), session, user, provider.name
+    )
 
 
 @router.post("/sso/{name}/backchannel-logout", response_model=None)
@@ -372,4 +374,4 @@ def unlink(
             exc,
             key="sso_error",
         )
-    return see_other("/settings?saved=1")
+    return see_other("/settings", flash="sso_unlinked")

@@ -433,6 +433,9 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("PATCH", "/api/v1/threads/{thread_id}"): {"title": "Ein gültiger Titel", "is_locked": False},
     ("POST", "/api/v1/threads/{thread_id}/posts"): {"body": "Antwort"},
+    ("POST", "/api/v1/preview"): {"body": "**fett**"},
+    ("PUT", "/api/v1/drafts/new-thread"): {"title": "Entwurf", "body": "Text"},
+    ("PUT", "/api/v1/threads/{thread_id}/draft"): {"body": "Antwort", "seen_post_id": 1},
     ("PATCH", "/api/v1/posts/{post_id}"): {"body": "Neu"},
     ("PATCH", "/api/v1/admin/users/{nickname}"): {
         "role": "member",

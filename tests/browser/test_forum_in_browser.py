@@ -58,6 +58,7 @@ def test_whole_journey_register_verify_ask_answer_thank_accept(
     asker.get_by_label("Ihre Frage in einem Satz").fill("Wie aktiviere ich die Mailbox am Handy?")
     asker.get_by_role("button", name="Frage stellen").last.click()
     expect(asker.get_by_label("Titel")).to_have_value("Wie aktiviere ich die Mailbox am Handy?")
+    asker.get_by_label("Bereich").select_option("mobilfunk")  # never preselected
     asker.get_by_label("Ihr Text").fill("Ich finde die Einstellung **nirgends**.")
     asker.get_by_role("button", name="Veröffentlichen").click()
     expect(asker.get_by_role("heading", level=1)).to_have_text(

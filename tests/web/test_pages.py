@@ -83,7 +83,9 @@ def test_settings_change_nickname_private_fields_and_language(client, anon, db: 
         client, "/settings", nickname="Nachher", real_name="Erika M.", company="", locale="en"
     )
     assert response.status_code == 303
-    assert "Saved." in client.get("/settings?saved=1").text
+    # The confirmation is shown once, in the member's new language, then gone.
+    assert "Your settings are saved." in client.get("/settings").text
+    assert "Your settings are saved." not in client.get("/settings").text
     profile = anon.get("/u/Nachher")
     assert profile.status_code == 200
     assert "Erika" not in profile.text and "Muster" not in profile.text  # never public

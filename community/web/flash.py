@@ -1,0 +1,67 @@
+"""The confirmation after an action ("Ihre Antwort ist veröffentlicht."): the redirect
+after a form sets a short-lived cookie naming one of the messages below, the next page
+shows it once (role=status, so a screen reader announces it) and clears the cookie.
+
+Only a name travels in the cookie and only the messages listed here are shown, so a
+planted cookie can show nothing else; no signing needed."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from community.config import get_settings
+from community.i18n import N_
+
+COOKIE = "flash"
+
+MESSAGES = {
+    "thread_posted": N_("Ihr Thema ist veröffentlicht."),
+    "thread_held": N_("Ihr Thema ist gespeichert und wartet auf Freigabe durch die Moderation."),
+    "reply_posted": N_("Ihre Antwort ist veröffentlicht."),
+    "reply_posted_meanwhile": N_(
+        "Ihre Antwort ist veröffentlicht. Während Sie schrieben, kamen weitere Antworten "
+        "hinzu; bitte sehen Sie nach, ob sich etwas überschneidet."
+    ),
+    "reply_held": N_("Ihre Antwort wartet auf Freigabe durch die Moderation."),
+    "post_edited": N_("Ihre Änderung ist gespeichert."),
+    "draft_saved": N_("Ihr Entwurf ist gespeichert."),
+    "solution_accepted": N_("Die Antwort ist als Lösung markiert."),
+    "solution_withdrawn": N_("Die Lösung ist zurückgenommen."),
+    "kudos_given": N_("Danke gesagt: Kudos vergeben."),
+    "kudos_taken": N_("Kudos zurückgenommen."),
+    "settings_saved": N_("Ihre Einstellungen sind gespeichert."),
+    "password_saved": N_("Ihr neues Passwort ist gespeichert."),
+    "reported": N_("Danke für Ihre Meldung. Das Moderationsteam sieht sie sich an."),
+    "watching": N_("Sie folgen jetzt diesem Thema."),
+    "not_watching": N_("Sie folgen diesem Thema nicht mehr."),
+    "watching_board": N_("Sie folgen jetzt diesem Bereich."),
+    "not_watching_board": N_("Sie folgen diesem Bereich nicht mehr."),
+    "verification_sent": N_("Wir haben Ihnen eine neue Bestätigungsmail geschickt."),
+    "sso_linked": N_("Ihr Firmenkonto ist jetzt mit diesem Konto verknüpft."),
+    "sso_unlinked": N_("Die Verknüpfung mit dem Firmenkonto ist gelöst."),
+}
+
+
+def set_flash(response: Response, name: str) -> Response:
+    assert name in MESSAGES, name
+    response.set_cookie(
+        COOKIE,
+        name,
+        max_age=120,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        path="/",
+    )
+    return response
+
+
+def take_flash(request: Request) -> str | None:
+    """The message waiting for this page, if any (the caller clears the cookie)."""
+    return MESSAGES.get(request.cookies.get(COOKIE, ""))
+
+
+def clear_flash(request: Request, response: Response) -> None:
+    if COOKIE in request.cookies:
+        response.delete_cookie(COOKIE, path="/")
