@@ -409,17 +409,18 @@ class EmbeddedBackend:
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, inner), *fixed, recent])
         return searcher.search(query, limit, count=True, offset=offset, weight_by_field="boost")
 
-    def _all_words(
+    def _ranked(
         self,
         searcher: tantivy.Searcher,
         terms: list[Term],
-        filters: Filters,
         fixed: list[tuple[tantivy.Occur, tantivy.Query]],
         *,
+        all_words: bool,
         limit: int,
         offset: int,
     ) -> tantivy.SearchResult:
-        """Threads with all the words (from three words on, all but one), best first.
+        """The best threads with all the words (from three words on, all but one) or,
+        without `all_words`, with any of them.
 
         Meilisearch ranks every thread that matches the words as typed above those that
         match only with a typo (its "typo" rule). So when more than TOTAL_CAP threads match
@@ -428,18 +429,19 @@ class EmbeddedBackend:
         grows with the forum, are not looked for. The term dictionary's document
         frequencies tell, without reading any posting, when that is likely; the count
         of the query without typos decides."""
-        most = MOST_WORDS_FROM <= len(terms) <= MOST_WORDS_UP_TO
+        most = all_words and MOST_WORDS_FROM <= len(terms) <= MOST_WORDS_UP_TO
         if (
             terms
             and self._words.has_typo_clauses(terms)
-            and self._words.typed_estimate(searcher, terms, filters, most=most) > TOTAL_CAP
+            and self._words.typed_estimate(searcher, terms, all_words=all_words, most=most)
+            > TOTAL_CAP
         ):
             result = self._run(
-                searcher, terms, fixed, all_words=True, limit=limit, offset=offset, typos=False
+                searcher, terms, fixed, all_words=all_words, limit=limit, offset=offset, typos=False
             )
             if hit_count(result) > TOTAL_CAP:
                 return result
-        return self._run(searcher, terms, fixed, all_words=True, limit=limit, offset=offset)
+        return self._run(searcher, terms, fixed, all_words=all_words, limit=limit, offset=offset)
 
     def search(
         self,
@@ -460,10 +462,10 @@ class EmbeddedBackend:
         # offset + per_page + FOLD_WINDOW hits.
         window = offset + per_page + FOLD_WINDOW if terms else per_page
         start = 0 if terms else offset
-        result = self._all_words(searcher, terms, filters, fixed, limit=window, offset=start)
+        result = self._ranked(searcher, terms, fixed, all_words=True, limit=window, offset=start)
         if hit_count(result) == 0 and len(terms) > 1:
             # Like Meilisearch's matching strategy "last": rather some words than nothing.
-            result = self._run(searcher, terms, fixed, all_words=False, limit=window, offset=0)
+            result = self._ranked(searcher, terms, fixed, all_words=False, limit=window, offset=0)
         docs = [searcher.doc(address) for _score, address in result.hits]
         if not terms:
             hits = [self._hit(doc, terms) for doc in docs]

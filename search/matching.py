@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import tantivy
 
-from search.documents import Filters
 from search.queries import EN_BOOST, TEXT_FIELDS, stem_clauses
 from search.words import Term, max_typos, query_words, stem_of
 
@@ -81,26 +80,20 @@ class Words:
     # ---- how many threads the words match as typed ------------------------------------
 
     def typed_estimate(
-        self, searcher: tantivy.Searcher, terms: list[Term], filters: Filters, *, most: bool
+        self, searcher: tantivy.Searcher, terms: list[Term], *, all_words: bool, most: bool
     ) -> float:
         """About how many threads match the words as typed (no typos), from the term
         dictionary's document frequencies alone, no posting read: per word the field
-        that holds it most often, the rarest word for all words (the second rarest when
-        all but one must match), scaled by the share of the filters' board, kind and
-        state. Only chooses which query to run first; counts come from the index."""
+        that holds it most often; for all words the rarest word (the second rarest when
+        all but one must match), for any word the most frequent. Filters are left out:
+        words cluster in boards, so a board's share of all threads says little. Only
+        chooses which query runs first; the counts come from the index."""
         words = sorted(self._word_estimate(searcher, t) for t in terms)
         if not words:
             return 0
-        estimate = words[1] if most and len(words) > 1 else words[0]
-        total = max(searcher.num_docs, 1)
-        for name, value in (
-            ("board_slug", filters.board),
-            ("kind", filters.kind),
-            ("solved", None if filters.solved is None else "1" if filters.solved else "0"),
-        ):
-            if value is not None:
-                estimate *= searcher.doc_freq(name, value) / total
-        return estimate
+        if not all_words:
+            return words[-1]
+        return words[1] if most and len(words) > 1 else words[0]
 
     def _word_estimate(self, searcher: tantivy.Searcher, term: Term) -> float:
         counts = [searcher.doc_freq(name, term.stem) for name in (*TEXT_FIELDS, "parts")]

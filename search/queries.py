@@ -119,14 +119,14 @@ def latest_threads(
     forum is. A window with more than TOTAL_CAP threads holds every page (PAGE_MAX pages
     of per_page fit in TOTAL_CAP) and the count is "over 1,000" anyway; only a smaller
     result is counted over every thread."""
-    # The inverted index walks only the window's terms; the fast field would read every
-    # thread's value.
+    # The inverted index walks only the window's terms, one per day (`active_day`); the
+    # fast field would read every thread's value.
     for days in LATEST_DAYS:
         window = tantivy.Query.range_query(
             schema,
-            "last_activity",
+            "active_day",
             tantivy.FieldType.Integer,
-            now - days * 86_400,
+            now // DAY - days,
             None,
             use_inverted_index=True,
         )
