@@ -73,6 +73,9 @@ CURRENT = "CURRENT"
 WRITER_LOCK = "WRITER.lock"
 # Folding looks at this many hits beyond the page, so copies below it still fold.
 FOLD_WINDOW = 40
+# More threads than this matching the words as typed, and typo variants are not searched
+# (see EmbeddedBackend._ranked); the cap, so that no page nor count can differ.
+TYPED_ONLY_ABOVE = TOTAL_CAP
 
 
 def _schema() -> tantivy.Schema:
@@ -434,12 +437,12 @@ class EmbeddedBackend:
             terms
             and self._words.has_typo_clauses(terms)
             and self._words.typed_estimate(searcher, terms, all_words=all_words, most=most)
-            > TOTAL_CAP
+            > TYPED_ONLY_ABOVE
         ):
             result = self._run(
                 searcher, terms, fixed, all_words=all_words, limit=limit, offset=offset, typos=False
             )
-            if hit_count(result) > TOTAL_CAP:
+            if hit_count(result) > TYPED_ONLY_ABOVE:
                 return result
         return self._run(searcher, terms, fixed, all_words=all_words, limit=limit, offset=offset)
 
