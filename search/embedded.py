@@ -421,7 +421,8 @@ class EmbeddedBackend:
         all_words: bool,
         limit: int,
         offset: int,
-    ) -> tantivy.SearchResult:
+        share: float = 1.0,
+    ) -> tuple[tantivy.SearchResult, float]:
         """The best threads with all the words (from three words on, all but one) or,
         without `all_words`, with any of them.
 
@@ -431,20 +432,23 @@ class EmbeddedBackend:
         "over 1,000" either way: then the typo variants, whose matching costs the most and
         grows with the forum, are not looked for. The term dictionary's document
         frequencies tell, without reading any posting, when that is likely; the count
-        of the query without typos decides."""
+        of the query without typos decides.
+
+        `share`: the part of the estimate that filters and visibility let through, as
+        an earlier query observed it; returned, updated, for the next."""
         most = all_words and MOST_WORDS_FROM <= len(terms) <= MOST_WORDS_UP_TO
-        if (
-            terms
-            and self._words.has_typo_clauses(terms)
-            and self._words.typed_estimate(searcher, terms, all_words=all_words, most=most)
-            > TYPED_ONLY_ABOVE
-        ):
+        estimate = 0.0
+        if terms and self._words.has_typo_clauses(terms):
+            estimate = self._words.typed_estimate(searcher, terms, all_words=all_words, most=most)
+        if estimate * share > TYPED_ONLY_ABOVE:
             result = self._run(
                 searcher, terms, fixed, all_words=all_words, limit=limit, offset=offset, typos=False
             )
             if hit_count(result) > TYPED_ONLY_ABOVE:
-                return result
-        return self._run(searcher, terms, fixed, all_words=all_words, limit=limit, offset=offset)
+                return result, share
+            share = min(share, hit_count(result) / estimate)
+        result = self._run(searcher, terms, fixed, all_words=all_words, limit=limit, offset=offset)
+        return result, share
 
     def search(
         self,
@@ -465,10 +469,16 @@ class EmbeddedBackend:
         # offset + per_page + FOLD_WINDOW hits.
         window = offset + per_page + FOLD_WINDOW if terms else per_page
         start = 0 if terms else offset
-        result = self._ranked(searcher, terms, fixed, all_words=True, limit=window, offset=start)
+        result, share = self._ranked(
+            searcher, terms, fixed, all_words=True, limit=window, offset=start
+        )
         if hit_count(result) == 0 and len(terms) > 1:
             # Like Meilisearch's matching strategy "last": rather some words than nothing.
-            result = self._ranked(searcher, terms, fixed, all_words=False, limit=window, offset=0)
+            # The share of the estimate the filters left for all words: with none, most
+            # likely none for any word either, and the query without typos is skipped.
+            result, _ = self._ranked(
+                searcher, terms, fixed, all_words=False, limit=window, offset=0, share=share
+            )
         docs = [searcher.doc(address) for _score, address in result.hits]
         if not terms:
             hits = [self._hit(doc, terms) for doc in docs]
