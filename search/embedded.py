@@ -74,7 +74,8 @@ WRITER_LOCK = "WRITER.lock"
 # Folding looks at this many hits beyond the page, so copies below it still fold.
 FOLD_WINDOW = 40
 # More threads than this matching the words as typed, and typo variants are not searched
-# (see EmbeddedBackend._ranked); the cap, so that no page nor count can differ.
+# (EmbeddedBackend._ranked). The cap: past it the count is "over 1,000" either way, and
+# under the typo rule every page one can reach holds only threads that match as typed.
 TYPED_ONLY_ABOVE = TOTAL_CAP
 
 
