@@ -33,6 +33,7 @@ from search import compounds, upkeep
 from search.compounds import parts_text
 from search.documents import (
     MARK_START,
+    TOTAL_CAP,
     Filters,
     Hit,
     SearchError,
@@ -42,8 +43,9 @@ from search.documents import (
     marked_to_html,
 )
 from search.folding import Candidate, fold
+from search.matching import Words
 from search.queries import (
-    EN_BOOST,
+    DAY,
     MOST_WORDS_FROM,
     MOST_WORDS_UP_TO,
     TEXT_FIELDS,
@@ -51,7 +53,7 @@ from search.queries import (
     latest_threads,
     most_words,
     recency_clause,
-    stem_clauses,
+    visibility_filter,
 )
 from search.words import (
     DE,
@@ -60,18 +62,21 @@ from search.words import (
     Term,
     is_stopword,
     mark_all,
-    max_typos,
     query_words,
     snippet_of,
-    stem_of,
 )
 
 # 2: the parts field (compound parts), kudos in the boost, duplicate_of.
-SCHEMA_VERSION = "2"
+# 3: active_day (the day of last activity, for the recency boost).
+SCHEMA_VERSION = "3"
 CURRENT = "CURRENT"
 WRITER_LOCK = "WRITER.lock"
 # Folding looks at this many hits beyond the page, so copies below it still fold.
 FOLD_WINDOW = 40
+# More threads than this matching the words as typed, and typo variants are not searched
+# (EmbeddedBackend._ranked). The cap: past it the count is "over 1,000" either way, and
+# under the typo rule every page one can reach holds only threads that match as typed.
+TYPED_ONLY_ABOVE = TOTAL_CAP
 
 
 def _schema() -> tantivy.Schema:
@@ -88,6 +93,7 @@ def _schema() -> tantivy.Schema:
     b.add_text_field("visibility", stored=True, tokenizer_name="raw")
     for name in ("created", "last_activity", "kudos", "reply_count"):
         b.add_integer_field(name, stored=True, indexed=True, fast=True)
+    b.add_integer_field("active_day", stored=False, indexed=True, fast=False)
     # weight_by_field multiplies the score by log2(2 + boost): solved threads, then threads
     # with kudos win ties.
     b.add_float_field("boost", stored=False, fast=True)
@@ -165,6 +171,7 @@ class EmbeddedBackend:
     ) -> None:
         self.path = Path(path)
         self.synonyms = synonyms or {}
+        self._words = Words(SCHEMA, self.synonyms)
         self._clock = clock
         self._lock = threading.RLock()
         self._index: tantivy.Index | None = None
@@ -276,6 +283,7 @@ class EmbeddedBackend:
             visibility=list(doc.visibility),
             created=doc.created,
             last_activity=doc.last_activity,
+            active_day=doc.last_activity // DAY,
             kudos=doc.kudos,
             reply_count=doc.reply_count,
             boost=(0.15 if doc.solved else 0.0) + 0.01 * min(doc.kudos, 5),
@@ -349,63 +357,13 @@ class EmbeddedBackend:
 
     # ---- reading ---------------------------------------------------------------------------
 
-    def _compound_query(self, term: Term) -> tantivy.Query:
-        """A compound of the query ("Anbieterwechsel") found as its parts in a text
-        ("den Anbieter wechseln"): each part in any field."""
-        parts = [
-            tantivy.Query.disjunction_max_query(
-                stem_clauses(SCHEMA, stem_of(part), max_typos(part), 0.7), 0.1
-            )
-            for part in term.parts
-        ]
-        return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in parts])
-
-    def _word_query(self, term: Term, *, synonyms: bool = True) -> tantivy.Query:
-        clauses = stem_clauses(SCHEMA, term.stem, term.typos, parts=term.compounds)
-        if term.alternative:
-            clauses += stem_clauses(SCHEMA, term.alternative, max_typos(term.alternative), 0.8)
-        if term.parts:
-            clauses.append(self._compound_query(term))
-        for name, boost in TEXT_FIELDS.items():
-            if term.prefix:
-                clauses.append(
-                    tantivy.Query.boost_query(
-                        tantivy.Query.fuzzy_term_query(SCHEMA, name, term.folded, 0, prefix=True),
-                        boost,
-                    )
-                )
-        clauses.append(
-            tantivy.Query.boost_query(tantivy.Query.term_query(SCHEMA, "en", term.en), EN_BOOST)
-        )
-        query = tantivy.Query.disjunction_max_query(clauses, 0.2)
-        alternatives = synonyms and (
-            self.synonyms.get(term.word.lower()) or self.synonyms.get(term.folded)
-        )
-        if not alternatives:
-            return query
-        options: list[tuple[tantivy.Occur, tantivy.Query]] = [(tantivy.Occur.Should, query)]
-        for phrase in alternatives:
-            words = query_words(phrase)
-            if not words:
-                continue
-            parts = [
-                (tantivy.Occur.Must, self._word_query(term.like(w), synonyms=False)) for w in words
-            ]
-            options.append((tantivy.Occur.Should, tantivy.Query.boolean_query(parts)))
-        return tantivy.Query.boolean_query(options)
-
     @staticmethod
     def _filter_clauses(
         filters: Filters, visibility: Sequence[str] | None
     ) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         out: list[tuple[tantivy.Occur, tantivy.Query]] = []
         if visibility is not None:
-            out.append(
-                (
-                    tantivy.Occur.Must,
-                    tantivy.Query.term_set_query(SCHEMA, "visibility", list(visibility)),
-                )
-            )
+            out.append((tantivy.Occur.Must, visibility_filter(SCHEMA, visibility)))
         if filters.board:
             out.append(
                 (tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, "board_slug", filters.board))
@@ -431,31 +389,67 @@ class EmbeddedBackend:
 
     def _run(
         self,
+        searcher: tantivy.Searcher,
         terms: list[Term],
         fixed: list[tuple[tantivy.Occur, tantivy.Query]],
         *,
         all_words: bool,
         limit: int,
         offset: int,
-    ) -> tuple[tantivy.Searcher, tantivy.SearchResult]:
-        searcher = self._searcher()
-        assert searcher is not None  # search() and similar() return early without an index
+        typos: bool = True,
+    ) -> tantivy.SearchResult:
         occur = tantivy.Occur.Must if all_words else tantivy.Occur.Should
-        word_queries = [self._word_query(t) for t in terms]
+        word_queries = [self._words.query(t, typos=typos) for t in terms]
         words = [(occur, q) for q in word_queries]
         if all_words and MOST_WORDS_FROM <= len(words) <= MOST_WORDS_UP_TO:
             words = most_words(word_queries)
         if not words:
-            found = latest_threads(searcher, SCHEMA, fixed, self._clock(), limit, offset)
-            return searcher, found
+            return latest_threads(searcher, SCHEMA, fixed, self._clock(), limit, offset)
         recent = recency_clause(SCHEMA, self._clock())
         if all_words:
             query = tantivy.Query.boolean_query([*words, *fixed, recent])
         else:
             inner = tantivy.Query.boolean_query(words)
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, inner), *fixed, recent])
-        result = searcher.search(query, limit, count=True, offset=offset, weight_by_field="boost")
-        return searcher, result
+        return searcher.search(query, limit, count=True, offset=offset, weight_by_field="boost")
+
+    def _ranked(
+        self,
+        searcher: tantivy.Searcher,
+        terms: list[Term],
+        fixed: list[tuple[tantivy.Occur, tantivy.Query]],
+        *,
+        all_words: bool,
+        limit: int,
+        offset: int,
+        share: float = 1.0,
+    ) -> tuple[tantivy.SearchResult, float]:
+        """The best threads with all the words (from three words on, all but one) or,
+        without `all_words`, with any of them.
+
+        Meilisearch ranks every thread that matches the words as typed above those that
+        match only with a typo (its "typo" rule). So when more than TOTAL_CAP threads match
+        without typos, every page people can reach holds only those, and the count is
+        "over 1,000" either way: then the typo variants, whose matching costs the most and
+        grows with the forum, are not looked for. The term dictionary's document
+        frequencies tell, without reading any posting, when that is likely; the count
+        of the query without typos decides.
+
+        `share`: the part of the estimate that filters and visibility let through, as
+        an earlier query observed it; returned, updated, for the next."""
+        most = all_words and MOST_WORDS_FROM <= len(terms) <= MOST_WORDS_UP_TO
+        estimate = 0.0
+        if terms and self._words.has_typo_clauses(terms):
+            estimate = self._words.typed_estimate(searcher, terms, all_words=all_words, most=most)
+        if estimate * share > TYPED_ONLY_ABOVE:
+            result = self._run(
+                searcher, terms, fixed, all_words=all_words, limit=limit, offset=offset, typos=False
+            )
+            if hit_count(result) > TYPED_ONLY_ABOVE:
+                return result, share
+            share = min(share, hit_count(result) / estimate)
+        result = self._run(searcher, terms, fixed, all_words=all_words, limit=limit, offset=offset)
+        return result, share
 
     def search(
         self,
@@ -466,7 +460,8 @@ class EmbeddedBackend:
         page: int = 1,
         per_page: int = 20,
     ) -> SearchResults:
-        if self._find_index() is None:  # the writer has not created it yet
+        searcher = self._searcher()
+        if searcher is None:  # the writer has not created the index yet
             return SearchResults(hits=[], total=0, page=page, per_page=per_page)
         terms = self._terms(query)
         fixed = self._filter_clauses(filters, visibility)
@@ -475,10 +470,16 @@ class EmbeddedBackend:
         # offset + per_page + FOLD_WINDOW hits.
         window = offset + per_page + FOLD_WINDOW if terms else per_page
         start = 0 if terms else offset
-        searcher, result = self._run(terms, fixed, all_words=True, limit=window, offset=start)
+        result, share = self._ranked(
+            searcher, terms, fixed, all_words=True, limit=window, offset=start
+        )
         if hit_count(result) == 0 and len(terms) > 1:
             # Like Meilisearch's matching strategy "last": rather some words than nothing.
-            searcher, result = self._run(terms, fixed, all_words=False, limit=window, offset=0)
+            # The share of the estimate the filters left for all words: with none, most
+            # likely none for any word either, and the query without typos is skipped.
+            result, _ = self._ranked(
+                searcher, terms, fixed, all_words=False, limit=window, offset=0, share=share
+            )
         docs = [searcher.doc(address) for _score, address in result.hits]
         if not terms:
             hits = [self._hit(doc, terms) for doc in docs]
@@ -517,7 +518,8 @@ class EmbeddedBackend:
         exclude_id: int | None = None,
     ) -> list[Hit]:
         terms = self._terms(f"{title} {text[:500]} ".strip() + " ")
-        if not terms or self._find_index() is None:
+        searcher = self._searcher() if terms else None
+        if searcher is None:
             return []
         for term in terms:
             # Up to a dozen words while typing, against every thread: compound parts (long
@@ -530,7 +532,7 @@ class EmbeddedBackend:
             fixed.append(
                 (tantivy.Occur.MustNot, tantivy.Query.term_query(SCHEMA, "id", exclude_id))
             )
-        searcher, result = self._run(terms, fixed, all_words=False, limit=limit, offset=0)
+        result = self._run(searcher, terms, fixed, all_words=False, limit=limit, offset=0)
         return [self._hit(searcher.doc(address), terms) for _score, address in result.hits]
 
     def stats(self) -> dict[str, Any]:

@@ -3,6 +3,8 @@ field, "all words but one" matching, the recency boost and the latest threads.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import tantivy
 
 from search.documents import TOTAL_CAP
@@ -65,13 +67,39 @@ def most_words(word_queries: list[tantivy.Query]) -> list[tuple[tantivy.Occur, t
 # thread that matches less above one that matches more.
 RECENT_DAYS = 120
 RECENT_SCORE = 0.5
+DAY = 86_400
 
 
 def recency_clause(schema: tantivy.Schema, now: int) -> tuple[tantivy.Occur, tantivy.Query]:
+    """Threads active in the last RECENT_DAYS days, by the day of their last activity
+    (`active_day`): the inverted index's RECENT_DAYS terms hold only the recent threads,
+    where a range over the `last_activity` fast field reads every thread's value and so
+    grows with the forum."""
     recent = tantivy.Query.range_query(
-        schema, "last_activity", tantivy.FieldType.Integer, now - RECENT_DAYS * 86_400, None
+        schema,
+        "active_day",
+        tantivy.FieldType.Integer,
+        now // DAY - RECENT_DAYS,
+        None,
+        use_inverted_index=True,
     )
     return tantivy.Occur.Should, tantivy.Query.const_score_query(recent, RECENT_SCORE)
+
+
+def visibility_filter(schema: tantivy.Schema, keys: Sequence[str]) -> tantivy.Query:
+    """The threads any of the viewer's keys may see. Term queries, not a term set: a term
+    set first collects every thread holding a key ("public": nearly all of them) into a
+    bitset, work that grows with the forum; term queries are only checked at the threads
+    the words matched. The score is a constant, so ranking is unchanged."""
+    terms = [tantivy.Query.term_query(schema, "visibility", key) for key in keys]
+    if not terms:
+        return tantivy.Query.empty_query()
+    inner = (
+        terms[0]
+        if len(terms) == 1
+        else tantivy.Query.boolean_query([(tantivy.Occur.Should, t) for t in terms])
+    )
+    return tantivy.Query.const_score_query(inner, 1.0)
 
 
 # The windows of recent activity the latest threads are looked for in first.
@@ -91,14 +119,14 @@ def latest_threads(
     forum is. A window with more than TOTAL_CAP threads holds every page (PAGE_MAX pages
     of per_page fit in TOTAL_CAP) and the count is "over 1,000" anyway; only a smaller
     result is counted over every thread."""
-    # The inverted index walks only the window's terms; the fast field would read every
-    # thread's value.
+    # The inverted index walks only the window's terms, one per day (`active_day`); the
+    # fast field would read every thread's value.
     for days in LATEST_DAYS:
         window = tantivy.Query.range_query(
             schema,
-            "last_activity",
+            "active_day",
             tantivy.FieldType.Integer,
-            now - days * 86_400,
+            now // DAY - days,
             None,
             use_inverted_index=True,
         )
