@@ -173,7 +173,7 @@ class Settings(BaseSettings):
         "The admin API's value wins over it.",
     )
 
-    # Production (docs/production.md): checks at start, readiness, metrics
+    # Production (README "Production", docs/deployment.md): checks at start, readiness, metrics
     allow_sqlite_in_production: bool = Field(
         default=False, description="Run production on the SQLite file (one process only)"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -43,7 +44,8 @@ def see_other(url: str, flash: str | None = None) -> RedirectResponse:
 
 
 def login_first(path: str) -> RedirectResponse:
-    return see_other(f"/login?next={path}")
+    # The way back may carry its own query (/new?title=…): quoted, so it survives as one value.
+    return see_other(f"/login?next={quote(path, safe='/')}")
 
 
 def safe_next(url: str | None) -> str:

@@ -81,7 +81,10 @@ def new_thread_form(
     title: Annotated[str, Query(max_length=150)] = "",
 ) -> Response:
     if viewer.user is None:
-        return login_first("/new")
+        # The words a visitor typed (search's "Frage stellen", the start page box) wait
+        # for them behind the login.
+        query = request.url.query
+        return login_first(f"/new?{query}" if query else "/new")
     draft = drafts.get_draft(session, viewer)
     form = {
         "category": board or (draft.category_slug if draft else ""),

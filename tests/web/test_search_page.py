@@ -121,3 +121,17 @@ def test_a_board_closed_later_takes_its_words_out_of_the_suggestions_at_once(
     db.commit()
     assert "quartalsbonus" not in searching.public_vocabulary(db)
     assert suggestion(anon.get("/search", params={"q": "Quatralsbnous"}).text) is None
+
+
+def test_a_visitor_sent_to_the_ask_form_keeps_the_words_through_the_login(
+    anon: TestClient,
+) -> None:
+    # The start page box and the header send visitors to /new with the title typed.
+    answer = anon.get("/new?title=Fax%20am%20IP-Anschluss&board=festnetz", follow_redirects=False)
+    assert answer.status_code == 303
+    assert (
+        answer.headers["location"]
+        == "/login?next=/new%3Ftitle%3DFax%2520am%2520IP-Anschluss%26board%3Dfestnetz"
+    )
+    login = anon.get(answer.headers["location"]).text
+    assert 'value="/new?title=Fax%20am%20IP-Anschluss&amp;board=festnetz"' in login
