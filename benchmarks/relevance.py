@@ -7,9 +7,9 @@ demo threads as distractors (by default 200, as `community seed-demo` writes the
 hand-written questions many times over, each with answers that fit it), runs every
 query of the set as an anonymous visitor would, and prints recall@1, recall@5 (share of
 queries with a relevant thread among the first 1 / 5 hits) and MRR@10 (mean of 1/rank of
-the first relevant hit within the first 10); again with the clock set so that most distractors are recent, and
-with typo variants searched only when nothing matches the words as typed (the rule that
-applies past 1,000 such threads, at its extreme). --misses lists the queries whose first
+the first relevant hit within the first 10); again with the clock set so that most
+distractors are recent, and with typo variants searched only when nothing matches the
+words as typed (the rule that applies past 1,000 such threads, at its extreme). --misses lists the queries whose first
 relevant hit is below rank 1.
 """
 
