@@ -9,8 +9,8 @@ query of the set as an anonymous visitor would, and prints recall@1, recall@5 (s
 queries with a relevant thread among the first 1 / 5 hits) and MRR@10 (mean of 1/rank of
 the first relevant hit within the first 10); again with the clock set so that most
 distractors are recent, and with typo variants searched only when nothing matches the
-words as typed (the rule that applies past 1,000 such threads, at its extreme). --misses lists the queries whose first
-relevant hit is below rank 1.
+words as typed (the rule that applies past 1,000 such threads, at its extreme).
+--misses lists the queries whose first relevant hit is below rank 1.
 """
 
 from __future__ import annotations
