@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +35,7 @@ os.environ.pop("COMMUNITY_REDIS_URL", None)
 # Tests write many posts within seconds; the anti-spam tests turn the limits on themselves.
 os.environ["COMMUNITY_ANTISPAM_ENABLED"] = "false"
 
+import limits.storage.memory
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -42,7 +44,8 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 import community.models  # noqa: F401  (every table)
-from community.accounts import security
+from community import ratelimit
+from community.accounts import login_guard, security
 from community.app import create_app
 from community.config import get_settings
 from community.db import make_engine, metadata
@@ -181,6 +184,30 @@ def production_password_cost() -> Iterator[None]:
     security.set_hash_cost(security.PRODUCTION_COST)
     yield
     security.set_hash_cost(security.MINIMAL_COST)
+
+
+class LimiterClock:
+    """Real time plus what the test has let pass with `advance`."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@pytest.fixture
+def limiter_clock(monkeypatch: pytest.MonkeyPatch) -> LimiterClock:
+    """The clock the rate limits and the per-account login delay read (the in-memory
+    storage of `limits`, community.ratelimit, login_guard): a test of a wait lets the
+    seconds pass with `limiter_clock.advance(s)` instead of sleeping them."""
+    clock = LimiterClock()
+    for module in (limits.storage.memory, ratelimit, login_guard):
+        monkeypatch.setattr(module, "time", clock)
+    return clock
 
 
 @pytest.fixture
