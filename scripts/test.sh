@@ -13,4 +13,6 @@ PYTHON=${PYTHON:-python3}
 if command -v npm >/dev/null && [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
   npm ci --prefix tests/browser --silent --no-audit --no-fund
 fi
-exec .venv/bin/pytest -n 2 "$@"
+# worksteal: each process starts on one half (in practice one database each), and the one
+# that finishes first takes tests from the other's queue, so both end together.
+exec .venv/bin/pytest -n 2 --dist worksteal "$@"

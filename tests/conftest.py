@@ -14,7 +14,16 @@ test is seen by the app and the worker, and gone for the next test.
 
 Tests marked `@pytest.mark.commits` get the real engine instead, whose commits are real:
 parallel threads or connections, other processes, a live server. Every table is emptied
-after each of them."""
+after each of them.
+
+One application per test process and database (`shared_app`): the `app` fixture hands it
+the test's engine and puts back what a test may change (dependency overrides, the engine).
+A test that needs an app built with other settings calls create_app itself.
+
+`@pytest.mark.sqlite_only`: a test whose subject cannot differ between the databases, such as
+an accessibility check of rendered pages (axe-core reads markup and styles, not the data's
+order or storage), runs on SQLite only. Its PostgreSQL variant is deselected (the summary
+counts it), never skipped. Anything that stores, queries or counts data runs on both."""
 
 from __future__ import annotations
 
@@ -58,6 +67,20 @@ POSTGRES_ENV = "COMMUNITY_TEST_POSTGRES_URL"
 
 # Hundreds of tests sign in or register: argon2 at its production cost would take minutes.
 security.set_hash_cost(security.MINIMAL_COST)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = [
+        item
+        for item in items
+        if item.get_closest_marker("sqlite_only")
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("database_url") == "postgres"  # type: ignore[attr-defined]
+    ]
+    if on_postgres:
+        config.hook.pytest_deselected(items=on_postgres)
+        dropped = set(on_postgres)
+        items[:] = [item for item in items if item not in dropped]
 
 
 def _postgres_admin(base_url: str, sql: str) -> None:
