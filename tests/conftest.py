@@ -20,10 +20,11 @@ One application per test process and database (`shared_app`): the `app` fixture 
 the test's engine and puts back what a test may change (dependency overrides, the engine).
 A test that needs an app built with other settings calls create_app itself.
 
-`@pytest.mark.sqlite_only`: a test whose subject cannot differ between the databases, such as
-an accessibility check of rendered pages (axe-core reads markup and styles, not the data's
-order or storage), runs on SQLite only. Its PostgreSQL variant is deselected (the summary
-counts it), never skipped. Anything that stores, queries or counts data runs on both."""
+`@pytest.mark.sqlite_only`: a test whose subject cannot differ between the databases, such
+as an accessibility check of rendered pages (axe-core reads markup and styles, not the
+data's order or storage), runs on SQLite only: its PostgreSQL variant is deselected at
+collection, never skipped (a skip could hide a failure). Anything that stores, queries,
+counts or orders data runs on both."""
 
 from __future__ import annotations
 
