@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version=package_version(),
         description="JSON API of the community forum. Log in with a session cookie "
         "(send X-CSRF-Token on writes) or an integration token as `Authorization: Bearer`.",
-        lifespan=_lifespan(settings, engine),
+        lifespan=_lifespan(settings),
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=operation_ids,
@@ -114,9 +114,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     return app
 
 
-def _lifespan(settings: Settings, engine: Engine) -> Callable[[FastAPI], AsyncContextManager[None]]:
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The engine requests use (app.state): the tests hand one app a new engine per test.
+        engine = app.state.engine
         in_process = settings.worker_in_process
         if in_process:
             # The worker writes the embedded index: refuse to start beside another writer.

@@ -14,12 +14,23 @@ test is seen by the app and the worker, and gone for the next test.
 
 Tests marked `@pytest.mark.commits` get the real engine instead, whose commits are real:
 parallel threads or connections, other processes, a live server. Every table is emptied
-after each of them."""
+after each of them.
+
+One application per test process and database (`shared_app`): the `app` fixture hands it
+the test's engine and puts back what a test may change (dependency overrides, the engine).
+A test that needs an app built with other settings calls create_app itself.
+
+`@pytest.mark.sqlite_only`: a test whose subject cannot differ between the databases, such
+as an accessibility check of rendered pages (axe-core reads markup and styles, not the
+data's order or storage), runs on SQLite only: its PostgreSQL variant is deselected at
+collection, never skipped (a skip could hide a failure). Anything that stores, queries,
+counts or orders data runs on both."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +45,7 @@ os.environ.pop("COMMUNITY_REDIS_URL", None)
 # Tests write many posts within seconds; the anti-spam tests turn the limits on themselves.
 os.environ["COMMUNITY_ANTISPAM_ENABLED"] = "false"
 
+import limits.storage.memory
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -42,7 +54,8 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 import community.models  # noqa: F401  (every table)
-from community.accounts import security
+from community import ratelimit
+from community.accounts import login_guard, security
 from community.app import create_app
 from community.config import get_settings
 from community.db import make_engine, metadata
@@ -55,6 +68,20 @@ POSTGRES_ENV = "COMMUNITY_TEST_POSTGRES_URL"
 
 # Hundreds of tests sign in or register: argon2 at its production cost would take minutes.
 security.set_hash_cost(security.MINIMAL_COST)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = [
+        item
+        for item in items
+        if item.get_closest_marker("sqlite_only")
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("database_url") == "postgres"  # type: ignore[attr-defined]
+    ]
+    if on_postgres:
+        config.hook.pytest_deselected(items=on_postgres)
+        dropped = set(on_postgres)
+        items[:] = [item for item in items if item not in dropped]
 
 
 def _postgres_admin(base_url: str, sql: str) -> None:
@@ -183,6 +210,30 @@ def production_password_cost() -> Iterator[None]:
     security.set_hash_cost(security.MINIMAL_COST)
 
 
+class LimiterClock:
+    """Real time plus what the test has let pass with `advance`."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@pytest.fixture
+def limiter_clock(monkeypatch: pytest.MonkeyPatch) -> LimiterClock:
+    """The clock the rate limits and the per-account login delay read (the in-memory
+    storage of `limits`, community.ratelimit, login_guard): a test of a wait lets the
+    seconds pass with `limiter_clock.advance(s)` instead of sleeping them."""
+    clock = LimiterClock()
+    for module in (limits.storage.memory, ratelimit, login_guard):
+        monkeypatch.setattr(module, "time", clock)
+    return clock
+
+
 @pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
     """A session for arranging and checking data; factories commit through it."""
@@ -205,9 +256,26 @@ def settings():  # type: ignore[no-untyped-def]
     return get_settings()
 
 
+@pytest.fixture(scope="session")
+def shared_app(migrated_engine: Engine) -> FastAPI:
+    """One application per test process and database: building one and routing its first
+    requests (FastAPI prepares every route on first use) costs about 0.4 s of CPU, which
+    thousands of tests would pay again each. The `app` fixture hands it each test's engine."""
+    return create_app(get_settings(), migrated_engine)
+
+
 @pytest.fixture
-def app(engine: Engine) -> FastAPI:
-    return create_app(get_settings(), engine)
+def app(shared_app: FastAPI, engine: Engine) -> Iterator[FastAPI]:
+    """The application on this test's engine. Everything a test may change on it is put
+    back afterwards: the engine and settings it reads, dependency overrides. A test that
+    needs other settings at construction (body limit, HSTS, API docs) builds its own with
+    create_app."""
+    shared_app.state.engine = engine
+    # Some tests start over with a fresh get_settings(); the app reads the current one.
+    shared_app.state.settings = get_settings()
+    yield shared_app
+    shared_app.dependency_overrides.clear()
+    shared_app.state.engine = None
 
 
 @pytest.fixture

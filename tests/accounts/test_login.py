@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from community.config import get_settings
 from tests.factories import PASSWORD, make_user
 
@@ -112,7 +110,9 @@ def test_a_disabled_account_gets_the_ordinary_failure_answer(anon, db):
     assert disabled.json() == unknown.json()
 
 
-def test_wrong_passwords_from_many_addresses_slow_the_account_down_briefly(anon, db, monkeypatch):
+def test_wrong_passwords_from_many_addresses_slow_the_account_down_briefly(
+    anon, db, monkeypatch, limiter_clock
+):
     # The per-IP limit cannot see 30 addresses; the account's own count can.
     monkeypatch.setattr(get_settings(), "login_rate", "1000/minute")
     member = make_user(db, email="ziel@example.com")
@@ -122,7 +122,7 @@ def test_wrong_passwords_from_many_addresses_slow_the_account_down_briefly(anon,
         response = anon.post("/api/v1/auth/login", json=wrong)
         assert response.status_code == 401
         if attempt == free:  # the first wait (2 s) is over before the next guess
-            time.sleep(2.05)
+            limiter_clock.advance(2.05)
 
     refused = anon.post("/api/v1/auth/login", json=wrong | {"password": PASSWORD})
     assert refused.status_code == 429, refused.text
@@ -136,12 +136,12 @@ def test_wrong_passwords_from_many_addresses_slow_the_account_down_briefly(anon,
     assert page.status_code == 429, (page.headers, page.text[:300])
 
     # Exponential, never long: the owner gets in once the short wait is over.
-    time.sleep(wait + 0.05)
+    limiter_clock.advance(wait + 0.05)
     assert anon.post("/api/v1/auth/login", json=wrong | {"password": PASSWORD}).status_code == 200
     assert anon.post("/api/v1/auth/login", json=wrong).status_code == 401  # count starts over
 
 
-def test_the_wait_per_account_doubles_and_stays_capped(anon, db, monkeypatch):
+def test_the_wait_per_account_doubles_and_stays_capped(anon, db, monkeypatch, limiter_clock):
     monkeypatch.setattr(get_settings(), "login_rate", "1000/minute")
     monkeypatch.setattr(get_settings(), "login_account_free_attempts", 0)
     monkeypatch.setattr(get_settings(), "login_account_max_delay_seconds", 4)
@@ -153,5 +153,5 @@ def test_the_wait_per_account_doubles_and_stays_capped(anon, db, monkeypatch):
         refused = anon.post("/api/v1/auth/login", json=wrong)
         assert refused.status_code == 429
         waits.append(int(refused.headers["Retry-After"]))
-        time.sleep(waits[-1] + 0.05)
+        limiter_clock.advance(waits[-1] + 0.05)
     assert waits == [2, 4, 4]

@@ -21,18 +21,20 @@ from sqlmodel import Session
 
 from community.accounts import service as accounts
 from community.accounts.models import Role
+from community.app import create_app
 from community.config import get_settings
+from community.db import make_engine
 from tests.factories import make_category, make_thread, make_user, sign_in
 from tests.faq.test_export_cli import published  # noqa: F401 (a fixture)
 
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
 
 
-def _generate(app: FastAPI, where: Path) -> ModuleType:
+def _generate(document: dict[str, Any], where: Path) -> ModuleType:
     if not GENERATOR.exists():
         pytest.fail("openapi-python-client is missing: install the test extra")
     spec = where / "openapi.json"
-    spec.write_text(json.dumps(app.openapi()))
+    spec.write_text(json.dumps(document))
     env = {**os.environ, "PATH": f"{GENERATOR.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     done = subprocess.run(
         [str(GENERATOR), "generate", "--path", str(spec), "--meta", "none",
@@ -48,12 +50,16 @@ def _generate(app: FastAPI, where: Path) -> ModuleType:
         sys.path.remove(str(where))
 
 
-@pytest.fixture
-def crm(app: FastAPI, tmp_path: Path) -> Any:
-    yield _generate(app, tmp_path)
+@pytest.fixture(scope="session")
+def crm(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Generated once, not once per database: the document does not depend on the database
+    (the app that writes it is never started)."""
+    where = tmp_path_factory.mktemp("crm")
+    document = create_app(get_settings(), make_engine("sqlite://")).openapi()
+    yield _generate(document, where)
     for name in [m for m in sys.modules if m == "crm_client" or m.startswith("crm_client.")]:
         del sys.modules[name]
-    shutil.rmtree(tmp_path / "crm_client", ignore_errors=True)
+    shutil.rmtree(where / "crm_client", ignore_errors=True)
 
 
 def _api(crm: Any, name: str) -> Any:

@@ -7,11 +7,14 @@ from __future__ import annotations
 from importlib.metadata import version
 from typing import Any
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
 
 from community.app import create_app
 from community.config import Settings
+from community.db import make_engine
 
 ERROR_REF = "#/components/schemas/ErrorBody"
 
@@ -20,35 +23,39 @@ def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return [(m, p, op) for p, ops in spec["paths"].items() for m, op in ops.items()]
 
 
-def _spec(engine) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    client = TestClient(create_app(Settings(_env_file=None), engine))  # type: ignore[call-arg]
-    response = client.get("/openapi.json")
+@pytest.fixture(scope="module")
+def docs_app() -> FastAPI:
+    """The app with the default settings. The document and the docs pages read no database,
+    so the tests of them run once, not once per database; the app is built once for them."""
+    return create_app(Settings(_env_file=None), make_engine("sqlite://"))  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="module")
+def spec(docs_app: FastAPI) -> dict[str, Any]:
+    response = TestClient(docs_app).get("/openapi.json")
     assert response.status_code == 200
-    return response.json()
+    return response.json()  # type: ignore[no-any-return]
 
 
-def test_the_spec_validates_and_carries_the_package_version(engine) -> None:
-    spec = _spec(engine)
+def test_the_spec_validates_and_carries_the_package_version(spec: dict[str, Any]) -> None:
     validate(spec)
     assert spec["info"]["version"] == version("community") == "0.1.0"
 
 
-def test_every_tag_is_described(engine) -> None:
-    spec = _spec(engine)
+def test_every_tag_is_described(spec: dict[str, Any]) -> None:
     described = {t["name"] for t in spec["tags"] if t["description"]}
     used = {t for _, _, op in _operations(spec) for t in op["tags"]}
     assert used <= described, used - described
 
 
-def test_every_operation_has_a_readable_unique_id(engine) -> None:
-    ids = [op["operationId"] for _, _, op in _operations(_spec(engine))]
+def test_every_operation_has_a_readable_unique_id(spec: dict[str, Any]) -> None:
+    ids = [op["operationId"] for _, _, op in _operations(spec)]
     assert len(ids) > 100 and len(set(ids)) == len(ids)
     assert all("_api_v1_" not in i and i.isidentifier() for i in ids)
     assert {"login", "list_threads", "create_thread", "faq_export", "list_events"} <= set(ids)
 
 
-def test_every_operation_documents_its_success_and_the_error_body(engine) -> None:
-    spec = _spec(engine)
+def test_every_operation_documents_its_success_and_the_error_body(spec: dict[str, Any]) -> None:
     error = spec["components"]["schemas"]["ErrorBody"]
     assert error["required"] == ["error", "detail"]
     assert "HTTPValidationError" not in spec["components"]["schemas"]
@@ -78,8 +85,7 @@ def test_the_documented_error_body_is_what_the_api_answers(engine) -> None:
         assert set(response.json()) == {"error", "detail"}
 
 
-def test_tokens_and_the_session_cookie_are_security_schemes(engine) -> None:
-    spec = _spec(engine)
+def test_tokens_and_the_session_cookie_are_security_schemes(spec: dict[str, Any]) -> None:
     schemes = spec["components"]["securitySchemes"]
     assert schemes["bearerToken"] == {
         "type": "http",
@@ -100,8 +106,8 @@ def test_tokens_and_the_session_cookie_are_security_schemes(engine) -> None:
     assert {} in ops["list_threads"]["security"]
 
 
-def test_api_docs_load_their_assets_from_the_forum_itself(engine) -> None:
-    client = TestClient(create_app(Settings(_env_file=None), engine))  # type: ignore[call-arg]
+def test_api_docs_load_their_assets_from_the_forum_itself(docs_app: FastAPI) -> None:
+    client = TestClient(docs_app)
     for page in ("/docs", "/redoc"):
         response = client.get(page)
         assert response.status_code == 200, page

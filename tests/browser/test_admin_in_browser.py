@@ -72,6 +72,7 @@ def test_admin_closes_a_board_to_a_new_group_and_makes_an_expert(new_page, db: S
     assert db.get(User, helper.id).role == "expert"  # type: ignore[union-attr]
 
 
+@pytest.mark.sqlite_only  # axe reads the markup, the same on both databases
 def test_every_page_of_the_console_passes_axe(new_page, db: Session) -> None:
     axe_source()  # skips with the reason when axe-core is not installed
     admin = make_user(db, nickname="Chefin", role=Role.admin, email="chefin@example.com")

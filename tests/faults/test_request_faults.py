@@ -116,9 +116,13 @@ FIRST_REQUESTS = r"""
 import json, os, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 import httpx, uvicorn
+from community.accounts import security
 from community.app import create_app
 from community.db import get_engine
 from community.migrate import upgrade
+# The subject is the limiter, built on first use; argon2 at production cost only made 20
+# parallel password checks take seconds each (the tests of hashing are in tests/accounts).
+security.set_hash_cost(security.MINIMAL_COST)
 upgrade(get_engine())
 server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_level="error"))
 threading.Thread(target=server.run, daemon=True).start()

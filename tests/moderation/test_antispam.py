@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 import uuid
 from datetime import timedelta
 
@@ -102,13 +101,15 @@ def test_a_second_reply_within_five_seconds_is_refused_and_saved_nowhere(
     assert client.get(f"/api/v1/threads/{thread.id}").json()["reply_count"] == 1
 
 
-def test_a_reply_after_the_interval_passes(db, client, limits_on, monkeypatch, thread, regular):
+def test_a_reply_after_the_interval_passes(
+    db, client, limits_on, monkeypatch, thread, regular, limiter_clock
+):
     monkeypatch.setattr(limits_on, "reply_interval_seconds", 1)
     sign_in(client, regular)
     assert _reply(client, thread, "Erste Antwort").status_code == 201
     _refused(_reply(client, thread, "Zu schnell"), "posting_too_fast", 1)
 
-    time.sleep(1.1)
+    limiter_clock.advance(1.1)
 
     assert _reply(client, thread, "Nach der Pause").status_code == 201
     assert _count(db, Post, regular) == 2
