@@ -44,6 +44,10 @@ os.environ.pop("COMMUNITY_DATABASE_URL", None)
 os.environ.pop("COMMUNITY_REDIS_URL", None)
 # Tests write many posts within seconds; the anti-spam tests turn the limits on themselves.
 os.environ["COMMUNITY_ANTISPAM_ENABLED"] = "false"
+# The command line speaks the language of the environment's locale; the tests read German.
+for _name in ("LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
 
 import limits.storage.memory
 import pytest
@@ -63,6 +67,7 @@ from community.indexing.backend import synonyms, use_backend
 from community.migrate import upgrade
 from community.ratelimit import reset_limits
 from search.embedded import EmbeddedBackend
+from tests.browser.chromium import browser  # noqa: F401  (one Chromium per process)
 
 POSTGRES_ENV = "COMMUNITY_TEST_POSTGRES_URL"
 

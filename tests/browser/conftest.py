@@ -55,18 +55,6 @@ def live_server(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}; install Debian's chromium or set {CHROMIUM_ENV}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 class CspWatch:
     """Collects what Chromium reports about the Content-Security-Policy and page errors."""
 

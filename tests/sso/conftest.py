@@ -26,7 +26,7 @@ from joserfc.jwk import RSAKey
 
 from community.accounts import oidc
 from community.config import OidcProvider, OidcRule
-from tests.browser.conftest import browser, live_server, new_page  # noqa: F401
+from tests.browser.conftest import live_server, new_page  # noqa: F401
 
 HERE = Path(__file__).parent
 FORUM = "http://testserver"
