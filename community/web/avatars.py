@@ -77,7 +77,7 @@ def upload_avatar(
             exc,
             key="avatar_error",
         )
-    return see_other("/settings?saved=avatar#avatar")
+    return see_other("/settings#avatar", flash="avatar_saved")
 
 
 @router.post("/settings/avatar/remove", response_model=None)
@@ -88,4 +88,4 @@ def remove_avatar(
     perms.require_member(viewer)
     assert viewer.user is not None
     avatars.remove_upload(session, viewer.user)
-    return see_other("/settings?saved=avatar#avatar")
+    return see_other("/settings#avatar", flash="avatar_removed")

@@ -38,6 +38,8 @@ MESSAGES = {
     "watching_board": N_("Sie folgen jetzt diesem Bereich."),
     "not_watching_board": N_("Sie folgen diesem Bereich nicht mehr."),
     "verification_sent": N_("Wir haben Ihnen eine neue Bestätigungsmail geschickt."),
+    "avatar_saved": N_("Ihr Profilbild ist gespeichert."),
+    "avatar_removed": N_("Ihr Profilbild ist entfernt; wir zeigen wieder Ihre Initialen."),
     "sso_linked": N_("Ihr Firmenkonto ist jetzt mit diesem Konto verknüpft."),
     "sso_unlinked": N_("Die Verknüpfung mit dem Firmenkonto ist gelöst."),
 }

@@ -74,7 +74,7 @@ def test_unread_marks_first_unread_post_all_read_and_avatar(new_page, db: Sessio
         {"name": "ich.png", "mimeType": "image/png", "buffer": _png()}
     )
     page.get_by_role("button", name="Hochladen", exact=True).click()
-    expect(page.locator(".success")).to_be_visible()
+    expect(page.locator(".flash")).to_have_text("Ihr Profilbild ist gespeichert.")
     own = make_thread(db, author=reader, category=board, title="Frage mit eigenem Bild")
     page.goto(f"/t/{own.id}/{own.slug}")
     picture = page.locator(".post-avatar img").first
