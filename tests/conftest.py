@@ -45,8 +45,8 @@ os.environ.pop("COMMUNITY_REDIS_URL", None)
 # Tests write many posts within seconds; the anti-spam tests turn the limits on themselves.
 os.environ["COMMUNITY_ANTISPAM_ENABLED"] = "false"
 # The command line speaks the language of the environment's locale; the tests read German.
-for _name in ("LC_ALL", "LC_MESSAGES"):
-    os.environ.pop(_name, None)
+os.environ.pop("LC_ALL", None)
+os.environ.pop("LC_MESSAGES", None)
 os.environ["LANG"] = "C.UTF-8"
 
 import limits.storage.memory
