@@ -151,7 +151,7 @@ def start_server(workers: int, port: int, env: dict[str, str]) -> subprocess.Pop
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
             # Both processes up: uvicorn's supervisor starts them one after the other.
-            if len(_descendants(server.pid)) >= workers:
+            if workers == 1 or len(_descendants(server.pid)) >= workers:
                 return server
         except OSError:
             pass
@@ -272,7 +272,8 @@ def report(routes: list[Route], server: subprocess.Popen[bytes]) -> None:
     errors = sum(r.errors for r in routes)
     total = sum(len(r.times) for r in routes)
     print(f"\n{total:,} requests, {errors} errors")
-    print(f"RSS: serve master {_rss_mib(server.pid):.0f} MiB", end="")
+    role = "serve master" if _descendants(server.pid) else "serve (the app process)"
+    print(f"RSS: {role} {_rss_mib(server.pid):.0f} MiB", end="")
     for pid in _descendants(server.pid):
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         kind = "app process" if "spawn_main" in cmd else "helper"
