@@ -69,8 +69,8 @@ class Route:
 
 
 def _public_board(session: Session) -> Category:
-    closed = select(CategoryGroup.category_id)
-    return (
+    closed = select(col(CategoryGroup.category_id))
+    board = (
         session.execute(
             select(Category)
             .where(col(Category.id).not_in(closed))
@@ -78,7 +78,9 @@ def _public_board(session: Session) -> Category:
         )
         .scalars()
         .first()
-    )  # type: ignore[return-value]
+    )
+    assert board is not None, "no public board"
+    return board
 
 
 def prepare(url: str, threads: int) -> tuple[str, str, str, int]:
@@ -168,11 +170,17 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _rss_mib(pid: int) -> float:
+def _rss_mib(pid: int, field: str = "VmRSS") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _memory(pid: int) -> str:
+    """RSS, and of it what is the process's own (anonymous) rather than mapped files (the
+    search index, shared libraries), which the kernel can drop and share."""
+    return f"{_rss_mib(pid):.0f} MiB ({_rss_mib(pid, 'RssAnon'):.0f} anonymous)"
 
 
 # ---- the load -------------------------------------------------------------------------
@@ -273,11 +281,11 @@ def report(routes: list[Route], server: subprocess.Popen[bytes]) -> None:
     total = sum(len(r.times) for r in routes)
     print(f"\n{total:,} requests, {errors} errors")
     role = "serve master" if _descendants(server.pid) else "serve (the app process)"
-    print(f"RSS: {role} {_rss_mib(server.pid):.0f} MiB", end="")
+    print(f"RSS: {role} {_memory(server.pid)}", end="")
     for pid in _descendants(server.pid):
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         kind = "app process" if "spawn_main" in cmd else "helper"
-        print(f", {kind} {_rss_mib(pid):.0f} MiB", end="")
+        print(f", {kind} {_memory(pid)}", end="")
     print()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager as AsyncContextManager
@@ -36,7 +37,7 @@ from community.metrics import router as metrics_router
 from community.middleware import BodySizeLimit, RefuseNulInUrl, SecurityHeaders
 from community.ratelimit import RateLimitHeaders
 from community.requestlog import RequestId
-from community.web.pages import STATIC_DIR, error_page
+from community.web.pages import STATIC_DIR, compile_templates, error_page
 from community.web.router import web_router
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,11 @@ def _lifespan(settings: Settings, engine: Engine) -> Callable[[FastAPI], AsyncCo
             worker = Worker(engine)
             worker.start_in_thread()
             log.info("job worker runs inside this process")
+        compile_templates()
+        # What start-up built lives as long as the process: out of the collector's sight, a
+        # full collection no longer walks it (the pauses grew with the heap).
+        gc.collect()
+        gc.freeze()
         views: ViewCounter = app.state.views
         flusher = asyncio.create_task(_flush_views_every(VIEW_FLUSH_SECONDS, views, engine))
         yield
