@@ -326,6 +326,8 @@ def main() -> None:
     port = _free_port()
     server = start_server(args.workers, port, env)
     try:
+        started = ", ".join(_memory(pid) for pid in _descendants(server.pid) or [server.pid])
+        print(f"RSS of the app processes after start-up: {started}")
         uvloop.run(_drive(port, routes, args))
         report(routes, server)
     finally:
