@@ -196,6 +196,16 @@ def test_views_of_several_threads_are_written_together_and_not_twice(
     assert [db.get(Thread, t.id).view_count for t in (first, second)] == [3, 1]  # type: ignore[union-attr]
 
 
+def test_an_anonymous_thread_page_writes_nothing(anon, db: Session, engine) -> None:
+    """A view is counted in memory: readers of a busy thread never queue for a lock."""
+    thread = make_thread(db, author=make_user(db), category=make_category(db))
+    anon.get(f"/t/{thread.id}/{thread.slug}")  # the first visit sets the CSRF cookie
+    with counting(engine) as statements:
+        assert anon.get(f"/t/{thread.id}/{thread.slug}").status_code == 200
+    writes = [s for s in statements if not s.lstrip().upper().startswith(("SELECT", "PRAGMA"))]
+    assert writes == []
+
+
 @pytest.mark.commits
 def test_views_counted_before_a_shutdown_are_kept(app, db: Session) -> None:
     board = make_category(db)
