@@ -4,17 +4,17 @@
     .venv/bin/python benchmarks/pages.py --threads 1000 --duration 3 --rounds 1
     .venv/bin/python benchmarks/pages.py --postgres postgresql://postgres@127.0.0.1:5432/community_bench
 
-Seeds a database with the demo content (the SQLite file /tmp/community-bench-
-sqlite-<threads>/forum.sqlite3, kept and reused by later runs; or the PostgreSQL database
-named by --postgres, created if missing), adds a thread of 20 posts in a public board and a
-signed-in member, then starts `community serve --workers 2` (the job worker apart, as in
-production with several processes). Each round runs every route for --duration seconds at
---concurrency connections, one route after the other, so the ratios are measured under the
-same load of the shared machine: /healthz, the thread page anonymous and signed in, a board
-page, the start page and the search API. It prints req/s, the ratio to /healthz, p50, p99
-and p99/p50 over all rounds (and the worst round's p99/p50), the first request per route on
-the fresh processes, and the RSS of each process at start-up and after the run, with the
-anonymous share.
+Seeds a database with the demo content (the SQLite file
+/tmp/community-bench-sqlite-<threads>/forum.sqlite3, kept and reused by later runs; or the
+PostgreSQL database named by --postgres, created if missing), adds a thread of 20 posts in a
+public board and a signed-in member, then starts `community serve --workers 2` (the job
+worker apart, as in production with several processes). Each round runs every route for
+--duration seconds at --concurrency connections, one route after the other, so the ratios
+are measured under the same load of the shared machine: /healthz, the thread page anonymous
+and signed in, a board page, the start page and the search API. It prints req/s, the ratio
+to /healthz, p50, p99 and p99/p50 over all rounds (and the worst round's p99/p50), the first
+request per route on the fresh processes, and the RSS of each process at start-up and after
+the run, with the anonymous share.
 
 The load generator is a small keep-alive HTTP/1.1 client on asyncio (uvloop) in this
 process: httpx costs more CPU per request than the trivial route itself, which on two
