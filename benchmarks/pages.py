@@ -1,119 +1,360 @@
-"""Server time of the thread page (50 replies) and a board page on the 10,000-thread seed.
+"""Pages under load against the app's own trivial route, in one run (issue 21).
 
-    python benchmarks/pages.py [--db PATH] [--runs 200]
+    .venv/bin/python benchmarks/pages.py                       # SQLite, 10,000 threads
+    .venv/bin/python benchmarks/pages.py --threads 1000 --duration 3 --rounds 1
+    .venv/bin/python benchmarks/pages.py --postgres postgresql://postgres@127.0.0.1:5432/community_bench
 
-Seeds a fresh SQLite file with community.demo.seed_demo_content(threads=10_000,
-replies=(8, 10)) unless --db names an already seeded one, adds one thread with 50 replies,
-then requests both pages in-process through FastAPI's TestClient (no network, no worker)
-as an anonymous visitor and prints the median and 95th percentile in milliseconds.
+Seeds a database with the demo content (the SQLite file
+/tmp/community-bench-sqlite-<threads>/forum.sqlite3, kept and reused by later runs; or the
+PostgreSQL database named by --postgres, created if missing), adds a thread of 20 posts in a
+public board and a signed-in member, then starts `community serve --workers 2` (the job
+worker apart, as in production with several processes). Each round runs every route for
+--duration seconds at --concurrency connections, one route after the other, so the ratios
+are measured under the same load of the shared machine: /healthz, the thread page anonymous
+and signed in, a board page, the start page and the search API. It prints req/s, the ratio
+to /healthz, p50, p99 and p99/p50 over all rounds (and the worst round's p99/p50), the first
+request per route on the fresh processes, and the RSS of each process at start-up and after
+the run, with the anonymous share.
+
+The load generator is a small keep-alive HTTP/1.1 client on asyncio (uvloop) in this
+process: httpx costs more CPU per request than the trivial route itself, which on two
+cores would understate /healthz. Each request must answer 200, else it counts as an error.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
-import statistics
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from fastapi.testclient import TestClient
+import uvloop
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from community.accounts.models import User
+import community.models  # noqa: F401  (every table)
+from community.accounts import service as accounts
+from community.accounts.models import Role, User
 from community.accounts.viewer import viewer_for
-from community.app import create_app
-from community.config import get_settings
 from community.db import make_engine
 from community.demo import seed_demo_content
 from community.forum import service as forum
-from community.forum.models import Category, Thread, ThreadKind
+from community.forum.models import Category, CategoryGroup, Thread, ThreadKind
 from community.migrate import upgrade
 
-TITLE = "Benchmark: ein Thema mit fünfzig Antworten"
+TITLE = "Benchmark: ein Thema mit zwanzig Beiträgen"
+SESSION_COOKIE = "community_session"
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) benchmark"  # a person, not a crawler: views count
 
 
-def _thread_with_50_replies(engine) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+@dataclass
+class Route:
+    name: str
+    path: str
+    cookie: str | None = None
+    times: list[float] = field(default_factory=list)
+    rounds: list[tuple[int, float, float, float]] = field(default_factory=list)
+    errors: int = 0
+    first_ms: float = 0.0
+
+
+# ---- the database ---------------------------------------------------------------------
+
+
+def _public_board(session: Session) -> Category:
+    closed = select(col(CategoryGroup.category_id))
+    board = (
+        session.execute(
+            select(Category)
+            .where(col(Category.id).not_in(closed))
+            .order_by(col(Category.thread_count).desc())
+        )
+        .scalars()
+        .first()
+    )
+    assert board is not None, "no public board"
+    return board
+
+
+def prepare(url: str, threads: int) -> tuple[str, str, str, int]:
+    """Seed if empty; return the thread page's path, a board's path, a member's session
+    cookie and the thread count."""
+    engine = make_engine(url)
+    upgrade(engine)
     with Session(engine) as session:
-        existing = session.execute(select(Thread).where(col(Thread.title) == TITLE)).scalar()
-        if existing is not None:
-            return existing.id, existing.slug  # type: ignore[return-value]
-        users = list(
+        have = session.execute(select(func.count(col(Thread.id)))).scalar_one()
+    if have == 0:
+        started = time.perf_counter()
+        seed_demo_content(engine, threads=threads, replies=(8, 10))
+        print(f"seeded {threads:,} threads in {time.perf_counter() - started:.0f} s")
+    with Session(engine) as session:
+        members = list(
             session.execute(
-                select(User).where(col(User.email_verified_at).is_not(None)).limit(10)
+                select(User)
+                .where(col(User.email_verified_at).is_not(None), col(User.role) == Role.member)
+                .order_by(col(User.id))
+                .limit(20)
             ).scalars()
         )
-        board = (
-            session.execute(select(Category).order_by(col(Category.thread_count).desc()))
-            .scalars()
-            .first()
-        )
-        assert board is not None and users
-        thread, _post = forum.create_thread(
-            session,
-            viewer_for(session, users[0]),
-            category_slug=board.slug,
-            kind=ThreadKind.question,
-            title=TITLE,
-            body="Wie messen wir die Seite mit **fünfzig** Antworten?",
-        )
-        for n in range(50):
-            author = users[1 + n % (len(users) - 1)]
-            forum.create_reply(
+        board = _public_board(session)
+        thread = session.execute(select(Thread).where(col(Thread.title) == TITLE)).scalar()
+        if thread is None:
+            thread, _ = forum.create_thread(
                 session,
-                viewer_for(session, author),
-                thread.id,  # type: ignore[arg-type]
-                f"Antwort Nummer {n + 1}: *so* geht das.",
+                viewer_for(session, members[0]),
+                category_slug=board.slug,
+                kind=ThreadKind.question,
+                title=TITLE,
+                body="Wie schnell ist die Seite mit **zwanzig** Beiträgen?",
             )
+            for n in range(19):
+                author = members[1 + n % (len(members) - 1)]
+                forum.create_reply(
+                    session,
+                    viewer_for(session, author),
+                    thread.id,  # type: ignore[arg-type]
+                    f"Antwort Nummer {n + 1}: *so* geht das, mit einem [Link](https://example.org).",
+                )
+        cookie = accounts.start_session(session, members[-1])
         session.commit()
-        return thread.id, thread.slug  # type: ignore[return-value]
+        count = session.execute(select(func.count(col(Thread.id)))).scalar_one()
+        paths = (f"/t/{thread.id}/{thread.slug}", f"/c/{board.slug}")
+    engine.dispose()
+    return paths[0], paths[1], cookie, count
 
 
-def _measure(client: TestClient, url: str, runs: int) -> tuple[float, float]:
-    assert client.get(url).status_code == 200, url  # warm caches and templates
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
+# ---- the server -----------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(workers: int, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    community = Path(sys.executable).with_name("community")
+    server = subprocess.Popen(
+        [str(community), "serve", "--no-demo", "--workers", str(workers), "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            # Both processes up: uvicorn's supervisor starts them one after the other.
+            if workers == 1 or len(_descendants(server.pid)) >= workers:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the server did not start within 120 s")
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        found.append(int(child))
+        found.extend(_descendants(int(child)))
+    return found
+
+
+def _rss_mib(pid: int, field: str = "VmRSS") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _memory(pid: int) -> str:
+    """RSS, and of it what is the process's own (anonymous) rather than mapped files (the
+    search index, shared libraries), which the kernel can drop and share."""
+    return f"{_rss_mib(pid):.0f} MiB ({_rss_mib(pid, 'RssAnon'):.0f} anonymous)"
+
+
+# ---- the load -------------------------------------------------------------------------
+
+
+def _request(port: int, route: Route) -> bytes:
+    lines = [
+        f"GET {route.path} HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        f"User-Agent: {BROWSER}",
+        "Accept-Language: de",
+    ]
+    if route.cookie:
+        lines.append(f"Cookie: {SESSION_COOKIE}={route.cookie}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+async def _one(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, float]:
+    started = time.perf_counter()
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = None
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length":
+            length = int(value)
+    if length is None:
+        raise RuntimeError("a response without Content-Length")
+    await reader.readexactly(length)
+    return status, (time.perf_counter() - started) * 1000
+
+
+async def _connection(port: int, route: Route, until: float, times: list[float]) -> int:
+    errors = 0
+    request = _request(port, route)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < until:
+            status, ms = await _one(reader, writer, request)
+            if status == 200:
+                times.append(ms)
+            else:
+                errors += 1
+    finally:
+        writer.close()
+    return errors
+
+
+async def run_round(port: int, route: Route, concurrency: int, duration: float) -> None:
+    times: list[float] = []
+    started = time.perf_counter()
+    until = started + duration
+    results = await asyncio.gather(
+        *(_connection(port, route, until, times) for _ in range(concurrency))
+    )
+    elapsed = time.perf_counter() - started
+    route.errors += sum(results)
+    route.times.extend(times)
     times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+    p50, p99 = _pct(times, 0.50), _pct(times, 0.99)
+    route.rounds.append((len(times), len(times) / elapsed, p50, p99))
+
+
+async def first_requests(port: int, routes: list[Route]) -> None:
+    for route in routes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        status, route.first_ms = await _one(reader, writer, _request(port, route))
+        writer.close()
+        if status != 200:
+            raise SystemExit(f"{route.path} answered {status}")
+
+
+def _pct(times: list[float], q: float) -> float:
+    return times[min(len(times) - 1, int(len(times) * q))] if times else 0.0
+
+
+# ---- the report -----------------------------------------------------------------------
+
+
+def report(routes: list[Route], server: subprocess.Popen[bytes]) -> None:
+    base = sum(r[1] for r in routes[0].rounds) / len(routes[0].rounds)
+    print()
+    print("| route | req/s | ratio | p50 ms | p99 ms | p99/p50 | worst round | first ms | errors |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for route in routes:
+        rate = sum(r[1] for r in route.rounds) / len(route.rounds)
+        route.times.sort()
+        p50, p99 = _pct(route.times, 0.5), _pct(route.times, 0.99)
+        worst = max(r[3] / r[2] for r in route.rounds if r[2])
+        print(
+            f"| {route.name} | {rate:,.0f} | {rate / base:.1%} | {p50:.1f} | {p99:.1f} "
+            f"| {p99 / p50:.1f} | {worst:.1f} | {route.first_ms:.0f} | {route.errors} |"
+        )
+    errors = sum(r.errors for r in routes)
+    total = sum(len(r.times) for r in routes)
+    print(f"\n{total:,} requests, {errors} errors")
+    role = "serve master" if _descendants(server.pid) else "serve (the app process)"
+    print(f"RSS: {role} {_memory(server.pid)}", end="")
+    for pid in _descendants(server.pid):
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        kind = "app process" if "spawn_main" in cmd else "helper"
+        print(f", {kind} {_memory(pid)}", end="")
+    print()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", type=Path, help="an SQLite file (seeded if new)")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--postgres", help="a PostgreSQL URL instead of the SQLite file")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per route and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--query", default="Router")
     args = parser.parse_args()
-    path = args.db or Path(tempfile.mkdtemp()) / "bench.sqlite3"
-    os.environ.setdefault("COMMUNITY_DATA_DIR", str(path.parent))
-    engine = make_engine(f"sqlite:///{path}")
-    fresh = not path.exists()
-    upgrade(engine)
-    if fresh:
-        started = time.perf_counter()
-        seed_demo_content(engine, threads=args.threads, replies=(8, 10), index=False)
-        print(f"seeded {args.threads} threads in {time.perf_counter() - started:.1f} s")
-    thread_id, slug = _thread_with_50_replies(engine)
-    with Session(engine) as session:
-        board = (
-            session.execute(select(Category).order_by(col(Category.thread_count).desc()))
-            .scalars()
-            .first()
-        )
-        assert board is not None
-        threads = session.execute(select(func.count()).select_from(Thread)).scalar_one()
-    print(f"database: {path} ({path.stat().st_size / 1e6:.0f} MB, {threads} threads)")
-    client = TestClient(create_app(get_settings(), engine))  # no `with`: no in-process worker
-    for name, url in (
-        ("thread page, 50 replies", f"/t/{thread_id}/{slug}"),
-        (f"board page /c/{board.slug} ({board.thread_count} threads)", f"/c/{board.slug}"),
-    ):
-        median, p95 = _measure(client, url, args.runs)
-        print(f"{name}: median {median:.1f} ms, p95 {p95:.1f} ms over {args.runs} requests")
+
+    # The search index lives in the data folder: one per database.
+    kind = "pg-" + args.postgres.rpartition("/")[2] if args.postgres else "sqlite"
+    data = Path(tempfile.gettempdir()) / f"community-bench-{kind}-{args.threads}"
+    data.mkdir(exist_ok=True)
+    url = args.postgres or f"sqlite:///{data}/forum.sqlite3"
+    env = {
+        **os.environ,
+        "COMMUNITY_DATABASE_URL": url,
+        "COMMUNITY_DATA_DIR": str(data),
+        "COMMUNITY_RUN_WORKER_IN_PROCESS": "false",
+        "COMMUNITY_ANTISPAM_ENABLED": "false",
+    }
+    os.environ.update(env)  # before anything reads the settings (cached)
+    if args.postgres:
+        _create_database(args.postgres)
+    thread, board, cookie, count = prepare(url, args.threads)
+    print(f"database: {url.split('@')[-1]} ({count:,} threads), {args.workers} app processes")
+    routes = [
+        Route("/healthz", "/healthz"),
+        Route("thread, 20 posts, anonymous", thread),
+        Route("thread, 20 posts, member", thread, cookie),
+        Route("board page", board),
+        Route("start page", "/"),
+        Route("search API", f"/api/v1/search?q={args.query}"),
+    ]
+    port = _free_port()
+    server = start_server(args.workers, port, env)
+    try:
+        started = ", ".join(_memory(pid) for pid in _descendants(server.pid) or [server.pid])
+        print(f"RSS of the app processes after start-up: {started}")
+        uvloop.run(_drive(port, routes, args))
+        report(routes, server)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+
+
+async def _drive(port: int, routes: list[Route], args: argparse.Namespace) -> None:
+    await first_requests(port, routes)
+    for number in range(args.rounds):
+        for route in routes:
+            await run_round(port, route, args.concurrency, args.duration)
+        rates = ", ".join(f"{r.rounds[-1][1]:,.0f}" for r in routes)
+        print(f"round {number + 1}: req/s {rates}", flush=True)
+
+
+def _create_database(url: str) -> None:
+    base, _, name = url.rpartition("/")
+    engine = make_engine(f"{base}/postgres")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        exists = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if exists.first() is None:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
 
 
 if __name__ == "__main__":

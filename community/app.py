@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager as AsyncContextManager
@@ -24,6 +27,7 @@ from community.config import Settings, get_settings
 from community.db import get_engine
 from community.errors import CommunityError, TooManyRequests
 from community.faults import install as install_fault_answers
+from community.forum.reading import ViewCounter
 from community.health import router as health_router
 from community.indexing.backend import claim_index_writer
 from community.indexing.service import check_on_startup
@@ -33,7 +37,7 @@ from community.metrics import router as metrics_router
 from community.middleware import BodySizeLimit, RefuseNulInUrl, SecurityHeaders
 from community.ratelimit import RateLimitHeaders
 from community.requestlog import RequestId
-from community.web.pages import STATIC_DIR, error_page
+from community.web.pages import STATIC_DIR, compile_templates, error_page
 from community.web.router import web_router
 
 log = logging.getLogger(__name__)
@@ -101,6 +105,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.engine = engine
     app.state.settings = settings
+    app.state.views = ViewCounter()
     _add_error_handlers(app)
     _add_middleware(app, settings)
     app.include_router(api_router)
@@ -129,11 +134,35 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AsyncContextManager[Non
             worker = Worker(engine)
             worker.start_in_thread()
             log.info("job worker runs inside this process")
+        compile_templates()
+        # What start-up built lives as long as the process: out of the collector's sight, a
+        # full collection no longer walks it (the pauses grew with the heap).
+        gc.collect()
+        gc.freeze()
+        views: ViewCounter = app.state.views
+        flusher = asyncio.create_task(_flush_views_every(VIEW_FLUSH_SECONDS, views, engine))
         yield
+        flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flusher
+        await asyncio.to_thread(views.flush, engine)  # no view lost at a restart
         if worker is not None:
             worker.stop()
 
     return lifespan
+
+
+# How long thread views wait in memory before they are written (a crash loses at most these).
+VIEW_FLUSH_SECONDS = 5.0
+
+
+async def _flush_views_every(seconds: float, views: ViewCounter, engine: Engine) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await asyncio.to_thread(views.flush, engine)
+        except Exception:  # the counts stay pending; the next round tries again
+            log.exception("writing the thread views failed")
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -135,6 +135,9 @@ class Post(SQLModel, table=True):
             "is_hidden",
             "is_deleted",
         ),
+        # The post count beside every post (reputation.figures.post_counts) counts each
+        # author's posts on every thread page: from this index alone, not the post rows.
+        Index("ix_posts_author_live", "author_id", "is_deleted", "is_pending", "thread_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -133,7 +133,7 @@ def thread_page(
     if slug != thread.slug and cursor is None and page is None:
         return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
     if not _is_bot(request):
-        reading.count_view(session, thread)
+        request.app.state.views.add(thread.id)
     context = thread_context(session, viewer, thread, page, cursor)
     # The reply begun earlier, here or on another device.
     draft = drafts.get_draft(session, viewer, thread.id)

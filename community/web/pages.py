@@ -25,6 +25,9 @@ from community.web import flash
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
+# The templates ship with the package and do not change under a running process: without
+# this, every page asked the file system for each template's mtime (7 % of a thread page).
+templates.env.auto_reload = False
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
@@ -149,3 +152,12 @@ def error_page(
     if headers:
         response.headers.update(headers)
     return response
+
+
+def compile_templates() -> int:
+    """Compile every page template once at start-up, so that no visitor waits for it (the
+    first request per route took ~0.3 s); returns how many."""
+    names = [n for n in templates.env.list_templates() if n.endswith(".html")]
+    for name in names:
+        templates.env.get_template(name)
+    return len(names)

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session, col
 
@@ -169,15 +170,52 @@ def test_marking_a_board_read_needs_a_member(anon, db: Session) -> None:
     assert response.status_code == 401
 
 
-def test_views_count_people_not_bots(anon, db: Session) -> None:
+def test_views_count_people_not_bots(app, anon, db: Session, engine) -> None:
     board = make_category(db)
     thread = make_thread(db, author=make_user(db), category=board)
     anon.get(f"/t/{thread.id}/{thread.slug}")
     anon.get(f"/t/{thread.id}/{thread.slug}", headers={"User-Agent": "Mozilla/5.0 Googlebot/2.1"})
     anon.get(f"/t/{thread.id}/{thread.slug}")
+    assert app.state.views.flush(engine) == 1  # what the app's lifespan does every few seconds
     db.expire_all()
     assert db.get(Thread, thread.id).view_count == 2  # type: ignore[union-attr]
     assert '<td class="num views">2<' in _board_row(anon, board, thread)
+
+
+def test_views_of_several_threads_are_written_together_and_not_twice(
+    app, anon, db: Session, engine
+) -> None:
+    board = make_category(db)
+    first, second = (make_thread(db, author=make_user(db), category=board) for _ in range(2))
+    for _ in range(3):
+        anon.get(f"/t/{first.id}/{first.slug}")
+    anon.get(f"/t/{second.id}/{second.slug}")
+    assert app.state.views.flush(engine) == 2
+    assert app.state.views.flush(engine) == 0
+    db.expire_all()
+    assert [db.get(Thread, t.id).view_count for t in (first, second)] == [3, 1]  # type: ignore[union-attr]
+
+
+def test_an_anonymous_thread_page_writes_nothing(anon, db: Session, engine) -> None:
+    """A view is counted in memory: readers of a busy thread never queue for a lock."""
+    thread = make_thread(db, author=make_user(db), category=make_category(db))
+    anon.get(f"/t/{thread.id}/{thread.slug}")  # the first visit sets the CSRF cookie
+    with counting(engine) as statements:
+        assert anon.get(f"/t/{thread.id}/{thread.slug}").status_code == 200
+    writes = [s for s in statements if not s.lstrip().upper().startswith(("SELECT", "PRAGMA"))]
+    assert writes == []
+
+
+@pytest.mark.commits
+def test_views_counted_before_a_shutdown_are_kept(app, db: Session) -> None:
+    board = make_category(db)
+    thread = make_thread(db, author=make_user(db), category=board)
+    db.commit()
+    with TestClient(app) as visitor:  # runs the lifespan: its end writes what is pending
+        for _ in range(4):
+            visitor.get(f"/t/{thread.id}/{thread.slug}")
+    db.expire_all()
+    assert db.get(Thread, thread.id).view_count == 4  # type: ignore[union-attr]
 
 
 def test_erasure_removes_the_reading_state(client, db: Session) -> None:
