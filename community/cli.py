@@ -256,13 +256,11 @@ def reindex() -> None:
     """Einen neuen Suchindex aus der Datenbank aufbauen und einsetzen (die Suche bleibt
     dabei nie leer)."""
 
-    from sqlalchemy import func, select
-    from sqlmodel import Session, col
+    from sqlmodel import Session
 
     from community.db import session_scope
-    from community.forum.models import Thread
     from community.indexing.backend import IndexWriterTaken, claim_index_writer, get_backend
-    from community.indexing.documents import all_documents
+    from community.indexing.documents import all_documents, indexed_count
     from community.indexing.service import REINDEX
     from community.jobs.service import enqueue
 
@@ -282,7 +280,7 @@ def reindex() -> None:
         return
     started = time.perf_counter()
     with Session(_engine()) as session:
-        total = session.execute(select(func.count(col(Thread.id)))).scalar_one()
+        total = indexed_count(session)
         # As indexing.service.reindex, with the documents counted on the way.
         count = get_backend().reindex(_counted(all_documents(session), total, t("Themen")))
     seconds = time.perf_counter() - started

@@ -110,6 +110,8 @@ NOT_FORBIDDEN = {
     "my_leads",
 }
 ALSO_FORBIDDEN = {"faq_curation_queue", "faq_edit", "faq_publish"}
+# Without a path parameter, yet "nothing there": no draft kept for this member.
+ALSO_NOT_FOUND = {"get_new_thread_draft"}
 CONFLICTS = {
     "register",
     "verify_email",
@@ -189,7 +191,7 @@ def error_codes(op: dict[str, Any], path: str, method: str, kind: str) -> list[s
     # A write with the session cookie but without its CSRF token is refused with 403.
     if (signed_in and (op_id not in NOT_FORBIDDEN or write)) or op_id in ALSO_FORBIDDEN:
         codes.append("403")
-    if "{" in path:
+    if "{" in path or op_id in ALSO_NOT_FOUND:
         codes.append("404")
     if op_id in CONFLICTS:
         codes.append("409")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
-from sqlalchemy import false, select
+from sqlalchemy import false, func, select
 from sqlmodel import Session, col
 
 from community.forum.markdown import plain_text
@@ -34,6 +34,17 @@ def visibility_keys(group_ids: Iterable[int]) -> list[str]:
 def is_indexed(thread: Thread) -> bool:
     """Deleted and hidden threads leave the index (their authors still reach them by link)."""
     return not thread.is_deleted and not thread.is_hidden
+
+
+def indexed_count(session: Session) -> int:
+    """How many threads a reindex writes (is_indexed in SQL): the progress bar's total."""
+    return int(
+        session.execute(
+            select(func.count(col(Thread.id))).where(
+                col(Thread.is_deleted) == false(), col(Thread.is_hidden) == false()
+            )
+        ).scalar_one()
+    )
 
 
 def board_visibility(session: Session, category_ids: Iterable[int]) -> dict[int, list[str]]:
