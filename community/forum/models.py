@@ -24,9 +24,7 @@ class Category(SQLModel, table=True):
 
     __tablename__ = "categories"
     __table_args__ = (
-        CheckConstraint(
-            "default_kind IN ('question', 'discussion', 'idea')", name="default_kind"
-        ),
+        CheckConstraint("default_kind IN ('question', 'discussion', 'idea')", name="default_kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

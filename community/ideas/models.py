@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from community.clock import utcnow
+from community.i18n import N_
 
 
 class IdeaStatus(StrEnum):
@@ -17,6 +18,15 @@ class IdeaStatus(StrEnum):
     planned = "planned"  # geplant
     done = "done"  # umgesetzt
     declined = "declined"  # abgelehnt
+
+
+STATUS_LABELS: dict[str, str] = {
+    IdeaStatus.new: N_("neu"),
+    IdeaStatus.review: N_("in Prüfung"),
+    IdeaStatus.planned: N_("geplant"),
+    IdeaStatus.done: N_("umgesetzt"),
+    IdeaStatus.declined: N_("abgelehnt"),
+}
 
 
 class Idea(SQLModel, table=True):
