@@ -231,6 +231,7 @@ TAGS: list[dict[str, str]] = [
     {"name": "moderation", "description": "Reports, the moderation queue and decisions."},
     {"name": "notifications", "description": "Notices, watches and notification settings."},
     {"name": "insights", "description": "Statistics for staff and the askers' satisfaction."},
+    {"name": "ideas", "description": "Ideas boards: votes, status with a public note, merging."},
 ]
 
 

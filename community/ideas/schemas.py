@@ -7,8 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from community.config import get_settings
 from community.db import MAX_ID
-from community.ideas.models import IdeaStatus
+from community.forum.models import Thread
+from community.ideas.models import Idea, IdeaStatus
 from community.text import CleanStr
 
 IdeaSort = Literal["votes", "newest", "status"]
@@ -48,3 +50,24 @@ class IdeaStatusUpdate(BaseModel):
 
 class IdeaMerge(BaseModel):
     into_thread_id: int = Field(ge=1, le=MAX_ID, description="The idea that stays")
+
+
+def idea_public(
+    thread: Thread, idea: Idea, category_slug: str, author: str, voted: bool
+) -> IdeaPublic:
+    return IdeaPublic(
+        thread_id=idea.thread_id,
+        title=thread.title,
+        url=f"{get_settings().public_url.rstrip('/')}/t/{thread.id}/{thread.slug}",
+        category=category_slug,
+        author=author,
+        created_at=thread.created_at,
+        status=IdeaStatus(idea.status),
+        status_note=idea.status_note,
+        status_changed_at=idea.status_changed_at,
+        votes=idea.vote_count,
+        staff_votes=idea.staff_vote_count,
+        reply_count=thread.reply_count,
+        merged_into_thread_id=idea.merged_into_id,
+        viewer_voted=voted,
+    )

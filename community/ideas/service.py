@@ -21,7 +21,7 @@ from community.events.service import record_event
 from community.forum import permissions as perms
 from community.forum.models import Category, Thread, ThreadKind
 from community.ideas.models import Idea, IdeaStatus, IdeaVote
-from community.ideas.schemas import NOTE_MAX, IdeaSort
+from community.ideas.schemas import NOTE_MAX, IdeaPublic, IdeaSort, IdeasPublic, idea_public
 from community.indexing import service as indexing
 from community.moderation import audit
 from community.notifications import service as notifications
@@ -299,3 +299,21 @@ def list_ideas(
         )
     out = [IdeaRow(t, i, authors.get(t.author_id), t.id in voted) for t, i in rows]
     return out, more
+
+
+def public(session: Session, viewer: Viewer, thread: Thread, idea: Idea) -> IdeaPublic:
+    category = session.get(Category, thread.category_id)
+    author = session.get(User, thread.author_id)
+    assert category is not None and thread.id is not None
+    voted = has_voted(session, viewer, thread.id)
+    return idea_public(thread, idea, category.slug, author.nickname if author else "", voted)
+
+
+def page_public(
+    session: Session, category: Category, rows: list[IdeaRow], page: int, more: bool
+) -> IdeasPublic:
+    items = [
+        idea_public(r.thread, r.idea, category.slug, r.author.nickname if r.author else "", r.voted)
+        for r in rows
+    ]
+    return IdeasPublic(items=items, page=page, has_more=more)
