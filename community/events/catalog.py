@@ -62,13 +62,13 @@ CATALOG: dict[str, dict[str, Any]] = {
     "thread.created": {
         "version": 1,
         "schema": _object(
-            "A question or discussion was started.",
+            "A question, discussion or idea was started.",
             {
                 "thread_id": _INT,
                 "post_id": _INT,
                 "category_id": _INT,
                 "category_slug": {"type": "string"},
-                "kind": {"enum": ["question", "discussion"]},
+                "kind": {"enum": ["question", "discussion", "idea"]},
                 "title": {"type": "string"},
                 "author": _NICK,
                 "url": _URL,
