@@ -128,6 +128,8 @@ CONFLICTS = {
     "delete_post",
     "request_contact",
     "consent_to_request",
+    "set_idea_status",
+    "merge_idea",
     "decline_lead",
     "withdraw_lead_consent",
     "escalate",
