@@ -44,7 +44,10 @@ def _public_urls(app: FastAPI, db: Session) -> list[str]:
             path = path.replace(key, value)
         if "{" not in path:
             urls.append(path)
-    return [*urls, "/leaderboard?period=year", "/search?q=Router"]
+    idea = db.execute(select(Thread).where(col(Thread.kind) == "idea")).scalars().first()
+    assert idea is not None  # the demo's ideas board (community/ideas/demo.py)
+    ideas = ["/ideas/ideen", "/ideas/ideen?sort=status", f"/t/{idea.id}/{idea.slug}"]
+    return [*urls, "/leaderboard?period=year", "/search?q=Router", *ideas]
 
 
 def test_no_public_page_scrolls_sideways_at_390_px(
