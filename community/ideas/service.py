@@ -51,7 +51,7 @@ def has_voted(session: Session, viewer: Viewer, thread_id: int) -> bool:
     return session.get(IdeaVote, (thread_id, viewer.user_id)) is not None
 
 
-def _recount(session: Session, idea: Idea) -> None:
+def recount(session: Session, idea: Idea) -> None:
     session.flush()
     staff, members = session.execute(
         select(
@@ -79,7 +79,7 @@ def vote(session: Session, viewer: Viewer, thread_id: int) -> Idea:
         "created_at": utcnow(),
     }
     insert_once(session, IdeaVote, values, ["thread_id", "user_id"], col(IdeaVote.user_id))
-    _recount(session, idea)
+    recount(session, idea)
     return idea
 
 
@@ -93,7 +93,7 @@ def unvote(session: Session, viewer: Viewer, thread_id: int) -> Idea:
             col(IdeaVote.thread_id) == thread_id, col(IdeaVote.user_id) == viewer.user_id
         )
     )
-    _recount(session, idea)
+    recount(session, idea)
     return idea
 
 
@@ -217,8 +217,8 @@ def merge(session: Session, viewer: Viewer, thread_id: int, into_thread_id: int)
     idea.merged_into_id = into_thread_id
     thread.duplicate_of_thread_id = into_thread_id
     session.add(thread)
-    _recount(session, idea)
-    _recount(session, target)
+    recount(session, idea)
+    recount(session, target)
     audit.record(
         session,
         viewer,
