@@ -8,6 +8,7 @@ Create Date: 2026-11-30 15:00:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision: str = "7fc2a2db650b"
@@ -31,13 +32,13 @@ def upgrade() -> None:
         sa.Column("category_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), server_default="new", nullable=False),
         sa.Column("status_note", sa.Text(), nullable=False),
-        sa.Column("status_changed_at", sa.DateTime(), nullable=True),
+        sa.Column("status_changed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("status_by_id", sa.Integer(), nullable=True),
-        sa.Column("first_status_at", sa.DateTime(), nullable=True),
+        sa.Column("first_status_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("vote_count", sa.Integer(), nullable=False),
         sa.Column("staff_vote_count", sa.Integer(), nullable=False),
         sa.Column("merged_into_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.CheckConstraint(
             "status IN ('new', 'review', 'planned', 'done', 'declined')", name="status"
         ),
@@ -57,7 +58,7 @@ def upgrade() -> None:
         sa.Column("thread_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("is_staff", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["thread_id"], ["ideas.thread_id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("thread_id", "user_id"),
