@@ -69,6 +69,9 @@ DUPLICATE = (
     ("Steuerbüro.Vogt", "Handwerksmeister"),
 )
 
+# Every idea the demo makes, the merged duplicate included (tests count the demo's threads).
+DEMO_IDEAS = len(IDEAS) + 1
+
 
 def seed_ideas(session: Session) -> None:
     """Once: nothing happens when the board exists already."""
