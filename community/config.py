@@ -132,6 +132,9 @@ class Settings(BaseSettings):
     points_kudos: int = 4
     points_reply: int = 1
     points_question: int = 1
+    # Ideas (community/ideas/): proposing one, and the author's points when it is implemented
+    points_idea: int = 1
+    points_idea_done: int = 10
     kudos_daily_pair_cap: int = Field(
         default=5, description="Kudos between the same two members that count per day"
     )

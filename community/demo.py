@@ -29,6 +29,7 @@ from community.forum.counters import recompute_category
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, CategoryGroup, Post, Thread, ThreadKind
 from community.forum.slugs import slugify
+from community.ideas.demo import seed_ideas
 from community.indexing.backend import IndexWriterTaken, claim_index_writer
 from community.indexing.service import REINDEX, reindex
 from community.jobs.service import enqueue
@@ -247,6 +248,8 @@ def seed_demo_content(
         session.commit()
         if threads and session.execute(select(func.count(col(Report.id)))).scalar_one() == 0:
             _staff_content(session, boards, first_thread=next_thread)
+            session.commit()
+            seed_ideas(session)
             session.commit()
     # A bulk load leaves the planner's statistics behind the data (both databases).
     with engine.begin() as connection:

@@ -15,6 +15,7 @@ from community.events.models import Event
 from community.faq.models import FaqEntry
 from community.feeds.models import FeedToken
 from community.forum.models import Category, CategoryGroup, Draft, Post, PostRevision, Thread
+from community.ideas.models import Idea, IdeaVote
 from community.insights.models import SatisfactionRating
 from community.jobs.models import Job
 from community.leads.models import Escalation, Lead
@@ -43,6 +44,8 @@ __all__ = [
     "FeedToken",
     "Group",
     "GroupMember",
+    "Idea",
+    "IdeaVote",
     "Job",
     "Kudo",
     "Lead",

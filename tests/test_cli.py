@@ -26,6 +26,8 @@ from community.config import get_settings
 from community.db import get_engine
 from community.demo import BOARDS, CLOSED_BOARD, MEMBERS, NEWCOMERS
 from community.forum.models import Category, CategoryGroup, Post, Thread
+from community.ideas.demo import BOARD as IDEAS_BOARD
+from community.ideas.demo import DEMO_IDEAS
 from community.jobs.models import Job, JobStatus
 from community.mailer import OutgoingMail
 
@@ -162,8 +164,9 @@ def test_seed_demo_fills_german_boards_with_members_and_threads(migrated):
             "TK-Anlagen & Endgeräte",
             "Homepages & Shops",
             "Großkunden",
+            "Ideen",  # community/ideas/demo.py
         }
-        assert {name for _slug, name, _ in [*BOARDS, CLOSED_BOARD]} == set(boards)
+        assert {name for _slug, name, _ in [*BOARDS, CLOSED_BOARD, IDEAS_BOARD]} == set(boards)
         closed = select(CategoryGroup.category_id, Group.slug).join(Group)  # type: ignore[call-overload]
         restricted = session.execute(closed).all()
         assert [(cid, slug) for cid, slug in restricted] == [
@@ -177,7 +180,7 @@ def test_seed_demo_fills_german_boards_with_members_and_threads(migrated):
         assert any(u.is_staff for u in users)
 
         threads = session.execute(select(Thread).where(Thread.is_pending == False)).scalars().all()  # noqa: E712
-        assert len(threads) == 30
+        assert len(threads) == 30 + DEMO_IDEAS
         # The first threads go round every board, the closed one included.
         assert {t.category_id for t in threads} == {c.id for c in boards.values()}
         posts = session.execute(select(Post)).scalars().all()
@@ -195,11 +198,11 @@ def test_seeded_counters_match_what_recompute_counters_computes(migrated):
     result = invoke("recompute-counters")
 
     assert result.exit_code == 0, result.output
-    # The 30 and the newcomer's question held for approval.
-    assert "31 Themen nachgezählt" in " ".join(result.output.split())
+    # The 30, the newcomer's question held for approval and the ideas.
+    assert f"{31 + DEMO_IDEAS} Themen nachgezählt" in " ".join(result.output.split())
     assert _counters(migrated) == seeded
     boards, _threads = seeded
-    assert sum(thread_count for _slug, thread_count, _posts, _last in boards) == 30
+    assert sum(thread_count for _slug, thread_count, _posts, _last in boards) == 30 + DEMO_IDEAS
 
 
 def test_seed_demo_twice_adds_threads_to_the_same_boards(migrated):
@@ -207,8 +210,8 @@ def test_seed_demo_twice_adds_threads_to_the_same_boards(migrated):
     assert invoke("seed-demo", "--threads", "5", "--seed", "2").exit_code == 0
 
     with Session(migrated) as session:
-        assert len(session.execute(select(Thread)).scalars().all()) == 10
-        assert len(session.execute(select(Category)).scalars().all()) == 7
+        assert len(session.execute(select(Thread)).scalars().all()) == 10 + DEMO_IDEAS  # once
+        assert len(session.execute(select(Category)).scalars().all()) == 8
         assert len(session.execute(select(User)).scalars().all()) == 12
 
 

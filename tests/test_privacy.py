@@ -104,6 +104,24 @@ def scene(db, app, anon, make_client) -> Scene:
         sign_in(browsers[name], user)
     browsers["member"].post(f"/api/v1/threads/{thread_id}/posts", json={"body": "Im Portal."})
 
+    # An ideas board: the canary proposes, a member votes, staff set a status.
+    ideas_board = make_category(db, slug="ideen", name="Ideen")
+    ideas_board.default_kind = "idea"
+    db.add(ideas_board)
+    db.commit()
+    idea = me.post(
+        "/api/v1/threads",
+        json={"category": "ideen", "title": "Rechnungen als CSV", "body": "Für die Buchhaltung."},
+    )
+    assert idea.status_code == 201, idea.text
+    idea_id = idea.json()["thread"]["id"]
+    assert browsers["member"].post(f"/api/v1/ideas/{idea_id}/vote").is_success
+    assert (
+        browsers["moderator"]
+        .put(f"/api/v1/ideas/{idea_id}/status", json={"status": "review", "note": "Wir prüfen."})
+        .is_success
+    )
+
     token = browsers["admin"].post(
         "/api/v1/admin/tokens", json={"name": "CRM", "scopes": ["events:read", "faq:read"]}
     )
@@ -112,12 +130,13 @@ def scene(db, app, anon, make_client) -> Scene:
     return Scene(
         browsers=browsers,
         path_values={
-            "slug": ["allgemein", "kunden-gruppe"],
-            "thread_id": [str(thread_id), str(other_thread.id)],
+            "slug": ["allgemein", "kunden-gruppe", "ideen"],
+            "thread_id": [str(thread_id), str(other_thread.id), str(idea_id)],
+            "idea_id": [str(idea_id)],
             "post_id": [str(opening_id), str(reply.json()["id"])],
             "nickname": [NICKNAME],
         },
-        thread_ids=[thread_id, other_thread.id],
+        thread_ids=[thread_id, other_thread.id, idea_id],
         bearer=token.json()["token"],
     )
 
@@ -138,7 +157,7 @@ def _api_get_urls(app, scene: Scene) -> list[str]:
 
 
 def _web_urls(scene: Scene) -> list[str]:
-    urls = ["/", "/c/allgemein", "/c/festnetz", f"/u/{NICKNAME}"]
+    urls = ["/", "/c/allgemein", "/c/festnetz", f"/u/{NICKNAME}", "/ideas/ideen"]
     urls += [f"/t/{thread_id}" for thread_id in scene.thread_ids]
     return urls
 
@@ -203,7 +222,7 @@ def test_public_profile_shows_only_the_nickname(db, app, scene):
         "kudos_given",
     }
     assert profile["nickname"] == NICKNAME
-    assert (profile["thread_count"], profile["post_count"]) == (1, 2)
+    assert (profile["thread_count"], profile["post_count"]) == (2, 3)  # the question and the idea
 
 
 def test_no_job_or_event_payload_carries_the_canary(db, scene):

@@ -130,6 +130,8 @@ CONFLICTS = {
     "delete_post",
     "request_contact",
     "consent_to_request",
+    "set_idea_status",
+    "merge_idea",
     "decline_lead",
     "withdraw_lead_consent",
     "escalate",
@@ -233,6 +235,7 @@ TAGS: list[dict[str, str]] = [
     {"name": "moderation", "description": "Reports, the moderation queue and decisions."},
     {"name": "notifications", "description": "Notices, watches and notification settings."},
     {"name": "insights", "description": "Statistics for staff and the askers' satisfaction."},
+    {"name": "ideas", "description": "Ideas boards: votes, status with a public note, merging."},
 ]
 
 

@@ -11,6 +11,7 @@ from community.api import (
     events,
     faq,
     forum,
+    ideas,
     insights,
     leads,
     legal,
@@ -44,5 +45,6 @@ for module in (
     legal,
     notifications,
     insights,
+    ideas,
 ):
     api_router.include_router(module.router)

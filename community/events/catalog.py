@@ -32,6 +32,7 @@ def _object(description: str, properties: dict[str, Any], optional: tuple[str, .
     }
 
 
+_IDEA_STATUSES = ["new", "review", "planned", "done", "declined"]
 _FAQ = {
     "faq_id": _INT,
     "thread_id": _INT,
@@ -61,13 +62,13 @@ CATALOG: dict[str, dict[str, Any]] = {
     "thread.created": {
         "version": 1,
         "schema": _object(
-            "A question or discussion was started.",
+            "A question, discussion or idea was started.",
             {
                 "thread_id": _INT,
                 "post_id": _INT,
                 "category_id": _INT,
                 "category_slug": {"type": "string"},
-                "kind": {"enum": ["question", "discussion"]},
+                "kind": {"enum": ["question", "discussion", "idea"]},
                 "title": {"type": "string"},
                 "author": _NICK,
                 "url": _URL,
@@ -230,6 +231,25 @@ CATALOG: dict[str, dict[str, Any]] = {
                     "description": "the name the account's remaining posts now show",
                 },
                 "erased_at": _TIME,
+            },
+        ),
+    },
+    "idea.status_changed": {
+        "version": 1,
+        "schema": _object(
+            "Staff gave an idea a new status, with a public note (withheld for a closed board).",
+            {
+                "thread_id": _INT,
+                "category_id": _INT,
+                "category_slug": {"type": "string"},
+                "title": {"type": "string"},
+                "old_status": {"enum": _IDEA_STATUSES},
+                "new_status": {"enum": _IDEA_STATUSES},
+                "note": {"type": "string"},
+                "by": _NICK_OR_NULL,
+                "votes": {"type": "integer", "minimum": 0, "description": "members' votes"},
+                "staff_votes": {"type": "integer", "minimum": 0},
+                "url": _URL,
             },
         ),
     },

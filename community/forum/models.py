@@ -14,6 +14,9 @@ from community.clock import utcnow
 class ThreadKind(StrEnum):
     question = "question"
     discussion = "discussion"
+    # A proposal on a board whose default_kind is "idea" (community/ideas/): members vote,
+    # staff set its status.
+    idea = "idea"
 
 
 class Category(SQLModel, table=True):
@@ -21,7 +24,7 @@ class Category(SQLModel, table=True):
 
     __tablename__ = "categories"
     __table_args__ = (
-        CheckConstraint("default_kind IN ('question', 'discussion')", name="default_kind"),
+        CheckConstraint("default_kind IN ('question', 'discussion', 'idea')", name="default_kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -44,7 +47,8 @@ class Category(SQLModel, table=True):
     # Hours after which a question without a reply counts as unanswered (experts' queue);
     # None: COMMUNITY_UNANSWERED_HOURS.
     unanswered_after_hours: int | None = None
-    # What the new-thread form offers first when started from this board.
+    # What the new-thread form offers first when started from this board; "idea" makes it
+    # an ideas board, where every thread is an idea (community/ideas/).
     default_kind: str = Field(
         default=ThreadKind.question.value,
         sa_column=Column(String(16), nullable=False, server_default=ThreadKind.question.value),
@@ -63,7 +67,7 @@ class CategoryGroup(SQLModel, table=True):
 class Thread(SQLModel, table=True):
     __tablename__ = "threads"
     __table_args__ = (
-        CheckConstraint("kind IN ('question', 'discussion')", name="kind"),
+        CheckConstraint("kind IN ('question', 'discussion', 'idea')", name="kind"),
         Index("ix_threads_category_activity", "category_id", "last_post_at", "id"),
         Index("ix_threads_activity", "last_post_at", "id"),
         # The statistics: questions of a period (community/insights/).

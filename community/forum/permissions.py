@@ -202,3 +202,29 @@ def check_may_edit_post(session: Session, viewer: Viewer, thread: Thread, post: 
         raise Forbidden("Dieser Beitrag kann nicht mehr bearbeitet werden.")
     if thread.is_locked:
         raise Forbidden("Dieses Thema ist geschlossen.", code="thread_locked")
+
+
+# ---- ideas (community/ideas/) -------------------------------------------------------------
+
+
+def is_staff(viewer: Viewer) -> bool:
+    """Company employees, moderators and admins: their idea votes are shown apart."""
+    return viewer.user is not None and (viewer.user.is_staff or viewer.is_moderator)
+
+
+def check_may_vote(session: Session, viewer: Viewer, thread: Thread, merged: bool) -> None:
+    ensure_thread_visible(session, viewer, thread)
+    require_verified(viewer)
+    if merged:
+        raise Forbidden(
+            "Diese Idee wurde mit einer anderen zusammengeführt. Bitte stimmen Sie dort ab.",
+            code="idea_merged",
+        )
+    if thread.author_id == viewer.user_id:
+        raise Forbidden("Für die eigene Idee können Sie nicht abstimmen.", code="own_idea")
+
+
+def check_may_decide_idea(session: Session, viewer: Viewer, thread: Thread) -> None:
+    """Setting an idea's status and merging duplicates: staff who see the idea."""
+    ensure_thread_visible(session, viewer, thread)
+    require_staff(viewer)

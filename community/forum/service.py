@@ -26,6 +26,7 @@ from community.forum.counters import recompute_category, recompute_thread
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, Post, PostRevision, Thread, ThreadKind
 from community.forum.slugs import slugify
+from community.ideas import boards as idea_boards
 from community.indexing import service as indexing
 from community.moderation import antispam
 from community.notifications import service as notifications
@@ -196,6 +197,7 @@ def create_thread(
     category = get_category(session, viewer, category_slug)
     perms.check_may_start_thread(session, viewer, category)
     assert viewer.user is not None and viewer.user.id is not None and category.id is not None
+    kind = idea_boards.kind_for_board(category, kind)
     title = check_title(title)
     body = check_body(body)
     antispam.check_new_thread(session, viewer.user, body)
@@ -216,6 +218,7 @@ def create_thread(
     session.add(thread)
     session.flush()
     assert thread.id is not None
+    idea_boards.on_thread_created(session, thread)
     post = Post(
         thread_id=thread.id,
         author_id=viewer.user.id,

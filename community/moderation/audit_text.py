@@ -69,6 +69,8 @@ SENTENCES: dict[str, str] = {
     "thread.not_duplicate": N_(
         "%(actor)s hat die Duplikat-Markierung des Themas „%(thread)s“ aufgehoben"
     ),
+    "idea.status": N_("%(actor)s hat den Status der Idee „%(thread)s“ geändert"),
+    "idea.merge": N_("%(actor)s hat die Idee „%(thread)s“ als Duplikat zusammengeführt"),
     "user.suspend": N_("%(actor)s hat %(user)s vorübergehend gesperrt"),
     "user.ban": N_("%(actor)s hat %(user)s dauerhaft gesperrt"),
     "user.unsuspend": N_("%(actor)s hat die Sperre von %(user)s aufgehoben"),
@@ -136,6 +138,7 @@ FIELDS: dict[str, str] = {
     "revision": N_("Fassung"),
     "body": N_("Text"),
     "moderation_note": N_("Hinweis der Moderation"),
+    "status_note": N_("Öffentlicher Hinweis"),
     "duplicate_of_thread_id": N_("Duplikat von Thema"),
     "name": N_("Name"),
     "slug": N_("Kurzname"),

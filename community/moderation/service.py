@@ -24,6 +24,7 @@ from community.forum import counters as forum_counters
 from community.forum import permissions as perms
 from community.forum import service as forum
 from community.forum.models import Category, CategoryGroup, Post, Thread
+from community.ideas.models import Idea
 from community.indexing import service as indexing
 from community.jobs.service import enqueue
 from community.moderation import audit
@@ -412,6 +413,9 @@ def move_thread(
     session.add(thread)
     session.execute(
         update(FaqEntry).where(col(FaqEntry.thread_id) == thread.id).values(category_id=target.id)
+    )
+    session.execute(
+        update(Idea).where(col(Idea.thread_id) == thread.id).values(category_id=target.id)
     )
     # Kudos carry their board so the leaderboard can count only boards a viewer sees;
     # left behind, a thread moved into a closed board would keep its kudos in public.

@@ -23,6 +23,7 @@ class NoticeType(StrEnum):
     unanswered = "unanswered"  # for experts: a question in a followed board waits for an answer
     lead_consent = "lead_consent"  # staff ask whether sales may contact the member
     moderation = "moderation"  # a decision on the member's post or report
+    idea = "idea"  # staff changed the status of an idea the member proposed or voted for
 
 
 class Channel(StrEnum):

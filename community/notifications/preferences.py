@@ -36,6 +36,7 @@ DEFAULTS: dict[NoticeType, Channel] = {
     NoticeType.unanswered: Channel.email,
     NoticeType.lead_consent: Channel.email,
     NoticeType.moderation: Channel.email,
+    NoticeType.idea: Channel.email,
 }
 
 # ---- settings -----------------------------------------------------------------------------

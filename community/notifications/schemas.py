@@ -55,6 +55,7 @@ class NotificationSettings(BaseModel):
     unanswered: Channel
     lead_consent: Channel
     moderation: Channel
+    idea: Channel
 
     @classmethod
     def of(cls, channels: dict[NoticeType, Channel]) -> NotificationSettings:
@@ -76,6 +77,7 @@ class NotificationSettingsUpdate(BaseModel):
     unanswered: Channel | None = None
     lead_consent: Channel | None = None
     moderation: Channel | None = None
+    idea: Channel | None = None
 
     def changes(self) -> dict[NoticeType, Channel]:
         return {

@@ -15,6 +15,7 @@ from community.accounts.viewer import Viewer
 from community.forum import permissions as perms
 from community.forum.models import Category, Thread
 from community.i18n import N_
+from community.ideas.models import STATUS_LABELS
 from community.notifications.models import Channel, NoticeType, Notification
 from community.reputation.ranks import RankLadder, load_ladder
 
@@ -29,6 +30,7 @@ LABELS: dict[NoticeType, str] = {
     NoticeType.unanswered: N_("Unbeantwortete Fragen in gefolgten Bereichen (Experten)"),
     NoticeType.lead_consent: N_("Anfragen zur Kontaktaufnahme durch den Vertrieb"),
     NoticeType.moderation: N_("Entscheidungen der Moderation"),
+    NoticeType.idea: N_("Neuer Status Ihrer oder von Ihnen unterstützter Ideen"),
 }
 CHANNEL_LABELS: dict[Channel, str] = {
     Channel.email: N_("Benachrichtigung und E-Mail"),
@@ -60,6 +62,7 @@ _TEXTS: dict[str, str] = {
     "moderation.author": N_(
         "Die Moderation hat über Ihren Beitrag im Thema „{title}“ entschieden. {outcome}"
     ),
+    NoticeType.idea: N_("Die Idee „{title}“ hat einen neuen Status: {status}. {note}"),
 }
 _SUBJECTS: dict[str, str] = {
     NoticeType.reply: N_("Neue Antwort: {title}"),
@@ -73,6 +76,7 @@ _SUBJECTS: dict[str, str] = {
     NoticeType.lead_consent: N_("Möchten Sie vom Vertrieb kontaktiert werden?"),
     "moderation.reporter": N_("Ihre Meldung wurde bearbeitet"),
     "moderation.author": N_("Entscheidung der Moderation zu Ihrem Beitrag"),
+    NoticeType.idea: N_("Neuer Status der Idee: {title}"),
 }
 _OUTCOMES = {
     "hidden": N_("Der Beitrag wurde ausgeblendet."),
@@ -85,6 +89,7 @@ _OUTCOMES = {
     ),
 }
 _REASON = N_("Grund: {reason}")
+
 _SOMEONE = N_("Jemand")
 
 
@@ -182,6 +187,8 @@ def _describe_one(
         "rank": rank,
         "hours": data.get("hours", ""),
         "outcome": outcome,
+        "status": gettext(STATUS_LABELS.get(str(data.get("status")), "")),
+        "note": data.get("note", ""),
     }
     kind = notice.type
     if kind == NoticeType.moderation:

@@ -29,6 +29,7 @@ import community.accounts.oidc_privacy
 import community.feeds.privacy
 import community.forum.drafts
 import community.forum.reading
+import community.ideas.privacy
 import community.insights.privacy
 import community.notifications.privacy
 import community.privacy.mentions  # noqa: F401

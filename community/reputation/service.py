@@ -13,6 +13,7 @@ A post is *live* when neither it nor its thread is deleted or hidden. Then:
   kudos_given    = kudos the member gave
   points         = question x threads + reply x replies + solution x solutions
                    + kudos x (kudos received that count for points)
+                   (an idea counts with its own weights: community/ideas/points.py)
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from community.events.service import record_event
 from community.faq import service as faq
 from community.forum import permissions as perms
 from community.forum.models import Category, Post, Thread, ThreadKind
+from community.ideas.points import extra_points, thread_points
 from community.indexing import service as indexing
 from community.notifications import service as notifications
 from community.reputation.models import Kudo, RankChange
@@ -86,7 +88,7 @@ def _update_rank(session: Session, user_id: int) -> None:
 
 
 def on_thread_created(session: Session, thread: Thread) -> None:
-    _change_user(session, thread.author_id, points=get_settings().points_question, thread_count=1)
+    _change_user(session, thread.author_id, points=thread_points(thread), thread_count=1)
 
 
 def on_reply_created(session: Session, post: Post) -> None:
@@ -140,12 +142,14 @@ def recompute_users(session: Session, user_ids: Iterable[int | None]) -> None:
         .where(col(Kudo.giver_id).in_(ids))
         .group_by(col(Kudo.giver_id))
     )
+    ideas = extra_points(session, ids)
     for uid in ids:
         points = (
             s.points_question * threads.get(uid, 0)
             + s.points_reply * replies.get(uid, 0)
             + s.points_solution * solutions.get(uid, 0)
             + s.points_kudos * counting.get(uid, 0)
+            + ideas.get(uid, 0)
         )
         session.execute(
             update(User)

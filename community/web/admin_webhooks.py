@@ -41,6 +41,7 @@ EVENT_LABELS = {
         "Ein Kunde hat die Einwilligung widerrufen; die Daten des Leads löschen."
     ),
     "user.erased": N_("Ein Konto wurde gelöscht; gespeicherte Daten zu diesem Mitglied löschen."),
+    "idea.status_changed": N_("Das Team hat einer Idee einen neuen Status gegeben."),
 }
 
 

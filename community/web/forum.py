@@ -23,6 +23,9 @@ from community.forum import service as forum
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.forum.schemas import PostCreate
+from community.ideas import service as ideas
+from community.ideas.boards import is_idea_board
+from community.ideas.models import STATUS_LABELS
 from community.insights import satisfaction as insights_satisfaction
 from community.leads import service as leads
 from community.notifications import preferences
@@ -74,6 +77,8 @@ def board(
     sort: Literal["latest", "active"] = "latest",
 ) -> Response:
     category = forum_boards.get_category(session, viewer, slug)
+    if is_idea_board(category):
+        return RedirectResponse(f"/ideas/{category.slug}", status_code=303)
     page = forum.list_threads(
         session,
         viewer,
@@ -216,6 +221,22 @@ def thread_context(
         "satisfaction": insights_satisfaction.satisfaction_prompt(session, viewer, thread),
         # The boards a moderator may move the thread to, from the post's moderation tools.
         "mod_boards": forum_boards.list_categories(session, viewer) if viewer.is_moderator else [],
+        **idea_box(session, viewer, thread),
+    }
+
+
+def idea_box(session: SessionDep, viewer: Viewer, thread: Thread) -> dict[str, object]:
+    """The idea's status, note, votes and the vote button (_idea_box.html)."""
+    idea = ideas.find_idea(session, viewer, thread)
+    if idea is None:
+        return {"idea": None}
+    merged_into = session.get(Thread, idea.merged_into_id) if idea.merged_into_id else None
+    return {
+        "idea": idea,
+        "idea_voted": ideas.has_voted(session, viewer, idea.thread_id),
+        "idea_statuses": STATUS_LABELS,
+        "idea_staff": perms.is_staff(viewer),
+        "idea_merged_into": merged_into,
     }
 
 

@@ -19,6 +19,8 @@ from community.forum import boards
 from community.forum import permissions as perms
 from community.forum import service as forum
 from community.i18n import N_, fmt_number, gettext
+from community.ideas.models import STATUS_LABELS
+from community.ideas.stats import idea_figures
 from community.insights import export
 from community.insights import satisfaction as insights_satisfaction
 from community.insights import service as insights
@@ -164,6 +166,8 @@ def stats_page(
                 session, viewer, window, category=board
             ),
             "csv_query": query,
+            "ideas": idea_figures(session, viewer, window.start, window.end, board),
+            "idea_statuses": STATUS_LABELS,
         },
     )
 

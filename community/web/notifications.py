@@ -122,6 +122,7 @@ def save_settings(
     unanswered: ChannelField = None,
     lead_consent: ChannelField = None,
     moderation: ChannelField = None,
+    idea: ChannelField = None,
 ) -> Response:
     check_csrf(request, csrf_token)
     given = {
@@ -135,6 +136,7 @@ def save_settings(
         NoticeType.unanswered: unanswered,
         NoticeType.lead_consent: lead_consent,
         NoticeType.moderation: moderation,
+        NoticeType.idea: idea,
     }
     preferences.set_channels(session, viewer, {t: c for t, c in given.items() if c})
     return see_other("/settings#notifications", flash="settings_saved")

@@ -12,6 +12,7 @@ from community.web import (
     avatars,
     feeds,
     forum,
+    ideas,
     legal,
     profiles,
     seo,
@@ -52,6 +53,7 @@ for area in (
     insights_web_router,
     crm_web_router,
     seo.router,
+    ideas.router,
     writing.router,
     forum.router,
 ):

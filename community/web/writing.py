@@ -24,6 +24,7 @@ from community.forum import service as forum
 from community.forum.markdown import render_markdown
 from community.forum.models import ThreadKind
 from community.forum.schemas import PostUpdate, ThreadCreate
+from community.ideas.boards import is_idea_board
 from community.indexing import service as indexing
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first, see_other
@@ -98,6 +99,12 @@ def new_thread_form(
         boards = forum_boards.list_categories(session, viewer)
         chosen = next((c for c in boards if c.slug == board), None)
         kind = ThreadKind(chosen.default_kind) if chosen else ThreadKind.question
+    chosen_board = next(
+        (c for c in forum_boards.list_categories(session, viewer) if c.slug == form["category"]),
+        None,
+    )
+    if chosen_board is not None and is_idea_board(chosen_board):
+        kind = ThreadKind.idea  # the ideas board's "Idee vorschlagen" button
     form["kind"] = kind.value
     # A title carried over (start page box, header, search) gets its similar questions at once.
     similar = similar_questions(session, viewer, form["title"]) if form["title"] else None

@@ -464,6 +464,8 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/leads"): {"agreed": True, "text_version": "v", "real_name": "Chefin"},
     ("POST", "/api/v1/leads/{lead_id}/consent"): {"agreed": True, "text_version": "v"},
     ("POST", "/api/v1/threads/{thread_id}/escalation"): {"note": "Bitte übernehmen"},
+    ("PUT", "/api/v1/ideas/{thread_id}/status"): {"status": "planned", "note": "Kommt bald"},
+    ("POST", "/api/v1/ideas/{thread_id}/merge"): {"into_thread_id": 1},
     ("POST", "/api/v1/posts/{post_id}/reports"): {"reason": "spam", "comment": "Werbung"},
     ("POST", "/api/v1/moderation/posts/{post_id}/hide"): {"reason": "Werbung"},
     ("POST", "/api/v1/moderation/posts/{post_id}/restore"): {"reason": ""},

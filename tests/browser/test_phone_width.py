@@ -44,7 +44,10 @@ def _public_urls(app: FastAPI, db: Session) -> list[str]:
             path = path.replace(key, value)
         if "{" not in path:
             urls.append(path)
-    return [*urls, "/leaderboard?period=year", "/search?q=Router"]
+    idea = db.execute(select(Thread).where(col(Thread.kind) == "idea")).scalars().first()
+    assert idea is not None  # the demo's ideas board (community/ideas/demo.py)
+    ideas = ["/ideas/ideen", "/ideas/ideen?sort=status", f"/t/{idea.id}/{idea.slug}"]
+    return [*urls, "/leaderboard?period=year", "/search?q=Router", *ideas]
 
 
 @pytest.mark.sqlite_only  # the width of the markup, the same on both databases

@@ -372,3 +372,50 @@ def test_web_reply_to_invisible_thread_is_404(db, world, client):
     assert forum.list_posts(db, world.viewer(db, "admin"), thread).items[-1].body != (
         "Ich bin nicht eingeladen."
     )
+
+
+# ---- ideas (community/ideas/) ------------------------------------------------------------
+
+
+def test_idea_checks_lists_and_votes_agree_with_thread_visibility(db, world):
+    from community.forum.models import ThreadKind
+    from community.ideas import service as ideas
+
+    group_a = db.execute(
+        select(CategoryGroup.group_id).where(
+            CategoryGroup.category_id == world.boards["closed_a"].id
+        )
+    ).scalar_one()
+    boards = {}
+    for name, groups in (("public", []), ("closed_a", [group_a])):
+        board = make_category(db, slug=f"ideen-{name}".replace("_", "-"))
+        board.default_kind = ThreadKind.idea.value
+        for group_id in groups:
+            db.add(CategoryGroup(category_id=board.id, group_id=group_id))
+        db.add(board)
+        boards[name] = board
+    db.commit()
+    author = {"public": world.users["outsider"], "closed_a": world.users["member_a"]}
+    threads = {
+        name: make_thread(db, author=author[name], category=board, title=f"Idee im Bereich {name}")
+        for name, board in boards.items()
+    }
+    expected = {"public": set(VIEWERS), "closed_a": EXPECTED["closed_a"]}
+    for viewer_name in VIEWERS:
+        viewer = world.viewer(db, viewer_name)
+        for name, thread in threads.items():
+            sees = can_see_thread(db, viewer, thread)
+            assert sees == (viewer_name in expected[name]), (viewer_name, name)
+            try:
+                ideas.get_idea(db, viewer, thread.id)  # type: ignore[arg-type]
+                reachable = True
+            except NotFound:
+                reachable = False
+            try:
+                listed = {r.thread.id for r in ideas.list_ideas(db, viewer, boards[name])[0]}
+            except NotFound:
+                listed = set()
+            assert reachable == sees == (thread.id in listed), (viewer_name, name)
+            if not sees and viewer_name != "anonymous":
+                with pytest.raises(NotFound):
+                    ideas.vote(db, viewer, thread.id)  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ from community.leads.models import Lead
 from community.moderation.models import AuditEntry, Report
 from community.webhooks.models import WebhookDelivery
 from tests.events.test_catalog import validate_all
-from tests.factories import PASSWORD, make_group
+from tests.factories import PASSWORD, make_group, make_user
 from tests.privacy.conftest import EMAIL, NICKNAME, REAL_NAME, World, leaks
 from tests.webhooks.receiver import Receiver
 
@@ -397,3 +397,22 @@ def test_mentions_and_audit_records_of_an_erased_member_use_the_pseudonym(
     assert post.body == f"Danke {pseudonym}, das war es."
     assert f"/u/{NICKNAME}" not in post.body_html and pseudonym in post.body_html
     assert pseudonym in after["audit"] and pseudonym in after["faq"]
+
+
+def test_an_erased_member_s_idea_votes_are_exported_then_gone_and_recounted(
+    world: World, db: Session
+) -> None:
+    from community.ideas.models import Idea, IdeaVote
+    from tests.ideas.helpers import make_idea, make_idea_board
+
+    idea = make_idea(
+        db, author=make_user(db), board=make_idea_board(db), title="Rechnungen als CSV"
+    )
+    voted = world.browsers[NICKNAME].post(f"/api/v1/ideas/{idea.id}/vote")
+    assert voted.status_code == 200 and voted.json()["votes"] == 1
+    exported = world.browsers[NICKNAME].get("/api/v1/me/export").json()
+    assert [v["idea_id"] for v in exported["idea_votes"]] == [idea.id]
+    _erase(world, "self")
+    db.expire_all()
+    assert db.execute(select(IdeaVote)).first() is None
+    assert db.get(Idea, idea.id).vote_count == 0  # type: ignore[union-attr]

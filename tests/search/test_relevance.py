@@ -65,7 +65,8 @@ def seeded_threads(engine: Engine, db: Session) -> dict[str, set[int]]:
     indexing.reindex(db)
     relevant: dict[str, set[int]] = {}
     # The demo's questions (the newcomer's question held for approval is not one of them).
-    for thread in db.execute(select(Thread).where(Thread.is_pending == False)).scalars():  # noqa: E712
+    questions = select(Thread).where(Thread.is_pending == False, Thread.kind != "idea")  # noqa: E712
+    for thread in db.execute(questions).scalars():
         relevant.setdefault(_question_of(thread.title), set()).add(thread.id)  # type: ignore[arg-type]
     return relevant
 

@@ -25,6 +25,9 @@ from community.accounts.viewer import viewer_for
 from community.config import get_settings
 from community.faq import service as faq_service
 from community.faq.models import FaqEntry
+from community.forum.models import ThreadKind
+from community.ideas import service as ideas
+from community.ideas.models import IdeaStatus
 from community.leads import service as leads
 from community.moderation import service as moderation
 from community.moderation.models import ReportReason
@@ -196,6 +199,16 @@ def world(db: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     assert faq is not None and faq.id is not None
     faq_service.publish(db, viewer_for(db, moderator), faq.id)  # the board's FAQ page shows it
     db.commit()
+    ideas_board = make_category(db, slug="ideas", name="Ideas")
+    ideas_board.default_kind = "idea"
+    db.add(ideas_board)
+    db.commit()
+    idea = make_thread(
+        db, author=helper, category=ideas_board, title="Invoices as CSV", kind=ThreadKind.idea
+    )
+    ideas.vote(db, viewer_for(db, member), idea.id)  # type: ignore[arg-type]
+    ideas.set_status(db, viewer_for(db, admin), idea.id, IdeaStatus.planned, "Coming soon.")  # type: ignore[arg-type]
+    db.commit()
     notice = (
         db.execute(select(Notification).where(Notification.user_id == member.id)).scalars().first()
     )
@@ -211,6 +224,7 @@ def world(db: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         "notice": notice,
         "group": group,
         "board": board,
+        "idea": idea,
     }
 
 
@@ -227,9 +241,12 @@ def _fill(path: str, world: dict[str, Any], token: str) -> str:
         "notice_id": notice.id if notice else 0,
         "token": token,
         "name": "unknown-provider",
+        "idea_id": world["idea"].id,
     }
     if path.startswith("/t/{thread_id}/{slug}"):
         values["slug"] = thread.slug
+    elif path.startswith("/ideas/"):
+        values["slug"] = "ideas"
     elif path.startswith("/admin/groups/"):
         values["slug"] = world["group"].slug
 

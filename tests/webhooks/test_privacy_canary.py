@@ -107,6 +107,18 @@ def test_personal_data_appears_only_in_the_consented_lead(
     assert lead.status_code == 201, lead.text
     Worker(engine).run_until_empty()
 
+    # An idea the customer proposes, a vote, and staff's status with a note.
+    ideas_board = make_category(db, slug="ideen")
+    ideas_board.default_kind = "idea"
+    db.add(ideas_board)
+    db.commit()
+    idea = make_thread(db, author=canary, category=ideas_board, title="Rufumleitung per App")
+    assert browsers["Helferlein"].post(f"/api/v1/ideas/{idea.id}/vote").is_success
+    status = browsers["Moderator"].put(
+        f"/api/v1/ideas/{idea.id}/status", json={"status": "planned", "note": "Kommt bald."}
+    )
+    assert status.status_code == 200, status.text
+
     # Withdrawals: the lead's consent, the FAQ entry (solution withdrawn).
     assert browsers["Kanarie"].post(f"/api/v1/leads/{lead.json()['id']}/withdraw").is_success
     assert browsers["Kanarie"].delete(f"/api/v1/threads/{question.id}/solution").is_success
@@ -125,6 +137,7 @@ def test_personal_data_appears_only_in_the_consented_lead(
         "thread.escalated",
         "lead.created",
         "lead.consent_withdrawn",
+        "idea.status_changed",
     ):
         assert expected in types, f"no {expected} webhook"
     carrying = [
@@ -148,6 +161,8 @@ def test_personal_data_appears_only_in_the_consented_lead(
         anon.get("/c/telefonie/faq").text,
         anon.get(f"/t/{question.id}").text,
         anon.get(f"/t/{unsolved.id}").text,
+        anon.get("/ideas/ideen").text,
+        anon.get(f"/api/v1/ideas/{idea.id}").text,
     ]
     for fmt in ("json", "csv", "jsonld"):
         response = anon.get("/api/v1/faq", headers=tokens["faq"], params={"format": fmt})
