@@ -11,6 +11,7 @@ from community.accounts.models import (
     User,
     UserSession,
 )
+from community.blog.models import Article, ArticleCover, Spotlight
 from community.events.models import Event
 from community.faq.models import FaqEntry
 from community.feeds.models import FeedToken
@@ -31,6 +32,8 @@ from community.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEn
 
 __all__ = [
     "ApiToken",
+    "Article",
+    "ArticleCover",
     "AuditEntry",
     "Category",
     "CategoryGroup",
@@ -57,6 +60,7 @@ __all__ = [
     "Report",
     "SatisfactionRating",
     "SiteSetting",
+    "Spotlight",
     "Thread",
     "ThreadWatch",
     "User",
