@@ -23,6 +23,7 @@ from community.forum.models import Category, Thread
 from community.jobs.models import Job
 from community.jobs.service import HANDLERS
 from community.moderation.models import AuditEntry
+from tests.events.test_catalog import validate_all
 from tests.factories import make_category, make_group, make_reply, make_user
 
 
@@ -166,6 +167,7 @@ def test_comments_are_replies_and_follow_the_article(db: Session, staff: tuple[U
         db.execute(select(col(Event.type)).where(col(Event.type).like("article.%"))).scalars()
     )
     assert types == ["article.published", "article.updated", "article.withdrawn"]
+    assert {"article.published", "article.updated", "article.withdrawn"} <= validate_all(db)
 
 
 def test_the_spotlight_shows_only_within_its_period(db: Session, staff: tuple[User, User]) -> None:
