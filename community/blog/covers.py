@@ -11,7 +11,7 @@ from PIL import Image, ImageOps
 from sqlalchemy import delete
 from sqlmodel import Session
 
-from community.accounts.avatars import _decode
+from community.accounts.avatars import MAX_UPLOAD_BYTES, _decode
 from community.accounts.viewer import Viewer
 from community.blog import service
 from community.blog.models import Article, ArticleCover
@@ -19,6 +19,7 @@ from community.errors import NotFound
 from community.moderation import audit
 
 SIZE = (1200, 675)
+__all__ = ["MAX_UPLOAD_BYTES", "cover_image", "cover_path", "remove_cover", "save_cover"]
 
 
 def cover_path(article: Article) -> str | None:
