@@ -23,6 +23,7 @@ from community.forum.models import Category, Thread
 from community.jobs.models import Job
 from community.jobs.service import HANDLERS
 from community.moderation.models import AuditEntry
+from community.privacy import service as privacy
 from tests.events.test_catalog import validate_all
 from tests.factories import make_category, make_group, make_reply, make_user
 
@@ -215,3 +216,55 @@ def test_the_spotlight_shows_only_within_its_period(db: Session, staff: tuple[Us
             starts_at=now,
             ends_at=now + timedelta(days=1),
         )
+
+
+def test_the_authors_export_lists_their_articles_and_erasure_keeps_them_without_a_name(
+    db: Session, staff: tuple[User, User]
+) -> None:
+    author, reviewer = staff
+    admin = make_user(db, role=Role.admin, staff=True)
+    article = write(db, author, make_category(db))
+    blog.publish(db, viewer_for(db, reviewer), article.id)  # type: ignore[arg-type]
+    exported = privacy.export_data(db, viewer_for(db, author))["articles"]
+    assert [(a["id"], a["status"]) for a in exported] == [(article.id, "published")]
+    assert blog.author_names(db, [article])[article.id] == (author.nickname, "Anna K.")  # type: ignore[index]
+    privacy.erase_by_admin(
+        db,
+        viewer_for(db, admin),
+        author.nickname,
+        confirm_nickname=author.nickname,
+        remove_posts=False,
+    )
+    assert blog.get_article(db, ANONYMOUS, article.id).id == article.id  # type: ignore[arg-type]
+    assert blog.author_names(db, [article])[article.id] == ("", None)  # type: ignore[index]
+
+
+def test_the_list_filter_agrees_with_the_per_article_check(
+    db: Session, staff: tuple[User, User]
+) -> None:
+    author, reviewer = staff
+    insider, outsider, moderator = make_user(db), make_user(db), make_user(db, role=Role.moderator)
+    group = make_group(db, members=[insider, author])
+    public, closed = make_category(db), make_category(db, groups=[group])
+    articles = []
+    for board in (public, closed):
+        draft = blog.create_article(
+            db,
+            viewer_for(db, author),
+            title="Ein Entwurf hier",
+            teaser="t",
+            body="b",
+            category_slug=board.slug,
+        )
+        live, later, gone = (write(db, author, board) for _ in range(3))
+        for article, at in ((live, None), (later, utcnow() + timedelta(days=1)), (gone, None)):
+            blog.publish(db, viewer_for(db, reviewer), article.id, at=at)  # type: ignore[arg-type]
+        blog.withdraw(db, viewer_for(db, reviewer), gone.id)  # type: ignore[arg-type]
+        articles += [draft, live, later, gone]
+    for user in (None, insider, outsider, moderator, author):
+        viewer = ANONYMOUS if user is None else viewer_for(db, user)
+        listed = {a.id for a in blog.list_articles(db, viewer, limit=100)}
+        checked = {a.id for a in articles if blog.can_see_article(db, viewer, a)}
+        assert listed == checked
+    assert len({a.id for a in blog.list_articles(db, viewer_for(db, insider), limit=100)}) == 2
+    assert len({a.id for a in blog.list_articles(db, ANONYMOUS, limit=100)}) == 1
