@@ -41,6 +41,11 @@ EVENT_LABELS = {
         "Ein Kunde hat die Einwilligung widerrufen; die Daten des Leads löschen."
     ),
     "user.erased": N_("Ein Konto wurde gelöscht; gespeicherte Daten zu diesem Mitglied löschen."),
+    "article.published": N_("Ein Blog-Artikel ist erschienen."),
+    "article.updated": N_("Ein erschienener Blog-Artikel wurde korrigiert."),
+    "article.withdrawn": N_(
+        "Ein Blog-Artikel wurde zurückgezogen; bitte von der Website entfernen."
+    ),
 }
 
 
