@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from community.accounts.models import Role, User
@@ -21,6 +22,7 @@ from community.blog import service as blog
 from community.blog import spotlight
 from community.blog.models import Article
 from community.clock import utcnow
+from community.jobs.worker import Worker
 from tests.factories import make_category, make_group, make_user, sign_in
 
 
@@ -213,24 +215,28 @@ def test_start_page_has_no_blog_slots_without_content(make_client: Any) -> None:
 
 
 def test_a_closed_groups_article_is_on_no_surface_for_an_outsider(
-    db: Session, make_client: Any, staff: tuple[User, User]
+    db: Session, engine: Engine, make_client: Any, staff: tuple[User, User]
 ) -> None:
     insider, outsider = make_user(db), make_user(db)
     group = make_group(db, members=[insider, staff[0]])
     article = _published(db, staff, board_groups=[group], title="Nur für Partner")
+    Worker(engine).run_until_empty()  # the search index learns of the comment thread
     inside, outside = make_client(), make_client()
     sign_in(inside, insider)
     sign_in(outside, outsider)
     path = f"/blog/{article.id}/{article.slug}"
     assert inside.get(path).status_code == 200
     assert "Nur für Partner" in inside.get("/").text
+    found = f'href="/t/{article.thread_id}/'
+    assert found in inside.get("/search", params={"q": "Partner"}).text
     for client in (outside, make_client()):
         assert client.get(path).status_code == 404
         for url in ("/", "/blog", "/blog/feed.atom", "/sitemap.xml", "/api/v1/articles"):
             assert "Nur für Partner" not in client.get(url).text, url
         assert client.get(f"/api/v1/articles/{article.id}").status_code == 404
         assert client.get(f"/t/{article.thread_id}/x").status_code == 404
-        assert "Nur für Partner" not in client.get("/search", params={"q": "Partner"}).text
+        searched = client.get("/search", params={"q": "Partner"}).text
+        assert found not in searched and "Partner</mark>" not in searched
 
 
 def test_comments_show_under_the_article_and_can_be_switched_off(
