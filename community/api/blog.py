@@ -28,6 +28,7 @@ router = APIRouter(tags=["blog"])
 
 
 def _public(session: Session, articles: list[Article]) -> list[ArticlePublic]:
+    _loaded = blog.preload(session, articles)  # kept alive while the lookups run
     names = blog.author_names(session, articles)
     base = get_settings().public_url.rstrip("/")
     out = []

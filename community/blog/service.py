@@ -92,6 +92,23 @@ def article_url(article: Article) -> str:
     return get_settings().public_url.rstrip("/") + article_path(article)
 
 
+def preload(session: Session, articles: list[Article]) -> list[Any]:
+    """Authors, boards and comment threads of a list in three queries, so the per-article
+    lookups below find them in the session instead of asking once per article. The caller
+    keeps the returned rows while it works: the session holds them only weakly."""
+    rows: list[Any] = []
+    for model, ids in (
+        (User, {a.author_id for a in articles}),
+        (Category, {a.category_id for a in articles}),
+        (Thread, {a.thread_id for a in articles}),
+    ):
+        wanted = ids - {None}
+        if wanted:
+            query = select(model).where(col(model.id).in_(wanted))  # type: ignore[attr-defined]
+            rows += session.execute(query).scalars()
+    return rows
+
+
 def author_names(session: Session, articles: list[Article]) -> dict[int, tuple[str, str | None]]:
     """Per article id: the author's nickname and, per the staff-display setting, "Anna K."."""
     shown = staff_names_shown(session)

@@ -32,6 +32,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def _cards(session: Session, articles: list[Article]) -> list[dict[str, Any]]:
+    _loaded = blog.preload(session, articles)  # kept alive while the lookups run
     names = blog.author_names(session, articles)
     boards = {
         b.id: b

@@ -24,6 +24,7 @@ from community.blog.models import Article
 from community.clock import utcnow
 from community.jobs.worker import Worker
 from tests.factories import make_category, make_group, make_user, sign_in
+from tests.web.test_query_counts import counting
 
 
 def _post(client: TestClient, url: str, files: Any = None, **fields: str) -> Any:
@@ -269,3 +270,23 @@ def test_comments_show_under_the_article_and_can_be_switched_off(
         ).status_code
         == 403
     )
+
+
+def _blog_queries(client: TestClient, engine: Engine, url: str) -> int:
+    with counting(engine) as statements:
+        assert client.get(url).status_code == 200
+    return len(statements)
+
+
+def test_blog_list_and_api_queries_do_not_grow_with_articles(
+    db: Session, engine: Engine, make_client: Any, staff: tuple[User, User]
+) -> None:
+    authors = [make_user(db, staff=True, real_name=f"Anna Nummer{n}") for n in range(10)]
+    _published(db, (authors[0], staff[1]))
+    _published(db, (authors[1], staff[1]))
+    anon = make_client()
+    few = [_blog_queries(anon, engine, url) for url in ("/blog", "/api/v1/articles")]
+    for author in authors[2:]:
+        _published(db, (author, staff[1]))
+    many = [_blog_queries(anon, engine, url) for url in ("/blog", "/api/v1/articles")]
+    assert many == few, f"2 articles: {few} statements (page, API); 10 articles: {many}"
