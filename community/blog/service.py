@@ -23,6 +23,7 @@ from community.errors import Conflict, Forbidden, InvalidInput, NotFound
 from community.events.service import record_event
 from community.forum import permissions as perms
 from community.forum.boards import get_category
+from community.forum.counters import recompute_category
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, CategoryGroup, Post, Thread, ThreadKind
 from community.forum.service import check_body, check_title, publish_thread
@@ -424,15 +425,11 @@ def _open_thread(session: Session, article: Article) -> None:
     session.add(post)
     session.flush()
     thread.last_post_id = post.id
-    category = session.get(Category, article.category_id)
-    assert category is not None
-    category.thread_count += 1
-    category.post_count += 1
-    category.last_thread_id = thread.id
-    session.add_all([thread, category])
+    session.add(thread)
     article.thread_id = thread.id
     session.add(article)
     session.flush()
+    recompute_category(session, article.category_id)
     publish_thread(session, thread, post)
 
 
@@ -445,8 +442,12 @@ def _sync_thread(session: Session, article: Article) -> None:
     hidden = article.status != ArticleStatus.published.value
     locked = not article.comments_enabled
     if (thread.is_hidden, thread.is_locked) != (hidden, locked):
+        was_hidden = thread.is_hidden
         thread.is_hidden, thread.is_locked = hidden, locked
         session.add(thread)
+        session.flush()
+        if was_hidden != hidden:  # the board's counters leave hidden threads out
+            recompute_category(session, thread.category_id)
         indexing.thread_changed(session, thread.id)
 
 

@@ -159,7 +159,11 @@ def test_comments_are_replies_and_follow_the_article(db: Session, staff: tuple[U
     blog.update_article(db, viewer_for(db, author), article.id, comments_enabled=False)  # type: ignore[arg-type]
     with pytest.raises(Forbidden):
         forum.create_reply(db, viewer_for(db, member), thread.id, "Noch eine Frage dazu?")  # type: ignore[arg-type]
+    board = db.get(Category, article.category_id)
+    assert board is not None and (board.thread_count, board.post_count) == (1, 2)
     blog.withdraw(db, viewer_for(db, reviewer), article.id, "veraltet")  # type: ignore[arg-type]
+    db.refresh(board)
+    assert (board.thread_count, board.post_count) == (0, 0)  # as recompute-counters says
     with pytest.raises(NotFound):
         blog.get_article(db, ANONYMOUS, article.id)  # type: ignore[arg-type]
     with pytest.raises(NotFound):
