@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from community.accounts import security
 from community.accounts.models import Group, GroupMember, Role, User
 from community.accounts.viewer import viewer_for
+from community.blog.demo import seed_blog
 from community.clock import utcnow
 from community.config import get_settings
 from community.faq import service as faq
@@ -344,6 +345,7 @@ def _staff_content(session: Session, boards: dict[str, int], *, first_thread: in
     )
     moderation.hide_post(session, moderator, rude.id or 0, "Unfreundlicher Ton, siehe Netiquette.")
     _held_posts(session, threads[1])
+    seed_blog(session, viewer_for(session, by_nick["Jonas.Support"]), moderator, boards)
 
 
 def _new_member(session: Session, nickname: str, email: str) -> User:

@@ -11,6 +11,7 @@ from community.accounts.models import (
     User,
     UserSession,
 )
+from community.blog.models import Article, ArticleCover, Spotlight
 from community.events.models import Event
 from community.faq.models import FaqEntry
 from community.feeds.models import FeedToken
@@ -32,6 +33,8 @@ from community.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEn
 
 __all__ = [
     "ApiToken",
+    "Article",
+    "ArticleCover",
     "AuditEntry",
     "Category",
     "CategoryGroup",
@@ -60,6 +63,7 @@ __all__ = [
     "Report",
     "SatisfactionRating",
     "SiteSetting",
+    "Spotlight",
     "Thread",
     "ThreadWatch",
     "User",

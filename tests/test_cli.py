@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from community.accounts import service as accounts
 from community.accounts.models import ApiToken, Group, User
 from community.app import create_app
+from community.blog.models import Article
 from community.cli import app
 from community.config import get_settings
 from community.db import get_engine
@@ -179,7 +180,16 @@ def test_seed_demo_fills_german_boards_with_members_and_threads(migrated):
         assert all(u.nickname and u.nickname_key == u.nickname.casefold() for u in users)
         assert any(u.is_staff for u in users)
 
-        threads = session.execute(select(Thread).where(Thread.is_pending == False)).scalars().all()  # noqa: E712
+        # The demo blog's two published articles hold their comments in threads of their own.
+        articles = session.execute(select(Article)).scalars().all()
+        assert sorted(a.status for a in articles) == ["published", "published", "review"]
+        comment_threads = {a.thread_id for a in articles} - {None}
+        assert len(comment_threads) == 2
+        threads = [
+            t
+            for t in session.execute(select(Thread).where(Thread.is_pending == False)).scalars()  # noqa: E712
+            if t.id not in comment_threads
+        ]
         assert len(threads) == 30 + DEMO_IDEAS
         # The first threads go round every board, the closed one included.
         assert {t.category_id for t in threads} == {c.id for c in boards.values()}
@@ -198,11 +208,12 @@ def test_seeded_counters_match_what_recompute_counters_computes(migrated):
     result = invoke("recompute-counters")
 
     assert result.exit_code == 0, result.output
-    # The 30, the newcomer's question held for approval and the ideas.
-    assert f"{31 + DEMO_IDEAS} Themen nachgezählt" in " ".join(result.output.split())
+    # The 30, the newcomer's question held for approval, the ideas and the demo blog's two
+    # comment threads.
+    assert f"{33 + DEMO_IDEAS} Themen nachgezählt" in " ".join(result.output.split())
     assert _counters(migrated) == seeded
     boards, _threads = seeded
-    assert sum(thread_count for _slug, thread_count, _posts, _last in boards) == 30 + DEMO_IDEAS
+    assert sum(thread_count for _slug, thread_count, _posts, _last in boards) == 32 + DEMO_IDEAS
 
 
 def test_seed_demo_twice_adds_threads_to_the_same_boards(migrated):

@@ -136,6 +136,11 @@ CONFLICTS = {
     "withdraw_lead_consent",
     "escalate",
     "rate_solution",
+    "update_article",
+    "submit_article_for_review",
+    "return_article_to_draft",
+    "publish_article",
+    "withdraw_article",
 }
 RATE_LIMITED = {"login", "register", "password_reset", "report_post"}
 POSTING_LIMITED = {"create_thread", "create_post", "edit_post"}
@@ -230,6 +235,11 @@ TAGS: list[dict[str, str]] = [
         "name": "faq",
         "description": "The FAQ export (token scope faq:read; page with `updated_since` = "
         "the X-Next-Cursor of the previous page) and curation.",
+    },
+    {
+        "name": "blog",
+        "description": "Staff articles: what readers may see, and writing with four eyes "
+        "(the author cannot publish alone; `at` schedules).",
     },
     {"name": "leads", "description": "Sales contact requests with the customer's consent."},
     {"name": "moderation", "description": "Reports, the moderation queue and decisions."},

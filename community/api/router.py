@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from community.api import (
     admin,
     auth,
+    blog,
     editor,
     events,
     faq,
@@ -40,6 +41,7 @@ for module in (
     admin,
     webhooks,
     faq,
+    blog,
     leads,
     moderation,
     legal,

@@ -58,6 +58,19 @@ _FAQ_WITHDRAWN = (
     }
 )
 
+_ARTICLE = {
+    "article_id": _INT,
+    "thread_id": {**_INT_OR_NULL, "description": "the thread holding the comments"},
+    "category_id": _INT,
+    "category_slug": _SLUG_OR_NULL,
+    "title": {"type": "string"},
+    "teaser": {"type": "string"},
+    "url": _URL,
+    "author": _NICK_OR_NULL,
+    "published_at": {"type": ["string", "null"], "format": "date-time"},
+    "public": {"type": "boolean", "description": "false: from a closed board"},
+}
+
 CATALOG: dict[str, dict[str, Any]] = {
     "thread.created": {
         "version": 1,
@@ -251,6 +264,22 @@ CATALOG: dict[str, dict[str, Any]] = {
                 "staff_votes": {"type": "integer", "minimum": 0},
                 "url": _URL,
             },
+        ),
+    },
+    # Blog (issue 17). A closed board's article events stay inside like its threads'.
+    "article.published": {
+        "version": 1,
+        "schema": _object("A blog article went live (at its scheduled time).", _ARTICLE),
+    },
+    "article.updated": {
+        "version": 1,
+        "schema": _object("A live blog article was corrected.", _ARTICLE),
+    },
+    "article.withdrawn": {
+        "version": 1,
+        "schema": _object(
+            "A blog article was taken down; remove it from the website.",
+            {k: v for k, v in _ARTICLE.items() if k != "teaser"},
         ),
     },
 }

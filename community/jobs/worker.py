@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 def _load_handlers() -> None:
     # Importing the modules registers their handlers.
     import community.accounts.mail
+    import community.blog.service
     import community.indexing.service
     import community.leads.mail
     import community.moderation.mail

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from community.accounts.models import Group, User
+from community.blog.models import Article
 from community.faq.models import FaqEntry
 from community.forum.models import Category, Post, Thread
 from community.i18n import N_
@@ -89,6 +90,15 @@ SENTENCES: dict[str, str] = {
     "faq.edit": N_("%(actor)s hat den FAQ-Eintrag zu „%(thread)s“ bearbeitet"),
     "faq.publish": N_("%(actor)s hat den FAQ-Eintrag zu „%(thread)s“ veröffentlicht"),
     "faq.withdraw": N_("%(actor)s hat den FAQ-Eintrag zu „%(thread)s“ zurückgezogen"),
+    "article.create": N_("%(actor)s hat den Blog-Artikel %(article)s angelegt"),
+    "article.edit": N_("%(actor)s hat den Blog-Artikel %(article)s bearbeitet"),
+    "article.submit": N_("%(actor)s hat den Blog-Artikel %(article)s zur Prüfung gegeben"),
+    "article.return": N_("%(actor)s hat den Blog-Artikel %(article)s an den Entwurf zurückgegeben"),
+    "article.publish": N_("%(actor)s hat den Blog-Artikel %(article)s veröffentlicht"),
+    "article.withdraw": N_("%(actor)s hat den Blog-Artikel %(article)s zurückgezogen"),
+    "article.cover": N_("%(actor)s hat das Titelbild des Blog-Artikels %(article)s geändert"),
+    "spotlight.create": N_("%(actor)s hat einen Eintrag für „Aktuell“ angelegt"),
+    "spotlight.delete": N_("%(actor)s hat einen Eintrag für „Aktuell“ gelöscht"),
     "legal.update": N_("%(actor)s hat eine Rechtsseite geändert"),
     "settings.staff_names": N_("%(actor)s hat die Anzeige der Namen des Teams geändert"),
     "settings.premoderation": N_("%(actor)s hat die Vorab-Moderation geändert"),
@@ -110,6 +120,8 @@ TARGET_TYPES: dict[str, str] = {
     "board": N_("Bereich"),
     "group": N_("Gruppe"),
     "faq": N_("FAQ-Eintrag"),
+    "article": N_("Blog-Artikel"),
+    "spotlight": N_("Aktuell"),
     "legal_page": N_("Rechtsseite"),
     "site_setting": N_("Einstellung"),
     "settings": N_("Einstellung"),
@@ -145,6 +157,9 @@ FIELDS: dict[str, str] = {
     "page": N_("Seite"),
     "url": N_("Adresse"),
     "show_name": N_("Namen zeigen"),
+    "title": N_("Titel"),
+    "published_at": N_("Veröffentlicht ab"),
+    "comments_enabled": N_("Kommentare"),
 }
 YES, NO, NOTHING = N_("ja"), N_("nein"), "—"
 
@@ -163,6 +178,7 @@ class _Lookup:
     users: dict[int, User]
     groups: dict[int, Group]
     faqs: dict[int, FaqEntry]
+    articles: dict[int, Article] = field(default_factory=dict)
 
 
 def _by_id(session: Session, model: Any, ids: Iterable[int]) -> dict[int, Any]:
@@ -199,6 +215,7 @@ def _lookup(session: Session, entries: Sequence[AuditEntry]) -> _Lookup:
         users=_by_id(session, User, user_ids),
         groups=_by_id(session, Group, _ids(entries, "group")),
         faqs=faqs,
+        articles=_by_id(session, Article, _ids(entries, "article")),
     )
 
 
@@ -237,6 +254,12 @@ def _parts(entry: AuditEntry, found: _Lookup) -> dict[str, Part]:
     elif entry.target_type == "faq" and target:
         faq = found.faqs.get(target)
         parts["thread"] = _thread_part(found.threads.get(faq.thread_id) if faq else None)
+    elif entry.target_type == "article" and target:
+        article = found.articles.get(target)
+        parts["article"] = Part(
+            f"„{short_title(article.title)}“" if article else f"#{target}",
+            f"/admin/blog/{target}" if article else None,
+        )
     elif entry.target_type == "user" and target:
         user = found.users.get(target)
         parts["user"] = Part(

@@ -26,6 +26,7 @@ from sqlmodel import Session, col
 # Importing these registers their export sections and erasure steps.
 import community.accounts.avatars
 import community.accounts.oidc_privacy
+import community.blog.privacy
 import community.feeds.privacy
 import community.forum.drafts
 import community.forum.reading

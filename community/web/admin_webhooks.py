@@ -42,6 +42,11 @@ EVENT_LABELS = {
     ),
     "user.erased": N_("Ein Konto wurde gelöscht; gespeicherte Daten zu diesem Mitglied löschen."),
     "idea.status_changed": N_("Das Team hat einer Idee einen neuen Status gegeben."),
+    "article.published": N_("Ein Blog-Artikel ist erschienen."),
+    "article.updated": N_("Ein erschienener Blog-Artikel wurde korrigiert."),
+    "article.withdrawn": N_(
+        "Ein Blog-Artikel wurde zurückgezogen; bitte von der Website entfernen."
+    ),
 }
 
 

@@ -46,6 +46,15 @@ MESSAGES = {
     "avatar_removed": N_("Ihr Profilbild ist entfernt; wir zeigen wieder Ihre Initialen."),
     "sso_linked": N_("Ihr Firmenkonto ist jetzt mit diesem Konto verknüpft."),
     "sso_unlinked": N_("Die Verknüpfung mit dem Firmenkonto ist gelöst."),
+    "article_saved": N_("Der Artikel ist gespeichert."),
+    "article_submit": N_(
+        "Der Artikel wartet jetzt auf die Prüfung durch ein zweites Teammitglied."
+    ),
+    "article_return": N_("Der Artikel ist zurück im Entwurf."),
+    "article_publish": N_("Der Artikel ist veröffentlicht (oder zur angegebenen Zeit geplant)."),
+    "article_withdraw": N_("Der Artikel ist zurückgezogen."),
+    "spotlight_saved": N_("Der Eintrag für „Aktuell“ ist gespeichert."),
+    "spotlight_deleted": N_("Der Eintrag für „Aktuell“ ist gelöscht."),
 }
 
 

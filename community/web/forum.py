@@ -34,6 +34,7 @@ from community.reputation import figures
 from community.reputation import service as reputation
 from community.reputation.profile import rank_labels
 from community.text import CleanStr
+from community.web import blog as web_blog
 from community.web.deps import CsrfField, WebViewer, see_other
 from community.web.forms import form_error, parse_form
 from community.web.pages import render
@@ -61,6 +62,7 @@ def index(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
             "latest": latest,
             "solved_threads": solved,
             "users": users,
+            **web_blog.start_page_slots(session, viewer),
         },
     )
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from community.web import (
     accounts,
     avatars,
+    blog,
     feeds,
     forum,
     ideas,
@@ -20,6 +21,7 @@ from community.web import (
     sso,
     writing,
 )
+from community.web.admin_blog import router as admin_blog_router
 from community.web.admin_groups import admin_groups_router
 from community.web.admin_home import admin_home_router
 from community.web.admin_legal import admin_legal_router
@@ -48,12 +50,14 @@ for area in (
     admin_legal_router,
     admin_home_router,
     admin_groups_router,
+    admin_blog_router,
     moderation_web_router,
     audit_log_router,
     insights_web_router,
     crm_web_router,
     seo.router,
     ideas.router,
+    blog.router,
     writing.router,
     forum.router,
 ):

@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from community.accounts.models import User
 from community.accounts.viewer import ANONYMOUS
+from community.blog import service as blog
 from community.config import get_settings
 from community.deps import SessionDep
 from community.forum import permissions as perms
@@ -129,6 +130,11 @@ def sitemap(session: SessionDep) -> Response:
     for ident, slug, at in threads:
         loc = escape(f"{base}/t/{ident}/{slug}")
         lines.append(f"<url><loc>{loc}</loc><lastmod>{at.date().isoformat()}</lastmod></url>")
+    lines.append(f"<url><loc>{escape(base)}/blog</loc></url>")
+    for article in blog.list_articles(session, ANONYMOUS, limit=50_000):
+        loc = escape(base + blog.article_path(article))
+        day = article.updated_at.date().isoformat()
+        lines.append(f"<url><loc>{loc}</loc><lastmod>{day}</lastmod></url>")
     lines.append("</urlset>")
     return Response("\n".join(lines), media_type="application/xml")
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
+from community.blog.models import Article
 from community.demo import seed_demo_content
 from community.forum.models import Post, Thread
 from tests.browser.axe import PHONE
@@ -29,7 +30,12 @@ def _public_urls(app: FastAPI, db: Session) -> list[str]:
     assert thread is not None
     post = db.execute(select(Post).where(col(Post.thread_id) == thread.id)).scalars().first()
     assert post is not None
+    article = (
+        db.execute(select(Article).where(col(Article.status) == "published")).scalars().first()
+    )
+    assert article is not None  # the demo blog
     values = {
+        "{article_id}/{slug}": f"{article.id}/{article.slug}",
         "{thread_id}/{slug}": f"{thread.id}/{thread.slug}",
         "{thread_id}": str(thread.id),
         "{slug}": "internet",

@@ -48,7 +48,9 @@ def test_reindex_command_fills_the_index_from_the_database(
     assert runner.invoke(cli, ["seed-demo", "--threads", "21"]).exit_code == 0
     result = runner.invoke(cli, ["reindex"])
     assert result.exit_code == 0, result.output
-    total = 21 + DEMO_IDEAS  # the questions and the ideas board's ideas
+    # The questions, the ideas board's ideas and the comment threads of the demo blog's
+    # two published articles.
+    total = 21 + DEMO_IDEAS + 2
     assert f"{total} Themen" in result.stdout and "tantivy" in result.stdout
     assert f"{total}/{total}" in result.stderr  # the progress bar counts the documents
     assert search_backend.stats()["documents"] == total

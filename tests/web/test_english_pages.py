@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -22,10 +22,12 @@ from sqlmodel import Session, select
 
 from community.accounts.models import Role
 from community.accounts.viewer import viewer_for
+from community.blog import service as blog
+from community.blog import spotlight
 from community.config import get_settings
 from community.faq import service as faq_service
 from community.faq.models import FaqEntry
-from community.forum.models import ThreadKind
+from community.forum.models import Thread, ThreadKind
 from community.ideas import service as ideas
 from community.ideas.models import IdeaStatus
 from community.leads import service as leads
@@ -50,6 +52,7 @@ NOT_PAGES = {
     "/settings/export",
     "/admin/stats.csv",
     "/avatars/{user_id}/{key}-{size}.webp",
+    "/blog/{article_id}/cover-{key}.webp",
 }
 # Words a German sentence hardly does without, and letters English has not.
 GERMAN_WORDS = re.compile(
@@ -213,7 +216,31 @@ def world(db: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         db.execute(select(Notification).where(Notification.user_id == member.id)).scalars().first()
     )
     assert faq is not None and held.is_pending
+    article = blog.create_article(
+        db,
+        viewer_for(db, admin),
+        title="New tariffs for 2027",
+        teaser="What changes for business customers.",
+        body="From **January** on.",
+        category_slug=board.slug,
+    )
+    assert article.id is not None
+    blog.submit_for_review(db, viewer_for(db, admin), article.id)
+    blog.publish(db, viewer_for(db, moderator), article.id)
+    make_reply(db, author=member, thread=db.get(Thread, article.thread_id), body="Thanks, great.")  # type: ignore[arg-type]
+    now = datetime.now(UTC)
+    spotlight.create(
+        db,
+        viewer_for(db, admin),
+        title="Spring offer",
+        text="Save on routers",
+        link_url="/blog",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=1),
+    )
+    db.commit()
     return {
+        "article": article,
         "admin": admin,
         "moderator": moderator,
         "member": member,
@@ -242,11 +269,14 @@ def _fill(path: str, world: dict[str, Any], token: str) -> str:
         "token": token,
         "name": "unknown-provider",
         "idea_id": world["idea"].id,
+        "article_id": world["article"].id,
     }
     if path.startswith("/t/{thread_id}/{slug}"):
         values["slug"] = thread.slug
     elif path.startswith("/ideas/"):
         values["slug"] = "ideas"
+    elif path.startswith("/blog/"):
+        values["slug"] = world["article"].slug
     elif path.startswith("/admin/groups/"):
         values["slug"] = world["group"].slug
 

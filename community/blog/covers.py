@@ -1,0 +1,75 @@
+"""Cover pictures: checked and cleaned like avatars (Pillow, PNG/JPEG/WebP up to 2 MB, no
+metadata carried over), cut to 16:9 and kept in the database. The URL holds a random key
+that changes with every upload; a cover is served only to who may see its article."""
+
+from __future__ import annotations
+
+import secrets
+from io import BytesIO
+
+from PIL import Image, ImageOps
+from sqlalchemy import delete
+from sqlmodel import Session
+
+from community.accounts.avatars import MAX_UPLOAD_BYTES, _decode
+from community.accounts.viewer import Viewer
+from community.blog import service
+from community.blog.models import Article, ArticleCover
+from community.errors import NotFound
+from community.moderation import audit
+
+SIZE = (1200, 675)
+__all__ = ["MAX_UPLOAD_BYTES", "cover_image", "cover_path", "remove_cover", "save_cover"]
+
+
+def cover_path(article: Article) -> str | None:
+    if not article.cover_key:
+        return None
+    return f"/blog/{article.id}/cover-{article.cover_key}.webp"
+
+
+def _encode(image: Image.Image) -> bytes:
+    fitted = ImageOps.fit(image, SIZE, Image.Resampling.LANCZOS)
+    clean = Image.new(fitted.mode, fitted.size)
+    clean.paste(fitted)
+    out = BytesIO()
+    clean.save(out, "WEBP", quality=82)
+    return out.getvalue()
+
+
+def save_cover(session: Session, viewer: Viewer, article_id: int, data: bytes) -> Article:
+    article = service.staff_article(session, viewer, article_id)
+    image = ImageOps.exif_transpose(_decode(data))
+    image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    assert article.id is not None
+    key = secrets.token_urlsafe(12)
+    row = session.get(ArticleCover, article.id)
+    if row is None:
+        row = ArticleCover(article_id=article.id, key=key, image=_encode(image))
+    else:
+        row.key, row.image = key, _encode(image)
+    article.cover_key = key
+    session.add_all([row, article])
+    session.flush()
+    audit.record(session, viewer, "article.cover", "article", article.id)
+    return article
+
+
+def remove_cover(session: Session, viewer: Viewer, article_id: int) -> Article:
+    article = service.staff_article(session, viewer, article_id)
+    session.execute(delete(ArticleCover).where(ArticleCover.article_id == article.id))  # type: ignore[arg-type]
+    article.cover_key = None
+    session.add(article)
+    session.flush()
+    return article
+
+
+def cover_image(session: Session, viewer: Viewer, article_id: int, key: str) -> bytes:
+    article = session.get(Article, article_id)
+    row = session.get(ArticleCover, article_id)
+    if article is None or row is None or row.key != key:
+        raise NotFound("Dieses Bild gibt es nicht.")
+    staff = viewer.user is not None and (viewer.user.is_staff or viewer.is_moderator)
+    if not staff and not service.can_see_article(session, viewer, article):
+        raise NotFound("Dieses Bild gibt es nicht.")
+    return row.image
