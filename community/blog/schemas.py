@@ -13,7 +13,7 @@ class ArticleCreate(BaseModel):
     title: CleanStr = Field(max_length=150)
     teaser: CleanStr = Field(max_length=400)
     body: CleanStr = Field(max_length=20_000)
-    category_slug: str = Field(max_length=60)
+    category_slug: str = Field(max_length=60, pattern=r"^[a-z0-9][a-z0-9-]*$")
     comments_enabled: bool = True
 
 
@@ -21,7 +21,7 @@ class ArticleUpdate(BaseModel):
     title: CleanStr | None = Field(default=None, max_length=150)
     teaser: CleanStr | None = Field(default=None, max_length=400)
     body: CleanStr | None = Field(default=None, max_length=20_000)
-    category_slug: str | None = Field(default=None, max_length=60)
+    category_slug: str | None = Field(default=None, max_length=60, pattern=r"^[a-z0-9][a-z0-9-]*$")
     comments_enabled: bool | None = None
 
 

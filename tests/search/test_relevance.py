@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from community.accounts.viewer import ANONYMOUS
+from community.blog.models import Article
 from community.demo import QUESTIONS, seed_demo_content
 from community.forum.models import Thread
 from community.indexing import service as indexing
@@ -65,7 +66,13 @@ def seeded_threads(engine: Engine, db: Session) -> dict[str, set[int]]:
     indexing.reindex(db)
     relevant: dict[str, set[int]] = {}
     # The demo's questions (the newcomer's question held for approval is not one of them).
-    questions = select(Thread).where(Thread.is_pending == False, Thread.kind != "idea")  # noqa: E712
+    # Ideas and the demo blog's comment threads are not questions.
+    comments = select(col(Article.thread_id)).where(col(Article.thread_id).is_not(None))
+    questions = select(Thread).where(
+        Thread.is_pending == False,  # noqa: E712
+        Thread.kind != "idea",
+        col(Thread.id).not_in(comments),
+    )
     for thread in db.execute(questions).scalars():
         relevant.setdefault(_question_of(thread.title), set()).add(thread.id)  # type: ignore[arg-type]
     return relevant
