@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from community.deps import IdPath, SessionDep, ViewerDep
 from community.forum import boards as forum_boards
+from community.ideas.stats import idea_figures
 from community.insights import export
 from community.insights import satisfaction as insights_satisfaction
 from community.insights import service as insights
@@ -35,13 +36,14 @@ def stats(
 ) -> Any:
     """Figures per board and overall for the period (`custom`: from and to, dates in UTC,
     both included). Only boards the viewer may see are counted. `format=csv`: one row
-    per board and an overall row."""
+    per board and an overall row, which also carries the ideas figures of the period."""
     window = insights.resolve_window(period, start, end)
     board = forum_boards.get_category(session, viewer, category) if category else None
     figures = insights.dashboard(session, viewer, window, category=board)
     if format == "csv":
+        ideas = idea_figures(session, viewer, window.start, window.end, board)
         return Response(
-            export.as_csv(figures),
+            export.as_csv(figures, ideas),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{export.filename(figures)}"'},
         )

@@ -16,6 +16,7 @@ from community.accounts.viewer import Viewer
 from community.blog import service
 from community.blog.models import Article, ArticleCover
 from community.errors import NotFound
+from community.forum import permissions as perms
 from community.moderation import audit
 
 SIZE = (1200, 675)
@@ -70,6 +71,6 @@ def cover_image(session: Session, viewer: Viewer, article_id: int, key: str) -> 
     if article is None or row is None or row.key != key:
         raise NotFound("Dieses Bild gibt es nicht.")
     staff = viewer.user is not None and (viewer.user.is_staff or viewer.is_moderator)
-    if not staff and not service.can_see_article(session, viewer, article):
+    if not staff and not perms.can_see_article(session, viewer, article):
         raise NotFound("Dieses Bild gibt es nicht.")
     return row.image

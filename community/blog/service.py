@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from community.accounts.models import User
@@ -36,32 +36,12 @@ GO_LIVE_JOB = "blog.go_live"
 TEASER_MAX = 400
 
 
-# ---- who sees what ----------------------------------------------------------------------
-
-
-def visible_articles_filter(viewer: Viewer) -> ColumnElement[bool]:
-    """Published, due, and in a board the viewer sees; staff see the same as everyone on
-    the public surfaces (their drafts live under /admin/blog)."""
-    visible_boards = select(col(Category.id)).where(perms.visible_categories_filter(viewer))
-    return and_(
-        col(Article.status) == ArticleStatus.published.value,
-        col(Article.published_at) <= utcnow(),
-        col(Article.category_id).in_(visible_boards),
-    )
-
-
-def can_see_article(session: Session, viewer: Viewer, article: Article) -> bool:
-    if article.status != ArticleStatus.published.value or article.published_at is None:
-        return False
-    if article.published_at > utcnow():
-        return False
-    category = session.get(Category, article.category_id)
-    return category is not None and perms.can_see_category(session, viewer, category)
+# ---- who sees what (the rules live in community/forum/permissions.py) -------------------
 
 
 def get_article(session: Session, viewer: Viewer, article_id: int) -> Article:
     article = session.get(Article, article_id)
-    if article is None or not can_see_article(session, viewer, article):
+    if article is None or not perms.can_see_article(session, viewer, article):
         raise NotFound("Diesen Artikel gibt es nicht.")
     return article
 
@@ -71,7 +51,7 @@ def list_articles(
 ) -> list[Article]:
     query = (
         select(Article)
-        .where(visible_articles_filter(viewer))
+        .where(perms.visible_articles_filter(viewer))
         .order_by(col(Article.published_at).desc(), col(Article.id).desc())
         .limit(limit)
     )

@@ -1,5 +1,6 @@
 """Who may see and do what. The per-object checks and the list filter must agree:
-tests/forum/test_permissions.py checks every (viewer, thread) pair of a small world.
+tests/forum/test_permissions.py checks every (viewer, thread) and (viewer, article) pair of
+a small world.
 
 A thread the viewer may not see is a 404, never a 403: a closed board does not even
 admit that it exists.
@@ -12,6 +13,7 @@ from sqlmodel import Session, col
 
 from community.accounts.models import Role
 from community.accounts.viewer import Viewer
+from community.blog.models import Article, ArticleStatus
 from community.clock import utcnow
 from community.errors import Forbidden, NotAuthenticated, NotFound
 from community.forum.models import Category, CategoryGroup, Post, Thread
@@ -65,6 +67,17 @@ def can_see_post_body(viewer: Viewer, post: Post) -> bool:
     return not post.is_hidden or viewer.user_id == post.author_id
 
 
+def can_see_article(session: Session, viewer: Viewer, article: Article) -> bool:
+    """Published, due, and in a board the viewer sees; staff see the same as everyone on
+    the public surfaces (their drafts live under /admin/blog)."""
+    if article.status != ArticleStatus.published.value or article.published_at is None:
+        return False
+    if article.published_at > utcnow():
+        return False
+    category = session.get(Category, article.category_id)
+    return category is not None and can_see_category(session, viewer, category)
+
+
 # ---- list filters (must agree with the checks above) -------------------------------------
 
 
@@ -103,6 +116,16 @@ def visible_posts_filter(viewer: Viewer) -> ColumnElement[bool]:
     return and_(
         Post.is_deleted == false(),  # type: ignore[arg-type]
         or_(Post.is_pending == false(), own),  # type: ignore[arg-type]
+    )
+
+
+def visible_articles_filter(viewer: Viewer) -> ColumnElement[bool]:
+    """The articles can_see_article admits."""
+    visible_boards = select(col(Category.id)).where(visible_categories_filter(viewer))
+    return and_(
+        col(Article.status) == ArticleStatus.published.value,
+        col(Article.published_at) <= utcnow(),
+        col(Article.category_id).in_(visible_boards),
     )
 
 

@@ -228,6 +228,18 @@ def merge(session: Session, viewer: Viewer, thread_id: int, into_thread_id: int)
         after={"duplicate_of_thread_id": into_thread_id},
     )
     indexing.thread_changed(session, thread_id)
+    # The duplicate's voters learn where their vote went (deliver drops whoever may not
+    # see the target); the target's author had no vote to move.
+    notifications.deliver(
+        session,
+        dict.fromkeys(
+            [v.user_id for v in moved if v.user_id != target_thread.author_id], NoticeType.idea
+        ),
+        key=f"idea-merge:{thread_id}",
+        actor_id=viewer.user_id,
+        thread=target_thread,
+        data={"merged_from": thread.title},
+    )
     return target
 
 

@@ -1,10 +1,14 @@
-"""The dashboard's figures as CSV: one row per board, then the overall row."""
+"""The dashboard's figures as CSV: one row per board, then the overall row. The ideas
+figures of the page (community/ideas/stats.py) are counted for the period as a whole, so
+they fill the overall row's ideas columns and stay empty on the board rows."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+from community.ideas.models import IdeaStatus
+from community.ideas.stats import IdeaFigures
 from community.insights.schemas import BoardFigures, StatsPublic
 
 COLUMNS = (
@@ -30,6 +34,12 @@ COLUMNS = (
     "kudos_given",
     "satisfaction_count",
     "satisfaction_average",
+    "ideas_proposed",
+    *(f"ideas_{status.value}" for status in IdeaStatus),
+    "ideas_first_status_count",
+    "ideas_first_status_median_hours",
+    "idea_votes",
+    "idea_staff_votes",
 )
 
 
@@ -71,13 +81,26 @@ def _row(scope: str, f: BoardFigures) -> list[str]:
     ]
 
 
-def as_csv(stats: StatsPublic) -> str:
+def _idea_cells(ideas: IdeaFigures | None) -> list[str]:
+    if ideas is None:
+        return [""] * (len(IdeaStatus) + 5)
+    return [
+        _number(ideas.proposed),
+        *(_number(ideas.by_status.get(status.value, 0)) for status in IdeaStatus),
+        _number(ideas.decided),
+        _number(ideas.first_status_median_hours),
+        _number(ideas.votes),
+        _number(ideas.staff_votes),
+    ]
+
+
+def as_csv(stats: StatsPublic, ideas: IdeaFigures | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for board in stats.boards:
-        writer.writerow(_row("board", board))
-    writer.writerow(_row("overall", stats.overall))
+        writer.writerow(_row("board", board) + _idea_cells(None))
+    writer.writerow(_row("overall", stats.overall) + _idea_cells(ideas))
     return out.getvalue()
 
 

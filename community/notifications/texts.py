@@ -63,6 +63,10 @@ _TEXTS: dict[str, str] = {
         "Die Moderation hat über Ihren Beitrag im Thema „{title}“ entschieden. {outcome}"
     ),
     NoticeType.idea: N_("Die Idee „{title}“ hat einen neuen Status: {status}. {note}"),
+    "idea.merged": N_(
+        "Die Idee „{merged_from}“, die Sie unterstützt haben, wurde mit der Idee „{title}“ "
+        "zusammengeführt. Ihre Stimme zählt jetzt dort."
+    ),
 }
 _SUBJECTS: dict[str, str] = {
     NoticeType.reply: N_("Neue Antwort: {title}"),
@@ -77,6 +81,7 @@ _SUBJECTS: dict[str, str] = {
     "moderation.reporter": N_("Ihre Meldung wurde bearbeitet"),
     "moderation.author": N_("Entscheidung der Moderation zu Ihrem Beitrag"),
     NoticeType.idea: N_("Neuer Status der Idee: {title}"),
+    "idea.merged": N_("Idee zusammengeführt: {title}"),
 }
 _OUTCOMES = {
     "hidden": N_("Der Beitrag wurde ausgeblendet."),
@@ -189,10 +194,13 @@ def _describe_one(
         "outcome": outcome,
         "status": gettext(STATUS_LABELS.get(str(data.get("status")), "")),
         "note": data.get("note", ""),
+        "merged_from": data.get("merged_from", ""),
     }
     kind = notice.type
     if kind == NoticeType.moderation:
         kind = f"moderation.{data.get('role', 'author')}"
+    elif kind == NoticeType.idea and "merged_from" in data:
+        kind = "idea.merged"
     text = gettext(_TEXTS.get(kind, "{title}")).format(**values)
     subject = gettext(_SUBJECTS.get(kind, "{title}")).format(**values)
     path: str | None = None

@@ -99,7 +99,7 @@ def cover(article_id: IdPath, key: str, session: SessionDep, viewer: WebViewer) 
     image = covers.cover_image(session, viewer, article_id, key[:40])
     # The key changes with every upload; a closed board's cover must not sit in a shared cache.
     article = session.get(Article, article_id)
-    public = article is not None and blog.can_see_article(session, ANONYMOUS, article)
+    public = article is not None and perms.can_see_article(session, ANONYMOUS, article)
     cache = "public, max-age=31536000, immutable" if public else "private, max-age=3600"
     return Response(image, media_type="image/webp", headers={"Cache-Control": cache})
 

@@ -185,8 +185,9 @@ def stats_csv(
     window = insights.resolve_window(period, start, end)
     board = boards.get_category(session, viewer, category) if category else None
     stats = insights.dashboard(session, viewer, window, category=board)
+    ideas = idea_figures(session, viewer, window.start, window.end, board)
     return Response(
-        export.as_csv(stats),
+        export.as_csv(stats, ideas),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{export.filename(stats)}"'},
     )

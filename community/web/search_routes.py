@@ -100,11 +100,13 @@ def similar_fragment(
     title: Annotated[str, Query(max_length=indexing.QUERY_MAX)] = "",
     category: Annotated[str, Query(max_length=60)] = "",
     board_suggested: Annotated[str, Query(max_length=60)] = "",
+    kind: ThreadKind = ThreadKind.question,
 ) -> Response:
     """The list alone, for htmx to put under the title field; with it, out of band, the
-    board field with the board the similar questions suggest (writing.ask_context)."""
+    board field with the board the similar questions suggest (writing.ask_context). The
+    kind only words the list: "Ähnliche Ideen" on the idea form."""
     similar = writing.similar_questions(session, viewer, title)
-    form = {"category": category}
+    form = {"category": category, "kind": kind.value}
     context = writing.ask_context(
         session, viewer, form, similar=similar, board_suggested=board_suggested
     )

@@ -241,34 +241,3 @@ def test_the_authors_export_lists_their_articles_and_erasure_keeps_them_without_
     )
     assert blog.get_article(db, ANONYMOUS, article.id).id == article.id  # type: ignore[arg-type]
     assert blog.author_names(db, [article])[article.id] == ("", None)  # type: ignore[index]
-
-
-def test_the_list_filter_agrees_with_the_per_article_check(
-    db: Session, staff: tuple[User, User]
-) -> None:
-    author, reviewer = staff
-    insider, outsider, moderator = make_user(db), make_user(db), make_user(db, role=Role.moderator)
-    group = make_group(db, members=[insider, author])
-    public, closed = make_category(db), make_category(db, groups=[group])
-    articles = []
-    for board in (public, closed):
-        draft = blog.create_article(
-            db,
-            viewer_for(db, author),
-            title="Ein Entwurf hier",
-            teaser="t",
-            body="b",
-            category_slug=board.slug,
-        )
-        live, later, gone = (write(db, author, board) for _ in range(3))
-        for article, at in ((live, None), (later, utcnow() + timedelta(days=1)), (gone, None)):
-            blog.publish(db, viewer_for(db, reviewer), article.id, at=at)  # type: ignore[arg-type]
-        blog.withdraw(db, viewer_for(db, reviewer), gone.id)  # type: ignore[arg-type]
-        articles += [draft, live, later, gone]
-    for user in (None, insider, outsider, moderator, author):
-        viewer = ANONYMOUS if user is None else viewer_for(db, user)
-        listed = {a.id for a in blog.list_articles(db, viewer, limit=100)}
-        checked = {a.id for a in articles if blog.can_see_article(db, viewer, a)}
-        assert listed == checked
-    assert len({a.id for a in blog.list_articles(db, viewer_for(db, insider), limit=100)}) == 2
-    assert len({a.id for a in blog.list_articles(db, ANONYMOUS, limit=100)}) == 1

@@ -419,3 +419,57 @@ def test_idea_checks_lists_and_votes_agree_with_thread_visibility(db, world):
             if not sees and viewer_name != "anonymous":
                 with pytest.raises(NotFound):
                     ideas.vote(db, viewer, thread.id)  # type: ignore[arg-type]
+
+
+# ---- blog articles (community/blog/) -----------------------------------------------------
+
+
+def test_article_check_and_list_filter_agree_with_board_visibility(db, world):
+    """Every (viewer, article) pair: only a published, due article shows, and exactly where
+    its board shows; the check, the list filter and the blog's list say the same."""
+    from datetime import timedelta
+
+    from community.blog import service as blog
+    from community.blog.models import Article
+    from community.clock import utcnow
+    from community.forum.permissions import can_see_article, visible_articles_filter
+
+    author = viewer_for(db, world.users["moderator"])
+    reviewer = viewer_for(db, world.users["admin"])
+    articles: dict[tuple[str, str], Article] = {}
+    for board_name, board in world.boards.items():
+        for state in ("draft", "live", "scheduled", "withdrawn"):
+            article = blog.create_article(
+                db,
+                author,
+                title=f"Artikel {state} in {board_name}",
+                teaser="Anreißer",
+                body="Text",
+                category_slug=board.slug,
+            )
+            assert article.id is not None
+            if state != "draft":
+                blog.submit_for_review(db, author, article.id)
+                at = utcnow() + timedelta(days=1) if state == "scheduled" else None
+                blog.publish(db, reviewer, article.id, at=at)
+            if state == "withdrawn":
+                blog.withdraw(db, reviewer, article.id)
+            articles[(board_name, state)] = article
+    db.commit()
+
+    disagreements = []
+    for viewer_name in VIEWERS:
+        viewer = world.viewer(db, viewer_name)
+        filtered = set(
+            db.execute(select(Article.id).where(visible_articles_filter(viewer))).scalars()
+        )
+        listed = {a.id for a in blog.list_articles(db, viewer, limit=100)}
+        for (board_name, state), article in articles.items():
+            check = can_see_article(db, viewer, article)
+            expected = state == "live" and viewer_name in EXPECTED[board_name]
+            if not check == (article.id in filtered) == (article.id in listed) == expected:
+                disagreements.append((viewer_name, board_name, state, check))
+            if not expected:
+                with pytest.raises(NotFound):
+                    blog.get_article(db, viewer, article.id)  # type: ignore[arg-type]
+    assert disagreements == []

@@ -186,6 +186,41 @@ def test_merge_moves_votes_without_counting_anyone_twice(db, board):
     assert [r.thread.id for r in board_ideas] == [target.id]
 
 
+def test_merge_tells_the_duplicates_voters_who_still_see_the_target_where_their_vote_went(db):
+    from community.accounts import service as accounts
+    from community.i18n import translator
+    from community.notifications.texts import describe
+
+    voter, both, former, target_author = (make_user(db) for _ in range(4))
+    bystander = make_user(db)
+    group = make_group(db, members=[voter, both, former, target_author, bystander])
+    board = make_idea_board(db, slug="ideen-partner", groups=[group])
+    target = make_idea(db, author=target_author, board=board, title="Rechnungen als XRechnung")
+    dup = make_idea(db, author=bystander, board=board, title="E-Rechnung im XRechnung-Format")
+    for user in (voter, both, former, target_author):
+        ideas.vote(db, viewer_for(db, user), dup.id)
+    ideas.vote(db, viewer_for(db, both), target.id)
+    db.commit()
+    accounts.remove_member(db, group, former)  # left the group: the target is closed to them
+    db.commit()
+    staff = make_user(db, role=Role.moderator)
+    ideas.merge(db, viewer_for(db, staff), dup.id, target.id)
+    db.commit()
+    notices = db.execute(select(Notification).where(Notification.type == "idea")).scalars().all()
+    # The target's own author had no vote to move; the duplicate's author did not vote.
+    assert {n.user_id for n in notices} == {voter.id, both.id}
+    assert {n.thread_id for n in notices} == {target.id}
+    mine = next(n for n in notices if n.user_id == voter.id)
+    german = describe(db, viewer_for(db, voter), [mine], lambda m: m, "de")[0]
+    assert german.text == (
+        "Die Idee „E-Rechnung im XRechnung-Format“, die Sie unterstützt haben, wurde mit der "
+        "Idee „Rechnungen als XRechnung“ zusammengeführt. Ihre Stimme zählt jetzt dort."
+    )
+    assert german.path == f"/t/{target.id}/{target.slug}"
+    english = describe(db, viewer_for(db, voter), [mine], translator("en"), "en")
+    assert english[0].subject == "Idea merged: Rechnungen als XRechnung"
+
+
 def test_merge_refuses_another_board_and_members(db, board):
     author = make_user(db)
     one = make_idea(db, author=author, board=board, title="Erste Idee zum Zusammenführen")

@@ -38,3 +38,31 @@ def test_ideas_per_status_time_to_first_status_and_votes(db, client):
     page = client.get("/admin/stats")
     assert page.status_code == 200
     assert 'id="ideas-heading"' in page.text and "Bis zum ersten Status (Median)" in page.text
+
+
+def test_the_statistics_csv_carries_the_ideas_figures_of_the_page(db, client):
+    import csv
+    import io
+
+    board = make_idea_board(db)
+    author, moderator = make_user(db), make_user(db, role=Role.moderator)
+    declined = make_idea(db, author=author, board=board, title="Faxversand für Rechnungen")
+    waiting = make_idea(db, author=author, board=board, title="Rechnungen per Post bündeln")
+    for voter in (make_user(db), make_user(db), make_user(db, staff=True)):
+        ideas.vote(db, viewer_for(db, voter), waiting.id)
+    ideas.set_status(db, viewer_for(db, moderator), declined.id, IdeaStatus.declined, "Nein.")
+    db.commit()
+    sign_in(client, moderator)
+    for url in ("/admin/stats.csv?period=week", "/api/v1/admin/stats?period=week&format=csv"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+        overall = rows[-1]
+        assert overall["scope"] == "overall"
+        assert overall["ideas_proposed"] == "2"
+        assert (overall["ideas_new"], overall["ideas_declined"]) == ("1", "1")
+        assert (overall["ideas_planned"], overall["ideas_done"]) == ("0", "0")
+        assert overall["ideas_first_status_count"] == "1"
+        assert float(overall["ideas_first_status_median_hours"]) < 0.1
+        assert (overall["idea_votes"], overall["idea_staff_votes"]) == ("2", "1")
+        assert all(r["ideas_proposed"] == "" for r in rows if r["scope"] == "board")

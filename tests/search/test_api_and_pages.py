@@ -150,6 +150,41 @@ def test_ask_page_shows_similar_questions_with_and_without_js(
     assert client.post("/new/similar", data={"title": "eSIM"}).status_code == 403  # CSRF
 
 
+def test_the_idea_form_calls_the_similar_box_similar_ideas_in_german_and_english(
+    make_client: Callable[[], TestClient], db: Session, run_jobs: Callable[[], int]
+) -> None:
+    from tests.ideas.helpers import make_idea, make_idea_board
+
+    board = make_idea_board(db)
+    make_idea(db, author=make_user(db), board=board, title="Rechnungen als CSV exportieren")
+    run_jobs()
+    german, english = make_client(), make_client()
+    csrf = sign_in(german, make_user(db))
+    sign_in(english, make_user(db, locale="en"))
+    title = "Rechnungen exportieren"
+    form = german.get("/new", params={"board": board.slug, "title": title}).text
+    assert "Ähnliche Ideen – vielleicht hat jemand Ihre schon vorgeschlagen:" in form
+    assert "Ähnliche Ideen suchen" in form and "Ähnliche Fragen" not in form
+    assert 'hx-include="#category, [name=board_suggested], [name=kind]"' in form
+    fragment = german.get("/search/similar", params={"title": title, "kind": "idea"}).text
+    assert "Ähnliche Ideen – vielleicht" in fragment and "Ähnliche Fragen" not in fragment
+    nothing = german.post(
+        "/new/similar",
+        data={"csrf_token": csrf, "category": board.slug, "kind": "idea", "title": "Xylofon"},
+    ).text
+    assert "Keine ähnlichen Ideen gefunden." in nothing
+    # The question form keeps its words.
+    question = german.get("/search/similar", params={"title": title}).text
+    assert "Ähnliche Fragen – vielleicht ist Ihre schon beantwortet:" in question
+    page = english.get("/new", params={"board": board.slug, "title": title}).text
+    assert "Similar ideas – someone may already have proposed yours:" in page
+    assert "Find similar ideas" in page
+    assert (
+        "Similar ideas"
+        in english.get("/search/similar", params={"title": title, "kind": "idea"}).text
+    )
+
+
 def test_posting_works_while_meilisearch_is_down_and_the_index_catches_up(
     client: TestClient,
     db: Session,
