@@ -14,6 +14,8 @@ if command -v npm >/dev/null && [ ! -f tests/browser/node_modules/axe-core/axe.m
   npm ci --prefix tests/browser --silent --no-audit --no-fund
 fi
 if command -v npm >/dev/null && [ ! -d tests/sso/node_modules/oidc-provider ]; then npm ci --prefix tests/sso --silent --no-audit --no-fund; fi  # oidc-provider for tests/sso
-# worksteal: each process starts on one half (in practice one database each), and the one
-# that finishes first takes tests from the other's queue, so both end together.
-exec .venv/bin/pytest -n 2 --dist worksteal "$@"
+# Three test processes on the two cores: the browser tests and live servers spend much of
+# their time waiting on Chromium and sockets, which a third process fills (measured: see
+# the README's test section). worksteal: a process that runs out takes tests from another's
+# queue, so all end together.
+exec .venv/bin/pytest -n 3 --dist worksteal "$@"
