@@ -203,7 +203,3 @@ def entries_for(session: Session, viewer: Viewer, thread_ids: Sequence[int]) -> 
     ).scalars()
     by_id = {t.id: t for t in rows}
     return _entries(session, [by_id[i] for i in thread_ids if i in by_id])
-
-
-def last_updated(entries: Sequence[FeedEntry]) -> datetime:
-    return max((e.updated for e in entries), default=EPOCH)

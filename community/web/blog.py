@@ -3,14 +3,11 @@ the Atom feed, and the two start page slots. Who sees what is the blog service's
 
 from __future__ import annotations
 
-import hashlib
 import json
-from email.utils import format_datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from feedgen.feed import FeedGenerator
 from sqlmodel import Session
 
 from community import i18n
@@ -25,7 +22,7 @@ from community.forum import permissions as perms
 from community.forum import service as forum
 from community.forum.models import Category, Thread
 from community.web.deps import WebViewer
-from community.web.feeds import ATOM, MAX_AGE, _not_modified, _start
+from community.web.feeds import AtomItem, atom_response, start_feed
 from community.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -146,42 +143,27 @@ def blog_feed(
     request: Request, session: SessionDep, token: Annotated[str, Query(max_length=100)] = ""
 ) -> Response:
     """Public articles; with a member's personal feed token also their closed groups'."""
-    _start(request)
+    start_feed(request)
     viewer = feeds.viewer_for_token(session, token) if token else ANONYMOUS
     articles = blog.list_articles(session, viewer, limit=30)
-    cards = _cards(session, articles)
     base = get_settings().public_url.rstrip("/")
-    updated = max((a.updated_at for a in articles), default=None)
-    fg = FeedGenerator()
-    fg.id(base + "/blog/feed.atom")
-    fg.title(i18n.gettext("%(site)s: Blog") % {"site": get_settings().site_name})
-    fg.author({"name": get_settings().site_name})
-    fg.link(href=base + "/blog", rel="alternate", type="text/html")
-    fg.link(href=base + "/blog/feed.atom", rel="self", type="application/atom+xml")
-    fg.language(i18n.current_locale())
-    fg.generator(get_settings().site_name)
-    if updated is not None:
-        fg.updated(updated)
-    for card in cards:
-        article = card["article"]
-        item = fg.add_entry(order="append")
-        item.id(base + card["path"])
-        item.title(article.title)
-        item.link(href=base + card["path"], rel="alternate", type="text/html")
-        item.author({"name": card["staff_name"] or card["author"] or "—"})
-        item.published(article.published_at)
-        item.updated(article.updated_at)
-        item.summary(article.teaser)
-        item.content(article.body_html, type="html")
-    body: bytes = fg.atom_str(pretty=True)
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": f"{'private' if token else 'public'}, max-age={MAX_AGE}",
-        "Vary": "Accept-Language",
-    }
-    if updated is not None:
-        headers["Last-Modified"] = format_datetime(updated, usegmt=True)
-        if _not_modified(request, etag, updated):
-            return Response(status_code=304, headers=headers)
-    return Response(body, media_type=ATOM, headers=headers)
+    items = [
+        AtomItem(
+            url=base + card["path"],
+            title=card["article"].title,
+            author=card["staff_name"] or card["author"] or "—",
+            published=card["article"].published_at,
+            updated=card["article"].updated_at,
+            summary=card["article"].teaser,
+            content_html=card["article"].body_html,
+        )
+        for card in _cards(session, articles)
+    ]
+    return atom_response(
+        request,
+        path="/blog/feed.atom",
+        title=i18n.gettext("%(site)s: Blog") % {"site": get_settings().site_name},
+        page="/blog",
+        items=items,
+        personal=bool(token),
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Literal
@@ -51,6 +52,30 @@ def thread_url(entry: FeedEntry) -> str:
     return _url(f"/t/{entry.thread_id}/{entry.slug}")
 
 
+@dataclass(frozen=True)
+class AtomItem:
+    """One entry of any feed the forum writes (threads, blog articles)."""
+
+    url: str
+    title: str
+    author: str
+    published: datetime
+    updated: datetime
+    summary: str = ""
+    content_html: str | None = None
+
+
+def thread_item(entry: FeedEntry) -> AtomItem:
+    return AtomItem(
+        url=thread_url(entry),
+        title=entry.title,
+        author=entry.author,
+        published=entry.published,
+        updated=entry.updated,
+        summary=entry.summary,
+    )
+
+
 def _atom(
     request: Request,
     *,
@@ -60,7 +85,21 @@ def _atom(
     entries: Sequence[FeedEntry],
     personal: bool,
 ) -> Response:
-    updated = feeds.last_updated(entries)
+    items = [thread_item(e) for e in entries]
+    return atom_response(request, path=path, title=title, page=page, items=items, personal=personal)
+
+
+def atom_response(
+    request: Request,
+    *,
+    path: str,
+    title: str,
+    page: str,
+    items: Sequence[AtomItem],
+    personal: bool,
+) -> Response:
+    """The Atom document with its caching headers, or 304 when the reader has it."""
+    updated = max((i.updated for i in items), default=feeds.EPOCH)
     fg = FeedGenerator()
     # The id and self link never carry the token: they end up in readers and logs.
     fg.id(_url(path))
@@ -71,16 +110,18 @@ def _atom(
     fg.language(i18n.current_locale())
     fg.generator(get_settings().site_name)  # not the library and its version
     fg.updated(updated)
-    for entry in entries:
+    for one in items:
         item = fg.add_entry(order="append")
-        item.id(thread_url(entry))
-        item.title(entry.title)
-        item.link(href=thread_url(entry), rel="alternate", type="text/html")
-        item.author({"name": entry.author})
-        item.published(entry.published)
-        item.updated(entry.updated)
-        if entry.summary:
-            item.summary(entry.summary)
+        item.id(one.url)
+        item.title(one.title)
+        item.link(href=one.url, rel="alternate", type="text/html")
+        item.author({"name": one.author})
+        item.published(one.published)
+        item.updated(one.updated)
+        if one.summary:
+            item.summary(one.summary)
+        if one.content_html is not None:
+            item.content(one.content_html, type="html")
     body: bytes = fg.atom_str(pretty=True)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {
@@ -109,7 +150,7 @@ def _not_modified(request: Request, etag: str, updated: datetime) -> bool:
         return False
 
 
-def _start(request: Request) -> None:
+def start_feed(request: Request) -> None:
     i18n.set_locale(i18n.pick_locale(request))
 
 
@@ -117,7 +158,7 @@ def _start(request: Request) -> None:
 def board_feed(
     slug: str, request: Request, session: SessionDep, token: TokenQuery = ""
 ) -> Response:
-    _start(request)
+    start_feed(request)
     viewer = _feed_viewer(session, token)
     category = forum_boards.get_category(session, viewer, slug)
     entries = feeds.board_entries(session, viewer, category)
@@ -136,7 +177,7 @@ def board_feed(
 def board_solved_feed(
     slug: str, request: Request, session: SessionDep, token: TokenQuery = ""
 ) -> Response:
-    _start(request)
+    start_feed(request)
     viewer = _feed_viewer(session, token)
     category = forum_boards.get_category(session, viewer, slug)
     entries = feeds.board_entries(session, viewer, category, solved=True)
@@ -153,7 +194,7 @@ def board_solved_feed(
 
 @router.api_route("/solved.atom", methods=["GET", "HEAD"])
 def solved_feed(request: Request, session: SessionDep, token: TokenQuery = "") -> Response:
-    _start(request)
+    start_feed(request)
     viewer = _feed_viewer(session, token)
     entries = feeds.solved_entries(session, viewer)
     title = i18n.gettext("%(site)s: gelöste Fragen") % {"site": get_settings().site_name}
@@ -173,7 +214,7 @@ def search_feed(
     token: TokenQuery = "",
 ) -> Response:
     """The first page of the search, newest matches as a reader sees them."""
-    _start(request)
+    start_feed(request)
     viewer = _feed_viewer(session, token)
     results = indexing.search(
         session,
