@@ -11,7 +11,7 @@ from community.accounts.models import (
     User,
     UserSession,
 )
-from community.blog.models import Article, ArticleCover, Spotlight
+from community.blog.models import Article, ArticleCover, ArticleRevision, Spotlight
 from community.events.models import Event
 from community.faq.models import FaqEntry
 from community.feeds.models import FeedToken
@@ -35,6 +35,7 @@ __all__ = [
     "ApiToken",
     "Article",
     "ArticleCover",
+    "ArticleRevision",
     "AuditEntry",
     "Category",
     "CategoryGroup",

@@ -126,7 +126,9 @@ class Backend(Protocol):
         visibility: Sequence[str] | None,
         limit: int = 5,
         exclude_id: int | None = None,
-    ) -> list[Hit]: ...
+        kind: str | None = None,
+    ) -> list[Hit]:
+        """`kind`: only threads of this kind (None: every kind)."""
 
     def stats(self) -> dict[str, Any]: ...
 

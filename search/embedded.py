@@ -516,6 +516,7 @@ class EmbeddedBackend:
         visibility: Sequence[str] | None,
         limit: int = 5,
         exclude_id: int | None = None,
+        kind: str | None = None,
     ) -> list[Hit]:
         terms = self._terms(f"{title} {text[:500]} ".strip() + " ")
         searcher = self._searcher() if terms else None
@@ -527,7 +528,7 @@ class EmbeddedBackend:
             # has them.
             term.compounds = False
             term.parts, term.alternative = (), None
-        fixed = self._filter_clauses(Filters(), visibility)
+        fixed = self._filter_clauses(Filters(kind=kind), visibility)
         if exclude_id is not None:
             fixed.append(
                 (tantivy.Occur.MustNot, tantivy.Query.term_query(SCHEMA, "id", exclude_id))

@@ -302,8 +302,9 @@ class MeiliBackend:
         visibility: Sequence[str] | None,
         limit: int = 5,
         exclude_id: int | None = None,
+        kind: str | None = None,
     ) -> list[Hit]:
-        filter_ = filter_expression(Filters(), visibility)
+        filter_ = filter_expression(Filters(kind=kind), visibility)
         if exclude_id is not None:
             filter_.append(f"id != {int(exclude_id)}")
         params = self._params(filter_)

@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import Session
 
-from community.blog import covers
+from community.blog import covers, revisions
 from community.blog import service as blog
 from community.blog.models import Article
 from community.blog.schemas import (
     ArticleCreate,
     ArticlePublic,
     ArticlePublish,
+    ArticleRevisionStaff,
     ArticlesPublic,
     ArticleStaff,
     ArticleStep,
@@ -58,8 +59,12 @@ def _public(session: Session, articles: list[Article]) -> list[ArticlePublic]:
     return out
 
 
-def _staff(article: Article) -> ArticleStaff:
-    return ArticleStaff.model_validate(article, from_attributes=True)
+def _staff(session: Session, article: Article) -> ArticleStaff:
+    staff = ArticleStaff.model_validate(article, from_attributes=True)
+    revision = revisions.pending_revision(session, article)
+    if revision is not None:
+        staff.pending_revision = ArticleRevisionStaff.model_validate(revision, from_attributes=True)
+    return staff
 
 
 @router.get("/articles", name="list_articles")
@@ -80,31 +85,34 @@ def get_article(article_id: IdPath, session: SessionDep, viewer: ViewerDep) -> A
 @router.get("/admin/articles", name="list_articles_for_staff")
 def list_for_staff(session: SessionDep, viewer: ViewerDep) -> list[ArticleStaff]:
     """Every article in every state (staff only)."""
-    return [_staff(a) for a in blog.staff_articles(session, viewer)]
+    return [_staff(session, a) for a in blog.staff_articles(session, viewer)]
 
 
 @router.post("/articles", name="create_article", status_code=201)
 def create(data: ArticleCreate, session: SessionDep, viewer: ViewerDep) -> ArticleStaff:
-    return _staff(blog.create_article(session, viewer, **data.model_dump()))
+    return _staff(session, blog.create_article(session, viewer, **data.model_dump()))
 
 
 @router.patch("/articles/{article_id}", name="update_article")
 def update(
     article_id: IdPath, data: ArticleUpdate, session: SessionDep, viewer: ViewerDep
 ) -> ArticleStaff:
-    return _staff(blog.update_article(session, viewer, article_id, **data.model_dump()))
+    """Drafts change at once; on a published article the edit waits as `pending_revision`
+    until a second staff member approves it (a further edit replaces it)."""
+    article = revisions.update_article(session, viewer, article_id, **data.model_dump())
+    return _staff(session, article)
 
 
 @router.post("/articles/{article_id}/review", name="submit_article_for_review")
 def submit(article_id: IdPath, session: SessionDep, viewer: ViewerDep) -> ArticleStaff:
-    return _staff(blog.submit_for_review(session, viewer, article_id))
+    return _staff(session, blog.submit_for_review(session, viewer, article_id))
 
 
 @router.post("/articles/{article_id}/return", name="return_article_to_draft")
 def send_back(
     article_id: IdPath, data: ArticleStep, session: SessionDep, viewer: ViewerDep
 ) -> ArticleStaff:
-    return _staff(blog.return_to_draft(session, viewer, article_id, data.note))
+    return _staff(session, blog.return_to_draft(session, viewer, article_id, data.note))
 
 
 @router.post("/articles/{article_id}/publish", name="publish_article")
@@ -112,11 +120,26 @@ def publish(
     article_id: IdPath, data: ArticlePublish, session: SessionDep, viewer: ViewerDep
 ) -> ArticleStaff:
     """By a second staff member: neither the author nor who sent it to review."""
-    return _staff(blog.publish(session, viewer, article_id, at=data.at))
+    return _staff(session, blog.publish(session, viewer, article_id, at=data.at))
 
 
 @router.post("/articles/{article_id}/withdraw", name="withdraw_article")
 def withdraw(
     article_id: IdPath, data: ArticleStep, session: SessionDep, viewer: ViewerDep
 ) -> ArticleStaff:
-    return _staff(blog.withdraw(session, viewer, article_id, data.note))
+    return _staff(session, blog.withdraw(session, viewer, article_id, data.note))
+
+
+@router.post("/articles/{article_id}/revision/approve", name="approve_article_revision")
+def approve_revision(article_id: IdPath, session: SessionDep, viewer: ViewerDep) -> ArticleStaff:
+    """By staff who did not edit the pending revision: the live article takes it and
+    `article.updated` is sent."""
+    return _staff(session, revisions.approve_revision(session, viewer, article_id))
+
+
+@router.post("/articles/{article_id}/revision/reject", name="reject_article_revision")
+def reject_revision(
+    article_id: IdPath, data: ArticleStep, session: SessionDep, viewer: ViewerDep
+) -> ArticleStaff:
+    """Discards the pending revision; the note goes to the audit log."""
+    return _staff(session, revisions.reject_revision(session, viewer, article_id, data.note))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -15,16 +16,17 @@ from community.insights import export
 from community.insights import satisfaction as insights_satisfaction
 from community.insights import service as insights
 from community.insights.schemas import (
+    IdeaFiguresPublic,
     Period,
     SatisfactionCreate,
     SatisfactionPublic,
-    StatsPublic,
+    StatsWithIdeasPublic,
 )
 
 router = APIRouter(tags=["insights"])
 
 
-@router.get("/admin/stats", response_model=StatsPublic, name="get_stats")
+@router.get("/admin/stats", response_model=StatsWithIdeasPublic, name="get_stats")
 def stats(
     session: SessionDep,
     viewer: ViewerDep,
@@ -36,18 +38,21 @@ def stats(
 ) -> Any:
     """Figures per board and overall for the period (`custom`: from and to, dates in UTC,
     both included). Only boards the viewer may see are counted. `format=csv`: one row
-    per board and an overall row, which also carries the ideas figures of the period."""
+    per board and an overall row, which also carries the ideas figures of the period (in
+    JSON: `ideas`)."""
     window = insights.resolve_window(period, start, end)
     board = forum_boards.get_category(session, viewer, category) if category else None
     figures = insights.dashboard(session, viewer, window, category=board)
+    ideas = idea_figures(session, viewer, window.start, window.end, board)
     if format == "csv":
-        ideas = idea_figures(session, viewer, window.start, window.end, board)
         return Response(
             export.as_csv(figures, ideas),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{export.filename(figures)}"'},
         )
-    return figures
+    return StatsWithIdeasPublic(
+        **dict(figures), ideas=IdeaFiguresPublic.model_validate(asdict(ideas))
+    )
 
 
 @router.post(

@@ -141,6 +141,8 @@ CONFLICTS = {
     "return_article_to_draft",
     "publish_article",
     "withdraw_article",
+    "approve_article_revision",
+    "reject_article_revision",
 }
 RATE_LIMITED = {"login", "register", "password_reset", "report_post"}
 POSTING_LIMITED = {"create_thread", "create_post", "edit_post"}

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from community.deps import SessionDep, ViewerDep
+from community.forum import searching
 from community.forum.models import ThreadKind
 from community.indexing import service as indexing
 from community.indexing.schemas import (
@@ -42,13 +43,14 @@ def search(
         ),
     )
     names = indexing.board_names(session)
+    paths = searching.article_paths(session, [h.id for h in results.hits])
     return SearchResultsPublic(
         query=q,
         total=results.total,
         total_capped=results.total_capped,
         page=results.page,
         pages=results.pages,
-        items=[SearchHitPublic.of(h, names) for h in results.hits],
+        items=[SearchHitPublic.of(h, names, paths) for h in results.hits],
     )
 
 
@@ -58,7 +60,10 @@ def similar_threads(
     viewer: ViewerDep,
     title: Annotated[str, Query(max_length=indexing.QUERY_MAX)] = "",
     limit: Annotated[int, Query(ge=1, le=10)] = 5,
+    kind: Annotated[
+        ThreadKind | None, Query(description="only threads of this kind (`idea`: similar ideas)")
+    ] = None,
 ) -> SimilarThreadsPublic:
-    hits = indexing.similar(session, viewer, title, limit=limit)
+    hits = indexing.similar(session, viewer, title, limit=limit, kind=kind.value if kind else None)
     names = indexing.board_names(session)
     return SimilarThreadsPublic(items=[SearchHitPublic.of(h, names) for h in hits])

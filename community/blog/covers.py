@@ -4,23 +4,29 @@ that changes with every upload; a cover is served only to who may see its articl
 
 from __future__ import annotations
 
-import secrets
 from io import BytesIO
 
 from PIL import Image, ImageOps
-from sqlalchemy import delete
 from sqlmodel import Session
 
 from community.accounts.avatars import MAX_UPLOAD_BYTES, _decode
 from community.accounts.viewer import Viewer
-from community.blog import service
-from community.blog.models import Article, ArticleCover
+from community.blog import revisions, service
+from community.blog.models import Article, ArticleCover, ArticleStatus
 from community.errors import NotFound
 from community.forum import permissions as perms
 from community.moderation import audit
 
 SIZE = (1200, 675)
-__all__ = ["MAX_UPLOAD_BYTES", "cover_image", "cover_path", "remove_cover", "save_cover"]
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "cover_image",
+    "cover_path",
+    "remove_cover",
+    "revision_cover",
+    "revision_cover_path",
+    "save_cover",
+]
 
 
 def cover_path(article: Article) -> str | None:
@@ -39,18 +45,16 @@ def _encode(image: Image.Image) -> bytes:
 
 
 def save_cover(session: Session, viewer: Viewer, article_id: int, data: bytes) -> Article:
+    """On a published article the picture waits for review like an edit of its text."""
     article = service.staff_article(session, viewer, article_id)
     image = ImageOps.exif_transpose(_decode(data))
     image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
-    assert article.id is not None
-    key = secrets.token_urlsafe(12)
-    row = session.get(ArticleCover, article.id)
-    if row is None:
-        row = ArticleCover(article_id=article.id, key=key, image=_encode(image))
-    else:
-        row.key, row.image = key, _encode(image)
-    article.cover_key = key
-    session.add_all([row, article])
+    encoded = _encode(image)
+    if article.status == ArticleStatus.published.value:
+        revisions.stage_cover(session, viewer, article, encoded)
+        return article
+    revisions.put_cover(session, article, encoded)
+    session.add(article)
     session.flush()
     audit.record(session, viewer, "article.cover", "article", article.id)
     return article
@@ -58,11 +62,26 @@ def save_cover(session: Session, viewer: Viewer, article_id: int, data: bytes) -
 
 def remove_cover(session: Session, viewer: Viewer, article_id: int) -> Article:
     article = service.staff_article(session, viewer, article_id)
-    session.execute(delete(ArticleCover).where(ArticleCover.article_id == article.id))  # type: ignore[arg-type]
-    article.cover_key = None
+    if article.status == ArticleStatus.published.value:
+        revisions.stage_cover(session, viewer, article, None)
+        return article
+    revisions.put_cover(session, article, None)
     session.add(article)
     session.flush()
     return article
+
+
+def revision_cover_path(article: Article) -> str:
+    return f"/admin/blog/{article.id}/revision-cover.webp"
+
+
+def revision_cover(session: Session, viewer: Viewer, article_id: int) -> bytes:
+    """The picture a pending revision would put in, for the staff who review it."""
+    article = service.staff_article(session, viewer, article_id)
+    revision = revisions.pending_revision(session, article)
+    if revision is None or revision.cover_image is None:
+        raise NotFound("Dieses Bild gibt es nicht.")
+    return revision.cover_image
 
 
 def cover_image(session: Session, viewer: Viewer, article_id: int, key: str) -> bytes:

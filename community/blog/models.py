@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Column, LargeBinary, Text
+from sqlalchemy import JSON, Column, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from community.clock import utcnow
@@ -60,6 +61,29 @@ class ArticleCover(SQLModel, table=True):
     key: str = Field(max_length=40)
     image: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ArticleRevision(SQLModel, table=True):
+    """A staff edit of a published article waiting for a second staff member: the live
+    article keeps its text until the revision is approved. One per article; a further
+    edit before the review replaces it (building on it, since the edit form starts from it)."""
+
+    __tablename__ = "article_revisions"
+
+    article_id: int = Field(foreign_key="articles.id", primary_key=True, ondelete="CASCADE")
+    title: str = Field(max_length=150)
+    slug: str = Field(max_length=160)
+    teaser: str = Field(max_length=400)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    comments_enabled: bool = True
+    # "" keeps the live cover, "replace" puts cover_image in, "remove" takes it out.
+    cover_change: str = Field(default="", max_length=8)
+    cover_image: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    # Everyone who edited this revision: none of them may approve it.
+    editor_ids: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Spotlight(SQLModel, table=True):

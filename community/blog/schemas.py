@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -55,6 +56,20 @@ class ArticlesPublic(BaseModel):
     items: list[ArticlePublic]
 
 
+class ArticleRevisionStaff(BaseModel):
+    """An edit of the published article waiting for a second staff member."""
+
+    title: str
+    teaser: str
+    body: str
+    comments_enabled: bool
+    cover_change: Literal["", "replace", "remove"] = Field(
+        description='"" keeps the live cover picture'
+    )
+    editor_ids: list[int] = Field(description="who edited it; none of them may approve it")
+    updated_at: datetime
+
+
 class ArticleStaff(BaseModel):
     id: int
     status: str
@@ -71,3 +86,8 @@ class ArticleStaff(BaseModel):
     thread_id: int | None
     created_at: datetime
     updated_at: datetime
+    pending_revision: ArticleRevisionStaff | None = Field(
+        default=None,
+        description="an edit of the published article that readers do not see until a "
+        "second staff member approves it",
+    )

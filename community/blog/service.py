@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from community.accounts.models import User
 from community.accounts.staff import staff_display_name, staff_names_shown
 from community.accounts.viewer import Viewer
-from community.blog.models import Article, ArticleStatus
+from community.blog.models import Article, ArticleRevision, ArticleStatus
 from community.clock import utcnow
 from community.config import get_settings
 from community.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -111,7 +111,7 @@ def comment_count(session: Session, article: Article) -> int:
 # ---- writing (staff) --------------------------------------------------------------------
 
 
-def _check_teaser(teaser: str) -> str:
+def check_teaser(teaser: str) -> str:
     teaser = " ".join(teaser.split())
     if not teaser:
         raise InvalidInput("Bitte geben Sie einen Anreißer ein.", code="invalid_teaser")
@@ -139,7 +139,7 @@ def staff_articles(session: Session, viewer: Viewer) -> list[Article]:
     )
 
 
-def _state(article: Article) -> dict[str, Any]:
+def audit_state(article: Article) -> dict[str, Any]:
     return {
         "status": article.status,
         "title": article.title,
@@ -171,59 +171,16 @@ def create_article(
         author_id=viewer.user.id,
         title=title,
         slug=slugify(title),
-        teaser=_check_teaser(teaser),
+        teaser=check_teaser(teaser),
         body=body,
         body_html=render_markdown(body),
         comments_enabled=comments_enabled,
     )
     session.add(article)
     session.flush()
-    audit.record(session, viewer, "article.create", "article", article.id, after=_state(article))
-    return article
-
-
-def update_article(
-    session: Session,
-    viewer: Viewer,
-    article_id: int,
-    *,
-    title: str | None = None,
-    teaser: str | None = None,
-    body: str | None = None,
-    category_slug: str | None = None,
-    comments_enabled: bool | None = None,
-) -> Article:
-    """Drafts and articles in review are edited freely by staff. A published article may be
-    corrected: the correction is audited and sent as `article.updated`."""
-    article = staff_article(session, viewer, article_id)
-    before = _state(article)
-    if title is not None:
-        article.title = check_title(title)
-        article.slug = slugify(article.title)
-    if teaser is not None:
-        article.teaser = _check_teaser(teaser)
-    if body is not None:
-        article.body = check_body(body)
-        article.body_html = render_markdown(article.body)
-    if category_slug:
-        category = get_category(session, viewer, category_slug)
-        assert category.id is not None
-        if article.thread_id is not None and category.id != article.category_id:
-            raise Conflict(
-                "Ein veröffentlichter Artikel bleibt in seinem Bereich.", code="board_fixed"
-            )
-        article.category_id = category.id
-    if comments_enabled is not None:
-        article.comments_enabled = comments_enabled
-    article.updated_at = utcnow()
-    session.add(article)
-    _sync_thread(session, article)
-    session.flush()
     audit.record(
-        session, viewer, "article.edit", "article", article.id, before=before, after=_state(article)
+        session, viewer, "article.create", "article", article.id, after=audit_state(article)
     )
-    if article.status == ArticleStatus.published.value and article.announced_at is not None:
-        _record(session, "article.updated", article)
     return article
 
 
@@ -231,7 +188,7 @@ def submit_for_review(session: Session, viewer: Viewer, article_id: int) -> Arti
     article = staff_article(session, viewer, article_id)
     if article.status not in (ArticleStatus.draft.value, ArticleStatus.withdrawn.value):
         raise Conflict("Dieser Artikel ist kein Entwurf.", code="not_draft")
-    before = _state(article)
+    before = audit_state(article)
     article.status = ArticleStatus.review.value
     article.submitted_by_id = viewer.user_id
     article.updated_at = utcnow()
@@ -244,7 +201,7 @@ def submit_for_review(session: Session, viewer: Viewer, article_id: int) -> Arti
         "article",
         article.id,
         before=before,
-        after=_state(article),
+        after=audit_state(article),
     )
     return article
 
@@ -253,7 +210,7 @@ def return_to_draft(session: Session, viewer: Viewer, article_id: int, note: str
     article = staff_article(session, viewer, article_id)
     if article.status != ArticleStatus.review.value:
         raise Conflict("Dieser Artikel wartet nicht auf Prüfung.", code="not_in_review")
-    before = _state(article)
+    before = audit_state(article)
     article.status = ArticleStatus.draft.value
     article.updated_at = utcnow()
     session.add(article)
@@ -266,7 +223,7 @@ def return_to_draft(session: Session, viewer: Viewer, article_id: int, note: str
         article.id,
         reason=note.strip()[:500],
         before=before,
-        after=_state(article),
+        after=audit_state(article),
     )
     return article
 
@@ -292,7 +249,7 @@ def publish(
         raise InvalidInput(
             "Der Zeitpunkt der Veröffentlichung liegt in der Vergangenheit.", code="invalid_at"
         )
-    before = _state(article)
+    before = audit_state(article)
     article.status = ArticleStatus.published.value
     article.published_by_id = viewer.user_id
     article.published_at = at or now
@@ -307,7 +264,7 @@ def publish(
         "article",
         article.id,
         before=before,
-        after=_state(article),
+        after=audit_state(article),
     )
     if article.published_at <= now:
         go_live(session, article)
@@ -321,12 +278,14 @@ def withdraw(session: Session, viewer: Viewer, article_id: int, reason: str = ""
     article = staff_article(session, viewer, article_id)
     if article.status != ArticleStatus.published.value:
         raise Conflict("Dieser Artikel ist nicht veröffentlicht.", code="not_published")
-    before = _state(article)
+    before = audit_state(article)
     was_announced = article.announced_at is not None
+    # A pending edit was meant for the live article; a withdrawn one is edited freely.
+    session.execute(delete(ArticleRevision).where(col(ArticleRevision.article_id) == article.id))
     article.status = ArticleStatus.withdrawn.value
     article.updated_at = utcnow()
     session.add(article)
-    _sync_thread(session, article)
+    sync_thread(session, article)
     session.flush()
     audit.record(
         session,
@@ -336,10 +295,10 @@ def withdraw(session: Session, viewer: Viewer, article_id: int, reason: str = ""
         article.id,
         reason=reason.strip()[:500],
         before=before,
-        after=_state(article),
+        after=audit_state(article),
     )
     if was_announced:
-        _record(session, "article.withdrawn", article)
+        send_event(session, "article.withdrawn", article)
     article.announced_at = None
     session.add(article)
     session.flush()
@@ -363,9 +322,9 @@ def go_live(session: Session, article: Article) -> None:
         _open_thread(session, article)
     article.announced_at = utcnow()
     session.add(article)
-    _sync_thread(session, article)
+    sync_thread(session, article)
     session.flush()
-    _record(session, "article.published", article)
+    send_event(session, "article.published", article)
 
 
 @handler(GO_LIVE_JOB)
@@ -375,13 +334,17 @@ def _go_live_job(session: Session, payload: dict[str, Any]) -> None:
         go_live(session, article)
 
 
+def opening_text(article: Article) -> str:
+    return f"{article.teaser}\n\n[→ {article.title}]({article_url(article)})"
+
+
 def _open_thread(session: Session, article: Article) -> None:
     """The comments are the replies of a discussion in the article's board, so kudos,
     reports, moderation, limits and search work as for any reply."""
     author_id = article.author_id or article.published_by_id
     assert author_id is not None and article.id is not None
     now = utcnow()
-    body = f"{article.teaser}\n\n[→ {article.title}]({article_url(article)})"
+    body = opening_text(article)
     thread = Thread(
         category_id=article.category_id,
         author_id=author_id,
@@ -413,7 +376,7 @@ def _open_thread(session: Session, article: Article) -> None:
     publish_thread(session, thread, post)
 
 
-def _sync_thread(session: Session, article: Article) -> None:
+def sync_thread(session: Session, article: Article) -> None:
     """The comment thread follows the article: hidden while it is not live, locked while
     comments are off."""
     thread = session.get(Thread, article.thread_id) if article.thread_id else None
@@ -431,7 +394,7 @@ def _sync_thread(session: Session, article: Article) -> None:
         indexing.thread_changed(session, thread.id)
 
 
-def _record(session: Session, type_: str, article: Article) -> None:
+def send_event(session: Session, type_: str, article: Article) -> None:
     category = session.get(Category, article.category_id)
     closed = session.execute(
         select(col(CategoryGroup.group_id)).where(

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, false, func, select
 from sqlmodel import Session, col
 
 from community.accounts.viewer import ANONYMOUS
+from community.blog.models import Article, ArticleStatus
 from community.forum import permissions as perms
 from community.forum.markdown import plain_text
 from community.forum.models import CategoryGroup, Post, Thread
@@ -42,7 +43,22 @@ def thread_paths(session: Session, ids: Sequence[int]) -> dict[int, str]:
     rows = session.execute(
         select(col(Thread.id), col(Thread.slug)).where(col(Thread.id).in_(list(ids)))
     ).all()
-    return {thread_id: f"/t/{thread_id}/{slug}" for thread_id, slug in rows}
+    paths = {thread_id: f"/t/{thread_id}/{slug}" for thread_id, slug in rows}
+    return paths | article_paths(session, ids)
+
+
+def article_paths(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """Hits that are a blog article's comment thread, found by the article's words (its
+    text is in the thread's document): they lead to the article."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(col(Article.id), col(Article.slug), col(Article.thread_id)).where(
+            col(Article.thread_id).in_(list(ids)),
+            col(Article.status) == ArticleStatus.published.value,
+        )
+    ).all()
+    return {thread_id: f"/blog/{article_id}/{slug}" for article_id, slug, thread_id in rows}
 
 
 # ---- "Meinten Sie …?" ------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Thread documents for the search index, built from the database.
 
-Only what a reader of the thread may see goes in: the title, the question and the accepted
-answer as plain text, a bounded share of the replies, counters and the board. No author
-name at all: a nickname is not needed to find a thread, and real names never leave."""
+Only what a reader of the thread may see goes in: the title, the question (for a blog
+article's comment thread, the article's text too) and the accepted answer as plain text,
+a bounded share of the replies, counters and the board. No author name at all: a nickname
+is not needed to find a thread, and real names never leave."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import false, func, select
 from sqlmodel import Session, col
 
+from community.blog.models import Article, ArticleStatus
 from community.forum.markdown import plain_text
 from community.forum.models import Category, CategoryGroup, Post, Thread
 from search.documents import PUBLIC, ThreadDocument
@@ -94,6 +96,16 @@ def build_documents(session: Session, threads: list[Thread]) -> list[ThreadDocum
             text = plain_text(body_html)
             replies.setdefault(thread_id, []).append(text)
             reply_chars[thread_id] = reply_chars.get(thread_id, 0) + len(text)
+    # A blog article's comment thread carries the article's text, so the article is found by
+    # its words with the thread's visibility (its board's); a withdrawn article's thread is
+    # hidden and leaves the index.
+    for thread_id, body_html in session.execute(
+        select(col(Article.thread_id), col(Article.body_html)).where(
+            col(Article.thread_id).in_(ids), col(Article.status) == ArticleStatus.published.value
+        )
+    ).all():
+        opening = question.get(thread_id, "")
+        question[thread_id] = f"{opening} {plain_text(body_html)}".strip()[:QUESTION_CHARS]
     out = []
     for t in threads:
         assert t.id is not None

@@ -27,7 +27,9 @@ class SearchHitPublic(BaseModel):
     similar_ids: list[int] = []
 
     @classmethod
-    def of(cls, hit: Hit, board_names: dict[str, str]) -> SearchHitPublic:
+    def of(
+        cls, hit: Hit, board_names: dict[str, str], paths: dict[int, str] | None = None
+    ) -> SearchHitPublic:
         return cls(
             id=hit.id,
             title=hit.title,
@@ -40,7 +42,7 @@ class SearchHitPublic(BaseModel):
             reply_count=hit.reply_count,
             kudos=hit.kudos,
             last_activity_at=datetime.fromtimestamp(hit.last_activity, UTC),
-            url=f"/t/{hit.id}",
+            url=(paths or {}).get(hit.id, f"/t/{hit.id}"),
             similar_count=hit.similar_count,
             similar_ids=list(hit.similar_ids),
         )

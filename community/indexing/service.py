@@ -199,16 +199,23 @@ def _unavailable(exc: SearchError) -> ServiceUnavailable:
 
 
 def similar(
-    session: Session, viewer: Viewer, title: str, text: str = "", *, limit: int = 5
+    session: Session,
+    viewer: Viewer,
+    title: str,
+    text: str = "",
+    *,
+    limit: int = 5,
+    kind: str | None = None,
 ) -> list[Hit]:
-    """Threads like the one being written: shown under the title of the ask page."""
+    """Threads like the one being written: shown under the title of the ask page; with a
+    kind, only threads of that kind ("Ähnliche Ideen" lists ideas only)."""
     title = _clean(title)
     if len(title.strip()) < 3:
         return []
     try:
         with search_timer("similar"):
             return get_backend().similar(
-                title, text[:1000], visibility=visibility_for(viewer), limit=limit
+                title, text[:1000], visibility=visibility_for(viewer), limit=limit, kind=kind
             )
     except SearchError as exc:
         raise _unavailable(exc) from exc

@@ -108,3 +108,22 @@ class StatsPublic(BaseModel):
         description="Time to first reply; the bucket `none` holds questions without one"
     )
     top_helpers: list[Helper]
+
+
+class IdeaFiguresPublic(BaseModel):
+    """The ideas of the period on the boards counted (the CSV's ideas columns)."""
+
+    proposed: int = Field(description="ideas proposed in the period (merged ones left out)")
+    by_status: dict[str, int] = Field(
+        description="those ideas per current status: new, review, planned, done, declined"
+    )
+    decided: int = Field(description="those ideas that got a first status from staff")
+    first_status_median_hours: float | None = Field(
+        description="median hours from proposal to the first status; null when none got one"
+    )
+    votes: int = Field(description="members' votes cast in the period")
+    staff_votes: int = Field(description="staff votes cast in the period, counted apart")
+
+
+class StatsWithIdeasPublic(StatsPublic):
+    ideas: IdeaFiguresPublic

@@ -96,6 +96,15 @@ SENTENCES: dict[str, str] = {
     "article.return": N_("%(actor)s hat den Blog-Artikel %(article)s an den Entwurf zurückgegeben"),
     "article.publish": N_("%(actor)s hat den Blog-Artikel %(article)s veröffentlicht"),
     "article.withdraw": N_("%(actor)s hat den Blog-Artikel %(article)s zurückgezogen"),
+    "article.revise": N_(
+        "%(actor)s hat eine Änderung am Blog-Artikel %(article)s zur Prüfung gespeichert"
+    ),
+    "article.approve_revision": N_(
+        "%(actor)s hat die Änderung am Blog-Artikel %(article)s freigegeben"
+    ),
+    "article.reject_revision": N_(
+        "%(actor)s hat die Änderung am Blog-Artikel %(article)s verworfen"
+    ),
     "article.cover": N_("%(actor)s hat das Titelbild des Blog-Artikels %(article)s geändert"),
     "spotlight.create": N_("%(actor)s hat einen Eintrag für „Aktuell“ angelegt"),
     "spotlight.delete": N_("%(actor)s hat einen Eintrag für „Aktuell“ gelöscht"),

@@ -30,7 +30,7 @@ LABELS: dict[NoticeType, str] = {
     NoticeType.unanswered: N_("Unbeantwortete Fragen in gefolgten Bereichen (Experten)"),
     NoticeType.lead_consent: N_("Anfragen zur Kontaktaufnahme durch den Vertrieb"),
     NoticeType.moderation: N_("Entscheidungen der Moderation"),
-    NoticeType.idea: N_("Neuer Status Ihrer oder von Ihnen unterstützter Ideen"),
+    NoticeType.idea: N_("Ihre und von Ihnen unterstützte Ideen: neuer Status, Zusammenführung"),
 }
 CHANNEL_LABELS: dict[Channel, str] = {
     Channel.email: N_("Benachrichtigung und E-Mail"),

@@ -15,9 +15,9 @@ from sqlmodel import Session, col
 
 from community.accounts.viewer import Viewer
 from community.auth import check_csrf
-from community.blog import covers, spotlight
+from community.blog import covers, revisions, spotlight
 from community.blog import service as blog
-from community.blog.models import Article
+from community.blog.models import Article, ArticleRevision
 from community.clock import utcnow
 from community.deps import IdPath, SessionDep
 from community.errors import CommunityError, InvalidInput
@@ -46,12 +46,14 @@ def _form_of(article: Article | None, session: Session) -> dict[str, Any]:
     if article is None:
         return {"title": "", "teaser": "", "body": "", "category": "", "comments": True}
     category = session.get(Category, article.category_id)
+    # A further edit starts from the pending revision, so it replaces it without losing it.
+    text: Article | ArticleRevision = revisions.pending_revision(session, article) or article
     return {
-        "title": article.title,
-        "teaser": article.teaser,
-        "body": article.body,
+        "title": text.title,
+        "teaser": text.teaser,
+        "body": text.body,
         "category": category.slug if category else "",
-        "comments": article.comments_enabled,
+        "comments": text.comments_enabled,
     }
 
 
@@ -78,7 +80,13 @@ def _page(
     users = forum.users_by_id(
         session, [article.author_id, article.submitted_by_id] if article else []
     )
+    revision = revisions.pending_revision(session, article) if article else None
     return {
+        "revision": revision,
+        "may_review": revision is not None and revisions.may_review(viewer, revision),
+        "revision_cover": covers.revision_cover_path(article)
+        if article and revision and revision.cover_change == "replace"
+        else None,
         "article": article,
         "form": form or _form_of(article, session),
         "categories": boards.list_categories(session, viewer),
@@ -100,10 +108,16 @@ def list_page(request: Request, session: SessionDep, viewer: WebViewer) -> Respo
         return login_first("/admin/blog")
     articles = blog.staff_articles(session, viewer)
     users = forum.users_by_id(session, [a.author_id for a in articles])
+    pending = {
+        r.article_id
+        for r in session.execute(select(ArticleRevision)).scalars()
+        if r.article_id in {a.id for a in articles}
+    }
+    queue = [a for a in articles if a.status == "review" or a.id in pending]
     return render(
         request,
         "admin_blog.html",
-        {"articles": articles, "users": users, "now": utcnow()},
+        {"articles": articles, "users": users, "now": utcnow(), "queue": queue, "pending": pending},
     )
 
 
@@ -190,7 +204,7 @@ def save(
         context = _page(session, viewer, article, form, render_markdown(body))
         return render(request, "admin_blog_edit.html", context)
     try:
-        blog.update_article(
+        revisions.update_article(
             session,
             viewer,
             article_id,
@@ -203,6 +217,8 @@ def save(
     except CommunityError as exc:
         again = partial(_page, session, viewer, article, form)
         return form_error(request, session, "admin_blog_edit.html", again, exc)
+    if revisions.pending_revision(session, article) is not None:
+        return see_other(f"/admin/blog/{article_id}", flash="article_revision_saved")
     return see_other(f"/admin/blog/{article_id}", flash="article_saved")
 
 
@@ -221,7 +237,7 @@ def _moment(value: str) -> datetime | None:
 @router.post("/admin/blog/{article_id}/{step}", response_model=None)
 def step(
     article_id: IdPath,
-    step: Literal["submit", "return", "publish", "withdraw"],
+    step: Literal["submit", "return", "publish", "withdraw", "approve", "reject"],
     request: Request,
     session: SessionDep,
     viewer: WebViewer,
@@ -236,6 +252,10 @@ def step(
         blog.return_to_draft(session, viewer, article_id, note)
     elif step == "withdraw":
         blog.withdraw(session, viewer, article_id, note)
+    elif step == "approve":
+        revisions.approve_revision(session, viewer, article_id)
+    elif step == "reject":
+        revisions.reject_revision(session, viewer, article_id, note)
     else:
         article = blog.staff_article(session, viewer, article_id)
         try:
@@ -244,6 +264,12 @@ def step(
             again = partial(_page, session, viewer, article)
             return form_error(request, session, "admin_blog_edit.html", again, exc)
     return see_other(f"/admin/blog/{article_id}", flash=f"article_{step}")
+
+
+@router.get("/admin/blog/{article_id}/revision-cover.webp")
+def revision_cover(article_id: IdPath, session: SessionDep, viewer: WebViewer) -> Response:
+    image = covers.revision_cover(session, viewer, article_id)
+    return Response(image, media_type="image/webp", headers={"Cache-Control": "private, no-store"})
 
 
 @router.post("/admin/blog/{article_id}/cover/upload", response_model=None)
@@ -269,6 +295,8 @@ def upload_cover(
     except CommunityError as exc:
         again = partial(_page, session, viewer, article)
         return form_error(request, session, "admin_blog_edit.html", again, exc, key="cover_error")
+    if revisions.pending_revision(session, article) is not None:
+        return see_other(f"/admin/blog/{article_id}", flash="article_revision_saved")
     return see_other(f"/admin/blog/{article_id}", flash="article_saved")
 
 

@@ -53,6 +53,12 @@ MESSAGES = {
     "article_return": N_("Der Artikel ist zurück im Entwurf."),
     "article_publish": N_("Der Artikel ist veröffentlicht (oder zur angegebenen Zeit geplant)."),
     "article_withdraw": N_("Der Artikel ist zurückgezogen."),
+    "article_revision_saved": N_(
+        "Ihre Änderung ist gespeichert. Sie wird sichtbar, sobald ein zweites Teammitglied "
+        "sie freigibt."
+    ),
+    "article_approve": N_("Die Änderung ist freigegeben und im Artikel sichtbar."),
+    "article_reject": N_("Die Änderung ist verworfen."),
     "spotlight_saved": N_("Der Eintrag für „Aktuell“ ist gespeichert."),
     "spotlight_deleted": N_("Der Eintrag für „Aktuell“ ist gelöscht."),
 }

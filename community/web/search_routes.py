@@ -105,7 +105,7 @@ def similar_fragment(
     """The list alone, for htmx to put under the title field; with it, out of band, the
     board field with the board the similar questions suggest (writing.ask_context). The
     kind only words the list: "Ähnliche Ideen" on the idea form."""
-    similar = writing.similar_questions(session, viewer, title)
+    similar = writing.similar_questions(session, viewer, title, kind.value)
     form = {"category": category, "kind": kind.value}
     context = writing.ask_context(
         session, viewer, form, similar=similar, board_suggested=board_suggested
@@ -128,7 +128,7 @@ def similar_without_js(
     """The ask page again, with what the user typed and the similar questions below the title."""
     check_csrf(request, csrf_token)
     form = {"category": category, "kind": kind.value, "title": title, "body": body}
-    similar = writing.similar_questions(session, viewer, title)
+    similar = writing.similar_questions(session, viewer, title, kind.value)
     context = writing.ask_context(
         session, viewer, form, similar=similar, board_suggested=board_suggested
     )

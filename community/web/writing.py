@@ -36,9 +36,12 @@ router = APIRouter()
 Body = Annotated[CleanStr, Form(max_length=100_000)]
 
 
-def similar_questions(session: Session, viewer: Viewer, title: str) -> list[Any]:
+def similar_questions(session: Session, viewer: Viewer, title: str, kind: str = "") -> list[Any]:
+    """Under the title of the ask page; for an idea ("Ähnliche Ideen") only ideas, since a
+    question with the same words is no duplicate proposal to vote for instead."""
+    only = ThreadKind.idea.value if kind == ThreadKind.idea.value else None
     try:
-        return indexing.similar(session, viewer, title[: indexing.QUERY_MAX])
+        return indexing.similar(session, viewer, title[: indexing.QUERY_MAX], kind=only)
     except ServiceUnavailable:
         return []  # a hint only: asking works without it
 
@@ -107,7 +110,9 @@ def new_thread_form(
         kind = ThreadKind.idea  # the ideas board's "Idee vorschlagen" button
     form["kind"] = kind.value
     # A title carried over (start page box, header, search) gets its similar questions at once.
-    similar = similar_questions(session, viewer, form["title"]) if form["title"] else None
+    similar = (
+        similar_questions(session, viewer, form["title"], form["kind"]) if form["title"] else None
+    )
     context = ask_context(session, viewer, form, similar=similar)
     return render(request, "new_thread.html", {**context, "draft": draft})
 
@@ -155,7 +160,7 @@ def new_thread(
     except CommunityError as exc:
 
         def form_again() -> dict[str, Any]:
-            similar = similar_questions(session, viewer, title) if title else None
+            similar = similar_questions(session, viewer, title, kind.value) if title else None
             return ask_context(session, viewer, form, similar=similar)
 
         response = form_error(request, session, "new_thread.html", form_again, exc)

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from community.accounts.models import Role, User
 from community.accounts.viewer import viewer_for
 from community.blog import service as blog
-from community.blog import spotlight
+from community.blog import revisions, spotlight
 from community.blog.models import Article
 from community.clock import utcnow
 from community.jobs.worker import Worker
@@ -166,6 +166,18 @@ def test_cover_upload_is_cleaned_and_served_only_with_the_article(
         files={"picture": ("c.txt", b"kein Bild", "text/plain")},
     )
     assert bad.status_code == 422 and "PNG, JPEG oder WebP" in bad.text
+    # The article is live: the new picture waits for a second staff member.
+    page = make_client().get(f"/blog/{article.id}/{article.slug}")
+    assert "cover-" not in page.text
+    own = writer.get(f"/admin/blog/{article.id}").text
+    assert "Änderung wartet auf Prüfung" in own and "Änderung freigeben" not in own
+    preview = f"/admin/blog/{article.id}/revision-cover.webp"
+    assert f'src="{preview}"' in own
+    assert make_client().get(preview).status_code in (401, 403, 404)
+    checker = make_client()
+    sign_in(checker, staff[1])
+    assert checker.get(preview).headers["content-type"] == "image/webp"
+    assert _post(checker, f"/admin/blog/{article.id}/approve").status_code == 303
     page = make_client().get(f"/blog/{article.id}/{article.slug}")
     [src] = re.findall(r'src="(/blog/\d+/cover-[^"]+\.webp)"', page.text)
     image = make_client().get(src)
@@ -228,9 +240,15 @@ def test_a_closed_groups_article_is_on_no_surface_for_an_outsider(
     path = f"/blog/{article.id}/{article.slug}"
     assert inside.get(path).status_code == 200
     assert "Nur für Partner" in inside.get("/").text
-    found = f'href="/t/{article.thread_id}/'
+    # Found by a word of its body alone, and the hit leads to the article.
+    found = f'href="{path}"'
     assert found in inside.get("/search", params={"q": "Partner"}).text
+    assert found in inside.get("/search", params={"q": "Volumen"}).text
+    hits = inside.get("/api/v1/search", params={"q": "Volumen"}).json()["items"]
+    assert [h["url"] for h in hits] == [path]
     for client in (outside, make_client()):
+        assert client.get("/search", params={"q": "Volumen"}).text.count("Volumen</mark>") == 0
+        assert client.get("/api/v1/search", params={"q": "Volumen"}).json()["items"] == []
         assert client.get(path).status_code == 404
         for url in ("/", "/blog", "/blog/feed.atom", "/sitemap.xml", "/api/v1/articles"):
             assert "Nur für Partner" not in client.get(url).text, url
@@ -259,7 +277,10 @@ def test_comments_show_under_the_article_and_can_be_switched_off(
     assert posted.status_code == 303
     page = reader.get(path).text
     assert "Gilt das auch für Bestandsverträge?" in page and "Kundin" in page
-    blog.update_article(db, viewer_for(db, staff[0]), article.id, comments_enabled=False)  # type: ignore[arg-type]
+    revisions.update_article(db, viewer_for(db, staff[0]), article.id, comments_enabled=False)  # type: ignore[arg-type]
+    db.commit()
+    assert f'action="/t/{article.thread_id}/reply"' in reader.get(path).text  # until approved
+    revisions.approve_revision(db, viewer_for(db, staff[1]), article.id)  # type: ignore[arg-type]
     db.commit()
     page = reader.get(path).text
     assert "Kommentare sind für diesen Artikel geschlossen." in page

@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 from community.accounts.models import Role, User
 from community.accounts.viewer import ANONYMOUS, viewer_for
 from community.blog import service as blog
-from community.blog import spotlight
+from community.blog import revisions, spotlight
 from community.blog.models import Article
 from community.clock import utcnow
 from community.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -91,7 +91,7 @@ def test_members_and_drafts_cannot_be_published(db: Session, staff: tuple[User, 
     with pytest.raises(Conflict):
         blog.publish(db, viewer_for(db, reviewer), draft.id)  # type: ignore[arg-type]
     with pytest.raises(InvalidInput):
-        blog.update_article(db, viewer_for(db, author), draft.id, teaser=" ")  # type: ignore[arg-type]
+        revisions.update_article(db, viewer_for(db, author), draft.id, teaser=" ")  # type: ignore[arg-type]
 
 
 def test_a_scheduled_article_stays_invisible_until_its_time(
@@ -156,7 +156,8 @@ def test_comments_are_replies_and_follow_the_article(db: Session, staff: tuple[U
     assert thread is not None and thread.kind == "discussion"
     make_reply(db, author=member, thread=thread, body="Gilt das auch für Bestandsverträge?")
     assert blog.comment_count(db, article) == 1
-    blog.update_article(db, viewer_for(db, author), article.id, comments_enabled=False)  # type: ignore[arg-type]
+    revisions.update_article(db, viewer_for(db, author), article.id, comments_enabled=False)  # type: ignore[arg-type]
+    revisions.approve_revision(db, viewer_for(db, reviewer), article.id)  # type: ignore[arg-type]
     with pytest.raises(Forbidden):
         forum.create_reply(db, viewer_for(db, member), thread.id, "Noch eine Frage dazu?")  # type: ignore[arg-type]
     board = db.get(Category, article.category_id)
