@@ -18,8 +18,8 @@ from sqlmodel import Session
 
 from community.accounts.models import Role, User
 from community.accounts.viewer import viewer_for
-from community.blog import service as blog
 from community.blog import revisions, spotlight
+from community.blog import service as blog
 from community.blog.models import Article
 from community.clock import utcnow
 from community.jobs.worker import Worker

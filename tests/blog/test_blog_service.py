@@ -11,8 +11,8 @@ from sqlmodel import Session, col
 
 from community.accounts.models import Role, User
 from community.accounts.viewer import ANONYMOUS, viewer_for
-from community.blog import service as blog
 from community.blog import revisions, spotlight
+from community.blog import service as blog
 from community.blog.models import Article
 from community.clock import utcnow
 from community.errors import Conflict, Forbidden, InvalidInput, NotFound
