@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from community.accounts.models import Role
+from community.forum.models import ThreadKind
 from community.ideas.models import Idea
+from community.jobs.worker import Worker
 from community.notifications.models import Notification
-from tests.factories import make_group, make_user, sign_in
+from tests.factories import make_category, make_group, make_thread, make_user, sign_in
 from tests.ideas.helpers import make_idea, make_idea_board
 
 
@@ -135,3 +137,49 @@ def test_closed_board_idea_pages_are_404_for_outsiders(db, make_client, who):
         vote = browser.post(f"/ideas/{idea.id}/vote", data={"csrf_token": _token(browser)})
         assert vote.status_code == 404
     assert db.execute(select(Notification)).first() is None
+
+
+def test_similar_ideas_list_ideas_only_while_similar_questions_list_both(db, make_client, engine):
+    author = make_user(db)
+    idea = make_idea(
+        db, author=author, board=make_idea_board(db), title="Rechnung als PDF per Mail"
+    )
+    question = make_thread(
+        db,
+        author=author,
+        category=make_category(db, slug="rechnung"),
+        title="Rechnung als PDF per Mail?",
+        kind=ThreadKind.question,
+    )
+    Worker(engine).run_until_empty()
+    browser = make_client()
+    sign_in(browser, make_user(db))
+    words = "Rechnung als PDF"
+    idea_link, question_link = f'href="/t/{idea.id}"', f'href="/t/{question.id}"'
+    # while typing (htmx), without JavaScript, and when the title comes along in the URL
+    typed = browser.get("/search/similar", params={"title": words, "kind": "idea"}).text
+    sent = browser.post(
+        "/new/similar",
+        data={"csrf_token": _token(browser), "kind": "idea", "category": "ideen", "title": words},
+    ).text
+    carried = browser.get("/new", params={"board": "ideen", "title": words}).text
+    for page in (typed, sent, carried):
+        assert "Ähnliche Ideen" in page and idea_link in page and question_link not in page
+    asking = browser.get("/search/similar", params={"title": words, "kind": "question"}).text
+    assert idea_link in asking and question_link in asking
+    api = browser.get("/api/v1/threads/similar", params={"title": words, "kind": "idea"}).json()
+    assert [h["id"] for h in api["items"]] == [idea.id]
+
+
+def test_the_notice_setting_for_ideas_names_status_changes_and_merges(db, make_client):
+    member = make_user(db)
+    browser = make_client()
+    sign_in(browser, member)
+    page = browser.get("/settings").text
+    assert '<label for="notify-idea">Ihre und von Ihnen unterstützte Ideen: neuer Status, ' in page
+    assert "Zusammenführung</label>" in page
+    member.locale = "en"
+    db.add(member)
+    db.commit()
+    english = browser.get("/settings").text
+    assert "Your ideas and ideas you voted for: new status, merged</label>" in english

@@ -66,3 +66,19 @@ def test_the_statistics_csv_carries_the_ideas_figures_of_the_page(db, client):
         assert float(overall["ideas_first_status_median_hours"]) < 0.1
         assert (overall["idea_votes"], overall["idea_staff_votes"]) == ("2", "1")
         assert all(r["ideas_proposed"] == "" for r in rows if r["scope"] == "board")
+    # The JSON of the same API carries the same figures, as its OpenAPI schema says.
+    from tests.api.test_openapi_errors import _check
+
+    answer = client.get("/api/v1/admin/stats?period=week")
+    _check(client.app.openapi(), "get_stats", answer)
+    assert answer.json()["ideas"] == {
+        "proposed": 2,
+        "by_status": {"new": 1, "review": 0, "planned": 0, "done": 0, "declined": 1},
+        "decided": 1,
+        "first_status_median_hours": answer.json()["ideas"]["first_status_median_hours"],
+        "votes": 2,
+        "staff_votes": 1,
+    }
+    assert answer.json()["ideas"]["first_status_median_hours"] < 0.1
+    schema = client.app.openapi()["components"]["schemas"]["StatsWithIdeasPublic"]
+    assert "ideas" in schema["required"]
