@@ -241,7 +241,8 @@ TAGS: list[dict[str, str]] = [
     {
         "name": "blog",
         "description": "Staff articles: what readers may see, and writing with four eyes "
-        "(the author cannot publish alone; `at` schedules).",
+        "(the author cannot publish alone; `at` schedules). An edit of a published article "
+        "waits as `pending_revision` until staff who did not edit it approve it.",
     },
     {"name": "leads", "description": "Sales contact requests with the customer's consent."},
     {"name": "moderation", "description": "Reports, the moderation queue and decisions."},

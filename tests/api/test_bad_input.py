@@ -471,6 +471,7 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/articles/{article_id}/return"): {"note": "Bitte kürzen"},
     ("POST", "/api/v1/articles/{article_id}/publish"): {"at": "2030-01-01T09:00:00Z"},
     ("POST", "/api/v1/articles/{article_id}/withdraw"): {"note": "veraltet"},
+    ("POST", "/api/v1/articles/{article_id}/revision/reject"): {"note": "Titel bleibt"},
     ("POST", "/api/v1/leads"): {"agreed": True, "text_version": "v", "real_name": "Chefin"},
     ("POST", "/api/v1/leads/{lead_id}/consent"): {"agreed": True, "text_version": "v"},
     ("POST", "/api/v1/threads/{thread_id}/escalation"): {"note": "Bitte übernehmen"},

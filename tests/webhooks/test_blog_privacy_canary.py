@@ -55,6 +55,7 @@ def test_an_articles_author_shows_by_nickname_or_first_name_and_initial_only(
     writer.post(f"/api/v1/articles/{article_id}/review")
     assert checker.post(f"/api/v1/articles/{article_id}/publish", json={}).is_success
     assert writer.patch(f"/api/v1/articles/{article_id}", json={"teaser": "Kürzer"}).is_success
+    assert checker.post(f"/api/v1/articles/{article_id}/revision/approve").is_success
     Worker(engine).run_until_empty()
 
     article = anon.get(f"/api/v1/articles/{article_id}").json()
