@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from community.accounts.models import Role
 from community.accounts.viewer import viewer_for
+from community.blog import revisions, spotlight
 from community.blog import service as blog
-from community.blog import spotlight
 from community.clock import utcnow
 from tests.browser.axe import axe_source, check_page
 from tests.browser.conftest import shoot
@@ -66,7 +66,10 @@ def test_an_article_goes_from_draft_over_a_second_pair_of_eyes_to_the_start_page
     checker, checker_watch = new_page()
     log_in(checker, "sabine@example.com")
     checker.goto("/admin/blog")
-    checker.get_by_role("link", name="Glasfaser für alle Standorte").click()
+    queue = checker.locator(
+        "section", has=checker.get_by_role("heading", name="Warten auf Prüfung")
+    )
+    queue.get_by_role("link", name="Glasfaser für alle Standorte").click()
     checker.get_by_role("button", name="Veröffentlichen").click()
     expect(checker.get_by_role("status")).to_contain_text("Der Artikel ist veröffentlicht")
     expect(checker.locator("ol")).to_contain_text("Jonas hat den Blog-Artikel")
@@ -83,6 +86,25 @@ def test_an_article_goes_from_draft_over_a_second_pair_of_eyes_to_the_start_page
     newest.get_by_role("link", name="Glasfaser für alle Standorte").click()
     expect(visitor.get_by_role("heading", level=1)).to_have_text("Glasfaser für alle Standorte")
     expect(visitor.locator(".post-body strong")).to_have_text("vier Wochen")
+
+    # A correction of the live article waits for the second pair of eyes too.
+    writer.goto(article_url)
+    writer.get_by_label("Titel", exact=True).fill("Glasfaser für alle Filialen")
+    writer.get_by_role("button", name="Speichern").click()
+    expect(writer.get_by_role("status")).to_contain_text("sobald ein zweites Teammitglied")
+    expect(writer.get_by_role("heading", name="Änderung wartet auf Prüfung")).to_be_visible()
+    expect(writer.get_by_role("button", name="Änderung freigeben")).to_have_count(0)
+    visitor.goto("/")
+    expect(visitor.locator(".blog-newest")).to_contain_text("Glasfaser für alle Standorte")
+    checker.goto("/admin/blog")
+    queue.get_by_role("link", name="Glasfaser für alle Standorte").click()
+    expect(checker.locator("#revision-heading ~ h3")).to_have_text("Glasfaser für alle Filialen")
+    checker.get_by_role("button", name="Änderung freigeben").click()
+    expect(checker.get_by_role("status")).to_contain_text("Die Änderung ist freigegeben")
+    visitor.goto("/")
+    newest = visitor.locator(".blog-newest")
+    expect(newest).to_contain_text("Glasfaser für alle Filialen")
+    newest.get_by_role("link", name="Glasfaser für alle Filialen").click()
 
     customer, customer_watch = new_page()
     log_in(customer, "kundin@example.com")
@@ -129,6 +151,7 @@ def test_blog_pages_pass_axe_at_desktop_and_phone_width(new_page, db: Session) -
     for item in (article, review):
         blog.submit_for_review(db, viewer_for(db, author), item.id)  # type: ignore[arg-type]
     blog.publish(db, viewer_for(db, chief), article.id)  # type: ignore[arg-type]
+    revisions.update_article(db, viewer_for(db, author), article.id, body="Nun **drei Wochen**.")  # type: ignore[arg-type]
     now = utcnow()
     spotlight.create(
         db,
