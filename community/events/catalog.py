@@ -273,7 +273,7 @@ CATALOG: dict[str, dict[str, Any]] = {
     },
     "article.updated": {
         "version": 1,
-        "schema": _object("A live blog article was corrected.", _ARTICLE),
+        "schema": _object("A correction of a live blog article was approved by a second staff member.", _ARTICLE),
     },
     "article.withdrawn": {
         "version": 1,
