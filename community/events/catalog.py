@@ -273,7 +273,9 @@ CATALOG: dict[str, dict[str, Any]] = {
     },
     "article.updated": {
         "version": 1,
-        "schema": _object("A correction of a live blog article was approved by a second staff member.", _ARTICLE),
+        "schema": _object(
+            "A correction of a live blog article was approved by a second staff member.", _ARTICLE
+        ),
     },
     "article.withdrawn": {
         "version": 1,

@@ -108,11 +108,7 @@ def list_page(request: Request, session: SessionDep, viewer: WebViewer) -> Respo
         return login_first("/admin/blog")
     articles = blog.staff_articles(session, viewer)
     users = forum.users_by_id(session, [a.author_id for a in articles])
-    pending = {
-        r.article_id
-        for r in session.execute(select(ArticleRevision)).scalars()
-        if r.article_id in {a.id for a in articles}
-    }
+    pending = set(session.execute(select(col(ArticleRevision.article_id))).scalars())
     queue = [a for a in articles if a.status == "review" or a.id in pending]
     return render(
         request,
