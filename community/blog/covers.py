@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import secrets
 from io import BytesIO
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps
 from sqlalchemy import delete
 from sqlmodel import Session
 
@@ -18,6 +18,9 @@ from community.blog.models import Article, ArticleCover
 from community.errors import NotFound
 from community.forum import permissions as perms
 from community.moderation import audit
+
+if TYPE_CHECKING:  # Pillow is imported by the upload that uses it (accounts/avatars.py)
+    from PIL import Image
 
 SIZE = (1200, 675)
 __all__ = ["MAX_UPLOAD_BYTES", "cover_image", "cover_path", "remove_cover", "save_cover"]
@@ -30,6 +33,8 @@ def cover_path(article: Article) -> str | None:
 
 
 def _encode(image: Image.Image) -> bytes:
+    from PIL import Image, ImageOps
+
     fitted = ImageOps.fit(image, SIZE, Image.Resampling.LANCZOS)
     clean = Image.new(fitted.mode, fitted.size)
     clean.paste(fitted)
@@ -39,6 +44,8 @@ def _encode(image: Image.Image) -> bytes:
 
 
 def save_cover(session: Session, viewer: Viewer, article_id: int, data: bytes) -> Article:
+    from PIL import ImageOps
+
     article = service.staff_article(session, viewer, article_id)
     image = ImageOps.exif_transpose(_decode(data))
     image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
