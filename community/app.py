@@ -37,6 +37,7 @@ from community.metrics import router as metrics_router
 from community.middleware import BodySizeLimit, RefuseNulInUrl, SecurityHeaders
 from community.ratelimit import RateLimitHeaders
 from community.requestlog import RequestId
+from community.warmup import warm_up
 from community.web.pages import STATIC_DIR, compile_templates, error_page
 from community.web.router import web_router
 
@@ -135,6 +136,8 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AsyncContextManager[Non
             worker.start_in_thread()
             log.info("job worker runs inside this process")
         compile_templates()
+        if settings.warm_up:
+            await warm_up(app, engine)
         # What start-up built lives as long as the process: out of the collector's sight, a
         # full collection no longer walks it (the pauses grew with the heap).
         gc.collect()
