@@ -377,10 +377,12 @@ def worker(
     if check:
         _check_heartbeat()
         return
+    from community import memory
     from community.indexing.backend import IndexWriterTaken, claim_index_writer
     from community.jobs.worker import Worker
     from community.requestlog import configure_logging
 
+    memory.limit_arenas()
     configure_logging(get_settings())
     try:
         claim_index_writer()  # the worker writes the embedded index: one writer only
