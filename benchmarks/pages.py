@@ -13,8 +13,9 @@ worker apart, as in production with several processes). Each round runs every ro
 are measured under the same load of the shared machine: /healthz, the thread page anonymous
 and signed in, a board page, the start page and the search API. It prints req/s, the ratio
 to /healthz, p50, p99 and p99/p50 over all rounds (and the worst round's p99/p50), the first
-request per route on the fresh processes, and the RSS of each process at start-up and after
-the run, with the anonymous share.
+request per route on the fresh processes, and the RSS of each process (and of a job worker
+started beside them, `community worker`) at start-up and after the run, split into the
+process's own (anonymous) memory and mapped files.
 
 The load generator is a small keep-alive HTTP/1.1 client on asyncio (uvloop) in this
 process: httpx costs more CPU per request than the trivial route itself, which on two
@@ -163,6 +164,23 @@ def start_server(workers: int, port: int, env: dict[str, str]) -> subprocess.Pop
     raise SystemExit("the server did not start within 120 s")
 
 
+def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`community worker`, as in production beside several app processes; it runs the jobs
+    the seeding left and those the load makes."""
+    community = Path(sys.executable).with_name("community")
+    worker = subprocess.Popen(
+        [str(community), "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    time.sleep(3)  # its start-up: imports, the index writer, the first round of jobs
+    if worker.poll() is not None:
+        raise SystemExit("the job worker did not start")
+    return worker
+
+
 def _descendants(pid: int) -> list[int]:
     found = []
     for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
@@ -179,9 +197,12 @@ def _rss_mib(pid: int, field: str = "VmRSS") -> float:
 
 
 def _memory(pid: int) -> str:
-    """RSS, and of it what is the process's own (anonymous) rather than mapped files (the
-    search index, shared libraries), which the kernel can drop and share."""
-    return f"{_rss_mib(pid):.0f} MiB ({_rss_mib(pid, 'RssAnon'):.0f} anonymous)"
+    """RSS, split into the process's own memory (anonymous: what issue 21's 100 MiB counts)
+    and mapped files: the libraries, the search index and SQLite's memory-mapped database,
+    mapped once per connection and so counted once per pooled connection in RSS, though
+    they are the kernel's shared page cache, which it can drop."""
+    anon, files = _rss_mib(pid, "RssAnon"), _rss_mib(pid, "RssFile")
+    return f"{_rss_mib(pid):.0f} MiB ({anon:.0f} own + {files:.0f} mapped files)"
 
 
 # ---- the load -------------------------------------------------------------------------
@@ -264,7 +285,9 @@ def _pct(times: list[float], q: float) -> float:
 # ---- the report -----------------------------------------------------------------------
 
 
-def report(routes: list[Route], server: subprocess.Popen[bytes]) -> None:
+def report(
+    routes: list[Route], server: subprocess.Popen[bytes], worker: subprocess.Popen[bytes] | None
+) -> None:
     base = sum(r[1] for r in routes[0].rounds) / len(routes[0].rounds)
     print()
     print("| route | req/s | ratio | p50 ms | p99 ms | p99/p50 | worst round | first ms | errors |")
@@ -281,6 +304,8 @@ def report(routes: list[Route], server: subprocess.Popen[bytes]) -> None:
     errors = sum(r.errors for r in routes)
     total = sum(len(r.times) for r in routes)
     print(f"\n{total:,} requests, {errors} errors")
+    if worker is not None:
+        print(f"RSS: job worker {_memory(worker.pid)}")
     role = "serve master" if _descendants(server.pid) else "serve (the app process)"
     print(f"RSS: {role} {_memory(server.pid)}", end="")
     for pid in _descendants(server.pid):
@@ -299,6 +324,12 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per route and round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--query", default="Router")
+    parser.add_argument(
+        "--no-job-worker",
+        dest="job_worker",
+        action="store_false",
+        help="without `community worker` beside the server (its RSS is reported)",
+    )
     args = parser.parse_args()
 
     # The search index lives in the data folder: one per database.
@@ -328,14 +359,19 @@ def main() -> None:
     ]
     port = _free_port()
     server = start_server(args.workers, port, env)
+    worker = start_worker(env) if args.job_worker else None
     try:
         started = ", ".join(_memory(pid) for pid in _descendants(server.pid) or [server.pid])
         print(f"RSS of the app processes after start-up: {started}")
+        if worker is not None:
+            print(f"RSS of the job worker after start-up: {_memory(worker.pid)}")
         uvloop.run(_drive(port, routes, args))
-        report(routes, server)
+        report(routes, server, worker)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
+        for process in (server, worker):
+            if process is not None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(30)
 
 
 async def _drive(port: int, routes: list[Route], args: argparse.Namespace) -> None:
