@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from community import i18n
+from community import i18n, memory
 from community.api.openapi import OperationIds, install_docs, package_version
 from community.api.openapi import install as install_openapi
 from community.api.router import api_router
@@ -37,6 +37,7 @@ from community.metrics import router as metrics_router
 from community.middleware import BodySizeLimit, RefuseNulInUrl, SecurityHeaders
 from community.ratelimit import RateLimitHeaders
 from community.requestlog import RequestId
+from community.warmup import warm_up
 from community.web.pages import STATIC_DIR, compile_templates, error_page
 from community.web.router import web_router
 
@@ -91,6 +92,7 @@ def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_for_production()
+    memory.limit_arenas()  # before the request threads start
     engine = engine or get_engine()
     operation_ids = OperationIds()
     app = FastAPI(
@@ -135,9 +137,12 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AsyncContextManager[Non
             worker.start_in_thread()
             log.info("job worker runs inside this process")
         compile_templates()
+        if settings.warm_up:
+            await warm_up(app, engine)
         # What start-up built lives as long as the process: out of the collector's sight, a
         # full collection no longer walks it (the pauses grew with the heap).
         gc.collect()
+        memory.trim()
         gc.freeze()
         views: ViewCounter = app.state.views
         flusher = asyncio.create_task(_flush_views_every(VIEW_FLUSH_SECONDS, views, engine))

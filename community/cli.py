@@ -377,10 +377,12 @@ def worker(
     if check:
         _check_heartbeat()
         return
+    from community import memory
     from community.indexing.backend import IndexWriterTaken, claim_index_writer
     from community.jobs.worker import Worker
     from community.requestlog import configure_logging
 
+    memory.limit_arenas()
     configure_logging(get_settings())
     try:
         claim_index_writer()  # the worker writes the embedded index: one writer only
@@ -469,11 +471,19 @@ def serve(
     # (which may hold a token); uvicorn's loggers go through our handler.
     quiet: dict[str, Any] = {"log_config": None, "access_log": False}
     if workers > 1:
-        uvicorn.run("community.asgi:app", host=host, port=port, workers=workers, **quiet)
+        _supervise(host, port, workers)
     else:
         from community.app import create_app
 
         uvicorn.run(create_app(settings), host=host, port=port, **quiet)
+
+
+def _supervise(host: str, port: int, workers: int) -> None:
+    """Become uvicorn's supervisor of `workers` app processes (community/supervisor.py)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    args = ["-m", "community.supervisor", host, str(port), str(workers)]
+    os.execv(sys.executable, [sys.executable, *args])  # noqa: S606 - our own interpreter
 
 
 def _links_to_this_server(host: str, port: int) -> Settings:

@@ -145,6 +145,9 @@ class Settings(BaseSettings):
     # unanswered_after_hours wins) and into the statistics (community/insights/).
     unanswered_hours: int = Field(default=4, ge=1, le=24 * 365)
 
+    # Start-up: one request to each public page before the first visitor's (community/warmup.py)
+    warm_up: bool = Field(default=True, description="Warm up the pages at start-up")
+
     # The worker
     run_worker_in_process: bool | None = Field(
         default=None, description="Run the job worker inside `serve`; default: on for SQLite"

@@ -10,8 +10,6 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
@@ -42,6 +40,10 @@ async def healthz() -> dict[str, str]:
 
 
 def _database(engine: Engine) -> dict[str, Any]:
+    # Alembic (with Mako) is imported by the first readiness check, not by every process.
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))

@@ -81,12 +81,16 @@ def route_of(scope: Scope) -> str:
     return "<unmatched>"
 
 
+# Set in the scope of the start-up's own requests (community/warmup.py): not traffic.
+WARM_UP = "community.warm_up"
+
+
 class RequestMetrics:
     def __init__(self, app: ASGIApp):
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get(WARM_UP):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()

@@ -12,10 +12,15 @@ to the forms a text has ("abläuft", "Ablauf")."""
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import math
 import re
 import threading
 from functools import lru_cache
+from pathlib import Path
+
+import msgpack
 
 MIN_COMPOUND = 8
 MIN_PART = 4
@@ -34,20 +39,42 @@ def _frequencies() -> dict[str, float]:
     global _words
     with _words_lock:
         if _words is None:
-            from wordfreq import get_frequency_dict, get_frequency_list
-
-            raw = get_frequency_dict("de", wordlist="large")
-            _words = {
-                w: math.log10(f) + 9
-                for w, f in raw.items()
-                if f >= 10 ** (PART_ZIPF - 9) and w.isalpha()
-            }
-            # wordfreq keeps the whole list and dict in its own caches for the process's
-            # life: ~50 MiB per app process that the 84,000 words above do not need.
-            del raw
-            get_frequency_dict.cache_clear()
-            get_frequency_list.cache_clear()
+            _words = _read_frequent_words(_wordlist_file("de"), PART_ZIPF)
         return _words
+
+
+def _wordlist_file(lang: str) -> Path:
+    """wordfreq's "large" list, found without importing wordfreq (its import alone, with
+    ftfy, regex and langcodes, costs every process ~10 MiB that the list does not need)."""
+    spec = importlib.util.find_spec("wordfreq")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("wordfreq is not installed")
+    return Path(spec.submodule_search_locations[0]) / "data" / f"large_{lang}.msgpack.gz"
+
+
+def _read_frequent_words(path: Path, min_zipf: float) -> dict[str, float]:
+    """The words at least min_zipf frequent, as wordfreq's get_frequency_dict gives them
+    (its "cBpack": a header, then one list of words per centibel, most frequent first).
+    Read one list at a time and stopped at the first too rare: decoding the whole file,
+    as wordfreq does, held all 630,000 words at once (~50 MiB at the peak, which the
+    process's allocator then kept) for the 84,000 kept here."""
+    least = 10 ** (min_zipf - 9)
+    words: dict[str, float] = {}
+    with gzip.open(path, "rb") as infile:
+        unpacker = msgpack.Unpacker(infile, raw=False)
+        buckets = unpacker.read_array_header() - 1
+        header = unpacker.unpack()
+        if not isinstance(header, dict) or header.get("format") != "cB":
+            raise ValueError(f"unexpected word list header: {header!r}")
+        for index in range(buckets):
+            freq = 10 ** (-index / 100)  # wordfreq's cB_to_freq
+            if freq < least:
+                break
+            zipf = math.log10(freq) + 9
+            for word in unpacker.unpack():
+                if word.isalpha():
+                    words[word] = zipf
+    return words
 
 
 def warm() -> None:

@@ -44,6 +44,8 @@ os.environ.pop("COMMUNITY_DATABASE_URL", None)
 os.environ.pop("COMMUNITY_REDIS_URL", None)
 # Tests write many posts within seconds; the anti-spam tests turn the limits on themselves.
 os.environ["COMMUNITY_ANTISPAM_ENABLED"] = "false"
+# An app per test: the start-up's page warm-up is tested on its own (tests/web/test_warmup.py).
+os.environ.setdefault("COMMUNITY_WARM_UP", "false")
 # The command line speaks the language of the environment's locale; the tests read German.
 os.environ.pop("LC_ALL", None)
 os.environ.pop("LC_MESSAGES", None)

@@ -16,9 +16,9 @@ import hashlib
 import secrets
 import warnings
 from io import BytesIO
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete
 from sqlmodel import Session
 
@@ -26,6 +26,10 @@ from community.accounts.models import Avatar, User
 from community.errors import InvalidInput, NotFound
 from community.privacy.erasure import Erasure, erasure_step
 from community.privacy.sections import export_section
+
+# Pillow is imported by an upload, the rare request that needs it, not by every process.
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # Larger pictures are refused before decoding (a small file can unpack to a huge bitmap).
@@ -97,6 +101,8 @@ def generated_svg(user: User | None) -> str:
 
 
 def _decode(data: bytes) -> Image.Image:
+    from PIL import Image, UnidentifiedImageError
+
     if len(data) > MAX_UPLOAD_BYTES:
         raise InvalidInput("Das Bild ist größer als 2 MB.", code="avatar_too_large")
     try:
@@ -121,6 +127,8 @@ def _decode(data: bytes) -> Image.Image:
 
 
 def _encode(image: Image.Image, size: int) -> bytes:
+    from PIL import Image, ImageOps
+
     square = ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS)
     out = BytesIO()
     # A fresh image from the pixels alone: nothing of the upload's metadata is carried over.
@@ -132,6 +140,8 @@ def _encode(image: Image.Image, size: int) -> bytes:
 
 def save_upload(session: Session, user: User, data: bytes) -> Avatar:
     """Checks, cleans and stores an uploaded picture; replaces an earlier one."""
+    from PIL import ImageOps
+
     image = _decode(data)
     image = ImageOps.exif_transpose(image)
     image = image.convert("RGBA" if "A" in image.getbands() else "RGB")

@@ -14,24 +14,21 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import httpx
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from joserfc import jws, jwt
-from joserfc.errors import (
-    BadSignatureError,
-    ExpiredTokenError,
-    InvalidClaimError,
-    JoseError,
-    MissingClaimError,
-)
-from joserfc.jwk import KeySet
 
 from community.config import OidcProvider, get_settings
 from community.errors import CommunityError, NotFound, ServiceUnavailable
 from community.i18n import N_
+
+# httpx (which imports rich and pygments for its command line) and joserfc (with
+# cryptography) are imported where a sign-in through a provider uses them: ~15 MiB that
+# every process of a forum without OpenID providers would otherwise hold.
+if TYPE_CHECKING:
+    from joserfc import jwt
+    from joserfc.jwk import KeySet
 
 METADATA_SECONDS = 3600
 # After a failed fetch the login page says "not reachable" for this long without asking again.
@@ -125,6 +122,8 @@ def is_known_down(provider: OidcProvider) -> bool:
 
 
 def _get_json(url: str, **kwargs: Any) -> dict[str, Any]:
+    import httpx
+
     response = httpx.get(url, timeout=get_settings().oidc_timeout_seconds, **kwargs)
     response.raise_for_status()
     data = response.json()
@@ -141,6 +140,8 @@ def metadata(provider: OidcProvider) -> dict[str, Any]:
     if cached is None and is_known_down(provider):
         raise ProviderDown(UNREACHABLE)
     url = provider.issuer.rstrip("/") + "/.well-known/openid-configuration"
+    import httpx
+
     try:
         data = _get_json(url)
         # OpenID Connect Discovery 4.3: the document must name the issuer it was fetched for.
@@ -161,6 +162,10 @@ def metadata(provider: OidcProvider) -> dict[str, Any]:
 
 
 def _key_set(provider: OidcProvider, kid: str | None, *, may_refetch: bool) -> KeySet:
+    import httpx
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
+
     cached = _keys.get(provider.name)
     if cached is not None:
         known = {key.kid for key in cached.value.keys}
@@ -265,6 +270,8 @@ def _exchange(provider: OidcProvider, code: str, verifier: str) -> dict[str, Any
         form |= {"client_id": provider.client_id, "client_secret": provider.client_secret}
     else:
         auth = (provider.client_id, provider.client_secret)
+    import httpx
+
     try:
         response = httpx.post(
             metadata(provider)["token_endpoint"],
@@ -288,6 +295,9 @@ def _exchange(provider: OidcProvider, code: str, verifier: str) -> dict[str, Any
 
 def _decode(provider: OidcProvider, token: str, *, may_refetch: bool) -> dict[str, Any]:
     """The token's claims once its signature holds; SignInRefused otherwise."""
+    from joserfc import jws, jwt
+    from joserfc.errors import BadSignatureError, JoseError
+
     try:
         header = jws.extract_compact(token.encode()).headers()
     except (JoseError, ValueError):
@@ -304,6 +314,8 @@ def _decode(provider: OidcProvider, token: str, *, may_refetch: bool) -> dict[st
 
 
 def _check_claims(claims: dict[str, Any], registry: jwt.JWTClaimsRegistry) -> None:
+    from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
+
     try:
         registry.validate(claims)
     except ExpiredTokenError:
@@ -327,6 +339,8 @@ def _check_audience(provider: OidcProvider, claims: dict[str, Any]) -> None:
 
 
 def validate_id_token(provider: OidcProvider, token: str, nonce: str) -> dict[str, Any]:
+    from joserfc import jwt
+
     claims = _decode(provider, token, may_refetch=True)
     registry = jwt.JWTClaimsRegistry(
         leeway=LEEWAY_SECONDS,
@@ -358,6 +372,8 @@ def finish(provider: OidcProvider, flow: Flow, code: str) -> dict[str, Any]:
     userinfo_url = metadata(provider).get("userinfo_endpoint")
     access_token = tokens.get("access_token")
     if isinstance(userinfo_url, str) and isinstance(access_token, str):
+        import httpx
+
         try:
             info = _get_json(userinfo_url, headers={"Authorization": f"Bearer {access_token}"})
         except (httpx.HTTPError, ValueError):
@@ -382,6 +398,8 @@ class LogoutToken:
 def validate_logout_token(provider: OidcProvider, token: str) -> LogoutToken:
     """OpenID Back-Channel Logout 2.6. Replay (the jti) is the caller's check: it needs the
     database, which this module does not touch."""
+    from joserfc import jwt
+
     claims = _decode(provider, token, may_refetch=False)
     registry = jwt.JWTClaimsRegistry(
         leeway=LEEWAY_SECONDS,

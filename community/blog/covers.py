@@ -5,8 +5,8 @@ that changes with every upload; a cover is served only to who may see its articl
 from __future__ import annotations
 
 from io import BytesIO
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps
 from sqlmodel import Session
 
 from community.accounts.avatars import MAX_UPLOAD_BYTES, _decode
@@ -16,6 +16,9 @@ from community.blog.models import Article, ArticleCover, ArticleStatus
 from community.errors import NotFound
 from community.forum import permissions as perms
 from community.moderation import audit
+
+if TYPE_CHECKING:  # Pillow is imported by the upload that uses it (accounts/avatars.py)
+    from PIL import Image
 
 SIZE = (1200, 675)
 __all__ = [
@@ -36,6 +39,8 @@ def cover_path(article: Article) -> str | None:
 
 
 def _encode(image: Image.Image) -> bytes:
+    from PIL import Image, ImageOps
+
     fitted = ImageOps.fit(image, SIZE, Image.Resampling.LANCZOS)
     clean = Image.new(fitted.mode, fitted.size)
     clean.paste(fitted)
@@ -46,6 +51,8 @@ def _encode(image: Image.Image) -> bytes:
 
 def save_cover(session: Session, viewer: Viewer, article_id: int, data: bytes) -> Article:
     """On a published article the picture waits for review like an edit of its text."""
+    from PIL import ImageOps
+
     article = service.staff_article(session, viewer, article_id)
     image = ImageOps.exif_transpose(_decode(data))
     image = image.convert("RGBA" if "A" in image.getbands() else "RGB")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from community import memory
 from community.config import get_settings
 from community.db import is_database_fault
 from community.jobs import heartbeat, service
@@ -221,6 +222,7 @@ class Worker:
         return total
 
     def _run_lane(self, lane: Lane) -> None:
+        worked = False
         while not self.stop_event.is_set():
             try:
                 ran = self.run_once(lane)
@@ -228,7 +230,14 @@ class Worker:
                 log.exception("worker round failed (lane %s)", lane.name)
                 ran = 0
             if ran == 0:
+                if worked:
+                    # What the jobs freed (the index writer's heap, rendered mails) goes
+                    # back to the system while the lane waits, not kept by the allocator.
+                    memory.trim()
+                    worked = False
                 self.stop_event.wait(self.poll_seconds)
+            else:
+                worked = True
 
     def _run_beat(self) -> None:
         while not self.stop_event.is_set():

@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from feedgen.feed import FeedGenerator
 
 from community import i18n
 from community.accounts.viewer import ANONYMOUS, Viewer
@@ -100,6 +99,9 @@ def atom_response(
 ) -> Response:
     """The Atom document with its caching headers, or 304 when the reader has it."""
     updated = max((i.updated for i in items), default=feeds.EPOCH)
+    # Imported here: feedgen with lxml is ~2 MiB that only a feed reader's request needs.
+    from feedgen.feed import FeedGenerator
+
     fg = FeedGenerator()
     # The id and self link never carry the token: they end up in readers and logs.
     fg.id(_url(path))

@@ -14,7 +14,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 from sqlalchemy import select
 from sqlmodel import Session, col
 from standardwebhooks import Webhook
@@ -105,12 +104,18 @@ def _pinned(url: str, ip: str) -> tuple[str, str, str]:
 
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
+    import httpx
+
     # Building the CA store takes tens of milliseconds; one context serves every delivery
     # (a client, and so its connection pool, is still made per delivery: see _pinned).
     return httpx.create_ssl_context()
 
 
 def send(url: str, secret: str, msg_id: str, body: str) -> Outcome:
+    # httpx (with the rich and pygments of its command line, ~10 MiB) is imported by the
+    # worker's first delivery, not by every app process that imports the handlers.
+    import httpx
+
     started = time.monotonic()
     outcome = Outcome()
     try:

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from community import cli, supervisor
 from community.backup import BackupError, backup, restore
 from community.cli import app
 from community.config import get_settings
@@ -229,11 +230,26 @@ def test_several_app_processes_start_when_the_worker_runs_apart(
 ) -> None:
     """They only read the embedded index; the one `community worker` writes it."""
     monkeypatch.setenv("COMMUNITY_RUN_WORKER_IN_PROCESS", "false")
-    started: list[dict[str, Any]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda target, **kwargs: started.append(kwargs))
+    started: list[int] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("started in this process"))
+    monkeypatch.setattr(cli, "_supervise", lambda host, port, workers: started.append(workers))
     result = runner.invoke(app, ["serve", "--no-demo", "--workers", "2"])
     assert result.exit_code == 0, result.output
-    assert [s["workers"] for s in started] == [2]
+    assert started == [2]
+
+
+def test_the_supervisor_starts_the_app_processes_with_what_serve_was_given(
+    cli_settings: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `serve --workers 2` execs into (community/supervisor.py) runs uvicorn's
+    supervisor of the app module, on the address and with the count given to `serve`."""
+    started: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kwargs: started.append((target, kwargs)))
+    supervisor.main(["127.0.0.2", "8123", "3"])
+    [(target, kwargs)] = started
+    assert target == "community.asgi:app"
+    assert (kwargs["host"], kwargs["port"], kwargs["workers"]) == ("127.0.0.2", 8123, 3)
+    assert kwargs["access_log"] is False  # our own access line, without query strings
 
 
 @pytest.mark.commits

@@ -8,6 +8,7 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
+from community import cli
 from community.cli import app
 from community.config import get_settings
 
@@ -20,6 +21,7 @@ def fresh_settings(monkeypatch, tmp_path) -> Iterator[None]:  # type: ignore[no-
     monkeypatch.setenv("COMMUNITY_DATABASE_URL", f"sqlite:///{tmp_path / 'never.sqlite3'}")
     # A refusal that fails must not leave a real server running in the test.
     monkeypatch.setattr(uvicorn, "run", _no_server)
+    monkeypatch.setattr(cli, "_supervise", _no_server)  # several processes: exec'd
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from community.indexing.backend import synonyms
+from search import compounds
 from search.compounds import infinitive, split
 from search.documents import PUBLIC, Filters, Hit, ThreadDocument
 from search.embedded import EmbeddedBackend, claim_writer, release_writer
@@ -124,6 +126,17 @@ def test_compounds_split_into_frequent_words_and_plain_words_stay_whole() -> Non
     assert split("Verbindung") == ()
     assert infinitive("abgelaufen") == "ablaufen"
     assert infinitive("geht") is None
+
+
+def test_the_word_list_read_in_part_is_wordfreqs_own() -> None:
+    """The splitter's words, read from wordfreq's file one frequency at a time, are exactly
+    the frequent words wordfreq's own reader gives."""
+    from wordfreq import get_frequency_dict
+
+    raw = get_frequency_dict("de", wordlist="large")
+    least = 10 ** (compounds.PART_ZIPF - 9)
+    expected = {w: math.log10(f) + 9 for w, f in raw.items() if f >= least and w.isalpha()}
+    assert compounds._frequencies() == expected
 
 
 def test_a_part_of_a_compound_is_highlighted(indexed: tuple[EmbeddedBackend, dict]) -> None:

@@ -1,0 +1,57 @@
+"""The start-up's warm-up (community/warmup.py): the public pages are asked for once before
+the first visitor, and leave no trace a person or an operator would see."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from community.app import create_app
+from community.config import get_settings
+from community.forum.models import Thread
+from community.warmup import public_paths
+from tests.factories import make_category, make_group, make_thread, make_user
+
+
+def test_the_start_warms_up_the_public_pages_without_counting_them(
+    engine: Engine, db: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    author = make_user(db)
+    board = make_category(db)
+    thread = make_thread(db, author=author, category=board, title="Router einrichten")
+    app = create_app(get_settings().model_copy(update={"warm_up": True}), engine)
+    counted = {"method": "GET", "route": "/t/{thread_id}/{slug}", "status": "200"}
+    before = REGISTRY.get_sample_value("community_http_requests_total", counted)
+    with caplog.at_level(logging.INFO), TestClient(app):
+        after = REGISTRY.get_sample_value("community_http_requests_total", counted)
+    warmed = [r.getMessage() for r in caplog.records if r.name == "community.warmup"]
+    assert warmed and warmed[-1].startswith("warmed up 5 pages"), warmed
+    # No access line, no request in the metrics, no view of the thread.
+    assert not [r for r in caplog.records if r.name == "community.access" and "/t/" in str(r.args)]
+    assert after == before
+    db.expire_all()
+    assert db.get(Thread, thread.id).view_count == 0  # type: ignore[union-attr]
+
+
+def test_the_warm_up_asks_only_for_what_an_anonymous_visitor_sees(
+    engine: Engine, db: Session
+) -> None:
+    author = make_user(db)
+    public = make_category(db, slug="offen")
+    seen = make_thread(db, author=author, category=public, title="Öffentliche Frage")
+    closed = make_category(db, slug="intern", groups=[make_group(db, members=[author])])
+    hidden = make_thread(db, author=author, category=closed, title="Geheime Frage")
+    paths = public_paths(engine)
+    assert f"/t/{seen.id}/{seen.slug}" in paths
+    assert not [p for p in paths if f"/t/{hidden.id}/" in p or "intern" in p or "Geheime" in p]
+
+
+def test_an_empty_forum_starts_all_the_same(engine: Engine) -> None:
+    app = create_app(get_settings().model_copy(update={"warm_up": True}), engine)
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
