@@ -12,8 +12,8 @@ or the job worker's rounds do not empty the cache.
 
 Random rather than counted: a restored backup or a rolled-back test brings an old value
 back, and a counter would then meet the pages cached under it the first time round.
-Writes through a bare connection (the demo seeder, a restore) do not pass the session
-events; the cache's maximum age bounds what they leave stale."""
+Writes through a bare connection do not pass the session events: a restore calls `renew`,
+and the cache's maximum age bounds what others (the demo seeder) leave stale."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Engine, TextClause, event, inspect, update
+from sqlalchemy import BigInteger, Column, Connection, Engine, TextClause, event, inspect, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlmodel import Field, SQLModel
 
@@ -158,6 +158,16 @@ def bump(session: Session) -> None:
     result: Any = session.execute(update(table).where(table.c.id == 1).values(version=value))
     if result.rowcount == 0:  # emptied by hand (the tests' table cleaning): begin again
         session.execute(table.insert().values(id=1, version=value))
+
+
+def renew(connection: Connection) -> None:
+    """A new version outside any session: after a restore, whose version row is an old one
+    that pages kept before may still carry."""
+    if connection.dialect.has_table(connection, TABLE):
+        table = PageVersion.__table__  # type: ignore[attr-defined]
+        value = secrets.randbits(62) + 1
+        if connection.execute(update(table).values(version=value)).rowcount == 0:
+            connection.execute(table.insert().values(id=1, version=value))
 
 
 _READ = "SELECT version FROM page_version WHERE id = 1"
