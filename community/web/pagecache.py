@@ -147,11 +147,17 @@ class PageCache:
         ):
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])  # a repeated header: its last value
+        headers: dict[bytes, bytes] = {}
+        cookie_headers = 0
+        for name, value in scope["headers"]:
+            # A repeated header: its first value, the one Starlette's request reads.
+            headers.setdefault(name, value)
+            cookie_headers += name == b"cookie"
         raw_cookies = headers.get(b"cookie", b"")
         cookies = cookie_parser(raw_cookies.decode("latin-1")) if raw_cookies else {}
         if (
-            self.session_cookie.decode() in cookies
+            cookie_headers > 1
+            or self.session_cookie.decode() in cookies
             or flash.COOKIE in cookies
             or b"authorization" in headers
             or b"hx-request" in headers
@@ -170,7 +176,7 @@ class PageCache:
         if entry is not None:
             await self._hit(scope, send, entry, token, headers)
             return
-        await self._miss(scope, receive, send, key, version, token, cookies)
+        await self._miss(scope, receive, send, key, version, token, raw_cookies)
 
     def _locale(self, cookies: dict[str, str], headers: dict[bytes, bytes]) -> str:
         chosen = cookies.get(i18n.LANG_COOKIE)
@@ -195,6 +201,7 @@ class PageCache:
             scope["app"].state.views.add(entry.thread_id)
         etag = _etag(entry.digest, token)
         validators = [
+            *[(n, v) for n, v in entry.headers if n.lower() == b"vary"],
             (b"etag", etag),
             (b"last-modified", entry.last_modified),
             (b"cache-control", b"no-cache"),
@@ -207,11 +214,12 @@ class PageCache:
             return
         body = html.escape(token).encode().join(entry.parts)
         length = [(b"content-length", str(len(body)).encode())]
+        others = [(n, v) for n, v in entry.headers if n.lower() != b"vary"]
         await send(
             {
                 "type": "http.response.start",
                 "status": 200,
-                "headers": entry.headers + length + validators + extra,
+                "headers": others + length + validators + extra,
             }
         )
         await send({"type": "http.response.body", "body": body})
@@ -224,14 +232,15 @@ class PageCache:
         key: tuple[str, bytes, str],
         version: int,
         token: str,
-        cookies: dict[str, str],
+        raw_cookies: bytes,
     ) -> None:
         # Rendered without the visitor's token cookie: the page gets a token of our own.
         inner = dict(scope)
         inner["headers"] = [(n, v) for n, v in scope["headers"] if n != b"cookie"]
-        others = "; ".join(f"{n}={v}" for n, v in cookies.items() if n != self.csrf_cookie)
-        if others:
-            inner["headers"].append((b"cookie", others.encode("latin-1")))
+        csrf = self.csrf_cookie.encode()
+        others = [c for c in raw_cookies.split(b";") if c.split(b"=", 1)[0].strip() != csrf]
+        if any(c.strip() for c in others):
+            inner["headers"].append((b"cookie", b";".join(others)))
         state = inner["state"] = scope.setdefault("state", {})
         start: Message = {}
         chunks: list[bytes] = []
@@ -258,6 +267,7 @@ class PageCache:
                 continue
             kept.append((name, value))
         mark = state.get(STATE_KEY) if _known_query(scope["query_string"]) else None
+        language = dict(kept).get(b"content-language", b"").decode("latin-1")
         viewer = state.get("viewer")
         only_token_cookie = all(v.startswith(cookie_prefix) for _n, v in set_cookies)
         entry = None
@@ -269,6 +279,7 @@ class PageCache:
             and viewer.token_scopes is None
             and ours
             and only_token_cookie
+            and language == key[2]  # rendered in the language it is kept for
         ):
             now = time.time()
             entry = Entry(

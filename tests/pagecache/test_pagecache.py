@@ -330,6 +330,13 @@ def test_each_language_its_own_page(anon, app, scene: Scene) -> None:
     assert '<html lang="de">' in anon.get("/").text
 
 
+def test_a_repeated_language_header_cannot_plant_a_page(anon, app, make_client, scene) -> None:
+    both = [("Accept-Language", "en"), ("Accept-Language", "de")]
+    assert anon.get("/", headers=both).status_code == 200
+    assert '<html lang="de">' in make_client().get("/", headers={"Accept-Language": "de"}).text
+    assert '<html lang="en">' in make_client().get("/", headers={"Accept-Language": "en"}).text
+
+
 def test_each_visitor_gets_their_own_csrf_token(app, make_client, scene: Scene) -> None:
     first, second = make_client(), make_client()
     first_page = first.get(scene.path)
