@@ -63,13 +63,14 @@ BOOKKEEPING = frozenset(
 # Columns of shown tables that no public page prints: the batched view counts (a board
 # shows them; the cache's maximum age bounds their lag), and a member's private data.
 UNSHOWN_COLUMNS: dict[str, frozenset[str]] = {
-    "threads": frozenset({"view_count"}),
+    "threads": frozenset({"view_count", "unanswered_notified_at"}),
     "users": frozenset(
         {"password_hash", "email", "real_name", "company", "locale", "email_verified_at"}
     ),
 }
 
 _CHANGED = "page_version_changed"
+_BOOKKEEPING_ONLY = "page_version_bookkeeping_only"
 
 
 def shows(table: str, columns: Iterable[str] | None = None) -> bool:
@@ -139,7 +140,7 @@ def _bump_before_commit(session: Session) -> None:
     # Flushed first, so the version row is the last one the transaction locks: two writers
     # then never wait for each other's rows in opposite order (PostgreSQL).
     session.flush()
-    if session.info.get(_CHANGED):
+    if session.info.get(_CHANGED) and not session.info.get(_BOOKKEEPING_ONLY):
         bump(session)
 
 
@@ -149,6 +150,13 @@ def _forget(session: Session, transaction: SessionTransaction) -> None:
     # leaves the writes before it, which still need their new version.
     if transaction.parent is None:
         session.info.pop(_CHANGED, None)
+        session.info.pop(_BOOKKEEPING_ONLY, None)
+
+
+def bookkeeping_only(session: Session) -> None:
+    """This transaction writes a row no page shows in a table pages do read (the worker's
+    heartbeat among the site settings): it keeps the cached pages."""
+    session.info[_BOOKKEEPING_ONLY] = True
 
 
 def bump(session: Session) -> None:
