@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from community import pageversion
 from community.accounts.models import Role, User
-from community.forum.models import Category, Post, Thread
+from community.forum.models import Category, CategoryGroup, Post, Thread
 from community.jobs import heartbeat
 from community.web.pagecache import PageStore
 from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
@@ -184,6 +184,25 @@ def test_a_thread_moved_into_a_closed_board_is_gone(anon, app, db, make_client, 
     assert "Wie stelle ich VoLTE ein" not in anon.get("/c/mobilfunk").text
     assert "Wie stelle ich VoLTE ein" not in anon.get("/").text
     assert not _cached(app, scene.path)
+
+
+def test_a_public_board_made_closed_is_gone(anon, app, db, scene: Scene) -> None:
+    for path in (scene.path, "/c/mobilfunk", "/"):
+        _served_twice(anon, app, path)
+    group = make_group(db)
+    db.add(CategoryGroup(category_id=scene.board.id, group_id=group.id))
+    db.commit()
+    assert anon.get(scene.path).status_code == 404
+    assert anon.get("/c/mobilfunk").status_code == 404
+    assert "Wie stelle ich VoLTE ein" not in anon.get("/").text
+
+
+def test_a_renamed_board(anon, app, db, scene: Scene) -> None:
+    assert "Mobilfunk" in _served_twice(anon, app, "/")
+    scene.board.name = "Mobil und Netz"
+    db.commit()
+    assert "Mobil und Netz" in anon.get("/").text
+    assert "Mobil und Netz" in anon.get(scene.path).text
 
 
 def test_a_new_rank_name(anon, app, make_client, db, scene: Scene) -> None:
