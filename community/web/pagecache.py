@@ -50,6 +50,8 @@ from community.config import Settings
 from community.web import flash
 
 STATE_KEY = "page_cache"
+# How long a request waits for the same page another one is rendering, before it renders.
+WAIT_FOR_RENDER_SECONDS = 5.0
 # The pages worth keeping: the start page, a board, a thread (with or without its slug).
 _PATHS = re.compile(r"/|/c/[^/]+|/t/[0-9]+(?:/[^/]+)?")
 # The queries these pages read (pager, filters); a page asked for with any other is
@@ -96,12 +98,21 @@ class PageStore:
         self.used = 0
         self._entries: OrderedDict[tuple[str, bytes, str], Entry] = OrderedDict()
 
-    def get(self, key: tuple[str, bytes, str], version: int, oldest: float) -> Entry | None:
+    def get(
+        self, key: tuple[str, bytes, str], version: int, read_at: float, max_age: float
+    ) -> Entry | None:
+        """The page kept under `version`, read at `read_at`. A page under another version
+        stored before that read is out of date and goes; one stored after it may be newer
+        than the version this request read, and stays."""
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if entry.version != version or entry.stored < oldest:
+        if entry.stored < read_at - max_age or (
+            entry.version != version and entry.stored < read_at
+        ):
             self._drop(key)
+            return None
+        if entry.version != version:
             return None
         self._entries.move_to_end(key)
         return entry
@@ -138,6 +149,7 @@ class PageCache:
         self.session_cookie = settings.session_cookie.encode()
         self.csrf_cookie = settings.csrf_cookie
         self._locales: dict[bytes, str] = {}
+        self._rendering: dict[tuple[str, bytes, str], anyio.Event] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -165,6 +177,7 @@ class PageCache:
             await self.app(scope, receive, send)
             return
         engine = scope["app"].state.engine
+        read_at = time.monotonic()
         version = await anyio.to_thread.run_sync(pageversion.current, engine)
         if version is None:
             await self.app(scope, receive, send)
@@ -172,11 +185,25 @@ class PageCache:
         key = (scope["path"], scope["query_string"], self._locale(cookies, headers))
         token = cookies.get(self.csrf_cookie, "")
         token = token if _TOKEN.fullmatch(token) else ""
-        entry = self.store.get(key, version, time.time() - self.max_age)
+        entry = self.store.get(key, version, read_at, self.max_age)
+        rendering = self._rendering.get(key)
+        if entry is None and rendering is not None:
+            # After a change, the connections on a busy page all miss at once: one renders,
+            # the others wait for its page instead of rendering it as well.
+            with anyio.move_on_after(WAIT_FOR_RENDER_SECONDS):
+                await rendering.wait()
+            entry = self.store.get(key, version, read_at, self.max_age)
         if entry is not None:
             await self._hit(scope, send, entry, token, headers)
             return
-        await self._miss(scope, receive, send, key, version, token, raw_cookies)
+        mine = anyio.Event()
+        self._rendering.setdefault(key, mine)
+        try:
+            await self._miss(scope, receive, send, key, version, token, raw_cookies)
+        finally:
+            if self._rendering.get(key) is mine:
+                del self._rendering[key]
+            mine.set()
 
     def _locale(self, cookies: dict[str, str], headers: dict[bytes, bytes]) -> str:
         chosen = cookies.get(i18n.LANG_COOKIE)
@@ -281,7 +308,6 @@ class PageCache:
             and only_token_cookie
             and language == key[2]  # rendered in the language it is kept for
         ):
-            now = time.time()
             entry = Entry(
                 version=version,
                 parts=body.split(ours.encode()),
@@ -289,8 +315,8 @@ class PageCache:
                 digest=hashlib.blake2b(
                     body.replace(ours.encode(), b""), digest_size=12
                 ).hexdigest(),
-                stored=now,
-                last_modified=formatdate(now, usegmt=True).encode(),
+                stored=time.monotonic(),  # after the version was read: PageStore.get
+                last_modified=formatdate(time.time(), usegmt=True).encode(),
                 thread_id=mark.thread_id,
             )
             self.store.put(key, entry)

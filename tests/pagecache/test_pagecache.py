@@ -421,3 +421,66 @@ def test_the_setting_switches_it_off(engine, db, scene: Scene) -> None:
             page = visitor.get(f"/t/{scene.thread.id}/{scene.thread.slug}")
             assert page.status_code == 200
             assert "etag" not in page.headers
+
+
+# ---- many at once ---------------------------------------------------------------------------
+
+
+def test_visitors_arriving_together_wait_for_one_rendering(monkeypatch, settings) -> None:
+    """After a change, the connections reading a busy page miss together: one renders it,
+    the others are served its page."""
+    import anyio
+
+    from community.accounts.viewer import ANONYMOUS
+    from community.forum.reading import ViewCounter
+    from community.web.pagecache import Mark, PageCache
+
+    monkeypatch.setattr(pageversion, "current", lambda _engine: 7)
+    renders = 0
+
+    async def route(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        nonlocal renders
+        renders += 1
+        await anyio.sleep(0.2)
+        scope["state"].update(page_cache=Mark(), viewer=ANONYMOUS, new_csrf="t" * 43)
+        body = b'<input name="csrf_token" value="' + b"t" * 43 + b'">'
+        headers = [(b"content-type", b"text/html"), (b"content-language", b"de")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    class State:
+        engine = None
+        views = ViewCounter()
+
+    class App:
+        state = State()
+
+    cache = PageCache(route, PageStore(2**20), settings)
+    bodies: list[bytes] = []
+
+    async def visit() -> None:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/",
+            "query_string": b"",
+            "headers": [(b"accept-language", b"de"), (b"user-agent", b"Firefox")],
+            "app": App(),
+        }
+
+        async def send(message) -> None:  # type: ignore[no-untyped-def]
+            if message["type"] == "http.response.body":
+                bodies.append(message["body"])
+
+        await cache(scope, lambda: None, send)  # type: ignore[arg-type]
+
+    async def main() -> None:
+        async with anyio.create_task_group() as group:
+            for _ in range(8):
+                group.start_soon(visit)
+
+    anyio.run(main)
+    assert renders == 1
+    assert len(bodies) == 8
+    tokens = {body.split(b'value="')[1].split(b'"')[0] for body in bodies}
+    assert len(tokens) == 8  # each its own token
