@@ -22,6 +22,7 @@ templates.
 - The pages live in this process's memory, least recently used first out beyond
   COMMUNITY_PAGE_CACHE_MIB. The version is in the database, so several processes agree on
   it; a cached page is a few tens of KiB, rendered again once per process and change.
+  Requests missing the same page together wait for one rendering of it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from typing import Any
 from urllib.parse import parse_qsl
 
 import anyio
@@ -366,6 +366,3 @@ def _is_bot(headers: dict[bytes, bytes]) -> bool:
     agent = headers.get(b"user-agent", b"").decode("latin-1").lower()
     return not agent or any(word in agent for word in BOT_WORDS)
 
-
-def store_of(app: Any) -> PageStore | None:
-    return getattr(app.state, "page_cache", None)
