@@ -365,4 +365,3 @@ BOT_WORDS = ("bot", "crawl", "spider", "slurp", "preview", "fetch", "monitor", "
 def _is_bot(headers: dict[bytes, bytes]) -> bool:
     agent = headers.get(b"user-agent", b"").decode("latin-1").lower()
     return not agent or any(word in agent for word in BOT_WORDS)
-
