@@ -47,6 +47,7 @@ from community import i18n, pageversion
 from community.accounts.viewer import Viewer
 from community.auth import set_csrf_cookie
 from community.config import Settings
+from community.db import DATABASE_FAULTS
 from community.web import flash
 
 STATE_KEY = "page_cache"
@@ -178,7 +179,11 @@ class PageCache:
             return
         engine = scope["app"].state.engine
         read_at = time.monotonic()
-        version = await anyio.to_thread.run_sync(pageversion.current, engine)
+        try:
+            version = await anyio.to_thread.run_sync(pageversion.current, engine)
+        except DATABASE_FAULTS:
+            # The route meets the fault too and answers it as every page does (503).
+            version = None
         if version is None:
             await self.app(scope, receive, send)
             return
