@@ -169,8 +169,9 @@ def bump(session: Session) -> None:
 
 
 def renew(connection: Connection) -> None:
-    """A new version outside any session: after a restore, whose version row is an old one
-    that pages kept before may still carry."""
+    """A new version outside any session: after a restore, whose version row is an old one.
+    A page kept under it may show a change committed while the page was rendered, harmless
+    while that version is past, wrong once it is back."""
     if connection.dialect.has_table(connection, TABLE):
         table = PageVersion.__table__  # type: ignore[attr-defined]
         value = secrets.randbits(62) + 1
