@@ -38,6 +38,7 @@ from community.middleware import BodySizeLimit, RefuseNulInUrl, SecurityHeaders
 from community.ratelimit import RateLimitHeaders
 from community.requestlog import RequestId
 from community.warmup import warm_up
+from community.web.pagecache import PageCache, PageStore
 from community.web.pages import STATIC_DIR, compile_templates, error_page
 from community.web.router import web_router
 
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.settings = settings
     app.state.views = ViewCounter()
+    app.state.page_cache = PageStore(int(settings.page_cache_mib * 2**20))
     _add_error_handlers(app)
     _add_middleware(app, settings)
     app.include_router(api_router)
@@ -207,6 +209,10 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
             set_csrf_cookie(response, fresh)
         return response
 
+    if settings.page_cache:
+        # Inside the others (request id, metrics, security headers see a cached page too)
+        # and around the CSRF cookie, whose token it puts into each cached page.
+        app.add_middleware(PageCache, store=app.state.page_cache, settings=settings)
     # Each one added wraps the ones before: RequestId and RequestMetrics, added last, see
     # every answer, including the ones the other middleware give; SecurityHeaders sits
     # outside the body limit and the NUL refusal, so their 413 and 422 carry the headers.

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, make_url
 from sqlmodel import Session
 
+from community import pageversion
 from community.sequences import sync_sequences
 
 PG_MAGIC = b"PGDMP"
@@ -163,6 +164,7 @@ def restore(engine: Engine, source: Path) -> None:
     # INSERT must not collide with a restored row.
     with engine.begin() as connection:
         sync_sequences(connection)
+        pageversion.renew(connection)  # no page kept before the restore is served again
     rebuild_search_index(engine)
 
 

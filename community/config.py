@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     mail_from: str = "community@localhost"
     redis_url: str | None = None
+    # The page cache of anonymous readers (community/web/pagecache.py): per app process.
+    page_cache: bool = True
+    page_cache_mib: float = Field(
+        default=16.0, ge=0, description="Memory for cached pages, per app process"
+    )
+    page_cache_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Longest a cached page is served (bounds the lag of view counts)",
+    )
     # Bounds on every wait for the database (community/db.py), so that an unreachable or
     # hung database answers 503 within seconds instead of holding requests for minutes.
     db_connect_timeout: float = Field(default=3.0, gt=0, description="Seconds to connect")

@@ -163,3 +163,8 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# Registers the session events that give the public pages a new version with every change
+# they show (community/pageversion.py), wherever a session writes: app, worker, commands.
+from community import pageversion  # noqa: E402, F401

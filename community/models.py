@@ -27,6 +27,7 @@ from community.notifications.models import (
     NotificationSetting,
     ThreadWatch,
 )
+from community.pageversion import PageVersion
 from community.reputation.models import Kudo, RankChange
 from community.site.models import SiteSetting
 from community.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -58,6 +59,7 @@ __all__ = [
     "OidcLink",
     "OidcLogoutToken",
     "OidcSession",
+    "PageVersion",
     "Post",
     "PostRevision",
     "RankChange",

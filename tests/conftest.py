@@ -280,6 +280,8 @@ def app(shared_app: FastAPI, engine: Engine) -> Iterator[FastAPI]:
     shared_app.state.engine = engine
     # Some tests start over with a fresh get_settings(); the app reads the current one.
     shared_app.state.settings = get_settings()
+    # Pages cached by an earlier test belong to its rolled-back data.
+    shared_app.state.page_cache.clear()
     yield shared_app
     shared_app.dependency_overrides.clear()
     shared_app.state.engine = None

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from community import pageversion
 from community.clock import utcnow
 from community.site.models import SiteSetting
 
@@ -23,6 +24,9 @@ def beat(engine: Engine, worker_id: str) -> None:
     now = utcnow()
     value: dict[str, Any] = {"at": now.isoformat(), "worker": worker_id}
     with Session(engine) as session:
+        # Every few seconds per worker: a new version of the public pages each time would
+        # empty the page cache as often.
+        pageversion.bookkeeping_only(session)
         done = session.execute(
             update(SiteSetting)
             .where(col(SiteSetting.key) == KEY)

@@ -35,6 +35,7 @@ from community.reputation import service as reputation
 from community.reputation.profile import rank_labels
 from community.text import CleanStr
 from community.web import blog as web_blog
+from community.web import pagecache
 from community.web.deps import CsrfField, WebViewer, see_other
 from community.web.forms import form_error, parse_form
 from community.web.pages import render
@@ -50,6 +51,8 @@ def index(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
     latest = forum.list_threads(session, viewer, kind=ThreadKind.question, limit=8).items
     solved = forum.list_threads(session, viewer, solved="solved", limit=5).items
     users = forum.users_by_id(session, [t.author_id for t in latest + solved])
+    # Lists only what the viewer may see: for a visitor, the public boards.
+    pagecache.allow(request, viewer, public=True)
     return render(
         request,
         "index.html",
@@ -94,6 +97,8 @@ def board(
     users = forum.users_by_id(
         session, [t.author_id for t in page.items] + [t.last_poster_id for t in page.items]
     )
+    closed = _is_closed(session, category)
+    pagecache.allow(request, viewer, public=not closed)
     return render(
         request,
         "board.html",
@@ -104,7 +109,7 @@ def board(
             "unread": reading.unread_for_threads(session, viewer, page.items),
             "solved": solved,
             "sort": sort,
-            "closed": _is_closed(session, category),
+            "closed": closed,
             "watching": preferences.is_watching_category(session, viewer, category),
         },
     )
@@ -144,16 +149,13 @@ def thread_page(
     context = thread_context(session, viewer, thread, page, cursor)
     # The reply begun earlier, here or on another device.
     draft = drafts.get_draft(session, viewer, thread.id)
+    pagecache.allow(request, viewer, public=not context["closed"], thread_id=thread.id)
     return render(request, "thread.html", {**context, "reply_body": draft.body if draft else ""})
 
 
 def _is_bot(request: Request) -> bool:
     agent = request.headers.get("user-agent", "").lower()
-    return not agent or any(word in agent for word in _BOT_WORDS)
-
-
-# Crawlers name themselves in the User-Agent; their visits are not views.
-_BOT_WORDS = ("bot", "crawl", "spider", "slurp", "preview", "fetch", "monitor", "curl", "wget")
+    return not agent or any(word in agent for word in pagecache.BOT_WORDS)
 
 
 def thread_context(

@@ -150,6 +150,22 @@ def test_web_page_during_cut_is_the_unavailable_page_in_german_and_english(
     assert en.status_code == 503 and "temporarily unavailable" in en.text
 
 
+def test_a_visitors_page_during_cut_is_the_unavailable_page(
+    fault_app: FastAPI, proxy: FaultProxy, fault_db: Session
+) -> None:
+    """The page cache reads the version of the pages first: a fault there is the same 503."""
+    _members, thread_id, _ = _arrange(fault_db)
+    with TestClient(fault_app, raise_server_exceptions=False) as visitor:
+        assert visitor.get(f"/t/{thread_id}", follow_redirects=True).status_code == 200
+        proxy.cut()
+        page = visitor.get(f"/t/{thread_id}", follow_redirects=True)
+        start = visitor.get("/")
+        proxy.restore()
+    assert page.status_code == 503 and page.headers["retry-after"]
+    assert "vorübergehend nicht erreichbar" in page.text
+    assert start.status_code == 503
+
+
 def test_black_holed_database_fails_fast_and_recovers(
     fault_app: FastAPI, proxy: FaultProxy, fault_db: Session, direct: Engine
 ) -> None:

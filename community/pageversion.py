@@ -1,0 +1,189 @@
+"""The version of what the public pages show, for the page cache of anonymous readers
+(community/web/pagecache.py, issue 21).
+
+One row, given a new random value in the same transaction as every write to a table a
+public page shows, so a page cached under the version read before its rendering can never
+be served once a change is committed: the change and the new version become visible
+together. Two session events decide it for every code path at once (a flush, and a bulk
+UPDATE, DELETE or INSERT through a session) instead of a call in each service, which a new
+path could forget. Bookkeeping that no page shows a visitor (read marks, drafts, jobs,
+sessions, notifications, view counts ...) leaves the version alone, so reading, signing in
+or the job worker's rounds do not empty the cache.
+
+Random rather than counted: a restored backup or a rolled-back test brings an old value
+back, and a counter would then meet the pages cached under it the first time round.
+Writes through a bare connection do not pass the session events: a restore calls `renew`,
+and the cache's maximum age bounds what others (the demo seeder) leave stale."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Connection, Engine, TextClause, event, inspect, update
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlmodel import Field, SQLModel
+
+TABLE = "page_version"
+
+
+class PageVersion(SQLModel, table=True):
+    __tablename__ = TABLE
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+# Tables no public page reads: a write to them keeps the cached pages.
+BOOKKEEPING = frozenset(
+    {
+        TABLE,
+        "api_tokens",
+        "audit_log",
+        "category_reads",
+        "category_watches",
+        "drafts",
+        "email_tokens",
+        "events",
+        "feed_tokens",
+        "jobs",
+        "notification_settings",
+        "notifications",
+        "oidc_links",
+        "oidc_logout_tokens",
+        "oidc_sessions",
+        "thread_reads",
+        "thread_watches",
+        "user_sessions",
+        "webhook_attempts",
+        "webhook_deliveries",
+    }
+)
+# Columns of shown tables that no public page prints: the batched view counts (a board
+# shows them; the cache's maximum age bounds their lag), and a member's private data.
+UNSHOWN_COLUMNS: dict[str, frozenset[str]] = {
+    "threads": frozenset({"view_count", "unanswered_notified_at"}),
+    "users": frozenset(
+        {"password_hash", "email", "real_name", "company", "locale", "email_verified_at"}
+    ),
+}
+
+_CHANGED = "page_version_changed"
+_BOOKKEEPING_ONLY = "page_version_bookkeeping_only"
+
+
+def shows(table: str, columns: Iterable[str] | None = None) -> bool:
+    """Whether a write to these columns of the table (None: any) may change a page."""
+    if table in BOOKKEEPING:
+        return False
+    unshown = UNSHOWN_COLUMNS.get(table)
+    if unshown is None or columns is None:
+        return True
+    return any(column not in unshown for column in columns)
+
+
+def _table_of(instance: object) -> str:
+    return str(inspect(instance).mapper.local_table.name)  # type: ignore[attr-defined]
+
+
+def _changed_columns(instance: object) -> list[str]:
+    state = inspect(instance)
+    return [attr.key for attr in state.attrs if attr.history.has_changes()]  # type: ignore[union-attr]
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    # The new, dirty and deleted lists and the attribute histories still show the flush.
+    if session.info.get(_CHANGED):
+        return
+    for instance in [*session.new, *session.deleted]:
+        if shows(_table_of(instance)):
+            session.info[_CHANGED] = True
+            return
+    for instance in session.dirty:
+        changed = _changed_columns(instance)  # empty: set to the value it had
+        if changed and shows(_table_of(instance), changed):
+            session.info[_CHANGED] = True
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_write(state: ORMExecuteState) -> None:
+    """UPDATE, DELETE and INSERT statements run through a session, which no flush sees."""
+    session = state.session
+    if session.info.get(_CHANGED):
+        return
+    statement: Any = state.statement
+    if isinstance(statement, TextClause):
+        # Literal SQL names no table: a write of unknown kind counts as a change.
+        words = statement.text.lstrip().split(None, 1)
+        if words and words[0].lower() in ("insert", "update", "delete"):
+            session.info[_CHANGED] = True
+        return
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    table = getattr(getattr(statement, "table", None), "name", None)
+    if table is None:
+        session.info[_CHANGED] = True
+        return
+    columns: list[str] | None = None
+    if state.is_update:
+        values = getattr(statement, "_values", None) or {}
+        columns = [getattr(key, "key", str(key)) for key in values] or None
+    if shows(str(table), columns):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_before_commit(session: Session) -> None:
+    # Flushed first, so the version row is the last one the transaction locks: two writers
+    # then never wait for each other's rows in opposite order (PostgreSQL).
+    session.flush()
+    if session.info.get(_CHANGED) and not session.info.get(_BOOKKEEPING_ONLY):
+        bump(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    # Only at the end of the outermost transaction: a savepoint rolled back or released
+    # leaves the writes before it, which still need their new version.
+    if transaction.parent is None:
+        session.info.pop(_CHANGED, None)
+        session.info.pop(_BOOKKEEPING_ONLY, None)
+
+
+def bookkeeping_only(session: Session) -> None:
+    """This transaction writes a row no page shows in a table pages do read (the worker's
+    heartbeat among the site settings): it keeps the cached pages."""
+    session.info[_BOOKKEEPING_ONLY] = True
+
+
+def bump(session: Session) -> None:
+    """A new version in the session's transaction (also for a change no event sees)."""
+    table = PageVersion.__table__  # type: ignore[attr-defined]
+    value = secrets.randbits(62) + 1
+    result: Any = session.execute(update(table).where(table.c.id == 1).values(version=value))
+    if result.rowcount == 0:  # emptied by hand (the tests' table cleaning): begin again
+        session.execute(table.insert().values(id=1, version=value))
+
+
+def renew(connection: Connection) -> None:
+    """A new version outside any session: after a restore, whose version row is an old one.
+    A page kept under it may show a change committed while the page was rendered, harmless
+    while that version is past, wrong once it is back."""
+    if connection.dialect.has_table(connection, TABLE):
+        table = PageVersion.__table__  # type: ignore[attr-defined]
+        value = secrets.randbits(62) + 1
+        if connection.execute(update(table).values(version=value)).rowcount == 0:
+            connection.execute(table.insert().values(id=1, version=value))
+
+
+_READ = "SELECT version FROM page_version WHERE id = 1"
+
+
+def current(engine: Engine) -> int | None:
+    """The committed version; None when the row is missing (then nothing is cached)."""
+    with engine.connect() as connection:
+        value = connection.exec_driver_sql(_READ).scalar()
+    return int(value) if value is not None else None
