@@ -1,7 +1,7 @@
 """performance (issue 21): the version of the public pages, for the anonymous page cache
 
 Revision ID: aba5857e5858
-Revises: 67b0fb0a4340
+Revises: 5c0e30ed16b5
 Create Date: 2026-11-30 17:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "aba5857e5858"
-down_revision: str | None = "67b0fb0a4340"
+down_revision: str | None = "5c0e30ed16b5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
