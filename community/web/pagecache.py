@@ -85,6 +85,7 @@ class Entry:
     stored: float
     last_modified: bytes
     thread_id: int | None
+    route: object = None  # the route that rendered it, for the metrics outside (route_of)
     size: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -231,6 +232,8 @@ class PageCache:
             extra.append(self._token_cookie(token))
         if entry.thread_id is not None and not _is_bot(headers):
             scope["app"].state.views.add(entry.thread_id)
+        if entry.route is not None:
+            scope["route"] = entry.route
         etag = _etag(entry.digest, token)
         validators = [
             *[(n, v) for n, v in entry.headers if n.lower() == b"vary"],
@@ -285,6 +288,8 @@ class PageCache:
                 chunks.append(message.get("body", b""))
 
         await self.app(inner, receive, capture)
+        if "route" in inner:  # the router sets it on the scope it was given, a copy
+            scope["route"] = inner["route"]
         body = b"".join(chunks)
         status = start.get("status", 500)
         raw_headers: list[tuple[bytes, bytes]] = list(start.get("headers", []))
@@ -323,6 +328,7 @@ class PageCache:
                 stored=time.monotonic(),  # after the version was read: PageStore.get
                 last_modified=formatdate(time.time(), usegmt=True).encode(),
                 thread_id=mark.thread_id,
+                route=inner.get("route"),
             )
             self.store.put(key, entry)
         if token and ours:
