@@ -8,7 +8,22 @@ admit that it exists.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from collections.abc import Collection
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    or_,
+    select,
+    true,
+)
 from sqlmodel import Session, col
 
 from community.accounts.models import Role
@@ -84,16 +99,31 @@ def can_see_article(session: Session, viewer: Viewer, article: Article) -> bool:
 def visible_categories_filter(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.is_moderator:
         return true()
+    return _open_or_member(viewer.group_ids)
+
+
+def _open_or_member(group_ids: Collection[int] | BindParameter[Any]) -> ColumnElement[bool]:
     restricted = exists().where(CategoryGroup.category_id == Category.id)  # type: ignore[arg-type]
-    if not viewer.group_ids:
+    if not isinstance(group_ids, BindParameter) and not group_ids:
         return ~restricted
     member = exists().where(
         and_(
             CategoryGroup.category_id == Category.id,  # type: ignore[arg-type]
-            CategoryGroup.group_id.in_(viewer.group_ids),  # type: ignore[attr-defined]
+            CategoryGroup.group_id.in_(group_ids),  # type: ignore[attr-defined]
         )
     )
     return or_(~restricted, member)
+
+
+@cache
+def visible_category_ids_prepared(in_groups: bool) -> Select[int | None]:
+    """The ids of the boards visible_categories_filter admits for a viewer who is no
+    moderator, built once per process with the groups as the expanding parameter
+    `group_ids`: a page that asks on every request neither builds nor keys the statement."""
+    groups: BindParameter[Any] | tuple[()] = (
+        bindparam("group_ids", expanding=True) if in_groups else ()
+    )
+    return select(col(Category.id)).where(_open_or_member(groups))
 
 
 def visible_threads_filter(viewer: Viewer) -> ColumnElement[bool]:

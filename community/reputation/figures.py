@@ -12,8 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Select, false, func, literal, select, true
+from sqlalchemy import (
+    BindParameter,
+    Executable,
+    Select,
+    bindparam,
+    false,
+    func,
+    literal,
+    select,
+    true,
+)
 from sqlmodel import Session, col
 
 from community.accounts.models import User
@@ -120,29 +131,46 @@ def post_counts(session: Session, viewer: Viewer, user_ids: Iterable[int]) -> di
     ids = list(user_ids)
     if not ids:
         return {}
-    kept = col(AuthorBoardPosts.posts) if viewer.is_moderator else col(AuthorBoardPosts.live_posts)
-    query = select(col(AuthorBoardPosts.user_id), kept).where(
-        col(AuthorBoardPosts.user_id).in_(ids)
+    params: dict[str, object] = {"ids": ids}
+    if viewer.group_ids and not viewer.is_moderator:
+        params["group_ids"] = list(viewer.group_ids)
+    if viewer.user_id is not None and not viewer.is_moderator:
+        params["viewer_id"] = viewer.user_id
+    statement = _post_counts_statement(
+        viewer.is_moderator, bool(viewer.group_ids), viewer.user_id is not None
     )
-    if not viewer.is_moderator:
-        visible = _visible_categories(viewer)
-        query = query.where(col(AuthorBoardPosts.category_id).in_(visible))
-        if viewer.user_id is not None:
-            own_hidden = (
-                select(col(Post.author_id), literal(1))
-                .join(Thread, col(Thread.id) == col(Post.thread_id))
-                .where(
-                    col(Thread.author_id) == viewer.user_id,
-                    col(Thread.is_hidden) == true(),
-                    col(Thread.is_deleted) == false(),
-                    col(Thread.category_id).in_(visible),
-                    col(Post.author_id).in_(ids),
-                    col(Post.is_deleted) == false(),
-                    col(Post.is_pending) == false(),
-                )
-            )
-            query = query.union_all(own_hidden)  # type: ignore[assignment]
     counts: dict[int, int] = {}
-    for user_id, n in session.execute(query).all():
+    for user_id, n in session.execute(statement, params).all():
         counts[int(user_id)] = counts.get(int(user_id), 0) + int(n)
     return {u: n for u, n in counts.items() if n}
+
+
+@cache
+def _post_counts_statement(moderator: bool, in_groups: bool, signed_in: bool) -> Executable:
+    """post_counts' query for a kind of viewer, built once per process (the thread page
+    asks on every view); the viewer's values arrive as parameters."""
+    ids: BindParameter[int] = bindparam("ids", expanding=True)
+    if moderator:
+        return select(col(AuthorBoardPosts.user_id), col(AuthorBoardPosts.posts)).where(
+            col(AuthorBoardPosts.user_id).in_(ids)
+        )
+    visible = perms.visible_category_ids_prepared(in_groups)
+    kept = select(col(AuthorBoardPosts.user_id), col(AuthorBoardPosts.live_posts)).where(
+        col(AuthorBoardPosts.user_id).in_(ids), col(AuthorBoardPosts.category_id).in_(visible)
+    )
+    if not signed_in:
+        return kept
+    own_hidden = (
+        select(col(Post.author_id), literal(1))
+        .join(Thread, col(Thread.id) == col(Post.thread_id))
+        .where(
+            col(Thread.author_id) == bindparam("viewer_id"),
+            col(Thread.is_hidden) == true(),
+            col(Thread.is_deleted) == false(),
+            col(Thread.category_id).in_(visible),
+            col(Post.author_id).in_(ids),
+            col(Post.is_deleted) == false(),
+            col(Post.is_pending) == false(),
+        )
+    )
+    return kept.union_all(own_hidden)
