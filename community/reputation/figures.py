@@ -131,34 +131,28 @@ def post_counts(session: Session, viewer: Viewer, user_ids: Iterable[int]) -> di
     ids = list(user_ids)
     if not ids:
         return {}
-    params: dict[str, object] = {"ids": ids}
-    if viewer.group_ids and not viewer.is_moderator:
-        params["group_ids"] = list(viewer.group_ids)
-    if viewer.user_id is not None and not viewer.is_moderator:
-        params["viewer_id"] = viewer.user_id
-    statement = _post_counts_statement(
-        viewer.is_moderator, bool(viewer.group_ids), viewer.user_id is not None
-    )
+    kind, params = perms.viewer_kind(viewer)
+    statement = _post_counts_statement(kind)
     counts: dict[int, int] = {}
-    for user_id, n in session.execute(statement, params).all():
+    for user_id, n in session.execute(statement, {**params, "ids": ids}).all():
         counts[int(user_id)] = counts.get(int(user_id), 0) + int(n)
     return {u: n for u, n in counts.items() if n}
 
 
 @cache
-def _post_counts_statement(moderator: bool, in_groups: bool, signed_in: bool) -> Executable:
+def _post_counts_statement(kind: perms.ViewerKind) -> Executable:
     """post_counts' query for a kind of viewer, built once per process (the thread page
     asks on every view); the viewer's values arrive as parameters."""
     ids: BindParameter[int] = bindparam("ids", expanding=True)
-    if moderator:
+    if kind.moderator:
         return select(col(AuthorBoardPosts.user_id), col(AuthorBoardPosts.posts)).where(
             col(AuthorBoardPosts.user_id).in_(ids)
         )
-    visible = perms.visible_category_ids_prepared(in_groups)
+    visible = select(col(Category.id)).where(perms.prepared_categories_filter(kind))
     kept = select(col(AuthorBoardPosts.user_id), col(AuthorBoardPosts.live_posts)).where(
         col(AuthorBoardPosts.user_id).in_(ids), col(AuthorBoardPosts.category_id).in_(visible)
     )
-    if not signed_in:
+    if not kind.signed_in:
         return kept
     own_hidden = (
         select(col(Post.author_id), literal(1))
