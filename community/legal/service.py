@@ -113,6 +113,7 @@ def resolve_page(session: Session, slug: LegalPageSlug) -> ResolvedPage:
 
 def footer_links(session: Session) -> dict[str, str]:
     """Every page's footer links, read with the other settings in one statement."""
+    site.remember_all(session)
     stored = {
         slug: _stored_from(value)
         for slug in LegalPageSlug

@@ -9,23 +9,25 @@ from community.clock import utcnow
 from community.site.models import SiteSetting
 
 # A page reads several settings (the footer's legal links, the rank ladder, whether staff
-# names show): the first read of a transaction loads every row in one statement and the
-# rest are answered from it. The few rows are small; set_value and the transaction's end
-# forget them.
+# names show): remember_all loads every row in one statement at the page's first read
+# and get_value answers from it until the transaction ends or a setting is set. The rows
+# are few and small. Sessions that never called it (workers, the command line) read each
+# setting as before.
 _MEMO = "site_settings"
 
 
-def _settings(session: Session) -> dict[str, Any]:
-    memo: dict[str, Any] | None = session.info.get(_MEMO)
-    if memo is None:
+def remember_all(session: Session) -> None:
+    if _MEMO not in session.info:
         rows = session.execute(select(col(SiteSetting.key), col(SiteSetting.value))).tuples()
-        memo = dict(rows.all())
-        session.info[_MEMO] = memo
-    return memo
+        session.info[_MEMO] = dict(rows.all())
 
 
 def get_value(session: Session, key: str) -> Any | None:
-    return _settings(session).get(key)
+    memo: dict[str, Any] | None = session.info.get(_MEMO)
+    if memo is not None:
+        return memo.get(key)
+    row = session.get(SiteSetting, key)
+    return row.value if row is not None else None
 
 
 def set_value(session: Session, key: str, value: Any) -> None:
