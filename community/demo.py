@@ -26,7 +26,7 @@ from community.config import get_settings
 from community.faq import service as faq
 from community.faq.models import FaqEntry
 from community.forum import service as forum
-from community.forum.counters import recompute_category
+from community.forum.counters import rebuild_post_counts, recompute_category
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, CategoryGroup, Post, Thread, ThreadKind
 from community.forum.slugs import slugify
@@ -243,6 +243,7 @@ def seed_demo_content(
             )
         for category_id in boards.values():
             recompute_category(session, category_id)
+        rebuild_post_counts(session)
         _solutions_and_kudos(session, rng, first_thread=next_thread, now=now)
         recompute_all(session)
         sync_sequences(session.connection())

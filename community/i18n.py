@@ -12,7 +12,7 @@ import gettext as _gettext
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -159,11 +159,21 @@ def iso_utc(value: datetime) -> str:
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# A page formats the same figures and moments on every view (counts, posts' times): the
+# results are kept per process, keyed by value and language, as Babel's formatting costs
+# more than the rest of a post's rendering.
+_FORMATTED = 8192
+
+
 def fmt_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
+    return _fmt_datetime(value, _current.get())
+
+
+@lru_cache(maxsize=_FORMATTED)
+def _fmt_datetime(value: datetime, locale: str) -> str:
     local = _local(value)
-    locale = _current.get()
     day = format_date(local, "medium", locale=locale)
     return f"{day}, {format_time(local, 'short', locale=locale)}"
 
@@ -171,18 +181,33 @@ def fmt_datetime(value: datetime | None) -> str:
 def fmt_date(value: datetime | None) -> str:
     if value is None:
         return ""
-    return format_date(_local(value), "long", locale=_current.get())
+    return _fmt_date(value, _current.get())
+
+
+@lru_cache(maxsize=_FORMATTED)
+def _fmt_date(value: datetime, locale: str) -> str:
+    return format_date(_local(value), "long", locale=locale)
 
 
 def fmt_month(value: datetime | None) -> str:
     """ "November 2026": when a member joined, beside each of their posts."""
     if value is None:
         return ""
-    return format_skeleton("yMMMM", _local(value), locale=_current.get())
+    return _fmt_month(value, _current.get())
+
+
+@lru_cache(maxsize=_FORMATTED)
+def _fmt_month(value: datetime, locale: str) -> str:
+    return format_skeleton("yMMMM", _local(value), locale=locale)
 
 
 def fmt_number(value: int | float | None) -> str:
-    return format_decimal(value or 0, locale=_current.get())
+    return _fmt_number(value or 0, _current.get())
+
+
+@lru_cache(maxsize=_FORMATTED, typed=True)
+def _fmt_number(value: int | float, locale: str) -> str:
+    return format_decimal(value, locale=locale)
 
 
 def template_helpers() -> dict[str, Callable[..., Any]]:

@@ -11,10 +11,16 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, make_url
+from sqlmodel import Session, col, select
 
+from community.accounts.models import Role
+from community.accounts.viewer import viewer_for
 from community.db import make_engine, metadata
+from community.forum.models import AuthorBoardPosts, Post
 from community.migrate import ROOT, alembic_config, upgrade
+from community.moderation import service as moderation
 from tests.conftest import POSTGRES_ENV, _postgres_admin
+from tests.factories import make_category, make_reply, make_thread, make_user
 
 
 def _check(engine: Engine) -> None:
@@ -95,3 +101,41 @@ def test_constraints_carry_the_naming_convention(migrated_engine):
     assert "ck_jobs_status" in checks
     indexes = {i["name"] for i in schema.get_indexes("threads")}
     assert "ix_threads_author_id" in indexes
+
+
+def test_kept_post_counts_are_filled_from_the_posts_by_their_migration(empty_engine):
+    """Upgrading a forum that has posts fills author_board_posts as the services keep it."""
+    upgrade(empty_engine)
+    with Session(empty_engine) as db:
+        board, other = make_category(db), make_category(db)
+        asker, helper = make_user(db), make_user(db)
+        moderator = make_user(db, role=Role.moderator)
+        thread = make_thread(db, author=asker, category=board)
+        make_reply(db, author=helper, thread=thread)
+        gone = make_reply(db, author=helper, thread=thread)
+        hidden = make_thread(db, author=helper, category=other)
+        make_reply(db, author=asker, thread=hidden)
+        mod = viewer_for(db, moderator)
+        moderation.delete_post(db, mod, gone.id, "Doppelt")  # type: ignore[arg-type]
+        opening = db.execute(
+            select(col(Post.id)).where(col(Post.thread_id) == hidden.id, col(Post.is_opening))
+        ).scalar_one()
+        moderation.hide_post(db, mod, opening, "Werbung")  # the thread goes with it
+        db.commit()
+
+        def kept() -> set[tuple[int, int, int, int]]:
+            rows = db.execute(select(AuthorBoardPosts)).scalars()
+            return {(r.user_id, r.category_id, r.posts, r.live_posts) for r in rows if r.posts}
+
+        before = kept()
+        assert before == {
+            (asker.id, board.id, 1, 1),
+            (helper.id, board.id, 1, 1),
+            (helper.id, other.id, 1, 0),
+            (asker.id, other.id, 1, 0),
+        }
+    _alembic(empty_engine, "downgrade", "67b0fb0a4340")
+    assert "author_board_posts" not in _tables(empty_engine)
+    upgrade(empty_engine)
+    with Session(empty_engine) as db:
+        assert kept() == before

@@ -40,6 +40,7 @@ import community.models  # noqa: F401  (every table)
 from community.accounts import security
 from community.accounts import service as accounts
 from community.accounts.models import Role, User
+from community.auth import session_csrf_token
 from community.clock import utcnow
 from community.db import make_engine
 from community.forum.models import Category, CategoryGroup, Post, Thread
@@ -168,8 +169,9 @@ def prepare_members(engine: Engine, count: int) -> list[Member]:
         for user in users:
             assert user.id is not None
             raw = accounts.start_session(session, user)
+            # The CSRF token is bound to the session (community/auth.py), as the browser's.
             members.append(
-                Member(user.id, raw, security.new_token(), user.role == Role.expert.value)
+                Member(user.id, raw, session_csrf_token(raw), user.role == Role.expert.value)
             )
         session.commit()
     return members
@@ -181,7 +183,10 @@ def load_targets(engine: Engine, rng: random.Random) -> Targets:
         closed = select(col(CategoryGroup.category_id))
         boards = list(
             session.execute(
-                select(col(Category.slug)).where(col(Category.id).not_in(closed))
+                # An ideas board's /c/ page sends on to its ideas list (303).
+                select(col(Category.slug)).where(
+                    col(Category.id).not_in(closed), col(Category.default_kind) != "idea"
+                )
             ).scalars()
         )
         rows = session.execute(

@@ -23,7 +23,7 @@ from community.errors import Conflict, Forbidden, InvalidInput, NotFound
 from community.events.service import record_event
 from community.forum import permissions as perms
 from community.forum.boards import get_category
-from community.forum.counters import recompute_category
+from community.forum.counters import count_new_post, recompute_category, recount_posts
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, CategoryGroup, Post, Thread, ThreadKind
 from community.forum.service import check_body, check_title, publish_thread
@@ -373,6 +373,7 @@ def _open_thread(session: Session, article: Article) -> None:
     session.add(article)
     session.flush()
     recompute_category(session, article.category_id)
+    count_new_post(session, thread, author_id)
     publish_thread(session, thread, post)
 
 
@@ -391,6 +392,7 @@ def sync_thread(session: Session, article: Article) -> None:
         session.flush()
         if was_hidden != hidden:  # the board's counters leave hidden threads out
             recompute_category(session, thread.category_id)
+            recount_posts(session, thread)
         indexing.thread_changed(session, thread.id)
 
 

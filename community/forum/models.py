@@ -139,8 +139,8 @@ class Post(SQLModel, table=True):
             "is_hidden",
             "is_deleted",
         ),
-        # The post count beside every post (reputation.figures.post_counts) counts each
-        # author's posts on every thread page: from this index alone, not the post rows.
+        # An author's kept post counts (AuthorBoardPosts) are recounted after a change from
+        # this index alone, not the post rows.
         Index("ix_posts_author_live", "author_id", "is_deleted", "is_pending", "thread_id"),
     )
 
@@ -226,3 +226,22 @@ class Draft(SQLModel, table=True):
     # The newest post of the thread the writer had seen: later ones are "new meanwhile".
     seen_post_id: int | None = None
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AuthorBoardPosts(SQLModel, table=True):
+    """A member's posts in a board, kept by forum/counters.py in the transaction that changes
+    them: the count beside every post (reputation.figures.post_counts) adds up a few of
+    these rows instead of counting a prolific author's posts on every page view.
+    `recompute-counters` rebuilds them from the posts."""
+
+    __tablename__ = "author_board_posts"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    category_id: int = Field(
+        foreign_key="categories.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+    # Posts neither deleted nor held for approval, whatever their thread: what a moderator
+    # is shown (moderators see deleted and hidden threads).
+    posts: int = 0
+    # Of those, the ones in a thread neither deleted nor hidden: what everyone else is shown.
+    live_posts: int = 0

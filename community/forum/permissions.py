@@ -8,7 +8,21 @@ admit that it exists.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    and_,
+    bindparam,
+    exists,
+    false,
+    or_,
+    select,
+    true,
+)
 from sqlmodel import Session, col
 
 from community.accounts.models import Role
@@ -84,13 +98,17 @@ def can_see_article(session: Session, viewer: Viewer, article: Article) -> bool:
 def visible_categories_filter(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.is_moderator:
         return true()
+    return _open_or_member(viewer.group_ids)
+
+
+def _open_or_member(group_ids: Collection[int] | BindParameter[Any]) -> ColumnElement[bool]:
     restricted = exists().where(CategoryGroup.category_id == Category.id)  # type: ignore[arg-type]
-    if not viewer.group_ids:
+    if not isinstance(group_ids, BindParameter) and not group_ids:
         return ~restricted
     member = exists().where(
         and_(
             CategoryGroup.category_id == Category.id,  # type: ignore[arg-type]
-            CategoryGroup.group_id.in_(viewer.group_ids),  # type: ignore[attr-defined]
+            CategoryGroup.group_id.in_(group_ids),  # type: ignore[attr-defined]
         )
     )
     return or_(~restricted, member)
@@ -99,13 +117,63 @@ def visible_categories_filter(viewer: Viewer) -> ColumnElement[bool]:
 def visible_threads_filter(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.is_moderator:
         return true()
-    visible_categories = select(col(Category.id)).where(visible_categories_filter(viewer))
-    own_hidden = Thread.author_id == viewer.user_id if viewer.user_id is not None else false()
+    return _live_or_own(viewer.group_ids, viewer.user_id)
+
+
+def _live_or_own(
+    group_ids: Collection[int] | BindParameter[Any], user_id: int | BindParameter[Any] | None
+) -> ColumnElement[bool]:
+    visible_categories = select(col(Category.id)).where(_open_or_member(group_ids))
+    own_hidden = Thread.author_id == user_id if user_id is not None else false()
     return and_(
         Thread.category_id.in_(visible_categories),  # type: ignore[attr-defined]
         Thread.is_deleted == false(),  # type: ignore[arg-type]
         or_(Thread.is_hidden == false(), own_hidden),  # type: ignore[arg-type]
     )
+
+
+# ---- the same filters for statements built once per process ------------------------------
+#
+# A page asked for on every request (the thread page's post counts, the header's bell)
+# builds its statement once per kind of viewer and passes the viewer's groups and id as
+# parameters, so a request neither builds nor keys the statement again. The filters are
+# the ones above, with parameters in place of the values.
+
+
+@dataclass(frozen=True)
+class ViewerKind:
+    moderator: bool
+    in_groups: bool
+    signed_in: bool
+
+
+def viewer_kind(viewer: Viewer) -> tuple[ViewerKind, dict[str, Any]]:
+    """The kind of viewer a prepared statement is built for, and its parameters:
+    `group_ids` (a non-moderator's groups, if any) and `viewer_id` (if signed in)."""
+    in_groups = bool(viewer.group_ids) and not viewer.is_moderator
+    params: dict[str, Any] = {}
+    if in_groups:
+        params["group_ids"] = sorted(viewer.group_ids)
+    if viewer.user_id is not None:
+        params["viewer_id"] = viewer.user_id
+    return ViewerKind(viewer.is_moderator, in_groups, viewer.user_id is not None), params
+
+
+def _groups_param(kind: ViewerKind) -> BindParameter[Any] | tuple[()]:
+    return bindparam("group_ids", expanding=True) if kind.in_groups else ()
+
+
+def prepared_categories_filter(kind: ViewerKind) -> ColumnElement[bool]:
+    """visible_categories_filter with the parameters of viewer_kind."""
+    return true() if kind.moderator else _open_or_member(_groups_param(kind))
+
+
+def prepared_threads_filter(kind: ViewerKind) -> ColumnElement[bool]:
+    """visible_threads_filter with the parameters of viewer_kind."""
+    if kind.moderator:
+        return true()
+    viewer_id: BindParameter[int] | None = bindparam("viewer_id") if kind.signed_in else None
+    return _live_or_own(_groups_param(kind), viewer_id)
 
 
 def visible_posts_filter(viewer: Viewer) -> ColumnElement[bool]:

@@ -22,7 +22,12 @@ from community.events.service import record_event
 from community.forum import drafts, premoderation
 from community.forum import permissions as perms
 from community.forum.boards import get_category
-from community.forum.counters import recompute_category, recompute_thread
+from community.forum.counters import (
+    count_new_post,
+    recompute_category,
+    recompute_thread,
+    recount_posts,
+)
 from community.forum.markdown import render_markdown
 from community.forum.models import Category, Post, PostRevision, Thread, ThreadKind
 from community.forum.slugs import slugify
@@ -238,6 +243,7 @@ def create_thread(
         session.flush()
         return thread, post
     session.execute(_bump_category(category.id, threads=1, posts=1))
+    count_new_post(session, thread, viewer.user.id)
     session.execute(
         update(Category).where(Category.id == category.id).values(last_thread_id=thread.id)  # type: ignore[arg-type]
     )
@@ -372,6 +378,7 @@ def create_reply(session: Session, viewer: Viewer, thread_id: int, body: str) ->
         )
     )
     session.execute(_bump_category(thread.category_id, posts=1))
+    count_new_post(session, thread, viewer.user.id)
     publish_reply(session, thread, post)
     session.refresh(thread)
     return post
@@ -504,6 +511,8 @@ def set_post_visibility(
             setattr(thread, name, value)
         session.add(thread)
     session.flush()
+    # A reply changes only its author's count; an opening post takes its thread along.
+    recount_posts(session, thread, user_ids=None if post.is_opening else [post.author_id])
     if change is Visibility.reject:
         return
     if change in (Visibility.hide, Visibility.remove):

@@ -11,8 +11,7 @@ from enum import StrEnum
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from community.accounts.staff import SHOW_NAME_KEY, staff_names_shown
 from community.accounts.viewer import Viewer
@@ -22,7 +21,6 @@ from community.forum import permissions as perms
 from community.forum.markdown import render_markdown
 from community.moderation import audit
 from community.site import service as site
-from community.site.models import SiteSetting
 
 MAX_MARKDOWN = 100_000
 MAX_URL = 2000
@@ -114,12 +112,13 @@ def resolve_page(session: Session, slug: LegalPageSlug) -> ResolvedPage:
 
 
 def footer_links(session: Session) -> dict[str, str]:
-    """Every page's footer links, read in one statement."""
-    keys = {_key(slug): slug for slug in LegalPageSlug}
-    rows = session.execute(
-        select(col(SiteSetting.key), col(SiteSetting.value)).where(col(SiteSetting.key).in_(keys))
-    ).all()
-    stored = {keys[key]: _stored_from(value) for key, value in rows}
+    """Every page's footer links, read with the other settings in one statement."""
+    site.remember_all(session)
+    stored = {
+        slug: _stored_from(value)
+        for slug in LegalPageSlug
+        if (value := site.get_value(session, _key(slug))) is not None
+    }
     return {
         slug.value: _resolve(slug, stored.get(slug, StoredPage()), render=False).href
         for slug in LegalPageSlug

@@ -431,6 +431,7 @@ def move_thread(
         faq.on_board_closed(session, target.id)
     forum_counters.recompute_category(session, old)
     forum_counters.recompute_category(session, target.id)
+    forum_counters.recount_posts(session, thread, also_category_ids=[old])
     indexing.thread_changed(session, thread.id)
     audit.record(
         session,

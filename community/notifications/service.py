@@ -13,9 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Executable,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlmodel import Session, col
 
 from community import i18n
@@ -331,21 +342,31 @@ def can_see_notice(session: Session, viewer: Viewer, notice: Notification) -> bo
 
 def visible_notices_filter(viewer: Viewer) -> ColumnElement[bool]:
     """The list form of can_see_notice (tests/notifications check that they agree)."""
+    return _notices_filter(
+        viewer.user_id,
+        perms.visible_categories_filter(viewer),
+        perms.visible_threads_filter(viewer),
+    )
+
+
+def _notices_filter(
+    user_id: int | BindParameter[Any] | None,
+    categories_filter: ColumnElement[bool],
+    threads_filter: ColumnElement[bool],
+) -> ColumnElement[bool]:
     # EXISTS on the notice's own thread, not `thread_id IN (visible threads)`: under the OR,
     # PostgreSQL builds the whole IN list (every visible thread: a scan of the threads
     # table) on each call, which made every page of a member with notices cost ~100 ms of
     # database time on 100,000 threads. EXISTS looks up one thread per notice by its key.
     notice_thread = col(Thread.id) == col(Notification.thread_id)
-    boards = select(col(Category.id)).where(perms.visible_categories_filter(viewer))
-    visible_thread = (
-        select(col(Thread.id)).where(notice_thread, perms.visible_threads_filter(viewer)).exists()
-    )
+    boards = select(col(Category.id)).where(categories_filter)
+    visible_thread = select(col(Thread.id)).where(notice_thread, threads_filter).exists()
     thread_on_visible_board = (
         select(col(Thread.id)).where(notice_thread, col(Thread.category_id).in_(boards)).exists()
     )
     is_moderation = col(Notification.type) == NoticeType.moderation.value
     return and_(
-        col(Notification.user_id) == viewer.user_id,
+        col(Notification.user_id) == user_id,
         or_(
             col(Notification.thread_id).is_(None),
             and_(~is_moderation, visible_thread),
@@ -358,14 +379,26 @@ def visible_notices_filter(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def unread_count(session: Session, viewer: Viewer) -> int:
+    """The header's bell on every page: its statement is built once per kind of viewer."""
     if viewer.user_id is None:
         return 0
-    return int(
-        session.execute(
-            select(func.count())
-            .select_from(Notification)
-            .where(visible_notices_filter(viewer), col(Notification.read_at).is_(None))
-        ).scalar_one()
+    kind, params = perms.viewer_kind(viewer)
+    return int(session.execute(_unread_count_statement(kind), params).scalar_one())
+
+
+@cache
+def _unread_count_statement(kind: perms.ViewerKind) -> Executable:
+    return (
+        select(func.count())
+        .select_from(Notification)
+        .where(
+            _notices_filter(
+                bindparam("viewer_id"),
+                perms.prepared_categories_filter(kind),
+                perms.prepared_threads_filter(kind),
+            ),
+            col(Notification.read_at).is_(None),
+        )
     )
 
 

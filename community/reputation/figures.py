@@ -12,14 +12,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Select, false, func, select, true
+from sqlalchemy import (
+    BindParameter,
+    Executable,
+    Select,
+    bindparam,
+    false,
+    func,
+    literal,
+    select,
+    true,
+)
 from sqlmodel import Session, col
 
 from community.accounts.models import User
 from community.accounts.viewer import Viewer
 from community.forum import permissions as perms
-from community.forum.models import Category, Post, Thread
+from community.forum.models import AuthorBoardPosts, Category, Post, Thread
 from community.reputation.models import Kudo
 from community.reputation.ranks import RankLabel, display_rank, load_ladder
 
@@ -97,16 +108,7 @@ def profile_figures(session: Session, user: User, viewer: Viewer) -> ProfileFigu
     threads = session.execute(
         select(func.count(col(Thread.id))).where(col(Thread.author_id) == user.id, visible_threads)
     ).scalar_one()
-    posts = session.execute(
-        select(func.count(col(Post.id)))
-        .join(Thread, col(Thread.id) == col(Post.thread_id))
-        .where(
-            col(Post.author_id) == user.id,
-            col(Post.is_deleted) == false(),
-            col(Post.is_pending) == false(),
-            visible_threads,
-        )
-    ).scalar_one()
+    posts = post_counts(session, viewer, [user.id]).get(user.id, 0)
     return ProfileFigures(
         points=user.points,
         rank=display_rank(user, load_ladder(session)),
@@ -119,19 +121,50 @@ def profile_figures(session: Session, user: User, viewer: Viewer) -> ProfileFigu
 
 
 def post_counts(session: Session, viewer: Viewer, user_ids: Iterable[int]) -> dict[int, int]:
-    """ProfileFigures.posts for several members in one query: the count shown beside posts."""
+    """ProfileFigures.posts for several members: the count beside posts. Members without a
+    post the viewer may see are left out.
+
+    Read from the counts kept per member and board (forum/counters.py): a moderator sees
+    every post that is neither deleted nor held; anyone else the ones in live threads of
+    the boards they can see, plus, as in visible_threads_filter, those in their own hidden
+    threads (the one part counted here, from the viewer's few hidden threads)."""
     ids = list(user_ids)
     if not ids:
         return {}
-    rows = session.execute(
-        select(col(Post.author_id), func.count(col(Post.id)))
+    kind, params = perms.viewer_kind(viewer)
+    statement = _post_counts_statement(kind)
+    counts: dict[int, int] = {}
+    for user_id, n in session.execute(statement, {**params, "ids": ids}).all():
+        counts[int(user_id)] = counts.get(int(user_id), 0) + int(n)
+    return {u: n for u, n in counts.items() if n}
+
+
+@cache
+def _post_counts_statement(kind: perms.ViewerKind) -> Executable:
+    """post_counts' query for a kind of viewer, built once per process (the thread page
+    asks on every view); the viewer's values arrive as parameters."""
+    ids: BindParameter[int] = bindparam("ids", expanding=True)
+    if kind.moderator:
+        return select(col(AuthorBoardPosts.user_id), col(AuthorBoardPosts.posts)).where(
+            col(AuthorBoardPosts.user_id).in_(ids)
+        )
+    visible = select(col(Category.id)).where(perms.prepared_categories_filter(kind))
+    kept = select(col(AuthorBoardPosts.user_id), col(AuthorBoardPosts.live_posts)).where(
+        col(AuthorBoardPosts.user_id).in_(ids), col(AuthorBoardPosts.category_id).in_(visible)
+    )
+    if not kind.signed_in:
+        return kept
+    own_hidden = (
+        select(col(Post.author_id), literal(1))
         .join(Thread, col(Thread.id) == col(Post.thread_id))
         .where(
+            col(Thread.author_id) == bindparam("viewer_id"),
+            col(Thread.is_hidden) == true(),
+            col(Thread.is_deleted) == false(),
+            col(Thread.category_id).in_(visible),
             col(Post.author_id).in_(ids),
             col(Post.is_deleted) == false(),
             col(Post.is_pending) == false(),
-            perms.visible_threads_filter(viewer),
         )
-        .group_by(col(Post.author_id))
-    ).all()
-    return {int(u): int(n) for u, n in rows}
+    )
+    return kept.union_all(own_hidden)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,15 @@ def time_element(value: datetime | date | None, style: str = "datetime") -> Mark
     date (`|datetime`, `|date`), so no page writes its own attribute."""
     if value is None:
         return Markup("")
+    return _time_element(value, style, i18n.current_locale())
+
+
+# The same posts' times on every view of a page: kept per process (the language is part
+# of the key, as the text is in it).
+@lru_cache(maxsize=8192, typed=True)
+def _time_element(value: datetime | date, style: str, locale: str) -> Markup:
     if not isinstance(value, datetime):  # a calendar day: no time, no zone
-        text = format_date(value, "long", locale=i18n.current_locale())
+        text = format_date(value, "long", locale=locale)
         return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), text)
     text = i18n.fmt_date(value) if style == "date" else i18n.fmt_datetime(value)
     return Markup('<time datetime="{}">{}</time>').format(i18n.iso_utc(value), text)

@@ -15,6 +15,7 @@ from community.accounts.models import Role
 from community.accounts.viewer import viewer_for
 from community.clock import utcnow
 from community.forum import reading
+from community.forum import service as forum
 from community.forum.models import CategoryRead, Post, Thread, ThreadRead
 from community.privacy import service as privacy
 from community.reputation import figures
@@ -242,9 +243,8 @@ def test_posts_show_the_author_count_member_since_and_expert_mark(anon, db: Sess
     board = make_category(db)
     thread = make_thread(db, author=expert, category=board)
     make_reply(db, author=expert, thread=thread, body="Noch ein Hinweis von mir.")
-    hidden = make_reply(db, author=expert, thread=thread, body="Dieser zählt nicht mit.")
-    hidden.is_deleted = True
-    db.add(hidden)
+    deleted = make_reply(db, author=expert, thread=thread, body="Dieser zählt nicht mit.")
+    forum.delete_post(db, viewer_for(db, expert), deleted.id)  # type: ignore[arg-type]
     db.commit()
     page = anon.get(f"/t/{thread.id}/{thread.slug}").text
     assert "2 Beiträge" in page  # deleted posts do not count, as on the profile

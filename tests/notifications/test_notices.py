@@ -409,6 +409,7 @@ def test_list_filter_and_single_check_agree(db: Session, board: Category) -> Non
 
     every = list(db.execute(select(Notification)).scalars())
     assert len(every) >= 4
+    counted = 0
     for person in people:
         viewer = viewer_for(db, person)
         listed = {
@@ -419,3 +420,8 @@ def test_list_filter_and_single_check_agree(db: Session, board: Category) -> Non
         }
         checked = {n.id for n in every if notifications.can_see_notice(db, viewer, n)}
         assert listed == checked, person.nickname
+        # The bell's count (a statement prepared once per kind of viewer) says the same.
+        unread = {n.id for n in every if n.id in checked and n.read_at is None}
+        assert notifications.unread_count(db, viewer) == len(unread), person.nickname
+        counted += len(unread)
+    assert counted > 0
