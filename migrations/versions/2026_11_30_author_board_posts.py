@@ -4,7 +4,7 @@ The count beside every post was counted from the posts on each thread page view;
 now kept per member and board, filled here from the posts.
 
 Revision ID: b2ddfb38e355
-Revises: 67b0fb0a4340
+Revises: aba5857e5858
 Create Date: 2026-11-30 17:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b2ddfb38e355"
-down_revision: str | None = "67b0fb0a4340"
+down_revision: str | None = "aba5857e5858"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
