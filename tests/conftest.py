@@ -190,13 +190,25 @@ class _OneTransaction:
     def _rollback(self, _connection: object) -> None:
         self._run(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}", f"RELEASE SAVEPOINT {_SAVEPOINT}")
 
+    # How many begin() are open: a module's world (`module_db`) holds the outer transaction,
+    # each of its tests a savepoint on top.
+    depth = 0
+
     def begin(self) -> None:
-        if self.engine.dialect.name == "sqlite":
+        if self.depth:
+            self._run(f"SAVEPOINT level_{self.depth}")
+        elif self.engine.dialect.name == "sqlite":
             self._run("BEGIN")
         # psycopg opens the transaction itself before the first statement.
+        self.depth += 1
 
     def rollback(self) -> None:
-        self.dbapi.rollback()
+        self.depth -= 1
+        if self.depth:
+            level = f"level_{self.depth}"
+            self._run(f"ROLLBACK TO SAVEPOINT {level}", f"RELEASE SAVEPOINT {level}")
+        else:
+            self.dbapi.rollback()
 
 
 @pytest.fixture(scope="session")
@@ -218,6 +230,21 @@ def engine(
     one_transaction.begin()
     try:
         yield one_transaction.engine
+    finally:
+        one_transaction.rollback()
+
+
+@pytest.fixture(scope="module")
+def module_db(one_transaction: _OneTransaction) -> Iterator[Session]:
+    """A session for a world that all tests of one module read: built once, inside a
+    transaction that stays open until the module's last test; each test runs in a savepoint
+    on top of it (the `engine` fixture), so whatever a test changes is gone for the next.
+    Close the session before the tests run (a world fixture yields ids, and each test loads
+    its objects into its own `db`)."""
+    one_transaction.begin()
+    try:
+        with Session(one_transaction.engine, expire_on_commit=False) as session:
+            yield session
     finally:
         one_transaction.rollback()
 
