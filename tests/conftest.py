@@ -24,19 +24,23 @@ A test that needs an app built with other settings calls create_app itself.
 as an accessibility check of rendered pages (axe-core reads markup and styles, not the
 data's order or storage), runs on SQLite only: its PostgreSQL variant is deselected at
 collection, never skipped (a skip could hide a failure). Anything that stores, queries,
-counts or orders data runs on both."""
+counts or orders data runs on both.
+
+`@pytest.mark.postgres_only`: a test of what only PostgreSQL has (parallel writers on
+separate connections, FOR UPDATE SKIP LOCKED, pg_dump): its SQLite variant is deselected at
+collection, so nothing is built on SQLite only to be skipped."""
 
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import tests.tempfiles  # noqa: F401  (first: temporary files in memory, the data folder)
+
 # Settings are read once; fix them before the application is imported.
 os.environ.setdefault("COMMUNITY_ENVIRONMENT", "test")
-os.environ.setdefault("COMMUNITY_DATA_DIR", tempfile.mkdtemp(prefix="community-test-"))
 os.environ.setdefault("COMMUNITY_PUBLIC_URL", "http://testserver")
 os.environ.pop("COMMUNITY_SMTP_URL", None)
 os.environ.pop("COMMUNITY_DATABASE_URL", None)
@@ -77,18 +81,26 @@ POSTGRES_ENV = "COMMUNITY_TEST_POSTGRES_URL"
 security.set_hash_cost(security.MINIMAL_COST)
 
 
+# The database a variant runs on that each marker leaves out.
+_LEFT_OUT = {"sqlite_only": "postgres", "postgres_only": "sqlite"}
+
+
+def _left_out(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return False
+    database = callspec.params.get("database_url")
+    return any(
+        item.get_closest_marker(marker) and database == other for marker, other in _LEFT_OUT.items()
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    on_postgres = [
-        item
-        for item in items
-        if item.get_closest_marker("sqlite_only")
-        and getattr(item, "callspec", None) is not None
-        and item.callspec.params.get("database_url") == "postgres"  # type: ignore[attr-defined]
-    ]
-    if on_postgres:
-        config.hook.pytest_deselected(items=on_postgres)
-        dropped = set(on_postgres)
-        items[:] = [item for item in items if item not in dropped]
+    dropped = [item for item in items if _left_out(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        gone = set(dropped)
+        items[:] = [item for item in items if item not in gone]
 
 
 def _postgres_admin(base_url: str, sql: str) -> None:
@@ -114,6 +126,9 @@ def database_url(
     name = f"community_test_{os.getpid()}"
     _postgres_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _postgres_admin(base, f'CREATE DATABASE "{name}"')
+    # A test database need not survive a crash: commits (migrations, tests with real commits,
+    # emptying the tables) do not wait for the write-ahead log to reach the disk.
+    _postgres_admin(base, f'ALTER DATABASE "{name}" SET synchronous_commit TO off')
     yield make_url(base).set(database=name).render_as_string(hide_password=False)
     _postgres_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -177,13 +192,25 @@ class _OneTransaction:
     def _rollback(self, _connection: object) -> None:
         self._run(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}", f"RELEASE SAVEPOINT {_SAVEPOINT}")
 
+    # How many begin() are open: a module's world (`module_db`) holds the outer transaction,
+    # each of its tests a savepoint on top.
+    depth = 0
+
     def begin(self) -> None:
-        if self.engine.dialect.name == "sqlite":
+        if self.depth:
+            self._run(f"SAVEPOINT level_{self.depth}")
+        elif self.engine.dialect.name == "sqlite":
             self._run("BEGIN")
         # psycopg opens the transaction itself before the first statement.
+        self.depth += 1
 
     def rollback(self) -> None:
-        self.dbapi.rollback()
+        self.depth -= 1
+        if self.depth:
+            level = f"level_{self.depth}"
+            self._run(f"ROLLBACK TO SAVEPOINT {level}", f"RELEASE SAVEPOINT {level}")
+        else:
+            self.dbapi.rollback()
 
 
 @pytest.fixture(scope="session")
@@ -205,6 +232,21 @@ def engine(
     one_transaction.begin()
     try:
         yield one_transaction.engine
+    finally:
+        one_transaction.rollback()
+
+
+@pytest.fixture(scope="module")
+def module_db(one_transaction: _OneTransaction) -> Iterator[Session]:
+    """A session for a world that all tests of one module read: built once, inside a
+    transaction that stays open until the module's last test; each test runs in a savepoint
+    on top of it (the `engine` fixture), so whatever a test changes is gone for the next.
+    Close the session before the tests run (a world fixture yields ids, and each test loads
+    its objects into its own `db`)."""
+    one_transaction.begin()
+    try:
+        with Session(one_transaction.engine, expire_on_commit=False) as session:
+            yield session
     finally:
         one_transaction.rollback()
 

@@ -1,7 +1,7 @@
 """Headless Chromium against the application in a real uvicorn server on loopback.
 
-Like every test, these run on SQLite and, with COMMUNITY_TEST_POSTGRES_URL set, on
-PostgreSQL; the whole browser set takes about 12 s per backend."""
+They run on SQLite; on PostgreSQL too only where no test without a browser covers what the
+journey stores and queries there (each sqlite_only mark here names those tests)."""
 
 from __future__ import annotations
 

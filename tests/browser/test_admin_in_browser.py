@@ -18,6 +18,9 @@ from tests.factories import make_category, make_group, make_thread, make_user
 pytestmark = pytest.mark.commits
 
 
+# the console's forms in Chromium; groups, closed boards and roles on PostgreSQL:
+# tests/accounts/test_admin.py, tests/web/test_admin_pages.py
+@pytest.mark.sqlite_only
 def test_admin_closes_a_board_to_a_new_group_and_makes_an_expert(new_page, db: Session) -> None:
     make_category(db, slug="intern", name="Intern")
     admin = make_user(db, nickname="Chefin", role=Role.admin, email="chefin@example.com")

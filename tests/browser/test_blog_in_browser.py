@@ -24,6 +24,9 @@ from tests.factories import make_category, make_group, make_user
 pytestmark = pytest.mark.commits
 
 
+# the pages in Chromium; the four eyes, the start page and closed groups on PostgreSQL:
+# tests/blog/test_blog_pages.py
+@pytest.mark.sqlite_only
 def test_an_article_goes_from_draft_over_a_second_pair_of_eyes_to_the_start_page(
     new_page, db: Session
 ) -> None:
@@ -127,6 +130,8 @@ def test_an_article_goes_from_draft_over_a_second_pair_of_eyes_to_the_start_page
         assert watch.problems == []
 
 
+# axe reads the markup, the same on both databases
+@pytest.mark.sqlite_only
 def test_blog_pages_pass_axe_at_desktop_and_phone_width(new_page, db: Session) -> None:
     axe_source()  # skips with the reason when axe-core is not installed
     board = make_category(db, slug="tarife", name="Tarife")

@@ -16,6 +16,9 @@ from tests.factories import make_category, make_reply, make_thread, make_user
 pytestmark = pytest.mark.commits
 
 
+# the editor's script, axe and widths; drafts, mentions and the board choice on
+# PostgreSQL: tests/forum/test_editor.py, tests/forum/test_mentions_and_drafts.py
+@pytest.mark.sqlite_only
 def test_ask_with_board_draft_mention_preview_reply_and_flash(new_page, db: Session) -> None:
     member = make_user(db, nickname="Fragende", email="fragende@example.com")
     technician = make_user(db, nickname="Technikerin")

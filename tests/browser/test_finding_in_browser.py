@@ -27,6 +27,10 @@ pytestmark = pytest.mark.commits
 A = "{http://www.w3.org/2005/Atom}"
 
 
+# layout, axe and the feed's content type in Chromium; searching, the queue and the
+# feed on PostgreSQL: tests/web/test_search_page.py, tests/search/test_api_and_pages.py,
+# tests/notifications/test_unanswered_queue.py, tests/feeds/test_feeds.py
+@pytest.mark.sqlite_only
 def test_search_queue_and_feed_at_desktop_and_phone_width(
     new_page, engine: Engine, db: Session
 ) -> None:

@@ -98,6 +98,8 @@ def test_whole_journey_register_verify_ask_answer_thank_accept(
     assert asker_watch.problems == [] and other_watch.problems == []
 
 
+# the language cookie and the page's strings; the one board only gives it a page
+@pytest.mark.sqlite_only
 def test_language_switch_in_the_footer(new_page, db: Session) -> None:
     make_category(db, slug="festnetz", name="Festnetz")
     page, watch = new_page()
@@ -116,6 +118,8 @@ def test_language_switch_in_the_footer(new_page, db: Session) -> None:
     assert watch.problems == []
 
 
+# links of static pages and an error page: no data read
+@pytest.mark.sqlite_only
 def test_footer_links_work_from_an_error_page(new_page) -> None:
     page, watch = new_page()
     response = page.goto("/t/424242/gibt-es-nicht")
@@ -131,6 +135,9 @@ def test_footer_links_work_from_an_error_page(new_page) -> None:
     assert watch.problems == []
 
 
+# what Chromium shows; the 404 on PostgreSQL: tests/forum/test_permissions.py::
+# test_closed_thread_page_is_a_404_page_with_legal_links
+@pytest.mark.sqlite_only
 def test_a_closed_boards_thread_is_a_404_for_non_members(new_page, db: Session) -> None:
     insider = make_user(db, nickname="Insider")
     outsider = make_user(db, nickname="Aussen", email="aussen@example.com")
@@ -146,6 +153,10 @@ def test_a_closed_boards_thread_is_a_404_for_non_members(new_page, db: Session) 
     expect(page.locator("body")).not_to_contain_text("grosskunden")
 
 
+# Chromium without JavaScript; the form's preview and stored reply on PostgreSQL:
+# tests/forum/test_editor.py (test_without_javascript_a_reply_is_previewed_and_saved_as_draft,
+# test_drafts_survive_a_reload_and_another_device_and_go_when_posted)
+@pytest.mark.sqlite_only
 def test_forms_work_without_javascript(new_page, db: Session) -> None:
     member = make_user(db, nickname="OhneJS", email="ohnejs@example.com")
     thread = make_thread(db, author=make_user(db), category=make_category(db, slug="ohne"))
@@ -163,6 +174,8 @@ def test_forms_work_without_javascript(new_page, db: Session) -> None:
     expect(page.locator(".post").last).to_contain_text("Antwort ohne JavaScript geschrieben.")
 
 
+# htmx swapping the preview in and screenshots: the preview stores nothing
+@pytest.mark.sqlite_only
 def test_htmx_preview_and_screenshots(new_page, db: Session) -> None:
     """The preview button with JavaScript swaps in the fragment; the pages are photographed."""
     expert = make_user(db, nickname="Expertin_Tel", staff=True)

@@ -16,6 +16,9 @@ from tests.factories import make_category, make_user
 pytestmark = pytest.mark.commits
 
 
+# the clicks, axe and widths; the same steps on PostgreSQL: tests/ideas/test_pages.py
+# (ask flow, vote without JS, status form and the author's notice)
+@pytest.mark.sqlite_only
 def test_propose_vote_set_planned_and_the_proposer_is_told(new_page, db: Session) -> None:
     axe_source()  # skips with the reason when axe-core is not installed
     board = make_category(db, slug="ideen", name="Ideen")

@@ -24,6 +24,9 @@ def _png() -> bytes:
     return out.getvalue()
 
 
+# what Chromium shows; read marks and avatars on PostgreSQL: tests/forum/test_reading.py,
+# tests/accounts/test_avatars.py
+@pytest.mark.sqlite_only
 def test_unread_marks_first_unread_post_all_read_and_avatar(new_page, db: Session) -> None:
     axe_source()  # skips with the reason when axe-core is not installed
     reader = make_user(db, nickname="Leserin", email="leserin@example.com")

@@ -25,6 +25,9 @@ def has_class(word: str) -> re.Pattern[str]:
     return re.compile(rf"(^|\s){re.escape(word)}(\s|$)")
 
 
+# the tools in Chromium; hide, restore and the audit sentence on PostgreSQL:
+# tests/web/test_staff_tools.py
+@pytest.mark.sqlite_only
 def test_moderator_hides_and_restores_a_post_from_the_thread_page(new_page, db: Session) -> None:
     board = make_category(db, slug="technik", name="Technik")
     author = make_user(db, nickname="Schreiber")

@@ -44,6 +44,7 @@ def fault_database_url() -> Iterator[str]:
     name = f"community_faults_{os.getpid()}"
     _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _admin(base, f'CREATE DATABASE "{name}"')
+    _admin(base, f'ALTER DATABASE "{name}" SET synchronous_commit TO off')  # see tests/conftest.py
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
     upgrade(engine)

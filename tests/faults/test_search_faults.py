@@ -22,6 +22,7 @@ from sqlmodel import Session
 from community.clock import utcnow
 from community.jobs.models import Job
 from community.jobs.worker import Worker
+from search import upkeep
 from search.embedded import CURRENT, EmbeddedBackend
 from search.upkeep import write_problem
 from tests.factories import make_category, make_thread, make_user
@@ -91,6 +92,27 @@ def _make_writable(folders: list[Path]) -> None:
         folder.chmod(0o755)
 
 
+class ProbeClock:
+    """The monotonic clock of the index's write probe, plus what a test let pass."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@pytest.fixture
+def probe_clock(monkeypatch: pytest.MonkeyPatch) -> ProbeClock:
+    """Lets the probe's cached answer age without sleeping."""
+    clock = ProbeClock()
+    monkeypatch.setattr(upkeep, "time", clock)
+    return clock
+
+
 @pytest.fixture
 def read_only_index(search_backend: EmbeddedBackend) -> Iterator[list[Path]]:
     folders: list[Path] = []
@@ -105,6 +127,7 @@ def test_index_that_cannot_be_written_is_reported_degraded_and_recovers(
     search_backend: EmbeddedBackend,
     read_only_index: list[Path],
     run_worker,
+    probe_clock: ProbeClock,
 ) -> None:  # type: ignore[no-untyped-def]
     author, board = make_user(db), make_category(db)
     make_thread(db, author=author, category=board, title="Router tauschen")
@@ -114,7 +137,7 @@ def test_index_that_cannot_be_written_is_reported_degraded_and_recovers(
 
     read_only_index[:] = [search_backend.path, current]
     _make_read_only(read_only_index)
-    time.sleep(2.1)  # the probe's answer is kept for 2 s
+    probe_clock.advance(2.1)  # the probe's answer is kept for 2 s
     new = make_thread(db, author=author, category=board, title="Glasfaser bestellen")
     run_worker()  # the index update fails and waits for its retry
 
@@ -130,7 +153,7 @@ def test_index_that_cannot_be_written_is_reported_degraded_and_recovers(
         session.execute(update(Job).values(run_at=utcnow()))
         session.commit()
     run_worker()
-    time.sleep(2.1)
+    probe_clock.advance(2.1)
 
     search = client.get("/search", params={"q": "Glasfaser"})
     assert client.get("/readyz").json()["checks"]["search"]["status"] == "ok"

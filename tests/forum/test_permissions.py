@@ -64,8 +64,41 @@ class World:
         return viewer_for(db, self.users[name])
 
 
+@dataclass(frozen=True)
+class WorldIds:
+    users: dict[str, int]
+    threads: dict[str, int]
+    boards: dict[str, int]
+
+
+@pytest.fixture(scope="module")
+def world_ids(module_db: Session) -> WorldIds:
+    """Built once per module and database (every test here reads it; what a test changes is
+    rolled back to its savepoint, see `module_db`)."""
+    world = _build_world(module_db)
+    module_db.close()
+    return WorldIds(
+        users={name: user.id for name, user in world.users.items()},  # type: ignore[misc]
+        threads={name: thread.id for name, thread in world.threads.items()},  # type: ignore[misc]
+        boards={name: board.id for name, board in world.boards.items()},  # type: ignore[misc]
+    )
+
+
 @pytest.fixture
-def world(db: Session) -> World:
+def world(db: Session, world_ids: WorldIds) -> World:
+    """The module's world, loaded into this test's session."""
+
+    def load(model, ids):  # type: ignore[no-untyped-def]
+        return {name: db.get(model, id_) for name, id_ in ids.items()}
+
+    return World(
+        users=load(User, world_ids.users),
+        threads=load(Thread, world_ids.threads),
+        boards=load(Category, world_ids.boards),
+    )
+
+
+def _build_world(db: Session) -> World:
     outsider = make_user(db, nickname="Aussenstehend")
     member_a = make_user(db, nickname="NurA")
     member_b = make_user(db, nickname="NurB")

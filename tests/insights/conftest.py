@@ -100,8 +100,33 @@ def _kudos(db: Session, giver: User, post: Post, at: datetime) -> None:
     db.commit()
 
 
+# What each field of the world is, to load it by id.
+_MODELS: dict[str, type[Category | User | Thread]] = {
+    "technik": Category,
+    "kunden": Category,
+    **dict.fromkeys(("asker1", "asker2", "helper", "staff", "fan", "moderator", "member"), User),
+    **dict.fromkeys(("q1", "q2", "q3", "q4", "q5", "q7"), Thread),
+}
+
+
+@pytest.fixture(scope="module")
+def world_ids(module_db: Session) -> dict[str, int]:
+    """The week, built once per module and database at NOW (as the tests see the clock);
+    what a test changes is rolled back to its savepoint (see `module_db`)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("community.clock.utcnow", lambda: NOW)
+        world = _build_world(module_db)
+    module_db.close()
+    return {name: getattr(world, name).id for name in _MODELS}
+
+
 @pytest.fixture
-def world(db: Session) -> World:
+def world(db: Session, world_ids: dict[str, int]) -> World:
+    """The module's week, loaded into this test's session."""
+    return World(**{name: db.get(_MODELS[name], id_) for name, id_ in world_ids.items()})
+
+
+def _build_world(db: Session) -> World:
     asker1 = make_user(db, nickname="Fragerin")
     asker2 = make_user(db, nickname="Frager")
     helper = make_user(db, nickname="Helferin")

@@ -80,9 +80,8 @@ def test_ratings_outside_one_to_five_are_422(db, people, rating):
 
 
 @pytest.mark.commits
+@pytest.mark.postgres_only  # parallel requests
 def test_two_ratings_at_once_store_one(db, people, engine, make_client):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("parallel requests are tested on PostgreSQL (set COMMUNITY_TEST_POSTGRES_URL)")
     _board, asker, _helper, _other, thread, answer, browsers = people
     _solve(browsers["Fragerin"], thread, answer)
     url = f"/api/v1/threads/{thread.id}/satisfaction"

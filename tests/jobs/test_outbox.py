@@ -307,12 +307,8 @@ def test_a_slow_batch_never_runs_a_job_twice(engine, settings):
 
 
 @pytest.mark.commits
+@pytest.mark.postgres_only  # FOR UPDATE SKIP LOCKED exists only on PostgreSQL
 def test_two_workers_claiming_at_once_get_disjoint_jobs(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip(
-            "FOR UPDATE SKIP LOCKED exists only on PostgreSQL; "
-            "set COMMUNITY_TEST_POSTGRES_URL to run this test"
-        )
     with Session(engine) as session:
         for n in range(15):
             service.enqueue(session, JOB_TYPE, {"n": n})

@@ -10,12 +10,10 @@ from sqlalchemy import func, select
 from community.moderation.models import Report
 from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
 
-pytestmark = pytest.mark.commits
+pytestmark = [pytest.mark.commits, pytest.mark.postgres_only]  # parallel requests
 
 
 def test_simultaneous_duplicate_reports_leave_one_and_answer_409(db, make_client, engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("parallel requests are tested on PostgreSQL (set COMMUNITY_TEST_POSTGRES_URL)")
     board = make_category(db)
     author, reporter = make_user(db), make_user(db)
     thread = make_thread(db, author=author, category=board)

@@ -129,11 +129,10 @@ def test_backup_and_restore_commands(tmp_path, monkeypatch) -> None:  # type: ig
         reset()
 
 
+@pytest.mark.postgres_only  # pg_dump backs up PostgreSQL only
 def test_a_pg_dump_older_than_the_server_is_refused_with_the_way_out(
     engine, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    if engine.dialect.name != "postgresql":
-        pytest.skip("pg_dump backs up PostgreSQL only (set COMMUNITY_TEST_POSTGRES_URL)")
     tools = tmp_path / "bin"
     tools.mkdir()
     fake = tools / "pg_dump"

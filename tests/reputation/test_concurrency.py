@@ -11,7 +11,7 @@ from community.events.models import Event
 from community.reputation.models import Kudo
 from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
 
-pytestmark = pytest.mark.commits
+pytestmark = [pytest.mark.commits, pytest.mark.postgres_only]  # parallel requests
 
 
 def _parallel(clients, call) -> list[int]:
@@ -30,13 +30,7 @@ def _parallel(clients, call) -> list[int]:
     return statuses
 
 
-@pytest.fixture
-def postgres_only(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("parallel requests are tested on PostgreSQL (set COMMUNITY_TEST_POSTGRES_URL)")
-
-
-def test_parallel_kudos_clicks_leave_one_kudos(db, make_client, postgres_only):
+def test_parallel_kudos_clicks_leave_one_kudos(db, make_client):
     board = make_category(db)
     fan, helper = make_user(db), make_user(db)
     thread = make_thread(db, author=fan, category=board)
@@ -55,7 +49,7 @@ def test_parallel_kudos_clicks_leave_one_kudos(db, make_client, postgres_only):
     assert profile["points"] == 1 + 4
 
 
-def test_two_simultaneous_accepts_leave_one_solution_and_one_event(db, make_client, postgres_only):
+def test_two_simultaneous_accepts_leave_one_solution_and_one_event(db, make_client):
     board = make_category(db)
     asker, helper = make_user(db), make_user(db)
     thread = make_thread(db, author=asker, category=board)
@@ -77,7 +71,7 @@ def test_two_simultaneous_accepts_leave_one_solution_and_one_event(db, make_clie
     assert profile["points"] == 1 + 15
 
 
-def test_simultaneous_accepts_of_different_answers_leave_one_winner(db, make_client, postgres_only):
+def test_simultaneous_accepts_of_different_answers_leave_one_winner(db, make_client):
     board = make_category(db)
     asker, first, second = make_user(db), make_user(db), make_user(db)
     thread = make_thread(db, author=asker, category=board)

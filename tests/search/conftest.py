@@ -20,10 +20,17 @@ def run_jobs(engine: Engine) -> Callable[[], int]:
     return lambda: Worker(engine).run_until_empty()
 
 
+class _HTTPServer(HTTPServer):
+    def thread_target(self) -> None:
+        # stop() waits for the loop's next look at its flag: half a second by default.
+        assert self.server is not None
+        self.server.serve_forever(poll_interval=0.02)
+
+
 class MeiliServer:
     def __init__(self) -> None:
         self.fake = FakeMeili()
-        self.http = HTTPServer(host="127.0.0.1", port=0)
+        self.http = _HTTPServer(host="127.0.0.1", port=0)
         self.http.expect_request(re.compile(".*")).respond_with_handler(self.fake.handle)
         self.http.start()
         self.port = self.http.port
@@ -34,7 +41,7 @@ class MeiliServer:
 
     def restart(self) -> None:
         """The same address again, as a restarted Meilisearch would have."""
-        self.http = HTTPServer(host="127.0.0.1", port=self.port)
+        self.http = _HTTPServer(host="127.0.0.1", port=self.port)
         self.http.expect_request(re.compile(".*")).respond_with_handler(self.fake.handle)
         self.http.start()
 

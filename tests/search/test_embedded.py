@@ -3,24 +3,47 @@ synonyms, filters, highlighting, and a reindex that swaps folders."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from community.accounts.models import Role
 from community.accounts.viewer import ANONYMOUS, viewer_for
 from community.demo import seed_demo_content
 from community.indexing import service as indexing
+from community.indexing.backend import synonyms, use_backend
 from community.indexing.service import SearchQuery
 from search.embedded import EmbeddedBackend
 from tests.factories import make_user
 
 
+@pytest.fixture(scope="module")
+def seeded_index(
+    module_db: Session, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[EmbeddedBackend]:
+    """The demo seed and its index, built once per module and database: the tests search
+    it; what one changes in the database is rolled back (see `module_db`), and the one
+    that reindexes rebuilds the same documents."""
+    backend = EmbeddedBackend(tmp_path_factory.mktemp("seeded") / "search", synonyms=synonyms())
+    use_backend(backend)
+    try:
+        seed_demo_content(module_db.get_bind(), threads=60, replies=(1, 3))  # type: ignore[arg-type]
+        assert indexing.reindex(module_db) > 0
+        module_db.close()
+    finally:
+        use_backend(None)
+    yield backend
+    backend.release_writer()
+
+
 @pytest.fixture
-def seeded(engine: Engine, db: Session, search_backend: EmbeddedBackend) -> EmbeddedBackend:
-    seed_demo_content(engine, threads=60, replies=(1, 3))
-    assert indexing.reindex(db) > 0
-    return search_backend
+def seeded(
+    seeded_index: EmbeddedBackend, search_backend: EmbeddedBackend
+) -> Iterator[EmbeddedBackend]:
+    use_backend(seeded_index)
+    yield seeded_index
+    use_backend(search_backend)
 
 
 def titles(db: Session, q: str, **filters) -> list[str]:  # type: ignore[no-untyped-def]

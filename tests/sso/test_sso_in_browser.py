@@ -25,6 +25,9 @@ def _at_provider(page: Any, login: str) -> None:
     page.click("button[type=submit]")
 
 
+# the provider's and the forum's pages in Chromium and axe; the same sign-in on PostgreSQL:
+# tests/sso/test_real_provider.py::test_first_sign_in_chooses_a_nickname_and_opens_the_contracts_closed_group
+@pytest.mark.sqlite_only
 def test_customer_signs_in_chooses_a_nickname_and_lands_in_the_closed_group(
     new_page: Any,
     live_server: str,
