@@ -15,7 +15,8 @@ if command -v npm >/dev/null && [ ! -f tests/browser/node_modules/axe-core/axe.m
 fi
 if command -v npm >/dev/null && [ ! -d tests/sso/node_modules/oidc-provider ]; then npm ci --prefix tests/sso --silent --no-audit --no-fund; fi  # oidc-provider for tests/sso
 # Three test processes on the two cores: the browser tests and live servers spend much of
-# their time waiting on Chromium and sockets, which a third process fills (whole suite on
-# a quiet 2-core machine: 5 min 32 s with two, 5 min 15 s with three). worksteal: a
+# their time waiting on Chromium and sockets, which a third process fills (before the
+# suite's temporary files moved into memory: 5 min 32 s with two, 5 min 15 s with three;
+# since, 2,201 tests in 4 min 3 s with three on a quiet machine). worksteal: a
 # process that runs out takes tests from another's queue, so all end together.
 exec .venv/bin/pytest -n 3 --dist worksteal "$@"
