@@ -175,6 +175,17 @@ def get_thread(session: Session, viewer: Viewer, thread_id: int) -> Thread:
     return perms.ensure_thread_visible(session, viewer, session.get(Thread, thread_id))
 
 
+def get_thread_and_board(
+    session: Session, viewer: Viewer, thread_id: int
+) -> tuple[Thread, Category | None]:
+    """The thread and its board, for a page that shows both: the session keeps a loaded row
+    only while something refers to it, so the board the permission check read was read
+    again by the page."""
+    thread = session.get(Thread, thread_id)
+    board = session.get(Category, thread.category_id) if thread is not None else None
+    return perms.ensure_thread_visible(session, viewer, thread), board
+
+
 def _bump_category(category_id: int, *, threads: int = 0, posts: int = 0) -> Update:
     # SQL-side arithmetic: two requests at once never lose a count.
     return (

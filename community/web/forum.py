@@ -141,12 +141,12 @@ def thread_page(
     page: Annotated[int | None, Query(ge=1, le=100_000)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    thread = forum.get_thread(session, viewer, thread_id)
+    thread, category = forum.get_thread_and_board(session, viewer, thread_id)
     if slug != thread.slug and cursor is None and page is None:
         return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
     if not _is_bot(request):
         request.app.state.views.add(thread.id)
-    context = thread_context(session, viewer, thread, page, cursor)
+    context = thread_context(session, viewer, thread, page, cursor, category)
     # The reply begun earlier, here or on another device.
     draft = drafts.get_draft(session, viewer, thread.id)
     pagecache.allow(request, viewer, public=not context["closed"], thread_id=thread.id)
@@ -164,8 +164,9 @@ def thread_context(
     thread: Thread,
     page_number: int | None = None,
     cursor: str | None = None,
+    category: Category | None = None,
 ) -> dict[str, object]:
-    category = session.get(Category, thread.category_id)
+    category = category or session.get(Category, thread.category_id)
     mark = reading.read_mark(session, viewer, thread)
     first_unread = reading.first_unread_post_id(session, viewer, thread, mark)
     total = reading.visible_post_count(session, viewer, thread)
