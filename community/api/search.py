@@ -42,7 +42,7 @@ def search(
             page=page,
         ),
     )
-    names = indexing.board_names(session)
+    names = indexing.board_names(session, (h.board_slug for h in results.hits))
     paths = searching.article_paths(session, [h.id for h in results.hits])
     return SearchResultsPublic(
         query=q,
@@ -65,5 +65,5 @@ def similar_threads(
     ] = None,
 ) -> SimilarThreadsPublic:
     hits = indexing.similar(session, viewer, title, limit=limit, kind=kind.value if kind else None)
-    names = indexing.board_names(session)
+    names = indexing.board_names(session, (h.board_slug for h in hits))
     return SimilarThreadsPublic(items=[SearchHitPublic.of(h, names) for h in hits])

@@ -8,6 +8,7 @@ group change does (board_changed)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,5 +222,13 @@ def similar(
         raise _unavailable(exc) from exc
 
 
-def board_names(session: Session) -> dict[str, str]:
-    return {c.slug: c.name for c in session.execute(select(Category)).scalars()}
+def board_names(session: Session, slugs: Iterable[str] | None = None) -> dict[str, str]:
+    """Board names by slug: of the given boards only (a result page's), or of all.
+    Two columns as plain rows: the search API asks on every request."""
+    query = select(col(Category.slug), col(Category.name))
+    if slugs is not None:
+        wanted = sorted(set(slugs))
+        if not wanted:
+            return {}
+        query = query.where(col(Category.slug).in_(wanted))
+    return {slug: name for slug, name in session.execute(query)}
