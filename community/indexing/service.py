@@ -231,4 +231,4 @@ def board_names(session: Session, slugs: Iterable[str] | None = None) -> dict[st
         if not wanted:
             return {}
         query = query.where(col(Category.slug).in_(wanted))
-    return dict(session.execute(query).tuples())
+    return dict(session.execute(query).tuples().all())
