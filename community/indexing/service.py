@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, bindparam, func, select
 from sqlmodel import Session, col
 
 from community.accounts.viewer import Viewer
@@ -222,13 +222,18 @@ def similar(
         raise _unavailable(exc) from exc
 
 
+_BOARD_NAMES = select(col(Category.slug), col(Category.name))
+# Built once per process: the search API asks on every request.
+_BOARD_NAMES_OF = _BOARD_NAMES.where(col(Category.slug).in_(bindparam("slugs", expanding=True)))
+
+
 def board_names(session: Session, slugs: Iterable[str] | None = None) -> dict[str, str]:
-    """Board names by slug: of the given boards only (a result page's), or of all.
-    Two columns as plain rows: the search API asks on every request."""
-    query = select(col(Category.slug), col(Category.name))
-    if slugs is not None:
+    """Board names by slug: of the given boards only (a result page's), or of all."""
+    if slugs is None:
+        rows = session.connection().execute(_BOARD_NAMES)
+    else:
         wanted = sorted(set(slugs))
         if not wanted:
             return {}
-        query = query.where(col(Category.slug).in_(wanted))
-    return dict(session.execute(query).tuples().all())
+        rows = session.connection().execute(_BOARD_NAMES_OF, {"slugs": wanted})
+    return dict(rows.tuples().all())
