@@ -4,6 +4,7 @@ viewer, id paths; typed aliases as in the FastAPI full-stack template's deps.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -34,6 +35,10 @@ def get_session(request: Request) -> Iterator[Session]:
             session.rollback()
             raise
 
+
+# The same transaction for an endpoint that opens it itself, in the one request thread it
+# runs its work in (the search API, whose dependencies cost as much as its search).
+request_session = contextmanager(get_session)
 
 # scope="function": the commit happens before the response leaves, so a client never
 # sees success for a write that then fails to commit.

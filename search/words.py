@@ -127,14 +127,21 @@ class Term:
 
     def matches(self, token: str) -> bool:
         """Whether a word of a stored text is this term: used to highlight."""
-        folded = FOLD.analyze(token)
-        if self.prefix and folded and folded[0].startswith(self.folded):
-            return True
-        stems = _stems(token)
-        if stems and _within(stems[0], self.stem, self.typos):
-            return True
-        # "Shop" marks "Onlineshop".
-        return any(_within(stem_of(part), self.stem, self.typos) for part in split(token))
+        return _matches(token, self.folded, self.stem, self.typos, self.prefix)
+
+
+# Highlighting asks this for every word of every snippet and title shown; the same query
+# words meet the same text words request after request.
+@lru_cache(maxsize=100_000)
+def _matches(token: str, folded_term: str, stem: str, typos: int, prefix: bool) -> bool:
+    folded = FOLD.analyze(token)
+    if prefix and folded and folded[0].startswith(folded_term):
+        return True
+    stems = _stems(token)
+    if stems and _within(stems[0], stem, typos):
+        return True
+    # "Shop" marks "Onlineshop".
+    return any(_within(stem_of(part), stem, typos) for part in split(token))
 
 
 def query_words(query: str) -> list[str]:

@@ -8,10 +8,11 @@ group change does (board_changed)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, bindparam, func, select
 from sqlmodel import Session, col
 
 from community.accounts.viewer import Viewer
@@ -221,5 +222,18 @@ def similar(
         raise _unavailable(exc) from exc
 
 
-def board_names(session: Session) -> dict[str, str]:
-    return {c.slug: c.name for c in session.execute(select(Category)).scalars()}
+_BOARD_NAMES = select(col(Category.slug), col(Category.name))
+# Built once per process: the search API asks on every request.
+_BOARD_NAMES_OF = _BOARD_NAMES.where(col(Category.slug).in_(bindparam("slugs", expanding=True)))
+
+
+def board_names(session: Session, slugs: Iterable[str] | None = None) -> dict[str, str]:
+    """Board names by slug: of the given boards only (a result page's), or of all."""
+    if slugs is None:
+        rows = session.connection().execute(_BOARD_NAMES)
+    else:
+        wanted = sorted(set(slugs))
+        if not wanted:
+            return {}
+        rows = session.connection().execute(_BOARD_NAMES_OF, {"slugs": wanted})
+    return dict(rows.tuples().all())

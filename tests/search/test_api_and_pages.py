@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from community.api import search as search_api
 from community.clock import utcnow
 from community.indexing import service as indexing
 from community.jobs.models import Job, JobStatus
@@ -298,3 +300,26 @@ def test_latest_threads_without_words_come_newest_first_with_their_count(
     board = anon.get("/api/v1/search", params={"q": "", "board": "festnetz"}).json()
     assert board["total"] == 3 and board["total_capped"] is False
     assert [i["id"] for i in board["items"]] == [2003, 2002, 2001]
+
+
+def test_simultaneous_searches_all_answer_each_for_its_own_viewer(
+    client: TestClient, anon: TestClient, db: Session, run_jobs: Callable[[], int]
+) -> None:
+    # More at once than a process searches at once (the rest wait their turn): every one
+    # answers, and the member's closed board never reaches the anonymous visitor's answer.
+    member = make_user(db)
+    closed = make_category(db, groups=[make_group(db, members=[member])])
+    public = make_category(db)
+    secret = make_thread(db, author=member, category=closed, title="Router im Lager tauschen")
+    shown = make_thread(db, author=member, category=public, title="Router verliert nachts")
+    run_jobs()
+    sign_in(client, member)
+    browsers = [client, anon] * (2 * search_api.SEARCHES_AT_ONCE + 2)
+    with ThreadPoolExecutor(len(browsers)) as pool:
+        answers = list(
+            pool.map(lambda b: b.get("/api/v1/search", params={"q": "Router"}), browsers)
+        )
+    assert all(r.status_code == 200 for r in answers)
+    for browser, response in zip(browsers, answers, strict=True):
+        ids = {item["id"] for item in response.json()["items"]}
+        assert ids == ({secret.id, shown.id} if browser is client else {shown.id})
