@@ -93,6 +93,7 @@ def test_unexpected_error_keeps_the_keep_alive_connection(
     with httpx.Client(base_url=live_server) as client:
         ok = client.get(f"/api/v1/threads/{thread.id}")
         monkeypatch.setattr(forum, "get_thread", broken)
+        monkeypatch.setattr(forum, "get_thread_and_board", broken)  # the thread page's
         error = client.get(f"/api/v1/threads/{thread.id}")
         page_error = client.get(f"/t/{thread.id}")
         monkeypatch.undo()
