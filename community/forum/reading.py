@@ -276,6 +276,16 @@ def page_start_after(session: Session, viewer: Viewer, thread: Thread, page: int
     ).scalar_one_or_none()
 
 
+# Crawlers name themselves in the User-Agent; their visits are not views.
+CRAWLER_WORDS = ("bot", "crawl", "spider", "slurp", "preview", "fetch", "monitor", "curl", "wget")
+
+
+def is_crawler(user_agent: str) -> bool:
+    """Whether a visit counts as no view: no User-Agent, or one that names a crawler."""
+    agent = user_agent.lower()
+    return not agent or any(word in agent for word in CRAWLER_WORDS)
+
+
 class ViewCounter:
     """Thread views of one app process, added up in memory and written every few seconds in
     one UPDATE per thread (`flush`, run by the app's lifespan and at shutdown). An UPDATE per

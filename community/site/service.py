@@ -18,8 +18,8 @@ _MEMO = "site_settings"
 
 def remember_all(session: Session) -> None:
     if _MEMO not in session.info:
-        rows = session.execute(select(col(SiteSetting.key), col(SiteSetting.value))).tuples()
-        session.info[_MEMO] = dict(rows.all())
+        rows = session.execute(select(col(SiteSetting.key), col(SiteSetting.value))).all()
+        session.info[_MEMO] = dict(rows)  # a list of rows: pairs
 
 
 def get_value(session: Session, key: str) -> Any | None:

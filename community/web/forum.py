@@ -144,18 +144,13 @@ def thread_page(
     thread, category = forum.get_thread_and_board(session, viewer, thread_id)
     if slug != thread.slug and cursor is None and page is None:
         return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
-    if not _is_bot(request):
+    if not reading.is_crawler(request.headers.get("user-agent", "")):
         request.app.state.views.add(thread.id)
     context = thread_context(session, viewer, thread, page, cursor, category)
     # The reply begun earlier, here or on another device.
     draft = drafts.get_draft(session, viewer, thread.id)
     pagecache.allow(request, viewer, public=not context["closed"], thread_id=thread.id)
     return render(request, "thread.html", {**context, "reply_body": draft.body if draft else ""})
-
-
-def _is_bot(request: Request) -> bool:
-    agent = request.headers.get("user-agent", "").lower()
-    return not agent or any(word in agent for word in pagecache.BOT_WORDS)
 
 
 def thread_context(

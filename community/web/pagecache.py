@@ -48,6 +48,7 @@ from community.accounts.viewer import Viewer
 from community.auth import set_csrf_cookie
 from community.config import Settings
 from community.db import DATABASE_FAULTS
+from community.forum.reading import is_crawler
 from community.web import flash
 
 STATE_KEY = "page_cache"
@@ -230,7 +231,8 @@ class PageCache:
         if not token:
             token = secrets.token_urlsafe(32)
             extra.append(self._token_cookie(token))
-        if entry.thread_id is not None and not _is_bot(headers):
+        agent = headers.get(b"user-agent", b"").decode("latin-1")
+        if entry.thread_id is not None and not is_crawler(agent):
             scope["app"].state.views.add(entry.thread_id)
         if entry.route is not None:
             scope["route"] = entry.route
@@ -367,12 +369,3 @@ def _etag(digest: str, token: str) -> bytes:
 
 def _tags(header: bytes) -> set[bytes]:
     return {t.strip().removeprefix(b"W/") for t in header.split(b",") if t.strip()}
-
-
-# Crawlers name themselves in the User-Agent; their visits are not views (web/forum.py).
-BOT_WORDS = ("bot", "crawl", "spider", "slurp", "preview", "fetch", "monitor", "curl", "wget")
-
-
-def _is_bot(headers: dict[bytes, bytes]) -> bool:
-    agent = headers.get(b"user-agent", b"").decode("latin-1").lower()
-    return not agent or any(word in agent for word in BOT_WORDS)
