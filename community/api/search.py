@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from community.deps import SessionDep, ViewerDep, get_viewer, request_session
+from community.errors import ServiceUnavailable
 from community.forum import searching
 from community.forum.models import ThreadKind
 from community.indexing import service as indexing
@@ -27,6 +28,10 @@ SOLVED = {"all": None, "solved": True, "unsolved": False}
 # their own. A search is pure CPU under one GIL: with 8 at once in 8 threads the process
 # answered a quarter fewer of them (pages.py's 16 connections over 2 processes).
 SEARCHES_AT_ONCE = 2
+# How long a search waits for its turn: when the database hangs, the searches holding the
+# turns wait out its timeouts (pool 3 s, statement 5 s by default), and the ones behind
+# them answer 503 with Retry-After instead of queueing for a minute.
+TURN_WAIT_SECONDS = 8.0
 _limit: anyio.Semaphore | None = None
 
 
@@ -55,8 +60,15 @@ async def search(
         solved=SOLVED[solved],
         page=page,
     )
-    async with _searching():
+    limit = _searching()
+    with anyio.move_on_after(TURN_WAIT_SECONDS) as waiting:
+        await limit.acquire()
+    if waiting.cancelled_caught:
+        raise ServiceUnavailable(indexing.SEARCH_UNAVAILABLE, code="search_unavailable")
+    try:
         return await run_in_threadpool(_search, request, query)
+    finally:
+        limit.release()
 
 
 def _search(request: Request, query: indexing.SearchQuery) -> SearchResultsPublic:

@@ -303,10 +303,17 @@ def test_latest_threads_without_words_come_newest_first_with_their_count(
 
 
 def test_simultaneous_searches_all_answer_each_for_its_own_viewer(
-    client: TestClient, anon: TestClient, db: Session, run_jobs: Callable[[], int]
+    client: TestClient,
+    anon: TestClient,
+    db: Session,
+    run_jobs: Callable[[], int],
+    monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
     # More at once than a process searches at once (the rest wait their turn): every one
     # answers, and the member's closed board never reaches the anonymous visitor's answer.
+    # The turns are waited for as long as it takes here (on a busy test machine a dozen
+    # searches can queue longer than the bound, which the next test covers).
+    monkeypatch.setattr(search_api, "TURN_WAIT_SECONDS", 120.0)
     member = make_user(db)
     closed = make_category(db, groups=[make_group(db, members=[member])])
     public = make_category(db)
@@ -323,3 +330,22 @@ def test_simultaneous_searches_all_answer_each_for_its_own_viewer(
     for browser, response in zip(browsers, answers, strict=True):
         ids = {item["id"] for item in response.json()["items"]}
         assert ids == ({secret.id, shown.id} if browser is client else {shown.id})
+
+
+def test_a_search_that_waits_too_long_for_its_turn_answers_503_with_retry_after(
+    anon: TestClient, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    # The turns all taken (as by searches stuck on a hung database): the next one is told
+    # to come back instead of queueing behind them.
+    monkeypatch.setattr(search_api, "SEARCHES_AT_ONCE", 0)
+    monkeypatch.setattr(search_api, "_limit", None)
+    monkeypatch.setattr(search_api, "TURN_WAIT_SECONDS", 0.2)
+    started = time.monotonic()
+    answer = anon.get("/api/v1/search", params={"q": "Router"})
+    assert answer.status_code == 503
+    assert answer.json()["error"] == "search_unavailable"
+    assert answer.headers["Retry-After"]
+    assert time.monotonic() - started < 5
+    monkeypatch.setattr(search_api, "_limit", None)
+    monkeypatch.setattr(search_api, "SEARCHES_AT_ONCE", 2)
+    assert anon.get("/api/v1/search", params={"q": "Router"}).status_code == 200
