@@ -170,16 +170,21 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     """`community worker`, as in production beside several app processes; it runs the jobs
     the seeding left and those the load makes."""
     community = Path(sys.executable).with_name("community")
+    # Its log goes to a file so that a failed start says why (it prints every mail it sends
+    # without COMMUNITY_SMTP_URL, so only the end is shown).
+    log = tempfile.TemporaryFile()
     worker = subprocess.Popen(
         [str(community), "worker"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
         start_new_session=True,
     )
     time.sleep(3)  # its start-up: imports, the index writer, the first round of jobs
     if worker.poll() is not None:
-        raise SystemExit("the job worker did not start")
+        log.seek(0)
+        tail = log.read().decode(errors="replace")[-3000:]
+        raise SystemExit(f"the job worker did not start (exit {worker.returncode}):\n{tail}")
     return worker
 
 
