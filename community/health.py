@@ -6,6 +6,7 @@ not make a process unready (pages work and say search is unavailable), it is "de
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -39,10 +40,18 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@functools.cache
+def _heads() -> frozenset[str]:
+    """The migrations this code expects; they cannot change while the process runs, so the
+    script directory (a walk over every migration file) is read once, not per check."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
 def _database(engine: Engine) -> dict[str, Any]:
     # Alembic (with Mako) is imported by the first readiness check, not by every process.
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
 
     try:
         with engine.connect() as conn:
@@ -51,7 +60,7 @@ def _database(engine: Engine) -> dict[str, Any]:
     except Exception as exc:
         log.warning("readiness: database unreachable: %s", type(exc).__name__)
         return {"database": {"ok": False, "error": type(exc).__name__}}
-    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    heads = _heads()
     return {
         "database": {"ok": True},
         "migrations": {
