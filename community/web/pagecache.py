@@ -153,6 +153,8 @@ class PageCache:
         self.csrf_cookie = settings.csrf_cookie
         self._locales: dict[bytes, str] = {}
         self._rendering: dict[tuple[str, bytes, str], anyio.Event] = {}
+        # The version read on the loop itself where the database allows (an SQLite file).
+        self._local: pageversion.LocalReader | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -181,11 +183,17 @@ class PageCache:
             return
         engine = scope["app"].state.engine
         read_at = time.monotonic()
-        try:
-            version = await anyio.to_thread.run_sync(pageversion.current, engine)
-        except DATABASE_FAULTS:
-            # The route meets the fault too and answers it as every page does (503).
-            version = None
+        if self._local is None or self._local.engine is not engine:
+            if self._local is not None:
+                self._local.close()
+            self._local = pageversion.LocalReader(engine)
+        version = self._local.read()
+        if version is None:
+            try:
+                version = await anyio.to_thread.run_sync(pageversion.current, engine)
+            except DATABASE_FAULTS:
+                # The route meets the fault too and answers it as every page does (503).
+                version = None
         if version is None:
             await self.app(scope, receive, send)
             return
