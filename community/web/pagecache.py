@@ -11,7 +11,8 @@ templates.
   version of the public pages read before rendering (community/pageversion.py): every
   change a page shows gives a new version in its own transaction, so the next request
   after it renders afresh. A page also expires after COMMUNITY_PAGE_CACHE_SECONDS
-  (view counts are written apart from the version, every few seconds).
+  (view counts are written apart from the version, every few seconds); while one request
+  renders an expired page of an unchanged version, the others are served the old one.
 - The one thing of the visitor's own on such a page is the CSRF token of its forms (the
   language switch). A page is rendered for the cache without the visitor's token cookie,
   so it carries a token this process made; that token is cut out when storing, and each
@@ -106,19 +107,25 @@ class PageStore:
     ) -> Entry | None:
         """The page kept under `version`, read at `read_at`. A page under another version
         stored before that read is out of date and goes; one stored after it may be newer
-        than the version this request read, and stays."""
+        than the version this request read, and stays. A page past its age under this
+        version stays until its new rendering replaces it (`aged`)."""
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if entry.stored < read_at - max_age or (
-            entry.version != version and entry.stored < read_at
-        ):
-            self._drop(key)
-            return None
         if entry.version != version:
+            if entry.stored < read_at:
+                self._drop(key)
+            return None
+        if entry.stored < read_at - max_age:
             return None
         self._entries.move_to_end(key)
         return entry
+
+    def aged(self, key: tuple[str, bytes, str], version: int) -> Entry | None:
+        """The page kept under `version` though past its age: nothing it shows has changed
+        since (the version says so) but view counts and relative times."""
+        entry = self._entries.get(key)
+        return entry if entry is not None and entry.version == version else None
 
     def put(self, key: tuple[str, bytes, str], entry: Entry) -> None:
         if entry.size > self.max_bytes:
@@ -202,6 +209,11 @@ class PageCache:
         token = token if _TOKEN.fullmatch(token) else ""
         entry = self.store.get(key, version, read_at, self.max_age)
         rendering = self._rendering.get(key)
+        if entry is None and rendering is not None:
+            # A page only past its age is served as it is while one request renders it
+            # afresh: waiting for that rendering paused all of a busy page's readers at
+            # once, every COMMUNITY_PAGE_CACHE_SECONDS in every process (issue 21's tail).
+            entry = self.store.aged(key, version)
         if entry is None and rendering is not None:
             # After a change, the connections on a busy page all miss at once: one renders,
             # the others wait for its page instead of rendering it as well.
