@@ -22,7 +22,6 @@ from community import i18n, memory
 from community.api.openapi import OperationIds, install_docs, package_version
 from community.api.openapi import install as install_openapi
 from community.api.router import api_router
-from community.auth import set_csrf_cookie
 from community.config import Settings, get_settings
 from community.db import get_engine
 from community.errors import CommunityError, TooManyRequests
@@ -34,7 +33,7 @@ from community.indexing.service import check_on_startup
 from community.jobs.worker import Worker
 from community.metrics import RequestMetrics
 from community.metrics import router as metrics_router
-from community.middleware import BodySizeLimit, RefuseNulInUrl, SecurityHeaders
+from community.middleware import BodySizeLimit, CsrfCookie, RefuseNulInUrl, SecurityHeaders
 from community.ratelimit import RateLimitHeaders
 from community.requestlog import RequestId
 from community.warmup import warm_up
@@ -201,13 +200,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
-    @app.middleware("http")
-    async def csrf_cookie(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        fresh = getattr(request.state, "new_csrf", None)
-        if fresh and not request.cookies.get(settings.csrf_cookie):
-            set_csrf_cookie(response, fresh)
-        return response
+    app.add_middleware(CsrfCookie, cookie_name=settings.csrf_cookie)
 
     if settings.page_cache:
         # Inside the others (request id, metrics, security headers see a cached page too)

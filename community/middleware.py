@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.requests import cookie_parser
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from community.auth import set_csrf_cookie
 from community.i18n import N_, Formatted, negotiate, translate
 
 
@@ -170,3 +173,39 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class CsrfCookie:
+    """The CSRF token a page made for a visitor without one (request.state.new_csrf) goes
+    out as their cookie. Plain ASGI: as an `@app.middleware("http")` function it ran every
+    answer through Starlette's BaseHTTPMiddleware (a task group and a stream per request),
+    a sixth of the interpreter's time on the search API (issue 21)."""
+
+    def __init__(self, app: ASGIApp, cookie_name: str) -> None:
+        self.app = app
+        self.cookie_name = cookie_name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})  # shared with the route's copies of the scope
+
+        async def with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                fresh = state.get("new_csrf")
+                if fresh and not self._has_cookie(scope):
+                    cookie = Response()
+                    set_csrf_cookie(cookie, fresh)
+                    made = [(n, v) for n, v in cookie.raw_headers if n == b"set-cookie"]
+                    message["headers"] = [*message.get("headers", []), *made]
+            await send(message)
+
+        await self.app(scope, receive, with_cookie)
+
+    def _has_cookie(self, scope: Scope) -> bool:
+        # As Starlette's request.cookies: the first Cookie header.
+        for name, value in scope.get("headers", []):
+            if name == b"cookie":
+                return bool(cookie_parser(value.decode("latin-1")).get(self.cookie_name))
+        return False

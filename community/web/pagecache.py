@@ -11,7 +11,8 @@ templates.
   version of the public pages read before rendering (community/pageversion.py): every
   change a page shows gives a new version in its own transaction, so the next request
   after it renders afresh. A page also expires after COMMUNITY_PAGE_CACHE_SECONDS
-  (view counts are written apart from the version, every few seconds).
+  (view counts are written apart from the version, every few seconds); while one request
+  renders an expired page of an unchanged version, the others are served the old one.
 - The one thing of the visitor's own on such a page is the CSRF token of its forms (the
   language switch). A page is rendered for the cache without the visitor's token cookie,
   so it carries a token this process made; that token is cut out when storing, and each
@@ -46,7 +47,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from community import i18n, pageversion
 from community.accounts.viewer import Viewer
 from community.auth import set_csrf_cookie
-from community.config import Settings
+from community.config import Settings, get_settings
 from community.db import DATABASE_FAULTS
 from community.forum.reading import is_crawler
 from community.web import flash
@@ -61,6 +62,7 @@ _PATHS = re.compile(r"/|/c/[^/]+|/t/[0-9]+(?:/[^/]+)?")
 _QUERY_KEYS = frozenset({"page", "cursor", "before", "solved", "sort"})
 # A token as auth.csrf_token makes it; anything else in the cookie is replaced.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
+_STAND_IN = "T" * 43  # in a cookie header made once, for the token of each new visitor
 
 
 @dataclass
@@ -106,19 +108,25 @@ class PageStore:
     ) -> Entry | None:
         """The page kept under `version`, read at `read_at`. A page under another version
         stored before that read is out of date and goes; one stored after it may be newer
-        than the version this request read, and stays."""
+        than the version this request read, and stays. A page past its age under this
+        version stays until its new rendering replaces it (`aged`)."""
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if entry.stored < read_at - max_age or (
-            entry.version != version and entry.stored < read_at
-        ):
-            self._drop(key)
-            return None
         if entry.version != version:
+            if entry.stored < read_at:
+                self._drop(key)
+            return None
+        if entry.stored < read_at - max_age:
             return None
         self._entries.move_to_end(key)
         return entry
+
+    def aged(self, key: tuple[str, bytes, str], version: int) -> Entry | None:
+        """The page kept under `version` though past its age: nothing it shows has changed
+        since (the version says so) but view counts and relative times."""
+        entry = self._entries.get(key)
+        return entry if entry is not None and entry.version == version else None
 
     def put(self, key: tuple[str, bytes, str], entry: Entry) -> None:
         if entry.size > self.max_bytes:
@@ -153,6 +161,10 @@ class PageCache:
         self.csrf_cookie = settings.csrf_cookie
         self._locales: dict[bytes, str] = {}
         self._rendering: dict[tuple[str, bytes, str], anyio.Event] = {}
+        # The version read on the loop itself where the database allows (an SQLite file).
+        self._local: pageversion.LocalReader | None = None
+        self._cookie_for: Settings | None = None
+        self._cookie_parts: list[bytes] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -181,11 +193,17 @@ class PageCache:
             return
         engine = scope["app"].state.engine
         read_at = time.monotonic()
-        try:
-            version = await anyio.to_thread.run_sync(pageversion.current, engine)
-        except DATABASE_FAULTS:
-            # The route meets the fault too and answers it as every page does (503).
-            version = None
+        if self._local is None or self._local.engine is not engine:
+            if self._local is not None:
+                self._local.close()
+            self._local = pageversion.LocalReader(engine)
+        version = self._local.read()
+        if version is None:
+            try:
+                version = await anyio.to_thread.run_sync(pageversion.current, engine)
+            except DATABASE_FAULTS:
+                # The route meets the fault too and answers it as every page does (503).
+                version = None
         if version is None:
             await self.app(scope, receive, send)
             return
@@ -194,6 +212,11 @@ class PageCache:
         token = token if _TOKEN.fullmatch(token) else ""
         entry = self.store.get(key, version, read_at, self.max_age)
         rendering = self._rendering.get(key)
+        if entry is None and rendering is not None:
+            # A page only past its age is served as it is while one request renders it
+            # afresh: waiting for that rendering paused all of a busy page's readers at
+            # once, every COMMUNITY_PAGE_CACHE_SECONDS in every process (issue 21's tail).
+            entry = self.store.aged(key, version)
         if entry is None and rendering is not None:
             # After a change, the connections on a busy page all miss at once: one renders,
             # the others wait for its page instead of rendering it as well.
@@ -349,9 +372,18 @@ class PageCache:
         await send({"type": "http.response.body", "body": body})
 
     def _token_cookie(self, token: str) -> tuple[bytes, bytes]:
-        response = Response()
-        set_csrf_cookie(response, token)
-        return next((n, v) for n, v in response.raw_headers if n == b"set-cookie")
+        # The header set_csrf_cookie writes, made once per settings with a stand-in token
+        # and filled in: a token's alphabet is never quoted. A Response and a SimpleCookie
+        # for each new visitor (and each crawler, which keeps no cookie) were a fifth of
+        # a cached page's time.
+        settings = get_settings()
+        if self._cookie_for is not settings:
+            response = Response()
+            set_csrf_cookie(response, _STAND_IN)
+            made = next(v for n, v in response.raw_headers if n == b"set-cookie")
+            self._cookie_parts = made.split(_STAND_IN.encode())
+            self._cookie_for = settings
+        return (b"set-cookie", token.encode().join(self._cookie_parts))
 
 
 def _known_query(query: bytes) -> bool:

@@ -231,3 +231,15 @@ def test_the_csrf_token_is_renewed_at_login_and_logout(client, db):
     stale = _ask(client, board.slug, headers={"X-CSRF-Token": first})
     assert stale.status_code == 403
     assert _ask(client, board.slug, headers={"X-CSRF-Token": second}).status_code == 201
+
+
+def test_a_form_page_gives_a_new_visitor_its_token_as_cookie_once(client, db):
+    first = client.get("/login")
+    token = client.cookies.get("community_csrf")
+    assert token and f'value="{token}"' in first.text
+    cookie = next(v for k, v in first.headers.multi_items() if k == "set-cookie")
+    assert cookie.startswith(f"community_csrf={token};") and "SameSite=lax" in cookie
+    # A visitor who has it keeps it: no new cookie, the same token in the form.
+    again = client.get("/login")
+    assert "set-cookie" not in again.headers
+    assert f'value="{token}"' in again.text

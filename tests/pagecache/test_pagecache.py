@@ -370,6 +370,9 @@ def test_each_visitor_gets_their_own_csrf_token(app, make_client, scene: Scene) 
     assert f'value="{first_token}"' in first_page.text
     assert f'value="{second_token}"' in second_page.text
     assert first_token not in second_page.text
+    # The cached page's cookie is the one a rendered page sets, but for the token.
+    made = first_page.headers["set-cookie"].replace(first_token, "TOKEN")
+    assert second_page.headers["set-cookie"].replace(second_token, "TOKEN") == made
     # A visitor with a token keeps it, on a cached page and on a fresh one.
     again = second.get(scene.path)
     assert "set-cookie" not in again.headers
@@ -489,3 +492,71 @@ def test_visitors_arriving_together_wait_for_one_rendering(monkeypatch, settings
     assert len(bodies) == 8
     tokens = {body.split(b'value="')[1].split(b'"')[0] for body in bodies}
     assert len(tokens) == 8  # each its own token
+
+
+def test_a_page_past_its_age_is_served_while_one_renders_it_afresh(monkeypatch, settings) -> None:
+    """Expired by age alone (the version unchanged): one request renders the page again,
+    the others are served the kept one instead of waiting for it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import anyio
+
+    from community.accounts.viewer import ANONYMOUS
+    from community.forum.reading import ViewCounter
+    from community.web.pagecache import Mark, PageCache
+
+    monkeypatch.setattr(pageversion, "current", lambda _engine: 7)
+    renders = 0
+    finished: list[str] = []
+
+    async def route(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        nonlocal renders
+        renders += 1
+        number = renders
+        if number > 1:
+            await anyio.sleep(0.5)
+        scope["state"].update(page_cache=Mark(), viewer=ANONYMOUS, new_csrf="t" * 43)
+        body = f'<p>{number}</p><input name="csrf_token" value="{"t" * 43}">'.encode()
+        headers = [(b"content-type", b"text/html"), (b"content-language", b"de")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    class State:
+        engine = None
+        views = ViewCounter()
+
+    class App:
+        state = State()
+
+    cache = PageCache(route, PageStore(2**20), settings)
+    cache.max_age = 0.1
+
+    async def visit() -> None:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/",
+            "query_string": b"",
+            "headers": [(b"accept-language", b"de"), (b"user-agent", b"Firefox")],
+            "app": App(),
+        }
+
+        async def send(message) -> None:  # type: ignore[no-untyped-def]
+            if message["type"] == "http.response.body":
+                finished.append(message["body"].split(b"</p>")[0].decode())
+
+        await cache(scope, lambda: None, send)  # type: ignore[arg-type]
+
+    async def main() -> None:
+        await visit()  # rendered and kept
+        await anyio.sleep(0.2)  # past its age
+        async with anyio.create_task_group() as group:
+            for _ in range(6):
+                group.start_soon(visit)
+        await visit()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(anyio.run, main).result()
+    assert renders == 2
+    # The five others had the kept page before the new rendering was done; then the new one.
+    assert finished == ["<p>1", *["<p>1"] * 5, "<p>2", "<p>2"]
