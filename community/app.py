@@ -32,7 +32,7 @@ from community.indexing.backend import claim_index_writer
 from community.indexing.service import check_on_startup
 from community.jobs.worker import Worker
 from community.metrics import RequestMetrics
-from community.metrics import router as metrics_router
+from community.metrics_endpoint import router as metrics_router
 from community.middleware import BodySizeLimit, CsrfCookie, RefuseNulInUrl, SecurityHeaders
 from community.ratelimit import RateLimitHeaders
 from community.requestlog import RequestId

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -24,7 +24,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
-from fastapi import Request
+
+if TYPE_CHECKING:  # the worker and the command line translate without the web framework
+    from fastapi import Request
 
 LOCALES = ("de", "en")
 DEFAULT_LOCALE = "de"

@@ -1,4 +1,4 @@
-"""Prometheus metrics at GET /metrics, behind `Authorization: Bearer COMMUNITY_METRICS_TOKEN`.
+"""Prometheus metrics, served at GET /metrics by community/metrics_endpoint.py.
 
 Requests and search calls are counted in the process that served them (set
 PROMETHEUS_MULTIPROC_DIR to an empty directory to add up several uvicorn workers); the
@@ -7,33 +7,23 @@ reports the same, whole numbers."""
 
 from __future__ import annotations
 
-import hmac
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from community.clock import utcnow
-from community.errors import NotAuthenticated, NotFound
 from community.jobs.models import Job, JobStatus
 from community.webhooks.models import WebhookDelivery
+
+if TYPE_CHECKING:  # the job worker counts its searches without the web framework
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUESTS = Counter(
     "community_http_requests",
@@ -160,30 +150,3 @@ class DatabaseCollector(Collector):
         for outcome, count in outcomes:
             webhooks.add_metric([outcome], count)
         yield from (queued, failed, oldest, webhooks)
-
-
-def _process_registry() -> Any:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return registry
-    return REGISTRY
-
-
-router = APIRouter(include_in_schema=False)
-
-
-@router.get("/metrics")
-def metrics(request: Request) -> Response:
-    token = request.app.state.settings.metrics_token
-    if not token:
-        raise NotFound("Nicht gefunden.")  # not configured: nothing to find here
-    sent = request.headers.get("authorization", "")
-    if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
-        raise NotAuthenticated("Für /metrics fehlt das richtige Bearer-Token.")
-    database = CollectorRegistry(auto_describe=False)
-    database.register(DatabaseCollector(request.app.state.engine))
-    body = generate_latest(_process_registry()) + generate_latest(database)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)

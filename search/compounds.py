@@ -17,6 +17,9 @@ import importlib.util
 import math
 import re
 import threading
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,12 +32,77 @@ PART_ZIPF = 2.5
 SHORT_PART_ZIPF = 4.0  # a three-letter head such as "Ruf" or "Fax" must be common
 LINKERS = ("", "s", "n", "en", "es", "e")
 
-_words: dict[str, float] | None = None
+_words: WordTable | None = None
 _words_lock = threading.Lock()
 _warming = False
 
+# One slot per value of a hash's top bits: the table's rows of one slot are found without a
+# search of the whole table.
+_SLOT_BITS = 16
+_HASH_MASK = (1 << 64) - 1
 
-def _frequencies() -> dict[str, float]:
+
+class WordTable:
+    """The zipf value of each frequent word, without the words: their hashes, sorted, in one
+    array, and the frequency band of each in another (~1 MiB). A dict of the 84,000 words
+    held them as Python strings, ~7 MiB more in every process that splits (each app process
+    and the job worker, issue 21). A word not in the list is taken for one only if its
+    64-bit hash equals a listed word's: a chance of 84,000 in 2**64 per look-up."""
+
+    def __init__(self, zipf_by_band: list[float]) -> None:
+        self._zipf_by_band = zipf_by_band
+        self._hashes = array("Q")
+        self._bands = array("H")
+        self._slots = array("I")
+
+    @staticmethod
+    def _key(word: str) -> int:
+        return hash(word) & _HASH_MASK  # str hashes are fixed within a process
+
+    def build(self, rows: Iterator[tuple[str, int]]) -> None:
+        """From (word, band) pairs; a word given twice keeps its last band, as a dict would.
+        Sorted slot by slot (a counting sort): sorting all rows at once made a Python int
+        of each, a peak of ~6 MiB that the allocator then kept."""
+        hashes = array("Q")
+        bands = array("H")
+        for word, band in rows:
+            hashes.append(self._key(word))
+            bands.append(band)
+        shift = 64 - _SLOT_BITS
+        slots = array("I", [0]) * ((1 << _SLOT_BITS) + 1)
+        for key in hashes:
+            slots[(key >> shift) + 1] += 1
+        for slot in range(1, len(slots)):
+            slots[slot] += slots[slot - 1]
+        free = array("I", slots)  # the next row of each slot
+        self._hashes = array("Q", [0]) * len(hashes)
+        self._bands = array("H", [0]) * len(hashes)
+        for key, band in zip(hashes, bands, strict=True):
+            row = free[key >> shift]
+            free[key >> shift] = row + 1
+            self._hashes[row], self._bands[row] = key, band
+        for slot in range(1 << _SLOT_BITS):
+            start, end = slots[slot], slots[slot + 1]
+            if end - start > 1:  # by hash, equal hashes in the order given (last wins in get)
+                ordered = sorted(zip(self._hashes[start:end], range(end - start), strict=True))
+                self._hashes[start:end] = array("Q", [key for key, _ in ordered])
+                self._bands[start:end] = array("H", [self._bands[start + i] for _, i in ordered])
+        self._slots = slots
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def get(self, word: str, default: float = 0.0) -> float:
+        key = self._key(word)
+        slot = key >> (64 - _SLOT_BITS)
+        start, end = self._slots[slot], self._slots[slot + 1]
+        index = bisect_right(self._hashes, key, start, end) - 1
+        if index >= start and self._hashes[index] == key:
+            return self._zipf_by_band[self._bands[index]]
+        return default
+
+
+def _frequencies() -> WordTable:
     """Zipf values of the German words we may split into, loaded once per process."""
     global _words
     with _words_lock:
@@ -52,29 +120,34 @@ def _wordlist_file(lang: str) -> Path:
     return Path(spec.submodule_search_locations[0]) / "data" / f"large_{lang}.msgpack.gz"
 
 
-def _read_frequent_words(path: Path, min_zipf: float) -> dict[str, float]:
+def _read_frequent_words(path: Path, min_zipf: float) -> WordTable:
     """The words at least min_zipf frequent, as wordfreq's get_frequency_dict gives them
     (its "cBpack": a header, then one list of words per centibel, most frequent first).
     Read one list at a time and stopped at the first too rare: decoding the whole file,
     as wordfreq does, held all 630,000 words at once (~50 MiB at the peak, which the
     process's allocator then kept) for the 84,000 kept here."""
     least = 10 ** (min_zipf - 9)
-    words: dict[str, float] = {}
-    with gzip.open(path, "rb") as infile:
-        unpacker = msgpack.Unpacker(infile, raw=False)
-        buckets = unpacker.read_array_header() - 1
-        header = unpacker.unpack()
-        if not isinstance(header, dict) or header.get("format") != "cB":
-            raise ValueError(f"unexpected word list header: {header!r}")
-        for index in range(buckets):
-            freq = 10 ** (-index / 100)  # wordfreq's cB_to_freq
-            if freq < least:
-                break
-            zipf = math.log10(freq) + 9
-            for word in unpacker.unpack():
-                if word.isalpha():
-                    words[word] = zipf
-    return words
+    zipf_by_band: list[float] = []
+
+    def rows() -> Iterator[tuple[str, int]]:
+        with gzip.open(path, "rb") as infile:
+            unpacker = msgpack.Unpacker(infile, raw=False)
+            buckets = unpacker.read_array_header() - 1
+            header = unpacker.unpack()
+            if not isinstance(header, dict) or header.get("format") != "cB":
+                raise ValueError(f"unexpected word list header: {header!r}")
+            for index in range(buckets):
+                freq = 10 ** (-index / 100)  # wordfreq's cB_to_freq
+                if freq < least:
+                    break
+                zipf_by_band.append(math.log10(freq) + 9)
+                for word in unpacker.unpack():
+                    if word.isalpha():
+                        yield word, index
+
+    table = WordTable(zipf_by_band)
+    table.build(rows())
+    return table
 
 
 def warm() -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from disarm import skeleton_key
-
 from community.config import get_settings
 
 NICKNAME_MIN = 3
@@ -62,6 +60,10 @@ def nickname_skeleton(nickname: str) -> str:
     UTS #39 skeleton of the case-folded name (so "ΑDMIN" meets "admin" too), 0/o and
     1/l merged as TR39 does, and i with them: "Adm1n", "AdmIn" and "admin" differ
     only in a stroke. Separators are dropped."""
+    # Imported at the first nickname given (a sign-up, a rename): its confusables tables are
+    # ~4 MiB of every process that would never use them otherwise (issue 21).
+    from disarm import skeleton_key
+
     key = skeleton_key(normalise_nickname(nickname).casefold(), digit_policy="tr39")
     return _SEPARATORS.sub("", key).replace("i", "l")
 
