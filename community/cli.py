@@ -340,7 +340,7 @@ def restore(
 
 @app.command("recompute-counters")
 def recompute_counters() -> None:
-    """Die Zähler der Foren und Themen und die Beitragszahlen der Mitglieder aus den Beiträgen neu berechnen."""
+    """Zähler der Foren und Themen und Beitragszahlen der Mitglieder neu berechnen."""
     from community.db import session_scope
     from community.forum.counters import recompute_counters as run
 
