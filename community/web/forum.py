@@ -35,7 +35,7 @@ from community.reputation import service as reputation
 from community.reputation.profile import rank_labels
 from community.text import CleanStr
 from community.web import blog as web_blog
-from community.web import pagecache
+from community.web import fragments, pagecache
 from community.web.deps import CsrfField, WebViewer, see_other
 from community.web.forms import form_error, parse_form
 from community.web.pages import render
@@ -141,12 +141,25 @@ def thread_page(
     page: Annotated[int | None, Query(ge=1, le=100_000)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
+    store: fragments.FragmentStore | None = request.app.state.post_fragments
+    # Read before the thread and its posts: a post kept under it is never newer than it.
+    version = fragments.read_version(session, viewer) if store is not None else None
     thread, category = forum.get_thread_and_board(session, viewer, thread_id)
     if slug != thread.slug and cursor is None and page is None:
         return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
     if not reading.is_crawler(request.headers.get("user-agent", "")):
         request.app.state.views.add(thread.id)
     context = thread_context(session, viewer, thread, page, cursor, category)
+    if store is not None and version is not None:
+        context["post_fragments"] = fragments.PostFragments(
+            store,
+            version,
+            viewer,
+            visible=context["visible"],  # type: ignore[arg-type]
+            post_counts=context["post_counts"],  # type: ignore[arg-type]
+            ranks=context["ranks"],  # type: ignore[arg-type]
+            staff_names=context["staff_names"],  # type: ignore[arg-type]
+        )
     # The reply begun earlier, here or on another device.
     draft = drafts.get_draft(session, viewer, thread.id)
     pagecache.allow(request, viewer, public=not context["closed"], thread_id=thread.id)
