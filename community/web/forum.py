@@ -256,7 +256,7 @@ def idea_box(session: SessionDep, viewer: Viewer, thread: Thread) -> dict[str, o
 def _is_closed(session: SessionDep, category: Category) -> bool:
     """A closed board is never offered to search engines (noindex)."""
     assert category.id is not None
-    return bool(forum_boards.category_group_slugs(session, [category.id]).get(category.id))
+    return forum_boards.is_closed(session, category.id)
 
 
 def _back_to_post(
