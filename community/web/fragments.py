@@ -1,4 +1,5 @@
-"""The posts of a thread page as a signed-in member sees them, kept per process (issue 21).
+"""The posts of a thread page as a signed-in member sees them, kept per process (issue 21),
+and the page's JSON-LD.
 
 A post's <article> up to its buttons (avatar, author line with rank, staff name and post
 count, date, notices, body) is the same for every member who is not on the moderation
@@ -28,7 +29,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from markupsafe import Markup
@@ -37,7 +38,7 @@ from sqlmodel import Session
 from community import i18n, pageversion
 from community.accounts.viewer import Viewer
 from community.forum import permissions as perms
-from community.forum.models import Post
+from community.forum.models import Post, Thread
 
 STATE_KEY = "post_fragments"
 # Room for ~1,500 posts of a few KiB each: the threads being read now.
@@ -52,10 +53,10 @@ class FragmentStore:
         self.max_bytes = max_bytes
         self.max_age = max_age
         self.used = 0
-        self._entries: OrderedDict[Hashable, tuple[Markup, float, int]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[str, float, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> Markup | None:
+    def get(self, key: Hashable) -> str | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -66,14 +67,14 @@ class FragmentStore:
             self._entries.move_to_end(key)
             return entry[0]
 
-    def put(self, key: Hashable, html: Markup) -> None:
-        size = len(html) + _ENTRY_OVERHEAD
+    def put(self, key: Hashable, text: str) -> None:
+        size = len(text) + _ENTRY_OVERHEAD
         if size > self.max_bytes:
             return
         with self._lock:
             if key in self._entries:
                 self._drop(key)
-            self._entries[key] = (html, time.monotonic(), size)
+            self._entries[key] = (text, time.monotonic(), size)
             self.used += size
             while self.used > self.max_bytes:
                 self._drop(next(iter(self._entries)))
@@ -135,9 +136,26 @@ class PostFragments:
             self.staff_names.get(author),
         )
 
+    def jsonld(
+        self, thread: Thread, shown: list[Post], make: Callable[[], str | None]
+    ) -> str | None:
+        """The page's JSON-LD (web/seo.py) as kept: made of the thread, its first page's
+        posts and their authors' nicknames, the same for each member who wrote none of them
+        (the posts shown differ by viewer only in their own)."""
+        if any(p.author_id == self.viewer_id for p in shown):
+            return make()
+        key = ("jsonld", self.version, thread.id, tuple(p.id for p in shown))
+        text = self.store.get(key)
+        if text is None:
+            text = make()
+            if text is not None:
+                self.store.put(key, text)
+        return text
+
     def get(self, post: Post) -> Markup | None:
         key = self._key(post)
-        return self.store.get(key) if key is not None else None
+        html = self.store.get(key) if key is not None else None
+        return html if isinstance(html, Markup) else None
 
     def put(self, post: Post, html: Markup) -> str:
         key = self._key(post)
