@@ -137,20 +137,19 @@ def thread_page(
     thread_id: IdPath,
     request: Request,
     session: SessionDep,
+    # Before the viewer: a post kept under this version is never older than it.
+    version: fragments.VersionFirst,
     viewer: WebViewer,
     slug: str | None = None,
     page: Annotated[int | None, Query(ge=1, le=100_000)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    store: fragments.FragmentStore | None = request.app.state.post_fragments
-    # Read before the thread and its posts: a post kept under it is never newer than it.
-    version = fragments.read_version(session, viewer) if store is not None else None
     thread, category = forum.get_thread_and_board(session, viewer, thread_id)
     if slug != thread.slug and cursor is None and page is None:
         return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
     if not reading.is_crawler(request.headers.get("user-agent", "")):
         request.app.state.views.add(thread.id)
-    kept = (store, version) if store is not None and version is not None else None
+    kept = fragments.kept_for(request, viewer, version)
     context = thread_context(session, viewer, thread, page, cursor, category, kept=kept)
     # The reply begun earlier, here or on another device.
     draft = drafts.get_draft(session, viewer, thread.id)

@@ -4,21 +4,22 @@ and the page's JSON-LD.
 A post's <article> up to its buttons (avatar, author line with rank, staff name and post
 count, date, notices, body) is the same for every member who is not on the moderation
 team, in one language, until something a page shows changes: the version of the pages
-(community/pageversion.py) is read before the page reads anything it covers, and is part
-of the key, so the first request after a committed change renders afresh. What differs
-between members is rendered on every request (the buttons with their kudos state and CSRF
-token, the unread divider, the reply form, bell and watch box), or is in the key:
+(community/pageversion.py) is read before the page reads anything it covers (a dependency
+declared before the viewer's, whose user row a post may show), and is part of the key, so
+the first request after a committed change renders afresh. What differs between members is
+rendered on every request (the buttons with their kudos state and CSRF token, the unread
+divider, the reply form, bell and watch box), or is in the key:
 
-- whether the member may read the body (a hidden post: its author; a deleted one: no one),
+- whether the member wrote the post, and whether they may read its body (a hidden post:
+  its author; a deleted one: no one),
 - the author's post count as this member may count it (closed boards, own hidden threads),
 - the rank and staff name beside the author: they come from the site settings, which the
-  page may have read before the version,
+  page reads before the version,
 - the language.
 
-Not kept or used: the member's own posts (their notices and hidden text are theirs, and
-their user row was read before the version), and the whole page of a moderator or staff
-member (moderation tools, and what only they may see). A closed board's posts reach no one
-outside its groups: the route answers 404 before rendering anything.
+The moderation team's and staff's pages are rendered in full (moderation tools, and what
+only they may see). A closed board's posts reach no one outside its groups: the route
+answers 404 before rendering anything.
 
 Least recently used first out, bounded by bytes; an entry also ages out after
 COMMUNITY_PAGE_CACHE_SECONDS, as writes through a bare connection do not change the version.
@@ -30,13 +31,15 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, Request
 from markupsafe import Markup
-from sqlmodel import Session
 
 from community import i18n, pageversion
 from community.accounts.viewer import Viewer
+from community.config import get_settings
+from community.deps import SessionDep
 from community.forum import permissions as perms
 from community.forum.models import Post, Thread
 
@@ -91,12 +94,30 @@ class FragmentStore:
         return len(self._entries)
 
 
-def read_version(session: Session, viewer: Viewer) -> int | None:
-    """The version of the pages, for a viewer whose posts may come from the store; read
-    before the page reads the thread and its posts (None: nothing kept or used)."""
-    if viewer.user_id is None or viewer.is_moderator or perms.is_staff(viewer):
+def _version_first(request: Request, session: SessionDep) -> int | None:
+    """The version of the pages for a signed-in viewer, read before anything the page shows:
+    a dependency declared before the viewer's, whose user row a kept post may show."""
+    if request.app.state.post_fragments is None:
         return None
+    if not request.cookies.get(get_settings().session_cookie):
+        return None  # no member: the page cache's business
     return pageversion.read(session.connection())
+
+
+VersionFirst = Annotated[int | None, Depends(_version_first)]
+
+
+def kept_for(
+    request: Request, viewer: Viewer, version: int | None
+) -> tuple[FragmentStore, int] | None:
+    """The store and version a viewer's thread page may use: a member outside the
+    moderation team and staff (None: rendered in full)."""
+    store: FragmentStore | None = request.app.state.post_fragments
+    if store is None or version is None or viewer.user_id is None:
+        return None
+    if viewer.is_moderator or perms.is_staff(viewer):
+        return None
+    return store, version
 
 
 class PostFragments:
@@ -124,12 +145,13 @@ class PostFragments:
 
     def _key(self, post: Post) -> Hashable | None:
         author = post.author_id
-        if post.id is None or author == self.viewer_id:
+        if post.id is None:
             return None
         return (
             self.version,
             post.id,
             i18n.current_locale(),
+            author == self.viewer_id,
             self.visible[post.id],
             self.post_counts.get(author, 0),
             self.ranks.get(author),
@@ -140,10 +162,8 @@ class PostFragments:
         self, thread: Thread, shown: list[Post], make: Callable[[], str | None]
     ) -> str | None:
         """The page's JSON-LD (web/seo.py) as kept: made of the thread, its first page's
-        posts and their authors' nicknames, the same for each member who wrote none of them
-        (the posts shown differ by viewer only in their own)."""
-        if any(p.author_id == self.viewer_id for p in shown):
-            return make()
+        posts and their authors' nicknames, the same for every member shown the same posts
+        (they differ by viewer only in the viewer's own waiting posts)."""
         key = ("jsonld", self.version, thread.id, tuple(p.id for p in shown))
         text = self.store.get(key)
         if text is None:

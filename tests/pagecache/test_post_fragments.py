@@ -214,3 +214,13 @@ def test_the_store_is_bounded_by_its_bytes() -> None:
         store.put(("v", n), escape("x" * 300))
     assert store.used <= 2_000 and 0 < len(store) < 50
     assert store.get(("v", 49)) is not None and store.get(("v", 0)) is None
+
+
+def test_a_members_own_post_and_new_nickname(app, make_client, scene: Scene) -> None:
+    """The member's own posts are kept too (under a key of their own): a new nickname is on
+    them, and in the JSON-LD, at the next request."""
+    helper = _as(make_client, scene.helper)
+    assert "Helferlein" in _kept_page(helper, app, scene.path)
+    assert helper.patch("/api/v1/me", json={"nickname": "Netzwerkerin"}).status_code == 200
+    page = _page(helper, scene.path)
+    assert "Netzwerkerin" in page and "Helferlein" not in page
