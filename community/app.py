@@ -37,6 +37,8 @@ from community.middleware import BodySizeLimit, CsrfCookie, RefuseNulInUrl, Secu
 from community.ratelimit import RateLimitHeaders
 from community.requestlog import RequestId
 from community.warmup import warm_up
+from community.web import fragments
+from community.web.fragments import FragmentStore
 from community.web.pagecache import PageCache, PageStore
 from community.web.pages import STATIC_DIR, compile_templates, error_page
 from community.web.router import web_router
@@ -109,6 +111,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.views = ViewCounter()
     app.state.page_cache = PageStore(int(settings.page_cache_mib * 2**20))
+    # A member's thread page takes its posts from here (web/fragments.py); off with the
+    # page cache.
+    app.state.post_fragments = (
+        FragmentStore(fragments.DEFAULT_BYTES, settings.page_cache_seconds)
+        if settings.page_cache
+        else None
+    )
     _add_error_handlers(app)
     _add_middleware(app, settings)
     app.include_router(api_router)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import CursorResult, Engine, Executable, MetaData, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
@@ -28,6 +28,18 @@ metadata: MetaData = SQLModel.metadata
 # The largest value an id column (INTEGER on PostgreSQL) holds; a larger number from a
 # request would make the driver raise instead of simply finding nothing.
 MAX_ID = 2**31 - 1
+
+
+def read_values(
+    session: Session, statement: Executable, params: Mapping[str, Any] | None = None
+) -> CursorResult[*tuple[Any, ...]]:
+    """A read of plain values (no ORM objects) through the session's connection, in its
+    transaction: for a statement built once per process, without the ORM's work per
+    execution (~0.2 ms a statement, a dozen of them on a member's thread page). Pending
+    changes are flushed first, as the session's autoflush would."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params or {})
 
 
 def _sqlite_pragmas(busy_ms: int) -> Any:

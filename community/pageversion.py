@@ -189,7 +189,12 @@ _READ = "SELECT version FROM page_version WHERE id = 1"
 def current(engine: Engine) -> int | None:
     """The committed version; None when the row is missing (then nothing is cached)."""
     with engine.connect() as connection:
-        value = connection.exec_driver_sql(_READ).scalar()
+        return read(connection)
+
+
+def read(connection: Connection) -> int | None:
+    """The version as this connection sees it (a request's own, before it reads a page)."""
+    value = connection.exec_driver_sql(_READ).scalar()
     return int(value) if value is not None else None
 
 

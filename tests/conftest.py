@@ -324,6 +324,7 @@ def app(shared_app: FastAPI, engine: Engine) -> Iterator[FastAPI]:
     shared_app.state.settings = get_settings()
     # Pages cached by an earlier test belong to its rolled-back data.
     shared_app.state.page_cache.clear()
+    shared_app.state.post_fragments.clear()
     yield shared_app
     shared_app.dependency_overrides.clear()
     shared_app.state.engine = None

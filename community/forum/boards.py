@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 from sqlmodel import Session, col
 
 from community.accounts.models import Group
 from community.accounts.viewer import Viewer
+from community.db import read_values
 from community.errors import Conflict, InvalidInput
 from community.forum import permissions as perms
 from community.forum.models import Category, CategoryGroup, Thread, ThreadKind
@@ -58,6 +59,15 @@ def get_category(session: Session, viewer: Viewer, slug: str) -> Category:
         select(Category).where(Category.slug == slug)  # type: ignore[arg-type]
     ).scalar_one_or_none()
     return perms.ensure_category_visible(session, viewer, category)
+
+
+def is_closed(session: Session, category_id: int) -> bool:
+    """Whether the board is closed (open only to its groups)."""
+    return bool(read_values(session, _CLOSED, {"category_id": category_id}).scalar())
+
+
+# Built once per process: every thread page asks.
+_CLOSED = select(exists().where(col(CategoryGroup.category_id) == bindparam("category_id")))
 
 
 def category_group_slugs(session: Session, category_ids: Iterable[int]) -> dict[int, list[str]]:

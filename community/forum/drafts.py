@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, false, func, select
+from sqlalchemy import bindparam, delete, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -32,11 +32,14 @@ def get_draft(session: Session, viewer: Viewer, thread_id: int | None = None) ->
     """The viewer's draft of a new thread (thread_id None) or of a reply in that thread."""
     if viewer.user_id is None:
         return None
-    return session.execute(
-        select(Draft).where(
-            col(Draft.user_id) == viewer.user_id, col(Draft.scope) == scope_of(thread_id)
-        )
-    ).scalar_one_or_none()
+    params = {"viewer_id": viewer.user_id, "scope": scope_of(thread_id)}
+    return session.execute(_DRAFT, params).scalar_one_or_none()
+
+
+# Built once per process: a member's thread page asks on every view.
+_DRAFT = select(Draft).where(
+    col(Draft.user_id) == bindparam("viewer_id"), col(Draft.scope) == bindparam("scope")
+)
 
 
 def save_draft(

@@ -29,15 +29,19 @@ from community.accounts.models import Role
 from community.accounts.viewer import Viewer
 from community.blog.models import Article, ArticleStatus
 from community.clock import utcnow
+from community.db import read_values
 from community.errors import Forbidden, NotAuthenticated, NotFound
 from community.forum.models import Category, CategoryGroup, Post, Thread
 
 
 def _category_group_ids(session: Session, category_id: int) -> set[int]:
-    rows = session.execute(
-        select(col(CategoryGroup.group_id)).where(CategoryGroup.category_id == category_id)  # type: ignore[arg-type]
-    ).scalars()
-    return set(rows)
+    return set(read_values(session, _GROUP_IDS, {"category_id": category_id}).scalars())
+
+
+# Built once per process: every thread page checks its board.
+_GROUP_IDS = select(col(CategoryGroup.group_id)).where(
+    col(CategoryGroup.category_id) == bindparam("category_id")
+)
 
 
 # ---- per-object checks ---------------------------------------------------------------
@@ -174,6 +178,17 @@ def prepared_threads_filter(kind: ViewerKind) -> ColumnElement[bool]:
         return true()
     viewer_id: BindParameter[int] | None = bindparam("viewer_id") if kind.signed_in else None
     return _live_or_own(_groups_param(kind), viewer_id)
+
+
+def prepared_posts_filter(kind: ViewerKind) -> ColumnElement[bool]:
+    """visible_posts_filter with the parameters of viewer_kind."""
+    if kind.moderator:
+        return true()
+    own = col(Post.author_id) == bindparam("viewer_id") if kind.signed_in else false()
+    return and_(
+        col(Post.is_deleted) == false(),
+        or_(col(Post.is_pending) == false(), own),
+    )
 
 
 def visible_posts_filter(viewer: Viewer) -> ColumnElement[bool]:

@@ -23,12 +23,15 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Engine,
+    Executable,
     and_,
+    bindparam,
     delete,
     false,
     func,
@@ -42,6 +45,7 @@ from sqlmodel import Session, col
 
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
+from community.db import read_values
 from community.forum import permissions as perms
 from community.forum.models import Category, CategoryRead, Post, Thread, ThreadRead
 from community.privacy.erasure import Erasure, erasure_step
@@ -171,11 +175,33 @@ def read_mark(session: Session, viewer: Viewer, thread: Thread) -> int | None:
     """The id of the last post the viewer has read in the thread; None if never opened."""
     if viewer.user_id is None:
         return None
-    return session.execute(
-        select(col(ThreadRead.last_read_post_id)).where(
-            col(ThreadRead.user_id) == viewer.user_id, col(ThreadRead.thread_id) == thread.id
-        )
-    ).scalar_one_or_none()
+    params = {"viewer_id": viewer.user_id, "thread_id": thread.id}
+    return read_values(session, _READ_MARK, params).scalar_one_or_none()
+
+
+# The thread page's reads, built once per process (and kind of viewer): building and
+# running them through the ORM cost more than the database's answers.
+_READ_MARK = select(col(ThreadRead.last_read_post_id)).where(
+    col(ThreadRead.user_id) == bindparam("viewer_id"),
+    col(ThreadRead.thread_id) == bindparam("thread_id"),
+)
+
+
+@cache
+def _first_unread_statement(kind: perms.ViewerKind) -> Executable:
+    return select(func.min(col(Post.id))).where(
+        col(Post.thread_id) == bindparam("thread_id"),
+        col(Post.id) > bindparam("mark"),
+        col(Post.author_id) != bindparam("viewer_id"),
+        perms.prepared_posts_filter(kind),
+    )
+
+
+@cache
+def _visible_count_statement(kind: perms.ViewerKind) -> Executable:
+    return select(func.count(col(Post.id))).where(
+        col(Post.thread_id) == bindparam("thread_id"), perms.prepared_posts_filter(kind)
+    )
 
 
 def first_unread_post_id(
@@ -185,14 +211,9 @@ def first_unread_post_id(
     that someone else wrote and they can see."""
     if viewer.user_id is None or mark is None:
         return None
-    return session.execute(
-        select(func.min(col(Post.id))).where(
-            col(Post.thread_id) == thread.id,
-            col(Post.id) > mark,
-            col(Post.author_id) != viewer.user_id,
-            perms.visible_posts_filter(viewer),
-        )
-    ).scalar_one()
+    kind, params = perms.viewer_kind(viewer)
+    params.update(thread_id=thread.id, mark=mark)
+    return read_values(session, _first_unread_statement(kind), params).scalar_one()
 
 
 def mark_read(
@@ -241,13 +262,9 @@ def mark_category_read(session: Session, viewer: Viewer, category: Category) -> 
 
 
 def visible_post_count(session: Session, viewer: Viewer, thread: Thread) -> int:
-    return int(
-        session.execute(
-            select(func.count(col(Post.id))).where(
-                col(Post.thread_id) == thread.id, perms.visible_posts_filter(viewer)
-            )
-        ).scalar_one()
-    )
+    kind, params = perms.viewer_kind(viewer)
+    params["thread_id"] = thread.id
+    return int(read_values(session, _visible_count_statement(kind), params).scalar_one())
 
 
 def page_holding(session: Session, viewer: Viewer, thread: Thread, post_id: int) -> int:

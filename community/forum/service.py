@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, Update, and_, case, or_, select, update
+from sqlalchemy import Select, Update, and_, bindparam, case, or_, select, update
 from sqlmodel import Session, col
 
 from community.accounts.models import User
@@ -90,8 +91,12 @@ def users_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, User]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    rows = session.execute(select(User).where(User.id.in_(wanted))).scalars()  # type: ignore[union-attr]
+    rows = session.execute(_USERS_BY_ID, {"ids": list(wanted)}).scalars()
     return {u.id: u for u in rows if u.id is not None}
+
+
+# Built once per process: every page with authors asks.
+_USERS_BY_ID = select(User).where(col(User.id).in_(bindparam("ids", expanding=True)))
 
 
 # ---- threads --------------------------------------------------------------------------------
@@ -330,16 +335,28 @@ def list_posts(
 ) -> Page[Post]:
     """Oldest first, the opening post included; deleted posts only for moderators."""
     limit = max(1, min(limit, PAGE_MAX))
-    query = select(Post).where(Post.thread_id == thread.id, perms.visible_posts_filter(viewer))  # type: ignore[arg-type]
+    kind, params = perms.viewer_kind(viewer)
+    params["thread_id"] = thread.id
     if cursor:
-        (after_id,) = decode_cursor(cursor, int)
-        query = query.where(Post.id > after_id)  # type: ignore[operator]
-    rows = list(session.execute(query.order_by(Post.id).limit(limit + 1)).scalars())  # type: ignore[arg-type]
+        (params["after_id"],) = decode_cursor(cursor, int)
+    statement = _posts_statement(kind, bool(cursor), limit + 1)
+    rows = list(session.execute(statement, params).scalars())
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1].id)
     return Page(rows, next_cursor)
+
+
+@cache
+def _posts_statement(kind: perms.ViewerKind, after: bool, limit: int) -> Select[Post]:
+    """list_posts' query, built once per process and kind of viewer (the thread page)."""
+    query = select(Post).where(
+        col(Post.thread_id) == bindparam("thread_id"), perms.prepared_posts_filter(kind)
+    )
+    if after:
+        query = query.where(col(Post.id) > bindparam("after_id"))
+    return query.order_by(col(Post.id)).limit(limit)
 
 
 def get_post(session: Session, viewer: Viewer, post_id: int) -> tuple[Post, Thread]:

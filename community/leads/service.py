@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
 
 from community.accounts.models import User
@@ -250,9 +250,11 @@ def thread_box(session: Session, viewer: Viewer, thread: Thread) -> dict[str, ob
 
 
 def escalation_of(session: Session, thread_id: int) -> Escalation | None:
-    return session.execute(
-        select(Escalation).where(col(Escalation.thread_id) == thread_id)
-    ).scalar_one_or_none()
+    return session.execute(_ESCALATION, {"thread_id": thread_id}).scalar_one_or_none()
+
+
+# Built once per process: every thread page asks.
+_ESCALATION = select(Escalation).where(col(Escalation.thread_id) == bindparam("thread_id"))
 
 
 def escalate(session: Session, viewer: Viewer, thread_id: int, note: str = "") -> Escalation:

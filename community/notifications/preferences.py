@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from community.accounts.models import User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
-from community.db import is_postgres
+from community.db import is_postgres, read_values
 from community.forum import permissions as perms
 from community.forum.models import Category, Thread
 from community.notifications.models import (
@@ -157,8 +157,15 @@ def watch_category(session: Session, viewer: Viewer, slug: str, watching: bool) 
 def is_watching_thread(session: Session, viewer: Viewer, thread: Thread) -> bool:
     if viewer.user_id is None or thread.id is None:
         return False
-    row = session.get(ThreadWatch, (viewer.user_id, thread.id))
-    return row is not None and row.watching
+    params = {"viewer_id": viewer.user_id, "thread_id": thread.id}
+    return bool(read_values(session, _WATCHING, params).scalar_one_or_none())
+
+
+# Built once per process: the thread page asks on every view of a member.
+_WATCHING = select(col(ThreadWatch.watching)).where(
+    col(ThreadWatch.user_id) == bindparam("viewer_id"),
+    col(ThreadWatch.thread_id) == bindparam("thread_id"),
+)
 
 
 def is_watching_category(session: Session, viewer: Viewer, category: Category) -> bool:

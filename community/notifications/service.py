@@ -34,6 +34,7 @@ from community.accounts.models import User
 from community.accounts.viewer import Viewer, viewer_for
 from community.clock import utcnow
 from community.config import get_settings
+from community.db import read_values
 from community.errors import NotFound
 from community.forum import permissions as perms
 from community.forum.markdown import mentioned_nicknames
@@ -383,7 +384,7 @@ def unread_count(session: Session, viewer: Viewer) -> int:
     if viewer.user_id is None:
         return 0
     kind, params = perms.viewer_kind(viewer)
-    return int(session.execute(_unread_count_statement(kind), params).scalar_one())
+    return int(read_values(session, _unread_count_statement(kind), params).scalar_one())
 
 
 @cache

@@ -29,6 +29,7 @@ from sqlmodel import Session, col
 
 from community.accounts.models import User
 from community.accounts.viewer import Viewer
+from community.db import read_values
 from community.forum import permissions as perms
 from community.forum.models import AuthorBoardPosts, Category, Post, Thread
 from community.reputation.models import Kudo
@@ -134,7 +135,7 @@ def post_counts(session: Session, viewer: Viewer, user_ids: Iterable[int]) -> di
     kind, params = perms.viewer_kind(viewer)
     statement = _post_counts_statement(kind)
     counts: dict[int, int] = {}
-    for user_id, n in session.execute(statement, {**params, "ids": ids}).all():
+    for user_id, n in read_values(session, statement, {**params, "ids": ids}):
         counts[int(user_id)] = counts.get(int(user_id), 0) + int(n)
     return {u: n for u, n in counts.items() if n}
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import and_, delete, false, func, or_, select, true, update
+from sqlalchemy import and_, bindparam, delete, false, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -29,6 +29,7 @@ from community.accounts.models import Role, User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
+from community.db import read_values
 from community.errors import Conflict, Forbidden, InvalidInput, NotFound
 from community.events.service import record_event
 from community.faq import service as faq
@@ -336,13 +337,15 @@ def take_back_kudos(session: Session, viewer: Viewer, post_id: int) -> Post:
 def has_given_kudos(session: Session, viewer: Viewer, post_ids: list[int]) -> set[int]:
     if viewer.user_id is None or not post_ids:
         return set()
-    return set(
-        session.execute(
-            select(col(Kudo.post_id)).where(
-                col(Kudo.giver_id) == viewer.user_id, col(Kudo.post_id).in_(post_ids)
-            )
-        ).scalars()
-    )
+    params = {"viewer_id": viewer.user_id, "post_ids": post_ids}
+    return set(read_values(session, _KUDOS_GIVEN, params).scalars())
+
+
+# Built once per process: the thread page asks on every view of a member.
+_KUDOS_GIVEN = select(col(Kudo.post_id)).where(
+    col(Kudo.giver_id) == bindparam("viewer_id"),
+    col(Kudo.post_id).in_(bindparam("post_ids", expanding=True)),
+)
 
 
 # ---- accepted solutions -----------------------------------------------------------------

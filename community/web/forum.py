@@ -5,6 +5,7 @@ in the forum and reputation services."""
 from __future__ import annotations
 
 from contextlib import suppress
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
@@ -35,7 +36,7 @@ from community.reputation import service as reputation
 from community.reputation.profile import rank_labels
 from community.text import CleanStr
 from community.web import blog as web_blog
-from community.web import pagecache
+from community.web import fragments, pagecache
 from community.web.deps import CsrfField, WebViewer, see_other
 from community.web.forms import form_error, parse_form
 from community.web.pages import render
@@ -136,6 +137,8 @@ def thread_page(
     thread_id: IdPath,
     request: Request,
     session: SessionDep,
+    # Before the viewer: a post kept under this version is never older than it.
+    version: fragments.VersionFirst,
     viewer: WebViewer,
     slug: str | None = None,
     page: Annotated[int | None, Query(ge=1, le=100_000)] = None,
@@ -146,7 +149,8 @@ def thread_page(
         return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
     if not reading.is_crawler(request.headers.get("user-agent", "")):
         request.app.state.views.add(thread.id)
-    context = thread_context(session, viewer, thread, page, cursor, category)
+    kept = fragments.kept_for(request, viewer, version)
+    context = thread_context(session, viewer, thread, page, cursor, category, kept=kept)
     # The reply begun earlier, here or on another device.
     draft = drafts.get_draft(session, viewer, thread.id)
     pagecache.allow(request, viewer, public=not context["closed"], thread_id=thread.id)
@@ -160,7 +164,11 @@ def thread_context(
     page_number: int | None = None,
     cursor: str | None = None,
     category: Category | None = None,
+    *,
+    kept: tuple[fragments.FragmentStore, int] | None = None,
 ) -> dict[str, object]:
+    """The thread page's data; with `kept` (the store and the version read before the
+    thread), a member's page takes its posts and JSON-LD from the store where it can."""
     category = category or session.get(Category, thread.category_id)
     mark = reading.read_mark(session, viewer, thread)
     first_unread = reading.first_unread_post_id(session, viewer, thread, mark)
@@ -196,6 +204,19 @@ def thread_context(
     )
     if original is not None and not perms.can_see_thread(session, viewer, original):
         original = None  # a closed board's thread is not even named
+    ranks = rank_labels(session, users)
+    names = staff_names(session, users.values())
+    post_counts = figures.post_counts(session, viewer, users)
+    visible = {p.id: perms.can_see_post_body(viewer, p) for p in shown}
+    posts = None
+    jsonld = None
+    if kept is not None:
+        posts = fragments.PostFragments(
+            *kept, viewer, visible=visible, post_counts=post_counts, ranks=ranks, staff_names=names
+        )
+    if page_number == 1:
+        make_jsonld = partial(thread_jsonld, thread, page.items, solution, users)
+        jsonld = posts.jsonld(thread, shown, make_jsonld) if posts else make_jsonld()
     return {
         "thread": thread,
         "original": original,
@@ -205,17 +226,18 @@ def thread_context(
         "pages": pages,
         "first_unread": first_unread,
         "users": users,
-        "ranks": rank_labels(session, users),
-        "staff_names": staff_names(session, users.values()),
-        "post_counts": figures.post_counts(session, viewer, users),
+        "ranks": ranks,
+        "staff_names": names,
+        "post_counts": post_counts,
         "solution": solution,
         "may_accept": reputation.may_accept(viewer, thread),
         "kudos_given": reputation.has_given_kudos(
             session, viewer, [p.id for p in shown if p.id is not None]
         ),
-        "visible": {p.id: perms.can_see_post_body(viewer, p) for p in shown},
+        "visible": visible,
         "closed": category is not None and _is_closed(session, category),
-        "jsonld": thread_jsonld(thread, page.items, solution, users) if page_number == 1 else None,
+        "jsonld": jsonld,
+        "post_fragments": posts,
         "crm": leads.thread_box(session, viewer, thread),
         "watching": preferences.is_watching_thread(session, viewer, thread),
         "satisfaction": insights_satisfaction.satisfaction_prompt(session, viewer, thread),
@@ -243,7 +265,7 @@ def idea_box(session: SessionDep, viewer: Viewer, thread: Thread) -> dict[str, o
 def _is_closed(session: SessionDep, category: Category) -> bool:
     """A closed board is never offered to search engines (noindex)."""
     assert category.id is not None
-    return bool(forum_boards.category_group_slugs(session, [category.id]).get(category.id))
+    return forum_boards.is_closed(session, category.id)
 
 
 def _back_to_post(

@@ -1,0 +1,184 @@
+"""The posts of a thread page as a signed-in member sees them, kept per process (issue 21),
+and the page's JSON-LD.
+
+A post's <article> up to its buttons (avatar, author line with rank, staff name and post
+count, date, notices, body) is the same for every member who is not on the moderation
+team, in one language, until something a page shows changes: the version of the pages
+(community/pageversion.py) is read before the page reads anything it covers (a dependency
+declared before the viewer's, whose user row a post may show), and is part of the key, so
+the first request after a committed change renders afresh. What differs between members is
+rendered on every request (the buttons with their kudos state and CSRF token, the unread
+divider, the reply form, bell and watch box), or is in the key:
+
+- whether the member wrote the post, and whether they may read its body (a hidden post:
+  its author; a deleted one: no one),
+- the author's post count as this member may count it (closed boards, own hidden threads),
+- the rank and staff name beside the author: they come from the site settings, which the
+  page reads before the version,
+- the language.
+
+The moderation team's and staff's pages are rendered in full (moderation tools, and what
+only they may see). A closed board's posts reach no one outside its groups: the route
+answers 404 before rendering anything.
+
+Least recently used first out, bounded by bytes; an entry also ages out after
+COMMUNITY_PAGE_CACHE_SECONDS, as writes through a bare connection do not change the version.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from markupsafe import Markup
+
+from community import i18n, pageversion
+from community.accounts.viewer import Viewer
+from community.config import get_settings
+from community.deps import SessionDep
+from community.forum import permissions as perms
+from community.forum.models import Post, Thread
+
+STATE_KEY = "post_fragments"
+# Room for ~1,500 posts of a few KiB each: the threads being read now.
+DEFAULT_BYTES = 8 * 2**20
+_ENTRY_OVERHEAD = 200  # the key and the bookkeeping, roughly
+
+
+class FragmentStore:
+    """Least recently used fragments, bounded by their bytes; shared by the request threads."""
+
+    def __init__(self, max_bytes: int, max_age: float) -> None:
+        self.max_bytes = max_bytes
+        self.max_age = max_age
+        self.used = 0
+        self._entries: OrderedDict[Hashable, tuple[str, float, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> str | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[1] < time.monotonic() - self.max_age:
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: Hashable, text: str) -> None:
+        size = len(text) + _ENTRY_OVERHEAD
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = (text, time.monotonic(), size)
+            self.used += size
+            while self.used > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: Hashable) -> None:
+        self.used -= self._entries.pop(key)[2]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.used = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _version_first(request: Request, session: SessionDep) -> int | None:
+    """The version of the pages for a signed-in viewer, read before anything the page shows:
+    a dependency declared before the viewer's, whose user row a kept post may show."""
+    if request.app.state.post_fragments is None:
+        return None
+    if not request.cookies.get(get_settings().session_cookie):
+        return None  # no member: the page cache's business
+    return pageversion.read(session.connection())
+
+
+VersionFirst = Annotated[int | None, Depends(_version_first)]
+
+
+def kept_for(
+    request: Request, viewer: Viewer, version: int | None
+) -> tuple[FragmentStore, int] | None:
+    """The store and version a viewer's thread page may use: a member outside the
+    moderation team and staff (None: rendered in full)."""
+    store: FragmentStore | None = request.app.state.post_fragments
+    if store is None or version is None or viewer.user_id is None:
+        return None
+    if viewer.is_moderator or perms.is_staff(viewer):
+        return None
+    return store, version
+
+
+class PostFragments:
+    """The page's access to the store (thread.html): `get` a post's article as kept, or
+    `put` it once rendered. Keys as the module says."""
+
+    def __init__(
+        self,
+        store: FragmentStore,
+        version: int,
+        viewer: Viewer,
+        *,
+        visible: Mapping[int | None, bool],
+        post_counts: Mapping[int, int],
+        ranks: Mapping[int, Any],
+        staff_names: Mapping[int, str],
+    ) -> None:
+        self.store = store
+        self.version = version
+        self.viewer_id = viewer.user_id
+        self.visible = visible
+        self.post_counts = post_counts
+        self.ranks = ranks
+        self.staff_names = staff_names
+
+    def _key(self, post: Post) -> Hashable | None:
+        author = post.author_id
+        if post.id is None:
+            return None
+        return (
+            self.version,
+            post.id,
+            i18n.current_locale(),
+            author == self.viewer_id,
+            self.visible[post.id],
+            self.post_counts.get(author, 0),
+            self.ranks.get(author),
+            self.staff_names.get(author),
+        )
+
+    def jsonld(
+        self, thread: Thread, shown: list[Post], make: Callable[[], str | None]
+    ) -> str | None:
+        """The page's JSON-LD (web/seo.py) as kept: made of the thread, its first page's
+        posts and their authors' nicknames, the same for every member shown the same posts
+        (they differ by viewer only in the viewer's own waiting posts)."""
+        key = ("jsonld", self.version, thread.id, tuple(p.id for p in shown))
+        text = self.store.get(key)
+        if text is None:
+            text = make()
+            if text is not None:
+                self.store.put(key, text)
+        return text
+
+    def get(self, post: Post) -> Markup | None:
+        key = self._key(post)
+        html = self.store.get(key) if key is not None else None
+        return html if isinstance(html, Markup) else None
+
+    def put(self, post: Post, html: Markup) -> str:
+        key = self._key(post)
+        if key is not None:
+            self.store.put(key, html)
+        return ""

@@ -1,0 +1,226 @@
+"""The posts a member's thread page takes from the fragment store (community/web/fragments.py):
+the same page as rendered afresh, every change on it at the next request, a member's own
+hidden or waiting post only for them, a closed board's posts for no one outside it, and
+the moderation team's pages rendered in full."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from community.accounts.models import Role, User
+from community.forum.models import Category, Post, Thread
+from community.web.fragments import FragmentStore
+from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
+
+
+@dataclass
+class Scene:
+    author: User
+    helper: User
+    reader: User
+    moderator: User
+    board: Category
+    thread: Thread
+    reply: Post
+
+    @property
+    def path(self) -> str:
+        return f"/t/{self.thread.id}/{self.thread.slug}"
+
+
+@pytest.fixture
+def scene(db: Session) -> Scene:
+    author = make_user(db, nickname="Fragerin")
+    helper = make_user(db, nickname="Helferlein")
+    reader = make_user(db, nickname="Leserin")
+    moderator = make_user(db, nickname="Aufpasser", role=Role.moderator)
+    board = make_category(db, slug="mobilfunk", name="Mobilfunk")
+    thread = make_thread(db, author=author, category=board, title="Wie stelle ich VoLTE ein")
+    reply = make_reply(db, author=helper, thread=thread, body="Unter Einstellungen, Mobilfunk.")
+    return Scene(author, helper, reader, moderator, board, thread, reply)
+
+
+def _store(app: FastAPI) -> FragmentStore:
+    store: FragmentStore = app.state.post_fragments
+    return store
+
+
+def _as(make_client: Any, user: User) -> TestClient:
+    client: TestClient = make_client()
+    sign_in(client, user)
+    return client
+
+
+def _page(client: TestClient, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def _kept_page(client: TestClient, app: FastAPI, path: str) -> str:
+    """The page rendered with its posts kept, then the same page from the store."""
+    first = _page(client, path)
+    assert len(_store(app)) > 0
+    second = _page(client, path)
+    assert second == first
+    return second
+
+
+def test_the_kept_posts_make_the_same_page(app, make_client, engine, scene: Scene) -> None:
+    reader = _as(make_client, scene.reader)
+    fresh = _page(reader, scene.path)
+    kept = _kept_page(reader, app, scene.path)
+    assert kept == fresh and "Unter Einstellungen, Mobilfunk." in kept
+    # Proof that the post came from the store: a write past the session events (as a bare
+    # connection would make) is not on the page.
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            f"UPDATE posts SET body_html = '<p>Anders.</p>' WHERE id = {scene.reply.id}"
+        )
+    assert "Unter Einstellungen, Mobilfunk." in _page(reader, scene.path)
+
+
+def test_an_edit_is_on_the_next_page(app, make_client, scene: Scene) -> None:
+    reader = _as(make_client, scene.reader)
+    _kept_page(reader, app, scene.path)
+    helper = _as(make_client, scene.helper)
+    edited = helper.patch(f"/api/v1/posts/{scene.reply.id}", json={"body": "Unter WLAN-Call."})
+    assert edited.status_code == 200, edited.text
+    page = _page(reader, scene.path)
+    assert "Unter WLAN-Call." in page and "Unter Einstellungen" not in page
+
+
+def test_kudos_are_on_the_next_page(app, make_client, scene: Scene) -> None:
+    reader = _as(make_client, scene.reader)
+    assert "♡ Kudos 0" in _kept_page(reader, app, scene.path)
+    author = _as(make_client, scene.author)
+    assert author.post(f"/api/v1/posts/{scene.reply.id}/kudos").status_code == 200
+    assert "♡ Kudos 1" in _page(reader, scene.path)
+
+
+def test_a_hidden_reply_is_gone_on_the_next_page(app, make_client, scene: Scene) -> None:
+    reader = _as(make_client, scene.reader)
+    assert "Unter Einstellungen" in _kept_page(reader, app, scene.path)
+    moderator = _as(make_client, scene.moderator)
+    hide = f"/api/v1/moderation/posts/{scene.reply.id}/hide"
+    assert moderator.post(hide, json={"reason": "Spam"}).status_code == 204
+    page = _page(reader, scene.path)
+    assert "Unter Einstellungen" not in page
+    assert "Dieser Beitrag wurde von der Moderation ausgeblendet." in page
+
+
+def test_a_rank_change_is_on_the_next_page(app, make_client, db, scene: Scene) -> None:
+    reader = _as(make_client, scene.reader)
+    assert "Profi-Helfer" not in _kept_page(reader, app, scene.path)
+    admin = _as(make_client, make_user(db, role=Role.admin, staff=True))
+    ladder = admin.get("/api/v1/ranks").json()
+    for step in ladder["steps"]:
+        step["name_de"] = "Profi-Helfer"
+    assert admin.put("/api/v1/admin/ranks", json=ladder).status_code == 200
+    assert "Profi-Helfer" in _page(reader, scene.path)
+    # And a member's own rank, changed through any session.
+    scene.helper.rank = "expert"
+    scene.helper.points = 5000
+    db.commit()
+    assert 'rank rank-expert"' in _page(reader, scene.path)
+
+
+def test_own_hidden_post_shows_its_notice_only_to_its_author(
+    app, make_client, scene: Scene
+) -> None:
+    moderator = _as(make_client, scene.moderator)
+    hide = f"/api/v1/moderation/posts/{scene.reply.id}/hide"
+    assert moderator.post(hide, json={"reason": "Spam"}).status_code == 204
+    reader = _as(make_client, scene.reader)
+    helper = _as(make_client, scene.helper)
+    notice = "Von der Moderation ausgeblendet; nur für Sie und das Moderationsteam sichtbar."
+    for _ in range(2):  # each page in turn after the other's posts were kept
+        own = _page(helper, scene.path)
+        assert notice in own and "Unter Einstellungen, Mobilfunk." in own
+        other = _page(reader, scene.path)
+        assert notice not in other and "Unter Einstellungen" not in other
+        assert "Dieser Beitrag wurde von der Moderation ausgeblendet." in other
+
+
+def test_own_waiting_post_shows_only_to_its_author(app, make_client, db, scene) -> None:
+    waiting = make_reply(db, author=scene.reader, thread=scene.thread, body="Noch nicht frei.")
+    waiting.is_pending = waiting.is_hidden = True
+    db.commit()
+    reader = _as(make_client, scene.reader)
+    helper = _as(make_client, scene.helper)
+    for _ in range(2):
+        own = _page(reader, scene.path)
+        assert "Wartet auf Freigabe durch die Moderation" in own and "Noch nicht frei." in own
+        other = _page(helper, scene.path)
+        assert "Wartet auf Freigabe" not in other and "Noch nicht frei." not in other
+
+
+def test_a_closed_boards_posts_reach_no_one_outside_it(app, make_client, db) -> None:
+    insider = make_user(db, nickname="Insiderin")
+    colleague = make_user(db, nickname="Kollegin")
+    outsider = make_user(db, nickname="Aussenstehende")
+    closed = make_category(
+        db, slug="grosskunden", groups=[make_group(db, members=[insider, colleague])]
+    )
+    thread = make_thread(db, author=insider, category=closed, title="Rahmenvertrag 2027")
+    make_reply(db, author=insider, thread=thread, body="Preisliste vertraulich.")
+    path = f"/t/{thread.id}/{thread.slug}"
+    # A member of the group has the posts kept; one outside it still finds nothing.
+    assert "Preisliste vertraulich." in _kept_page(_as(make_client, colleague), app, path)
+    other = _as(make_client, outsider)
+    for _ in range(2):
+        response = other.get(path)
+        assert response.status_code == 404
+        assert "Preisliste" not in response.text and "Rahmenvertrag" not in response.text
+
+
+def test_each_member_sees_the_post_count_they_may_count(app, make_client, db, scene) -> None:
+    """The count beside a post counts only the boards the viewer sees: a kept post of one
+    member never shows another member the count of a board they cannot see."""
+    insider = make_user(db, nickname="Insiderin")
+    group = make_group(db, members=[insider, scene.helper])
+    closed = make_category(db, slug="grosskunden", groups=[group])
+    secret = make_thread(db, author=insider, category=closed, title="Rahmenvertrag 2027")
+    make_reply(db, author=scene.helper, thread=secret, body="Intern.")
+    counted = _page(_as(make_client, insider), scene.path)
+    assert "2 Beiträge" in counted
+    reader = _as(make_client, scene.reader)
+    for _ in range(2):
+        page = _page(reader, scene.path)
+        assert "2 Beiträge" not in page and "1 Beitrag" in page
+
+
+def test_the_moderation_team_sees_its_tools(app, make_client, scene: Scene) -> None:
+    _kept_page(_as(make_client, scene.reader), app, scene.path)
+    kept = len(_store(app))
+    moderator = _as(make_client, scene.moderator)
+    for _ in range(2):
+        page = _page(moderator, scene.path)
+        assert "Mit Hinweis bearbeiten" in page and 'class="mod-tools' in page
+    assert len(_store(app)) == kept
+
+
+def test_the_store_is_bounded_by_its_bytes() -> None:
+    from markupsafe import escape
+
+    store = FragmentStore(max_bytes=2_000, max_age=60)
+    for n in range(50):
+        store.put(("v", n), escape("x" * 300))
+    assert store.used <= 2_000 and 0 < len(store) < 50
+    assert store.get(("v", 49)) is not None and store.get(("v", 0)) is None
+
+
+def test_a_members_own_post_and_new_nickname(app, make_client, scene: Scene) -> None:
+    """The member's own posts are kept too (under a key of their own): a new nickname is on
+    them, and in the JSON-LD, at the next request."""
+    helper = _as(make_client, scene.helper)
+    assert "Helferlein" in _kept_page(helper, app, scene.path)
+    assert helper.patch("/api/v1/me", json={"nickname": "Netzwerkerin"}).status_code == 200
+    page = _page(helper, scene.path)
+    assert "Netzwerkerin" in page and "Helferlein" not in page
