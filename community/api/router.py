@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette._utils import get_route_path
+from starlette.routing import Match
+from starlette.types import Scope
 
 from community.api import (
     admin,
@@ -26,7 +29,19 @@ from community.api import (
     webhooks,
 )
 
-api_router = APIRouter(prefix="/api/v1")
+
+class PrefixedRouter(APIRouter):
+    """Turns away a request outside its prefix with one comparison. FastAPI (0.165) tries
+    an included router's routes one by one, ~10 µs each, so every page and /healthz paid for
+    the API's ~130 routes before reaching its own (issue 21: ~1.3 ms of a request)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if not get_route_path(scope).startswith(self.prefix + "/"):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+api_router = PrefixedRouter(prefix="/api/v1")
 # search before forum: /threads/similar must not be taken for /threads/{id}.
 for module in (
     auth,
