@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import signal
 import socket
@@ -39,6 +40,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -180,7 +182,7 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     worker = subprocess.Popen(
         [str(community), "worker"],
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=log,  # a refusal (the index writer taken) is printed there
         stderr=log,
         start_new_session=True,
     )
@@ -377,7 +379,11 @@ def main() -> None:
     os.environ.update(env)  # before anything reads the settings (cached)
     if args.postgres:
         _create_database(args.postgres)
-    thread, board, cookie, count = prepare(url, args.threads)
+    # In a process of its own: seeding indexes the demo content and so claims the embedded
+    # index's writer, which `community worker` must claim after it (it refused to start
+    # after every run that seeded).
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        thread, board, cookie, count = pool.submit(prepare, url, args.threads).result()
     print(f"database: {url.split('@')[-1]} ({count:,} threads), {args.workers} app processes")
     routes = [
         Route("/healthz", "/healthz"),
