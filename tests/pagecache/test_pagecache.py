@@ -4,45 +4,18 @@ served from it nor kept in it, and its validators answer 304."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from community import pageversion
 from community.accounts.models import Role, User
-from community.forum.models import Category, CategoryGroup, Post, Thread
+from community.forum.models import CategoryGroup
 from community.jobs import heartbeat
 from community.web.pagecache import PageStore
-from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
-
-
-@dataclass
-class Scene:
-    author: User
-    helper: User
-    moderator: User
-    board: Category
-    thread: Thread
-    reply: Post
-
-    @property
-    def path(self) -> str:
-        return f"/t/{self.thread.id}/{self.thread.slug}"
-
-
-@pytest.fixture
-def scene(db: Session) -> Scene:
-    author = make_user(db, nickname="Fragerin")
-    helper = make_user(db, nickname="Helferlein")
-    moderator = make_user(db, nickname="Aufpasser", role=Role.moderator)
-    board = make_category(db, slug="mobilfunk", name="Mobilfunk")
-    thread = make_thread(db, author=author, category=board, title="Wie stelle ich VoLTE ein")
-    reply = make_reply(db, author=helper, thread=thread, body="Unter Einstellungen, Mobilfunk.")
-    return Scene(author, helper, moderator, board, thread, reply)
+from tests.factories import make_category, make_group, make_thread, make_user, sign_in
+from tests.pagecache.conftest import Scene
 
 
 def _store(app: FastAPI) -> PageStore:
@@ -429,6 +402,38 @@ def test_the_setting_switches_it_off(engine, db, scene: Scene) -> None:
 # ---- many at once ---------------------------------------------------------------------------
 
 
+class _State:
+    engine = None
+
+    def __init__(self) -> None:
+        from community.forum.reading import ViewCounter
+
+        self.views = ViewCounter()
+
+
+class _App:
+    def __init__(self) -> None:
+        self.state = _State()
+
+
+async def _visit(cache, app: _App, sink) -> None:  # type: ignore[no-untyped-def]
+    """One anonymous GET / through the cache; each body part goes to `sink`."""
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "query_string": b"",
+        "headers": [(b"accept-language", b"de"), (b"user-agent", b"Firefox")],
+        "app": app,
+    }
+
+    async def send(message) -> None:  # type: ignore[no-untyped-def]
+        if message["type"] == "http.response.body":
+            sink(message["body"])
+
+    await cache(scope, lambda: None, send)
+
+
 def test_visitors_arriving_together_wait_for_one_rendering(monkeypatch, settings) -> None:
     """After a change, the connections reading a busy page miss together: one renders it,
     the others are served its page."""
@@ -437,7 +442,6 @@ def test_visitors_arriving_together_wait_for_one_rendering(monkeypatch, settings
     import anyio
 
     from community.accounts.viewer import ANONYMOUS
-    from community.forum.reading import ViewCounter
     from community.web.pagecache import Mark, PageCache
 
     monkeypatch.setattr(pageversion, "current", lambda _engine: 7)
@@ -453,31 +457,12 @@ def test_visitors_arriving_together_wait_for_one_rendering(monkeypatch, settings
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    class State:
-        engine = None
-        views = ViewCounter()
-
-    class App:
-        state = State()
-
     cache = PageCache(route, PageStore(2**20), settings)
     bodies: list[bytes] = []
+    app = _App()
 
     async def visit() -> None:
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": "/",
-            "query_string": b"",
-            "headers": [(b"accept-language", b"de"), (b"user-agent", b"Firefox")],
-            "app": App(),
-        }
-
-        async def send(message) -> None:  # type: ignore[no-untyped-def]
-            if message["type"] == "http.response.body":
-                bodies.append(message["body"])
-
-        await cache(scope, lambda: None, send)  # type: ignore[arg-type]
+        await _visit(cache, app, bodies.append)
 
     async def main() -> None:
         async with anyio.create_task_group() as group:
@@ -502,7 +487,6 @@ def test_a_page_past_its_age_is_served_while_one_renders_it_afresh(monkeypatch, 
     import anyio
 
     from community.accounts.viewer import ANONYMOUS
-    from community.forum.reading import ViewCounter
     from community.web.pagecache import Mark, PageCache
 
     monkeypatch.setattr(pageversion, "current", lambda _engine: 7)
@@ -521,31 +505,12 @@ def test_a_page_past_its_age_is_served_while_one_renders_it_afresh(monkeypatch, 
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    class State:
-        engine = None
-        views = ViewCounter()
-
-    class App:
-        state = State()
-
     cache = PageCache(route, PageStore(2**20), settings)
     cache.max_age = 0.1
+    app = _App()
 
     async def visit() -> None:
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": "/",
-            "query_string": b"",
-            "headers": [(b"accept-language", b"de"), (b"user-agent", b"Firefox")],
-            "app": App(),
-        }
-
-        async def send(message) -> None:  # type: ignore[no-untyped-def]
-            if message["type"] == "http.response.body":
-                finished.append(message["body"].split(b"</p>")[0].decode())
-
-        await cache(scope, lambda: None, send)  # type: ignore[arg-type]
+        await _visit(cache, app, lambda body: finished.append(body.split(b"</p>")[0].decode()))
 
     async def main() -> None:
         await visit()  # rendered and kept

@@ -5,45 +5,15 @@ the moderation team's pages rendered in full."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from community.accounts.models import Role, User
-from community.forum.models import Category, Post, Thread
 from community.web.fragments import FragmentStore
 from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
-
-
-@dataclass
-class Scene:
-    author: User
-    helper: User
-    reader: User
-    moderator: User
-    board: Category
-    thread: Thread
-    reply: Post
-
-    @property
-    def path(self) -> str:
-        return f"/t/{self.thread.id}/{self.thread.slug}"
-
-
-@pytest.fixture
-def scene(db: Session) -> Scene:
-    author = make_user(db, nickname="Fragerin")
-    helper = make_user(db, nickname="Helferlein")
-    reader = make_user(db, nickname="Leserin")
-    moderator = make_user(db, nickname="Aufpasser", role=Role.moderator)
-    board = make_category(db, slug="mobilfunk", name="Mobilfunk")
-    thread = make_thread(db, author=author, category=board, title="Wie stelle ich VoLTE ein")
-    reply = make_reply(db, author=helper, thread=thread, body="Unter Einstellungen, Mobilfunk.")
-    return Scene(author, helper, reader, moderator, board, thread, reply)
+from tests.pagecache.conftest import Scene
 
 
 def _store(app: FastAPI) -> FragmentStore:
