@@ -395,8 +395,10 @@ def main() -> None:
     ]
     port = _free_port()
     server = start_server(args.workers, port, env)
-    worker = start_worker(env) if args.job_worker else None
+    worker = None
     try:
+        # Inside the try: a worker that does not start must not leave the server running.
+        worker = start_worker(env) if args.job_worker else None
         started = ", ".join(_memory(pid) for pid in _descendants(server.pid) or [server.pid])
         print(f"RSS of the app processes after start-up: {started}")
         if worker is not None:
