@@ -5,15 +5,17 @@ not make a process unready (pages work and say search is unavailable), it is "de
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlmodel import Session
 
 from community.clock import utcnow
@@ -21,7 +23,7 @@ from community.config import Settings
 from community.indexing.backend import get_backend
 from community.indexing.service import index_problem
 from community.jobs.heartbeat import last_beat
-from community.migrate import alembic_config
+from community.migrate import ROOT
 
 log = logging.getLogger(__name__)
 
@@ -40,23 +42,63 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+# Alembic's own: its version table, and the folder of migrations alembic.ini names.
+VERSION_TABLE = "alembic_version"
+MIGRATIONS = ROOT / "migrations" / "versions"
+
+
 @functools.cache
 def _heads() -> frozenset[str]:
-    """The migrations this code expects; they cannot change while the process runs, so the
-    script directory (a walk over every migration file) is read once, not per check."""
-    from alembic.script import ScriptDirectory
+    """The migrations this code expects: those no other migration revises. They cannot
+    change while the process runs, so the files are read once, not per check. Read without
+    Alembic, whose import (with Mako) cost each app process ~8 MiB at its first readiness
+    check (issue 21); a test checks that Alembic finds the same heads."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in MIGRATIONS.glob("*.py"):
+        if path.name.startswith(("__init__", ".#")):  # the files Alembic skips too
+            continue
+        found = _revision_lines(path)
+        revisions.add(found["revision"])
+        down = found.get("down_revision")
+        if isinstance(down, str):
+            revised.add(down)
+        elif down:  # a merge revises several
+            revised.update(down)
+    return frozenset(revisions - revised)
 
-    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+def _revision_lines(path: Path) -> dict[str, Any]:
+    """`revision` and `down_revision` of one migration file, as Alembic reads them (string
+    literals, None or a tuple), without running the file."""
+    found: dict[str, Any] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        target: ast.expr
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+            found[target.id] = ast.literal_eval(value)
+    return found
+
+
+def _current_heads(conn: Connection) -> set[str]:
+    """What Alembic's MigrationContext.get_current_heads() reads: the version table's rows,
+    none before the first migration made the table."""
+    if not inspect(conn).has_table(VERSION_TABLE):
+        return set()
+    rows = conn.execute(text("SELECT version_num FROM alembic_version"))
+    return {str(v) for v in rows.scalars()}
 
 
 def _database(engine: Engine) -> dict[str, Any]:
-    # Alembic (with Mako) is imported by the first readiness check, not by every process.
-    from alembic.runtime.migration import MigrationContext
-
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-            current = set(MigrationContext.configure(conn).get_current_heads())
+            current = _current_heads(conn)
     except Exception as exc:
         log.warning("readiness: database unreachable: %s", type(exc).__name__)
         return {"database": {"ok": False, "error": type(exc).__name__}}

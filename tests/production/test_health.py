@@ -135,3 +135,34 @@ def test_worker_check_follows_the_heartbeat(engine, db, monkeypatch) -> None:  #
     beat(engine, "w-1")
     fresh = runner.invoke(cli.app, ["worker", "--check"])
     assert fresh.exit_code == 0, fresh.output
+
+
+def test_readiness_expects_the_heads_alembic_finds() -> None:
+    # /readyz reads the migration files without Alembic (its import cost each app process
+    # ~8 MiB); a migration it misread would make every process unready, or ready too early.
+    from alembic.script import ScriptDirectory
+
+    from community import health
+    from community.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert health._heads() == frozenset(script.get_heads())
+    assert str(health.MIGRATIONS) == script.versions
+
+
+def test_no_schema_yet_is_not_ready(client, engine) -> None:  # type: ignore[no-untyped-def]
+    Worker(engine).run_once()
+    with engine.begin() as conn:
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        conn.execute(text("DROP TABLE alembic_version"))
+    try:
+        response = client.get("/readyz")
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+            for row in rows:
+                conn.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": row})
+    assert response.status_code == 503
+    migrations = response.json()["checks"]["migrations"]
+    assert migrations["ok"] is False
+    assert migrations["current"] == []
