@@ -8,8 +8,12 @@ import secrets
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from passlib.context import CryptContext
+# passlib (with argon2) is imported by the first password hashed or checked, not by every
+# app process at start-up (~1 MiB of its own memory, issue 21).
+if TYPE_CHECKING:
+    from passlib.context import CryptContext
 
 # argon2id at 64 MiB, 3 passes, 4 lanes (passlib's defaults, written out so they are seen).
 PRODUCTION_COST: Mapping[str, int] = {"memory_cost": 65536, "rounds": 3, "parallelism": 4}
@@ -20,11 +24,23 @@ MINIMAL_COST: Mapping[str, int] = {"memory_cost": 8, "rounds": 1, "parallelism":
 
 def _context(cost: Mapping[str, int]) -> CryptContext:
     # argon2id through the passlib API (from the libpass distribution).
+    from passlib.context import CryptContext
+
     settings = {f"argon2__{name}": value for name, value in cost.items()}
     return CryptContext(schemes=["argon2"], deprecated="auto", argon2__type="ID", **settings)
 
 
-pwd_context = _context(PRODUCTION_COST)
+_cost: Mapping[str, int] = PRODUCTION_COST
+_made: CryptContext | None = None
+
+
+def password_context() -> CryptContext:
+    """The context at the current cost, made at its first use."""
+    global _made
+    if _made is None:  # two threads at once make two alike: harmless
+        _made = _context(_cost)
+    return _made
+
 
 # An account made by an OpenID provider has this instead of a hash: no password verifies.
 NO_PASSWORD = "!sso"  # noqa: S105  (not a password: no hash matches it)
@@ -35,27 +51,27 @@ PASSWORD_MAX = 128
 
 def set_hash_cost(cost: Mapping[str, int]) -> None:
     """Hash and check passwords at this cost from now on (the test suite's switch)."""
-    global pwd_context
-    pwd_context = _context(cost)
+    global _cost, _made
+    _cost, _made = cost, None
     _dummy_hash.cache_clear()
 
 
 @lru_cache
 def _dummy_hash() -> str:
     # Verified against when the e-mail is unknown, so both answers take as long.
-    return pwd_context.hash("not-a-real-password-0000")
+    return password_context().hash("not-a-real-password-0000")
 
 
 def hash_password(password: str) -> str:
-    return pwd_context.hash(password)
+    return password_context().hash(password)
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     if password_hash is None:
-        pwd_context.verify(password, _dummy_hash())
+        password_context().verify(password, _dummy_hash())
         return False
     try:
-        return pwd_context.verify(password, password_hash)
+        return password_context().verify(password, password_hash)
     except ValueError:
         return False
 

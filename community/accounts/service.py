@@ -267,7 +267,7 @@ def authenticate(session: Session, email: str, password: str) -> User:
         login_guard.record_failure(email)
         raise NotAuthenticated(BAD_LOGIN, code="invalid_credentials")
     login_guard.record_success(email)
-    if security.pwd_context.needs_update(user.password_hash):
+    if security.password_context().needs_update(user.password_hash):
         user.password_hash = security.hash_password(password)
     return user
 
