@@ -31,6 +31,7 @@ from community.health import router as health_router
 from community.indexing.backend import claim_index_writer
 from community.indexing.service import check_on_startup
 from community.jobs.worker import Worker
+from community.lazyroutes import load_all
 from community.metrics import RequestMetrics
 from community.metrics_endpoint import router as metrics_router
 from community.middleware import BodySizeLimit, CsrfCookie, RefuseNulInUrl, SecurityHeaders
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     _add_middleware(app, settings)
     app.include_router(api_router)
     install_openapi(app, operation_ids, settings.session_cookie)
+    _with_lazy_routes(app)
     if settings.api_docs_enabled:
         install_docs(app)
     app.include_router(health_router)
@@ -129,6 +131,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def _with_lazy_routes(app: FastAPI) -> None:
+    """The OpenAPI schema describes every route: the lazily imported ones too."""
+    schema = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        load_all(app.router)
+        return schema()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _lifespan(settings: Settings) -> Callable[[FastAPI], AsyncContextManager[None]]:

@@ -8,7 +8,6 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from community.api import (
-    admin,
     auth,
     blog,
     editor,
@@ -26,8 +25,8 @@ from community.api import (
     reputation,
     search,
     users,
-    webhooks,
 )
+from community.lazyroutes import LazyRouter
 
 
 class PrefixedRouter(APIRouter):
@@ -42,26 +41,30 @@ class PrefixedRouter(APIRouter):
 
 
 api_router = PrefixedRouter(prefix="/api/v1")
+# The administration's API: imported by the first request under /api/v1/admin (lazyroutes.py).
+_ADMIN = ("/api/v1/admin",)
+admin = LazyRouter("community.api.admin:router", _ADMIN)
+webhooks = LazyRouter("community.api.webhooks:router", _ADMIN)
 # search before forum: /threads/similar must not be taken for /threads/{id}.
-for module in (
-    auth,
-    me,
-    privacy,
-    search,
-    forum,
-    editor,
-    reputation,
-    users,
-    events,
+for router in (
+    auth.router,
+    me.router,
+    privacy.router,
+    search.router,
+    forum.router,
+    editor.router,
+    reputation.router,
+    users.router,
+    events.router,
     admin,
     webhooks,
-    faq,
-    blog,
-    leads,
-    moderation,
-    legal,
-    notifications,
-    insights,
-    ideas,
+    faq.router,
+    blog.router,
+    leads.router,
+    moderation.router,
+    legal.router,
+    notifications.router,
+    insights.router,
+    ideas.router,
 ):
-    api_router.include_router(module.router)
+    api_router.include_router(router)

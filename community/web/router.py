@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from community.lazyroutes import LazyRouter
 from community.web import (
     accounts,
     avatars,
@@ -21,11 +22,7 @@ from community.web import (
     sso,
     writing,
 )
-from community.web.admin_blog import router as admin_blog_router
-from community.web.admin_groups import admin_groups_router
-from community.web.admin_home import admin_home_router
-from community.web.admin_legal import admin_legal_router
-from community.web.audit_log import audit_log_router
+from community.web.audit_log import audit_log_router  # its template filters: admin_blog's too
 from community.web.crm import crm_web_router
 from community.web.insights import insights_web_router
 from community.web.moderation import moderation_web_router
@@ -33,6 +30,13 @@ from community.web.notifications import notifications_web_router
 from community.web.pages import load_legal_links
 from community.web.privacy import privacy_web_router
 from community.web.search_routes import router as search_router
+
+# The administration's pages: imported by the first request under /admin (lazyroutes.py).
+_ADMIN = ("/admin",)
+admin_legal_router = LazyRouter("community.web.admin_legal:admin_legal_router", _ADMIN)
+admin_home_router = LazyRouter("community.web.admin_home:admin_home_router", _ADMIN)
+admin_groups_router = LazyRouter("community.web.admin_groups:admin_groups_router", _ADMIN)
+admin_blog_router = LazyRouter("community.web.admin_blog:router", _ADMIN)
 
 web_router = APIRouter(include_in_schema=False, dependencies=[Depends(load_legal_links)])
 

@@ -30,6 +30,7 @@ from community.faq.models import FaqEntry
 from community.forum.models import Thread, ThreadKind
 from community.ideas import service as ideas
 from community.ideas.models import IdeaStatus
+from community.lazyroutes import load_all
 from community.leads import service as leads
 from community.moderation import service as moderation
 from community.moderation.models import ReportReason
@@ -143,6 +144,8 @@ def bad_times(html_text: str) -> list[str | None]:
 
 
 def get_routes(app: FastAPI) -> list[str]:
+    load_all(app.router)  # the administration's routes too (community/lazyroutes.py)
+
     def walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
         for route in routes:
             if hasattr(route, "original_router"):  # an included router (FastAPI 0.16x)

@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.routing import Match
 
+from community.lazyroutes import load_all
 from community.web.router import web_router
 
 
@@ -31,6 +32,7 @@ def _first_match(routes: list[Any], path: str, method: str) -> Any:
 
 
 def test_every_page_reaches_its_own_route() -> None:
+    load_all(web_router)  # the administration's routes too
     routes = list(_routes(web_router.routes))
     assert len(routes) > 100
     for route in routes:
