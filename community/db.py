@@ -166,6 +166,19 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def dialect_insert(session: Session) -> Any:
+    """The INSERT of the session's database, with its ON CONFLICT clauses. PostgreSQL's
+    dialect module is imported only where it is the database: ~2 MiB of each process's own
+    memory on SQLite (issue 21)."""
+    if is_postgres(session):
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
+
+
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """One transaction: commit when the block succeeds, roll back when it raises."""
     with Session(engine or get_engine(), expire_on_commit=False) as session:

@@ -7,10 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Select, case, delete, false, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from community.db import is_postgres
+from community.db import dialect_insert
 from community.forum.models import AuthorBoardPosts, Category, Post, Thread
 
 
@@ -81,7 +80,7 @@ def recompute_counters(session: Session) -> int:
 def _upsert(
     session: Session, rows: Select[int, int, int, Any] | list[dict[str, int]], *, add: bool
 ) -> None:
-    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    insert = dialect_insert(session)
     names = ["user_id", "category_id", "posts", "live_posts"]
     base = insert(AuthorBoardPosts)
     statement = base.from_select(names, rows) if isinstance(rows, Select) else base.values(rows)

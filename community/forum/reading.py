@@ -40,12 +40,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
-from community.db import read_values
+from community.db import dialect_insert, read_values
 from community.forum import permissions as perms
 from community.forum.models import Category, CategoryRead, Post, Thread, ThreadRead
 from community.privacy.erasure import Erasure, erasure_step
@@ -232,11 +231,7 @@ def mark_read(
         "read_at": utcnow(),
     }
     table = ThreadRead.__table__  # type: ignore[attr-defined]
-    insert = (
-        postgresql.insert(table)
-        if session.get_bind().dialect.name == "postgresql"
-        else sqlite.insert(table)
-    ).values(**values)
+    insert = dialect_insert(session)(table).values(**values)
     stmt = insert.on_conflict_do_update(
         index_elements=["user_id", "thread_id"],
         set_={"last_read_post_id": up_to_post_id, "read_at": values["read_at"]},

@@ -7,13 +7,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from community.accounts.models import User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
-from community.db import is_postgres, read_values
+from community.db import dialect_insert, read_values
 from community.forum import permissions as perms
 from community.forum.models import Category, Thread
 from community.notifications.models import (
@@ -99,7 +98,7 @@ def insert_once(
 ) -> Any:
     """INSERT .. ON CONFLICT DO NOTHING on both databases; RETURNING tells reliably on
     both whether this statement added the row (None: it was there already)."""
-    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    insert = dialect_insert(session)
     statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
     return session.execute(statement.returning(returning)).first()
 

@@ -22,14 +22,13 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, bindparam, delete, false, func, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from community.accounts.models import Role, User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
-from community.db import read_values
+from community.db import dialect_insert, read_values
 from community.errors import Conflict, Forbidden, InvalidInput, NotFound
 from community.events.service import record_event
 from community.faq import service as faq
@@ -247,8 +246,7 @@ def give_kudos(session: Session, viewer: Viewer, post_id: int) -> Post:
         )
     ).scalar_one()
     counts = counted_today < s.kudos_daily_pair_cap
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     result = session.execute(
         insert(Kudo)
         .values(
