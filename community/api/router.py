@@ -9,17 +9,14 @@ from starlette.types import Scope
 
 from community.api import (
     auth,
-    blog,
     editor,
     events,
-    faq,
     forum,
     ideas,
     insights,
     leads,
     legal,
     me,
-    moderation,
     notifications,
     privacy,
     reputation,
@@ -45,6 +42,12 @@ api_router = PrefixedRouter(prefix="/api/v1")
 _ADMIN = ("/api/v1/admin",)
 admin = LazyRouter("community.api.admin:router", _ADMIN)
 webhooks = LazyRouter("community.api.webhooks:router", _ADMIN)
+# The FAQ's, the blog's and the moderators' API: for editors and moderators, seldom asked.
+faq = LazyRouter("community.api.faq:router", ("/api/v1/faq",))
+blog = LazyRouter("community.api.blog:router", ("/api/v1/admin", "/api/v1/articles"))
+moderation = LazyRouter(
+    "community.api.moderation:router", ("/api/v1/admin", "/api/v1/moderation", "/api/v1/posts")
+)
 # search before forum: /threads/similar must not be taken for /threads/{id}.
 for router in (
     auth.router,
@@ -58,10 +61,10 @@ for router in (
     events.router,
     admin,
     webhooks,
-    faq.router,
-    blog.router,
+    faq,
+    blog,
     leads.router,
-    moderation.router,
+    moderation,
     legal.router,
     notifications.router,
     insights.router,

@@ -1,6 +1,7 @@
-"""The administration's routers are imported by the first request under their paths
-(community/lazyroutes.py): until then a process answers every request as one that has
-them, the same page, 404 or 405, and its API schema is the same."""
+"""The administration's routers (and the FAQ's, blog's and moderators' API) are imported by
+the first request under their paths (community/lazyroutes.py): until then a process answers
+every request as one that has them, the same page, 404 or 405, and its API schema is the
+same."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_no_route_of_a_lazy_area_lies_outside_its_prefixes() -> None:
     # Else a request for it, before the area is loaded, would miss it (404 for a page).
     areas = [(lazy, "") for lazy in _lazy(web_router)]
     areas += [(lazy, api_router.prefix) for lazy in _lazy(api_router)]
-    assert len(areas) == 6
+    assert len(areas) == 9
     for lazy, prefix in areas:
         lazy.load()
         paths = _paths(lazy, prefix)
@@ -65,7 +66,8 @@ app = create_app()
 eager = sys.argv[1] == "eager"
 if eager:
     load_all(app.router)
-imported = sorted(m for m in sys.modules if m.startswith("community.web.admin_") or m == "community.api.admin")
+lazy = ("community.web.admin_home", "community.api.admin", "community.api.faq", "community.api.moderation")
+imported = sorted(m for m in lazy if m in sys.modules)
 answers = []
 with TestClient(app) as client:
     for method, path in json.loads(sys.argv[2]):
@@ -91,6 +93,13 @@ REQUESTS = [
     ("GET", "/api/v1/admin/nothing-here"),
     ("GET", "/api/v1/admin/ranks"),
     ("GET", "/api/v1/adminx"),
+    ("GET", "/api/v1/faq"),
+    ("DELETE", "/api/v1/faq"),
+    ("GET", "/api/v1/articles"),
+    ("GET", "/api/v1/articles/999"),
+    ("GET", "/api/v1/moderation/queue"),
+    ("POST", "/api/v1/posts/1/kudos"),
+    ("GET", "/api/v1/posts/1/reports"),
 ]
 
 
@@ -122,6 +131,8 @@ def test_a_fresh_process_answers_the_administration_as_one_that_loaded_it(
 ) -> None:
     lazy = _probe(tmp_path, "lazy")
     eager = _probe(tmp_path, "eager")
+    assert lazy["imported"] == []
+    assert len(eager["imported"]) == 4
     assert lazy["answers"] == eager["answers"]
     statuses = {(m, p): s for m, p, s, *_ in lazy["answers"]}
     assert statuses[("GET", "/admin/nothing-here")] == 404
@@ -132,6 +143,8 @@ def test_a_fresh_process_answers_the_administration_as_one_that_loaded_it(
     assert lazy["schema"] == eager["schema"]
     assert "/api/v1/admin/groups" in lazy["schema"]["paths"]
     assert "/api/v1/admin/webhooks" in lazy["schema"]["paths"]
+    assert "/api/v1/faq" in lazy["schema"]["paths"]
+    assert "/api/v1/moderation/queue" in lazy["schema"]["paths"]
 
 
 def test_the_administration_is_imported_by_its_first_request_only(tmp_path: Path) -> None:
