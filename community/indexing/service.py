@@ -236,4 +236,6 @@ def board_names(session: Session, slugs: Iterable[str] | None = None) -> dict[st
         if not wanted:
             return {}
         rows = session.connection().execute(_BOARD_NAMES_OF, {"slugs": wanted})
-    return dict(rows.tuples().all())
+    # Rows unpack as tuples (Result.tuples() is deprecated since SQLAlchemy 2.1 and warned
+    # on every call).
+    return dict(rows.all())
