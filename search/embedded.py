@@ -176,6 +176,9 @@ class EmbeddedBackend:
         self._lock = threading.RLock()
         self._index: tantivy.Index | None = None
         self._current: str | None = None
+        # CURRENT's identity when `_current` was read from it (see `_current_changed`).
+        self._current_file = str(self.path / CURRENT)
+        self._current_seen: tuple[int, int, int, int] | None = None
         self._health = upkeep.WriteHealth()
 
     # ---- the index folder -------------------------------------------------------------
@@ -186,6 +189,18 @@ class EmbeddedBackend:
         except FileNotFoundError:
             return None
         return name if name.startswith(f"v{SCHEMA_VERSION}-") else None
+
+    def _current_identity(self) -> tuple[int, int, int, int] | None:
+        """CURRENT's inode, change and modification times and size, or None without it.
+        Every search asks which index is current: one stat instead of opening and reading
+        the file. The writer swaps by renaming a new file over CURRENT while the old one is
+        still linked, so a swap always brings another inode; an inode number can only come
+        back two swaps later, with new times, and a reindex takes seconds."""
+        try:
+            st = os.stat(self._current_file)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_ctime_ns, st.st_mtime_ns, st.st_size)
 
     def _new_folder(self) -> Path:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -227,10 +242,16 @@ class EmbeddedBackend:
         `community reindex`) may have swapped it since the last call."""
         with self._lock:
             for _attempt in range(3):
+                seen = self._current_identity()
+                if seen is None:
+                    return None
+                if self._index is not None and seen == self._current_seen:
+                    return self._index
                 current = self._read_current()
                 if current is None:
                     return None
                 if self._index is not None and current == self._current:
+                    self._current_seen = seen
                     return self._index
                 try:
                     # Never created here: the folder may be one a reindex just removed.
@@ -238,7 +259,7 @@ class EmbeddedBackend:
                 except ValueError:
                     time.sleep(0.05)  # CURRENT names the new folder in a moment
                     continue
-                self._current = current
+                self._current, self._current_seen = current, seen
                 return self._index
             raise SearchError(f"the search index in {self.path} cannot be opened")
 
