@@ -11,8 +11,8 @@ the one in use; a reindex builds a new folder and replaces `CURRENT` atomically.
 One process writes, any number read. The writer holds an exclusive `flock` on
 `WRITER.lock` in the folder for as long as it lives (`claim_writer`, and before any write);
 a second process that tries to write is refused with `IndexLocked`. Readers in other
-processes open the same files and follow the writer's commits (tantivy reloads when the
-index's meta file changes, within about half a second) and its swaps (`CURRENT`)."""
+processes open the same files and follow the writer's commits (the index's meta file
+changed: reloaded on the next search, `_follow_commits`) and its swaps (`CURRENT`)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ from search.documents import (
     capped_total,
     marked_to_html,
 )
-from search.folding import Candidate, fold
+from search.folding import Candidate, Group, fold
 from search.matching import Words
 from search.queries import (
     DAY,
@@ -73,6 +73,14 @@ CURRENT = "CURRENT"
 WRITER_LOCK = "WRITER.lock"
 # Folding looks at this many hits beyond the page, so copies below it still fold.
 FOLD_WINDOW = 40
+# What a process keeps of one state of the index (`_Generation`): the folding fields of
+# this many hits (~200 bytes each), and the folded groups of this many result windows
+# (~20 KiB each: the 60 hits of a page and its fold window).
+KEPT_HITS = 4096
+KEPT_FOLDS = 64
+# A reader looks at the index's meta file on every search (one stat) and also compares its
+# content at least this often: as tantivy's own watcher did, which polled every 500 ms.
+RECHECK_SECONDS = 0.5
 # More threads than this matching the words as typed, and typo variants are not searched
 # (EmbeddedBackend._ranked). The cap: past it the count is "over 1,000" either way, and
 # under the typo rule every page one can reach holds only threads that match as typed.
@@ -161,6 +169,34 @@ def _unix_now() -> int:
     return int(time.time())
 
 
+class _Generation:
+    """One state of the index as this process reads it: its searcher, and what the searches
+    took from its stored documents. A document's address (segment, doc) names the same
+    document for as long as the searcher is the same, so the folding fields of a hit and
+    the groups of a window of hits are read and folded once per state, not per search: the
+    best 60 hits of a popular query are mostly the same request after request. A commit or
+    a swap begins a new generation with nothing kept (`EmbeddedBackend._reload`)."""
+
+    def __init__(self, searcher: tantivy.Searcher) -> None:
+        self.searcher = searcher
+        self.candidates: dict[tuple[int, int], Candidate] = {}
+        self.folds: dict[
+            tuple[tuple[int, int], ...], tuple[list[Group], dict[int, tantivy.DocAddress]]
+        ] = {}
+
+
+def _identity(path: str) -> tuple[int, int, int, int] | None:
+    """A file's inode, change and modification times and size, or None without it.
+    Files the engine replaces by renaming a new one over them (CURRENT, tantivy's
+    meta.json) get another inode with every write, while the old one is still linked; an
+    inode number can only come back two writes later, with new times."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_ctime_ns, st.st_mtime_ns, st.st_size)
+
+
 class EmbeddedBackend:
     def __init__(
         self,
@@ -176,9 +212,15 @@ class EmbeddedBackend:
         self._lock = threading.RLock()
         self._index: tantivy.Index | None = None
         self._current: str | None = None
-        # CURRENT's identity when `_current` was read from it (see `_current_changed`).
+        # CURRENT's identity when `_current` was read from it (`_find_index`).
         self._current_file = str(self.path / CURRENT)
         self._current_seen: tuple[int, int, int, int] | None = None
+        # The open index's meta file, as it was when its searcher was last reloaded.
+        self._meta_file = ""
+        self._meta_seen: tuple[int, int, int, int] | None = None
+        self._meta_text = b""
+        self._meta_checked = 0.0
+        self._generation: _Generation | None = None
         self._health = upkeep.WriteHealth()
 
     # ---- the index folder -------------------------------------------------------------
@@ -189,18 +231,6 @@ class EmbeddedBackend:
         except FileNotFoundError:
             return None
         return name if name.startswith(f"v{SCHEMA_VERSION}-") else None
-
-    def _current_identity(self) -> tuple[int, int, int, int] | None:
-        """CURRENT's inode, change and modification times and size, or None without it.
-        Every search asks which index is current: one stat instead of opening and reading
-        the file. The writer swaps by renaming a new file over CURRENT while the old one is
-        still linked, so a swap always brings another inode; an inode number can only come
-        back two swaps later, with new times, and a reindex takes seconds."""
-        try:
-            st = os.stat(self._current_file)
-        except FileNotFoundError:
-            return None
-        return (st.st_ino, st.st_ctime_ns, st.st_mtime_ns, st.st_size)
 
     def _new_folder(self) -> Path:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -215,6 +245,9 @@ class EmbeddedBackend:
             index = tantivy.Index.open(str(folder))
         index.register_tokenizer("de", DE)
         index.register_tokenizer("en", EN)
+        # Reloaded by `_reload` only, when the meta file changed: a searcher that never
+        # changes behind our back is what lets `_Generation` keep what it read.
+        index.config_reader(reload_policy="Manual")
         return index
 
     def _point_to(self, folder: Path) -> None:
@@ -242,7 +275,8 @@ class EmbeddedBackend:
         `community reindex`) may have swapped it since the last call."""
         with self._lock:
             for _attempt in range(3):
-                seen = self._current_identity()
+                # Every search asks which index is current: one stat instead of reading CURRENT.
+                seen = _identity(self._current_file)
                 if seen is None:
                     return None
                 if self._index is not None and seen == self._current_seen:
@@ -260,6 +294,7 @@ class EmbeddedBackend:
                     time.sleep(0.05)  # CURRENT names the new folder in a moment
                     continue
                 self._current, self._current_seen = current, seen
+                self._reload(self._index, self.path / current)
                 return self._index
             raise SearchError(f"the search index in {self.path} cannot be opened")
 
@@ -273,11 +308,53 @@ class EmbeddedBackend:
                 index = self._open(folder)
                 self._point_to(folder)
                 self._index, self._current = index, folder.name
+                self._reload(index, folder)
             return index
 
+    def _reload(self, index: tantivy.Index, folder: Path | None = None) -> None:
+        """A new generation from what the index holds now. The meta file is looked at
+        before the reload: a commit after it changes the file again, and is followed."""
+        if folder is not None:
+            self._meta_file = str(folder / "meta.json")
+        self._meta_seen = _identity(self._meta_file)
+        try:
+            with open(self._meta_file, "rb") as meta:
+                self._meta_text = meta.read()
+        except OSError:
+            self._meta_text = b""
+        self._meta_checked = time.monotonic()
+        index.reload()
+        self._generation = _Generation(index.searcher())
+
+    def _follow_commits(self, index: tantivy.Index) -> _Generation:
+        """The current generation, after a reload when the writer (perhaps in another
+        process) committed since: its meta file has another identity, or, looked at every
+        RECHECK_SECONDS, other content."""
+        seen = _identity(self._meta_file)
+        if seen is not None and seen != self._meta_seen:
+            self._reload(index)
+        elif time.monotonic() - self._meta_checked > RECHECK_SECONDS:
+            try:
+                with open(self._meta_file, "rb") as meta:
+                    changed = meta.read() != self._meta_text
+            except OSError:  # a reindex removed the folder: CURRENT tells the next search
+                changed = False
+            if changed:
+                self._reload(index)
+            else:
+                self._meta_checked = time.monotonic()
+        assert self._generation is not None  # made with the index (`_find_index`)
+        return self._generation
+
+    def _read(self) -> _Generation | None:
+        """The generation to search, or None before the writer created the index."""
+        with self._lock:
+            index = self._find_index()
+            return self._follow_commits(index) if index is not None else None
+
     def _searcher(self) -> tantivy.Searcher | None:
-        index = self._find_index()
-        return index.searcher() if index is not None else None
+        generation = self._read()
+        return generation.searcher if generation is not None else None
 
     def ensure(self) -> None:
         """Creates the index in the writer process; elsewhere the writer will."""
@@ -339,7 +416,7 @@ class EmbeddedBackend:
                 raise
             finally:
                 writer.wait_merging_threads()
-            index.reload()
+            self._reload(index)
 
     def upsert(self, documents: Sequence[ThreadDocument]) -> None:
         if documents:
@@ -481,9 +558,10 @@ class EmbeddedBackend:
         page: int = 1,
         per_page: int = 20,
     ) -> SearchResults:
-        searcher = self._searcher()
-        if searcher is None:  # the writer has not created the index yet
+        generation = self._read()
+        if generation is None:  # the writer has not created the index yet
             return SearchResults(hits=[], total=0, page=page, per_page=per_page)
+        searcher = generation.searcher
         terms = self._terms(query)
         fixed = self._filter_clauses(filters, visibility)
         offset = (max(page, 1) - 1) * per_page
@@ -501,32 +579,65 @@ class EmbeddedBackend:
             result, _ = self._ranked(
                 searcher, terms, fixed, all_words=False, limit=window, offset=0, share=share
             )
-        docs = [searcher.doc(address) for _score, address in result.hits]
         if not terms:
-            hits = [self._hit(doc, terms) for doc in docs]
+            hits = [self._hit(searcher.doc(address), terms) for _score, address in result.hits]
             total, capped = capped_total(hit_count(result))
             return SearchResults(hits, total, page, per_page, total_capped=capped)
-        by_id = {int(self._first(doc, "id")): doc for doc in docs}
-        groups = fold([self._candidate(doc, i) for i, doc in enumerate(docs)])
+        groups, where = self._folded(generation, [address for _score, address in result.hits])
         hits = [
             replace(
-                self._hit(by_id[group.shown.id], terms),
+                self._hit(searcher.doc(where[group.shown.id]), terms),
                 similar_count=len(group.similar_ids),
                 similar_ids=tuple(group.similar_ids),
             )
             for group in groups[offset : offset + per_page]
         ]
-        total, capped = capped_total(hit_count(result), len(docs) - len(groups))
+        total, capped = capped_total(hit_count(result), len(result.hits) - len(groups))
         return SearchResults(hits, total, page, per_page, total_capped=capped)
 
-    def _candidate(self, doc: tantivy.Document, position: int) -> Candidate:
+    def _folded(
+        self, generation: _Generation, found: list[tantivy.DocAddress]
+    ) -> tuple[list[Group], dict[int, tantivy.DocAddress]]:
+        """The hits folded (best first), and each thread's address; once per generation
+        and window of hits (`_Generation`). The groups are shared: read, never changed."""
+        window = tuple((address.segment_ord, address.doc) for address in found)
+        folds = generation.folds
+        kept = folds.get(window)
+        if kept is not None:
+            return kept
+        candidates = [
+            self._candidate(generation, address, key, position)
+            for position, (address, key) in enumerate(zip(found, window, strict=True))
+        ]
+        where = {c.id: address for c, address in zip(candidates, found, strict=True)}
+        if len(folds) >= KEPT_FOLDS:
+            folds.clear()
+        folds[window] = (fold(candidates), where)
+        return folds[window]
+
+    def _candidate(
+        self,
+        generation: _Generation,
+        address: tantivy.DocAddress,
+        key: tuple[int, int],
+        position: int,
+    ) -> Candidate:
+        kept = generation.candidates.get(key)
+        if kept is None:
+            doc = generation.searcher.doc(address)
+            kept = Candidate(
+                id=int(self._first(doc, "id")),
+                title=self._first(doc, "title", ""),
+                solved=self._first(doc, "solved") == "1",
+                visibility=tuple(sorted(doc.get_all("visibility"))),
+                position=0,
+                duplicate_of=int(self._first(doc, "duplicate_of", 0)) or None,
+            )
+            if len(generation.candidates) >= KEPT_HITS:
+                generation.candidates.clear()
+            generation.candidates[key] = kept
         return Candidate(
-            id=int(self._first(doc, "id")),
-            title=self._first(doc, "title", ""),
-            solved=self._first(doc, "solved") == "1",
-            visibility=tuple(sorted(doc.get_all("visibility"))),
-            position=position,
-            duplicate_of=int(self._first(doc, "duplicate_of", 0)) or None,
+            kept.id, kept.title, kept.solved, kept.visibility, position, kept.duplicate_of
         )
 
     def similar(
