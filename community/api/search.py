@@ -10,7 +10,6 @@ from starlette.concurrency import run_in_threadpool
 
 from community.deps import SessionDep, ViewerDep, get_viewer, request_session
 from community.errors import ServiceUnavailable
-from community.forum import searching
 from community.forum.models import ThreadKind
 from community.indexing import service as indexing
 from community.indexing.schemas import (
@@ -75,8 +74,7 @@ def _search(request: Request, query: indexing.SearchQuery) -> SearchResultsPubli
     with request_session(request) as session:
         viewer = get_viewer(request, session)
         results = indexing.search(session, viewer, query)
-        names = indexing.board_names(session, (h.board_slug for h in results.hits))
-        paths = searching.article_paths(session, [h.id for h in results.hits])
+        names, paths = indexing.hit_places(session, results.hits)
     return SearchResultsPublic(
         query=query.q,
         total=results.total,

@@ -8,15 +8,20 @@ group change does (board_changed)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
+import time
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, select
 from sqlmodel import Session, col
 
+from community import pageversion
 from community.accounts.viewer import Viewer
+from community.config import get_settings
 from community.errors import InvalidInput, ServiceUnavailable
+from community.forum import searching
 from community.forum.models import Category, Thread
 from community.i18n import Formatted
 from community.indexing.backend import get_backend
@@ -239,3 +244,91 @@ def board_names(session: Session, slugs: Iterable[str] | None = None) -> dict[st
     # Rows unpack as tuples (Result.tuples() is deprecated since SQLAlchemy 2.1 and warned
     # on every call).
     return dict(rows.all())
+
+
+# ---- board names and addresses of a result page's hits, kept per process ---------------------
+
+
+@dataclass
+class _Places:
+    """What the pages showed at one version (community/pageversion.py): every board's name
+    by slug, and the blog article path of each thread asked about (None: it has none).
+    Filled after the version was read, so what it holds is at least that new; a rename or a
+    new article changes the version in its own transaction, and the next search reads anew.
+    Writes through a bare connection (the demo seeder) leave the version: read anew after
+    COMMUNITY_PAGE_CACHE_SECONDS, as the page cache does."""
+
+    version: int
+    made: float = field(default_factory=time.monotonic)
+    names: dict[str, str] | None = None
+    paths: dict[int, str | None] = field(default_factory=dict)
+
+
+# Threads whose article path is kept: beyond it, they are asked again.
+KEPT_PATHS = 10_000
+_places: _Places | None = None
+_MISSING = object()
+# The version straight from the SQLite file (~20 us), not through the request's session,
+# which would take a connection from the pool only for it (~100 us with its commit).
+_version_readers: weakref.WeakKeyDictionary[Engine, pageversion.LocalReader] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def forget_places() -> None:
+    """Drop what is kept (the tests' rolled-back data brings old versions back)."""
+    global _places
+    _places = None
+
+
+def _pages_version(session: Session) -> int | None:
+    bind = session.get_bind()
+    if isinstance(bind, Engine):
+        reader = _version_readers.get(bind)
+        if reader is None:
+            reader = _version_readers.setdefault(bind, pageversion.LocalReader(bind))
+        version = reader.read()
+        if version is not None:
+            return version
+    # Another engine (PostgreSQL, the tests' one connection), or the reader busy.
+    return pageversion.read(session.connection())
+
+
+def hit_places(session: Session, hits: Sequence[Hit]) -> tuple[dict[str, str], dict[int, str]]:
+    """The board names (by slug) and the article paths (by thread id) of these hits, for
+    the search API: read once per version of the pages, not on every search. Only the hits'
+    own boards are named; the engine let through only what the viewer may see."""
+    if not hits:
+        return {}, {}
+    global _places
+    slugs = {hit.board_slug for hit in hits}
+    ids = [hit.id for hit in hits]
+    version = _pages_version(session)
+    if version is None:  # no version row: nothing is kept
+        return board_names(session, slugs), searching.article_paths(session, ids)
+    places = _places
+    if (
+        places is None
+        or places.version != version
+        or time.monotonic() - places.made > get_settings().page_cache_seconds
+    ):
+        places = _places = _Places(version)
+    names = places.names
+    if names is None:
+        names = places.names = board_names(session)
+    paths: dict[int, str] = {}
+    missing: list[int] = []
+    kept = places.paths
+    for thread_id in ids:
+        path = kept.get(thread_id, _MISSING)
+        if path is _MISSING:
+            missing.append(thread_id)
+        elif isinstance(path, str):
+            paths[thread_id] = path
+    if missing:
+        found = searching.article_paths(session, missing)
+        paths |= found
+        if len(kept) + len(missing) > KEPT_PATHS:
+            kept = places.paths = {}
+        kept.update({thread_id: found.get(thread_id) for thread_id in missing})
+    return {slug: names[slug] for slug in slugs if slug in names}, paths
