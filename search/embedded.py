@@ -352,6 +352,19 @@ class EmbeddedBackend:
             index = self._find_index()
             return self._follow_commits(index) if index is not None else None
 
+    def _at_hand(self) -> _Generation | None:
+        """The generation to search if that needs no wait: None when another thread holds
+        the index (a write, a swap) or it is to be opened first (the first search, a swap)."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            index = self._index
+            if index is None or _identity(self._current_file) != self._current_seen:
+                return None
+            return self._follow_commits(index)
+        finally:
+            self._lock.release()
+
     def _searcher(self) -> tantivy.Searcher | None:
         generation = self._read()
         return generation.searcher if generation is not None else None
@@ -561,6 +574,33 @@ class EmbeddedBackend:
         generation = self._read()
         if generation is None:  # the writer has not created the index yet
             return SearchResults(hits=[], total=0, page=page, per_page=per_page)
+        return self._search(generation, query, filters, visibility, page, per_page)
+
+    def search_at_once(
+        self,
+        query: str,
+        *,
+        filters: Filters,
+        visibility: Sequence[str] | None,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> SearchResults | None:
+        """`search`, unless it would wait for a lock or open an index first (None): for a
+        caller that must not wait, such as an event loop (community/api/search.py)."""
+        generation = self._at_hand()
+        if generation is None:
+            return None
+        return self._search(generation, query, filters, visibility, page, per_page)
+
+    def _search(
+        self,
+        generation: _Generation,
+        query: str,
+        filters: Filters,
+        visibility: Sequence[str] | None,
+        page: int,
+        per_page: int,
+    ) -> SearchResults:
         searcher = generation.searcher
         terms = self._terms(query)
         fixed = self._filter_clauses(filters, visibility)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ from community.indexing.backend import get_backend
 from community.indexing.documents import all_documents, build_documents
 from community.jobs.models import Job
 from community.jobs.service import enqueue, handler
-from community.metrics import search_timer
+from community.metrics import observe_search, search_timer
 from search.documents import PUBLIC, Filters, Hit, SearchError, SearchResults
 
 log = logging.getLogger(__name__)
@@ -171,20 +171,42 @@ def _clean(q: str) -> str:
 
 
 def search(session: Session, viewer: Viewer, query: SearchQuery) -> SearchResults:
+    results = _searched(get_backend().search, viewer, query)
+    assert results is not None  # Backend.search always answers
+    return results
+
+
+def search_at_once(viewer: Viewer, query: SearchQuery) -> SearchResults | None:
+    """`search` when the engine answers without waiting for anything (the embedded one,
+    its index open and not being written by another thread of this process), else None:
+    for the search API on the event loop."""
+    at_once = getattr(get_backend(), "search_at_once", None)
+    return _searched(at_once, viewer, query) if at_once is not None else None
+
+
+def _searched(
+    run: Callable[..., SearchResults | None], viewer: Viewer, query: SearchQuery
+) -> SearchResults | None:
     if not 1 <= query.page <= PAGE_MAX:
         raise InvalidInput(Formatted("Seite 1 bis %(last)s.", last=PAGE_MAX), code="invalid_page")
     q = _clean(query.q)
+    started = time.perf_counter()
+    ran = True
     try:
-        with search_timer("search"):
-            return get_backend().search(
-                q,
-                filters=Filters(board=query.board, kind=query.kind, solved=query.solved),
-                visibility=visibility_for(viewer),
-                page=query.page,
-                per_page=PER_PAGE,
-            )
+        results = run(
+            q,
+            filters=Filters(board=query.board, kind=query.kind, solved=query.solved),
+            visibility=visibility_for(viewer),
+            page=query.page,
+            per_page=PER_PAGE,
+        )
+        ran = results is not None  # None: not run at once, so not timed
+        return results
     except SearchError as exc:
         raise _unavailable(exc) from exc
+    finally:
+        if ran:
+            observe_search("search", started)
 
 
 def index_problem() -> str | None:
@@ -275,6 +297,13 @@ _version_readers: weakref.WeakKeyDictionary[Engine, pageversion.LocalReader] = (
 )
 
 
+def _version_reader(engine: Engine) -> pageversion.LocalReader:
+    reader = _version_readers.get(engine)
+    if reader is None:
+        reader = _version_readers.setdefault(engine, pageversion.LocalReader(engine))
+    return reader
+
+
 def forget_places() -> None:
     """Drop what is kept (the tests' rolled-back data brings old versions back)."""
     global _places
@@ -284,10 +313,7 @@ def forget_places() -> None:
 def _pages_version(session: Session) -> int | None:
     bind = session.get_bind()
     if isinstance(bind, Engine):
-        reader = _version_readers.get(bind)
-        if reader is None:
-            reader = _version_readers.setdefault(bind, pageversion.LocalReader(bind))
-        version = reader.read()
+        version = _version_reader(bind).read()
         if version is not None:
             return version
     # Another engine (PostgreSQL, the tests' one connection), or the reader busy.
@@ -307,11 +333,7 @@ def hit_places(session: Session, hits: Sequence[Hit]) -> tuple[dict[str, str], d
     if version is None:  # no version row: nothing is kept
         return board_names(session, slugs), searching.article_paths(session, ids)
     places = _places
-    if (
-        places is None
-        or places.version != version
-        or time.monotonic() - places.made > get_settings().page_cache_seconds
-    ):
+    if places is None or places.version != version or _aged(places):
         places = _places = _Places(version)
     names = places.names
     if names is None:
@@ -332,3 +354,32 @@ def hit_places(session: Session, hits: Sequence[Hit]) -> tuple[dict[str, str], d
             kept = places.paths = {}
         kept.update({thread_id: found.get(thread_id) for thread_id in missing})
     return {slug: names[slug] for slug in slugs if slug in names}, paths
+
+
+def _aged(places: _Places) -> bool:
+    return time.monotonic() - places.made > get_settings().page_cache_seconds
+
+
+def kept_places(
+    engine: Engine, hits: Sequence[Hit]
+) -> tuple[dict[str, str], dict[int, str]] | None:
+    """`hit_places` from what is kept alone, never waiting: None when the version cannot be
+    read at once (not an SQLite file, the reader in use) or a hit's place is not kept.
+    One statement on an SQLite connection of our own that never waits for a lock, as the
+    page cache reads the version on the event loop."""
+    if not hits:
+        return {}, {}
+    places = _places
+    names = places.names if places is not None else None
+    if places is None or names is None or _aged(places):
+        return None
+    if _version_reader(engine).read() != places.version:
+        return None
+    paths: dict[int, str] = {}
+    for hit in hits:
+        path = places.paths.get(hit.id, _MISSING)
+        if path is _MISSING:
+            return None
+        if isinstance(path, str):
+            paths[hit.id] = path
+    return {hit.board_slug: names[hit.board_slug] for hit in hits if hit.board_slug in names}, paths
