@@ -78,6 +78,8 @@ FOLD_WINDOW = 40
 # (~20 KiB each: the 60 hits of a page and its fold window).
 KEPT_HITS = 4096
 KEPT_FOLDS = 64
+# ... and the hits shown, marked for a query's words (~1 KiB each).
+KEPT_SHOWN = 2048
 # A reader looks at the index's meta file on every search (one stat) and also compares its
 # content at least this often: as tantivy's own watcher did, which polled every 500 ms.
 RECHECK_SECONDS = 0.5
@@ -183,6 +185,7 @@ class _Generation:
         self.folds: dict[
             tuple[tuple[int, int], ...], tuple[list[Group], dict[int, tantivy.DocAddress]]
         ] = {}
+        self.hits: dict[tuple[Any, ...], Hit] = {}
 
 
 def _identity(path: str) -> tuple[int, int, int, int] | None:
@@ -620,13 +623,13 @@ class EmbeddedBackend:
                 searcher, terms, fixed, all_words=False, limit=window, offset=0, share=share
             )
         if not terms:
-            hits = [self._hit(searcher.doc(address), terms) for _score, address in result.hits]
+            hits = [self._hit_at(generation, address, terms) for _score, address in result.hits]
             total, capped = capped_total(hit_count(result))
             return SearchResults(hits, total, page, per_page, total_capped=capped)
         groups, where = self._folded(generation, [address for _score, address in result.hits])
         hits = [
             replace(
-                self._hit(searcher.doc(where[group.shown.id]), terms),
+                self._hit_at(generation, where[group.shown.id], terms),
                 similar_count=len(group.similar_ids),
                 similar_ids=tuple(group.similar_ids),
             )
@@ -725,6 +728,20 @@ class EmbeddedBackend:
     def _first(doc: tantivy.Document, name: str, default: Any = None) -> Any:
         values = doc.get_all(name)
         return values[0] if values else default
+
+    def _hit_at(
+        self, generation: _Generation, address: tantivy.DocAddress, terms: list[Term]
+    ) -> Hit:
+        """The hit at this address with the terms marked; once per generation, address and
+        the terms as marking sees them (a page of 20 hits shown again costs 20 snippets)."""
+        key = (address.segment_ord, address.doc, *(t.marks_key for t in terms))
+        hit = generation.hits.get(key)
+        if hit is None:
+            hit = self._hit(generation.searcher.doc(address), terms)
+            if len(generation.hits) >= KEPT_SHOWN:
+                generation.hits.clear()
+            generation.hits[key] = hit
+        return hit
 
     def _hit(self, doc: tantivy.Document, terms: list[Term]) -> Hit:
         title = self._first(doc, "title", "")

@@ -120,3 +120,17 @@ def test_a_commit_the_meta_files_identity_misses_is_read_within_the_recheck(
     writer.upsert([_doc(2, "Rufumleitung auf das Handy")])
     reader._meta_checked -= embedded.RECHECK_SECONDS  # as if that much time had passed
     assert _titles(reader, "Rufumleitung") == ["Rufumleitung auf das Handy"]
+
+
+def test_a_hit_kept_for_one_query_is_marked_for_the_words_of_the_next(path: Path) -> None:
+    backend = EmbeddedBackend(path, clock=lambda: NOW)
+    backend.upsert([_doc(1, "Router verliert nachts die Verbindung")])
+
+    def marked(q: str) -> str:
+        [hit] = backend.search(q, filters=Filters(), visibility=[PUBLIC]).hits
+        return hit.title_html
+
+    assert marked("Router") == "<mark>Router</mark> verliert nachts die Verbindung"
+    assert marked("Verbindung") == "Router verliert nachts die <mark>Verbindung</mark>"
+    assert marked("Rooter") == "<mark>Router</mark> verliert nachts die Verbindung"
+    assert marked("Router ") == "<mark>Router</mark> verliert nachts die Verbindung"
