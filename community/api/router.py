@@ -42,12 +42,13 @@ class PrefixedRouter(APIRouter):
 
 
 api_router = PrefixedRouter(prefix="/api/v1")
-# search before forum: /threads/similar must not be taken for /threads/{id}.
+# search first: the busiest route of the API, tried before the others' (~2 us each, twice
+# per request); and before forum, where /threads/similar would be taken for /threads/{id}.
 for module in (
+    search,
     auth,
     me,
     privacy,
-    search,
     forum,
     editor,
     reputation,
