@@ -63,10 +63,14 @@ async def search(
         page=page,
     )
     limit = _searching()
-    with anyio.move_on_after(TURN_WAIT_SECONDS) as waiting:
-        await limit.acquire()
-    if waiting.cancelled_caught:
-        raise ServiceUnavailable(indexing.SEARCH_UNAVAILABLE, code="search_unavailable")
+    try:
+        limit.acquire_nowait()  # a free turn: no timer to set and cancel, no trip round the loop
+    except anyio.WouldBlock:
+        with anyio.move_on_after(TURN_WAIT_SECONDS) as waiting:
+            await limit.acquire()
+        if waiting.cancelled_caught:
+            unavailable = ServiceUnavailable(indexing.SEARCH_UNAVAILABLE, code="search_unavailable")
+            raise unavailable from None
     try:
         if is_anonymous(request):
             answer = await _search_anonymous(request, query)
