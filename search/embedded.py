@@ -42,7 +42,7 @@ from search.documents import (
     capped_total,
     marked_to_html,
 )
-from search.folding import Candidate, Group, fold
+from search.folding import Candidate, fold
 from search.matching import Words
 from search.queries import (
     DAY,
@@ -74,12 +74,12 @@ WRITER_LOCK = "WRITER.lock"
 # Folding looks at this many hits beyond the page, so copies below it still fold.
 FOLD_WINDOW = 40
 # What a process keeps of one state of the index (`_Generation`): the folding fields of
-# this many hits (~200 bytes each), and the folded groups of this many result windows
-# (~20 KiB each: the 60 hits of a page and its fold window).
-KEPT_HITS = 4096
+# this many hits (~450 bytes each), the folded groups of this many windows of hits (~8 KiB
+# each), and this many hits shown, marked for a query's words (~750 bytes each): ~2.2 MiB
+# at most (tracemalloc, 200 searches for different words).
+KEPT_HITS = 2048
 KEPT_FOLDS = 64
-# ... and the hits shown, marked for a query's words (~1 KiB each).
-KEPT_SHOWN = 2048
+KEPT_SHOWN = 1024
 # A reader looks at the index's meta file on every search (one stat) and also compares its
 # content at least this often: as tantivy's own watcher did, which polled every 500 ms.
 RECHECK_SECONDS = 0.5
@@ -171,6 +171,10 @@ def _unix_now() -> int:
     return int(time.time())
 
 
+# A window of hits folded: per group, the address of the hit shown and the others' ids.
+Folded = tuple[tuple[tantivy.DocAddress, tuple[int, ...]], ...]
+
+
 class _Generation:
     """One state of the index as this process reads it: its searcher, and what the searches
     took from its stored documents. A document's address (segment, doc) names the same
@@ -182,9 +186,7 @@ class _Generation:
     def __init__(self, searcher: tantivy.Searcher) -> None:
         self.searcher = searcher
         self.candidates: dict[tuple[int, int], Candidate] = {}
-        self.folds: dict[
-            tuple[tuple[int, int], ...], tuple[list[Group], dict[int, tantivy.DocAddress]]
-        ] = {}
+        self.folds: dict[tuple[tuple[int, int], ...], Folded] = {}
         self.hits: dict[tuple[Any, ...], Hit] = {}
 
 
@@ -626,23 +628,21 @@ class EmbeddedBackend:
             hits = [self._hit_at(generation, address, terms) for _score, address in result.hits]
             total, capped = capped_total(hit_count(result))
             return SearchResults(hits, total, page, per_page, total_capped=capped)
-        groups, where = self._folded(generation, [address for _score, address in result.hits])
+        groups = self._folded(generation, [address for _score, address in result.hits])
         hits = [
             replace(
-                self._hit_at(generation, where[group.shown.id], terms),
-                similar_count=len(group.similar_ids),
-                similar_ids=tuple(group.similar_ids),
+                self._hit_at(generation, shown, terms),
+                similar_count=len(similar_ids),
+                similar_ids=similar_ids,
             )
-            for group in groups[offset : offset + per_page]
+            for shown, similar_ids in groups[offset : offset + per_page]
         ]
         total, capped = capped_total(hit_count(result), len(result.hits) - len(groups))
         return SearchResults(hits, total, page, per_page, total_capped=capped)
 
-    def _folded(
-        self, generation: _Generation, found: list[tantivy.DocAddress]
-    ) -> tuple[list[Group], dict[int, tantivy.DocAddress]]:
-        """The hits folded (best first), and each thread's address; once per generation
-        and window of hits (`_Generation`). The groups are shared: read, never changed."""
+    def _folded(self, generation: _Generation, found: list[tantivy.DocAddress]) -> Folded:
+        """The hits folded, best first: per group the address of the hit shown and the ids
+        of the others; once per generation and window of hits (`_Generation`)."""
         window = tuple((address.segment_ord, address.doc) for address in found)
         folds = generation.folds
         kept = folds.get(window)
@@ -653,10 +653,13 @@ class EmbeddedBackend:
             for position, (address, key) in enumerate(zip(found, window, strict=True))
         ]
         where = {c.id: address for c, address in zip(candidates, found, strict=True)}
+        folded = tuple(
+            (where[group.shown.id], tuple(group.similar_ids)) for group in fold(candidates)
+        )
         if len(folds) >= KEPT_FOLDS:
             folds.clear()
-        folds[window] = (fold(candidates), where)
-        return folds[window]
+        folds[window] = folded
+        return folded
 
     def _candidate(
         self,
