@@ -336,18 +336,22 @@ class EmbeddedBackend:
         process) committed since: its meta file has another identity, or, looked at every
         RECHECK_SECONDS, other content."""
         seen = _identity(self._meta_file)
-        if seen is not None and seen != self._meta_seen:
-            self._reload(index)
-        elif time.monotonic() - self._meta_checked > RECHECK_SECONDS:
+        changed = seen is not None and seen != self._meta_seen
+        if not changed and time.monotonic() - self._meta_checked > RECHECK_SECONDS:
             try:
                 with open(self._meta_file, "rb") as meta:
                     changed = meta.read() != self._meta_text
             except OSError:  # a reindex removed the folder: CURRENT tells the next search
                 changed = False
-            if changed:
+            self._meta_checked = time.monotonic()
+        if changed:
+            try:
                 self._reload(index)
-            else:
-                self._meta_checked = time.monotonic()
+            except ValueError:
+                # The files went away under the reload (a reindex removing this folder):
+                # searched as it was, and tried again on the next search, as tantivy's own
+                # watcher kept the last searcher when its reload failed.
+                self._meta_seen, self._meta_text = None, b""
         assert self._generation is not None  # made with the index (`_find_index`)
         return self._generation
 

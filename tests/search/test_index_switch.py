@@ -134,3 +134,24 @@ def test_a_hit_kept_for_one_query_is_marked_for_the_words_of_the_next(path: Path
     assert marked("Verbindung") == "Router verliert nachts die <mark>Verbindung</mark>"
     assert marked("Rooter") == "<mark>Router</mark> verliert nachts die Verbindung"
     assert marked("Router ") == "<mark>Router</mark> verliert nachts die Verbindung"
+
+
+def test_a_reload_that_fails_keeps_the_searcher_and_is_tried_again(path: Path) -> None:
+    writer = EmbeddedBackend(path, clock=lambda: NOW)
+    writer.upsert([_doc(1, "Glasfaseranschluss im Gewerbegebiet")])
+    reader = EmbeddedBackend(path, clock=lambda: NOW)
+    assert _titles(reader, "Glasfaseranschluss")
+    index = reader._index
+
+    class FilesGone:  # as when a reindex removes the folder during the reload
+        def reload(self) -> None:
+            raise ValueError("segment file not found")
+
+        def searcher(self):  # type: ignore[no-untyped-def]
+            return index.searcher()  # type: ignore[union-attr]
+
+    reader._index = FilesGone()  # type: ignore[assignment]
+    writer.upsert([_doc(2, "Rufumleitung auf das Handy")])
+    assert _titles(reader, "Glasfaseranschluss")  # answered from what it had
+    reader._index = index
+    assert _titles(reader, "Rufumleitung") == ["Rufumleitung auf das Handy"]
