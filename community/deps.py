@@ -12,7 +12,8 @@ from sqlmodel import Session
 
 from community.accounts.models import User
 from community.accounts.viewer import Viewer
-from community.auth import check_api_csrf, resolve_viewer
+from community.auth import bearer_token, check_api_csrf, resolve_viewer
+from community.config import get_settings
 from community.db import MAX_ID
 from community.errors import Forbidden, NotAuthenticated
 from community.forum import permissions as perms
@@ -43,6 +44,12 @@ request_session = contextmanager(get_session)
 # scope="function": the commit happens before the response leaves, so a client never
 # sees success for a write that then fails to commit.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def is_anonymous(request: Request) -> bool:
+    """Whether the viewer is anonymous without asking the database: no bearer token and no
+    session cookie (resolve_viewer answers ANONYMOUS then, and only then, unasked)."""
+    return bearer_token(request) is None and not request.cookies.get(get_settings().session_cookie)
 
 
 def get_viewer(request: Request, session: SessionDep) -> Viewer:

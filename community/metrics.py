@@ -43,6 +43,11 @@ SEARCH_LATENCY = Histogram(
 )
 
 
+def observe_search(operation: str, started: float) -> None:
+    """A search call that began at `started` (time.perf_counter) has ended."""
+    SEARCH_LATENCY.labels(operation).observe(time.perf_counter() - started)
+
+
 @contextmanager
 def search_timer(operation: str) -> Iterator[None]:
     started = time.perf_counter()

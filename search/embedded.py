@@ -11,8 +11,8 @@ the one in use; a reindex builds a new folder and replaces `CURRENT` atomically.
 One process writes, any number read. The writer holds an exclusive `flock` on
 `WRITER.lock` in the folder for as long as it lives (`claim_writer`, and before any write);
 a second process that tries to write is refused with `IndexLocked`. Readers in other
-processes open the same files and follow the writer's commits (tantivy reloads when the
-index's meta file changes, within about half a second) and its swaps (`CURRENT`)."""
+processes open the same files and follow the writer's commits (the index's meta file
+changed: reloaded on the next search, `_follow_commits`) and its swaps (`CURRENT`)."""
 
 from __future__ import annotations
 
@@ -73,6 +73,16 @@ CURRENT = "CURRENT"
 WRITER_LOCK = "WRITER.lock"
 # Folding looks at this many hits beyond the page, so copies below it still fold.
 FOLD_WINDOW = 40
+# What a process keeps of one state of the index (`_Generation`): the folding fields of
+# this many hits (~450 bytes each), the folded groups of this many windows of hits (~8 KiB
+# each), and this many hits shown, marked for a query's words (~750 bytes each): ~2.2 MiB
+# at most (tracemalloc, 200 searches for different words).
+KEPT_HITS = 2048
+KEPT_FOLDS = 64
+KEPT_SHOWN = 1024
+# A reader looks at the index's meta file on every search (one stat) and also compares its
+# content at least this often: as tantivy's own watcher did, which polled every 500 ms.
+RECHECK_SECONDS = 0.5
 # More threads than this matching the words as typed, and typo variants are not searched
 # (EmbeddedBackend._ranked). The cap: past it the count is "over 1,000" either way, and
 # under the typo rule every page one can reach holds only threads that match as typed.
@@ -161,6 +171,37 @@ def _unix_now() -> int:
     return int(time.time())
 
 
+# A window of hits folded: per group, the address of the hit shown and the others' ids.
+Folded = tuple[tuple[tantivy.DocAddress, tuple[int, ...]], ...]
+
+
+class _Generation:
+    """One state of the index as this process reads it: its searcher, and what the searches
+    took from its stored documents. A document's address (segment, doc) names the same
+    document for as long as the searcher is the same, so the folding fields of a hit and
+    the groups of a window of hits are read and folded once per state, not per search: the
+    best 60 hits of a popular query are mostly the same request after request. A commit or
+    a swap begins a new generation with nothing kept (`EmbeddedBackend._reload`)."""
+
+    def __init__(self, searcher: tantivy.Searcher) -> None:
+        self.searcher = searcher
+        self.candidates: dict[tuple[int, int], Candidate] = {}
+        self.folds: dict[tuple[tuple[int, int], ...], Folded] = {}
+        self.hits: dict[tuple[Any, ...], Hit] = {}
+
+
+def _identity(path: str) -> tuple[int, int, int, int] | None:
+    """A file's inode, change and modification times and size, or None without it.
+    Files the engine replaces by renaming a new one over them (CURRENT, tantivy's
+    meta.json) get another inode with every write, while the old one is still linked; an
+    inode number can only come back two writes later, with new times."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_ctime_ns, st.st_mtime_ns, st.st_size)
+
+
 class EmbeddedBackend:
     def __init__(
         self,
@@ -176,6 +217,15 @@ class EmbeddedBackend:
         self._lock = threading.RLock()
         self._index: tantivy.Index | None = None
         self._current: str | None = None
+        # CURRENT's identity when `_current` was read from it (`_find_index`).
+        self._current_file = str(self.path / CURRENT)
+        self._current_seen: tuple[int, int, int, int] | None = None
+        # The open index's meta file, as it was when its searcher was last reloaded.
+        self._meta_file = ""
+        self._meta_seen: tuple[int, int, int, int] | None = None
+        self._meta_text = b""
+        self._meta_checked = 0.0
+        self._generation: _Generation | None = None
         self._health = upkeep.WriteHealth()
 
     # ---- the index folder -------------------------------------------------------------
@@ -200,6 +250,9 @@ class EmbeddedBackend:
             index = tantivy.Index.open(str(folder))
         index.register_tokenizer("de", DE)
         index.register_tokenizer("en", EN)
+        # Reloaded by `_reload` only, when the meta file changed: a searcher that never
+        # changes behind our back is what lets `_Generation` keep what it read.
+        index.config_reader(reload_policy="Manual")
         return index
 
     def _point_to(self, folder: Path) -> None:
@@ -227,10 +280,17 @@ class EmbeddedBackend:
         `community reindex`) may have swapped it since the last call."""
         with self._lock:
             for _attempt in range(3):
+                # Every search asks which index is current: one stat instead of reading CURRENT.
+                seen = _identity(self._current_file)
+                if seen is None:
+                    return None
+                if self._index is not None and seen == self._current_seen:
+                    return self._index
                 current = self._read_current()
                 if current is None:
                     return None
                 if self._index is not None and current == self._current:
+                    self._current_seen = seen
                     return self._index
                 try:
                     # Never created here: the folder may be one a reindex just removed.
@@ -238,7 +298,8 @@ class EmbeddedBackend:
                 except ValueError:
                     time.sleep(0.05)  # CURRENT names the new folder in a moment
                     continue
-                self._current = current
+                self._current, self._current_seen = current, seen
+                self._reload(self._index, self.path / current)
                 return self._index
             raise SearchError(f"the search index in {self.path} cannot be opened")
 
@@ -252,11 +313,70 @@ class EmbeddedBackend:
                 index = self._open(folder)
                 self._point_to(folder)
                 self._index, self._current = index, folder.name
+                self._reload(index, folder)
             return index
 
+    def _reload(self, index: tantivy.Index, folder: Path | None = None) -> None:
+        """A new generation from what the index holds now. The meta file is looked at
+        before the reload: a commit after it changes the file again, and is followed."""
+        if folder is not None:
+            self._meta_file = str(folder / "meta.json")
+        self._meta_seen = _identity(self._meta_file)
+        try:
+            with open(self._meta_file, "rb") as meta:
+                self._meta_text = meta.read()
+        except OSError:
+            self._meta_text = b""
+        self._meta_checked = time.monotonic()
+        index.reload()
+        self._generation = _Generation(index.searcher())
+
+    def _follow_commits(self, index: tantivy.Index) -> _Generation:
+        """The current generation, after a reload when the writer (perhaps in another
+        process) committed since: its meta file has another identity, or, looked at every
+        RECHECK_SECONDS, other content."""
+        seen = _identity(self._meta_file)
+        changed = seen is not None and seen != self._meta_seen
+        if not changed and time.monotonic() - self._meta_checked > RECHECK_SECONDS:
+            try:
+                with open(self._meta_file, "rb") as meta:
+                    changed = meta.read() != self._meta_text
+            except OSError:  # a reindex removed the folder: CURRENT tells the next search
+                changed = False
+            self._meta_checked = time.monotonic()
+        if changed:
+            try:
+                self._reload(index)
+            except ValueError:
+                # The files went away under the reload (a reindex removing this folder):
+                # searched as it was, and tried again on the next search, as tantivy's own
+                # watcher kept the last searcher when its reload failed.
+                self._meta_seen, self._meta_text = None, b""
+        assert self._generation is not None  # made with the index (`_find_index`)
+        return self._generation
+
+    def _read(self) -> _Generation | None:
+        """The generation to search, or None before the writer created the index."""
+        with self._lock:
+            index = self._find_index()
+            return self._follow_commits(index) if index is not None else None
+
+    def _at_hand(self) -> _Generation | None:
+        """The generation to search if that needs no wait: None when another thread holds
+        the index (a write, a swap) or it is to be opened first (the first search, a swap)."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            index = self._index
+            if index is None or _identity(self._current_file) != self._current_seen:
+                return None
+            return self._follow_commits(index)
+        finally:
+            self._lock.release()
+
     def _searcher(self) -> tantivy.Searcher | None:
-        index = self._find_index()
-        return index.searcher() if index is not None else None
+        generation = self._read()
+        return generation.searcher if generation is not None else None
 
     def ensure(self) -> None:
         """Creates the index in the writer process; elsewhere the writer will."""
@@ -318,7 +438,7 @@ class EmbeddedBackend:
                 raise
             finally:
                 writer.wait_merging_threads()
-            index.reload()
+            self._reload(index)
 
     def upsert(self, documents: Sequence[ThreadDocument]) -> None:
         if documents:
@@ -460,9 +580,37 @@ class EmbeddedBackend:
         page: int = 1,
         per_page: int = 20,
     ) -> SearchResults:
-        searcher = self._searcher()
-        if searcher is None:  # the writer has not created the index yet
+        generation = self._read()
+        if generation is None:  # the writer has not created the index yet
             return SearchResults(hits=[], total=0, page=page, per_page=per_page)
+        return self._search(generation, query, filters, visibility, page, per_page)
+
+    def search_at_once(
+        self,
+        query: str,
+        *,
+        filters: Filters,
+        visibility: Sequence[str] | None,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> SearchResults | None:
+        """`search`, unless it would wait for a lock or open an index first (None): for a
+        caller that must not wait, such as an event loop (community/api/search.py)."""
+        generation = self._at_hand()
+        if generation is None:
+            return None
+        return self._search(generation, query, filters, visibility, page, per_page)
+
+    def _search(
+        self,
+        generation: _Generation,
+        query: str,
+        filters: Filters,
+        visibility: Sequence[str] | None,
+        page: int,
+        per_page: int,
+    ) -> SearchResults:
+        searcher = generation.searcher
         terms = self._terms(query)
         fixed = self._filter_clauses(filters, visibility)
         offset = (max(page, 1) - 1) * per_page
@@ -480,32 +628,66 @@ class EmbeddedBackend:
             result, _ = self._ranked(
                 searcher, terms, fixed, all_words=False, limit=window, offset=0, share=share
             )
-        docs = [searcher.doc(address) for _score, address in result.hits]
         if not terms:
-            hits = [self._hit(doc, terms) for doc in docs]
+            hits = [self._hit_at(generation, address, terms) for _score, address in result.hits]
             total, capped = capped_total(hit_count(result))
             return SearchResults(hits, total, page, per_page, total_capped=capped)
-        by_id = {int(self._first(doc, "id")): doc for doc in docs}
-        groups = fold([self._candidate(doc, i) for i, doc in enumerate(docs)])
+        groups = self._folded(generation, [address for _score, address in result.hits])
         hits = [
             replace(
-                self._hit(by_id[group.shown.id], terms),
-                similar_count=len(group.similar_ids),
-                similar_ids=tuple(group.similar_ids),
+                self._hit_at(generation, shown, terms),
+                similar_count=len(similar_ids),
+                similar_ids=similar_ids,
             )
-            for group in groups[offset : offset + per_page]
+            for shown, similar_ids in groups[offset : offset + per_page]
         ]
-        total, capped = capped_total(hit_count(result), len(docs) - len(groups))
+        total, capped = capped_total(hit_count(result), len(result.hits) - len(groups))
         return SearchResults(hits, total, page, per_page, total_capped=capped)
 
-    def _candidate(self, doc: tantivy.Document, position: int) -> Candidate:
+    def _folded(self, generation: _Generation, found: list[tantivy.DocAddress]) -> Folded:
+        """The hits folded, best first: per group the address of the hit shown and the ids
+        of the others; once per generation and window of hits (`_Generation`)."""
+        window = tuple((address.segment_ord, address.doc) for address in found)
+        folds = generation.folds
+        kept = folds.get(window)
+        if kept is not None:
+            return kept
+        candidates = [
+            self._candidate(generation, address, key, position)
+            for position, (address, key) in enumerate(zip(found, window, strict=True))
+        ]
+        where = {c.id: address for c, address in zip(candidates, found, strict=True)}
+        folded = tuple(
+            (where[group.shown.id], tuple(group.similar_ids)) for group in fold(candidates)
+        )
+        if len(folds) >= KEPT_FOLDS:
+            folds.clear()
+        folds[window] = folded
+        return folded
+
+    def _candidate(
+        self,
+        generation: _Generation,
+        address: tantivy.DocAddress,
+        key: tuple[int, int],
+        position: int,
+    ) -> Candidate:
+        kept = generation.candidates.get(key)
+        if kept is None:
+            doc = generation.searcher.doc(address)
+            kept = Candidate(
+                id=int(self._first(doc, "id")),
+                title=self._first(doc, "title", ""),
+                solved=self._first(doc, "solved") == "1",
+                visibility=tuple(sorted(doc.get_all("visibility"))),
+                position=0,
+                duplicate_of=int(self._first(doc, "duplicate_of", 0)) or None,
+            )
+            if len(generation.candidates) >= KEPT_HITS:
+                generation.candidates.clear()
+            generation.candidates[key] = kept
         return Candidate(
-            id=int(self._first(doc, "id")),
-            title=self._first(doc, "title", ""),
-            solved=self._first(doc, "solved") == "1",
-            visibility=tuple(sorted(doc.get_all("visibility"))),
-            position=position,
-            duplicate_of=int(self._first(doc, "duplicate_of", 0)) or None,
+            kept.id, kept.title, kept.solved, kept.visibility, position, kept.duplicate_of
         )
 
     def similar(
@@ -553,6 +735,20 @@ class EmbeddedBackend:
     def _first(doc: tantivy.Document, name: str, default: Any = None) -> Any:
         values = doc.get_all(name)
         return values[0] if values else default
+
+    def _hit_at(
+        self, generation: _Generation, address: tantivy.DocAddress, terms: list[Term]
+    ) -> Hit:
+        """The hit at this address with the terms marked; once per generation, address and
+        the terms as marking sees them (a page of 20 hits shown again costs 20 snippets)."""
+        key = (address.segment_ord, address.doc, *(t.marks_key for t in terms))
+        hit = generation.hits.get(key)
+        if hit is None:
+            hit = self._hit(generation.searcher.doc(address), terms)
+            if len(generation.hits) >= KEPT_SHOWN:
+                generation.hits.clear()
+            generation.hits[key] = hit
+        return hit
 
     def _hit(self, doc: tantivy.Document, terms: list[Term]) -> Hit:
         title = self._first(doc, "title", "")

@@ -11,6 +11,8 @@ from search.words import Term, max_typos, query_words, stem_of
 
 # The terms looked at for the prefix of the word being typed.
 PREFIX_TERMS_MAX = 50
+# Word queries kept, built (~15-30 us each): the same words are searched again and again.
+KEPT_QUERIES = 2000
 
 
 class Words:
@@ -19,6 +21,7 @@ class Words:
     def __init__(self, schema: tantivy.Schema, synonyms: dict[str, list[str]]) -> None:
         self.schema = schema
         self.synonyms = synonyms
+        self._kept: dict[tuple[object, ...], tantivy.Query] = {}
 
     def synonyms_of(self, term: Term) -> list[str]:
         return self.synonyms.get(term.word.lower()) or self.synonyms.get(term.folded) or []
@@ -37,7 +40,27 @@ class Words:
 
     def query(self, term: Term, *, synonyms: bool = True, typos: bool = True) -> tantivy.Query:
         """The word in any field: as typed and stemmed, as its compound parts, its
-        synonyms and, with `typos`, with the typos Meilisearch allows."""
+        synonyms and, with `typos`, with the typos Meilisearch allows. Built once per word
+        and way of looking for it (everything the query is made of follows from the key):
+        a query is only read by the searches that use it."""
+        key = (
+            term.word,
+            term.prefix,
+            term.compounds,
+            term.parts,
+            term.alternative,
+            synonyms,
+            typos,
+        )
+        query = self._kept.get(key)
+        if query is None:
+            query = self._query(term, synonyms=synonyms, typos=typos)
+            if len(self._kept) >= KEPT_QUERIES:
+                self._kept.clear()
+            self._kept[key] = query
+        return query
+
+    def _query(self, term: Term, *, synonyms: bool, typos: bool) -> tantivy.Query:
         schema = self.schema
         clauses = stem_clauses(schema, term.stem, term.typos if typos else 0, parts=term.compounds)
         if term.alternative:

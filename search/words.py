@@ -125,6 +125,12 @@ class Term:
             other.parts, other.alternative = (), None
         return other
 
+    @property
+    def marks_key(self) -> tuple[str, str, int, bool]:
+        """All that `matches` depends on: a text is marked the same for two terms with the
+        same key (EmbeddedBackend._hit_at keeps marked hits by it)."""
+        return (self.folded, self.stem, self.typos, self.prefix)
+
     def matches(self, token: str) -> bool:
         """Whether a word of a stored text is this term: used to highlight."""
         return _matches(token, self.folded, self.stem, self.typos, self.prefix)

@@ -69,6 +69,7 @@ from community.accounts import login_guard, security
 from community.app import create_app
 from community.config import get_settings
 from community.db import make_engine, metadata
+from community.indexing import service as indexing
 from community.indexing.backend import synonyms, use_backend
 from community.migrate import upgrade
 from community.ratelimit import reset_limits
@@ -325,6 +326,7 @@ def app(shared_app: FastAPI, engine: Engine) -> Iterator[FastAPI]:
     # Pages cached by an earlier test belong to its rolled-back data.
     shared_app.state.page_cache.clear()
     shared_app.state.post_fragments.clear()
+    indexing.forget_places()  # the search API's board names and article paths
     yield shared_app
     shared_app.dependency_overrides.clear()
     shared_app.state.engine = None

@@ -63,7 +63,7 @@ def article_paths(session: Session, ids: Sequence[int]) -> dict[int, str]:
     rows = session.connection().execute(_ARTICLES_OF_THREADS, {"ids": list(ids)})
     return {
         thread_id: f"/blog/{article_id}/{slug}"
-        for article_id, slug, thread_id in rows.tuples()
+        for article_id, slug, thread_id in rows
         if thread_id is not None  # never, by the IN; the column is nullable
     }
 

@@ -8,22 +8,27 @@ group change does (board_changed)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
+import time
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, select
 from sqlmodel import Session, col
 
+from community import pageversion
 from community.accounts.viewer import Viewer
+from community.config import get_settings
 from community.errors import InvalidInput, ServiceUnavailable
+from community.forum import searching
 from community.forum.models import Category, Thread
 from community.i18n import Formatted
 from community.indexing.backend import get_backend
 from community.indexing.documents import all_documents, build_documents
 from community.jobs.models import Job
 from community.jobs.service import enqueue, handler
-from community.metrics import search_timer
+from community.metrics import observe_search, search_timer
 from search.documents import PUBLIC, Filters, Hit, SearchError, SearchResults
 
 log = logging.getLogger(__name__)
@@ -166,20 +171,42 @@ def _clean(q: str) -> str:
 
 
 def search(session: Session, viewer: Viewer, query: SearchQuery) -> SearchResults:
+    results = _searched(get_backend().search, viewer, query)
+    assert results is not None  # Backend.search always answers
+    return results
+
+
+def search_at_once(viewer: Viewer, query: SearchQuery) -> SearchResults | None:
+    """`search` when the engine answers without waiting for anything (the embedded one,
+    its index open and not being written by another thread of this process), else None:
+    for the search API on the event loop."""
+    at_once = getattr(get_backend(), "search_at_once", None)
+    return _searched(at_once, viewer, query) if at_once is not None else None
+
+
+def _searched(
+    run: Callable[..., SearchResults | None], viewer: Viewer, query: SearchQuery
+) -> SearchResults | None:
     if not 1 <= query.page <= PAGE_MAX:
         raise InvalidInput(Formatted("Seite 1 bis %(last)s.", last=PAGE_MAX), code="invalid_page")
     q = _clean(query.q)
+    started = time.perf_counter()
+    ran = True
     try:
-        with search_timer("search"):
-            return get_backend().search(
-                q,
-                filters=Filters(board=query.board, kind=query.kind, solved=query.solved),
-                visibility=visibility_for(viewer),
-                page=query.page,
-                per_page=PER_PAGE,
-            )
+        results = run(
+            q,
+            filters=Filters(board=query.board, kind=query.kind, solved=query.solved),
+            visibility=visibility_for(viewer),
+            page=query.page,
+            per_page=PER_PAGE,
+        )
+        ran = results is not None  # None: not run at once, so not timed
+        return results
     except SearchError as exc:
         raise _unavailable(exc) from exc
+    finally:
+        if ran:
+            observe_search("search", started)
 
 
 def index_problem() -> str | None:
@@ -236,4 +263,123 @@ def board_names(session: Session, slugs: Iterable[str] | None = None) -> dict[st
         if not wanted:
             return {}
         rows = session.connection().execute(_BOARD_NAMES_OF, {"slugs": wanted})
-    return dict(rows.tuples().all())
+    # Rows unpack as tuples (Result.tuples() is deprecated since SQLAlchemy 2.1 and warned
+    # on every call).
+    return dict(rows.all())
+
+
+# ---- board names and addresses of a result page's hits, kept per process ---------------------
+
+
+@dataclass
+class _Places:
+    """What the pages showed at one version (community/pageversion.py): every board's name
+    by slug, and the blog article path of each thread asked about (None: it has none).
+    Filled after the version was read, so what it holds is at least that new; a rename or a
+    new article changes the version in its own transaction, and the next search reads anew.
+    Writes through a bare connection (the demo seeder) leave the version: read anew after
+    COMMUNITY_PAGE_CACHE_SECONDS, as the page cache does."""
+
+    version: int
+    made: float = field(default_factory=time.monotonic)
+    names: dict[str, str] | None = None
+    paths: dict[int, str | None] = field(default_factory=dict)
+
+
+# Threads whose article path is kept: beyond it, they are asked again.
+KEPT_PATHS = 10_000
+_places: _Places | None = None
+_MISSING = object()
+# The version straight from the SQLite file (~20 us), not through the request's session,
+# which would take a connection from the pool only for it (~100 us with its commit).
+_version_readers: weakref.WeakKeyDictionary[Engine, pageversion.LocalReader] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _version_reader(engine: Engine) -> pageversion.LocalReader:
+    reader = _version_readers.get(engine)
+    if reader is None:
+        reader = _version_readers.setdefault(engine, pageversion.LocalReader(engine))
+    return reader
+
+
+def forget_places() -> None:
+    """Drop what is kept (the tests' rolled-back data brings old versions back)."""
+    global _places
+    _places = None
+
+
+def _pages_version(session: Session) -> int | None:
+    bind = session.get_bind()
+    if isinstance(bind, Engine):
+        version = _version_reader(bind).read()
+        if version is not None:
+            return version
+    # Another engine (PostgreSQL, the tests' one connection), or the reader busy.
+    return pageversion.read(session.connection())
+
+
+def hit_places(session: Session, hits: Sequence[Hit]) -> tuple[dict[str, str], dict[int, str]]:
+    """The board names (by slug) and the article paths (by thread id) of these hits, for
+    the search API: read once per version of the pages, not on every search. Only the hits'
+    own boards are named; the engine let through only what the viewer may see."""
+    if not hits:
+        return {}, {}
+    global _places
+    slugs = {hit.board_slug for hit in hits}
+    ids = [hit.id for hit in hits]
+    version = _pages_version(session)
+    if version is None:  # no version row: nothing is kept
+        return board_names(session, slugs), searching.article_paths(session, ids)
+    places = _places
+    if places is None or places.version != version or _aged(places):
+        places = _places = _Places(version)
+    names = places.names
+    if names is None:
+        names = places.names = board_names(session)
+    paths: dict[int, str] = {}
+    missing: list[int] = []
+    kept = places.paths
+    for thread_id in ids:
+        path = kept.get(thread_id, _MISSING)
+        if path is _MISSING:
+            missing.append(thread_id)
+        elif isinstance(path, str):
+            paths[thread_id] = path
+    if missing:
+        found = searching.article_paths(session, missing)
+        paths |= found
+        if len(kept) + len(missing) > KEPT_PATHS:
+            kept = places.paths = {}
+        kept.update({thread_id: found.get(thread_id) for thread_id in missing})
+    return {slug: names[slug] for slug in slugs if slug in names}, paths
+
+
+def _aged(places: _Places) -> bool:
+    return time.monotonic() - places.made > get_settings().page_cache_seconds
+
+
+def kept_places(
+    engine: Engine, hits: Sequence[Hit]
+) -> tuple[dict[str, str], dict[int, str]] | None:
+    """`hit_places` from what is kept alone, never waiting: None when the version cannot be
+    read at once (not an SQLite file, the reader in use) or a hit's place is not kept.
+    One statement on an SQLite connection of our own that never waits for a lock, as the
+    page cache reads the version on the event loop."""
+    if not hits:
+        return {}, {}
+    places = _places
+    names = places.names if places is not None else None
+    if places is None or names is None or _aged(places):
+        return None
+    if _version_reader(engine).read() != places.version:
+        return None
+    paths: dict[int, str] = {}
+    for hit in hits:
+        path = places.paths.get(hit.id, _MISSING)
+        if path is _MISSING:
+            return None
+        if isinstance(path, str):
+            paths[hit.id] = path
+    return {hit.board_slug: names[hit.board_slug] for hit in hits if hit.board_slug in names}, paths

@@ -7,11 +7,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlmodel import Session
 
 from community.api import search as search_api
+from community.blog.models import Article, ArticleStatus
 from community.clock import utcnow
 from community.indexing import service as indexing
 from community.jobs.models import Job, JobStatus
@@ -349,3 +351,70 @@ def test_a_search_that_waits_too_long_for_its_turn_answers_503_with_retry_after(
     monkeypatch.setattr(search_api, "_limit", None)
     monkeypatch.setattr(search_api, "SEARCHES_AT_ONCE", 2)
     assert anon.get("/api/v1/search", params={"q": "Router"}).status_code == 200
+
+
+def test_a_renamed_board_and_a_new_article_show_on_the_next_search(
+    anon: TestClient, db: Session, run_jobs: Callable[[], int]
+) -> None:
+    """The API keeps board names and article paths per version of the pages
+    (indexing.hit_places): a change is seen on the very next search."""
+    _rename_board_and_publish_an_article(anon, db, run_jobs)
+
+
+@pytest.mark.commits
+def test_a_renamed_board_and_a_new_article_show_on_the_next_search_on_the_event_loop(
+    anon: TestClient, db: Session, run_jobs: Callable[[], int]
+) -> None:
+    """With real commits the version is read from the SQLite file, and an anonymous
+    search is answered from what is kept, on the event loop (api/search.py)."""
+    _rename_board_and_publish_an_article(anon, db, run_jobs)
+
+
+def _rename_board_and_publish_an_article(
+    anon: TestClient, db: Session, run_jobs: Callable[[], int]
+) -> None:
+    board = make_category(db, slug="internet", name="Internet")
+    author = make_user(db)
+    thread = make_thread(db, author=author, category=board, title="Router verliert nachts")
+    run_jobs()
+
+    def hit() -> dict[str, object]:
+        [item] = anon.get("/api/v1/search", params={"q": "Router"}).json()["items"]
+        return item  # type: ignore[no-any-return]
+
+    assert (hit()["board_name"], hit()["url"]) == ("Internet", f"/t/{thread.id}")
+    board.name = "Internet & DSL"
+    db.add(board)
+    db.commit()
+    assert hit()["board_name"] == "Internet & DSL"
+    article = Article(
+        category_id=board.id, author_id=author.id, status=ArticleStatus.published.value,
+        title="Router", slug="router-nachts", teaser="", body="", body_html="",
+        thread_id=thread.id, published_at=utcnow(),
+    )  # fmt: skip
+    db.add(article)
+    db.commit()
+    assert hit()["url"] == f"/blog/{article.id}/router-nachts"
+
+
+# With real commits the version comes from the SQLite file, and the anonymous search is
+# answered on the event loop from what the member's search left kept.
+@pytest.mark.parametrize("commits", [False, pytest.param(True, marks=pytest.mark.commits)])
+def test_a_closed_boards_name_reaches_no_one_outside_its_groups_once_a_member_searched(
+    client: TestClient, anon: TestClient, db: Session, run_jobs: Callable[[], int], commits: bool
+) -> None:
+    member = make_user(db)
+    group = make_group(db, members=[member])
+    closed = make_category(db, slug="grosskunden", name="Großkunden", groups=[group])
+    public = make_category(db, slug="rechnungen", name="Rechnungen")
+    make_thread(db, author=member, category=closed, title="Sammelrechnung für alle Standorte")
+    make_thread(db, author=member, category=public, title="Sammelrechnung als PDF")
+    run_jobs()
+    sign_in(client, member)
+    inside = client.get("/api/v1/search", params={"q": "Sammelrechnung"}).json()["items"]
+    assert {i["board_name"] for i in inside} == {"Großkunden", "Rechnungen"}
+    outside = anon.get("/api/v1/search", params={"q": "Sammelrechnung"})
+    assert [i["board_name"] for i in outside.json()["items"]] == ["Rechnungen"]
+    assert "Großkunden" not in outside.text and "grosskunden" not in outside.text
+    again = anon.get("/api/v1/search", params={"q": "Sammelrechnung"})  # from what is kept
+    assert again.json() == outside.json()
