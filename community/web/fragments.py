@@ -7,8 +7,8 @@ team, in one language, until something a page shows changes: the version of the 
 (community/pageversion.py) is read before the page reads anything it covers (a dependency
 declared before the viewer's, whose user row a post may show), and is part of the key, so
 the first request after a committed change renders afresh. What differs between members is
-rendered on every request (the buttons with their kudos state and CSRF token, the unread
-divider, the reply form, bell and watch box), or is in the key:
+rendered on every request (the unread divider, the reply form, bell and watch box), or
+is in the key (a post's buttons are kept apart, under their own key: see `actions`):
 
 - whether the member wrote the post, and whether they may read its body (a hidden post:
   its author; a deleted one: no one),
@@ -31,10 +31,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from community import i18n, pageversion
 from community.accounts.viewer import Viewer
@@ -47,6 +48,8 @@ STATE_KEY = "post_fragments"
 # Room for ~1,500 posts of a few KiB each: the threads being read now.
 DEFAULT_BYTES = 8 * 2**20
 _ENTRY_OVERHEAD = 200  # the key and the bookkeeping, roughly
+# A text, or one in parts to be joined by the viewer's CSRF token (PostFragments.actions).
+Kept = str | tuple[str, ...]
 
 
 class FragmentStore:
@@ -56,10 +59,10 @@ class FragmentStore:
         self.max_bytes = max_bytes
         self.max_age = max_age
         self.used = 0
-        self._entries: OrderedDict[Hashable, tuple[str, float, int]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Kept, float, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> str | None:
+    def get(self, key: Hashable) -> Kept | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -70,8 +73,8 @@ class FragmentStore:
             self._entries.move_to_end(key)
             return entry[0]
 
-    def put(self, key: Hashable, text: str) -> None:
-        size = len(text) + _ENTRY_OVERHEAD
+    def put(self, key: Hashable, text: Kept) -> None:
+        size = (len(text) if isinstance(text, str) else sum(map(len, text))) + _ENTRY_OVERHEAD
         if size > self.max_bytes:
             return
         with self._lock:
@@ -165,12 +168,46 @@ class PostFragments:
         posts and their authors' nicknames, the same for every member shown the same posts
         (they differ by viewer only in the viewer's own waiting posts)."""
         key = ("jsonld", self.version, thread.id, tuple(p.id for p in shown))
-        text = self.store.get(key)
+        kept = self.store.get(key)
+        text = kept if isinstance(kept, str) else None
         if text is None:
             text = make()
             if text is not None:
                 self.store.put(key, text)
         return text
+
+    def actions(
+        self,
+        post: Post,
+        macro: Callable[..., Markup],
+        thread: Thread,
+        me: object,
+        kudos_given: AbstractSet[int],
+        may_accept: bool,
+        csrf_token: str,
+    ) -> Markup:
+        """A post's buttons (macros.html post_actions) as kept: the same for every member
+        outside the moderation team who wrote the post or not, gave it kudos or not, and
+        may accept an answer in the thread or not (the thread's author), in one language;
+        the post, its thread (lock, solution) and their kudos counts are in the version.
+        Kept without the viewer's CSRF token, which is put back on every request."""
+        key = (
+            "actions",
+            self.version,
+            post.id,
+            i18n.current_locale(),
+            post.author_id == self.viewer_id,
+            post.id in kudos_given,
+            may_accept,
+        )
+        parts = self.store.get(key)
+        if isinstance(parts, tuple):
+            return Markup(csrf_token.join(parts))  # noqa: S704  (our own kept HTML)
+        html = macro(post, thread, me, kudos_given, may_accept, csrf_token)  # autoescaped
+        # The token is hex, the same escaped or not; anything else is not kept.
+        if post.id is not None and csrf_token and str(escape(csrf_token)) == csrf_token:
+            self.store.put(key, tuple(html.split(csrf_token)))
+        return html
 
     def get(self, post: Post) -> Markup | None:
         key = self._key(post)
