@@ -72,6 +72,7 @@ from community.db import make_engine, metadata
 from community.indexing.backend import synonyms, use_backend
 from community.migrate import upgrade
 from community.ratelimit import reset_limits
+from community.site import service as site_settings
 from search.embedded import EmbeddedBackend
 from tests.browser.chromium import browser  # noqa: F401  (one Chromium per process)
 
@@ -325,6 +326,7 @@ def app(shared_app: FastAPI, engine: Engine) -> Iterator[FastAPI]:
     # Pages cached by an earlier test belong to its rolled-back data.
     shared_app.state.page_cache.clear()
     shared_app.state.post_fragments.clear()
+    site_settings.forget_shared()
     yield shared_app
     shared_app.dependency_overrides.clear()
     shared_app.state.engine = None

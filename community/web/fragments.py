@@ -14,7 +14,7 @@ is in the key (a post's buttons are kept apart, under their own key: see `action
   its author; a deleted one: no one),
 - the author's post count as this member may count it (closed boards, own hidden threads),
 - the rank and staff name beside the author: they come from the site settings, which the
-  page reads before the version,
+  page reads after the version (or takes from the copy read under it, site/service.py),
 - the language.
 
 The moderation team's and staff's pages are rendered in full (moderation tools, and what
@@ -37,10 +37,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from markupsafe import Markup, escape
 
-from community import i18n, pageversion
+from community import i18n
 from community.accounts.viewer import Viewer
 from community.config import get_settings
-from community.deps import SessionDep
 from community.forum import permissions as perms
 from community.forum.models import Post, Thread
 
@@ -97,14 +96,17 @@ class FragmentStore:
         return len(self._entries)
 
 
-def _version_first(request: Request, session: SessionDep) -> int | None:
+async def _version_first(request: Request) -> int | None:
     """The version of the pages for a signed-in viewer, read before anything the page shows:
-    a dependency declared before the viewer's, whose user row a kept post may show."""
+    by the web routers' first dependency (web/pages.py load_legal_links), before the
+    viewer's, whose user row a kept post may show. Async: it reads no database, so it needs
+    no turn in the thread pool."""
     if request.app.state.post_fragments is None:
         return None
     if not request.cookies.get(get_settings().session_cookie):
         return None  # no member: the page cache's business
-    return pageversion.read(session.connection())
+    version: int | None = getattr(request.state, "page_version", None)
+    return version
 
 
 VersionFirst = Annotated[int | None, Depends(_version_first)]

@@ -249,3 +249,28 @@ def test_an_accepted_answer_changes_the_buttons_on_the_next_page(
     assert accepted.status_code == 200, accepted.text
     page = _page(author, scene.path)
     assert "Lösung zurücknehmen" in page and "Als Lösung akzeptieren" not in page
+
+
+def test_a_changed_setting_is_on_the_next_page(app, make_client, db, engine, scene) -> None:
+    """The site settings a page reads are kept per process under the version of the pages
+    (site/service.py): a footer link set by an admin is on the next page of a member and of
+    a visitor, and the settings are read afresh once the version changes."""
+    reader = _as(make_client, scene.reader)
+    anon = make_client()
+    for client in (reader, anon):
+        assert 'href="/datenschutz"' in _page(client, scene.path)
+    admin = _as(make_client, make_user(db, role=Role.admin, staff=True))
+    external = {"url": "https://konzern.example/datenschutz"}
+    assert admin.put("/api/v1/admin/legal/datenschutz", json=external).status_code == 200
+    for client in (reader, anon):
+        page = _page(client, scene.path)
+        assert 'href="https://konzern.example/datenschutz"' in page
+        assert 'href="/datenschutz"' not in page
+    # Kept: a write past the session events (a bare connection) is not read again ...
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM site_settings WHERE key = 'legal.datenschutz'")
+    assert 'href="https://konzern.example/datenschutz"' in _page(reader, scene.path)
+    # ... until the pages' version changes (here by a reply).
+    make_reply(db, author=scene.helper, thread=scene.thread, body="Noch ein Hinweis.")
+    db.commit()
+    assert 'href="/datenschutz"' in _page(reader, scene.path)
