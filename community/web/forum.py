@@ -144,13 +144,15 @@ def thread_page(
     page: Annotated[int | None, Query(ge=1, le=100_000)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    thread, category = forum.get_thread_and_board(session, viewer, thread_id)
+    thread, category, closed = forum.get_thread_and_board(session, viewer, thread_id)
     if slug != thread.slug and cursor is None and page is None:
         return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
     if not reading.is_crawler(request.headers.get("user-agent", "")):
         request.app.state.views.add(thread.id)
     kept = fragments.kept_for(request, viewer, version)
-    context = thread_context(session, viewer, thread, page, cursor, category, kept=kept)
+    context = thread_context(
+        session, viewer, thread, page, cursor, category, kept=kept, closed=closed
+    )
     # The reply begun earlier, here or on another device.
     draft = drafts.get_draft(session, viewer, thread.id)
     pagecache.allow(request, viewer, public=not context["closed"], thread_id=thread.id)
@@ -166,10 +168,14 @@ def thread_context(
     category: Category | None = None,
     *,
     kept: tuple[fragments.FragmentStore, int] | None = None,
+    closed: bool | None = None,
 ) -> dict[str, object]:
     """The thread page's data; with `kept` (the store and the version read before the
-    thread), a member's page takes its posts and JSON-LD from the store where it can."""
+    thread), a member's page takes its posts and JSON-LD from the store where it can.
+    `closed`: whether the board is closed, when the caller read it with the thread."""
     category = category or session.get(Category, thread.category_id)
+    if closed is None:
+        closed = category is not None and _is_closed(session, category)
     mark = reading.read_mark(session, viewer, thread)
     first_unread = reading.first_unread_post_id(session, viewer, thread, mark)
     total = reading.visible_post_count(session, viewer, thread)
@@ -235,7 +241,7 @@ def thread_context(
             session, viewer, [p.id for p in shown if p.id is not None]
         ),
         "visible": visible,
-        "closed": category is not None and _is_closed(session, category),
+        "closed": closed,
         "jsonld": jsonld,
         "post_fragments": posts,
         "crm": leads.thread_box(session, viewer, thread),
