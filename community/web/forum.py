@@ -176,9 +176,7 @@ def thread_context(
     category = category or session.get(Category, thread.category_id)
     if closed is None:
         closed = category is not None and _is_closed(session, category)
-    mark = reading.read_mark(session, viewer, thread)
-    first_unread = reading.first_unread_post_id(session, viewer, thread, mark)
-    total = reading.visible_post_count(session, viewer, thread)
+    mark, first_unread, total = reading.thread_position(session, viewer, thread)
     pages = max(1, -(-total // reading.POSTS_PER_PAGE))
     if cursor is not None:  # links of the earlier "Weitere Antworten" button
         (after_id,) = decode_cursor(cursor, int)
