@@ -32,9 +32,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from collections.abc import Set as AbstractSet
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from markupsafe import Markup, escape
 
 from community import i18n
@@ -96,20 +96,16 @@ class FragmentStore:
         return len(self._entries)
 
 
-async def _version_first(request: Request) -> int | None:
-    """The version of the pages for a signed-in viewer, read before anything the page shows:
-    by the web routers' first dependency (web/pages.py load_legal_links), before the
-    viewer's, whose user row a kept post may show. Async: it reads no database, so it needs
-    no turn in the thread pool."""
+def version_for(request: Request) -> int | None:
+    """The version of the pages for a signed-in viewer, read before anything the page shows
+    (web/pages.py load_legal_links, before the viewer's user row, which a kept post may
+    show)."""
     if request.app.state.post_fragments is None:
         return None
     if not request.cookies.get(get_settings().session_cookie):
         return None  # no member: the page cache's business
     version: int | None = getattr(request.state, "page_version", None)
     return version
-
-
-VersionFirst = Annotated[int | None, Depends(_version_first)]
 
 
 def kept_for(

@@ -35,17 +35,22 @@ from community.web.pages import load_legal_links
 from community.web.privacy import privacy_web_router
 from community.web.search_routes import router as search_router
 
-web_router = APIRouter(include_in_schema=False, dependencies=[Depends(load_legal_links)])
+web_router = APIRouter(include_in_schema=False)
+# Every page reads the footer's links; the thread page in its own one turn through the
+# thread pool (web/forum.py thread_router).
+_LEGAL_LINKS = [Depends(load_legal_links)]
 
 # Starlette tries the routes in order, each at a cost (~10 us with FastAPI 0.165, and a
 # page's route is looked for three times over): the forum's pages (start page, boards,
 # threads: most requests) come first. Its /t/{thread_id}/{slug} would catch the CRM's
 # GET /t/{thread_id}/contact-sales, so that one route comes before it, the CRM's others
 # after it; no other page shares a path and method with the forum's (checked over every
-# pair whose order this changed, tests/web/test_route_order.py).
+# pair whose order this changed, tests/web/test_route_order.py). The thread page's router
+# follows the forum's others, which are all POSTs from /t/ on, so no GET changed route.
 for area in (
     thread_literal_router,
     forum.router,
+    forum.thread_router,
     crm_web_router,
     accounts.router,
     sso.router,
@@ -69,4 +74,6 @@ for area in (
     blog.router,
     writing.router,
 ):
-    web_router.include_router(area)
+    web_router.include_router(
+        area, dependencies=[] if area is forum.thread_router else _LEGAL_LINKS
+    )
