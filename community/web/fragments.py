@@ -8,13 +8,15 @@ team, in one language, until something a page shows changes: the version of the 
 declared before the viewer's, whose user row a post may show), and is part of the key, so
 the first request after a committed change renders afresh. What differs between members is
 rendered on every request (the unread divider, the reply form, bell and watch box), or
-is in the key (a post's buttons are kept apart, under their own key: see `actions`):
+is in the key (a post's buttons are kept with it, without the viewer's CSRF token: see
+`PostFragments.put`):
 
 - whether the member wrote the post, and whether they may read its body (a hidden post:
   its author; a deleted one: no one),
 - the author's post count as this member may count it (closed boards, own hidden threads),
 - the rank and staff name beside the author: they come from the site settings, which the
   page reads after the version (or takes from the copy read under it, site/service.py),
+- whether the member gave the post kudos, and may accept an answer in the thread,
 - the language.
 
 The moderation team's and staff's pages are rendered in full (moderation tools, and what
@@ -143,20 +145,25 @@ class PostFragments:
         self.post_counts = post_counts
         self.ranks = ranks
         self.staff_names = staff_names
+        self._locale: str | None = None
 
-    def _key(self, post: Post) -> Hashable | None:
+    def _key(self, post: Post, kudos_given: AbstractSet[int], may_accept: bool) -> Hashable:
         author = post.author_id
-        if post.id is None:
-            return None
+        if self._locale is None:  # the page's language, set before it renders
+            self._locale = i18n.current_locale()
         return (
             self.version,
             post.id,
-            i18n.current_locale(),
+            self._locale,
             author == self.viewer_id,
             self.visible[post.id],
             self.post_counts.get(author, 0),
             self.ranks.get(author),
             self.staff_names.get(author),
+            # The buttons (macros.html post_actions): the rest of what they show is the
+            # post's and its thread's (lock, solution, kudos count), in the version.
+            post.id in kudos_given,
+            may_accept,
         )
 
     def jsonld(
@@ -174,46 +181,31 @@ class PostFragments:
                 self.store.put(key, text)
         return text
 
-    def actions(
+    def get(
+        self, post: Post, kudos_given: AbstractSet[int], may_accept: bool, csrf_token: str
+    ) -> Markup | None:
+        """The post's article and buttons as kept, with this viewer's CSRF token."""
+        if post.id is None:
+            return None
+        kept = self.store.get(self._key(post, kudos_given, may_accept))
+        if not isinstance(kept, tuple):
+            return None
+        # Plain strings joined, then marked safe once: our own HTML as rendered.
+        return Markup("".join((kept[0], csrf_token.join(kept[1:]))))  # noqa: S704
+
+    def put(
         self,
         post: Post,
-        macro: Callable[..., Markup],
-        thread: Thread,
-        me: object,
+        article: Markup,
+        actions: Markup,
         kudos_given: AbstractSet[int],
         may_accept: bool,
         csrf_token: str,
-    ) -> Markup:
-        """A post's buttons (macros.html post_actions) as kept: the same for every member
-        outside the moderation team who wrote the post or not, gave it kudos or not, and
-        may accept an answer in the thread or not (the thread's author), in one language;
-        the post, its thread (lock, solution) and their kudos counts are in the version.
-        Kept without the viewer's CSRF token, which is put back on every request."""
-        key = (
-            "actions",
-            self.version,
-            post.id,
-            i18n.current_locale(),
-            post.author_id == self.viewer_id,
-            post.id in kudos_given,
-            may_accept,
-        )
-        parts = self.store.get(key)
-        if isinstance(parts, tuple):
-            return Markup(csrf_token.join(parts))  # noqa: S704  (our own kept HTML)
-        html = macro(post, thread, me, kudos_given, may_accept, csrf_token)  # autoescaped
+    ) -> str:
+        """Keeps what the page rendered: the buttons without the viewer's CSRF token (put
+        back by `get`), the article as it is (a post's text may hold any string)."""
         # The token is hex, the same escaped or not; anything else is not kept.
         if post.id is not None and csrf_token and str(escape(csrf_token)) == csrf_token:
-            self.store.put(key, tuple(html.split(csrf_token)))
-        return html
-
-    def get(self, post: Post) -> Markup | None:
-        key = self._key(post)
-        html = self.store.get(key) if key is not None else None
-        return html if isinstance(html, Markup) else None
-
-    def put(self, post: Post, html: Markup) -> str:
-        key = self._key(post)
-        if key is not None:
-            self.store.put(key, html)
+            parts = (str(article), *map(str, actions.split(csrf_token)))
+            self.store.put(self._key(post, kudos_given, may_accept), parts)
         return ""

@@ -274,3 +274,16 @@ def test_a_changed_setting_is_on_the_next_page(app, make_client, db, engine, sce
     make_reply(db, author=scene.helper, thread=scene.thread, body="Noch ein Hinweis.")
     db.commit()
     assert 'href="/datenschutz"' in _page(reader, scene.path)
+
+
+def test_a_post_quoting_a_token_keeps_its_text(app, make_client, db, scene: Scene) -> None:
+    """Only the kept buttons take the viewer's CSRF token: a post whose text happens to hold
+    the token of the member whose page kept it shows that text to everyone."""
+    helper = _as(make_client, scene.helper)
+    (token,) = _tokens(_page(helper, scene.path))
+    make_reply(db, author=scene.reader, thread=scene.thread, body=f"Sein Code: {token}")
+    db.commit()
+    other = _as(make_client, make_user(db, nickname="Mitleserin"))
+    for client in (helper, other, helper, other):
+        # In the post and in the page's JSON-LD: the same text.
+        assert set(re.findall(r"Sein Code: (\w+)", _page(client, scene.path))) == {token}
