@@ -73,6 +73,7 @@ from community.indexing import service as indexing
 from community.indexing.backend import synonyms, use_backend
 from community.migrate import upgrade
 from community.ratelimit import reset_limits
+from community.site import service as site_settings
 from search.embedded import EmbeddedBackend
 from tests.browser.chromium import browser  # noqa: F401  (one Chromium per process)
 
@@ -327,6 +328,7 @@ def app(shared_app: FastAPI, engine: Engine) -> Iterator[FastAPI]:
     shared_app.state.page_cache.clear()
     shared_app.state.post_fragments.clear()
     indexing.forget_places()  # the search API's board names and article paths
+    site_settings.forget_shared()
     yield shared_app
     shared_app.dependency_overrides.clear()
     shared_app.state.engine = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -287,15 +287,22 @@ def start_session(session: Session, user: User) -> str:
 
 
 def user_for_session(session: Session, raw: str) -> User | None:
-    row = session.execute(
-        select(UserSession).where(UserSession.token_hash == security.token_hash(raw))  # type: ignore[arg-type]
-    ).scalar_one_or_none()
-    if row is None or row.expires_at < utcnow():
+    row = session.execute(_USER_FOR_SESSION, {"token_hash": security.token_hash(raw)}).one_or_none()
+    if row is None or row[1] < utcnow():
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    user: User = row[0]
+    if not user.is_active:
         return None
     return user
+
+
+# The session and its user in one statement, built once per process: every signed-in
+# request asks.
+_USER_FOR_SESSION = (
+    select(User, col(UserSession.expires_at))
+    .join(UserSession, col(UserSession.user_id) == col(User.id))
+    .where(col(UserSession.token_hash) == bindparam("token_hash"))
+)
 
 
 def end_session(session: Session, raw: str) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
 
 from community.accounts.models import GroupMember, User
+from community.db import read_values
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,11 @@ ANONYMOUS = Viewer()
 def viewer_for(session: Session, user: User | None) -> Viewer:
     if user is None or user.id is None:
         return ANONYMOUS
-    group_ids = session.execute(
-        select(col(GroupMember.group_id)).where(GroupMember.user_id == user.id)  # type: ignore[arg-type]
-    ).scalars()
+    group_ids = read_values(session, _GROUP_IDS, {"user_id": user.id}).scalars()
     return Viewer(user=user, group_ids=frozenset(group_ids))
+
+
+# Built once per process: every signed-in request asks.
+_GROUP_IDS = select(col(GroupMember.group_id)).where(
+    col(GroupMember.user_id) == bindparam("user_id")
+)

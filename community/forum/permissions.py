@@ -55,15 +55,36 @@ def can_see_category(session: Session, viewer: Viewer, category: Category) -> bo
     return not groups or bool(groups & viewer.group_ids)
 
 
+def category_group_ids(session: Session, category_id: int) -> set[int]:
+    """The groups a closed board is open to; empty for an open board."""
+    return _category_group_ids(session, category_id)
+
+
+def _thread_open_to(viewer: Viewer, thread: Thread) -> bool:
+    """The thread's own part of can_see_thread (for a viewer outside the moderation team)."""
+    if thread.is_deleted:
+        return False
+    return not (thread.is_hidden and viewer.user_id != thread.author_id)
+
+
 def can_see_thread(session: Session, viewer: Viewer, thread: Thread) -> bool:
     if viewer.is_moderator:
         return True
-    if thread.is_deleted:
-        return False
-    if thread.is_hidden and viewer.user_id != thread.author_id:
+    if not _thread_open_to(viewer, thread):
         return False
     category = session.get(Category, thread.category_id)
     return category is not None and can_see_category(session, viewer, category)
+
+
+def can_see_thread_in(
+    viewer: Viewer, thread: Thread, category: Category | None, group_ids: set[int]
+) -> bool:
+    """can_see_thread with the thread's board and the board's groups already read."""
+    if viewer.is_moderator:
+        return True
+    if not _thread_open_to(viewer, thread):
+        return False
+    return category is not None and (not group_ids or bool(group_ids & viewer.group_ids))
 
 
 def can_see_post(viewer: Viewer, post: Post) -> bool:

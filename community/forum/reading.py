@@ -203,6 +203,34 @@ def _visible_count_statement(kind: perms.ViewerKind) -> Executable:
     )
 
 
+@cache
+def _position_statement(kind: perms.ViewerKind) -> Executable:
+    mark = _READ_MARK.scalar_subquery()
+    first_unread = select(func.min(col(Post.id))).where(
+        col(Post.thread_id) == bindparam("thread_id"),
+        col(Post.id) > mark,  # no mark: NULL, no first unread
+        col(Post.author_id) != bindparam("viewer_id"),
+        perms.prepared_posts_filter(kind),
+    )
+    visible = select(func.count(col(Post.id))).where(
+        col(Post.thread_id) == bindparam("thread_id"), perms.prepared_posts_filter(kind)
+    )
+    return select(mark, first_unread.scalar_subquery(), visible.scalar_subquery())
+
+
+def thread_position(
+    session: Session, viewer: Viewer, thread: Thread
+) -> tuple[int | None, int | None, int]:
+    """The viewer's read mark, first unread post (first_unread_post_id) and the number of
+    posts they see in the thread (visible_post_count), for a member in one statement."""
+    if viewer.user_id is None:
+        return None, None, visible_post_count(session, viewer, thread)
+    kind, params = perms.viewer_kind(viewer)
+    params["thread_id"] = thread.id
+    mark, first_unread, visible = read_values(session, _position_statement(kind), params).one()
+    return mark, first_unread, int(visible)
+
+
 def first_unread_post_id(
     session: Session, viewer: Viewer, thread: Thread, mark: int | None
 ) -> int | None:

@@ -111,9 +111,12 @@ def resolve_page(session: Session, slug: LegalPageSlug) -> ResolvedPage:
     return _resolve(slug, stored_page(session, slug), render=True)
 
 
-def footer_links(session: Session) -> dict[str, str]:
-    """Every page's footer links, read with the other settings in one statement."""
-    site.remember_all(session)
+def footer_links(
+    session: Session, version: int | None = None, max_age: float = 0.0
+) -> dict[str, str]:
+    """Every page's footer links, read with the other settings in one statement (or taken
+    from the process's copy of them read under the same `version` of the pages)."""
+    site.remember_all(session, version, max_age)
     stored = {
         slug: _stored_from(value)
         for slug in LegalPageSlug

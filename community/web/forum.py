@@ -10,12 +10,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from community.accounts.staff import staff_names
 from community.accounts.viewer import Viewer
-from community.auth import check_csrf
+from community.auth import check_csrf, resolve_viewer
 from community.db import MAX_ID
-from community.deps import IdPath, SessionDep
+from community.deps import IdPath, SessionDep, request_session
 from community.errors import CommunityError, InvalidInput
 from community.forum import boards as forum_boards
 from community.forum import drafts, reading
@@ -39,7 +40,7 @@ from community.web import blog as web_blog
 from community.web import fragments, pagecache
 from community.web.deps import CsrfField, WebViewer, see_other
 from community.web.forms import form_error, parse_form
-from community.web.pages import render
+from community.web.pages import load_legal_links, render
 from community.web.seo import thread_jsonld
 
 router = APIRouter()
@@ -131,30 +132,48 @@ def mark_board_read(
     return see_other(f"/c/{category.slug}")
 
 
-@router.get("/t/{thread_id}", response_class=HTMLResponse)
-@router.get("/t/{thread_id}/{slug}", response_class=HTMLResponse)
-def thread_page(
+# Apart from the forum's other routes: the web routers' dependencies would take four turns
+# through the thread pool (the session in and out, the footer's links, the viewer), each
+# ~0.1 ms of CPU and a wait for the event loop; the page takes one (web/router.py).
+thread_router = APIRouter()
+
+
+@thread_router.get("/t/{thread_id}", response_class=HTMLResponse)
+@thread_router.get("/t/{thread_id}/{slug}", response_class=HTMLResponse)
+async def thread_page(
     thread_id: IdPath,
     request: Request,
-    session: SessionDep,
-    # Before the viewer: a post kept under this version is never older than it.
-    version: fragments.VersionFirst,
-    viewer: WebViewer,
     slug: str | None = None,
     page: Annotated[int | None, Query(ge=1, le=100_000)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    thread, category = forum.get_thread_and_board(session, viewer, thread_id)
-    if slug != thread.slug and cursor is None and page is None:
-        return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
-    if not reading.is_crawler(request.headers.get("user-agent", "")):
-        request.app.state.views.add(thread.id)
-    kept = fragments.kept_for(request, viewer, version)
-    context = thread_context(session, viewer, thread, page, cursor, category, kept=kept)
-    # The reply begun earlier, here or on another device.
-    draft = drafts.get_draft(session, viewer, thread.id)
-    pagecache.allow(request, viewer, public=not context["closed"], thread_id=thread.id)
-    return render(request, "thread.html", {**context, "reply_body": draft.body if draft else ""})
+    return await run_in_threadpool(_thread_page, request, thread_id, slug, page, cursor)
+
+
+def _thread_page(
+    request: Request, thread_id: int, slug: str | None, page: int | None, cursor: str | None
+) -> Response:
+    # The session, the footer's links and the viewer as the dependencies of the other pages
+    # give them (one transaction, committed before the response leaves).
+    with request_session(request) as session:
+        # First the version of the pages: a post kept under it is never older than it.
+        load_legal_links(request, session)
+        viewer = resolve_viewer(request, session)
+        thread, category, closed = forum.get_thread_and_board(session, viewer, thread_id)
+        if slug != thread.slug and cursor is None and page is None:
+            return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
+        if not reading.is_crawler(request.headers.get("user-agent", "")):
+            request.app.state.views.add(thread.id)
+        kept = fragments.kept_for(request, viewer, fragments.version_for(request))
+        context = thread_context(
+            session, viewer, thread, page, cursor, category, kept=kept, closed=closed
+        )
+        # The reply begun earlier, here or on another device.
+        draft = drafts.get_draft(session, viewer, thread.id)
+        pagecache.allow(request, viewer, public=not context["closed"], thread_id=thread.id)
+        return render(
+            request, "thread.html", {**context, "reply_body": draft.body if draft else ""}
+        )
 
 
 def thread_context(
@@ -166,13 +185,15 @@ def thread_context(
     category: Category | None = None,
     *,
     kept: tuple[fragments.FragmentStore, int] | None = None,
+    closed: bool | None = None,
 ) -> dict[str, object]:
     """The thread page's data; with `kept` (the store and the version read before the
-    thread), a member's page takes its posts and JSON-LD from the store where it can."""
+    thread), a member's page takes its posts and JSON-LD from the store where it can.
+    `closed`: whether the board is closed, when the caller read it with the thread."""
     category = category or session.get(Category, thread.category_id)
-    mark = reading.read_mark(session, viewer, thread)
-    first_unread = reading.first_unread_post_id(session, viewer, thread, mark)
-    total = reading.visible_post_count(session, viewer, thread)
+    if closed is None:
+        closed = category is not None and _is_closed(session, category)
+    mark, first_unread, total = reading.thread_position(session, viewer, thread)
     pages = max(1, -(-total // reading.POSTS_PER_PAGE))
     if cursor is not None:  # links of the earlier "Weitere Antworten" button
         (after_id,) = decode_cursor(cursor, int)
@@ -235,7 +256,7 @@ def thread_context(
             session, viewer, [p.id for p in shown if p.id is not None]
         ),
         "visible": visible,
-        "closed": category is not None and _is_closed(session, category),
+        "closed": closed,
         "jsonld": jsonld,
         "post_fragments": posts,
         "crm": leads.thread_box(session, viewer, thread),

@@ -7,14 +7,16 @@ team, in one language, until something a page shows changes: the version of the 
 (community/pageversion.py) is read before the page reads anything it covers (a dependency
 declared before the viewer's, whose user row a post may show), and is part of the key, so
 the first request after a committed change renders afresh. What differs between members is
-rendered on every request (the buttons with their kudos state and CSRF token, the unread
-divider, the reply form, bell and watch box), or is in the key:
+rendered on every request (the unread divider, the reply form, bell and watch box), or
+is in the key (a post's buttons are kept with it, without the viewer's CSRF token: see
+`PostFragments.put`):
 
 - whether the member wrote the post, and whether they may read its body (a hidden post:
   its author; a deleted one: no one),
 - the author's post count as this member may count it (closed boards, own hidden threads),
 - the rank and staff name beside the author: they come from the site settings, which the
-  page reads before the version,
+  page reads after the version (or takes from the copy read under it, site/service.py),
+- whether the member gave the post kudos, and may accept an answer in the thread,
 - the language.
 
 The moderation team's and staff's pages are rendered in full (moderation tools, and what
@@ -31,15 +33,15 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
-from typing import Annotated, Any
+from collections.abc import Set as AbstractSet
+from typing import Any
 
-from fastapi import Depends, Request
-from markupsafe import Markup
+from fastapi import Request
+from markupsafe import Markup, escape
 
-from community import i18n, pageversion
+from community import i18n
 from community.accounts.viewer import Viewer
 from community.config import get_settings
-from community.deps import SessionDep
 from community.forum import permissions as perms
 from community.forum.models import Post, Thread
 
@@ -47,6 +49,8 @@ STATE_KEY = "post_fragments"
 # Room for ~1,500 posts of a few KiB each: the threads being read now.
 DEFAULT_BYTES = 8 * 2**20
 _ENTRY_OVERHEAD = 200  # the key and the bookkeeping, roughly
+# A text, or one in parts to be joined by the viewer's CSRF token (PostFragments.actions).
+Kept = str | tuple[str, ...]
 
 
 class FragmentStore:
@@ -56,10 +60,10 @@ class FragmentStore:
         self.max_bytes = max_bytes
         self.max_age = max_age
         self.used = 0
-        self._entries: OrderedDict[Hashable, tuple[str, float, int]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Kept, float, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> str | None:
+    def get(self, key: Hashable) -> Kept | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -70,8 +74,8 @@ class FragmentStore:
             self._entries.move_to_end(key)
             return entry[0]
 
-    def put(self, key: Hashable, text: str) -> None:
-        size = len(text) + _ENTRY_OVERHEAD
+    def put(self, key: Hashable, text: Kept) -> None:
+        size = (len(text) if isinstance(text, str) else sum(map(len, text))) + _ENTRY_OVERHEAD
         if size > self.max_bytes:
             return
         with self._lock:
@@ -94,17 +98,16 @@ class FragmentStore:
         return len(self._entries)
 
 
-def _version_first(request: Request, session: SessionDep) -> int | None:
-    """The version of the pages for a signed-in viewer, read before anything the page shows:
-    a dependency declared before the viewer's, whose user row a kept post may show."""
+def version_for(request: Request) -> int | None:
+    """The version of the pages for a signed-in viewer, read before anything the page shows
+    (web/pages.py load_legal_links, before the viewer's user row, which a kept post may
+    show)."""
     if request.app.state.post_fragments is None:
         return None
     if not request.cookies.get(get_settings().session_cookie):
         return None  # no member: the page cache's business
-    return pageversion.read(session.connection())
-
-
-VersionFirst = Annotated[int | None, Depends(_version_first)]
+    version: int | None = getattr(request.state, "page_version", None)
+    return version
 
 
 def kept_for(
@@ -142,20 +145,25 @@ class PostFragments:
         self.post_counts = post_counts
         self.ranks = ranks
         self.staff_names = staff_names
+        self._locale: str | None = None
 
-    def _key(self, post: Post) -> Hashable | None:
+    def _key(self, post: Post, kudos_given: AbstractSet[int], may_accept: bool) -> Hashable:
         author = post.author_id
-        if post.id is None:
-            return None
+        if self._locale is None:  # the page's language, set before it renders
+            self._locale = i18n.current_locale()
         return (
             self.version,
             post.id,
-            i18n.current_locale(),
+            self._locale,
             author == self.viewer_id,
             self.visible[post.id],
             self.post_counts.get(author, 0),
             self.ranks.get(author),
             self.staff_names.get(author),
+            # The buttons (macros.html post_actions): the rest of what they show is the
+            # post's and its thread's (lock, solution, kudos count), in the version.
+            post.id in kudos_given,
+            may_accept,
         )
 
     def jsonld(
@@ -165,20 +173,39 @@ class PostFragments:
         posts and their authors' nicknames, the same for every member shown the same posts
         (they differ by viewer only in the viewer's own waiting posts)."""
         key = ("jsonld", self.version, thread.id, tuple(p.id for p in shown))
-        text = self.store.get(key)
+        kept = self.store.get(key)
+        text = kept if isinstance(kept, str) else None
         if text is None:
             text = make()
             if text is not None:
                 self.store.put(key, text)
         return text
 
-    def get(self, post: Post) -> Markup | None:
-        key = self._key(post)
-        html = self.store.get(key) if key is not None else None
-        return html if isinstance(html, Markup) else None
+    def get(
+        self, post: Post, kudos_given: AbstractSet[int], may_accept: bool, csrf_token: str
+    ) -> Markup | None:
+        """The post's article and buttons as kept, with this viewer's CSRF token."""
+        if post.id is None:
+            return None
+        kept = self.store.get(self._key(post, kudos_given, may_accept))
+        if not isinstance(kept, tuple):
+            return None
+        # Plain strings joined, then marked safe once: our own HTML as rendered.
+        return Markup("".join((kept[0], csrf_token.join(kept[1:]))))  # noqa: S704
 
-    def put(self, post: Post, html: Markup) -> str:
-        key = self._key(post)
-        if key is not None:
-            self.store.put(key, html)
+    def put(
+        self,
+        post: Post,
+        article: Markup,
+        actions: Markup,
+        kudos_given: AbstractSet[int],
+        may_accept: bool,
+        csrf_token: str,
+    ) -> str:
+        """Keeps what the page rendered: the buttons without the viewer's CSRF token (put
+        back by `get`), the article as it is (a post's text may hold any string)."""
+        # The token is hex, the same escaped or not; anything else is not kept.
+        if post.id is not None and csrf_token and str(escape(csrf_token)) == csrf_token:
+            parts = (str(article), *map(str, actions.split(csrf_token)))
+            self.store.put(self._key(post, kudos_given, may_accept), parts)
         return ""

@@ -29,6 +29,9 @@ from community.web.forms import form_error, parse_form
 from community.web.pages import render
 
 leads_web_router = APIRouter(include_in_schema=False)
+# The one page at a literal path under a thread, which the forum's /t/{id}/{slug} would
+# take for a slug: listed before the forum's routes (web/router.py), the rest after them.
+thread_literal_router = APIRouter(include_in_schema=False)
 
 
 def _form_context(
@@ -49,7 +52,7 @@ def _form_context(
     }
 
 
-@leads_web_router.get("/t/{thread_id}/contact-sales", response_class=HTMLResponse)
+@thread_literal_router.get("/t/{thread_id}/contact-sales", response_class=HTMLResponse)
 def contact_form(
     thread_id: IdPath, request: Request, session: SessionDep, viewer: WebViewer
 ) -> Response:

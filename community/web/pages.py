@@ -15,7 +15,7 @@ from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
-from community import i18n
+from community import i18n, pageversion
 from community.accounts.avatars import avatar_url
 from community.auth import csrf_token
 from community.config import get_settings
@@ -110,8 +110,14 @@ _OWN_LEGAL_LINKS = {page: f"/{page}" for page in ("impressum", "datenschutz", "n
 
 def load_legal_links(request: Request, session: SessionDep) -> None:
     """A dependency of every web router: the footer's links, read in the page's own
-    transaction (an admin may point them to external pages)."""
-    request.state.legal_links = footer_links(session)
+    transaction (an admin may point them to external pages). First the version of the
+    pages, before anything a page shows (a member's thread page keeps posts under it,
+    web/fragments.py): the settings are then taken from the process's copy read under the
+    same version, when there is one."""
+    version = pageversion.read(session.connection())
+    request.state.page_version = version
+    max_age = request.app.state.settings.page_cache_seconds
+    request.state.legal_links = footer_links(session, version, max_age)
 
 
 def render(

@@ -1,7 +1,7 @@
 """Every HTML route in one router, each page with the footer's legal links.
 
-The routers are listed by area; the forum's comes last because its /t/{id}/{slug} would
-take a literal path under a thread (/t/{id}/contact-sales) for a slug."""
+The routers are listed by area; the forum's comes after the one page at a literal path
+under a thread (/t/{id}/contact-sales), which its /t/{id}/{slug} would take for a slug."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from community.web import (
 from community.web.audit_log import audit_log_router  # its template filters: admin_blog's too
 from community.web.crm import crm_web_router
 from community.web.insights import insights_web_router
+from community.web.leads import thread_literal_router
 from community.web.moderation import moderation_web_router
 from community.web.notifications import notifications_web_router
 from community.web.pages import load_legal_links
@@ -38,16 +39,23 @@ admin_home_router = LazyRouter("community.web.admin_home:admin_home_router", _AD
 admin_groups_router = LazyRouter("community.web.admin_groups:admin_groups_router", _ADMIN)
 admin_blog_router = LazyRouter("community.web.admin_blog:router", _ADMIN)
 
-web_router = APIRouter(include_in_schema=False, dependencies=[Depends(load_legal_links)])
+web_router = APIRouter(include_in_schema=False)
+# Every page reads the footer's links; the thread page in its own one turn through the
+# thread pool (web/forum.py thread_router).
+_LEGAL_LINKS = [Depends(load_legal_links)]
 
-# Starlette tries the routes in order, each at a cost (~10 us with FastAPI 0.165): the
-# forum's pages (start page, boards, threads: most requests) come first. Its
-# /t/{thread_id}/{slug} would catch the CRM's GET /t/{thread_id}/contact-sales, so the
-# CRM's routes come before it; no other page shares a path and method with either
-# (checked over every pair whose order this changed).
+# Starlette tries the routes in order, each at a cost (~10 us with FastAPI 0.165, and a
+# page's route is looked for three times over): the forum's pages (start page, boards,
+# threads: most requests) come first. Its /t/{thread_id}/{slug} would catch the CRM's
+# GET /t/{thread_id}/contact-sales, so that one route comes before it, the CRM's others
+# after it; no other page shares a path and method with the forum's (checked over every
+# pair whose order this changed, tests/web/test_route_order.py). The thread page's router
+# follows the forum's others, which are all POSTs from /t/ on, so no GET changed route.
 for area in (
-    crm_web_router,
+    thread_literal_router,
     forum.router,
+    forum.thread_router,
+    crm_web_router,
     accounts.router,
     sso.router,
     settings.router,
@@ -70,4 +78,6 @@ for area in (
     blog.router,
     writing.router,
 ):
-    web_router.include_router(area)
+    web_router.include_router(
+        area, dependencies=[] if area is forum.thread_router else _LEGAL_LINKS
+    )

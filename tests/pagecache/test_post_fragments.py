@@ -5,12 +5,15 @@ the moderation team's pages rendered in full."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlmodel import col, select
 
 from community.accounts.models import Role, User
+from community.forum.models import Post
 from community.web.fragments import FragmentStore
 from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
 from tests.pagecache.conftest import Scene
@@ -194,3 +197,93 @@ def test_a_members_own_post_and_new_nickname(app, make_client, scene: Scene) -> 
     assert helper.patch("/api/v1/me", json={"nickname": "Netzwerkerin"}).status_code == 200
     page = _page(helper, scene.path)
     assert "Netzwerkerin" in page and "Helferlein" not in page
+
+
+def _tokens(page: str) -> set[str]:
+    return set(re.findall(r'name="csrf_token" value="([^"]*)"', page))
+
+
+def test_each_member_gets_their_own_buttons(app, make_client, db, scene: Scene) -> None:
+    """The kept buttons beside a post: kudos given or not, accept offered to the asker only,
+    edit to the post's author only, and each with the viewer's own CSRF token."""
+    author = _as(make_client, scene.author)
+    assert author.post(f"/api/v1/posts/{scene.reply.id}/kudos").status_code == 200
+    helper = _as(make_client, scene.helper)
+    reader = _as(make_client, scene.reader)
+    # The question: the helper thanked for it, the reader did not (else alike to it).
+    opening = db.exec(
+        select(Post).where(Post.thread_id == scene.thread.id, col(Post.is_opening))
+    ).one()
+    assert helper.post(f"/api/v1/posts/{opening.id}/kudos").status_code == 200
+    given = re.compile(rf'action="/p/{opening.id}/kudos".*?<button class="kudos given"', re.S)
+    seen_tokens: list[set[str]] = []
+    for _ in range(2):  # each page in turn after the others' buttons were kept
+        asked = _page(author, scene.path)
+        assert "♥ Kudos 1" in asked and "Kudos zurücknehmen" in asked
+        assert "Als Lösung akzeptieren" in asked
+        read = _page(reader, scene.path)
+        assert "♡ Kudos 1" in read and "Kudos zurücknehmen" not in read
+        assert "Als Lösung akzeptieren" not in read and "Bearbeiten</a>" not in read
+        own = _page(helper, scene.path)
+        assert f'href="/p/{scene.reply.id}/edit"' in own and "Als Lösung akzeptieren" not in own
+        assert given.search(own) and not given.search(read)
+        assert f'action="/p/{scene.reply.id}/kudos"' not in own  # no kudos for oneself
+        tokens = [_tokens(asked), _tokens(read), _tokens(own)]
+        assert all(len(t) == 1 for t in tokens)
+        assert len(set.union(*tokens)) == 3
+        seen_tokens.append(set.union(*tokens))
+    assert seen_tokens[0] == seen_tokens[1]
+    # Kudos taken back: the button as the next request shows it.
+    assert author.delete(f"/api/v1/posts/{scene.reply.id}/kudos").status_code == 200
+    asked = _page(author, scene.path)
+    assert "♡ Kudos 0" in asked and "Kudos zurücknehmen" not in asked
+
+
+def test_an_accepted_answer_changes_the_buttons_on_the_next_page(
+    app, make_client, scene: Scene
+) -> None:
+    author = _as(make_client, scene.author)
+    assert "Als Lösung akzeptieren" in _kept_page(author, app, scene.path)
+    solution = {"post_id": scene.reply.id}
+    accepted = author.put(f"/api/v1/threads/{scene.thread.id}/solution", json=solution)
+    assert accepted.status_code == 200, accepted.text
+    page = _page(author, scene.path)
+    assert "Lösung zurücknehmen" in page and "Als Lösung akzeptieren" not in page
+
+
+def test_a_changed_setting_is_on_the_next_page(app, make_client, db, engine, scene) -> None:
+    """The site settings a page reads are kept per process under the version of the pages
+    (site/service.py): a footer link set by an admin is on the next page of a member and of
+    a visitor, and the settings are read afresh once the version changes."""
+    reader = _as(make_client, scene.reader)
+    anon = make_client()
+    for client in (reader, anon):
+        assert 'href="/datenschutz"' in _page(client, scene.path)
+    admin = _as(make_client, make_user(db, role=Role.admin, staff=True))
+    external = {"url": "https://konzern.example/datenschutz"}
+    assert admin.put("/api/v1/admin/legal/datenschutz", json=external).status_code == 200
+    for client in (reader, anon):
+        page = _page(client, scene.path)
+        assert 'href="https://konzern.example/datenschutz"' in page
+        assert 'href="/datenschutz"' not in page
+    # Kept: a write past the session events (a bare connection) is not read again ...
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM site_settings WHERE key = 'legal.datenschutz'")
+    assert 'href="https://konzern.example/datenschutz"' in _page(reader, scene.path)
+    # ... until the pages' version changes (here by a reply).
+    make_reply(db, author=scene.helper, thread=scene.thread, body="Noch ein Hinweis.")
+    db.commit()
+    assert 'href="/datenschutz"' in _page(reader, scene.path)
+
+
+def test_a_post_quoting_a_token_keeps_its_text(app, make_client, db, scene: Scene) -> None:
+    """Only the kept buttons take the viewer's CSRF token: a post whose text happens to hold
+    the token of the member whose page kept it shows that text to everyone."""
+    helper = _as(make_client, scene.helper)
+    (token,) = _tokens(_page(helper, scene.path))
+    make_reply(db, author=scene.reader, thread=scene.thread, body=f"Sein Code: {token}")
+    db.commit()
+    other = _as(make_client, make_user(db, nickname="Mitleserin"))
+    for client in (helper, other, helper, other):
+        # In the post and in the page's JSON-LD: the same text.
+        assert set(re.findall(r"Sein Code: (\w+)", _page(client, scene.path))) == {token}

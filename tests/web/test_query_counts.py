@@ -14,6 +14,7 @@ from community.accounts.viewer import viewer_for
 from community.moderation import service as moderation
 from community.moderation.models import ReportReason
 from community.reputation import service as reputation
+from community.site import service as site_settings
 from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
 
 
@@ -35,8 +36,12 @@ def counting(engine: Engine) -> Iterator[list[str]]:
 
 
 def _thread_page_queries(client, engine: Engine, thread) -> int:  # type: ignore[no-untyped-def]
+    # Counted the second time: the first may read what the process then keeps until the
+    # next change (the site settings, web/pages.py load_legal_links).
+    path = f"/t/{thread.id}/{thread.slug}"
+    assert client.get(path).status_code == 200
     with counting(engine) as statements:
-        assert client.get(f"/t/{thread.id}/{thread.slug}").status_code == 200
+        assert client.get(path).status_code == 200
     return len(statements)
 
 
@@ -57,8 +62,8 @@ def test_thread_page_queries_do_not_grow_with_replies(client, engine: Engine, db
     many = _thread_page_queries(client, engine, big)
     assert many == few, f"{few} statements for 3 posts, {many} for 31"
     # A member's thread page (bell, read mark, kudos and watch state, draft): the settings
-    # it reads come in one statement, not one per setting.
-    assert few <= 20, f"{few} statements"
+    # it reads come in one statement at most, not one per setting.
+    assert few <= 14, f"{few} statements"
 
 
 def test_board_page_queries_do_not_grow_with_threads(anon, engine: Engine, db: Session) -> None:
@@ -70,6 +75,7 @@ def test_board_page_queries_do_not_grow_with_threads(anon, engine: Engine, db: S
             make_reply(db, author=make_user(db), thread=thread)  # a different last poster
     counts = []
     for slug in ("klein", "gross"):
+        site_settings.forget_shared()  # each page reads the settings itself
         with counting(engine) as statements:
             page = anon.get(f"/c/{slug}")
         assert page.status_code == 200
