@@ -87,6 +87,9 @@ RECHECK_SECONDS = 0.5
 # (EmbeddedBackend._ranked). The cap: past it the count is "over 1,000" either way, and
 # under the typo rule every page one can reach holds only threads that match as typed.
 TYPED_ONLY_ABOVE = TOTAL_CAP
+# At most this many words for a search on the caller's event loop (search_at_once): one or
+# two take ~1 ms; a dozen with typos took ~20 ms, a pause for every other request.
+AT_ONCE_WORDS = 2
 
 
 def _schema() -> tantivy.Schema:
@@ -294,12 +297,15 @@ class EmbeddedBackend:
                     return self._index
                 try:
                     # Never created here: the folder may be one a reindex just removed.
-                    self._index = self._open(self.path / current, create=False)
+                    opened = self._open(self.path / current, create=False)
                 except ValueError:
+                    opened = None
+                # Taken only with a searcher of its own: the last generation belongs to the
+                # index before, and must not be searched as if it were this one.
+                if opened is None or not self._reload(opened, self.path / current):
                     time.sleep(0.05)  # CURRENT names the new folder in a moment
                     continue
-                self._current, self._current_seen = current, seen
-                self._reload(self._index, self.path / current)
+                self._index, self._current, self._current_seen = opened, current, seen
                 return self._index
             raise SearchError(f"the search index in {self.path} cannot be opened")
 
@@ -312,29 +318,46 @@ class EmbeddedBackend:
                 folder = self._new_folder()
                 index = self._open(folder)
                 self._point_to(folder)
+                if not self._reload(index, folder):
+                    raise SearchError(f"the new search index in {folder} cannot be read")
                 self._index, self._current = index, folder.name
-                self._reload(index, folder)
             return index
 
-    def _reload(self, index: tantivy.Index, folder: Path | None = None) -> None:
-        """A new generation from what the index holds now. The meta file is looked at
-        before the reload: a commit after it changes the file again, and is followed."""
-        if folder is not None:
-            self._meta_file = str(folder / "meta.json")
-        self._meta_seen = _identity(self._meta_file)
+    def _reload(self, index: tantivy.Index, folder: Path | None = None) -> bool:
+        """A new generation from what the index holds now; False when its files went away
+        under the reload (a reindex removing the folder): then nothing changes but that the
+        next search tries again, as tantivy's own watcher kept the last searcher when its
+        reload failed. The meta file is looked at before the reload: a commit after it
+        changes the file again, and is followed."""
+        meta_file = str(folder / "meta.json") if folder is not None else self._meta_file
+        seen = _identity(meta_file)
         try:
-            with open(self._meta_file, "rb") as meta:
-                self._meta_text = meta.read()
+            with open(meta_file, "rb") as meta:
+                text = meta.read()
         except OSError:
-            self._meta_text = b""
+            text = b""
+        try:
+            index.reload()
+            generation = _Generation(index.searcher())
+        except ValueError:
+            self._meta_seen, self._meta_text = None, b""
+            return False
+        self._meta_file, self._meta_seen, self._meta_text = meta_file, seen, text
         self._meta_checked = time.monotonic()
-        index.reload()
-        self._generation = _Generation(index.searcher())
+        self._generation = generation
+        return True
 
     def _follow_commits(self, index: tantivy.Index) -> _Generation:
         """The current generation, after a reload when the writer (perhaps in another
-        process) committed since: its meta file has another identity, or, looked at every
-        RECHECK_SECONDS, other content."""
+        process) committed since."""
+        if self._committed_since():
+            self._reload(index)  # if it fails: searched as it was, tried again next time
+        assert self._generation is not None  # made with the index (`_find_index`)
+        return self._generation
+
+    def _committed_since(self) -> bool:
+        """Whether the meta file has another identity than at the last reload, or, looked
+        at every RECHECK_SECONDS, other content."""
         seen = _identity(self._meta_file)
         changed = seen is not None and seen != self._meta_seen
         if not changed and time.monotonic() - self._meta_checked > RECHECK_SECONDS:
@@ -344,16 +367,7 @@ class EmbeddedBackend:
             except OSError:  # a reindex removed the folder: CURRENT tells the next search
                 changed = False
             self._meta_checked = time.monotonic()
-        if changed:
-            try:
-                self._reload(index)
-            except ValueError:
-                # The files went away under the reload (a reindex removing this folder):
-                # searched as it was, and tried again on the next search, as tantivy's own
-                # watcher kept the last searcher when its reload failed.
-                self._meta_seen, self._meta_text = None, b""
-        assert self._generation is not None  # made with the index (`_find_index`)
-        return self._generation
+        return changed
 
     def _read(self) -> _Generation | None:
         """The generation to search, or None before the writer created the index."""
@@ -370,7 +384,11 @@ class EmbeddedBackend:
             index = self._index
             if index is None or _identity(self._current_file) != self._current_seen:
                 return None
-            return self._follow_commits(index)
+            # Reading the meta file, and a reload, are left to a thread: files are read.
+            if time.monotonic() - self._meta_checked > RECHECK_SECONDS or self._committed_since():
+                return None
+            assert self._generation is not None  # made with the index (`_find_index`)
+            return self._generation
         finally:
             self._lock.release()
 
@@ -594,8 +612,11 @@ class EmbeddedBackend:
         page: int = 1,
         per_page: int = 20,
     ) -> SearchResults | None:
-        """`search`, unless it would wait for a lock or open an index first (None): for a
-        caller that must not wait, such as an event loop (community/api/search.py)."""
+        """`search`, unless it would wait for a lock, open or reload an index first, or
+        has more than AT_ONCE_WORDS words (None): for a caller that must not wait, such as
+        an event loop (community/api/search.py), which nothing else runs on meanwhile."""
+        if len(query.split()) > AT_ONCE_WORDS:
+            return None
         generation = self._at_hand()
         if generation is None:
             return None

@@ -17,6 +17,7 @@ from community.blog.models import Article, ArticleStatus
 from community.clock import utcnow
 from community.indexing import service as indexing
 from community.jobs.models import Job, JobStatus
+from search import embedded
 from search.documents import ThreadDocument
 from search.embedded import EmbeddedBackend
 from search.meili import MeiliBackend
@@ -363,11 +364,32 @@ def test_a_renamed_board_and_a_new_article_show_on_the_next_search(
 
 @pytest.mark.commits
 def test_a_renamed_board_and_a_new_article_show_on_the_next_search_on_the_event_loop(
-    anon: TestClient, db: Session, run_jobs: Callable[[], int]
+    anon: TestClient,
+    db: Session,
+    run_jobs: Callable[[], int],
+    monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
     """With real commits the version is read from the SQLite file, and an anonymous
     search is answered from what is kept, on the event loop (api/search.py)."""
+    # The meta file's content is compared in a thread every RECHECK_SECONDS: not within
+    # this test, so that the last search below has no reason to leave the loop.
+    monkeypatch.setattr(embedded, "RECHECK_SECONDS", 600.0)
     _rename_board_and_publish_an_article(anon, db, run_jobs)
+    turns: list[object] = []
+    real_turn = search_api.run_in_threadpool
+
+    async def counted(func, *args):  # type: ignore[no-untyped-def]
+        turns.append(func)
+        return await real_turn(func, *args)
+
+    monkeypatch.setattr(search_api, "run_in_threadpool", counted)
+    one = anon.get("/api/v1/search", params={"q": "Router"}).json()
+    assert one["items"][0]["url"].startswith("/blog/")
+    assert turns == []  # answered on the event loop
+    # More words than are searched on the loop: in a thread, with the same answer.
+    many = anon.get("/api/v1/search", params={"q": "Router verliert nachts"}).json()
+    assert [i["id"] for i in many["items"]] == [one["items"][0]["id"]]
+    assert len(turns) == 1
 
 
 def _rename_board_and_publish_an_article(

@@ -155,3 +155,56 @@ def test_a_reload_that_fails_keeps_the_searcher_and_is_tried_again(path: Path) -
     assert _titles(reader, "Glasfaseranschluss")  # answered from what it had
     reader._index = index
     assert _titles(reader, "Rufumleitung") == ["Rufumleitung auf das Handy"]
+
+
+def test_a_reload_that_fails_right_after_a_swap_searches_the_new_index_next_time(
+    path: Path,
+) -> None:
+    """The new index is taken only with a searcher of its own: never the old index's
+    answers under the new one's name, never an error but the engine's own."""
+    writer = EmbeddedBackend(path, clock=lambda: NOW)
+    writer.upsert([_doc(1, "Glasfaseranschluss im Gewerbegebiet")])
+    reader = EmbeddedBackend(path, clock=lambda: NOW)
+    assert _titles(reader, "Glasfaseranschluss")
+    writer.reindex([_doc(2, "Rufumleitung auf das Handy")])
+    real_open = reader._open
+    failed: list[int] = []
+
+    class FilesGoneOnce:  # the first reload of the new index fails (files gone under it)
+        def __init__(self, index: object) -> None:
+            self.index = index
+
+        def reload(self) -> None:
+            if not failed:
+                failed.append(1)
+                raise ValueError("segment file not found")
+            self.index.reload()  # type: ignore[attr-defined]
+
+        def searcher(self):  # type: ignore[no-untyped-def]
+            return self.index.searcher()  # type: ignore[attr-defined]
+
+    reader._open = lambda folder, create=True: FilesGoneOnce(real_open(folder, create=create))  # type: ignore[method-assign,assignment,return-value]
+    assert _titles(reader, "Rufumleitung") == ["Rufumleitung auf das Handy"]
+    assert _titles(reader, "Glasfaseranschluss") == []
+    assert failed == [1]
+
+
+def test_a_search_at_once_leaves_long_queries_and_a_reload_to_a_thread(path: Path) -> None:
+    """search_at_once runs on an event loop, where nothing else runs meanwhile: it declines
+    (None) what may take long, and `search` then answers it."""
+    writer = EmbeddedBackend(path, clock=lambda: NOW)
+    writer.upsert([_doc(1, "Glasfaseranschluss im Gewerbegebiet")])
+    reader = EmbeddedBackend(path, clock=lambda: NOW)
+    assert _titles(reader, "Glasfaseranschluss")
+
+    def at_once(q: str) -> list[str] | None:
+        found = reader.search_at_once(q, filters=Filters(), visibility=[PUBLIC])
+        return None if found is None else [h.title for h in found.hits]
+
+    assert at_once("Glasfaseranschluss") == ["Glasfaseranschluss im Gewerbegebiet"]
+    words = " ".join(["Glasfaseranschluss"] * (embedded.AT_ONCE_WORDS + 1))
+    assert at_once(words) is None
+    writer.upsert([_doc(2, "Rufumleitung auf das Handy")])
+    assert at_once("Rufumleitung") is None  # a commit since: the reload reads files
+    assert _titles(reader, "Rufumleitung") == ["Rufumleitung auf das Handy"]
+    assert at_once("Rufumleitung") == ["Rufumleitung auf das Handy"]
