@@ -357,7 +357,10 @@ def hit_places(session: Session, hits: Sequence[Hit]) -> tuple[dict[str, str], d
 
 
 def _aged(places: _Places) -> bool:
-    return time.monotonic() - places.made > get_settings().page_cache_seconds
+    """Past the page cache's maximum age; always, when the page cache is off
+    (COMMUNITY_PAGE_CACHE=false): then every search reads the places anew."""
+    settings = get_settings()
+    return not settings.page_cache or time.monotonic() - places.made > settings.page_cache_seconds
 
 
 def kept_places(

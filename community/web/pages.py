@@ -116,7 +116,9 @@ def load_legal_links(request: Request, session: SessionDep) -> None:
     same version, when there is one."""
     version = pageversion.read(session.connection())
     request.state.page_version = version
-    max_age = request.app.state.settings.page_cache_seconds
+    settings = request.app.state.settings
+    # COMMUNITY_PAGE_CACHE=false: every page reads the settings anew, as with no cache.
+    max_age = settings.page_cache_seconds if settings.page_cache else 0
     request.state.legal_links = footer_links(session, version, max_age)
 
 

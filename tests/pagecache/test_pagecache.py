@@ -8,11 +8,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 
 from community import pageversion
 from community.accounts.models import Role, User
+from community.clock import utcnow
 from community.forum.models import CategoryGroup
 from community.jobs import heartbeat
+from community.site.models import SiteSetting
 from community.web.pagecache import PageStore
 from tests.factories import make_category, make_group, make_thread, make_user, sign_in
 from tests.pagecache.conftest import Scene
@@ -397,6 +400,15 @@ def test_the_setting_switches_it_off(engine, db, scene: Scene) -> None:
             page = visitor.get(f"/t/{scene.thread.id}/{scene.thread.slug}")
             assert page.status_code == 200
             assert "etag" not in page.headers
+        # Nor are the settings kept (site/service.py): a footer link written past the
+        # session events (a bare connection, no new version) is on the next page.
+        link = {"url": "https://konzern.example/impressum"}
+        with engine.begin() as connection:
+            connection.execute(
+                insert(SiteSetting).values(key="legal.impressum", value=link, updated_at=utcnow())
+            )
+        page = visitor.get(f"/t/{scene.thread.id}/{scene.thread.slug}")
+        assert 'href="https://konzern.example/impressum"' in page.text
 
 
 # ---- many at once ---------------------------------------------------------------------------
