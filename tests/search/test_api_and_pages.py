@@ -15,6 +15,7 @@ from sqlmodel import Session
 from community.api import search as search_api
 from community.blog.models import Article, ArticleStatus
 from community.clock import utcnow
+from community.forum.models import Category
 from community.indexing import service as indexing
 from community.jobs.models import Job, JobStatus
 from search import embedded
@@ -417,6 +418,30 @@ def _rename_board_and_publish_an_article(
     db.add(article)
     db.commit()
     assert hit()["url"] == f"/blog/{article.id}/router-nachts"
+
+
+def test_with_the_page_cache_off_a_board_renamed_past_the_session_events_shows_at_once(
+    anon: TestClient,
+    db: Session,
+    engine,  # type: ignore[no-untyped-def]
+    run_jobs: Callable[[], int],
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """COMMUNITY_PAGE_CACHE=false: the board names are read on every search, so even a
+    rename that gives the pages no new version (a bare connection) shows at once."""
+    monkeypatch.setattr(indexing.get_settings(), "page_cache", False)
+    board = make_category(db, slug="internet", name="Internet")
+    make_thread(db, author=make_user(db), category=board, title="Router verliert nachts")
+    run_jobs()
+
+    def name() -> str:
+        [item] = anon.get("/api/v1/search", params={"q": "Router"}).json()["items"]
+        return item["board_name"]  # type: ignore[no-any-return]
+
+    assert name() == "Internet"
+    with engine.begin() as connection:
+        connection.execute(update(Category).where(Category.id == board.id).values(name="DSL"))
+    assert name() == "DSL"
 
 
 # With real commits the version comes from the SQLite file, and the anonymous search is
