@@ -14,9 +14,10 @@ are measured under the same load of the shared machine: /healthz, the thread pag
 and signed in, a board page, the start page and the search API. It prints req/s, the ratio
 to /healthz, p50, p99 and p99/p50 over all rounds (and the worst round's p99/p50), the first
 request per route on the fresh processes (and the second, at once on the same connection),
-and the RSS of each process (and of a job worker
-started beside them, `community worker`) at start-up and after the run, split into the
-process's own (anonymous) memory and mapped files.
+the app processes' CPU time per request (from /proc: what the server spends, whatever the
+client and the machine's other work take of the cores), and the RSS of each process (and of
+a job worker started beside them, `community worker`) at start-up and after the run, split
+into the process's own (anonymous) memory and mapped files.
 
 The load generator is a small keep-alive HTTP/1.1 client on asyncio (uvloop) in this
 process: httpx costs more CPU per request than the trivial route itself, which on two
@@ -73,6 +74,7 @@ class Route:
     errors: int = 0
     first_ms: float = 0.0
     second_ms: float = 0.0
+    cpu_seconds: float = 0.0  # the app processes' over the rounds
 
 
 # ---- the database ---------------------------------------------------------------------
@@ -202,6 +204,15 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes so far (/proc/PID/stat)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_mib(pid: int, field: str = "VmRSS") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(f"{field}:"):
@@ -280,14 +291,18 @@ async def _connection(
     return errors
 
 
-async def run_round(port: int, route: Route, concurrency: int, duration: float) -> None:
+async def run_round(
+    port: int, route: Route, concurrency: int, duration: float, app_pids: list[int]
+) -> None:
     times: list[float] = []
+    cpu_before = _cpu_seconds(app_pids)
     started = time.perf_counter()
     until = started + duration
     results = await asyncio.gather(
         *(_connection(port, route, until, times, number) for number in range(concurrency))
     )
     elapsed = time.perf_counter() - started
+    route.cpu_seconds += _cpu_seconds(app_pids) - cpu_before
     route.errors += sum(results)
     route.times.extend(times)
     times.sort()
@@ -320,18 +335,22 @@ def report(
     print()
     print(
         "| route | req/s | ratio | p50 ms | p99 ms | p99/p50 | worst round "
-        "| first ms | second ms | errors |"
+        "| first ms | second ms | app CPU ms | errors |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for route in routes:
         rate = sum(r[1] for r in route.rounds) / len(route.rounds)
         route.times.sort()
         p50, p99 = _pct(route.times, 0.5), _pct(route.times, 0.99)
         worst = max(r[3] / r[2] for r in route.rounds if r[2])
+        # The app processes' CPU time per request served (errors too), whatever the client
+        # and the machine's other work took: less noisy than req/s on a shared machine.
+        served = sum(r[0] for r in route.rounds) + route.errors
+        cpu_ms = route.cpu_seconds * 1000 / served if served else 0.0
         print(
             f"| {route.name} | {rate:,.0f} | {rate / base:.1%} | {p50:.1f} | {p99:.1f} "
             f"| {p99 / p50:.1f} | {worst:.1f} | {route.first_ms:.0f} | {route.second_ms:.0f} "
-            f"| {route.errors} |"
+            f"| {cpu_ms:.2f} | {route.errors} |"
         )
     errors = sum(r.errors for r in routes)
     total = sum(len(r.times) for r in routes)
@@ -403,7 +422,8 @@ def main() -> None:
         print(f"RSS of the app processes after start-up: {started}")
         if worker is not None:
             print(f"RSS of the job worker after start-up: {_memory(worker.pid)}")
-        uvloop.run(_drive(port, routes, args))
+        app_pids = _descendants(server.pid) or [server.pid]
+        uvloop.run(_drive(port, routes, args, app_pids))
         report(routes, server, worker)
     finally:
         for process in (server, worker):
@@ -412,11 +432,13 @@ def main() -> None:
                 process.wait(30)
 
 
-async def _drive(port: int, routes: list[Route], args: argparse.Namespace) -> None:
+async def _drive(
+    port: int, routes: list[Route], args: argparse.Namespace, app_pids: list[int]
+) -> None:
     await first_requests(port, routes)
     for number in range(args.rounds):
         for route in routes:
-            await run_round(port, route, args.concurrency, args.duration)
+            await run_round(port, route, args.concurrency, args.duration, app_pids)
         rates = ", ".join(f"{r.rounds[-1][1]:,.0f}" for r in routes)
         print(f"round {number + 1}: req/s {rates}", flush=True)
 
