@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
-from community.web.router import KeptVersionRouter
+from community.routing import KeptVersionRouter
 
 
 def test_a_route_added_after_the_first_request_is_found_at_any_depth() -> None:
