@@ -1,5 +1,6 @@
-"""The API router (community/api/router.py, on community/routing.py) keeps FastAPI's answer to "have the routes
-changed?": a route or a module's router added after the first request is still found."""
+"""The API router (community/api/router.py, on community/routing.py) keeps FastAPI's
+answer to "have the routes changed?": a route or a module's router added after the first
+request is still found."""
 
 from __future__ import annotations
 
