@@ -386,11 +386,15 @@ def test_a_renamed_board_and_a_new_article_show_on_the_next_search_on_the_event_
     monkeypatch.setattr(search_api, "run_in_threadpool", counted)
     one = anon.get("/api/v1/search", params={"q": "Router"}).json()
     assert one["items"][0]["url"].startswith("/blog/")
-    assert turns == []  # answered on the event loop
+    # Searched on the event loop; on SQLite even the places come from what is kept (on
+    # PostgreSQL the version is read in a thread).
+    assert search_api._search not in turns
+    if db.get_bind().dialect.name == "sqlite":
+        assert turns == []
     # More words than are searched on the loop: in a thread, with the same answer.
     many = anon.get("/api/v1/search", params={"q": "Router verliert nachts"}).json()
     assert [i["id"] for i in many["items"]] == [one["items"][0]["id"]]
-    assert len(turns) == 1
+    assert search_api._search in turns
 
 
 def _rename_board_and_publish_an_article(
