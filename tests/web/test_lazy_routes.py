@@ -103,27 +103,39 @@ REQUESTS = [
 ]
 
 
-def _probe(tmp_path: Path, mode: str) -> dict[str, Any]:
-    data = tmp_path / mode
-    data.mkdir()
-    env = {
+def _python(data: Path, *args: str, **env: str) -> str:
+    """What `python -c args...` prints, in a fresh process on a database in `data`."""
+    environ = {
         **os.environ,
         "COMMUNITY_DATABASE_URL": f"sqlite:///{data}/forum.sqlite3",
         "COMMUNITY_DATA_DIR": str(data),
-        "COMMUNITY_RUN_WORKER_IN_PROCESS": "false",
-        "COMMUNITY_WARM_UP": "false",
         "PYTHONPATH": str(ROOT),
+        **env,
     }
     out = subprocess.run(
-        [sys.executable, "-c", _PROBE, mode, json.dumps(REQUESTS)],
-        env=env,
+        [sys.executable, "-c", *args],
+        env=environ,
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
         check=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return out.stdout
+
+
+def _probe(tmp_path: Path, mode: str) -> dict[str, Any]:
+    data = tmp_path / mode
+    data.mkdir()
+    out = _python(
+        data,
+        _PROBE,
+        mode,
+        json.dumps(REQUESTS),
+        COMMUNITY_RUN_WORKER_IN_PROCESS="false",
+        COMMUNITY_WARM_UP="false",
+    )
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def test_a_fresh_process_answers_the_administration_as_one_that_loaded_it(
@@ -148,12 +160,6 @@ def test_a_fresh_process_answers_the_administration_as_one_that_loaded_it(
 
 
 def test_the_administration_is_imported_by_its_first_request_only(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "COMMUNITY_DATABASE_URL": f"sqlite:///{tmp_path}/forum.sqlite3",
-        "COMMUNITY_DATA_DIR": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-    }
     code = (
         "import sys\n"
         "from starlette.testclient import TestClient\n"
@@ -168,16 +174,8 @@ def test_the_administration_is_imported_by_its_first_request_only(tmp_path: Path
         "client.get('/admin', follow_redirects=False)\n"
         "print(before, 'community.web.admin_home' in sys.modules)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert out.stdout.split()[-2:] == ["False", "True"]
+    out = _python(tmp_path, code)
+    assert out.split()[-2:] == ["False", "True"]
 
 
 def test_load_all_loads_each_lazy_area() -> None:
