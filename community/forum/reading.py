@@ -30,6 +30,7 @@ from sqlalchemy import (
     ColumnElement,
     Engine,
     Executable,
+    Select,
     and_,
     bindparam,
     delete,
@@ -170,14 +171,6 @@ def unread_threads_by_category(
     return {int(c): int(n) for c, n in session.execute(query).all()}
 
 
-def read_mark(session: Session, viewer: Viewer, thread: Thread) -> int | None:
-    """The id of the last post the viewer has read in the thread; None if never opened."""
-    if viewer.user_id is None:
-        return None
-    params = {"viewer_id": viewer.user_id, "thread_id": thread.id}
-    return read_values(session, _READ_MARK, params).scalar_one_or_none()
-
-
 # The thread page's reads, built once per process (and kind of viewer): building and
 # running them through the ORM cost more than the database's answers.
 _READ_MARK = select(col(ThreadRead.last_read_post_id)).where(
@@ -187,17 +180,7 @@ _READ_MARK = select(col(ThreadRead.last_read_post_id)).where(
 
 
 @cache
-def _first_unread_statement(kind: perms.ViewerKind) -> Executable:
-    return select(func.min(col(Post.id))).where(
-        col(Post.thread_id) == bindparam("thread_id"),
-        col(Post.id) > bindparam("mark"),
-        col(Post.author_id) != bindparam("viewer_id"),
-        perms.prepared_posts_filter(kind),
-    )
-
-
-@cache
-def _visible_count_statement(kind: perms.ViewerKind) -> Executable:
+def _visible_count_statement(kind: perms.ViewerKind) -> Select[int]:
     return select(func.count(col(Post.id))).where(
         col(Post.thread_id) == bindparam("thread_id"), perms.prepared_posts_filter(kind)
     )
@@ -212,35 +195,23 @@ def _position_statement(kind: perms.ViewerKind) -> Executable:
         col(Post.author_id) != bindparam("viewer_id"),
         perms.prepared_posts_filter(kind),
     )
-    visible = select(func.count(col(Post.id))).where(
-        col(Post.thread_id) == bindparam("thread_id"), perms.prepared_posts_filter(kind)
-    )
-    return select(mark, first_unread.scalar_subquery(), visible.scalar_subquery())
+    visible = _visible_count_statement(kind).scalar_subquery()
+    return select(mark, first_unread.scalar_subquery(), visible)
 
 
 def thread_position(
     session: Session, viewer: Viewer, thread: Thread
 ) -> tuple[int | None, int | None, int]:
-    """The viewer's read mark, first unread post (first_unread_post_id) and the number of
-    posts they see in the thread (visible_post_count), for a member in one statement."""
+    """The viewer's read mark (the id of the last post they read in the thread; None if
+    never opened), the first unread post (where the thread opens for a member who read it
+    before: the first post after their mark that someone else wrote and they can see) and
+    the number of posts they see in the thread, for a member in one statement."""
     if viewer.user_id is None:
         return None, None, visible_post_count(session, viewer, thread)
     kind, params = perms.viewer_kind(viewer)
     params["thread_id"] = thread.id
     mark, first_unread, visible = read_values(session, _position_statement(kind), params).one()
     return mark, first_unread, int(visible)
-
-
-def first_unread_post_id(
-    session: Session, viewer: Viewer, thread: Thread, mark: int | None
-) -> int | None:
-    """Where a thread opens for a member who read it before: the first post after their mark
-    that someone else wrote and they can see."""
-    if viewer.user_id is None or mark is None:
-        return None
-    kind, params = perms.viewer_kind(viewer)
-    params.update(thread_id=thread.id, mark=mark)
-    return read_values(session, _first_unread_statement(kind), params).scalar_one()
 
 
 def mark_read(
