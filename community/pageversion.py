@@ -20,6 +20,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -255,3 +256,19 @@ class LocalReader:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+
+
+# One reader per engine, shared by what reads the version on the event loop (the page
+# cache, the search API's kept places): one SQLite connection more per process, not one
+# each. A reader in use by another thread answers None, and its caller reads through the
+# engine as it would otherwise.
+_local_readers: weakref.WeakKeyDictionary[Engine, LocalReader] = weakref.WeakKeyDictionary()
+
+
+def local_reader(engine: Engine) -> LocalReader:
+    if not isinstance(engine, Engine):  # no engine (yet): a reader that never answers
+        return LocalReader(engine)
+    reader = _local_readers.get(engine)
+    if reader is None:
+        reader = _local_readers.setdefault(engine, LocalReader(engine))
+    return reader

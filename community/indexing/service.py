@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -290,18 +289,6 @@ class _Places:
 KEPT_PATHS = 10_000
 _places: _Places | None = None
 _MISSING = object()
-# The version straight from the SQLite file (~20 us), not through the request's session,
-# which would take a connection from the pool only for it (~100 us with its commit).
-_version_readers: weakref.WeakKeyDictionary[Engine, pageversion.LocalReader] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _version_reader(engine: Engine) -> pageversion.LocalReader:
-    reader = _version_readers.get(engine)
-    if reader is None:
-        reader = _version_readers.setdefault(engine, pageversion.LocalReader(engine))
-    return reader
 
 
 def forget_places() -> None:
@@ -311,9 +298,12 @@ def forget_places() -> None:
 
 
 def _pages_version(session: Session) -> int | None:
+    """Straight from the SQLite file where it can (~20 us), not through the request's
+    session, which would take a connection from the pool only for it (~100 us with its
+    commit)."""
     bind = session.get_bind()
     if isinstance(bind, Engine):
-        version = _version_reader(bind).read()
+        version = pageversion.local_reader(bind).read()
         if version is not None:
             return version
     # Another engine (PostgreSQL, the tests' one connection), or the reader busy.
@@ -376,7 +366,7 @@ def kept_places(
     names = places.names if places is not None else None
     if places is None or names is None or _aged(places):
         return None
-    if _version_reader(engine).read() != places.version:
+    if pageversion.local_reader(engine).read() != places.version:
         return None
     paths: dict[int, str] = {}
     for hit in hits:

@@ -161,8 +161,6 @@ class PageCache:
         self.csrf_cookie = settings.csrf_cookie
         self._locales: dict[bytes, str] = {}
         self._rendering: dict[tuple[str, bytes, str], anyio.Event] = {}
-        # The version read on the loop itself where the database allows (an SQLite file).
-        self._local: pageversion.LocalReader | None = None
         self._cookie_for: Settings | None = None
         self._cookie_parts: list[bytes] = []
 
@@ -193,11 +191,8 @@ class PageCache:
             return
         engine = scope["app"].state.engine
         read_at = time.monotonic()
-        if self._local is None or self._local.engine is not engine:
-            if self._local is not None:
-                self._local.close()
-            self._local = pageversion.LocalReader(engine)
-        version = self._local.read()
+        # Read on the loop itself where the database allows (an SQLite file).
+        version = pageversion.local_reader(engine).read()
         if version is None:
             try:
                 version = await anyio.to_thread.run_sync(pageversion.current, engine)
