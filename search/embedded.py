@@ -193,6 +193,15 @@ class _Generation:
         self.hits: dict[tuple[Any, ...], Hit] = {}
 
 
+def _content(path: str) -> bytes | None:
+    """A file's bytes, or None without it."""
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError:
+        return None
+
+
 def _identity(path: str) -> tuple[int, int, int, int] | None:
     """A file's inode, change and modification times and size, or None without it.
     Files the engine replaces by renaming a new one over them (CURRENT, tantivy's
@@ -331,11 +340,7 @@ class EmbeddedBackend:
         changes the file again, and is followed."""
         meta_file = str(folder / "meta.json") if folder is not None else self._meta_file
         seen = _identity(meta_file)
-        try:
-            with open(meta_file, "rb") as meta:
-                text = meta.read()
-        except OSError:
-            text = b""
+        text = _content(meta_file) or b""
         try:
             index.reload()
             generation = _Generation(index.searcher())
@@ -361,11 +366,9 @@ class EmbeddedBackend:
         seen = _identity(self._meta_file)
         changed = seen is not None and seen != self._meta_seen
         if not changed and time.monotonic() - self._meta_checked > RECHECK_SECONDS:
-            try:
-                with open(self._meta_file, "rb") as meta:
-                    changed = meta.read() != self._meta_text
-            except OSError:  # a reindex removed the folder: CURRENT tells the next search
-                changed = False
+            # A reindex removed the folder (None): CURRENT tells the next search.
+            content = _content(self._meta_file)
+            changed = content is not None and content != self._meta_text
             self._meta_checked = time.monotonic()
         return changed
 
