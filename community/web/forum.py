@@ -306,11 +306,7 @@ def shared_thread_context(
         users=data.users,
         ranks=data.ranks,
         names=data.staff_names,
-        post_counts=(
-            figures.with_own_hidden(session, viewer, data.post_counts, data.users)
-            if reads.own_hidden_thread
-            else data.post_counts
-        ),
+        post_counts=threadshare.post_counts_for(session, viewer, store, kept[1], data, reads),
         original=None,
         kept=kept,
         crm=leads.thread_box_of(viewer, shared.escalation),

@@ -251,6 +251,29 @@ def page_data(
     return data
 
 
+def post_counts_for(
+    session: Session,
+    viewer: Viewer,
+    store: SharedStore,
+    version: int,
+    data: SharedPage,
+    reads: MemberReads,
+) -> dict[int, int]:
+    """The counts beside the page's names as this member may count them: every member's,
+    and for a member with a hidden thread of their own also the posts in it
+    (figures.with_own_hidden), kept for them under the version like the rest (what it
+    counts is in tables whose every change gives a new version)."""
+    if not reads.own_hidden_thread:
+        return data.post_counts
+    key = ("own-hidden", version, viewer.user_id, tuple(sorted(data.users)))
+    kept = store.get(key)
+    if isinstance(kept, dict):
+        return kept
+    counts = figures.with_own_hidden(session, viewer, data.post_counts, data.users)
+    store.put(key, counts)
+    return counts
+
+
 def _detached(row: Row) -> Row:
     """A copy of a loaded row that belongs to no session, with the loaded values: a rollback
     of the request that read it expires the original, never the copy others are shown."""
