@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # What a member's thread page shows every member alike (web/threadshare.py); off with
     # the page cache too.
     app.state.thread_share = (
-        SharedStore(threadshare.DEFAULT_ENTRIES, settings.page_cache_seconds)
+        SharedStore(threadshare.DEFAULT_BYTES, settings.page_cache_seconds)
         if settings.page_cache
         else None
     )

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
 
 from sqlalchemy import (
     BindParameter,
@@ -160,7 +159,7 @@ def _post_counts_statement(kind: perms.ViewerKind) -> Executable:
 
 
 @cache
-def _own_hidden_statement(kind: perms.ViewerKind) -> Select[Any]:
+def _own_hidden_statement(kind: perms.ViewerKind) -> Select[int, int]:
     """The posts of the members (`ids`) in the viewer's own hidden threads, one row each."""
     visible = select(col(Category.id)).where(perms.prepared_categories_filter(kind))
     return (

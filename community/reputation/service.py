@@ -22,7 +22,19 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Executable, and_, bindparam, delete, false, func, or_, select, true, update
+from sqlalchemy import (
+    BindParameter,
+    Executable,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlmodel import Session, col
 
 from community.accounts.models import Role, User
@@ -346,7 +358,7 @@ def _kudos_given_statement(count: int) -> Executable:
     """has_given_kudos' query for so many posts, built once per process (the thread page
     asks on every view of a member, for a page's posts and its solution): one parameter
     per post, as an expanding parameter costs its rendering again at every execution."""
-    posts = [bindparam(f"p{n}") for n in range(count)]
+    posts: list[BindParameter[int]] = [bindparam(f"p{n}") for n in range(count)]
     return select(col(Kudo.post_id)).where(
         col(Kudo.giver_id) == bindparam("viewer_id"), col(Kudo.post_id).in_(posts)
     )

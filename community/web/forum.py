@@ -326,7 +326,7 @@ def _page_context(
     first_unread: int | None,
     page: forum.Page[Post],
     solution: Post | None,
-    users: Mapping[int, User],
+    users: dict[int, User],
     ranks: Mapping[int, RankLabel],
     names: Mapping[int, str],
     post_counts: Mapping[int, int],

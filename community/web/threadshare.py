@@ -59,21 +59,24 @@ from community.reputation.ranks import RankLabel
 from community.web import fragments
 
 STATE_KEY = "thread_share"
-# Threads and pages being read now; a page of 50 posts and its authors is some 100 KiB of
-# rows in memory.
-DEFAULT_ENTRIES = 256
+# The rows of the threads being read now: a page of 50 posts with their authors is some
+# 100-300 KiB in memory. Bounded by an estimate of the bytes, as the fragments are.
+DEFAULT_BYTES = 8 * 2**20
+_ROW_BYTES = 1_000  # a row's object and its short values, roughly
 
 Row = TypeVar("Row")
 
 
 class SharedStore:
-    """Least recently used entries, bounded by their number; shared by the request threads.
-    An entry also ages out after COMMUNITY_PAGE_CACHE_SECONDS, as the fragments do."""
+    """Least recently used entries, bounded by their estimated bytes; shared by the request
+    threads. An entry also ages out after COMMUNITY_PAGE_CACHE_SECONDS, as the fragments
+    do."""
 
-    def __init__(self, max_entries: int, max_age: float) -> None:
-        self.max_entries = max_entries
+    def __init__(self, max_bytes: int, max_age: float) -> None:
+        self.max_bytes = max_bytes
         self.max_age = max_age
-        self._entries: OrderedDict[Hashable, tuple[object, float]] = OrderedDict()
+        self.used = 0
+        self._entries: OrderedDict[Hashable, tuple[object, float, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> object | None:
@@ -82,21 +85,29 @@ class SharedStore:
             if entry is None:
                 return None
             if entry[1] < time.monotonic() - self.max_age:
-                del self._entries[key]
+                self._drop(key)
                 return None
             self._entries.move_to_end(key)
             return entry[0]
 
-    def put(self, key: Hashable, value: object) -> None:
+    def put(self, key: Hashable, value: object, size: int) -> None:
+        if size > self.max_bytes:
+            return
         with self._lock:
-            self._entries.pop(key, None)
-            self._entries[key] = (value, time.monotonic())
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = (value, time.monotonic(), size)
+            self.used += size
+            while self.used > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: Hashable) -> None:
+        self.used -= self._entries.pop(key)[2]
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self.used = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -171,7 +182,7 @@ def thread_and_board(
         post_ids=reading.public_post_ids(session, thread),
         escalation=_detached_or_none(leads.escalation_of(session, thread.id)),
     )
-    store.put(key, shared)
+    store.put(key, shared, _ROW_BYTES * 3 + 40 * len(shared.post_ids))
     return shared.thread, shared.category, False, shared
 
 
@@ -247,7 +258,8 @@ def page_data(
         staff_names=names,
         post_counts=counts,
     )
-    store.put(key, data)
+    texts = sum(len(p.body or "") + len(p.body_html or "") for p in data.page.items)
+    store.put(key, data, texts + _ROW_BYTES * (len(data.page.items) + 2 * len(users) + 1))
     return data
 
 
@@ -270,7 +282,7 @@ def post_counts_for(
     if isinstance(kept, dict):
         return kept
     counts = figures.with_own_hidden(session, viewer, data.post_counts, data.users)
-    store.put(key, counts)
+    store.put(key, counts, _ROW_BYTES)
     return counts
 
 

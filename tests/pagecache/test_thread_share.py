@@ -202,3 +202,24 @@ def test_pages_of_a_long_thread(app, make_client, db, scene: Scene) -> None:
     # Unread since the second page: the thread opens on it, the new post there.
     page = _page(reader, scene.path)
     assert "Danke, geht!" in page and "Schritt 59." in page
+
+
+def test_with_the_page_cache_off_every_page_is_read_anew(
+    app, make_client, engine, monkeypatch, scene: Scene
+) -> None:
+    """COMMUNITY_PAGE_CACHE=false: no store, so even a write that gives the pages no new
+    version (a bare connection) is on the next page."""
+    monkeypatch.setattr(app.state, "thread_share", None)
+    monkeypatch.setattr(app.state, "post_fragments", None)
+    reader = _as(make_client, scene.reader)
+    assert "Wie stelle ich VoLTE ein" in _page(reader, scene.path)
+    _bare_write(engine, f"UPDATE threads SET title = 'Anders gefragt' WHERE id = {scene.thread.id}")
+    assert "Anders gefragt" in _page(reader, scene.path)
+
+
+def test_the_store_is_bounded_by_its_bytes() -> None:
+    store = SharedStore(max_bytes=2_000, max_age=60)
+    for n in range(50):
+        store.put(("v", n), object(), 300)
+    assert store.used <= 2_000 and 0 < len(store) < 50
+    assert store.get(("v", 49)) is not None and store.get(("v", 0)) is None
