@@ -205,16 +205,20 @@ def test_pages_of_a_long_thread(app, make_client, db, scene: Scene) -> None:
 
 
 def test_with_the_page_cache_off_every_page_is_read_anew(
-    app, make_client, engine, monkeypatch, scene: Scene
+    app, make_client, engine, scene: Scene
 ) -> None:
     """COMMUNITY_PAGE_CACHE=false: no store, so even a write that gives the pages no new
     version (a bare connection) is on the next page."""
-    monkeypatch.setattr(app.state, "thread_share", None)
-    monkeypatch.setattr(app.state, "post_fragments", None)
-    reader = _as(make_client, scene.reader)
-    assert "Wie stelle ich VoLTE ein" in _page(reader, scene.path)
-    _bare_write(engine, f"UPDATE threads SET title = 'Anders gefragt' WHERE id = {scene.thread.id}")
-    assert "Anders gefragt" in _page(reader, scene.path)
+    stores = app.state.thread_share, app.state.post_fragments
+    app.state.thread_share = app.state.post_fragments = None  # as create_app leaves them
+    try:
+        reader = _as(make_client, scene.reader)
+        assert "Wie stelle ich VoLTE ein" in _page(reader, scene.path)
+        title = f"UPDATE threads SET title = 'Anders gefragt' WHERE id = {scene.thread.id}"
+        _bare_write(engine, title)
+        assert "Anders gefragt" in _page(reader, scene.path)
+    finally:
+        app.state.thread_share, app.state.post_fragments = stores
 
 
 def test_the_store_is_bounded_by_its_bytes() -> None:
