@@ -19,12 +19,12 @@ for every member:
 - a member who has no waiting post in the thread (listed and counted for them alone).
 
 A member with a hidden thread of their own counts its posts beside its authors' names: that
-part is read for them on each view (figures.with_own_hidden).
+part is read for them (figures.with_own_hidden) and kept under the version with their id.
 
 Everyone else's page is read in full, as before. Read as a visitor would see them (the
 posts, the post counts), the kept rows hold nothing of the member who first asked; their
 copies belong to no session, so a request that rolls back cannot expire them under
-another. Off with COMMUNITY_PAGE_CACHE=false (no fragment store)."""
+another. Off with COMMUNITY_PAGE_CACHE=false (app.py makes no store)."""
 
 from __future__ import annotations
 
@@ -293,7 +293,7 @@ def _detached(row: Row) -> Row:
     copy = state.mapper.class_manager.new_instance()
     values = inspect(copy).dict  # type: ignore[union-attr]
     for attribute in state.mapper.column_attrs:
-        values[attribute.key] = state.dict[attribute.key]
+        values[attribute.key] = getattr(row, attribute.key)  # loaded again if expired
     result: Row = copy
     return result
 
