@@ -38,11 +38,12 @@ from community.middleware import BodySizeLimit, CsrfCookie, RefuseNulInUrl, Secu
 from community.ratelimit import RateLimitHeaders
 from community.requestlog import RequestId
 from community.warmup import warm_up
-from community.web import fragments
+from community.web import fragments, threadshare
 from community.web.fragments import FragmentStore
 from community.web.pagecache import PageCache, PageStore
 from community.web.pages import STATIC_DIR, compile_templates, error_page
 from community.web.router import web_router
+from community.web.threadshare import SharedStore
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # page cache.
     app.state.post_fragments = (
         FragmentStore(fragments.DEFAULT_BYTES, settings.page_cache_seconds)
+        if settings.page_cache
+        else None
+    )
+    # What a member's thread page shows every member alike (web/threadshare.py); off with
+    # the page cache too.
+    app.state.thread_share = (
+        SharedStore(threadshare.DEFAULT_BYTES, settings.page_cache_seconds)
         if settings.page_cache
         else None
     )

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from community.accounts import security
 from community.accounts import service as accounts
-from community.accounts.viewer import ANONYMOUS, Viewer, viewer_for
+from community.accounts.viewer import ANONYMOUS, Viewer
 from community.config import get_settings
 from community.errors import CommunityError, NotAuthenticated
 
@@ -53,7 +53,7 @@ def resolve_viewer(request: Request, session: Session) -> Viewer:
     else:
         raw = request.cookies.get(get_settings().session_cookie)
         if raw:
-            viewer = viewer_for(session, accounts.user_for_session(session, raw))
+            viewer = accounts.viewer_for_session(session, raw)
     request.state.viewer = viewer
     return viewer
 

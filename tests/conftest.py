@@ -327,6 +327,7 @@ def app(shared_app: FastAPI, engine: Engine) -> Iterator[FastAPI]:
     # Pages cached by an earlier test belong to its rolled-back data.
     shared_app.state.page_cache.clear()
     shared_app.state.post_fragments.clear()
+    shared_app.state.thread_share.clear()
     indexing.forget_places()  # the search API's board names and article paths
     site_settings.forget_shared()
     yield shared_app

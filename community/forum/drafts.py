@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, delete, false, func, select
+from sqlalchemy import ScalarSelect, bindparam, delete, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -40,6 +40,16 @@ def get_draft(session: Session, viewer: Viewer, thread_id: int | None = None) ->
 _DRAFT = select(Draft).where(
     col(Draft.user_id) == bindparam("viewer_id"), col(Draft.scope) == bindparam("scope")
 )
+
+
+def draft_body_column() -> ScalarSelect[Any]:
+    """The body of get_draft's draft as a column of a statement that reads more
+    (parameters `viewer_id` and `scope`, scope_of the thread): NULL without a draft."""
+    return (
+        select(col(Draft.body))
+        .where(col(Draft.user_id) == bindparam("viewer_id"), col(Draft.scope) == bindparam("scope"))
+        .scalar_subquery()
+    )
 
 
 def save_draft(

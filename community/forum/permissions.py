@@ -212,6 +212,34 @@ def prepared_posts_filter(kind: ViewerKind) -> ColumnElement[bool]:
     )
 
 
+def own_waiting_post_exists() -> ColumnElement[bool]:
+    """Whether the member (`viewer_id`) has a waiting post in the thread (`thread_id`),
+    which its pages list and count for them alone."""
+    return (
+        select(col(Post.id))
+        .where(
+            col(Post.thread_id) == bindparam("thread_id"),
+            col(Post.author_id) == bindparam("viewer_id"),
+            col(Post.is_pending) == true(),
+        )
+        .exists()
+    )
+
+
+def own_hidden_thread_exists() -> ColumnElement[bool]:
+    """Whether the member (`viewer_id`) has a hidden thread that is not deleted, which they
+    alone see outside the moderation team (and count posts in, reputation/figures.py)."""
+    return (
+        select(col(Thread.id))
+        .where(
+            col(Thread.author_id) == bindparam("viewer_id"),
+            col(Thread.is_hidden) == true(),
+            col(Thread.is_deleted) == false(),
+        )
+        .exists()
+    )
+
+
 def visible_posts_filter(viewer: Viewer) -> ColumnElement[bool]:
     """The posts of a visible thread that keep a place in it for the viewer (can_see_post)."""
     if viewer.is_moderator:

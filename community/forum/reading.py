@@ -19,6 +19,7 @@ already filtered, and the per-board count applies the same thread filter).
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from sqlalchemy import (
     ColumnElement,
     Engine,
     Executable,
+    ScalarSelect,
     Select,
     and_,
     bindparam,
@@ -186,8 +188,9 @@ def _visible_count_statement(kind: perms.ViewerKind) -> Select[int]:
     )
 
 
-@cache
-def _position_statement(kind: perms.ViewerKind) -> Executable:
+def mark_and_first_unread(kind: perms.ViewerKind) -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
+    """thread_position's read mark and first unread post as columns of a statement (the
+    parameters `viewer_id` and `thread_id`), for a caller that reads more in the same one."""
     mark = _READ_MARK.scalar_subquery()
     first_unread = select(func.min(col(Post.id))).where(
         col(Post.thread_id) == bindparam("thread_id"),
@@ -195,8 +198,43 @@ def _position_statement(kind: perms.ViewerKind) -> Executable:
         col(Post.author_id) != bindparam("viewer_id"),
         perms.prepared_posts_filter(kind),
     )
+    return mark, first_unread.scalar_subquery()
+
+
+@cache
+def _position_statement(kind: perms.ViewerKind) -> Executable:
     visible = _visible_count_statement(kind).scalar_subquery()
-    return select(mark, first_unread.scalar_subquery(), visible)
+    return select(*mark_and_first_unread(kind), visible)
+
+
+def public_post_ids(session: Session, thread: Thread) -> list[int]:
+    """The ids of the thread's posts everyone sees (not deleted, not held), oldest first:
+    its pages as a visitor, or a member who has no waiting post in it, counts them."""
+    params = {"thread_id": thread.id}
+    return [int(i) for i in read_values(session, _PUBLIC_POST_IDS, params).scalars()]
+
+
+_PUBLIC_POST_IDS = (
+    select(col(Post.id))
+    .where(
+        col(Post.thread_id) == bindparam("thread_id"),
+        perms.prepared_posts_filter(perms.ViewerKind(False, False, False)),
+    )
+    .order_by(col(Post.id))
+)
+
+
+def page_of(post_ids: list[int], post_id: int) -> int:
+    """page_holding over the ids a viewer sees in the thread, oldest first."""
+    return bisect_left(post_ids, post_id) // POSTS_PER_PAGE + 1
+
+
+def start_after(post_ids: list[int], page: int) -> int | None:
+    """page_start_after over the ids a viewer sees in the thread, oldest first."""
+    if page <= 1:
+        return None
+    index = (page - 1) * POSTS_PER_PAGE - 1
+    return post_ids[index] if index < len(post_ids) else None
 
 
 def thread_position(

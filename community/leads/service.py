@@ -241,10 +241,16 @@ def mark_opportunity(session: Session, viewer: Viewer, thread_id: int) -> Lead:
 
 def thread_box(session: Session, viewer: Viewer, thread: Thread) -> dict[str, object]:
     """What a thread page shows of the CRM: the hand-over to support, staff's buttons."""
-    user = viewer.user
     assert thread.id is not None
+    return thread_box_of(viewer, escalation_of(session, thread.id))
+
+
+def thread_box_of(viewer: Viewer, escalation: Escalation | None) -> dict[str, object]:
+    """thread_box with the thread's escalation already read (a member's page kept per
+    process, web/threadshare.py)."""
+    user = viewer.user
     return {
-        "escalation": escalation_of(session, thread.id),
+        "escalation": escalation,
         "is_staff": bool(user and (user.is_staff or user.is_moderator)),
     }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import ScalarSelect, bindparam, delete, select
 from sqlmodel import Session, col
 
 from community.accounts.models import User
@@ -165,6 +165,12 @@ _WATCHING = select(col(ThreadWatch.watching)).where(
     col(ThreadWatch.user_id) == bindparam("viewer_id"),
     col(ThreadWatch.thread_id) == bindparam("thread_id"),
 )
+
+
+def watching_thread_column() -> ScalarSelect[Any]:
+    """is_watching_thread as a column of a statement that reads more (parameters
+    `viewer_id` and `thread_id`): NULL or false when not watching."""
+    return _WATCHING.scalar_subquery()
 
 
 def is_watching_category(session: Session, viewer: Viewer, category: Category) -> bool:

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
-    Executable,
+    ScalarSelect,
+    Select,
     and_,
     bindparam,
     func,
@@ -387,8 +388,13 @@ def unread_count(session: Session, viewer: Viewer) -> int:
     return int(read_values(session, _unread_count_statement(kind), params).scalar_one())
 
 
+def unread_count_column(kind: perms.ViewerKind) -> ScalarSelect[Any]:
+    """unread_count as a column of a statement that reads more (viewer_kind's parameters)."""
+    return _unread_count_statement(kind).scalar_subquery()
+
+
 @cache
-def _unread_count_statement(kind: perms.ViewerKind) -> Executable:
+def _unread_count_statement(kind: perms.ViewerKind) -> Select[Any]:
     return (
         select(func.count())
         .select_from(Notification)

@@ -9,7 +9,7 @@ which are shown as they are."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -155,7 +155,14 @@ def _post_counts_statement(kind: perms.ViewerKind) -> Executable:
     )
     if not kind.signed_in:
         return kept
-    own_hidden = (
+    return kept.union_all(_own_hidden_statement(kind))
+
+
+@cache
+def _own_hidden_statement(kind: perms.ViewerKind) -> Select[int, int]:
+    """The posts of the members (`ids`) in the viewer's own hidden threads, one row each."""
+    visible = select(col(Category.id)).where(perms.prepared_categories_filter(kind))
+    return (
         select(col(Post.author_id), literal(1))
         .join(Thread, col(Thread.id) == col(Post.thread_id))
         .where(
@@ -163,9 +170,23 @@ def _post_counts_statement(kind: perms.ViewerKind) -> Executable:
             col(Thread.is_hidden) == true(),
             col(Thread.is_deleted) == false(),
             col(Thread.category_id).in_(visible),
-            col(Post.author_id).in_(ids),
+            col(Post.author_id).in_(bindparam("ids", expanding=True)),
             col(Post.is_deleted) == false(),
             col(Post.is_pending) == false(),
         )
     )
-    return kept.union_all(own_hidden)
+
+
+def with_own_hidden(
+    session: Session, viewer: Viewer, visitor_counts: Mapping[int, int], user_ids: Iterable[int]
+) -> dict[int, int]:
+    """post_counts for a signed-in member outside the moderation team and every closed
+    group, from the counts a visitor sees (kept per process, web/threadshare.py): those plus
+    the posts in the member's own hidden threads, for a member who has one."""
+    ids = list(user_ids)
+    kind, params = perms.viewer_kind(viewer)
+    assert kind.signed_in and not kind.moderator and not kind.in_groups
+    counts = dict(visitor_counts)
+    for user_id, n in read_values(session, _own_hidden_statement(kind), {**params, "ids": ids}):
+        counts[int(user_id)] = counts.get(int(user_id), 0) + int(n)
+    return {u: n for u, n in counts.items() if n}

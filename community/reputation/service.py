@@ -20,8 +20,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, delete, false, func, or_, select, true, update
+from sqlalchemy import (
+    BindParameter,
+    Executable,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlmodel import Session, col
 
 from community.accounts.models import Role, User
@@ -335,15 +348,20 @@ def take_back_kudos(session: Session, viewer: Viewer, post_id: int) -> Post:
 def has_given_kudos(session: Session, viewer: Viewer, post_ids: list[int]) -> set[int]:
     if viewer.user_id is None or not post_ids:
         return set()
-    params = {"viewer_id": viewer.user_id, "post_ids": post_ids}
-    return set(read_values(session, _KUDOS_GIVEN, params).scalars())
+    params: dict[str, int | None] = {f"p{n}": post_id for n, post_id in enumerate(post_ids)}
+    params["viewer_id"] = viewer.user_id
+    return set(read_values(session, _kudos_given_statement(len(post_ids)), params).scalars())
 
 
-# Built once per process: the thread page asks on every view of a member.
-_KUDOS_GIVEN = select(col(Kudo.post_id)).where(
-    col(Kudo.giver_id) == bindparam("viewer_id"),
-    col(Kudo.post_id).in_(bindparam("post_ids", expanding=True)),
-)
+@lru_cache(maxsize=64)  # a page's posts and its solution: up to POSTS_PER_PAGE + 1
+def _kudos_given_statement(count: int) -> Executable:
+    """has_given_kudos' query for so many posts, built once per process (the thread page
+    asks on every view of a member, for a page's posts and its solution): one parameter
+    per post, as an expanding parameter costs its rendering again at every execution."""
+    posts: list[BindParameter[int]] = [bindparam(f"p{n}") for n in range(count)]
+    return select(col(Kudo.post_id)).where(
+        col(Kudo.giver_id) == bindparam("viewer_id"), col(Kudo.post_id).in_(posts)
+    )
 
 
 # ---- accepted solutions -----------------------------------------------------------------

@@ -4,6 +4,7 @@ in the forum and reputation services."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import suppress
 from functools import partial
 from typing import Annotated, Literal
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from community.accounts.models import User
 from community.accounts.staff import staff_names
 from community.accounts.viewer import Viewer
 from community.auth import check_csrf, resolve_viewer
@@ -35,9 +37,10 @@ from community.pagination import decode_cursor, encode_cursor
 from community.reputation import figures
 from community.reputation import service as reputation
 from community.reputation.profile import rank_labels
+from community.reputation.ranks import RankLabel
 from community.text import CleanStr
 from community.web import blog as web_blog
-from community.web import fragments, pagecache
+from community.web import fragments, pagecache, threadshare
 from community.web.deps import CsrfField, WebViewer, see_other
 from community.web.forms import form_error, parse_form
 from community.web.pages import load_legal_links, render
@@ -159,21 +162,35 @@ def _thread_page(
         # First the version of the pages: a post kept under it is never older than it.
         load_legal_links(request, session)
         viewer = resolve_viewer(request, session)
-        thread, category, closed = forum.get_thread_and_board(session, viewer, thread_id)
+        kept = fragments.kept_for(request, viewer, fragments.version_for(request))
+        store = threadshare.store_for(request, viewer, kept)
+        shared = None
+        if store is not None and kept is not None:
+            thread, category, closed, shared = threadshare.thread_and_board(
+                session, viewer, store, kept[1], thread_id
+            )
+        else:
+            thread, category, closed = forum.get_thread_and_board(session, viewer, thread_id)
         if slug != thread.slug and cursor is None and page is None:
             return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
         if not reading.is_crawler(request.headers.get("user-agent", "")):
             request.app.state.views.add(thread.id)
-        kept = fragments.kept_for(request, viewer, fragments.version_for(request))
-        context = thread_context(
-            session, viewer, thread, page, cursor, category, kept=kept, closed=closed
-        )
-        # The reply begun earlier, here or on another device.
-        draft = drafts.get_draft(session, viewer, thread.id)
+        reads = threadshare.member_reads(session, viewer, thread) if shared else None
+        if store and kept and shared and reads and not reads.own_waiting_post:
+            context = shared_thread_context(
+                session, viewer, store, shared, reads, page, cursor, kept=kept
+            )
+            # The reply begun earlier, here or on another device; the bell's count.
+            reply_body = reads.draft_body or ""
+            request.state.unread_notices = reads.unread_notices
+        else:
+            context = thread_context(
+                session, viewer, thread, page, cursor, category, kept=kept, closed=closed
+            )
+            draft = drafts.get_draft(session, viewer, thread.id)
+            reply_body = draft.body if draft else ""
         pagecache.allow(request, viewer, public=not context["closed"], thread_id=thread.id)
-        return render(
-            request, "thread.html", {**context, "reply_body": draft.body if draft else ""}
-        )
+        return render(request, "thread.html", {**context, "reply_body": reply_body})
 
 
 def thread_context(
@@ -225,9 +242,101 @@ def thread_context(
     )
     if original is not None and not perms.can_see_thread(session, viewer, original):
         original = None  # a closed board's thread is not even named
-    ranks = rank_labels(session, users)
-    names = staff_names(session, users.values())
-    post_counts = figures.post_counts(session, viewer, users)
+    return _page_context(
+        session,
+        viewer,
+        thread,
+        category,
+        closed,
+        page_number=page_number,
+        pages=pages,
+        first_unread=first_unread,
+        page=page,
+        solution=solution,
+        users=users,
+        ranks=rank_labels(session, users),
+        names=staff_names(session, users.values()),
+        post_counts=figures.post_counts(session, viewer, users),
+        original=original,
+        kept=kept,
+        crm=leads.thread_box(session, viewer, thread),
+        watching=preferences.is_watching_thread(session, viewer, thread),
+    )
+
+
+def shared_thread_context(
+    session: SessionDep,
+    viewer: Viewer,
+    store: threadshare.SharedStore,
+    shared: threadshare.SharedThread,
+    reads: threadshare.MemberReads,
+    page_number: int | None,
+    cursor: str | None,
+    *,
+    kept: tuple[fragments.FragmentStore, int],
+) -> dict[str, object]:
+    """thread_context for a member whose page is the same as every member's
+    (web/threadshare.py): the shared part as kept, the member's own part as read."""
+    thread = shared.thread
+    ids = shared.post_ids
+    pages = max(1, -(-len(ids) // reading.POSTS_PER_PAGE))
+    if cursor is not None:  # links of the earlier "Weitere Antworten" button
+        (after_id,) = decode_cursor(cursor, int)
+        page_number = reading.page_of(ids, after_id + 1)
+    if page_number is None:
+        # A member who read the thread before opens it at the first unread post.
+        first = reads.first_unread
+        page_number = reading.page_of(ids, first) if first else 1
+    page_number = min(page_number, pages)
+    data = threadshare.page_data(session, store, kept[1], shared, page_number)
+    if data.page.items:
+        shown_up_to = max(p.id for p in data.page.items if p.id is not None)
+        reading.mark_read(session, viewer, thread, shown_up_to, reads.mark)
+    return _page_context(
+        session,
+        viewer,
+        thread,
+        shared.category,
+        False,
+        page_number=page_number,
+        pages=pages,
+        first_unread=reads.first_unread,
+        page=data.page,
+        solution=data.solution,
+        users=data.users,
+        ranks=data.ranks,
+        names=data.staff_names,
+        post_counts=threadshare.post_counts_for(session, viewer, store, kept[1], data, reads),
+        original=None,
+        kept=kept,
+        crm=leads.thread_box_of(viewer, shared.escalation),
+        watching=reads.watching,
+    )
+
+
+def _page_context(
+    session: SessionDep,
+    viewer: Viewer,
+    thread: Thread,
+    category: Category | None,
+    closed: bool,
+    *,
+    page_number: int,
+    pages: int,
+    first_unread: int | None,
+    page: forum.Page[Post],
+    solution: Post | None,
+    users: dict[int, User],
+    ranks: Mapping[int, RankLabel],
+    names: Mapping[int, str],
+    post_counts: Mapping[int, int],
+    original: Thread | None,
+    kept: tuple[fragments.FragmentStore, int] | None,
+    crm: dict[str, object],
+    watching: bool,
+) -> dict[str, object]:
+    """The context thread.html renders, from the page's rows (read or kept)."""
+    shown = page.items + ([solution] if solution is not None else [])
     visible = {p.id: perms.can_see_post_body(viewer, p) for p in shown}
     posts = None
     jsonld = None
@@ -259,8 +368,8 @@ def thread_context(
         "closed": closed,
         "jsonld": jsonld,
         "post_fragments": posts,
-        "crm": leads.thread_box(session, viewer, thread),
-        "watching": preferences.is_watching_thread(session, viewer, thread),
+        "crm": crm,
+        "watching": watching,
         "satisfaction": insights_satisfaction.satisfaction_prompt(session, viewer, thread),
         # The boards a moderator may move the thread to, from the post's moderation tools.
         "mod_boards": forum_boards.list_categories(session, viewer) if viewer.is_moderator else [],

@@ -162,6 +162,10 @@ def _notice_bell(request: Request, viewer: Any) -> dict[str, Any]:
     user = getattr(viewer, "user", None)
     if user is None:
         return {}
+    # Read by the page with the member's other reads in one statement (web/threadshare.py).
+    kept: int | None = getattr(request.state, "unread_notices", None)
+    if kept is not None:
+        return {"unread_notices": kept, "is_expert": is_expert(user)}
     # The request's own session when the user row is still in it; after a rollback
     # (error pages) a short one of its own.
     session = object_session(user)
