@@ -37,7 +37,7 @@ from community.reputation import service as reputation
 from community.reputation.profile import rank_labels
 from community.text import CleanStr
 from community.web import blog as web_blog
-from community.web import fragments, pagecache
+from community.web import fragments, pagecache, thread_shell
 from community.web.deps import CsrfField, WebViewer, see_other
 from community.web.forms import form_error, parse_form
 from community.web.pages import load_legal_links, render
@@ -171,8 +171,8 @@ def _thread_page(
         # The reply begun earlier, here or on another device.
         draft = drafts.get_draft(session, viewer, thread.id)
         pagecache.allow(request, viewer, public=not context["closed"], thread_id=thread.id)
-        return render(
-            request, "thread.html", {**context, "reply_body": draft.body if draft else ""}
+        return thread_shell.render_thread(
+            request, {**context, "reply_body": draft.body if draft else ""}
         )
 
 
