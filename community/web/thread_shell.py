@@ -82,14 +82,11 @@ def _from_shell(context: dict[str, Any], locale: str) -> str | None:
     if posts is None or context["flash"] is not None:
         return None
     # Every post as kept, or the page in full (which keeps them for the next request).
-    kudos_given, may_accept = context["kudos_given"], context["may_accept"]
-    csrf_token = context["csrf_token"]
-    kept = []
-    for post in context["page"].items:
-        article = posts.get(post, kudos_given, may_accept, csrf_token)
-        if article is None:
-            return None
-        kept.append(article)
+    kept = posts.get_all(
+        context["page"].items, context["kudos_given"], context["may_accept"], context["csrf_token"]
+    )
+    if kept is None:
+        return None
     key = _key(posts.version, context, locale)
     shell = posts.store.get(key)
     if not isinstance(shell, tuple):
