@@ -10,17 +10,18 @@ request then fills the slots:
 - values, escaped as the template would: the viewer's CSRF token, the page's own address
   (the language switch), the reply begun earlier;
 - small templates rendered with the page's context, the same ones the full page includes:
-  the header's links (nickname and bell), the idea box (the viewer's vote), the watch box,
-  the CRM box, the satisfaction prompt;
+  the header's links (nickname and bell), the CRM box, and where there is one, the idea box
+  (the viewer's vote) and the satisfaction prompt;
 - the posts: each as kept with its buttons (fragments.PostFragments), after the unread
   divider where the viewer's unread posts begin.
 
 What else could differ between members is in the key: the posts shown (a member's own
 waiting posts), the number of pages they make, the solution as this member may read it,
 the original of a duplicate (not named to one who cannot see it), whether the member's
-address is verified, the footer's links, the JSON-LD. A closed board's page is rendered only
-for its members (the route answers 404 to anyone else before rendering), and `closed` is in
-the key too.
+address is verified, whether they watch the thread (the watch box's button), whether there
+is an idea box or a satisfaction prompt, the footer's links, the JSON-LD. A closed board's
+page is rendered only for its members (the route answers 404 to anyone else before
+rendering), and `closed` is in the key too.
 
 A page whose posts are not all kept yet, with a confirmation to show once (flash), or of
 the moderation team and staff, is rendered in full; so is everything with
@@ -121,6 +122,11 @@ def _key(version: int, context: Mapping[str, Any], locale: str) -> Hashable:
         context["jsonld"],
         me.is_verified,
         me.is_moderator,
+        # The boxes rendered in the shell when so (thread.html): the watch box with its
+        # button, and no idea box or satisfaction prompt at all (else they are slots).
+        context["watching"],
+        context["idea"] is None,
+        not context["satisfaction"],
         tuple(sorted(context["legal_links"].items())),
     )
 

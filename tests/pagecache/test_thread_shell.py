@@ -61,8 +61,8 @@ def test_the_kept_shell_makes_the_same_page(app, make_client, engine, scene: Sce
 
 
 def test_each_member_gets_their_own_header_and_forms(app, make_client, db, scene) -> None:
-    """One shell for both members; the nickname, bell, CSRF token, watch box and the reply
-    begun earlier are each member's own."""
+    """One shell for both members; the nickname, bell, CSRF token and the reply begun
+    earlier are each member's own."""
     reader, helper = _as(make_client, scene.reader), _as(make_client, scene.helper)
     # A notice for the helper (kudos for the reply), a draft for the reader.
     assert reader.post(f"/api/v1/posts/{scene.reply.id}/kudos").status_code == 200
@@ -70,20 +70,30 @@ def test_each_member_gets_their_own_header_and_forms(app, make_client, db, scene
         db, viewer_for(db, scene.reader), body="Mein <Entwurf>", thread_id=scene.thread.id
     )
     db.commit()
-    # The reader watches the thread; the helper (watching since the reply) no longer does.
-    for client, action in ((reader, "watch"), (helper, "unwatch")):
-        token = next(iter(_tokens(_page(client, scene.path))))
-        watch = {"csrf_token": token, "action": action}
-        assert client.post(f"/t/{scene.thread.id}/watch", data=watch).status_code == 200
+    # Both watch the thread (the helper since the reply): one shell for both.
+    token = next(iter(_tokens(_page(reader, scene.path))))
+    watch = {"csrf_token": token, "action": "watch"}
+    assert reader.post(f"/t/{scene.thread.id}/watch", data=watch).status_code == 200
     for _ in range(3):  # in full, then the shell kept, then from it: each in turn
         read, helped = _page(reader, scene.path), _page(helper, scene.path)
         assert 'class="me">Leserin</a>' in read and 'class="me">Helferlein</a>' in helped
         assert "has-unread" in helped and "has-unread" not in read
         assert "Mein &lt;Entwurf&gt;</textarea>" in read and "Entwurf&gt;" not in helped
-        assert "Nicht mehr beobachten" in read and "Nicht mehr beobachten" not in helped
         assert len(_tokens(read)) == len(_tokens(helped)) == 1
         assert _tokens(read) != _tokens(helped)
     assert _shells(app) == 1
+
+
+def test_each_member_sees_whether_they_watch(app, make_client, scene: Scene) -> None:
+    reader, helper = _as(make_client, scene.reader), _as(make_client, scene.helper)
+    # The helper watches since the reply; the reader starts to, then stops.
+    for action, shown in (("watch", "Nicht mehr beobachten"), ("unwatch", "Thema beobachten")):
+        token = next(iter(_tokens(_page(reader, scene.path))))
+        watch = {"csrf_token": token, "action": action}
+        assert reader.post(f"/t/{scene.thread.id}/watch", data=watch).status_code == 200
+        for _ in range(3):
+            assert shown in _page(reader, scene.path)
+            assert "Nicht mehr beobachten" in _page(helper, scene.path)
 
 
 def test_the_unread_divider_is_each_members_own(app, make_client, db, scene: Scene) -> None:
