@@ -173,3 +173,19 @@ def test_the_moderation_team_gets_no_shell(app, make_client, scene: Scene) -> No
     for _ in range(3):
         assert "Mit Hinweis bearbeiten" in _page(moderator, scene.path)
     assert _shells(app) == 0
+
+
+def test_a_closed_boards_original_is_named_only_inside_it(app, make_client, db, scene) -> None:
+    """A public question closed as a duplicate of one on a closed board: the link to the
+    original on the kept page of a member of that board is never shown to another member."""
+    insider = make_user(db, nickname="Insiderin")
+    closed = make_category(db, slug="intern", groups=[make_group(db, members=[insider])])
+    original = make_thread(db, author=insider, category=closed, title="Interne Anleitung VoLTE")
+    scene.thread.duplicate_of_thread_id = original.id
+    db.commit()
+    inside, reader = _as(make_client, insider), _as(make_client, scene.reader)
+    for _ in range(3):
+        assert "Interne Anleitung VoLTE" in _page(inside, scene.path)
+        page = _page(reader, scene.path)
+        assert "Diese Frage wurde als Duplikat geschlossen" in page
+        assert "Interne Anleitung" not in page and f"/t/{original.id}/" not in page
