@@ -40,7 +40,7 @@ from community.reputation.profile import rank_labels
 from community.reputation.ranks import RankLabel
 from community.text import CleanStr
 from community.web import blog as web_blog
-from community.web import fragments, pagecache, threadshare
+from community.web import fragments, pagecache, thread_shell, threadshare
 from community.web.deps import CsrfField, WebViewer, see_other
 from community.web.forms import form_error, parse_form
 from community.web.pages import load_legal_links, render
@@ -190,7 +190,7 @@ def _thread_page(
             draft = drafts.get_draft(session, viewer, thread.id)
             reply_body = draft.body if draft else ""
         pagecache.allow(request, viewer, public=not context["closed"], thread_id=thread.id)
-        return render(request, "thread.html", {**context, "reply_body": reply_body})
+        return thread_shell.render_thread(request, {**context, "reply_body": reply_body})
 
 
 def thread_context(

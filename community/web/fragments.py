@@ -64,15 +64,22 @@ class FragmentStore:
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> Kept | None:
+        return self.get_many([key])[0]
+
+    def get_many(self, keys: list[Hashable]) -> list[Kept | None]:
+        """The entries of `keys`, in one turn of the lock (a page's posts)."""
+        found: list[Kept | None] = []
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            if entry[1] < time.monotonic() - self.max_age:
-                self._drop(key)
-                return None
-            self._entries.move_to_end(key)
-            return entry[0]
+            oldest = time.monotonic() - self.max_age
+            for key in keys:
+                entry = self._entries.get(key)
+                if entry is not None and entry[1] < oldest:
+                    self._drop(key)
+                    entry = None
+                if entry is not None:
+                    self._entries.move_to_end(key)
+                found.append(None if entry is None else entry[0])
+        return found
 
     def put(self, key: Hashable, text: Kept) -> None:
         size = (len(text) if isinstance(text, str) else sum(map(len, text))) + _ENTRY_OVERHEAD
@@ -148,21 +155,23 @@ class PostFragments:
         self._locale: str | None = None
 
     def _key(self, post: Post, kudos_given: AbstractSet[int], may_accept: bool) -> Hashable:
-        author = post.author_id
+        # Each attribute of a post read once: an ORM attribute costs a call (the page's
+        # posts are looked up on every request).
+        post_id, author = post.id, post.author_id
         if self._locale is None:  # the page's language, set before it renders
             self._locale = i18n.current_locale()
         return (
             self.version,
-            post.id,
+            post_id,
             self._locale,
             author == self.viewer_id,
-            self.visible[post.id],
+            self.visible[post_id],
             self.post_counts.get(author, 0),
             self.ranks.get(author),
             self.staff_names.get(author),
             # The buttons (macros.html post_actions): the rest of what they show is the
             # post's and its thread's (lock, solution, kudos count), in the version.
-            post.id in kudos_given,
+            post_id in kudos_given,
             may_accept,
         )
 
@@ -187,11 +196,22 @@ class PostFragments:
         """The post's article and buttons as kept, with this viewer's CSRF token."""
         if post.id is None:
             return None
-        kept = self.store.get(self._key(post, kudos_given, may_accept))
-        if not isinstance(kept, tuple):
+        return _joined(self.store.get(self._key(post, kudos_given, may_accept)), csrf_token)
+
+    def get_all(
+        self, posts: list[Post], kudos_given: AbstractSet[int], may_accept: bool, csrf_token: str
+    ) -> list[Markup] | None:
+        """Every post's article and buttons as kept (web/thread_shell.py), or None if one is
+        not."""
+        if any(post.id is None for post in posts):
             return None
-        # Plain strings joined, then marked safe once: our own HTML as rendered.
-        return Markup("".join((kept[0], csrf_token.join(kept[1:]))))  # noqa: S704
+        kept = []
+        for text in self.store.get_many([self._key(p, kudos_given, may_accept) for p in posts]):
+            article = _joined(text, csrf_token)
+            if article is None:
+                return None
+            kept.append(article)
+        return kept
 
     def put(
         self,
@@ -209,3 +229,10 @@ class PostFragments:
             parts = (str(article), *map(str, actions.split(csrf_token)))
             self.store.put(self._key(post, kudos_given, may_accept), parts)
         return ""
+
+
+def _joined(kept: Kept | None, csrf_token: str) -> Markup | None:
+    if not isinstance(kept, tuple):
+        return None
+    # Plain strings joined, then marked safe once: our own HTML as rendered.
+    return Markup("".join((kept[0], csrf_token.join(kept[1:]))))  # noqa: S704

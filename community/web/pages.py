@@ -125,6 +125,17 @@ def load_legal_links(request: Request, session: SessionDep) -> None:
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
+    full, locale, whole_page = page_context(request, context)
+    response = templates.TemplateResponse(request, name, full, status_code=status_code)
+    return finish(request, response, locale, whole_page)
+
+
+def page_context(
+    request: Request, context: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], str, bool]:
+    """What every page's template is given (the viewer, bell, CSRF token, footer, language),
+    with the page's own `context` over it; the page's language (set for the rendering); and
+    whether it is a whole page (not a fragment for htmx)."""
     viewer = getattr(request.state, "viewer", None)
     locale = i18n.pick_locale(request)
     i18n.set_locale(locale)
@@ -141,9 +152,11 @@ def render(
         "legal_links": getattr(request.state, "legal_links", None) or _OWN_LEGAL_LINKS,
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
-    response = templates.TemplateResponse(
-        request, name, {**base, **(context or {})}, status_code=status_code
-    )
+    return {**base, **(context or {})}, locale, whole_page
+
+
+def finish(request: Request, response: HTMLResponse, locale: str, whole_page: bool) -> HTMLResponse:
+    """The headers of every page rendered from `page_context`."""
     if whole_page:
         flash.clear_flash(request, response)
     response.headers["Content-Language"] = locale
