@@ -221,10 +221,10 @@ def _rss_mib(pid: int, field: str = "VmRSS") -> float:
 
 
 def _memory(pid: int) -> str:
-    """RSS, split into the process's own memory (anonymous: what issue 21's 100 MiB counts)
-    and mapped files: the libraries, the search index and SQLite's memory-mapped database,
-    mapped once per connection and so counted once per pooled connection in RSS, though
-    they are the kernel's shared page cache, which it can drop."""
+    """RSS (what issue 21's 100 MiB counts), split into the process's own (anonymous) memory
+    and mapped files: the libraries' pages in use and the search index's (SQLite's database
+    is read, not mapped: community/db.py). Mapped pages are the kernel's shared page cache,
+    which it can drop, but they count in each process's RSS that maps them."""
     anon, files = _rss_mib(pid, "RssAnon"), _rss_mib(pid, "RssFile")
     return f"{_rss_mib(pid):.0f} MiB ({anon:.0f} own + {files:.0f} mapped files)"
 

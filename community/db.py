@@ -49,11 +49,16 @@ def _sqlite_pragmas(busy_ms: int) -> Any:
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # The default page cache is 2 MB: a forum of 10,000 threads is 50 MB, and every
-        # aggregate (statistics, leaderboard) would re-read it through system calls. A larger
-        # cache per connection and memory-mapped reads keep the hot pages in the process.
-        cursor.execute("PRAGMA cache_size=-65536")  # KiB: 64 MB
-        cursor.execute("PRAGMA mmap_size=268435456")  # 256 MB
+        # SQLite's defaults, said here since they bound each process's memory (issue 21): a
+        # page cache of 2 MB per connection and no memory-mapped reads. Both a larger cache
+        # and a map hold pages the kernel's page cache holds anyway, in the process's RSS,
+        # once per pooled connection, growing with the pages read up to the database's size
+        # (64 MB and 256 MB were here: +4-7 MiB RSS per app process after one benchmark
+        # round, more with each page read later). Reads from the kernel's cache cost no
+        # more: a full scan of the posts of the 10,000-thread bench takes 37 ms with these,
+        # 48-54 ms with the map, and benchmarks/pages.py shows the same CPU per request.
+        cursor.execute("PRAGMA cache_size=-2000")  # KiB
+        cursor.execute("PRAGMA mmap_size=0")
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 

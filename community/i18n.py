@@ -161,21 +161,19 @@ def iso_utc(value: datetime) -> str:
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# A page formats the same figures and moments on every view (counts, posts' times): the
-# results are kept per process, keyed by value and language, as Babel's formatting costs
-# more than the rest of a post's rendering.
+# A page formats the same figures and moments on every view (counts, members' join months):
+# the results are kept per process, keyed by value and language, as Babel's formatting costs
+# more than the rest of a post's rendering. The posts' times are kept by the one caller
+# that shows them, as whole <time> elements (web/pages.py `time_element`): kept here too,
+# each would be held twice (~1.7 MiB per process with the 8,192 kept, issue 21).
 _FORMATTED = 8192
 
 
 def fmt_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    return _fmt_datetime(value, _current.get())
-
-
-@lru_cache(maxsize=_FORMATTED)
-def _fmt_datetime(value: datetime, locale: str) -> str:
     local = _local(value)
+    locale = _current.get()
     day = format_date(local, "medium", locale=locale)
     return f"{day}, {format_time(local, 'short', locale=locale)}"
 
@@ -183,12 +181,7 @@ def _fmt_datetime(value: datetime, locale: str) -> str:
 def fmt_date(value: datetime | None) -> str:
     if value is None:
         return ""
-    return _fmt_date(value, _current.get())
-
-
-@lru_cache(maxsize=_FORMATTED)
-def _fmt_date(value: datetime, locale: str) -> str:
-    return format_date(_local(value), "long", locale=locale)
+    return format_date(_local(value), "long", locale=_current.get())
 
 
 def fmt_month(value: datetime | None) -> str:
