@@ -66,12 +66,11 @@ BOOKKEEPING = frozenset(
     }
 )
 # Columns of shown tables that no public page prints: the batched view counts (a board
-# shows them; the cache's maximum age bounds their lag), and a member's private data.
+# shows them; the cache's maximum age bounds their lag), and a member's private data. Not
+# the real name: a staff member's posts show it shortened ("Anna B.", accounts/staff.py).
 UNSHOWN_COLUMNS: dict[str, frozenset[str]] = {
     "threads": frozenset({"view_count", "unanswered_notified_at"}),
-    "users": frozenset(
-        {"password_hash", "email", "real_name", "company", "locale", "email_verified_at"}
-    ),
+    "users": frozenset({"password_hash", "email", "company", "locale", "email_verified_at"}),
 }
 
 _CHANGED = "page_version_changed"

@@ -42,28 +42,28 @@ from markupsafe import Markup, escape
 from community.web import fragments, pages
 
 TEMPLATE = "thread.html"
-# Unguessable per process, so no text a member writes can pose as a slot.
-_TOKEN = secrets.token_hex(8)
-_MARK = re.compile(f"\x1e{_TOKEN}:([vtp]):([^\x1e]*)\x1e")
 # The values a slot takes as `{{ value }}` does; the reply as `{{ body or '' }}` does
 # (macros.html editor).
 _VALUES = ("csrf_token", "here")
 _VALUES_OR_EMPTY = ("reply_body",)
 
 
-def _mark(kind: str, name: object) -> Markup:
-    return Markup(f"\x1e{_TOKEN}:{kind}:{name}\x1e")  # noqa: S704  (our own mark)
+def _mark(token: str, kind: str, name: object) -> Markup:
+    return Markup(f"\x1e{token}:{kind}:{name}\x1e")  # noqa: S704  (our own mark)
 
 
 class _Marks:
     """`shell_marks` in the templates while the shell is rendered: a mark in place of a
     slot template (`slot`) or of a post with its unread divider (`post`)."""
 
+    def __init__(self, token: str) -> None:
+        self.token = token
+
     def slot(self, name: str) -> Markup:
-        return _mark("t", name)
+        return _mark(self.token, "t", name)
 
     def post(self, index: int) -> Markup:
-        return _mark("p", index)
+        return _mark(self.token, "p", index)
 
 
 def render_thread(request: Request, context: dict[str, Any]) -> HTMLResponse:
@@ -134,10 +134,14 @@ def _key(version: int, context: Mapping[str, Any], locale: str) -> Hashable:
 def _render_shell(context: dict[str, Any]) -> tuple[str, ...]:
     """The page rendered with marks in its slots, split at them: texts at even places, and
     between them the kind and name of each slot."""
-    marked = {name: _mark("v", name) for name in (*_VALUES, *_VALUES_OR_EMPTY)}
+    # A new secret for each rendering: no text on the page, written before it, can pose as a
+    # mark (a thread's title with a forged mark would otherwise be filled with the draft or
+    # token of whoever reads the page).
+    token = secrets.token_hex(8)
+    marked = {name: _mark(token, "v", name) for name in (*_VALUES, *_VALUES_OR_EMPTY)}
     template = pages.templates.get_template(TEMPLATE)
-    text = template.render({**context, **marked, "shell_marks": _Marks()})
-    return tuple(_MARK.split(text))
+    text = template.render({**context, **marked, "shell_marks": _Marks(token)})
+    return tuple(re.split(f"\x1e{token}:([vtp]):([^\x1e]*)\x1e", text))
 
 
 def _fill(shell: tuple[str, ...], context: dict[str, Any], kept: list[Markup]) -> str:
