@@ -39,11 +39,10 @@ from community.ratelimit import RateLimitHeaders
 from community.requestlog import RequestId
 from community.warmup import warm_up
 from community.web import fragments, threadshare
-from community.web.fragments import FragmentStore
+from community.web.keptstore import KeptStore
 from community.web.pagecache import PageCache, PageStore
 from community.web.pages import STATIC_DIR, compile_templates, error_page
 from community.web.router import web_router
-from community.web.threadshare import SharedStore
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +115,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # A member's thread page takes its posts from here (web/fragments.py); off with the
     # page cache.
     app.state.post_fragments = (
-        FragmentStore(fragments.DEFAULT_BYTES, settings.page_cache_seconds)
+        KeptStore(fragments.DEFAULT_BYTES, settings.page_cache_seconds)
         if settings.page_cache
         else None
     )
     # What a member's thread page shows every member alike (web/threadshare.py); off with
     # the page cache too.
     app.state.thread_share = (
-        SharedStore(threadshare.DEFAULT_BYTES, settings.page_cache_seconds)
+        KeptStore(threadshare.DEFAULT_BYTES, settings.page_cache_seconds)
         if settings.page_cache
         else None
     )

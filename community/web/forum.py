@@ -176,7 +176,13 @@ def _thread_page(
         if not reading.is_crawler(request.headers.get("user-agent", "")):
             request.app.state.views.add(thread.id)
         reads = threadshare.member_reads(session, viewer, thread) if shared else None
-        if store and kept and shared and reads and not reads.own_waiting_post:
+        if (
+            store is not None
+            and kept is not None
+            and shared is not None
+            and reads is not None
+            and not reads.own_waiting_post
+        ):
             context = shared_thread_context(
                 session, viewer, store, shared, reads, page, cursor, kept=kept
             )
@@ -201,7 +207,7 @@ def thread_context(
     cursor: str | None = None,
     category: Category | None = None,
     *,
-    kept: tuple[fragments.FragmentStore, int] | None = None,
+    kept: tuple[fragments.KeptStore, int] | None = None,
     closed: bool | None = None,
 ) -> dict[str, object]:
     """The thread page's data; with `kept` (the store and the version read before the
@@ -267,13 +273,13 @@ def thread_context(
 def shared_thread_context(
     session: SessionDep,
     viewer: Viewer,
-    store: threadshare.SharedStore,
+    store: threadshare.KeptStore,
     shared: threadshare.SharedThread,
     reads: threadshare.MemberReads,
     page_number: int | None,
     cursor: str | None,
     *,
-    kept: tuple[fragments.FragmentStore, int],
+    kept: tuple[fragments.KeptStore, int],
 ) -> dict[str, object]:
     """thread_context for a member whose page is the same as every member's
     (web/threadshare.py): the shared part as kept, the member's own part as read."""
@@ -331,7 +337,7 @@ def _page_context(
     names: Mapping[int, str],
     post_counts: Mapping[int, int],
     original: Thread | None,
-    kept: tuple[fragments.FragmentStore, int] | None,
+    kept: tuple[fragments.KeptStore, int] | None,
     crm: dict[str, object],
     watching: bool,
 ) -> dict[str, object]:

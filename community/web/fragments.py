@@ -23,15 +23,11 @@ The moderation team's and staff's pages are rendered in full (moderation tools, 
 only they may see). A closed board's posts reach no one outside its groups: the route
 answers 404 before rendering anything.
 
-Least recently used first out, bounded by bytes; an entry also ages out after
-COMMUNITY_PAGE_CACHE_SECONDS, as writes through a bare connection do not change the version.
+Kept in a KeptStore (web/keptstore.py) of its own, bounded by bytes.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
@@ -44,65 +40,11 @@ from community.accounts.viewer import Viewer
 from community.config import get_settings
 from community.forum import permissions as perms
 from community.forum.models import Post, Thread
+from community.web.keptstore import KeptStore
 
 STATE_KEY = "post_fragments"
 # Room for ~1,500 posts of a few KiB each: the threads being read now.
 DEFAULT_BYTES = 8 * 2**20
-_ENTRY_OVERHEAD = 200  # the key and the bookkeeping, roughly
-# A text, or one in parts to be joined by the viewer's CSRF token (PostFragments.actions).
-Kept = str | tuple[str, ...]
-
-
-class FragmentStore:
-    """Least recently used fragments, bounded by their bytes; shared by the request threads."""
-
-    def __init__(self, max_bytes: int, max_age: float) -> None:
-        self.max_bytes = max_bytes
-        self.max_age = max_age
-        self.used = 0
-        self._entries: OrderedDict[Hashable, tuple[Kept, float, int]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Kept | None:
-        return self.get_many([key])[0]
-
-    def get_many(self, keys: list[Hashable]) -> list[Kept | None]:
-        """The entries of `keys`, in one turn of the lock (a page's posts)."""
-        found: list[Kept | None] = []
-        with self._lock:
-            oldest = time.monotonic() - self.max_age
-            for key in keys:
-                entry = self._entries.get(key)
-                if entry is not None and entry[1] < oldest:
-                    self._drop(key)
-                    entry = None
-                if entry is not None:
-                    self._entries.move_to_end(key)
-                found.append(None if entry is None else entry[0])
-        return found
-
-    def put(self, key: Hashable, text: Kept) -> None:
-        size = (len(text) if isinstance(text, str) else sum(map(len, text))) + _ENTRY_OVERHEAD
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            if key in self._entries:
-                self._drop(key)
-            self._entries[key] = (text, time.monotonic(), size)
-            self.used += size
-            while self.used > self.max_bytes:
-                self._drop(next(iter(self._entries)))
-
-    def _drop(self, key: Hashable) -> None:
-        self.used -= self._entries.pop(key)[2]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self.used = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 def version_for(request: Request) -> int | None:
@@ -117,12 +59,10 @@ def version_for(request: Request) -> int | None:
     return version
 
 
-def kept_for(
-    request: Request, viewer: Viewer, version: int | None
-) -> tuple[FragmentStore, int] | None:
+def kept_for(request: Request, viewer: Viewer, version: int | None) -> tuple[KeptStore, int] | None:
     """The store and version a viewer's thread page may use: a member outside the
     moderation team and staff (None: rendered in full)."""
-    store: FragmentStore | None = request.app.state.post_fragments
+    store: KeptStore | None = request.app.state.post_fragments
     if store is None or version is None or viewer.user_id is None:
         return None
     if viewer.is_moderator or perms.is_staff(viewer):
@@ -136,7 +76,7 @@ class PostFragments:
 
     def __init__(
         self,
-        store: FragmentStore,
+        store: KeptStore,
         version: int,
         viewer: Viewer,
         *,
@@ -231,7 +171,7 @@ class PostFragments:
         return ""
 
 
-def _joined(kept: Kept | None, csrf_token: str) -> Markup | None:
+def _joined(kept: object, csrf_token: str) -> Markup | None:
     if not isinstance(kept, tuple):
         return None
     # Plain strings joined, then marked safe once: our own HTML as rendered.

@@ -28,10 +28,6 @@ another. Off with COMMUNITY_PAGE_CACHE=false (app.py makes no store)."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
@@ -56,7 +52,7 @@ from community.pagination import encode_cursor
 from community.reputation import figures
 from community.reputation.profile import rank_labels
 from community.reputation.ranks import RankLabel
-from community.web import fragments
+from community.web.keptstore import KeptStore
 
 STATE_KEY = "thread_share"
 # The rows of the threads being read now: a page of 50 posts with their authors is some
@@ -65,52 +61,6 @@ DEFAULT_BYTES = 8 * 2**20
 _ROW_BYTES = 1_000  # a row's object and its short values, roughly
 
 Row = TypeVar("Row")
-
-
-class SharedStore:
-    """Least recently used entries, bounded by their estimated bytes; shared by the request
-    threads. An entry also ages out after COMMUNITY_PAGE_CACHE_SECONDS, as the fragments
-    do."""
-
-    def __init__(self, max_bytes: int, max_age: float) -> None:
-        self.max_bytes = max_bytes
-        self.max_age = max_age
-        self.used = 0
-        self._entries: OrderedDict[Hashable, tuple[object, float, int]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> object | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            if entry[1] < time.monotonic() - self.max_age:
-                self._drop(key)
-                return None
-            self._entries.move_to_end(key)
-            return entry[0]
-
-    def put(self, key: Hashable, value: object, size: int) -> None:
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            if key in self._entries:
-                self._drop(key)
-            self._entries[key] = (value, time.monotonic(), size)
-            self.used += size
-            while self.used > self.max_bytes:
-                self._drop(next(iter(self._entries)))
-
-    def _drop(self, key: Hashable) -> None:
-        self.used -= self._entries.pop(key)[2]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self.used = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 @dataclass(frozen=True)
@@ -143,27 +93,24 @@ class MemberReads:
 
 
 def store_for(
-    request: Request, viewer: Viewer, kept: tuple[fragments.FragmentStore, int] | None
-) -> SharedStore | None:
+    request: Request, viewer: Viewer, kept: tuple[KeptStore, int] | None
+) -> KeptStore | None:
     """The store for a viewer whose page may be shared (kept: the fragments' store and
     version for a member outside the moderation team and staff); None: read in full."""
-    store: SharedStore | None = getattr(request.app.state, STATE_KEY, None)
+    store: KeptStore | None = getattr(request.app.state, STATE_KEY, None)
     if store is None or kept is None or viewer.group_ids or viewer.user_id is None:
         return None
     return store
 
 
 def thread_and_board(
-    session: Session, viewer: Viewer, store: SharedStore, version: int, thread_id: int
+    session: Session, viewer: Viewer, store: KeptStore, version: int, thread_id: int
 ) -> tuple[Thread, Category | None, bool, SharedThread | None]:
     """forum.get_thread_and_board, and the thread as every member sees it when it may be
     shared (else None: the page is read in full)."""
     key = ("thread", version, thread_id)
     shared = store.get(key)
-    # The same rule as a fresh read (always true: only such threads are kept).
-    if isinstance(shared, SharedThread) and perms.can_see_thread_in(
-        viewer, shared.thread, shared.category, set()
-    ):
+    if isinstance(shared, SharedThread):  # only a thread everyone may see is kept
         return shared.thread, shared.category, False, shared
     thread, category, closed = forum.get_thread_and_board(session, viewer, thread_id)
     if (
@@ -224,7 +171,7 @@ def _member_reads_statement() -> Executable:
 
 
 def page_data(
-    session: Session, store: SharedStore, version: int, shared: SharedThread, page_number: int
+    session: Session, store: KeptStore, version: int, shared: SharedThread, page_number: int
 ) -> SharedPage:
     """One page of the thread as every member sees it (read as a visitor: nothing of the
     member who asks first is in it)."""
@@ -266,7 +213,7 @@ def page_data(
 def post_counts_for(
     session: Session,
     viewer: Viewer,
-    store: SharedStore,
+    store: KeptStore,
     version: int,
     data: SharedPage,
     reads: MemberReads,

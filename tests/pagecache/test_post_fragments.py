@@ -14,13 +14,13 @@ from sqlmodel import col, select
 
 from community.accounts.models import Role, User
 from community.forum.models import Post
-from community.web.fragments import FragmentStore
+from community.web.fragments import KeptStore
 from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
 from tests.pagecache.conftest import Scene
 
 
-def _store(app: FastAPI) -> FragmentStore:
-    store: FragmentStore = app.state.post_fragments
+def _store(app: FastAPI) -> KeptStore:
+    store: KeptStore = app.state.post_fragments
     return store
 
 
@@ -182,7 +182,7 @@ def test_the_moderation_team_sees_its_tools(app, make_client, scene: Scene) -> N
 def test_the_store_is_bounded_by_its_bytes() -> None:
     from markupsafe import escape
 
-    store = FragmentStore(max_bytes=2_000, max_age=60)
+    store = KeptStore(max_bytes=2_000, max_age=60)
     for n in range(50):
         store.put(("v", n), escape("x" * 300))
     assert store.used <= 2_000 and 0 < len(store) < 50

@@ -15,13 +15,13 @@ from sqlmodel import col, select
 
 from community.accounts.models import Role, User
 from community.forum.models import Post
-from community.web.threadshare import SharedStore
+from community.web.threadshare import KeptStore
 from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
 from tests.pagecache.conftest import Scene
 
 
-def _store(app: FastAPI) -> SharedStore:
-    store: SharedStore = app.state.thread_share
+def _store(app: FastAPI) -> KeptStore:
+    store: KeptStore = app.state.thread_share
     return store
 
 
@@ -222,7 +222,7 @@ def test_with_the_page_cache_off_every_page_is_read_anew(
 
 
 def test_the_store_is_bounded_by_its_bytes() -> None:
-    store = SharedStore(max_bytes=2_000, max_age=60)
+    store = KeptStore(max_bytes=2_000, max_age=60)
     for n in range(50):
         store.put(("v", n), object(), 300)
     assert store.used <= 2_000 and 0 < len(store) < 50
