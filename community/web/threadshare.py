@@ -3,7 +3,7 @@ per process (issue 21): the thread, its board, the ids of the posts everyone see
 thread's hand-over to support, and per page the posts, the solution, their authors with
 rank, staff name and post count. A member's own part is read on every view in one
 statement (`member_reads`): read mark and first unread post, watch state, draft, the bell,
-and whether they see more than every member does.
+the kudos they gave in the thread, and whether they see more than every member does.
 
 Kept under the version of the pages read first in the request (web/pages.py
 load_legal_links), as the posts' fragments are (web/fragments.py): every change a page
@@ -50,6 +50,7 @@ from community.notifications import preferences
 from community.notifications import service as notifications
 from community.pagination import encode_cursor
 from community.reputation import figures
+from community.reputation import service as reputation
 from community.reputation.profile import rank_labels
 from community.reputation.ranks import RankLabel
 from community.web.keptstore import KeptStore
@@ -90,6 +91,7 @@ class MemberReads:
     watching: bool
     draft_body: str | None
     unread_notices: int
+    kudos_given: set[int]  # the posts of the thread they gave kudos to
 
 
 def store_for(
@@ -141,7 +143,7 @@ def member_reads(session: Session, viewer: Viewer, thread: Thread) -> MemberRead
         "scope": drafts.scope_of(thread.id),
     }
     row = read_values(session, _member_reads_statement(), params).one()
-    mark, first_unread, waiting, hidden_thread, watching, draft_body, unread = row
+    mark, first_unread, waiting, hidden_thread, watching, draft_body, unread, kudos = row
     return MemberReads(
         mark=mark,
         first_unread=first_unread,
@@ -150,6 +152,7 @@ def member_reads(session: Session, viewer: Viewer, thread: Thread) -> MemberRead
         watching=bool(watching),
         draft_body=draft_body,
         unread_notices=int(unread),
+        kudos_given=reputation.kudos_given_ids(kudos),
     )
 
 
@@ -167,6 +170,7 @@ def _member_reads_statement() -> Executable:
         preferences.watching_thread_column(),
         drafts.draft_body_column(),
         notifications.unread_count_column(_MEMBER),
+        reputation.kudos_given_in_thread_column(),
     )
 
 
