@@ -181,7 +181,7 @@ def _thread_page(
             and kept is not None
             and shared is not None
             and reads is not None
-            and not reads.own_waiting_post
+            and threadshare.is_shared(viewer, shared, reads)
         ):
             context = shared_thread_context(
                 session, viewer, store, shared, reads, page, cursor, kept=kept
