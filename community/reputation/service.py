@@ -24,10 +24,8 @@ from typing import Any
 
 from sqlalchemy import (
     ScalarSelect,
-    String,
     and_,
     bindparam,
-    cast,
     delete,
     false,
     func,
@@ -42,7 +40,7 @@ from community.accounts.models import Role, User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
-from community.db import dialect_insert, read_values
+from community.db import JoinedIds, dialect_insert, read_values
 from community.errors import Conflict, Forbidden, InvalidInput, NotFound
 from community.events.service import record_event
 from community.faq import service as faq
@@ -366,22 +364,16 @@ _KUDOS_GIVEN = select(col(Kudo.post_id)).where(
 
 def kudos_given_in_thread_column() -> ScalarSelect[Any]:
     """The posts of the thread (`thread_id`) the member (`viewer_id`) gave kudos to, as a
-    column of a statement that reads more: their ids joined by commas, NULL for none
-    (kudos_given_ids reads it). Posts never change thread, so the kudos' copy of the
-    thread is theirs."""
+    column of a statement that reads more: db.JoinedIds (db.split_ids reads it). Posts
+    never change thread, so the kudos' copy of the thread is theirs."""
     return (
-        select(func.aggregate_strings(cast(col(Kudo.post_id), String), ","))
+        select(JoinedIds(col(Kudo.post_id)))
         .where(
             col(Kudo.thread_id) == bindparam("thread_id"),
             col(Kudo.giver_id) == bindparam("viewer_id"),
         )
         .scalar_subquery()
     )
-
-
-def kudos_given_ids(value: str | None) -> set[int]:
-    """The ids kudos_given_in_thread_column read."""
-    return {int(part) for part in value.split(",")} if value else set()
 
 
 # ---- accepted solutions -----------------------------------------------------------------

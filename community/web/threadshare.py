@@ -35,7 +35,7 @@ from sqlmodel import Session
 from community.accounts.models import User
 from community.accounts.staff import staff_names
 from community.accounts.viewer import ANONYMOUS, Viewer
-from community.db import read_values
+from community.db import read_values, split_ids
 from community.forum import drafts, reading
 from community.forum import permissions as perms
 from community.forum import service as forum
@@ -141,7 +141,7 @@ def member_reads(session: Session, viewer: Viewer, thread: Thread) -> MemberRead
         watching=bool(watching),
         draft_body=draft_body,
         unread_notices=int(unread),
-        kudos_given=reputation.kudos_given_ids(kudos),
+        kudos_given=split_ids(kudos),
     )
 
 
