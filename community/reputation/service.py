@@ -352,10 +352,10 @@ def has_given_kudos(session: Session, viewer: Viewer, post_ids: list[int]) -> se
 
 
 # Built once per process. An IN list takes one expanding parameter, as every IN list of the
-# project does (figures, forum.users_by_id, searching): its statement is cached once, not
-# once per length of the list; what the expansion costs at each execution (~20 µs for a page
-# of posts) no longer matters on the hot path, where a member's thread page reads the kudos
-# with its other own parts (kudos_given_in_thread_column).
+# project does (figures, forum.users_by_id, searching): one statement for any length of the
+# list. Its expansion at each execution no longer weighs on the hot path: a member's shared
+# thread page reads their kudos with their other own parts (kudos_given_in_thread_column);
+# this is for the pages read in full and the API.
 _KUDOS_GIVEN = select(col(Kudo.post_id)).where(
     col(Kudo.giver_id) == bindparam("viewer_id"),
     col(Kudo.post_id).in_(bindparam("ids", expanding=True)),
