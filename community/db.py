@@ -7,9 +7,11 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import CursorResult, Engine, Executable, MetaData, event
+from sqlalchemy import CursorResult, Engine, Executable, MetaData, String, event
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, SQLModel, create_engine
 
 from community.config import get_settings, require_client
@@ -182,6 +184,31 @@ def dialect_insert(session: Session) -> Any:
     from sqlalchemy.dialects import sqlite
 
     return sqlite.insert
+
+
+class JoinedIds(FunctionElement[str]):
+    """The ids of a column, joined by commas (NULL for no row), as one value: a list read
+    with other values in one statement (split by split_ids). SQLAlchemy's aggregate_strings
+    renders its separator into the statement at each execution; this writes it once."""
+
+    type = String()
+    name = "joined_ids"
+    inherit_cache = True
+
+
+@compiles(JoinedIds)
+def _joined_ids(element: JoinedIds, compiler: Any, **kw: Any) -> str:
+    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS VARCHAR), ',')"
+
+
+@compiles(JoinedIds, "sqlite")
+def _joined_ids_sqlite(element: JoinedIds, compiler: Any, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+def split_ids(value: str | None) -> set[int]:
+    """The ids JoinedIds read."""
+    return {int(part) for part in value.split(",")} if value else set()
 
 
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:

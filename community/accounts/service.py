@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import Row, bindparam, delete, func, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict
 from sqlmodel import Session, col
 
 from community import i18n
@@ -29,6 +32,7 @@ from community.accounts.validation import (
 from community.accounts.viewer import ANONYMOUS, Viewer, viewer_for
 from community.clock import utcnow
 from community.config import get_settings
+from community.db import read_values
 from community.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from community.i18n import N_, Formatted
 from community.jobs.service import enqueue
@@ -291,19 +295,46 @@ def viewer_for_session(session: Session, raw: str) -> Viewer:
     """Who holds this session cookie (ANONYMOUS for an unknown, expired or inactive session):
     the session, its user and whether they belong to any group in one statement; their
     groups are read only when they do, as few members do."""
-    row = session.execute(_USER_FOR_SESSION, {"token_hash": security.token_hash(raw)}).one_or_none()
-    if row is None or row[1] < utcnow():
+    params = {"token_hash": security.token_hash(raw)}
+    row = read_values(session, _USER_FOR_SESSION, params).one_or_none()
+    if row is None or row[-2] < utcnow():
         return ANONYMOUS
-    user: User = row[0]
+    user = _persistent_user(session, row)
     if not user.is_active:
         return ANONYMOUS
-    return viewer_for(session, user) if row[2] else Viewer(user=user)
+    return viewer_for(session, user) if row[-1] else Viewer(user=user)
 
+
+def _persistent_user(session: Session, row: Row[Any]) -> User:
+    """The user of a row of _USER_FOR_SESSION, in the session as if the ORM had loaded it:
+    every request of a member asks, and the ORM's execution and loading cost ~0.04 ms more
+    (0.14 against 0.10 ms for the read, of a thread page's ~1.5 ms). Persistent, so that a
+    route that changes the user writes it with the session; the session's own copy when it
+    holds one already, as the ORM's loading gives it."""
+    key = _USER_MAPPER.identity_key_from_primary_key((row[_USER_ID],))
+    held = session.identity_map.get(key)
+    if held is not None:
+        user: User = held
+        return user
+    user = _USER_MANAGER.new_instance()
+    values = instance_dict(user)
+    for name, value in zip(_USER_KEYS, row, strict=False):
+        values[name] = value
+    make_transient_to_detached(user)
+    session.add(user)
+    return user
+
+
+_USER_MAPPER = inspect(User)
+_USER_MANAGER = _USER_MAPPER.class_manager
+# Every column of the user (the attributes' keys, in the statement's order).
+_USER_KEYS = [attribute.key for attribute in _USER_MAPPER.column_attrs]
+_USER_ID = _USER_KEYS.index("id")
 
 # Built once per process: every signed-in request asks.
 _USER_FOR_SESSION = (
     select(
-        User,
+        *(attribute.expression for attribute in _USER_MAPPER.column_attrs),
         col(UserSession.expires_at),
         select(col(GroupMember.group_id)).where(col(GroupMember.user_id) == col(User.id)).exists(),
     )

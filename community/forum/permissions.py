@@ -117,6 +117,47 @@ def can_see_article(session: Session, viewer: Viewer, article: Article) -> bool:
     return category is not None and can_see_category(session, viewer, category)
 
 
+# ---- who sees a thread as a visitor does ----------------------------------------------------
+#
+# A member's thread page shares the rows read for a visitor (web/threadshare.py) only where
+# every filter above lets them see exactly what a visitor sees.
+
+
+def sees_as_visitor(viewer: Viewer) -> bool:
+    """Whether the viewer sees every thread and post as a visitor does, save their own hidden
+    threads and waiting posts: nobody above a member (visible_threads_filter,
+    visible_posts_filter: a moderator sees all), in no closed group (_open_or_member), and
+    not staff, whose name beside their posts differs (accounts/staff.py)."""
+    return not (viewer.is_moderator or viewer.group_ids or is_staff(viewer))
+
+
+def open_to_everyone(thread: Thread, *, board_closed: bool) -> bool:
+    """Whether every viewer sees the thread as it is: in an open board, neither hidden,
+    deleted nor waiting (_live_or_own), nor closed as a duplicate, whose original may be in
+    a board the viewer may not see (web/forum.py thread_context names it only then)."""
+    return not (
+        board_closed
+        or thread.is_hidden
+        or thread.is_deleted
+        or thread.is_pending
+        or thread.duplicate_of_thread_id
+    )
+
+
+def sees_thread_as_visitor(
+    viewer: Viewer, thread: Thread, *, board_closed: bool, own_waiting_post: bool
+) -> bool:
+    """Whether the viewer is shown what a visitor is shown in this thread: its posts and
+    their authors (prepared_posts_filter: a member's own waiting post is listed for them
+    alone). What a member's own hidden threads add to the counts beside the names is
+    counted for them apart (reputation/figures.py with_own_hidden)."""
+    return (
+        sees_as_visitor(viewer)
+        and open_to_everyone(thread, board_closed=board_closed)
+        and not own_waiting_post
+    )
+
+
 # ---- list filters (must agree with the checks above) -------------------------------------
 
 

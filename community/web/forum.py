@@ -181,7 +181,7 @@ def _thread_page(
             and kept is not None
             and shared is not None
             and reads is not None
-            and not reads.own_waiting_post
+            and threadshare.is_shared(viewer, shared, reads)
         ):
             context = shared_thread_context(
                 session, viewer, store, shared, reads, page, cursor, kept=kept
@@ -317,6 +317,7 @@ def shared_thread_context(
         kept=kept,
         crm=leads.thread_box_of(viewer, shared.escalation),
         watching=reads.watching,
+        kudos_in_thread=reads.kudos_given,
     )
 
 
@@ -340,9 +341,17 @@ def _page_context(
     kept: tuple[fragments.KeptStore, int] | None,
     crm: dict[str, object],
     watching: bool,
+    kudos_in_thread: set[int] | None = None,
 ) -> dict[str, object]:
-    """The context thread.html renders, from the page's rows (read or kept)."""
+    """The context thread.html renders, from the page's rows (read or kept).
+    `kudos_in_thread`: the posts of the thread the viewer gave kudos to, when read already
+    (threadshare.member_reads); else read here for the posts shown."""
     shown = page.items + ([solution] if solution is not None else [])
+    shown_ids = [p.id for p in shown if p.id is not None]
+    if kudos_in_thread is None:
+        kudos_given = reputation.has_given_kudos(session, viewer, shown_ids)
+    else:
+        kudos_given = kudos_in_thread.intersection(shown_ids)
     visible = {p.id: perms.can_see_post_body(viewer, p) for p in shown}
     posts = None
     jsonld = None
@@ -367,9 +376,7 @@ def _page_context(
         "post_counts": post_counts,
         "solution": solution,
         "may_accept": reputation.may_accept(viewer, thread),
-        "kudos_given": reputation.has_given_kudos(
-            session, viewer, [p.id for p in shown if p.id is not None]
-        ),
+        "kudos_given": kudos_given,
         "visible": visible,
         "closed": closed,
         "jsonld": jsonld,

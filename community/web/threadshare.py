@@ -3,20 +3,16 @@ per process (issue 21): the thread, its board, the ids of the posts everyone see
 thread's hand-over to support, and per page the posts, the solution, their authors with
 rank, staff name and post count. A member's own part is read on every view in one
 statement (`member_reads`): read mark and first unread post, watch state, draft, the bell,
-and whether they see more than every member does.
+the kudos they gave in the thread, and whether they see more than every member does.
 
 Kept under the version of the pages read first in the request (web/pages.py
 load_legal_links), as the posts' fragments are (web/fragments.py): every change a page
 shows gives a new version, so nothing kept is older than the version it is kept under,
-and the first request after a committed change reads afresh. Only for what is the same
-for every member:
-
-- a thread that everyone may see: its board is open to all (not closed to groups), and the
-  thread is neither hidden, deleted, waiting nor closed as a duplicate (whose original may
-  be in a closed board);
-- members outside the moderation team and staff (fragments.kept_for) and outside every
-  closed group (whose post counts include the closed boards);
-- a member who has no waiting post in the thread (listed and counted for them alone).
+and the first request after a committed change reads afresh. Only for a member who is
+shown what a visitor is shown in the thread (forum/permissions.py sees_thread_as_visitor:
+outside the moderation team, staff and every closed group, in a thread everyone may see,
+with no waiting post in it), asked in three steps as the page learns them: the viewer
+(store_for), the thread (thread_and_board), the member's own reads (is_shared).
 
 A member with a hidden thread of their own counts its posts beside its authors' names: that
 part is read for them (figures.with_own_hidden) and kept under the version with their id.
@@ -39,7 +35,7 @@ from sqlmodel import Session
 from community.accounts.models import User
 from community.accounts.staff import staff_names
 from community.accounts.viewer import ANONYMOUS, Viewer
-from community.db import read_values
+from community.db import read_values, split_ids
 from community.forum import drafts, reading
 from community.forum import permissions as perms
 from community.forum import service as forum
@@ -50,6 +46,7 @@ from community.notifications import preferences
 from community.notifications import service as notifications
 from community.pagination import encode_cursor
 from community.reputation import figures
+from community.reputation import service as reputation
 from community.reputation.profile import rank_labels
 from community.reputation.ranks import RankLabel
 from community.web.keptstore import KeptStore
@@ -90,6 +87,7 @@ class MemberReads:
     watching: bool
     draft_body: str | None
     unread_notices: int
+    kudos_given: set[int]  # the posts of the thread they gave kudos to
 
 
 def store_for(
@@ -98,9 +96,9 @@ def store_for(
     """The store for a viewer whose page may be shared (kept: the fragments' store and
     version for a member outside the moderation team and staff); None: read in full."""
     store: KeptStore | None = getattr(request.app.state, STATE_KEY, None)
-    if store is None or kept is None or viewer.group_ids or viewer.user_id is None:
+    if store is None or kept is None or viewer.user_id is None:
         return None
-    return store
+    return store if perms.sees_as_visitor(viewer) else None
 
 
 def thread_and_board(
@@ -113,14 +111,7 @@ def thread_and_board(
     if isinstance(shared, SharedThread):  # only a thread everyone may see is kept
         return shared.thread, shared.category, False, shared
     thread, category, closed = forum.get_thread_and_board(session, viewer, thread_id)
-    if (
-        closed
-        or category is None
-        or thread.is_hidden
-        or thread.is_deleted
-        or thread.is_pending
-        or thread.duplicate_of_thread_id
-    ):
+    if category is None or not perms.open_to_everyone(thread, board_closed=closed):
         return thread, category, closed, None
     assert thread.id is not None
     shared = SharedThread(
@@ -141,7 +132,7 @@ def member_reads(session: Session, viewer: Viewer, thread: Thread) -> MemberRead
         "scope": drafts.scope_of(thread.id),
     }
     row = read_values(session, _member_reads_statement(), params).one()
-    mark, first_unread, waiting, hidden_thread, watching, draft_body, unread = row
+    mark, first_unread, waiting, hidden_thread, watching, draft_body, unread, kudos = row
     return MemberReads(
         mark=mark,
         first_unread=first_unread,
@@ -150,6 +141,7 @@ def member_reads(session: Session, viewer: Viewer, thread: Thread) -> MemberRead
         watching=bool(watching),
         draft_body=draft_body,
         unread_notices=int(unread),
+        kudos_given=split_ids(kudos),
     )
 
 
@@ -167,6 +159,15 @@ def _member_reads_statement() -> Executable:
         preferences.watching_thread_column(),
         drafts.draft_body_column(),
         notifications.unread_count_column(_MEMBER),
+        reputation.kudos_given_in_thread_column(),
+    )
+
+
+def is_shared(viewer: Viewer, shared: SharedThread, reads: MemberReads) -> bool:
+    """Whether the member's page is the shared one, now that their own reads are known
+    (a SharedThread is only ever kept for a thread in an open board)."""
+    return perms.sees_thread_as_visitor(
+        viewer, shared.thread, board_closed=False, own_waiting_post=reads.own_waiting_post
     )
 
 

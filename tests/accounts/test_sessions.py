@@ -10,8 +10,10 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
+from sqlmodel import Session
 
-from community.accounts.models import Role, UserSession
+from community.accounts import service as accounts
+from community.accounts.models import Role, User, UserSession
 from community.clock import utcnow
 from community.config import get_settings
 from tests.factories import PASSWORD, login, make_user
@@ -195,3 +197,21 @@ def test_an_expired_session_no_longer_signs_in(client, db):
     db.commit()
 
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_the_signed_in_user_belongs_to_the_request_s_session(client, db, engine):
+    """Read as plain values for speed (accounts.viewer_for_session), the user is still the
+    session's own: a change a route makes to it is written with the transaction, and a
+    session that holds the user already gets that same object back."""
+    user = make_user(db, nickname="Vorher")
+    login(client, user)
+    cookie = _cookie_from(client)
+    with Session(engine) as session:
+        viewer = accounts.viewer_for_session(session, cookie)
+        assert viewer.user is not None and viewer.user.nickname == "Vorher"
+        viewer.user.real_name = "Anna Beispiel"
+        session.commit()
+    with Session(engine) as session:
+        held = session.get(User, user.id)
+        assert held is not None and held.real_name == "Anna Beispiel"
+        assert accounts.viewer_for_session(session, cookie).user is held

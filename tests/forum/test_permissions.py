@@ -18,7 +18,13 @@ from community.faq import service as faq
 from community.faq.models import FaqEntry
 from community.forum import service as forum
 from community.forum.models import Category, CategoryGroup, Thread
-from community.forum.permissions import can_see_thread, visible_threads_filter
+from community.forum.permissions import (
+    can_see_thread,
+    category_group_ids,
+    sees_as_visitor,
+    sees_thread_as_visitor,
+    visible_threads_filter,
+)
 from tests.factories import (
     make_category,
     make_group,
@@ -180,6 +186,64 @@ def test_who_sees_which_thread_matches_the_rules(db, world):
         for thread_name, thread in world.threads.items()
     }
     assert actual == EXPECTED
+
+
+# Shown what a visitor is shown (the member's thread page then shares the visitor's rows,
+# web/threadshare.py): a signed-in member outside the moderation team, staff and every closed
+# group, in a thread everyone may see. Written out by hand, as EXPECTED.
+AS_VISITOR: dict[str, set[str]] = {
+    "public": {"anonymous", "outsider"},
+    "closed_a": set(),
+    "closed_b": set(),
+    "hidden": set(),  # its author sees it; nobody else does
+    "deleted": set(),
+    "waiting": set(),  # its author sees it; nobody else below moderator does
+    "duplicate": set(),  # names its original, which may be in a closed board
+}
+
+
+def test_who_is_shown_a_thread_as_a_visitor_matches_the_rules(db, world):
+    public = world.threads["public"]
+    waiting = make_thread(db, author=world.users["outsider"], category=world.boards["public"])
+    waiting.is_pending = True
+    duplicate = make_thread(db, author=world.users["outsider"], category=world.boards["public"])
+    duplicate.duplicate_of_thread_id = public.id
+    db.add_all([waiting, duplicate])
+    db.flush()
+    threads = {**world.threads, "waiting": waiting, "duplicate": duplicate}
+    actual = {
+        thread_name: {
+            viewer_name
+            for viewer_name in VIEWERS
+            if sees_thread_as_visitor(
+                world.viewer(db, viewer_name),
+                thread,
+                board_closed=bool(category_group_ids(db, thread.category_id)),
+                own_waiting_post=False,
+            )
+        }
+        for thread_name, thread in threads.items()
+    }
+    assert actual == AS_VISITOR
+    # A waiting post of their own in the thread is listed for them alone.
+    outsider = world.viewer(db, "outsider")
+    assert not sees_thread_as_visitor(outsider, public, board_closed=False, own_waiting_post=True)
+
+
+def test_who_is_shown_as_a_visitor_lists_what_a_visitor_lists(db, world):
+    """The rule mirrors the list filter: whoever it admits lists the threads a visitor
+    lists, and their own hidden ones (counted for them apart). (Staff list them too; their
+    name beside their posts is what differs.)"""
+    visitor = _listed_ids(db, ANONYMOUS)
+    for viewer_name in VIEWERS:
+        viewer = world.viewer(db, viewer_name)
+        own_hidden = {
+            t.id
+            for t in world.threads.values()
+            if t.is_hidden and not t.is_deleted and t.author_id == viewer.user_id
+        }
+        if sees_as_visitor(viewer):
+            assert _listed_ids(db, viewer) - own_hidden == visitor, viewer_name
 
 
 def test_non_member_cannot_see_a_closed_board_thread(db, world):

@@ -92,6 +92,33 @@ def test_an_edit_kudos_and_hide_are_on_the_next_page(app, make_client, scene: Sc
     assert "nur für Sie und das Moderationsteam sichtbar" in own
 
 
+def test_the_kudos_a_member_gave_are_theirs_alone(app, make_client, db, scene) -> None:
+    """Read with the member's own parts (threadshare.member_reads): pressed on the posts of
+    this thread they thanked, not on the same post for another member, not from another
+    thread; the same page as read in full."""
+    other = make_thread(db, author=scene.helper, category=scene.board, title="Anderes Thema")
+    elsewhere = make_reply(db, author=scene.author, thread=other, body="Woanders bedankt.")
+    reader = _as(make_client, scene.reader)
+    _page(reader, scene.path)  # the shared rows kept before the kudos
+    for post in (scene.reply, elsewhere):
+        assert reader.post(f"/api/v1/posts/{post.id}/kudos").status_code == 200
+    author = _as(make_client, scene.author)
+    page = _page(reader, scene.path)
+    assert page.count('class="kudos given"') == 1 and "♥ Kudos 1" in page
+    assert 'class="kudos given"' not in _page(author, scene.path)
+    assert _page(reader, f"/t/{other.id}/{other.slug}").count('class="kudos given"') == 1
+    stores = app.state.post_fragments, app.state.thread_share
+    app.state.post_fragments = app.state.thread_share = None
+    try:
+        full = _page(reader, scene.path)
+    finally:
+        app.state.post_fragments, app.state.thread_share = stores
+    assert _page(reader, scene.path) == full
+    taken = reader.delete(f"/api/v1/posts/{scene.reply.id}/kudos")
+    assert taken.status_code == 200, taken.text
+    assert 'class="kudos given"' not in _page(reader, scene.path)
+
+
 def test_an_accepted_answer_is_on_the_next_page(app, make_client, scene: Scene) -> None:
     reader = _as(make_client, scene.reader)
     assert "Im Gesprächsverlauf ansehen" not in _page(reader, scene.path)
