@@ -69,16 +69,16 @@ class _Marks:
 def render_thread(request: Request, context: dict[str, Any]) -> HTMLResponse:
     """The thread page (web/forum.py): from the kept shell where it may, else in full."""
     full, locale, whole_page = pages.page_context(request, context)
-    html = _from_shell(full, locale)
+    body = _from_shell(full, locale)
     response: HTMLResponse
-    if html is None:
+    if body is None:
         response = pages.templates.TemplateResponse(request, TEMPLATE, full)
     else:
-        response = HTMLResponse(html)
+        response = HTMLResponse(body)
     return pages.finish(request, response, locale, whole_page)
 
 
-def _from_shell(context: dict[str, Any], locale: str) -> str | None:
+def _from_shell(context: dict[str, Any], locale: str) -> bytes | None:
     posts: fragments.PostFragments | None = context.get("post_fragments")
     if posts is None or context["flash"] is not None:
         return None
@@ -131,9 +131,9 @@ def _key(version: int, context: Mapping[str, Any], locale: str) -> Hashable:
     )
 
 
-def _render_shell(context: dict[str, Any]) -> tuple[str, ...]:
-    """The page rendered with marks in its slots, split at them: texts at even places, and
-    between them the kind and name of each slot."""
+def _render_shell(context: dict[str, Any]) -> tuple[bytes | str, ...]:
+    """The page rendered with marks in its slots, split at them: its texts, in UTF-8 as the
+    page is sent, each but the last followed by the kind and the name of a slot."""
     # A new secret for each rendering: no text on the page, written before it, can pose as a
     # mark (a thread's title with a forged mark would otherwise be filled with the draft or
     # token of whoever reads the page).
@@ -141,10 +141,13 @@ def _render_shell(context: dict[str, Any]) -> tuple[str, ...]:
     marked = {name: _mark(token, "v", name) for name in (*_VALUES, *_VALUES_OR_EMPTY)}
     template = pages.templates.get_template(TEMPLATE)
     text = template.render({**context, **marked, "shell_marks": _Marks(token)})
-    return tuple(re.split(f"\x1e{token}:([vtp]):([^\x1e]*)\x1e", text))
+    parts = re.split(f"\x1e{token}:([vtp]):([^\x1e]*)\x1e", text)
+    # Assembled from bytes: one emoji in the header (_nav.html) made the whole page a str
+    # of four bytes a character, widened by the join and then encoded, ~100 KB a request.
+    return tuple(part if at % 3 else part.encode() for at, part in enumerate(parts))
 
 
-def _fill(shell: tuple[str, ...], context: dict[str, Any], kept: list[Markup]) -> str:
+def _fill(shell: tuple[Any, ...], context: dict[str, Any], kept: list[bytes]) -> bytes:
     # As `{% include %}` gives them the page's context: one for all of them (a template's
     # own context copies the page's ~40 names each time).
     included = {**pages.templates.env.globals, **context}
@@ -155,16 +158,16 @@ def _fill(shell: tuple[str, ...], context: dict[str, Any], kept: list[Markup]) -
         kind, name = shell[at], shell[at + 1]
         if kind == "v":
             value = context[name]
-            out.append(str(escape(value)) if value or name in _VALUES else "")
+            out.append(str(escape(value)).encode() if value or name in _VALUES else b"")
         elif kind == "t":
-            out.append(_include(name, included))
+            out.append(_include(name, included).encode())
         else:  # a post, as thread.html puts it: the divider, the article with its buttons
             index = int(name)
             if items[index].id == first_unread and not (index == 0 and page_number == 1):
-                out.append(_include("_unread_divider.html", included))
-            out.extend(("\n  ", kept[index], "\n    "))
+                out.append(_include("_unread_divider.html", included).encode())
+            out.extend((b"\n  ", kept[index], b"\n    "))
         out.append(shell[at + 2])
-    return "".join(out)
+    return b"".join(out)
 
 
 def _include(name: str, context: dict[str, Any]) -> str:
