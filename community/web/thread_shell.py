@@ -32,6 +32,8 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Hashable, Mapping
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from fastapi import Request
@@ -159,6 +161,8 @@ def _fill(shell: tuple[Any, ...], context: dict[str, Any], kept: list[bytes]) ->
         if kind == "v":
             value = context[name]
             out.append(str(escape(value)).encode() if value or name in _VALUES else b"")
+        elif name == "_nav.html":
+            out.append(_nav(context))
         elif kind == "t":
             out.append(_include(name, included).encode())
         else:  # a post, as thread.html puts it: the divider, the article with its buttons
@@ -168,6 +172,45 @@ def _fill(shell: tuple[Any, ...], context: dict[str, Any], kept: list[bytes]) ->
             out.extend((b"\n  ", kept[index], b"\n    "))
         out.append(shell[at + 2])
     return b"".join(out)
+
+
+def _nav(context: dict[str, Any]) -> bytes:
+    me = context["me"]
+    return _nav_of(
+        context["locale"],
+        me.nickname,
+        me.role,
+        me.is_moderator,
+        context.get("is_expert"),
+        context.get("unread_notices"),
+        context["csrf_token"],
+        context["settings"].password_login_admins_only,
+    )
+
+
+# The header's links are the same on every page a member opens until their bell's count,
+# name or role changes: kept per process by all they print (rendered from these alone, so
+# nothing else can slip into them), ~1.5 KB each.
+@lru_cache(maxsize=512)
+def _nav_of(
+    locale: str,
+    nickname: str,
+    role: str,
+    is_moderator: bool,
+    is_expert: bool | None,
+    unread_notices: int | None,
+    csrf_token: str,
+    admins_only: bool,
+) -> bytes:
+    facts = {
+        "me": SimpleNamespace(nickname=nickname, role=role, is_moderator=is_moderator),
+        "is_expert": is_expert,
+        "unread_notices": unread_notices,
+        "csrf_token": csrf_token,
+        "settings": SimpleNamespace(password_login_admins_only=admins_only),
+        "locale": locale,
+    }
+    return _include("_nav.html", {**pages.templates.env.globals, **facts}).encode()
 
 
 def _include(name: str, context: dict[str, Any]) -> str:

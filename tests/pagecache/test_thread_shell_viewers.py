@@ -3,6 +3,7 @@ rendered in full, for many kinds of member and thread; no mark is ever left in a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -223,3 +224,24 @@ def test_a_slot_mark_in_a_title_is_text(app, make_client, db: Session, scene):
     assert "0123456789abcdef:v:reply_body" in page
     assert page == _full(app, reader, scene.path)
     assert _shells(app) == 1
+
+
+def test_the_header_follows_the_members_bell_name_and_role(app, make_client, db: Session, scene):
+    """The header's links are kept per process by what they print (thread_shell._nav_of):
+    a new notice, a new nickname or role is on the member's next page."""
+    client = _as(make_client, scene.author)
+    _compare(app, {"author": client}, scene.path)
+    bell = re.compile(r"Benachrichtigungen: (\d+) ungelesen")
+    before = int(bell.findall(_get(client, scene.path))[0])
+    make_reply(db, author=scene.helper, thread=scene.thread)  # the author is told
+    db.commit()
+    _compare(app, {"author": client}, scene.path)
+    assert int(bell.findall(_get(client, scene.path))[0]) == before + 1
+    user = db.get(User, scene.author.id)
+    assert user is not None
+    user.nickname, user.role = "Umbenannt", Role.expert
+    db.add(user)
+    db.commit()
+    _compare(app, {"author": client}, scene.path)
+    page = _get(client, scene.path)
+    assert 'class="me">Umbenannt</a>' in page and 'href="/admin/faq"' in page
