@@ -10,16 +10,17 @@ request then fills the slots:
 - values, escaped as the template would: the viewer's CSRF token, the page's own address
   (the language switch), the reply begun earlier;
 - small templates rendered with the page's context, the same ones the full page includes:
-  the header's links (nickname and bell), the CRM box, and where there is one, the idea box
-  (the viewer's vote) and the satisfaction prompt;
+  the header's links (nickname and bell; kept per process by what they print, _nav_of),
+  and where there is one, the idea box (the viewer's vote) and the satisfaction prompt;
 - the posts: each as kept with its buttons (fragments.PostFragments), after the unread
   divider where the viewer's unread posts begin.
 
 What else could differ between members is in the key: the posts shown (a member's own
 waiting posts), the number of pages they make, the solution as this member may read it,
 the original of a duplicate (not named to one who cannot see it), whether the member's
-address is verified, whether they watch the thread (the watch box's button), whether there
-is an idea box or a satisfaction prompt, the footer's links, the JSON-LD. A closed board's
+address is verified, whether they watch the thread (the watch box's button), the CRM box's
+facts (the hand-over to support, the staff's box), whether there is an idea box or a
+satisfaction prompt, the footer's links, the JSON-LD. A closed board's
 page is rendered only for its members (the route answers 404 to anyone else before
 rendering), and `closed` is in the key too.
 
@@ -125,12 +126,22 @@ def _key(version: int, context: Mapping[str, Any], locale: str) -> Hashable:
         me.is_verified,
         me.is_moderator,
         # The boxes rendered in the shell when so (thread.html): the watch box with its
-        # button, and no idea box or satisfaction prompt at all (else they are slots).
+        # button, the CRM box (crm_thread.html: its CSRF tokens are marks), and no idea box
+        # or satisfaction prompt at all (else they are slots).
         context["watching"],
+        _crm_facts(context["crm"]),
         context["idea"] is None,
         not context["satisfaction"],
         tuple(sorted(context["legal_links"].items())),
     )
+
+
+def _crm_facts(crm: Mapping[str, Any]) -> Hashable:
+    """What crm_thread.html prints besides the thread and the CSRF token."""
+    if not crm:
+        return None
+    escalation = crm.get("escalation")
+    return (bool(crm.get("is_staff")), escalation.created_at if escalation is not None else None)
 
 
 def _render_shell(context: dict[str, Any]) -> tuple[bytes | str, ...]:

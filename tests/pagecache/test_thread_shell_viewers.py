@@ -245,3 +245,15 @@ def test_the_header_follows_the_members_bell_name_and_role(app, make_client, db:
     _compare(app, {"author": client}, scene.path)
     page = _get(client, scene.path)
     assert 'class="me">Umbenannt</a>' in page and 'href="/admin/faq"' in page
+
+
+def test_a_hand_over_to_support_is_on_every_members_next_page(app, make_client, db, scene):
+    """The CRM box is part of the kept shell, its facts in the shell's key."""
+    clients = {"r": _as(make_client, scene.reader), "a": _as(make_client, scene.author)}
+    _compare(app, clients, scene.path)
+    staff = _as(make_client, make_user(db, nickname="Supporterin", role=Role.admin, staff=True))
+    escalate = f"/api/v1/threads/{scene.thread.id}/escalation"
+    assert staff.post(escalate, json={"note": "Bitte anrufen"}).status_code == 201
+    _compare(app, clients, scene.path)
+    for client in clients.values():
+        assert "An den Support übergeben (" in _get(client, scene.path)
