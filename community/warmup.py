@@ -30,7 +30,6 @@ from sqlmodel import Session, col
 
 from community.accounts import security
 from community.accounts.models import User, UserSession
-from community.accounts.validation import nickname_skeleton
 from community.accounts.viewer import ANONYMOUS
 from community.clock import utcnow
 from community.config import get_settings
@@ -136,7 +135,8 @@ def _passing_member(connection: Connection, locale: str) -> str:
             email=f"{name}@warm-up.invalid",
             nickname=name,
             nickname_key=name,
-            nickname_skeleton=nickname_skeleton(name),
+            # No look-alike key (its column's default): computing one would load the
+            # confusables tables, ~4 MiB a process that never takes a sign-up or rename.
             password_hash=security.NO_PASSWORD,  # no password opens it
             email_verified_at=utcnow(),
             locale=locale,
