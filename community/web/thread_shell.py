@@ -179,7 +179,7 @@ def _fill(shell: tuple[Any, ...], context: dict[str, Any], kept: list[bytes]) ->
         else:  # a post, as thread.html puts it: the divider, the article with its buttons
             index = int(name)
             if items[index].id == first_unread and not (index == 0 and page_number == 1):
-                out.append(_include("_unread_divider.html", included).encode())
+                out.append(_divider(context["locale"]))
             out.extend((b"\n  ", kept[index], b"\n    "))
         out.append(shell[at + 2])
     return b"".join(out)
@@ -222,6 +222,14 @@ def _nav_of(
         "locale": locale,
     }
     return _include("_nav.html", {**pages.templates.env.globals, **facts}).encode()
+
+
+# The unread divider prints one message in the page's language: rendered once per language.
+@lru_cache(maxsize=8)
+def _divider(locale: str) -> bytes:
+    return _include(
+        "_unread_divider.html", {**pages.templates.env.globals, "locale": locale}
+    ).encode()
 
 
 def _include(name: str, context: dict[str, Any]) -> str:

@@ -257,3 +257,26 @@ def test_a_hand_over_to_support_is_on_every_members_next_page(app, make_client, 
     _compare(app, clients, scene.path)
     for client in clients.values():
         assert "An den Support übergeben (" in _get(client, scene.path)
+
+
+def test_the_unread_divider_in_each_language(app, make_client, db: Session, scene):
+    """The divider is filled into the kept shell once per language (thread_shell._divider)."""
+    readers, newcomers = (
+        {
+            locale: _as(make_client, make_user(db, nickname=f"{kind}-{locale}", locale=locale))
+            for locale in ("de", "en")
+        }
+        for kind in ("Leser", "Neu")
+    )
+    for client in readers.values():
+        _get(client, scene.path)  # read up to the reply
+    make_reply(db, author=scene.helper, thread=scene.thread, body="Neu.")
+    db.commit()
+    for newcomer in newcomers.values():  # the new version's posts and shells kept
+        for _ in range(2):
+            assert 'id="unread"' not in _get(newcomer, scene.path)
+    shells = _shells(app)
+    pages = {locale: _get(client, scene.path) for locale, client in readers.items()}
+    assert _shells(app) == shells  # both from the kept shells
+    assert 'id="unread">Ungelesene Beiträge</p>' in pages["de"]
+    assert 'id="unread">Unread posts</p>' in pages["en"]
