@@ -3,23 +3,36 @@ request per route on a fresh process took 0.2-0.5 s): the mappers' configuration
 locale data, the catalogs, and one request to each public page through the app itself, which
 fills SQLAlchemy's statement cache and FastAPI's per-route state. The warm-up requests go
 through the whole middleware stack, as an anonymous crawler (no view is counted), and are
-neither logged nor counted in the metrics."""
+neither logged nor counted in the metrics.
+
+A member's thread page reads and writes through statements of its own (the session, the
+member's reads, the read mark) and keeps its posts and shell (web/thread_shell.py): it is
+asked for once more by a member who exists only inside one transaction of the warm-up,
+rolled back at its end, so no row of it, no read mark and no session is ever seen outside
+it. Its name is nowhere in what is kept: the posts and the shell are every member's alike,
+and the header with its name is kept by its session's token, which no one else holds."""
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
 from babel import Locale
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session, col
 
+from community.accounts import security
+from community.accounts.models import User, UserSession
 from community.accounts.viewer import ANONYMOUS
+from community.clock import utcnow
+from community.config import get_settings
 from community.forum import boards
 from community.forum.models import Thread
 from community.forum.permissions import visible_threads_filter
@@ -61,9 +74,12 @@ def public_paths(engine: Engine) -> list[str]:
     return paths
 
 
-async def request(app: Any, path: str, language: str) -> int:
+async def request(app: Any, path: str, language: str, cookie: str | None = None) -> int:
     """One GET through the ASGI app; its status."""
     target, _, query = path.partition("?")
+    headers = [(b"host", b"127.0.0.1"), (b"accept-language", language.encode())]
+    if cookie is not None:
+        headers.append((b"cookie", cookie.encode()))
     scope = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -74,7 +90,7 @@ async def request(app: Any, path: str, language: str) -> int:
         "raw_path": target.encode(),
         "query_string": query.encode(),
         "root_path": "",
-        "headers": [(b"host", b"127.0.0.1"), (b"accept-language", language.encode())],
+        "headers": headers,
         "client": ("127.0.0.1", 0),
         "server": ("127.0.0.1", 80),
         "state": {},
@@ -110,6 +126,58 @@ def _unlogged() -> Iterator[None]:
         access.disabled = was
 
 
+def _passing_member(connection: Connection, locale: str) -> str:
+    """A verified member and their session, in the connection's transaction; the session
+    cookie's value."""
+    name = f"warm-up-{secrets.token_hex(6)}"
+    inserted = connection.execute(
+        insert(User).values(
+            email=f"{name}@warm-up.invalid",
+            nickname=name,
+            nickname_key=name,
+            # No look-alike key (its column's default): computing one would load the
+            # confusables tables, ~4 MiB a process that never takes a sign-up or rename.
+            password_hash=security.NO_PASSWORD,  # no password opens it
+            email_verified_at=utcnow(),
+            locale=locale,
+            created_at=utcnow(),
+        )
+    ).inserted_primary_key
+    assert inserted is not None
+    raw = security.new_token()
+    now = utcnow()
+    connection.execute(
+        insert(UserSession).values(
+            token_hash=security.token_hash(raw),
+            user_id=inserted[0],
+            created_at=now,
+            expires_at=now + timedelta(minutes=5),
+            last_seen_at=now,
+        )
+    )
+    return f"{get_settings().session_cookie}={raw}"
+
+
+async def warm_member_page(app: Any, engine: Engine, path: str) -> None:
+    """The thread page at `path` for a member of each language, twice (the first keeps the
+    posts, the second the shell), in one transaction that is rolled back: the requests' own
+    sessions join it (app.state.engine is its connection meanwhile; nothing else runs
+    before the start-up ends)."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        app.state.engine = connection
+        try:
+            for language in LOCALES:
+                cookie = _passing_member(connection, language)
+                for _ in range(2):
+                    status = await request(app, path, language, cookie)
+                    if status != 200:
+                        log.warning("warm-up: %s answered %s to a member", path, status)
+        finally:
+            app.state.engine = engine
+            transaction.rollback()
+
+
 async def warm_up(app: Any, engine: Engine) -> None:
     """Never stops a start: a page that fails here fails for its first visitor instead."""
     started = time.perf_counter()
@@ -122,6 +190,9 @@ async def warm_up(app: Any, engine: Engine) -> None:
                     status = await request(app, path, language)
                     if status != 200:
                         log.warning("warm-up: %s answered %s", path, status)
+            threads = [path for path in paths if path.startswith("/t/")]
+            if threads:
+                await warm_member_page(app, engine, threads[0])
     except Exception:
         log.exception("warm-up failed; the first requests prepare what they need")
         return

@@ -140,17 +140,17 @@ class PostFragments:
 
     def get_all(
         self, posts: list[Post], kudos_given: AbstractSet[int], may_accept: bool, csrf_token: str
-    ) -> list[Markup] | None:
-        """Every post's article and buttons as kept (web/thread_shell.py), or None if one is
-        not."""
+    ) -> list[bytes] | None:
+        """Every post's article and buttons as kept, in UTF-8 as the page is sent
+        (web/thread_shell.py), or None if one is not."""
         if any(post.id is None for post in posts):
             return None
+        token = csrf_token.encode()
         kept = []
-        for text in self.store.get_many([self._key(p, kudos_given, may_accept) for p in posts]):
-            article = _joined(text, csrf_token)
-            if article is None:
+        for parts in self.store.get_many([self._key(p, kudos_given, may_accept) for p in posts]):
+            if not isinstance(parts, tuple):
                 return None
-            kept.append(article)
+            kept.append(b"".join((parts[0], token.join(parts[1:]))))
         return kept
 
     def put(
@@ -163,10 +163,11 @@ class PostFragments:
         csrf_token: str,
     ) -> str:
         """Keeps what the page rendered: the buttons without the viewer's CSRF token (put
-        back by `get`), the article as it is (a post's text may hold any string)."""
+        back by `get`), the article as it is (a post's text may hold any string); in UTF-8,
+        as a kept page is assembled and sent (not widened to the page's widest character)."""
         # The token is hex, the same escaped or not; anything else is not kept.
         if post.id is not None and csrf_token and str(escape(csrf_token)) == csrf_token:
-            parts = (str(article), *map(str, actions.split(csrf_token)))
+            parts = tuple(part.encode() for part in (article, *actions.split(csrf_token)))
             self.store.put(self._key(post, kudos_given, may_accept), parts)
         return ""
 
@@ -174,5 +175,5 @@ class PostFragments:
 def _joined(kept: object, csrf_token: str) -> Markup | None:
     if not isinstance(kept, tuple):
         return None
-    # Plain strings joined, then marked safe once: our own HTML as rendered.
-    return Markup("".join((kept[0], csrf_token.join(kept[1:]))))  # noqa: S704
+    # Our own HTML as rendered: marked safe once.
+    return Markup(b"".join((kept[0], csrf_token.encode().join(kept[1:]))).decode())  # noqa: S704

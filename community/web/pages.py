@@ -14,6 +14,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
+from sqlalchemy.orm import object_session
+from sqlmodel import Session
 
 from community import i18n, pageversion
 from community.accounts.avatars import avatar_url
@@ -22,6 +24,8 @@ from community.config import get_settings
 from community.deps import SessionDep
 from community.i18n import N_
 from community.legal.service import footer_links
+from community.notifications import service as notifications
+from community.notifications.experts import is_expert
 from community.web import flash
 
 WEB_DIR = Path(__file__).parent
@@ -166,12 +170,6 @@ def finish(request: Request, response: HTMLResponse, locale: str, whole_page: bo
 
 def _notice_bell(request: Request, viewer: Any) -> dict[str, Any]:
     """The header's bell: the unread count, counted on the server (no JavaScript)."""
-    from sqlalchemy.orm import object_session
-    from sqlmodel import Session
-
-    from community.notifications import service as notifications
-    from community.notifications.experts import is_expert
-
     user = getattr(viewer, "user", None)
     if user is None:
         return {}

@@ -10,16 +10,17 @@ request then fills the slots:
 - values, escaped as the template would: the viewer's CSRF token, the page's own address
   (the language switch), the reply begun earlier;
 - small templates rendered with the page's context, the same ones the full page includes:
-  the header's links (nickname and bell), the CRM box, and where there is one, the idea box
-  (the viewer's vote) and the satisfaction prompt;
+  the header's links (nickname and bell; kept per process by what they print, _nav_of),
+  and where there is one, the idea box (the viewer's vote) and the satisfaction prompt;
 - the posts: each as kept with its buttons (fragments.PostFragments), after the unread
   divider where the viewer's unread posts begin.
 
 What else could differ between members is in the key: the posts shown (a member's own
 waiting posts), the number of pages they make, the solution as this member may read it,
 the original of a duplicate (not named to one who cannot see it), whether the member's
-address is verified, whether they watch the thread (the watch box's button), whether there
-is an idea box or a satisfaction prompt, the footer's links, the JSON-LD. A closed board's
+address is verified, whether they watch the thread (the watch box's button), the CRM box's
+facts (the hand-over to support, the staff's box), whether there is an idea box or a
+satisfaction prompt, the footer's links, the JSON-LD. A closed board's
 page is rendered only for its members (the route answers 404 to anyone else before
 rendering), and `closed` is in the key too.
 
@@ -32,6 +33,8 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Hashable, Mapping
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from fastapi import Request
@@ -69,16 +72,16 @@ class _Marks:
 def render_thread(request: Request, context: dict[str, Any]) -> HTMLResponse:
     """The thread page (web/forum.py): from the kept shell where it may, else in full."""
     full, locale, whole_page = pages.page_context(request, context)
-    html = _from_shell(full, locale)
+    body = _from_shell(full, locale)
     response: HTMLResponse
-    if html is None:
+    if body is None:
         response = pages.templates.TemplateResponse(request, TEMPLATE, full)
     else:
-        response = HTMLResponse(html)
+        response = HTMLResponse(body)
     return pages.finish(request, response, locale, whole_page)
 
 
-def _from_shell(context: dict[str, Any], locale: str) -> str | None:
+def _from_shell(context: dict[str, Any], locale: str) -> bytes | None:
     posts: fragments.PostFragments | None = context.get("post_fragments")
     if posts is None or context["flash"] is not None:
         return None
@@ -123,17 +126,27 @@ def _key(version: int, context: Mapping[str, Any], locale: str) -> Hashable:
         me.is_verified,
         me.is_moderator,
         # The boxes rendered in the shell when so (thread.html): the watch box with its
-        # button, and no idea box or satisfaction prompt at all (else they are slots).
+        # button, the CRM box (crm_thread.html: its CSRF tokens are marks), and no idea box
+        # or satisfaction prompt at all (else they are slots).
         context["watching"],
+        _crm_facts(context["crm"]),
         context["idea"] is None,
         not context["satisfaction"],
         tuple(sorted(context["legal_links"].items())),
     )
 
 
-def _render_shell(context: dict[str, Any]) -> tuple[str, ...]:
-    """The page rendered with marks in its slots, split at them: texts at even places, and
-    between them the kind and name of each slot."""
+def _crm_facts(crm: Mapping[str, Any]) -> Hashable:
+    """What crm_thread.html prints besides the thread and the CSRF token."""
+    if not crm:
+        return None
+    escalation = crm.get("escalation")
+    return (bool(crm.get("is_staff")), escalation.created_at if escalation is not None else None)
+
+
+def _render_shell(context: dict[str, Any]) -> tuple[bytes | str, ...]:
+    """The page rendered with marks in its slots, split at them: its texts, in UTF-8 as the
+    page is sent, each but the last followed by the kind and the name of a slot."""
     # A new secret for each rendering: no text on the page, written before it, can pose as a
     # mark (a thread's title with a forged mark would otherwise be filled with the draft or
     # token of whoever reads the page).
@@ -141,10 +154,13 @@ def _render_shell(context: dict[str, Any]) -> tuple[str, ...]:
     marked = {name: _mark(token, "v", name) for name in (*_VALUES, *_VALUES_OR_EMPTY)}
     template = pages.templates.get_template(TEMPLATE)
     text = template.render({**context, **marked, "shell_marks": _Marks(token)})
-    return tuple(re.split(f"\x1e{token}:([vtp]):([^\x1e]*)\x1e", text))
+    parts = re.split(f"\x1e{token}:([vtp]):([^\x1e]*)\x1e", text)
+    # Assembled from bytes: one emoji in the header (_nav.html) made the whole page a str
+    # of four bytes a character, widened by the join and then encoded, ~100 KB a request.
+    return tuple(part if at % 3 else part.encode() for at, part in enumerate(parts))
 
 
-def _fill(shell: tuple[str, ...], context: dict[str, Any], kept: list[Markup]) -> str:
+def _fill(shell: tuple[Any, ...], context: dict[str, Any], kept: list[bytes]) -> bytes:
     # As `{% include %}` gives them the page's context: one for all of them (a template's
     # own context copies the page's ~40 names each time).
     included = {**pages.templates.env.globals, **context}
@@ -155,16 +171,65 @@ def _fill(shell: tuple[str, ...], context: dict[str, Any], kept: list[Markup]) -
         kind, name = shell[at], shell[at + 1]
         if kind == "v":
             value = context[name]
-            out.append(str(escape(value)) if value or name in _VALUES else "")
+            out.append(str(escape(value)).encode() if value or name in _VALUES else b"")
+        elif name == "_nav.html":
+            out.append(_nav(context))
         elif kind == "t":
-            out.append(_include(name, included))
+            out.append(_include(name, included).encode())
         else:  # a post, as thread.html puts it: the divider, the article with its buttons
             index = int(name)
             if items[index].id == first_unread and not (index == 0 and page_number == 1):
-                out.append(_include("_unread_divider.html", included))
-            out.extend(("\n  ", kept[index], "\n    "))
+                out.append(_divider(context["locale"]))
+            out.extend((b"\n  ", kept[index], b"\n    "))
         out.append(shell[at + 2])
-    return "".join(out)
+    return b"".join(out)
+
+
+def _nav(context: dict[str, Any]) -> bytes:
+    me = context["me"]
+    return _nav_of(
+        context["locale"],
+        me.nickname,
+        me.role,
+        me.is_moderator,
+        context.get("is_expert"),
+        context.get("unread_notices"),
+        context["csrf_token"],
+        context["settings"].password_login_admins_only,
+    )
+
+
+# The header's links are the same on every page a member opens until their bell's count,
+# name or role changes: kept per process by all they print (rendered from these alone, so
+# nothing else can slip into them), ~1.5 KB each.
+@lru_cache(maxsize=512)
+def _nav_of(
+    locale: str,
+    nickname: str,
+    role: str,
+    is_moderator: bool,
+    is_expert: bool | None,
+    unread_notices: int | None,
+    csrf_token: str,
+    admins_only: bool,
+) -> bytes:
+    facts = {
+        "me": SimpleNamespace(nickname=nickname, role=role, is_moderator=is_moderator),
+        "is_expert": is_expert,
+        "unread_notices": unread_notices,
+        "csrf_token": csrf_token,
+        "settings": SimpleNamespace(password_login_admins_only=admins_only),
+        "locale": locale,
+    }
+    return _include("_nav.html", {**pages.templates.env.globals, **facts}).encode()
+
+
+# The unread divider prints one message in the page's language: rendered once per language.
+@lru_cache(maxsize=8)
+def _divider(locale: str) -> bytes:
+    return _include(
+        "_unread_divider.html", {**pages.templates.env.globals, "locale": locale}
+    ).encode()
 
 
 def _include(name: str, context: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@ rendered in full, for many kinds of member and thread; no mark is ever left in a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -223,3 +224,59 @@ def test_a_slot_mark_in_a_title_is_text(app, make_client, db: Session, scene):
     assert "0123456789abcdef:v:reply_body" in page
     assert page == _full(app, reader, scene.path)
     assert _shells(app) == 1
+
+
+def test_the_header_follows_the_members_bell_name_and_role(app, make_client, db: Session, scene):
+    """The header's links are kept per process by what they print (thread_shell._nav_of):
+    a new notice, a new nickname or role is on the member's next page."""
+    client = _as(make_client, scene.author)
+    _compare(app, {"author": client}, scene.path)
+    bell = re.compile(r"Benachrichtigungen: (\d+) ungelesen")
+    before = int(bell.findall(_get(client, scene.path))[0])
+    make_reply(db, author=scene.helper, thread=scene.thread)  # the author is told
+    db.commit()
+    _compare(app, {"author": client}, scene.path)
+    assert int(bell.findall(_get(client, scene.path))[0]) == before + 1
+    user = db.get(User, scene.author.id)
+    assert user is not None
+    user.nickname, user.role = "Umbenannt", Role.expert
+    db.add(user)
+    db.commit()
+    _compare(app, {"author": client}, scene.path)
+    page = _get(client, scene.path)
+    assert 'class="me">Umbenannt</a>' in page and 'href="/admin/faq"' in page
+
+
+def test_a_hand_over_to_support_is_on_every_members_next_page(app, make_client, db, scene):
+    """The CRM box is part of the kept shell, its facts in the shell's key."""
+    clients = {"r": _as(make_client, scene.reader), "a": _as(make_client, scene.author)}
+    _compare(app, clients, scene.path)
+    staff = _as(make_client, make_user(db, nickname="Supporterin", role=Role.admin, staff=True))
+    escalate = f"/api/v1/threads/{scene.thread.id}/escalation"
+    assert staff.post(escalate, json={"note": "Bitte anrufen"}).status_code == 201
+    _compare(app, clients, scene.path)
+    for client in clients.values():
+        assert "An den Support übergeben (" in _get(client, scene.path)
+
+
+def test_the_unread_divider_in_each_language(app, make_client, db: Session, scene):
+    """The divider is filled into the kept shell once per language (thread_shell._divider)."""
+    readers, newcomers = (
+        {
+            locale: _as(make_client, make_user(db, nickname=f"{kind}-{locale}", locale=locale))
+            for locale in ("de", "en")
+        }
+        for kind in ("Leser", "Neu")
+    )
+    for client in readers.values():
+        _get(client, scene.path)  # read up to the reply
+    make_reply(db, author=scene.helper, thread=scene.thread, body="Neu.")
+    db.commit()
+    for newcomer in newcomers.values():  # the new version's posts and shells kept
+        for _ in range(2):
+            assert 'id="unread"' not in _get(newcomer, scene.path)
+    shells = _shells(app)
+    pages = {locale: _get(client, scene.path) for locale, client in readers.items()}
+    assert _shells(app) == shells  # both from the kept shells
+    assert 'id="unread">Ungelesene Beiträge</p>' in pages["de"]
+    assert 'id="unread">Unread posts</p>' in pages["en"]

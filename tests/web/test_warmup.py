@@ -8,14 +8,14 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from community.app import create_app
 from community.config import get_settings
 from community.forum.models import Thread
 from community.warmup import public_paths
-from tests.factories import make_category, make_group, make_thread, make_user
+from tests.factories import make_category, make_group, make_thread, make_user, sign_in
 
 
 def test_the_start_warms_up_the_public_pages_without_counting_them(
@@ -55,3 +55,41 @@ def test_an_empty_forum_starts_all_the_same(engine: Engine) -> None:
     app = create_app(get_settings().model_copy(update={"warm_up": True}), engine)
     with TestClient(app) as client:
         assert client.get("/healthz").status_code == 200
+
+
+def test_a_members_thread_page_is_warmed_by_a_member_who_never_existed(
+    engine: Engine, db: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    author = make_user(db)
+    reader = make_user(db, nickname="Leserin")
+    board = make_category(db)
+    thread = make_thread(db, author=author, category=board, title="Router einrichten")
+    tables = ("users", "user_sessions", "thread_reads", "notifications", "drafts")
+
+    def counts() -> list[int]:
+        with engine.connect() as connection:
+            return [
+                connection.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables
+            ]
+
+    before = counts()
+    app = create_app(get_settings().model_copy(update={"warm_up": True}), engine)
+    with caplog.at_level(logging.INFO), TestClient(app) as client:
+        kept = list(app.state.post_fragments._entries)
+        assert [key for key in kept if key[0] == "shell" and key[2] == thread.id]
+        # Not a row of the passing member is left, nor a name of it in what was kept.
+        assert counts() == before
+        assert app.state.engine is engine
+        everything = repr([app.state.post_fragments._entries, app.state.thread_share._entries])
+        assert "warm-up-" not in everything
+        sign_in(client, reader)
+        page = client.get(f"/t/{thread.id}/{thread.slug}")
+        assert page.status_code == 200 and 'class="me">Leserin</a>' in page.text
+        stores = app.state.post_fragments, app.state.thread_share
+        app.state.post_fragments = app.state.thread_share = None
+        try:
+            assert client.get(f"/t/{thread.id}/{thread.slug}").text == page.text
+        finally:
+            app.state.post_fragments, app.state.thread_share = stores
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [m for m in warned if "warm-up" in m], warned
