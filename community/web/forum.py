@@ -11,7 +11,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from community.accounts.models import User
 from community.accounts.staff import staff_names
@@ -40,7 +39,7 @@ from community.reputation.profile import rank_labels
 from community.reputation.ranks import RankLabel
 from community.text import CleanStr
 from community.web import blog as web_blog
-from community.web import fragments, pagecache, thread_shell, threadshare
+from community.web import fragments, pagecache, pagethreads, thread_shell, threadshare
 from community.web.deps import CsrfField, WebViewer, see_other
 from community.web.forms import form_error, parse_form
 from community.web.pages import load_legal_links, render
@@ -150,7 +149,7 @@ async def thread_page(
     page: Annotated[int | None, Query(ge=1, le=100_000)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    return await run_in_threadpool(_thread_page, request, thread_id, slug, page, cursor)
+    return await pagethreads.run(request, _thread_page, request, thread_id, slug, page, cursor)
 
 
 def _thread_page(

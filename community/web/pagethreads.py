@@ -1,0 +1,59 @@
+"""How many member thread pages one app process computes at once (issue 21).
+
+A member's thread page takes ~1.5 ms of CPU in a request thread and gives up the
+interpreter's lock at each statement. With each waiting request in a thread of its own
+(anyio's pool has 40), the threads and the event loop took turns at the lock, a turn back
+waiting up to the 5 ms switch interval while another thread computed: a page's time grew
+with the number at once, in pauses that came in clusters (p99 3.2-4.6 times the p50 at 16
+connections, benchmarks/pages.py, timed in the server too). Two at a time on SQLite, whose
+statements read the system's page cache without waiting, gave p99/p50 2.0-2.1 and less
+CPU per page (1.44 against 1.69 ms, more pages per second); the others wait in the event
+loop, in the order they came. PostgreSQL's statements wait for the server, during which
+another page computes: four there.
+
+A request waits for its turn at most COMMUNITY_DB_POOL_TIMEOUT, as for a pooled connection,
+then answers 503 with Retry-After (db.NoTurnFree): a database that hangs holds the turns,
+and the requests behind them must not hang with it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio
+from anyio.lowlevel import RunVar
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
+from community.config import get_settings
+from community.db import NoTurnFree
+
+SQLITE_AT_ONCE = 2
+OTHER_AT_ONCE = 4
+
+T = TypeVar("T")
+# One per event loop (an app process has one; the tests' clients each their own).
+_TURNS: RunVar[anyio.CapacityLimiter] = RunVar("community_page_turns")
+
+
+async def run(request: Request, compute: Callable[..., T], *args: Any) -> T:
+    """`compute(*args)` in a request thread, when a turn is free."""
+    turns = _turns(request)
+    with anyio.move_on_after(get_settings().db_pool_timeout) as waited:
+        await turns.acquire()
+    if waited.cancelled_caught:
+        raise NoTurnFree(f"no turn free for a page within {waited.deadline} s")
+    try:
+        return await run_in_threadpool(compute, *args)
+    finally:
+        turns.release()
+
+
+def _turns(request: Request) -> anyio.CapacityLimiter:
+    try:
+        return _TURNS.get()
+    except LookupError:
+        sqlite = request.app.state.engine.dialect.name == "sqlite"
+        turns = anyio.CapacityLimiter(SQLITE_AT_ONCE if sqlite else OTHER_AT_ONCE)
+        _TURNS.set(turns)
+        return turns
