@@ -157,17 +157,11 @@ def maintenance_engine() -> Engine:
 # Faults of the database or the way to it: answered 503 (community/faults.py), and the
 # worker's round ends with its claims handed back. An IntegrityError or a ProgrammingError
 # is a bug instead and stays a 500 / a failed job.
-class NoTurnFree(Exception):
-    """No turn at the database's work free within pool_timeout (web/pagethreads.py): the
-    requests before hold them, as when no pooled connection is free."""
-
-
 DATABASE_FAULTS: tuple[type[Exception], ...] = (
     sa_exc.OperationalError,  # refused, reset, timed out, statement_timeout, SQLite locked
     sa_exc.InterfaceError,  # the connection was closed under us
     sa_exc.TimeoutError,  # no pooled connection free within pool_timeout
     sa_exc.DisconnectionError,
-    NoTurnFree,
 )
 
 
