@@ -11,14 +11,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
 from community import pageversion
-from community.accounts.models import Role, User
+from community.accounts.models import Role
 from community.clock import utcnow
 from community.forum.models import CategoryGroup
 from community.jobs import heartbeat
 from community.site.models import SiteSetting
 from community.web.pagecache import PageStore
-from tests.factories import make_category, make_group, make_thread, make_user, sign_in
+from tests.factories import make_category, make_group, make_thread, make_user
 from tests.pagecache.conftest import Scene
+from tests.pagecache.helpers import as_member
 
 
 def _store(app: FastAPI) -> PageStore:
@@ -41,12 +42,6 @@ def _served_twice(anon: TestClient, app: FastAPI, path: str) -> str:
     return second.text
 
 
-def _as(make_client: Any, user: User) -> TestClient:
-    client: TestClient = make_client()
-    sign_in(client, user)
-    return client
-
-
 def test_a_visitor_is_served_the_kept_page(anon, app, scene: Scene, engine) -> None:
     text = _served_twice(anon, app, scene.path)
     assert "Unter Einstellungen, Mobilfunk." in text
@@ -62,7 +57,7 @@ def test_a_visitor_is_served_the_kept_page(anon, app, scene: Scene, engine) -> N
 
 def test_a_hidden_and_a_restored_reply(anon, app, make_client, scene: Scene) -> None:
     assert "Unter Einstellungen" in _served_twice(anon, app, scene.path)
-    moderator = _as(make_client, scene.moderator)
+    moderator = as_member(make_client, scene.moderator)
     hide = f"/api/v1/moderation/posts/{scene.reply.id}/hide"
     assert moderator.post(hide, json={"reason": "Spam"}).status_code == 204
     assert "Unter Einstellungen" not in anon.get(scene.path).text
@@ -73,11 +68,11 @@ def test_a_hidden_and_a_restored_reply(anon, app, make_client, scene: Scene) -> 
 
 def test_an_edit_by_the_author_and_by_the_moderation(anon, app, make_client, scene) -> None:
     _served_twice(anon, app, scene.path)
-    helper = _as(make_client, scene.helper)
+    helper = as_member(make_client, scene.helper)
     edited = helper.patch(f"/api/v1/posts/{scene.reply.id}", json={"body": "Unter WLAN-Call."})
     assert edited.status_code == 200, edited.text
     assert "Unter WLAN-Call." in anon.get(scene.path).text
-    moderator = _as(make_client, scene.moderator)
+    moderator = as_member(make_client, scene.moderator)
     moderated = moderator.post(
         f"/api/v1/moderation/posts/{scene.reply.id}/edit",
         json={"body": "Unter Netz und Internet.", "reason": "Tippfehler"},
@@ -88,7 +83,7 @@ def test_an_edit_by_the_author_and_by_the_moderation(anon, app, make_client, sce
 
 def test_a_deleted_reply(anon, app, make_client, scene: Scene) -> None:
     _served_twice(anon, app, scene.path)
-    helper = _as(make_client, scene.helper)
+    helper = as_member(make_client, scene.helper)
     assert helper.delete(f"/api/v1/posts/{scene.reply.id}").status_code == 204
     assert "Unter Einstellungen" not in anon.get(scene.path).text
 
@@ -97,7 +92,7 @@ def test_a_new_reply_on_the_thread_board_and_start_page(anon, app, make_client, 
     for path in (scene.path, "/c/mobilfunk", "/"):
         _served_twice(anon, app, path)
     before = {path: anon.get(path).text for path in ("/c/mobilfunk", "/")}
-    helper = _as(make_client, scene.helper)
+    helper = as_member(make_client, scene.helper)
     created = helper.post(
         f"/api/v1/threads/{scene.thread.id}/posts", json={"body": "Und danach neu starten."}
     )
@@ -110,13 +105,13 @@ def test_a_new_reply_on_the_thread_board_and_start_page(anon, app, make_client, 
 def test_an_approved_reply(anon, app, db, make_client, scene: Scene) -> None:
     scene.board.premoderated = True
     db.commit()
-    helper = _as(make_client, scene.helper)
+    helper = as_member(make_client, scene.helper)
     held = helper.post(
         f"/api/v1/threads/{scene.thread.id}/posts", json={"body": "Erst nach Freigabe."}
     )
     assert held.status_code == 201, held.text
     assert "Erst nach Freigabe." not in _served_twice(anon, app, scene.path)
-    moderator = _as(make_client, scene.moderator)
+    moderator = as_member(make_client, scene.moderator)
     approve = f"/api/v1/moderation/posts/{held.json()['id']}/approve"
     assert moderator.post(approve, json={}).status_code == 204
     assert "Erst nach Freigabe." in anon.get(scene.path).text
@@ -132,14 +127,14 @@ def test_a_new_thread_on_the_board_and_start_page(anon, app, db, scene: Scene) -
 
 def test_kudos(anon, app, make_client, scene: Scene) -> None:
     assert "♥ 0" in _served_twice(anon, app, scene.path)
-    author = _as(make_client, scene.author)
+    author = as_member(make_client, scene.author)
     assert author.post(f"/api/v1/posts/{scene.reply.id}/kudos").status_code == 200
     assert "♥ 1" in anon.get(scene.path).text
 
 
 def test_an_accepted_answer(anon, app, make_client, scene: Scene) -> None:
     assert "solution-box" not in _served_twice(anon, app, scene.path)
-    author = _as(make_client, scene.author)
+    author = as_member(make_client, scene.author)
     accepted = author.put(
         f"/api/v1/threads/{scene.thread.id}/solution", json={"post_id": scene.reply.id}
     )
@@ -151,7 +146,7 @@ def test_a_thread_moved_into_a_closed_board_is_gone(anon, app, db, make_client, 
     _served_twice(anon, app, scene.path)
     assert "Wie stelle ich VoLTE ein" in _served_twice(anon, app, "/c/mobilfunk")
     make_category(db, slug="grosskunden", groups=[make_group(db)])
-    moderator = _as(make_client, scene.moderator)
+    moderator = as_member(make_client, scene.moderator)
     moved = moderator.post(
         f"/api/v1/moderation/threads/{scene.thread.id}/move", json={"category": "grosskunden"}
     )
@@ -183,7 +178,7 @@ def test_a_renamed_board(anon, app, db, scene: Scene) -> None:
 
 def test_a_new_rank_name(anon, app, make_client, db, scene: Scene) -> None:
     assert "Profi-Helfer" not in _served_twice(anon, app, scene.path)
-    admin = _as(make_client, make_user(db, role=Role.admin, staff=True))
+    admin = as_member(make_client, make_user(db, role=Role.admin, staff=True))
     ladder = admin.get("/api/v1/ranks").json()
     for step in ladder["steps"]:
         step["name_de"] = "Profi-Helfer"
@@ -203,7 +198,7 @@ def test_a_members_rank_by_points(anon, app, db, scene: Scene) -> None:
 
 def test_a_new_nickname_and_avatar(anon, app, make_client, db, scene: Scene) -> None:
     assert "Helferlein" in _served_twice(anon, app, scene.path)
-    helper = _as(make_client, scene.helper)
+    helper = as_member(make_client, scene.helper)
     assert helper.patch("/api/v1/me", json={"nickname": "Netzwerkerin"}).status_code == 200
     page = anon.get(scene.path).text
     assert "Netzwerkerin" in page and "Helferlein" not in page
@@ -214,7 +209,7 @@ def test_a_new_nickname_and_avatar(anon, app, make_client, db, scene: Scene) -> 
 
 def test_the_footers_legal_link(anon, app, make_client, db, scene: Scene) -> None:
     _served_twice(anon, app, "/")
-    admin = _as(make_client, make_user(db, role=Role.admin, staff=True))
+    admin = as_member(make_client, make_user(db, role=Role.admin, staff=True))
     response = admin.post(
         "/admin/legal/impressum",
         data={
@@ -251,7 +246,7 @@ def test_reading_leaves_the_cache_alone(app, make_client, engine, scene: Scene) 
     """Read marks, sessions and view counts are not on a public page: a member reading a
     thread (and the batched views being written) keeps every visitor's cached page."""
     before = pageversion.current(engine)
-    member = _as(make_client, scene.helper)
+    member = as_member(make_client, scene.helper)
     assert member.get(scene.path).status_code == 200
     assert member.get("/c/mobilfunk").status_code == 200
     app.state.views.add(scene.thread.id)
@@ -270,7 +265,7 @@ def test_a_closed_boards_thread_is_never_kept(anon, app, make_client, db) -> Non
     closed = make_category(db, slug="grosskunden", groups=[make_group(db, members=[insider])])
     thread = make_thread(db, author=insider, category=closed, title="Rahmenvertrag 2027")
     path = f"/t/{thread.id}/{thread.slug}"
-    member = _as(make_client, insider)
+    member = as_member(make_client, insider)
     for _ in range(2):
         page = member.get(path)
         assert page.status_code == 200 and "Rahmenvertrag 2027" in page.text
@@ -292,7 +287,7 @@ def _entries(app: FastAPI) -> list[Any]:
 def test_a_members_view_is_neither_served_from_nor_kept(anon, app, make_client, scene) -> None:
     _served_twice(anon, app, scene.path)
     kept = len(_store(app))
-    member = _as(make_client, scene.helper)
+    member = as_member(make_client, scene.helper)
     page = member.get(scene.path)
     assert page.status_code == 200
     assert 'class="me">Helferlein<' in page.text  # the member's own header
@@ -370,7 +365,7 @@ def test_an_unchanged_page_answers_304(anon, app, make_client, scene: Scene) -> 
     unchanged = anon.get(scene.path, headers={"If-None-Match": etag})
     assert unchanged.status_code == 304
     assert unchanged.content == b""
-    author = _as(make_client, scene.author)
+    author = as_member(make_client, scene.author)
     assert author.post(f"/api/v1/posts/{scene.reply.id}/kudos").status_code == 200
     changed = anon.get(scene.path, headers={"If-None-Match": etag})
     assert changed.status_code == 200

@@ -6,35 +6,21 @@ closed groups' pages read in full."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from community.accounts.models import Role, User
+from community.accounts.models import Role
 from community.forum.models import Post
 from community.web.threadshare import KeptStore
-from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
+from tests.factories import make_category, make_group, make_reply, make_thread, make_user
 from tests.pagecache.conftest import Scene
+from tests.pagecache.helpers import as_member, page_text
 
 
 def _store(app: FastAPI) -> KeptStore:
     store: KeptStore = app.state.thread_share
     return store
-
-
-def _as(make_client: Any, user: User) -> TestClient:
-    client: TestClient = make_client()
-    sign_in(client, user)
-    return client
-
-
-def _page(client: TestClient, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, response.text
-    return response.text
 
 
 def _bare_write(engine: Engine, sql: str) -> None:
@@ -45,49 +31,49 @@ def _bare_write(engine: Engine, sql: str) -> None:
 
 
 def test_the_shared_rows_make_the_same_page(app, make_client, engine, scene: Scene) -> None:
-    reader = _as(make_client, scene.reader)
+    reader = as_member(make_client, scene.reader)
     _store(app).clear()
     app.state.post_fragments.clear()
-    fresh = _page(reader, scene.path)  # read in full, and kept
+    fresh = page_text(reader, scene.path)  # read in full, and kept
     assert len(_store(app)) == 2  # the thread, its first page
-    kept = _page(reader, scene.path)
+    kept = page_text(reader, scene.path)
     assert kept == fresh and "Wie stelle ich VoLTE ein" in kept
     # Another member's page from the same rows: the thread's title came from the store.
     _bare_write(engine, f"UPDATE threads SET title = 'Anders' WHERE id = {scene.thread.id}")
-    other = _page(_as(make_client, scene.helper), scene.path)
+    other = page_text(as_member(make_client, scene.helper), scene.path)
     assert "Wie stelle ich VoLTE ein" in other and "Anders" not in other
 
 
 def test_a_new_title_and_reply_are_on_the_next_page(app, make_client, db, scene) -> None:
-    reader = _as(make_client, scene.reader)
-    _page(reader, scene.path)
-    author = _as(make_client, scene.author)
+    reader = as_member(make_client, scene.reader)
+    page_text(reader, scene.path)
+    author = as_member(make_client, scene.author)
     renamed = author.patch(f"/api/v1/threads/{scene.thread.id}", json={"title": "VoLTE am iPhone"})
     assert renamed.status_code == 200, renamed.text
     make_reply(db, author=scene.helper, thread=scene.thread, body="Und dann neu starten.")
-    page = _page(reader, scene.path)
+    page = page_text(reader, scene.path)
     assert "VoLTE am iPhone" in page and "Und dann neu starten." in page
     assert "2 Antworten" in page
 
 
 def test_an_edit_kudos_and_hide_are_on_the_next_page(app, make_client, scene: Scene) -> None:
-    reader = _as(make_client, scene.reader)
-    _page(reader, scene.path)
-    helper = _as(make_client, scene.helper)
+    reader = as_member(make_client, scene.reader)
+    page_text(reader, scene.path)
+    helper = as_member(make_client, scene.helper)
     edited = helper.patch(f"/api/v1/posts/{scene.reply.id}", json={"body": "Unter WLAN-Call."})
     assert edited.status_code == 200, edited.text
-    assert "Unter WLAN-Call." in _page(reader, scene.path)
-    author = _as(make_client, scene.author)
+    assert "Unter WLAN-Call." in page_text(reader, scene.path)
+    author = as_member(make_client, scene.author)
     assert author.post(f"/api/v1/posts/{scene.reply.id}/kudos").status_code == 200
-    assert "♡ Kudos 1" in _page(reader, scene.path)
-    moderator = _as(make_client, scene.moderator)
+    assert "♡ Kudos 1" in page_text(reader, scene.path)
+    moderator = as_member(make_client, scene.moderator)
     hide = f"/api/v1/moderation/posts/{scene.reply.id}/hide"
     assert moderator.post(hide, json={"reason": "Spam"}).status_code == 204
-    page = _page(reader, scene.path)
+    page = page_text(reader, scene.path)
     assert "Unter WLAN-Call." not in page
     assert "Dieser Beitrag wurde von der Moderation ausgeblendet." in page
     # The hidden post's author still reads it, with the notice only they see.
-    own = _page(helper, scene.path)
+    own = page_text(helper, scene.path)
     assert "Unter WLAN-Call." in own
     assert "nur für Sie und das Moderationsteam sichtbar" in own
 
@@ -98,81 +84,81 @@ def test_the_kudos_a_member_gave_are_theirs_alone(app, make_client, db, scene) -
     thread; the same page as read in full."""
     other = make_thread(db, author=scene.helper, category=scene.board, title="Anderes Thema")
     elsewhere = make_reply(db, author=scene.author, thread=other, body="Woanders bedankt.")
-    reader = _as(make_client, scene.reader)
-    _page(reader, scene.path)  # the shared rows kept before the kudos
+    reader = as_member(make_client, scene.reader)
+    page_text(reader, scene.path)  # the shared rows kept before the kudos
     for post in (scene.reply, elsewhere):
         assert reader.post(f"/api/v1/posts/{post.id}/kudos").status_code == 200
-    author = _as(make_client, scene.author)
-    page = _page(reader, scene.path)
+    author = as_member(make_client, scene.author)
+    page = page_text(reader, scene.path)
     assert page.count('class="kudos given"') == 1 and "♥ Kudos 1" in page
-    assert 'class="kudos given"' not in _page(author, scene.path)
-    assert _page(reader, f"/t/{other.id}/{other.slug}").count('class="kudos given"') == 1
+    assert 'class="kudos given"' not in page_text(author, scene.path)
+    assert page_text(reader, f"/t/{other.id}/{other.slug}").count('class="kudos given"') == 1
     stores = app.state.post_fragments, app.state.thread_share
     app.state.post_fragments = app.state.thread_share = None
     try:
-        full = _page(reader, scene.path)
+        full = page_text(reader, scene.path)
     finally:
         app.state.post_fragments, app.state.thread_share = stores
-    assert _page(reader, scene.path) == full
+    assert page_text(reader, scene.path) == full
     taken = reader.delete(f"/api/v1/posts/{scene.reply.id}/kudos")
     assert taken.status_code == 200, taken.text
-    assert 'class="kudos given"' not in _page(reader, scene.path)
+    assert 'class="kudos given"' not in page_text(reader, scene.path)
 
 
 def test_an_accepted_answer_is_on_the_next_page(app, make_client, scene: Scene) -> None:
-    reader = _as(make_client, scene.reader)
-    assert "Im Gesprächsverlauf ansehen" not in _page(reader, scene.path)
-    author = _as(make_client, scene.author)
+    reader = as_member(make_client, scene.reader)
+    assert "Im Gesprächsverlauf ansehen" not in page_text(reader, scene.path)
+    author = as_member(make_client, scene.author)
     solution = {"post_id": scene.reply.id}
     accepted = author.put(f"/api/v1/threads/{scene.thread.id}/solution", json=solution)
     assert accepted.status_code == 200, accepted.text
-    assert "Im Gesprächsverlauf ansehen" in _page(reader, scene.path)
+    assert "Im Gesprächsverlauf ansehen" in page_text(reader, scene.path)
 
 
 def test_a_new_nickname_and_rank_are_on_the_next_page(app, make_client, db, scene) -> None:
-    reader = _as(make_client, scene.reader)
-    assert "Helferlein" in _page(reader, scene.path)
-    helper = _as(make_client, scene.helper)
+    reader = as_member(make_client, scene.reader)
+    assert "Helferlein" in page_text(reader, scene.path)
+    helper = as_member(make_client, scene.helper)
     assert helper.patch("/api/v1/me", json={"nickname": "Netzwerkerin"}).status_code == 200
-    page = _page(reader, scene.path)
+    page = page_text(reader, scene.path)
     assert "Netzwerkerin" in page and "Helferlein" not in page
     scene.helper.rank = "expert"
     scene.helper.points = 5000
     db.commit()
-    assert 'rank rank-expert"' in _page(reader, scene.path)
+    assert 'rank rank-expert"' in page_text(reader, scene.path)
 
 
 def test_a_thread_moved_into_a_closed_board_is_gone_for_members_outside(
     app, make_client, db, scene: Scene
 ) -> None:
-    reader = _as(make_client, scene.reader)
+    reader = as_member(make_client, scene.reader)
     insider = make_user(db, nickname="Insiderin")
     make_category(db, slug="grosskunden", groups=[make_group(db, members=[insider])])
-    assert "Unter Einstellungen" in _page(reader, scene.path)
-    moderator = _as(make_client, scene.moderator)
+    assert "Unter Einstellungen" in page_text(reader, scene.path)
+    moderator = as_member(make_client, scene.moderator)
     move = f"/api/v1/moderation/threads/{scene.thread.id}/move"
     assert moderator.post(move, json={"category": "grosskunden"}).status_code == 204
     for _ in range(2):
         response = reader.get(scene.path)
         assert response.status_code == 404
         assert "Unter Einstellungen" not in response.text and "VoLTE" not in response.text
-    assert "Unter Einstellungen" in _page(_as(make_client, insider), scene.path)
+    assert "Unter Einstellungen" in page_text(as_member(make_client, insider), scene.path)
 
 
 def test_own_waiting_post_shows_only_to_its_author(app, make_client, db, scene) -> None:
     waiting = make_reply(db, author=scene.reader, thread=scene.thread, body="Noch nicht frei.")
     waiting.is_pending = waiting.is_hidden = True
     db.commit()
-    reader = _as(make_client, scene.reader)
-    helper = _as(make_client, scene.helper)
+    reader = as_member(make_client, scene.reader)
+    helper = as_member(make_client, scene.helper)
     for first, second in ((helper, reader), (reader, helper)):  # either one keeps the rows
         _store(app).clear()
-        _page(first, scene.path)
-        other = _page(helper, scene.path)
+        page_text(first, scene.path)
+        other = page_text(helper, scene.path)
         assert "Noch nicht frei." not in other and "Wartet auf Freigabe" not in other
-        own = _page(reader, scene.path)
+        own = page_text(reader, scene.path)
         assert "Noch nicht frei." in own and "Wartet auf Freigabe durch die Moderation" in own
-        assert _page(second, scene.path)
+        assert page_text(second, scene.path)
 
 
 def test_own_hidden_thread_counts_only_for_its_author(app, make_client, db, scene) -> None:
@@ -181,27 +167,29 @@ def test_own_hidden_thread_counts_only_for_its_author(app, make_client, db, scen
     hidden = make_thread(db, author=scene.reader, category=scene.board, title="Meine private Frage")
     make_reply(db, author=scene.helper, thread=hidden, body="Im versteckten Thema.")
     opening = db.exec(select(Post).where(Post.thread_id == hidden.id, col(Post.is_opening))).one()
-    moderator = _as(make_client, scene.moderator)
+    moderator = as_member(make_client, scene.moderator)
     hide = f"/api/v1/moderation/posts/{opening.id}/hide"  # its opening post: the thread
     assert moderator.post(hide, json={"reason": "Werbung"}).status_code == 204
-    reader = _as(make_client, scene.reader)
-    other = _as(make_client, scene.author)
+    reader = as_member(make_client, scene.reader)
+    other = as_member(make_client, scene.author)
     for first in (other, reader):
         _store(app).clear()
-        _page(first, scene.path)
+        page_text(first, scene.path)
         for _ in range(2):
-            assert "2 Beiträge" in _page(reader, scene.path)
-            page = _page(other, scene.path)
+            assert "2 Beiträge" in page_text(reader, scene.path)
+            page = page_text(other, scene.path)
             assert "2 Beiträge" not in page and "1 Beitrag" in page
 
 
 def test_an_escalation_is_on_the_next_page(app, make_client, db, scene: Scene) -> None:
-    reader = _as(make_client, scene.reader)
-    assert "An den Support übergeben" not in _page(reader, scene.path)
-    staff = _as(make_client, make_user(db, nickname="Supporterin", role=Role.admin, staff=True))
+    reader = as_member(make_client, scene.reader)
+    assert "An den Support übergeben" not in page_text(reader, scene.path)
+    staff = as_member(
+        make_client, make_user(db, nickname="Supporterin", role=Role.admin, staff=True)
+    )
     escalate = f"/api/v1/threads/{scene.thread.id}/escalation"
     assert staff.post(escalate, json={"note": "Bitte anrufen"}).status_code == 201
-    assert "An den Support übergeben" in _page(reader, scene.path)
+    assert "An den Support übergeben" in page_text(reader, scene.path)
 
 
 def test_moderators_and_closed_groups_read_in_full(app, make_client, db, scene) -> None:
@@ -209,9 +197,9 @@ def test_moderators_and_closed_groups_read_in_full(app, make_client, db, scene) 
     make_group(db, members=[insider])
     _store(app).clear()
     for user in (scene.moderator, insider):
-        client = _as(make_client, user)
+        client = as_member(make_client, user)
         for _ in range(2):
-            _page(client, scene.path)
+            page_text(client, scene.path)
     assert len(_store(app)) == 0
 
 
@@ -220,14 +208,14 @@ def test_pages_of_a_long_thread(app, make_client, db, scene: Scene) -> None:
     unread post, and every page holds its own posts."""
     for n in range(60):
         make_reply(db, author=scene.helper, thread=scene.thread, body=f"Schritt {n:02d}.")
-    reader = _as(make_client, scene.reader)
-    first = _page(reader, f"/t/{scene.thread.id}/{scene.thread.slug}?page=1")
+    reader = as_member(make_client, scene.reader)
+    first = page_text(reader, f"/t/{scene.thread.id}/{scene.thread.slug}?page=1")
     assert "Schritt 00." in first and "Schritt 59." not in first
-    second = _page(reader, f"/t/{scene.thread.id}/{scene.thread.slug}?page=2")
+    second = page_text(reader, f"/t/{scene.thread.id}/{scene.thread.slug}?page=2")
     assert "Schritt 59." in second and "Schritt 00." not in second
     make_reply(db, author=scene.author, thread=scene.thread, body="Danke, geht!")
     # Unread since the second page: the thread opens on it, the new post there.
-    page = _page(reader, scene.path)
+    page = page_text(reader, scene.path)
     assert "Danke, geht!" in page and "Schritt 59." in page
 
 
@@ -239,11 +227,11 @@ def test_with_the_page_cache_off_every_page_is_read_anew(
     stores = app.state.thread_share, app.state.post_fragments
     app.state.thread_share = app.state.post_fragments = None  # as create_app leaves them
     try:
-        reader = _as(make_client, scene.reader)
-        assert "Wie stelle ich VoLTE ein" in _page(reader, scene.path)
+        reader = as_member(make_client, scene.reader)
+        assert "Wie stelle ich VoLTE ein" in page_text(reader, scene.path)
         title = f"UPDATE threads SET title = 'Anders gefragt' WHERE id = {scene.thread.id}"
         _bare_write(engine, title)
-        assert "Anders gefragt" in _page(reader, scene.path)
+        assert "Anders gefragt" in page_text(reader, scene.path)
     finally:
         app.state.thread_share, app.state.post_fragments = stores
 

@@ -4,24 +4,9 @@ changes, a lock, a rename, deletions."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi.testclient import TestClient
-
-from tests.factories import make_reply, make_user, sign_in
+from tests.factories import make_reply, make_user
 from tests.pagecache.conftest import Scene
-
-
-def _as(make_client: Any, user: Any) -> TestClient:
-    client: TestClient = make_client()
-    sign_in(client, user)
-    return client
-
-
-def _page(client: TestClient, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, response.text
-    return response.text
+from tests.pagecache.helpers import as_member, page_text
 
 
 def test_staff_real_name_change_is_on_the_members_next_page(
@@ -31,13 +16,13 @@ def test_staff_real_name_change_is_on_the_members_next_page(
     must follow on a member's next page (main reads staff_names on every member's view)."""
     staff = make_user(db, nickname="anna_support", staff=True, real_name="Anna Krause")
     make_reply(db, author=staff, thread=scene.thread, body="Vom Support: bitte neu starten.")
-    reader = _as(make_client, scene.reader)
-    first = _page(reader, scene.path)
+    reader = as_member(make_client, scene.reader)
+    first = page_text(reader, scene.path)
     assert '<span class="staff-name">Anna K.</span>' in first
-    me = _as(make_client, staff)
+    me = as_member(make_client, staff)
     changed = me.patch("/api/v1/me", json={"real_name": "Berta Meier"})
     assert changed.status_code == 200, changed.text
-    page = _page(reader, scene.path)
+    page = page_text(reader, scene.path)
     assert "Anna K." not in page, "stale staff real name on the member's page"
     assert '<span class="staff-name">Berta M.</span>' in page
 
@@ -50,10 +35,10 @@ def test_staff_real_name_change_is_on_a_visitors_next_page(
     staff = make_user(db, nickname="anna_support", staff=True, real_name="Anna Krause")
     make_reply(db, author=staff, thread=scene.thread, body="Vom Support: bitte neu starten.")
     anon = make_client()
-    assert '<span class="staff-name">Anna K.</span>' in _page(anon, scene.path)
-    me = _as(make_client, staff)
+    assert '<span class="staff-name">Anna K.</span>' in page_text(anon, scene.path)
+    me = as_member(make_client, staff)
     assert me.patch("/api/v1/me", json={"real_name": "Berta Meier"}).status_code == 200
-    page = _page(make_client(), scene.path)
+    page = page_text(make_client(), scene.path)
     assert "Anna K." not in page, "stale staff real name on the visitor's page"
 
 
@@ -66,9 +51,9 @@ from tests.factories import make_category, make_group, make_thread  # noqa: E402
 def test_board_closed_in_place_is_gone_for_members_outside(
     app, make_client, db, scene: Scene
 ) -> None:
-    reader = _as(make_client, scene.reader)
-    _page(reader, scene.path)
-    _page(reader, scene.path)
+    reader = as_member(make_client, scene.reader)
+    page_text(reader, scene.path)
+    page_text(reader, scene.path)
     group = make_group(db)
     db.add(CategoryGroup(category_id=scene.board.id, group_id=group.id))
     db.commit()
@@ -85,44 +70,44 @@ def test_group_and_role_changes(app, make_client, db, scene: Scene) -> None:
     )
     # Insider posts in the public thread; has 1 post in the closed board too.
     make_reply(db, author=insider, thread=scene.thread, body="Öffentlich von Insiderin.")
-    client = _as(make_client, scene.reader)
-    page = _page(client, scene.path)
+    client = as_member(make_client, scene.reader)
+    page = page_text(client, scene.path)
     assert "1 Beitrag" in page  # reader (outside) counts only the public post of Insiderin
     # Reader joins the group: closed counts show (2 posts) and the secret thread opens.
     accounts.add_member(db, group, scene.reader)
     db.commit()
-    page = _page(client, scene.path)
+    page = page_text(client, scene.path)
     assert "2 Beiträge" in page, "group member should count closed-board posts"
     assert client.get(f"/t/{secret.id}/{secret.slug}").status_code == 200
     # Removed again: back to the shared page, 1 post, secret 404.
     accounts.remove_member(db, group, scene.reader)
     db.commit()
-    page = _page(client, scene.path)
+    page = page_text(client, scene.path)
     assert "2 Beiträge" not in page
     assert client.get(f"/t/{secret.id}/{secret.slug}").status_code == 404
     # Promoted to moderator: moderation tools on the next page; demoted: gone.
     scene.reader.role = Role.moderator.value
     db.commit()
-    page = _page(client, scene.path)
+    page = page_text(client, scene.path)
     assert "mod-tools" in page or "Ausblenden" in page, "moderator tools expected"
     scene.reader.role = Role.member.value
     db.commit()
-    page = _page(client, scene.path)
+    page = page_text(client, scene.path)
     assert "mod-tools" not in page and "Ausblenden" not in page
 
 
 def test_lock_rename_delete(app, make_client, db, scene: Scene) -> None:
-    client = _as(make_client, scene.reader)
-    assert 'id="reply"' in _page(client, scene.path)
+    client = as_member(make_client, scene.reader)
+    assert 'id="reply"' in page_text(client, scene.path)
     scene.thread.is_locked = True
     db.commit()
-    assert 'id="reply"' not in _page(client, scene.path)
+    assert 'id="reply"' not in page_text(client, scene.path)
     scene.board.name = "Festnetz"
     db.commit()
-    assert ">Festnetz</a>" in _page(client, scene.path)
+    assert ">Festnetz</a>" in page_text(client, scene.path)
     scene.reply.is_deleted = True
     db.commit()
-    assert "Unter Einstellungen" not in _page(client, scene.path)
+    assert "Unter Einstellungen" not in page_text(client, scene.path)
     scene.thread.is_deleted = True
     db.commit()
     assert client.get(scene.path).status_code == 404

@@ -4,22 +4,14 @@ watch state and bell."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi.testclient import TestClient
 from sqlmodel import col, delete, select
 
 from community.forum.models import Draft, ThreadRead
 from community.notifications.models import Notification, ThreadWatch
 from community.pagination import encode_cursor
-from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
+from tests.factories import make_category, make_group, make_reply, make_thread, make_user
 from tests.pagecache.conftest import Scene
-
-
-def _as(make_client: Any, user: Any) -> TestClient:
-    client: TestClient = make_client()
-    sign_in(client, user)
-    return client
+from tests.pagecache.helpers import as_member
 
 
 def _render(app, db, client, path, reader, mark, shared: bool):
@@ -54,7 +46,7 @@ def test_shared_and_full_paths_agree(app, make_client, db, scene: Scene) -> None
     staff = make_user(db, nickname="anna_support", staff=True, real_name="Anna Krause")
     make_reply(db, author=staff, thread=scene.thread, body="Support hier.")
     # Solution on page 1 (the reply), accepted by the author.
-    author = _as(make_client, scene.author)
+    author = as_member(make_client, scene.author)
     assert (
         author.put(
             f"/api/v1/threads/{scene.thread.id}/solution", json={"post_id": posts[70].id}
@@ -74,7 +66,7 @@ def test_shared_and_full_paths_agree(app, make_client, db, scene: Scene) -> None
     )
     db.add(ThreadWatch(user_id=reader.id, thread_id=scene.thread.id, watching=True))
     db.commit()
-    client = _as(make_client, reader)
+    client = as_member(make_client, reader)
     tid, slug = scene.thread.id, scene.thread.slug
     base = f"/t/{tid}/{slug}"
     cases = [

@@ -6,29 +6,15 @@ one outside it."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from community.accounts.models import User
 from community.accounts.viewer import viewer_for
 from community.forum import drafts, reading
-from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
+from tests.factories import make_category, make_group, make_reply, make_thread, make_user
 from tests.pagecache.conftest import Scene
-
-
-def _as(make_client: Any, user: User) -> TestClient:
-    client: TestClient = make_client()
-    sign_in(client, user)
-    return client
-
-
-def _page(client: TestClient, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, response.text
-    return response.text
+from tests.pagecache.helpers import as_member, page_text
 
 
 def _shells(app: FastAPI) -> int:
@@ -40,15 +26,15 @@ def _tokens(page: str) -> set[str]:
 
 
 def test_the_kept_shell_makes_the_same_page(app, make_client, engine, scene: Scene) -> None:
-    reader = _as(make_client, scene.reader)
-    fresh = _page(reader, scene.path)  # in full: the posts are kept
-    assert _page(reader, scene.path) == fresh  # the shell rendered and kept
+    reader = as_member(make_client, scene.reader)
+    fresh = page_text(reader, scene.path)  # in full: the posts are kept
+    assert page_text(reader, scene.path) == fresh  # the shell rendered and kept
     assert _shells(app) == 1
-    assert _page(reader, scene.path) == fresh  # from the shell
+    assert page_text(reader, scene.path) == fresh  # from the shell
     # The same bytes as with no store at all.
     store, app.state.post_fragments = app.state.post_fragments, None
     try:
-        assert _page(reader, scene.path) == fresh
+        assert page_text(reader, scene.path) == fresh
     finally:
         app.state.post_fragments = store
     # Proof that the page came from the shell: a write past the session events (as a bare
@@ -57,13 +43,13 @@ def test_the_kept_shell_makes_the_same_page(app, make_client, engine, scene: Sce
         connection.exec_driver_sql(
             f"UPDATE threads SET title = 'Anders' WHERE id = {scene.thread.id}"
         )
-    assert "<h1>Wie stelle ich VoLTE ein</h1>" in _page(reader, scene.path)
+    assert "<h1>Wie stelle ich VoLTE ein</h1>" in page_text(reader, scene.path)
 
 
 def test_each_member_gets_their_own_header_and_forms(app, make_client, db, scene) -> None:
     """One shell for both members; the nickname, bell, CSRF token and the reply begun
     earlier are each member's own."""
-    reader, helper = _as(make_client, scene.reader), _as(make_client, scene.helper)
+    reader, helper = as_member(make_client, scene.reader), as_member(make_client, scene.helper)
     # A notice for the helper (kudos for the reply), a draft for the reader.
     assert reader.post(f"/api/v1/posts/{scene.reply.id}/kudos").status_code == 200
     drafts.save_draft(
@@ -71,11 +57,11 @@ def test_each_member_gets_their_own_header_and_forms(app, make_client, db, scene
     )
     db.commit()
     # Both watch the thread (the helper since the reply): one shell for both.
-    token = next(iter(_tokens(_page(reader, scene.path))))
+    token = next(iter(_tokens(page_text(reader, scene.path))))
     watch = {"csrf_token": token, "action": "watch"}
     assert reader.post(f"/t/{scene.thread.id}/watch", data=watch).status_code == 200
     for _ in range(3):  # in full, then the shell kept, then from it: each in turn
-        read, helped = _page(reader, scene.path), _page(helper, scene.path)
+        read, helped = page_text(reader, scene.path), page_text(helper, scene.path)
         assert 'class="me">Leserin</a>' in read and 'class="me">Helferlein</a>' in helped
         assert "has-unread" in helped and "has-unread" not in read
         assert "Mein &lt;Entwurf&gt;</textarea>" in read and "Entwurf&gt;" not in helped
@@ -85,66 +71,66 @@ def test_each_member_gets_their_own_header_and_forms(app, make_client, db, scene
 
 
 def test_each_member_sees_whether_they_watch(app, make_client, scene: Scene) -> None:
-    reader, helper = _as(make_client, scene.reader), _as(make_client, scene.helper)
+    reader, helper = as_member(make_client, scene.reader), as_member(make_client, scene.helper)
     # The helper watches since the reply; the reader starts to, then stops.
     for action, shown in (("watch", "Nicht mehr beobachten"), ("unwatch", "Thema beobachten")):
-        token = next(iter(_tokens(_page(reader, scene.path))))
+        token = next(iter(_tokens(page_text(reader, scene.path))))
         watch = {"csrf_token": token, "action": action}
         assert reader.post(f"/t/{scene.thread.id}/watch", data=watch).status_code == 200
         for _ in range(3):
-            assert shown in _page(reader, scene.path)
-            assert "Nicht mehr beobachten" in _page(helper, scene.path)
+            assert shown in page_text(reader, scene.path)
+            assert "Nicht mehr beobachten" in page_text(helper, scene.path)
 
 
 def test_the_unread_divider_is_each_members_own(app, make_client, db, scene: Scene) -> None:
-    reader = _as(make_client, scene.reader)
-    _page(reader, scene.path)  # read up to the reply
+    reader = as_member(make_client, scene.reader)
+    page_text(reader, scene.path)  # read up to the reply
     make_reply(db, author=scene.helper, thread=scene.thread, body="Neu eins.")
     make_reply(db, author=scene.helper, thread=scene.thread, body="Neu zwei.")
-    newcomer = _as(make_client, make_user(db, nickname="Neuling"))
+    newcomer = as_member(make_client, make_user(db, nickname="Neuling"))
     # From the first post on everything is new to the newcomer: no divider (in full, then
     # with the shell kept); the reader's page from that shell has theirs above the new.
     for _ in range(2):
-        assert 'id="unread"' not in _page(newcomer, scene.path)
+        assert 'id="unread"' not in page_text(newcomer, scene.path)
     divider = re.compile(r'id="unread">Ungelesene Beiträge</p>\s*<article[^>]*>.*?Neu eins', re.S)
-    assert divider.search(_page(reader, scene.path))
-    assert 'id="unread"' not in _page(newcomer, scene.path)
+    assert divider.search(page_text(reader, scene.path))
+    assert 'id="unread"' not in page_text(newcomer, scene.path)
     assert _shells(app) == 1
 
 
 def test_changes_around_the_posts_are_on_the_next_page(app, make_client, db, scene) -> None:
     """The thread's header and the pager belong to the shell: a reply changes both."""
-    reader = _as(make_client, scene.reader)
+    reader = as_member(make_client, scene.reader)
     for _ in range(3):
-        page = _page(reader, scene.path)
+        page = page_text(reader, scene.path)
     assert "1 Antwort" in page and 'class="pager"' not in page
     for n in range(reading.POSTS_PER_PAGE - 1):  # one more post opens a second page
         make_reply(db, author=scene.helper, thread=scene.thread, body=f"Antwort {n}.")
-    page = _page(reader, f"{scene.path}?page=1")
+    page = page_text(reader, f"{scene.path}?page=1")
     replies = reading.POSTS_PER_PAGE
     assert f"{replies} Antworten" in page and '<nav class="pager"' in page and "?page=2" in page
 
 
 def test_a_confirmation_shows_once(app, make_client, scene: Scene) -> None:
-    reader = _as(make_client, scene.reader)
+    reader = as_member(make_client, scene.reader)
     for _ in range(3):
-        token = next(iter(_tokens(_page(reader, scene.path))))
+        token = next(iter(_tokens(page_text(reader, scene.path))))
     watch = {"csrf_token": token, "action": "watch"}
     sent = reader.post(f"/t/{scene.thread.id}/watch", data=watch, follow_redirects=False)
     assert sent.status_code == 303
-    assert "Sie folgen jetzt diesem Thema." in _page(reader, scene.path)
-    assert "Sie folgen jetzt diesem Thema." not in _page(reader, scene.path)
+    assert "Sie folgen jetzt diesem Thema." in page_text(reader, scene.path)
+    assert "Sie folgen jetzt diesem Thema." not in page_text(reader, scene.path)
 
 
 def test_an_unverified_member_is_asked_to_verify(app, make_client, db, scene) -> None:
     unverified = make_user(db, nickname="Unbestaetigt")
     unverified.email_verified_at = None
     db.commit()
-    newcomer, reader = _as(make_client, unverified), _as(make_client, scene.reader)
+    newcomer, reader = as_member(make_client, unverified), as_member(make_client, scene.reader)
     notice = "Bitte bestätigen Sie Ihre E-Mail-Adresse"
     for _ in range(3):
-        assert notice in _page(newcomer, scene.path)
-        assert notice not in _page(reader, scene.path)
+        assert notice in page_text(newcomer, scene.path)
+        assert notice not in page_text(reader, scene.path)
 
 
 def test_a_closed_boards_shell_reaches_no_one_outside_it(app, make_client, db: Session) -> None:
@@ -157,11 +143,11 @@ def test_a_closed_boards_shell_reaches_no_one_outside_it(app, make_client, db: S
     thread = make_thread(db, author=insider, category=closed, title="Rahmenvertrag 2027")
     make_reply(db, author=insider, thread=thread, body="Preisliste vertraulich.")
     path = f"/t/{thread.id}/{thread.slug}"
-    member = _as(make_client, colleague)
+    member = as_member(make_client, colleague)
     for _ in range(3):
-        assert "Rahmenvertrag 2027" in _page(member, path)
+        assert "Rahmenvertrag 2027" in page_text(member, path)
     assert _shells(app) == 1
-    other = _as(make_client, outsider)
+    other = as_member(make_client, outsider)
     for _ in range(2):
         response = other.get(path)
         assert response.status_code == 404
@@ -169,9 +155,9 @@ def test_a_closed_boards_shell_reaches_no_one_outside_it(app, make_client, db: S
 
 
 def test_the_moderation_team_gets_no_shell(app, make_client, scene: Scene) -> None:
-    moderator = _as(make_client, scene.moderator)
+    moderator = as_member(make_client, scene.moderator)
     for _ in range(3):
-        assert "Mit Hinweis bearbeiten" in _page(moderator, scene.path)
+        assert "Mit Hinweis bearbeiten" in page_text(moderator, scene.path)
     assert _shells(app) == 0
 
 
@@ -183,9 +169,9 @@ def test_a_closed_boards_original_is_named_only_inside_it(app, make_client, db, 
     original = make_thread(db, author=insider, category=closed, title="Interne Anleitung VoLTE")
     scene.thread.duplicate_of_thread_id = original.id
     db.commit()
-    inside, reader = _as(make_client, insider), _as(make_client, scene.reader)
+    inside, reader = as_member(make_client, insider), as_member(make_client, scene.reader)
     for _ in range(3):
-        assert "Interne Anleitung VoLTE" in _page(inside, scene.path)
-        page = _page(reader, scene.path)
+        assert "Interne Anleitung VoLTE" in page_text(inside, scene.path)
+        page = page_text(reader, scene.path)
         assert "Diese Frage wurde als Duplikat geschlossen" in page
         assert "Interne Anleitung" not in page and f"/t/{original.id}/" not in page

@@ -14,15 +14,10 @@ from community.accounts.models import Role, User
 from community.accounts.viewer import viewer_for
 from community.forum import drafts
 from community.reputation import service as reputation
-from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
+from tests.factories import make_category, make_reply, make_thread, make_user
 from tests.ideas.helpers import make_idea, make_idea_board
 from tests.pagecache.conftest import Scene
-
-
-def _as(make_client: Any, user: User) -> TestClient:
-    client: TestClient = make_client()
-    sign_in(client, user)
-    return client
+from tests.pagecache.helpers import as_member
 
 
 def _get(client: TestClient, path: str, **kw: Any) -> str:
@@ -77,7 +72,7 @@ def test_solution_satisfaction_expert_english(app, make_client, db: Session, sce
     )
     db.commit()
     clients = {
-        u.nickname: _as(make_client, u)
+        u.nickname: as_member(make_client, u)
         for u in (scene.author, scene.helper, scene.reader, expert, english)
     }
     _compare(app, clients, scene.path)
@@ -91,7 +86,7 @@ def test_solution_satisfaction_expert_english(app, make_client, db: Session, sce
 
 
 def test_query_string_here(app, make_client, db: Session, scene: Scene):
-    clients = {"r": _as(make_client, scene.reader), "h": _as(make_client, scene.helper)}
+    clients = {"r": as_member(make_client, scene.reader), "h": as_member(make_client, scene.helper)}
     _compare(app, clients, scene.path, params={"page": "1", "x": '<"&>'})
     page = _get(clients["r"], scene.path, params={"page": "1", "x": "<b>"})
     assert 'name="next" value="/t/' in page and "x=%3Cb%3E" in page
@@ -101,7 +96,9 @@ def test_idea_votes(app, make_client, db: Session, scene: Scene):
     board = make_idea_board(db)
     idea = make_idea(db, author=scene.author, board=board, title="Dunkler Modus bitte")
     path = f"/t/{idea.id}/{idea.slug}"
-    clients = {u.nickname: _as(make_client, u) for u in (scene.author, scene.helper, scene.reader)}
+    clients = {
+        u.nickname: as_member(make_client, u) for u in (scene.author, scene.helper, scene.reader)
+    }
     _compare(app, clients, path)
     token = _get(clients["Leserin"], path).split('name="csrf_token" value="')[1].split('"')[0]
     sent = clients["Leserin"].post(f"/ideas/{idea.id}/vote", data={"csrf_token": token})
@@ -114,7 +111,9 @@ def test_own_pending_and_unverified(app, make_client, db: Session, scene: Scene)
     waiting = make_reply(db, author=scene.reader, thread=scene.thread, body="Wartet noch.")
     waiting.is_pending = waiting.is_hidden = True
     db.commit()
-    clients = {u.nickname: _as(make_client, u) for u in (scene.author, scene.reader, unverified)}
+    clients = {
+        u.nickname: as_member(make_client, u) for u in (scene.author, scene.reader, unverified)
+    }
     _compare(app, clients, scene.path)
     assert "Wartet noch." not in _get(clients["Fragerin"], scene.path)
 
@@ -126,7 +125,7 @@ def test_closed_board_members(app, make_client, db: Session, scene: Scene):
     board = make_category(db, slug="geheim", groups=[make_group(db, members=[a, b])])
     thread = make_thread(db, author=a, category=board, title="Vertraulich")
     make_reply(db, author=b, thread=thread, body="Antwort.")
-    clients = {"A": _as(make_client, a), "B": _as(make_client, b)}
+    clients = {"A": as_member(make_client, a), "B": as_member(make_client, b)}
     _compare(app, clients, f"/t/{thread.id}/{thread.slug}")
 
 
@@ -137,7 +136,9 @@ def test_long_locked_hidden_hx(app, make_client, db: Session, scene: Scene):
     hidden.is_hidden = True
     hidden.hidden_reason = "<Spam>"
     db.commit()
-    clients = {u.nickname: _as(make_client, u) for u in (scene.author, scene.helper, scene.reader)}
+    clients = {
+        u.nickname: as_member(make_client, u) for u in (scene.author, scene.helper, scene.reader)
+    }
     _compare(app, clients, scene.path)
     for n in range(reading.POSTS_PER_PAGE + 3):
         make_reply(db, author=scene.helper, thread=scene.thread, body=f"Antwort {n}.")
@@ -152,7 +153,9 @@ def test_duplicate_public_original(app, make_client, db: Session, scene: Scene):
     other = make_thread(db, author=scene.helper, category=scene.board, title="Original <VoLTE>")
     scene.thread.duplicate_of_thread_id = other.id
     db.commit()
-    clients = {u.nickname: _as(make_client, u) for u in (scene.author, scene.helper, scene.reader)}
+    clients = {
+        u.nickname: as_member(make_client, u) for u in (scene.author, scene.helper, scene.reader)
+    }
     _compare(app, clients, scene.path)
 
 
@@ -161,7 +164,7 @@ def test_staff_real_name_change_reaches_the_next_page(app, make_client, db: Sess
     a new version of the pages."""
     staff = make_user(db, nickname="Teamler", staff=True, real_name="Anna Beispiel")
     make_reply(db, author=staff, thread=scene.thread, body="Vom Team.")
-    reader = _as(make_client, scene.reader)
+    reader = as_member(make_client, scene.reader)
     for _ in range(3):
         assert "Anna B." in _get(reader, scene.path)
     staff.real_name = "Berta Anders"
@@ -173,7 +176,7 @@ def test_staff_real_name_change_reaches_the_next_page(app, make_client, db: Sess
 def test_staff_real_name_change_member_without_share(app, make_client, db: Session, scene):
     staff = make_user(db, nickname="Teamler", staff=True, real_name="Anna Beispiel")
     make_reply(db, author=staff, thread=scene.thread, body="Vom Team.")
-    reader = _as(make_client, scene.reader)
+    reader = as_member(make_client, scene.reader)
     share, app.state.thread_share = app.state.thread_share, None
     try:
         for _ in range(3):
@@ -201,7 +204,9 @@ def test_hidden_solution_author_vs_others(app, make_client, db: Session, scene: 
     db.commit()
     scene.reply.is_hidden = True
     db.commit()
-    clients = {u.nickname: _as(make_client, u) for u in (scene.author, scene.helper, scene.reader)}
+    clients = {
+        u.nickname: as_member(make_client, u) for u in (scene.author, scene.helper, scene.reader)
+    }
     _compare(app, clients, scene.path)
     assert "Unter Einstellungen" in _get(clients["Helferlein"], scene.path)
     assert "Unter Einstellungen" not in _get(clients["Leserin"], scene.path)
@@ -217,7 +222,7 @@ def test_a_slot_mark_in_a_title_is_text(app, make_client, db: Session, scene):
         db, viewer_for(db, scene.reader), body="Mein geheimer Entwurf", thread_id=scene.thread.id
     )
     db.commit()
-    reader = _as(make_client, scene.reader)
+    reader = as_member(make_client, scene.reader)
     for _ in range(3):
         page = _get(reader, scene.path)
     assert page.count("Mein geheimer Entwurf") == 1  # in the reply form only
@@ -229,7 +234,7 @@ def test_a_slot_mark_in_a_title_is_text(app, make_client, db: Session, scene):
 def test_the_header_follows_the_members_bell_name_and_role(app, make_client, db: Session, scene):
     """The header's links are kept per process by what they print (thread_shell._nav_of):
     a new notice, a new nickname or role is on the member's next page."""
-    client = _as(make_client, scene.author)
+    client = as_member(make_client, scene.author)
     _compare(app, {"author": client}, scene.path)
     bell = re.compile(r"Benachrichtigungen: (\d+) ungelesen")
     before = int(bell.findall(_get(client, scene.path))[0])
@@ -249,9 +254,11 @@ def test_the_header_follows_the_members_bell_name_and_role(app, make_client, db:
 
 def test_a_hand_over_to_support_is_on_every_members_next_page(app, make_client, db, scene):
     """The CRM box is part of the kept shell, its facts in the shell's key."""
-    clients = {"r": _as(make_client, scene.reader), "a": _as(make_client, scene.author)}
+    clients = {"r": as_member(make_client, scene.reader), "a": as_member(make_client, scene.author)}
     _compare(app, clients, scene.path)
-    staff = _as(make_client, make_user(db, nickname="Supporterin", role=Role.admin, staff=True))
+    staff = as_member(
+        make_client, make_user(db, nickname="Supporterin", role=Role.admin, staff=True)
+    )
     escalate = f"/api/v1/threads/{scene.thread.id}/escalation"
     assert staff.post(escalate, json={"note": "Bitte anrufen"}).status_code == 201
     _compare(app, clients, scene.path)
@@ -263,7 +270,9 @@ def test_the_unread_divider_in_each_language(app, make_client, db: Session, scen
     """The divider is filled into the kept shell once per language (thread_shell._divider)."""
     readers, newcomers = (
         {
-            locale: _as(make_client, make_user(db, nickname=f"{kind}-{locale}", locale=locale))
+            locale: as_member(
+                make_client, make_user(db, nickname=f"{kind}-{locale}", locale=locale)
+            )
             for locale in ("de", "en")
         }
         for kind in ("Leser", "Neu")
