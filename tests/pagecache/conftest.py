@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from community.accounts.models import Role, User
 from community.forum.models import Category, Post, Thread
-from tests.factories import make_category, make_reply, make_thread, make_user
+from tests.factories import make_category, make_group, make_reply, make_thread, make_user
 
 
 @dataclass
@@ -38,3 +38,26 @@ def scene(db: Session) -> Scene:
     thread = make_thread(db, author=author, category=board, title="Wie stelle ich VoLTE ein")
     reply = make_reply(db, author=helper, thread=thread, body="Unter Einstellungen, Mobilfunk.")
     return Scene(author, helper, reader, moderator, board, thread, reply)
+
+
+@dataclass
+class ClosedThread:
+    """A closed board's thread with a confidential reply: a member of its group, and a
+    member outside it."""
+
+    colleague: User
+    outsider: User
+    path: str
+
+
+@pytest.fixture
+def closed_thread(db: Session) -> ClosedThread:
+    insider = make_user(db, nickname="Insiderin")
+    colleague = make_user(db, nickname="Kollegin")
+    outsider = make_user(db, nickname="Aussenstehende")
+    closed = make_category(
+        db, slug="grosskunden", groups=[make_group(db, members=[insider, colleague])]
+    )
+    thread = make_thread(db, author=insider, category=closed, title="Rahmenvertrag 2027")
+    make_reply(db, author=insider, thread=thread, body="Preisliste vertraulich.")
+    return ClosedThread(colleague, outsider, f"/t/{thread.id}/{thread.slug}")

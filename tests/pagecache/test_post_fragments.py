@@ -13,9 +13,9 @@ from sqlmodel import col, select
 
 from community.accounts.models import Role
 from community.forum.models import Post
-from community.web.fragments import KeptStore
+from community.web.keptstore import KeptStore
 from tests.factories import make_category, make_group, make_reply, make_thread, make_user
-from tests.pagecache.conftest import Scene
+from tests.pagecache.conftest import ClosedThread, Scene
 from tests.pagecache.helpers import as_member, page_text
 
 
@@ -122,16 +122,10 @@ def test_own_waiting_post_shows_only_to_its_author(app, make_client, db, scene) 
         assert "Wartet auf Freigabe" not in other and "Noch nicht frei." not in other
 
 
-def test_a_closed_boards_posts_reach_no_one_outside_it(app, make_client, db) -> None:
-    insider = make_user(db, nickname="Insiderin")
-    colleague = make_user(db, nickname="Kollegin")
-    outsider = make_user(db, nickname="Aussenstehende")
-    closed = make_category(
-        db, slug="grosskunden", groups=[make_group(db, members=[insider, colleague])]
-    )
-    thread = make_thread(db, author=insider, category=closed, title="Rahmenvertrag 2027")
-    make_reply(db, author=insider, thread=thread, body="Preisliste vertraulich.")
-    path = f"/t/{thread.id}/{thread.slug}"
+def test_a_closed_boards_posts_reach_no_one_outside_it(
+    app, make_client, closed_thread: ClosedThread
+) -> None:
+    colleague, outsider, path = closed_thread.colleague, closed_thread.outsider, closed_thread.path
     # A member of the group has the posts kept; one outside it still finds nothing.
     assert "Preisliste vertraulich." in _kept_page(as_member(make_client, colleague), app, path)
     other = as_member(make_client, outsider)

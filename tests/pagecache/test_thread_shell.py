@@ -8,12 +8,11 @@ from __future__ import annotations
 import re
 
 from fastapi import FastAPI
-from sqlmodel import Session
 
 from community.accounts.viewer import viewer_for
 from community.forum import drafts, reading
 from tests.factories import make_category, make_group, make_reply, make_thread, make_user
-from tests.pagecache.conftest import Scene
+from tests.pagecache.conftest import ClosedThread, Scene
 from tests.pagecache.helpers import as_member, page_text
 
 
@@ -133,16 +132,10 @@ def test_an_unverified_member_is_asked_to_verify(app, make_client, db, scene) ->
         assert notice not in page_text(reader, scene.path)
 
 
-def test_a_closed_boards_shell_reaches_no_one_outside_it(app, make_client, db: Session) -> None:
-    insider = make_user(db, nickname="Insiderin")
-    colleague = make_user(db, nickname="Kollegin")
-    outsider = make_user(db, nickname="Aussenstehende")
-    closed = make_category(
-        db, slug="grosskunden", groups=[make_group(db, members=[insider, colleague])]
-    )
-    thread = make_thread(db, author=insider, category=closed, title="Rahmenvertrag 2027")
-    make_reply(db, author=insider, thread=thread, body="Preisliste vertraulich.")
-    path = f"/t/{thread.id}/{thread.slug}"
+def test_a_closed_boards_shell_reaches_no_one_outside_it(
+    app, make_client, closed_thread: ClosedThread
+) -> None:
+    colleague, outsider, path = closed_thread.colleague, closed_thread.outsider, closed_thread.path
     member = as_member(make_client, colleague)
     for _ in range(3):
         assert "Rahmenvertrag 2027" in page_text(member, path)

@@ -11,6 +11,17 @@ from fastapi.testclient import TestClient
 from community.routing import KeptVersionRouter
 
 
+def _kept_two_levels_above(inner: APIRouter) -> FastAPI:
+    """An app whose kept router holds `inner` two levels down."""
+    area = APIRouter()
+    area.include_router(inner)
+    pages = KeptVersionRouter()
+    pages.include_router(area)
+    app = FastAPI()
+    app.include_router(pages)
+    return app
+
+
 def test_a_route_added_after_the_first_request_is_found_at_any_depth() -> None:
     inner = APIRouter()
 
@@ -18,13 +29,7 @@ def test_a_route_added_after_the_first_request_is_found_at_any_depth() -> None:
     def early() -> dict[str, str]:
         return {"route": "early"}
 
-    area = APIRouter()
-    area.include_router(inner)
-    pages = KeptVersionRouter()
-    pages.include_router(area)
-    app = FastAPI()
-    app.include_router(pages)
-    with TestClient(app) as client:
+    with TestClient(_kept_two_levels_above(inner)) as client:
         assert client.get("/early").json() == {"route": "early"}
         assert client.get("/late").status_code == 404
 
@@ -50,13 +55,7 @@ def test_files_under_a_router_two_levels_down_added_later_are_found(tmp_path: Pa
     # answer must change when a router below the kept one changes.
     (tmp_path / "index.html").write_text("<p>hier</p>")
     inner = APIRouter()
-    area = APIRouter()
-    area.include_router(inner)
-    pages = KeptVersionRouter()
-    pages.include_router(area)
-    app = FastAPI()
-    app.include_router(pages)
-    with TestClient(app) as client:
+    with TestClient(_kept_two_levels_above(inner)) as client:
         assert client.get("/files/").status_code == 404
         inner.frontend("/files", directory=tmp_path)
         assert client.get("/files/").text == "<p>hier</p>"
