@@ -17,7 +17,10 @@ request per route on the fresh processes (and the second, at once on the same co
 the app processes' CPU time per request (from /proc: what the server spends, whatever the
 client and the machine's other work take of the cores), and the RSS of each process (and of
 a job worker started beside them, `community worker`) at start-up and after the run, split
-into the process's own (anonymous) memory and mapped files.
+into the process's own (anonymous) memory and mapped files. Last, the stack's floor: a
+process that imports every library module an app process imports and serves one FastAPI
+route under uvicorn (benchmarks/_floor.py), loaded like /healthz for one round; the app
+processes' RSS is printed beside it, as what the forum adds to it.
 
 The load generator is a small keep-alive HTTP/1.1 client on asyncio (uvloop) in this
 process: httpx costs more CPU per request than the trivial route itself, which on two
@@ -329,8 +332,11 @@ def _pct(times: list[float], q: float) -> float:
 
 
 def report(
-    routes: list[Route], server: subprocess.Popen[bytes], worker: subprocess.Popen[bytes] | None
-) -> None:
+    routes: list[Route],
+    server: subprocess.Popen[bytes],
+    worker: subprocess.Popen[bytes] | None,
+) -> list[float]:
+    """Print the table and the processes' memory; return the app processes' RSS."""
     base = sum(r[1] for r in routes[0].rounds) / len(routes[0].rounds)
     print()
     print(
@@ -360,10 +366,65 @@ def report(
     role = "serve master" if _descendants(server.pid) else "serve (the app process)"
     print(f"RSS: {role} {_memory(server.pid)}", end="")
     for pid in _descendants(server.pid):
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        kind = "app process" if "spawn_main" in cmd else "helper"
+        kind = "app process" if _is_app(pid) else "helper"
         print(f", {kind} {_memory(pid)}", end="")
     print()
+    apps = [pid for pid in _descendants(server.pid) if _is_app(pid)] or [server.pid]
+    return [_rss_mib(pid) for pid in apps]
+
+
+# ---- the stack's floor ----------------------------------------------------------------
+
+
+def measure_floor(env: dict[str, str], args: argparse.Namespace, apps_mib: list[float]) -> None:
+    """Start benchmarks/_floor.py on the modules an app process imports, load its /healthz
+    as the app's for one round, and print its RSS beside the app processes'."""
+    floor = Path(__file__).with_name("_floor.py")
+    modules = subprocess.run(
+        [sys.executable, str(floor), "probe"],
+        env=env,
+        capture_output=True,
+        check=True,
+    ).stdout
+    port = _free_port()
+    with tempfile.NamedTemporaryFile() as listed:
+        listed.write(modules)
+        listed.flush()
+        server = subprocess.Popen(
+            [sys.executable, str(floor), listed.name, str(port)],
+            env={**env, "MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": str(128 * 1024)},
+            start_new_session=True,
+        )
+        try:
+            _wait_for(port)
+            route = Route("floor", "/healthz")
+            uvloop.run(run_round(port, route, args.concurrency, args.duration, [server.pid]))
+            floor_mib = _rss_mib(server.pid)
+            added = ", ".join(f"{mib - floor_mib:+.0f} MiB" for mib in apps_mib)
+            print(
+                f"RSS: the stack's floor ({len(modules.split())} library modules, one FastAPI "
+                f"route under uvicorn, after one round of its /healthz at "
+                f"{route.rounds[0][1]:,.0f} req/s) {_memory(server.pid)}; the app processes "
+                f"hold the floor {added}"
+            )
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(30)
+
+
+def _wait_for(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the floor's server did not start within 60 s")
+
+
+def _is_app(pid: int) -> bool:
+    return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
 
 
 def main() -> None:
@@ -424,7 +485,8 @@ def main() -> None:
             print(f"RSS of the job worker after start-up: {_memory(worker.pid)}")
         app_pids = _descendants(server.pid) or [server.pid]
         uvloop.run(_drive(port, routes, args, app_pids))
-        report(routes, server, worker)
+        apps_mib = report(routes, server, worker)
+        measure_floor(env, args, apps_mib)
     finally:
         for process in (server, worker):
             if process is not None:
