@@ -59,7 +59,9 @@ def serve(modules_file: str, port: int) -> None:
 
     gc.collect()
     gc.freeze()
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    from community.supervisor import SERVER_OPTIONS
+
+    uvicorn.run(app, host="127.0.0.1", port=port, **SERVER_OPTIONS)
 
 
 if __name__ == "__main__":

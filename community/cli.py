@@ -467,15 +467,13 @@ def serve(
         )
         console.rule()
     console.print(t("Forum läuft auf {url}").format(url=f"[bold]http://{host}:{port}[/bold]"))
-    # Our own access line (community.access) names the route, not the path with its query
-    # (which may hold a token); uvicorn's loggers go through our handler.
-    quiet: dict[str, Any] = {"log_config": None, "access_log": False}
     if workers > 1:
         _supervise(host, port, workers)
     else:
         from community.app import create_app
+        from community.supervisor import SERVER_OPTIONS
 
-        uvicorn.run(create_app(settings), host=host, port=port, **quiet)
+        uvicorn.run(create_app(settings), host=host, port=port, **SERVER_OPTIONS)
 
 
 def _supervise(host: str, port: int, workers: int) -> None:

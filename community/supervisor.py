@@ -8,6 +8,13 @@ processes import the app themselves (community/asgi.py)."""
 from __future__ import annotations
 
 import sys
+from typing import Any
+
+# What `serve` gives uvicorn, with one app process or several: our own access line
+# (community.access) names the route, not the path with its query (which may hold a token);
+# uvicorn's loggers go through our handler; and no WebSockets, which the forum does not
+# serve (their library was ~1.7 MiB of each app process's own memory, issue 21).
+SERVER_OPTIONS: dict[str, Any] = {"log_config": None, "access_log": False, "ws": "none"}
 
 
 def main(argv: list[str]) -> None:
@@ -18,15 +25,7 @@ def main(argv: list[str]) -> None:
     from community.requestlog import configure_logging
 
     configure_logging(get_settings())
-    # As `serve` with one process: our access line, uvicorn's loggers through our handler.
-    uvicorn.run(
-        "community.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        access_log=False,
-    )
+    uvicorn.run("community.asgi:app", host=host, port=port, workers=workers, **SERVER_OPTIONS)
 
 
 if __name__ == "__main__":
