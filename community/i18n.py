@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+import babel.core
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 from babel.messages.mofile import write_mo
@@ -50,6 +51,14 @@ def translations(locale: str) -> _gettext.NullTranslations:
     write_mo(buffer, catalog)
     buffer.seek(0)
     return Translations(buffer)
+
+
+def release_babel_global_data() -> None:
+    """Babel reads its whole global.dat when a language's data is first loaded, for one entry
+    of it (the language's parent), and keeps all of it: ~2.4 MiB once unpickled, per process
+    (issue 21). Called once every language's data is loaded (the warm-up): nothing the
+    forum formats then reads it again, and were anything to, Babel reads the file afresh."""
+    babel.core._global_data = None
 
 
 def supported(locale: str | None) -> str:

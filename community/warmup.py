@@ -36,7 +36,7 @@ from community.config import get_settings
 from community.forum import boards
 from community.forum.models import Thread
 from community.forum.permissions import visible_threads_filter
-from community.i18n import LOCALES, translations
+from community.i18n import LOCALES, release_babel_global_data, translations
 from community.metrics import WARM_UP
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ def prepare() -> None:
         data = Locale.parse(locale)
         # Number and date formats are read from Babel's pickled locale data on first use.
         _ = data.decimal_formats, data.date_formats, data.datetime_formats, data.time_formats
+    release_babel_global_data()
 
 
 def public_paths(engine: Engine) -> list[str]:

@@ -4,7 +4,9 @@ the first visitor, and leave no trace a person or an operator would see."""
 from __future__ import annotations
 
 import logging
+import re
 
+import babel.core
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
@@ -14,6 +16,7 @@ from sqlmodel import Session
 from community.app import create_app
 from community.config import get_settings
 from community.forum.models import Thread
+from community.i18n import LOCALES
 from community.warmup import public_paths
 from tests.factories import make_category, make_group, make_thread, make_user, sign_in
 
@@ -93,3 +96,37 @@ def test_a_members_thread_page_is_warmed_by_a_member_who_never_existed(
             app.state.post_fragments, app.state.thread_share = stores
     warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert not [m for m in warned if "warm-up" in m], warned
+
+
+def test_after_the_warm_up_pages_show_dates_without_babels_global_data(
+    engine: Engine, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warm-up lets go of Babel's global data (~2.4 MiB per process): the pages a
+    visitor and a member see next, in both languages, show their dates without Babel
+    reading that file again (which would put it back, at every such page)."""
+    author = make_user(db)
+    reader = make_user(db, nickname="Leserin")
+    board = make_category(db)
+    thread = make_thread(db, author=author, category=board, title="Router einrichten")
+    app = create_app(get_settings().model_copy(update={"warm_up": True}), engine)
+    with TestClient(app) as client:
+        assert babel.core._global_data is None
+        read_again: list[str] = []
+        monkeypatch.setattr(babel.core, "get_global", read_again.append)
+        shown = []
+        for member in (None, reader):
+            for language in LOCALES:
+                if member is None:
+                    client.cookies.set("lang", language)
+                else:  # a member reads in the language of their settings
+                    member.locale = language
+                    db.commit()
+                    sign_in(client, member)
+                for path in ("/", f"/c/{board.slug}", f"/t/{thread.id}/{thread.slug}"):
+                    page = client.get(path)
+                    assert page.status_code == 200, path
+                    shown += re.findall(r"<time datetime=\"[^\"]+\">([^<]+)</time>", page.text)
+        assert read_again == []
+    german = [t for t in shown if re.fullmatch(r"\d\d\.\d\d\.\d{4}, \d\d:\d\d", t)]
+    english = [t for t in shown if re.fullmatch(r"[A-Z][a-z]{2} \d+, \d{4}, \d+:\d\d\W[AP]M", t)]
+    assert len(german) == len(english) == len(shown) / 2 > 0, shown
