@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import signal
@@ -402,8 +403,9 @@ def measure_floor(env: dict[str, str], args: argparse.Namespace, apps_mib: list[
             floor_mib = _rss_mib(server.pid)
             added = ", ".join(f"{mib - floor_mib:+.0f} MiB" for mib in apps_mib)
             print(
-                f"RSS: the stack's floor ({len(modules.split())} library modules, one FastAPI "
-                f"route under uvicorn, after one round of its /healthz at "
+                f"RSS: the stack's floor (the {len(json.loads(modules))} modules of the libraries "
+                f"and the standard library an app process imports, one FastAPI route under "
+                f"uvicorn, after one round of its /healthz at "
                 f"{route.rounds[0][1]:,.0f} req/s) {_memory(server.pid)}; the app processes "
                 f"hold the floor {added}"
             )
