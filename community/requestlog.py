@@ -132,6 +132,17 @@ class _AlembicContextLines(logging.Filter):
         return not str(record.msg).startswith(("Context impl", "Will assume"))
 
 
+class _WebSocketUpgradeLines(logging.Filter):
+    """The forum serves no WebSockets (community/supervisor.py SERVER_OPTIONS): uvicorn
+    answers an upgrade request as the page it asks for, and would log two warnings about
+    it, one of them advising to install a WebSocket library, which would change nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(
+            ("Unsupported upgrade request", "No supported WebSocket library")
+        )
+
+
 def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
     """One handler on the root logger; uvicorn's loggers propagate to it."""
     handler = logging.StreamHandler()
@@ -146,6 +157,7 @@ def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.error").filters[:] = [_WebSocketUpgradeLines()]
     # uvicorn's access line holds the path with its query (tokens, searched e-mails);
     # community.access replaces it.
     uvicorn_access = logging.getLogger("uvicorn.access")
