@@ -19,6 +19,7 @@ import importlib
 import json
 import os
 import sys
+from typing import Any
 
 OURS = ("community", "search", "__main__", "_floor")
 
@@ -59,9 +60,18 @@ def serve(modules_file: str, port: int) -> None:
 
     gc.collect()
     gc.freeze()
-    from community.supervisor import SERVER_OPTIONS
+    uvicorn.run(app, host="127.0.0.1", port=port, **_server_options())
 
-    uvicorn.run(app, host="127.0.0.1", port=port, **SERVER_OPTIONS)
+
+def _server_options() -> dict[str, Any]:
+    """What `community serve` gives uvicorn; in a tree from before SERVER_OPTIONS (when two
+    trees are compared), what it gave then."""
+    try:
+        from community import supervisor
+    except ImportError:
+        supervisor = None  # type: ignore[assignment]
+    before: dict[str, Any] = {"log_config": None, "access_log": False}
+    return dict(getattr(supervisor, "SERVER_OPTIONS", before))
 
 
 if __name__ == "__main__":

@@ -381,12 +381,13 @@ def measure_floor(env: dict[str, str], args: argparse.Namespace, apps_mib: list[
     """Start benchmarks/_floor.py on the modules an app process imports, load its /healthz
     as the app's for one round, and print its RSS beside the app processes'."""
     floor = Path(__file__).with_name("_floor.py")
-    modules = subprocess.run(
-        [sys.executable, str(floor), "probe"],
-        env=env,
-        capture_output=True,
-        check=True,
-    ).stdout
+    probe = subprocess.run(
+        [sys.executable, str(floor), "probe"], env=env, capture_output=True, timeout=300
+    )
+    if probe.returncode != 0:
+        tail = probe.stderr.decode(errors="replace")[-3000:]
+        raise SystemExit(f"the floor's probe failed (exit {probe.returncode}):\n{tail}")
+    modules = probe.stdout
     port = _free_port()
     with tempfile.NamedTemporaryFile() as listed:
         listed.write(modules)
@@ -397,7 +398,7 @@ def measure_floor(env: dict[str, str], args: argparse.Namespace, apps_mib: list[
             start_new_session=True,
         )
         try:
-            _wait_for(port)
+            _wait_for(port, server)
             route = Route("floor", "/healthz")
             uvloop.run(run_round(port, route, args.concurrency, args.duration, [server.pid]))
             floor_mib = _rss_mib(server.pid)
@@ -414,9 +415,11 @@ def measure_floor(env: dict[str, str], args: argparse.Namespace, apps_mib: list[
             server.wait(30)
 
 
-def _wait_for(port: int) -> None:
+def _wait_for(port: int, server: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the floor's server ended (exit {server.returncode})")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
             return

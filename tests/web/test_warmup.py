@@ -103,7 +103,7 @@ def test_after_the_warm_up_pages_show_dates_without_babels_global_data(
 ) -> None:
     """The warm-up lets go of Babel's global data (~2.4 MiB per process): the pages a
     visitor and a member see next, in both languages, show their dates without Babel
-    reading that file again (which would put it back, at every such page)."""
+    reading that file again (which would put it back)."""
     author = make_user(db)
     reader = make_user(db, nickname="Leserin")
     board = make_category(db)
@@ -127,6 +127,7 @@ def test_after_the_warm_up_pages_show_dates_without_babels_global_data(
                     assert page.status_code == 200, path
                     shown += re.findall(r"<time datetime=\"[^\"]+\">([^<]+)</time>", page.text)
         assert read_again == []
+        assert babel.core._global_data is None  # nor read again by another way in
     german = [t for t in shown if re.fullmatch(r"\d\d\.\d\d\.\d{4}, \d\d:\d\d", t)]
     english = [t for t in shown if re.fullmatch(r"[A-Z][a-z]{2} \d+, \d{4}, \d+:\d\d\W[AP]M", t)]
     assert len(german) == len(english) == len(shown) / 2 > 0, shown
