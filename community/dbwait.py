@@ -2,7 +2,11 @@
 
 PostgreSQL's statement_timeout ends slow statements, but only a server that is reached can
 apply it: behind a black-holed network (packets accepted or dropped, never answered) every
-read would wait for as long as the kernel keeps the socket, which is minutes to hours."""
+read would wait for as long as the kernel keeps the socket, which is minutes to hours.
+
+The asynchronous one (the page version's reader on the event loop, pageversion.LoopReader)
+is bounded the same way rather than by cancelling its task: psycopg answers a cancelled
+wait by asking the server to cancel the query and waiting for it, up to 10 s."""
 
 from __future__ import annotations
 
@@ -24,6 +28,21 @@ class BoundedConnection(psycopg.Connection[Any]):
             # Half a conversation is left on the socket: the connection cannot be reused.
             # A closed connection makes SQLAlchemy invalidate it (and its pool's older ones).
             self.close()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {self.round_trip_timeout:g} s"
+            ) from exc
+
+
+class BoundedAsyncConnection(psycopg.AsyncConnection[Any]):
+    round_trip_timeout: float | None = None
+
+    async def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        if timeout is not None or self.round_trip_timeout is None:
+            return await super().wait(gen, interval=interval, timeout=timeout)
+        try:
+            return await super().wait(gen, interval=interval, timeout=self.round_trip_timeout)
+        except errors._WaitTimeout as exc:
+            await self.close()  # nothing is sent on a connection being closed
             raise psycopg.OperationalError(
                 f"the database did not answer within {self.round_trip_timeout:g} s"
             ) from exc

@@ -92,7 +92,7 @@ async def _search_anonymous(
     if results is None:
         return None
     request.state.viewer = ANONYMOUS  # as resolve_viewer leaves it
-    places = indexing.kept_places(request.app.state.engine, results.hits)
+    places = await indexing.kept_places(request.app.state.engine, results.hits)
     if places is None:
         places = await run_in_threadpool(_places, request, results.hits)
     return _public(query, results, *places)

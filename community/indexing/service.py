@@ -353,20 +353,19 @@ def _aged(places: _Places) -> bool:
     return not settings.page_cache or time.monotonic() - places.made > settings.page_cache_seconds
 
 
-def kept_places(
+async def kept_places(
     engine: Engine, hits: Sequence[Hit]
 ) -> tuple[dict[str, str], dict[int, str]] | None:
-    """`hit_places` from what is kept alone, never waiting: None when the version cannot be
-    read at once (not an SQLite file, the reader in use) or a hit's place is not kept.
-    One statement on an SQLite connection of our own that never waits for a lock, as the
-    page cache reads the version on the event loop."""
+    """`hit_places` from what is kept alone, on the event loop: None when the version cannot
+    be read at once (pageversion.read_on_loop: one statement on a connection of our own,
+    as the page cache reads it) or a hit's place is not kept."""
     if not hits:
         return {}, {}
     places = _places
     names = places.names if places is not None else None
     if places is None or names is None or _aged(places):
         return None
-    if pageversion.local_reader(engine).read() != places.version:
+    if await pageversion.read_on_loop(engine) != places.version:
         return None
     paths: dict[int, str] = {}
     for hit in hits:

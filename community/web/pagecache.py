@@ -191,8 +191,8 @@ class PageCache:
             return
         engine = scope["app"].state.engine
         read_at = time.monotonic()
-        # Read on the loop itself where the database allows (an SQLite file).
-        version = pageversion.local_reader(engine).read()
+        # Read on the loop itself where the database allows (an SQLite file, PostgreSQL).
+        version = await pageversion.read_on_loop(engine)
         if version is None:
             try:
                 version = await anyio.to_thread.run_sync(pageversion.current, engine)

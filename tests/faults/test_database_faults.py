@@ -166,6 +166,30 @@ def test_a_visitors_page_during_cut_is_the_unavailable_page(
     assert start.status_code == 503
 
 
+def test_a_visitors_page_behind_a_black_hole_fails_fast_and_recovers(
+    fault_app: FastAPI, proxy: FaultProxy, fault_db: Session
+) -> None:
+    """The page cache reads the version on the event loop (pageversion.LoopReader): a
+    server that never answers is given up after a quarter second, and the engine's own
+    bounds answer the 503; once the server is back, the visitor's pages come back too."""
+    _members, thread_id, _ = _arrange(fault_db)
+    with TestClient(fault_app, raise_server_exceptions=False) as visitor:
+        assert visitor.get(f"/t/{thread_id}", follow_redirects=True).status_code == 200
+        proxy.blackhole()
+        started = time.monotonic()
+        page = visitor.get(f"/t/{thread_id}", follow_redirects=True)
+        waited = time.monotonic() - started
+        proxy.restore()
+        started = time.monotonic()
+        while visitor.get(f"/t/{thread_id}", follow_redirects=True).status_code != 200:
+            assert time.monotonic() - started < RECOVERY_LIMIT_SECONDS
+            time.sleep(0.1)
+    assert page.status_code == 503 and page.headers["retry-after"]
+    # The loop's quarter second, then through the engine the statement bound (1 s + 2 s)
+    # and a reconnect, and the page's own reconnect: seconds, not minutes.
+    assert waited < 9.0
+
+
 def test_black_holed_database_fails_fast_and_recovers(
     fault_app: FastAPI, proxy: FaultProxy, fault_db: Session, direct: Engine
 ) -> None:

@@ -1,14 +1,20 @@
-"""The page version read straight from the SQLite file (pageversion.LocalReader), as the
-page cache does on every anonymous request: it sees every commit at once, never waits for
-a writer, and steps aside where only the engine's connection knows the truth."""
+"""The page version read straight from the SQLite file (pageversion.LocalReader) or from
+PostgreSQL on the event loop (pageversion.LoopReader), as the page cache does on every
+anonymous request: it sees every commit at once, never waits for a writer nor long for a
+silent server, and steps aside where only the engine's connection knows the truth."""
 
 from __future__ import annotations
+
+import asyncio
+import socket
+import time
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from community import pageversion
+from community.db import make_engine
 
 
 def _bump(engine: Engine) -> int | None:
@@ -58,3 +64,67 @@ def test_an_engine_with_one_shared_connection_is_read_through_it(engine: Engine)
 
 def test_another_database_or_none_at_all() -> None:
     assert pageversion.LocalReader(None).read() is None  # type: ignore[arg-type]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.commits
+def test_on_postgresql_it_sees_each_commit_at_once_without_leaving_the_loop(
+    engine: Engine,
+) -> None:
+    reader = pageversion.LoopReader(engine)
+
+    async def bump_and_read() -> list[int | None]:
+        seen = []
+        for _ in range(3):
+            seen += [_bump(engine), await reader.read()]
+        return seen
+
+    try:
+        first, read_first, second, read_second, third, read_third = asyncio.run(bump_and_read())
+    finally:
+        reader.close()
+    assert len({first, second, third}) == 3
+    assert (read_first, read_second, read_third) == (first, second, third)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.commits
+def test_on_postgresql_a_writer_in_the_middle_of_its_transaction_is_not_waited_for(
+    engine: Engine,
+) -> None:
+    reader = pageversion.LoopReader(engine)
+    committed = _bump(engine)
+    try:
+        with Session(engine) as session:
+            pageversion.bump(session)
+            session.flush()  # the version's row is locked, the new version not committed
+            assert asyncio.run(reader.read()) == committed
+            session.commit()
+        assert asyncio.run(reader.read()) == pageversion.current(engine) != committed
+    finally:
+        reader.close()
+
+
+def test_a_silent_database_server_is_given_up_within_a_quarter_second() -> None:
+    """A server that takes the connection and never answers (black-holed behind it): the
+    reader gives no answer after LoopReader.READ_SECONDS, and the page cache asks the
+    engine, whose own bounds answer 503 (tests/faults)."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        reader = pageversion.LoopReader(make_engine(f"postgresql://x@127.0.0.1:{port}/forum"))
+        started = time.monotonic()
+        answers = asyncio.run(reader.read())
+        waited = time.monotonic() - started
+        reader.close()
+    assert answers is None
+    assert pageversion.LoopReader.READ_SECONDS <= waited < 1.0
+
+
+def test_the_loop_reader_steps_aside_for_one_shared_connection_or_sqlite(engine: Engine) -> None:
+    # The tests' engine (one connection and its open transaction) on either database, and
+    # an SQLite file, which LocalReader reads: no answer, the caller asks as before.
+    assert asyncio.run(pageversion.LoopReader(engine).read()) is None
+    sqlite_file = make_engine("sqlite:////tmp/community-no-such-forum.sqlite3")
+    assert asyncio.run(pageversion.LoopReader(sqlite_file).read()) is None
