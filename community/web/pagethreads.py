@@ -8,9 +8,11 @@ with the number at once, in pauses that came in clusters (p99 3.2-4.6 times the 
 connections, benchmarks/pages.py, timed in the server too). Two at a time on SQLite, whose
 statements read the system's page cache without waiting, gave p99/p50 2.0-2.1 and less
 CPU per page (1.44 against 1.69 ms, more pages per second); the others wait in the event
-loop, in the order they came. PostgreSQL's statements wait for the server, during which
-another page computes: four there. The pages the page cache does not answer (a visitor's
-first, a closed board's) take turns as well.
+loop, in the order they came. On PostgreSQL, whose statements wait for the server, two
+as well: with four the member's page was 4.7-5.2 % of /healthz (2.7-2.9 ms of CPU), with
+two 5.6-5.7 % (2.7-2.8 ms), with eight 3.6 % (3.4 ms; `pages.py --postgres`, two runs each).
+The pages the page cache does not answer (a visitor's first, a closed board's) take turns
+as well.
 
 The turns shape the load, they never refuse it: a page whose turn has not come within
 WAIT_SECONDS (under load the wait is a few milliseconds) is computed beside the others, as
@@ -29,8 +31,7 @@ from anyio.lowlevel import RunVar
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-SQLITE_AT_ONCE = 2
-OTHER_AT_ONCE = 4
+AT_ONCE = 2
 WAIT_SECONDS = 0.25
 
 T = TypeVar("T")
@@ -56,7 +57,6 @@ def _turns(request: Request) -> anyio.CapacityLimiter:
     try:
         return _TURNS.get()
     except LookupError:
-        sqlite = request.app.state.engine.dialect.name == "sqlite"
-        turns = anyio.CapacityLimiter(SQLITE_AT_ONCE if sqlite else OTHER_AT_ONCE)
+        turns = anyio.CapacityLimiter(AT_ONCE)
         _TURNS.set(turns)
         return turns

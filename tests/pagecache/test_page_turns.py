@@ -20,8 +20,7 @@ from tests.pagecache.conftest import Scene
 def test_a_page_waits_for_a_turn_then_is_computed_beside_the_one_holding_it(
     make_client: Any, scene: Scene, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pagethreads, "SQLITE_AT_ONCE", 1)
-    monkeypatch.setattr(pagethreads, "OTHER_AT_ONCE", 1)
+    monkeypatch.setattr(pagethreads, "AT_ONCE", 1)
     monkeypatch.setattr(pagethreads, "WAIT_SECONDS", 0.5)
     inside, release = threading.Event(), threading.Event()
     compute = web_forum._thread_page
