@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from community import i18n, memory
+from community import i18n, memory, pageversion
 from community.api.openapi import OperationIds, install_docs, package_version
 from community.api.openapi import install as install_openapi
 from community.api.router import api_router
@@ -181,6 +181,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AsyncContextManager[Non
         with contextlib.suppress(asyncio.CancelledError):
             await flusher
         await asyncio.to_thread(views.flush, engine)  # no view lost at a restart
+        pageversion.close_readers(engine)
         if worker is not None:
             worker.stop()
 

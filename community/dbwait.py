@@ -5,15 +5,17 @@ apply it: behind a black-holed network (packets accepted or dropped, never answe
 read would wait for as long as the kernel keeps the socket, which is minutes to hours.
 
 The asynchronous one (the page version's reader on the event loop, pageversion.LoopReader)
-is bounded the same way rather than by cancelling its task: psycopg answers a cancelled
-wait by asking the server to cancel the query and waiting for it, up to 10 s."""
+is bounded the same way rather than by cancelling its task, and a task cancelled from
+outside closes it at once: psycopg answers a cancelled wait by asking the server to cancel
+the query and waiting for that, up to 10 s."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import psycopg
-from psycopg import errors
+from psycopg import errors, waiting
 
 
 class BoundedConnection(psycopg.Connection[Any]):
@@ -40,9 +42,16 @@ class BoundedAsyncConnection(psycopg.AsyncConnection[Any]):
         if timeout is not None or self.round_trip_timeout is None:
             return await super().wait(gen, interval=interval, timeout=timeout)
         try:
-            return await super().wait(gen, interval=interval, timeout=self.round_trip_timeout)
+            # psycopg's own wait, without its answer to a cancelled task (asking the server
+            # to cancel the query and waiting for that, up to 10 s).
+            return await waiting.wait_async(
+                gen, self.pgconn.socket, interval=interval, timeout=self.round_trip_timeout
+            )
         except errors._WaitTimeout as exc:
-            await self.close()  # nothing is sent on a connection being closed
+            self.pgconn.finish()  # half a conversation on the socket: never used again
             raise psycopg.OperationalError(
                 f"the database did not answer within {self.round_trip_timeout:g} s"
             ) from exc
+        except asyncio.CancelledError:
+            self.pgconn.finish()
+            raise

@@ -272,10 +272,13 @@ class LoopReader:
     times their p50 (issue 21, benchmarks/pages.py --postgres).
 
     One statement at a time, each sent after its caller arrived, so it sees every commit
-    before that. `read` answers None when it cannot answer within READ_SECONDS (a hung or
-    gone server, a queue of readers) or at all (another database, an engine with one shared
-    connection, whose uncommitted changes only that connection sees): the caller then
-    reads through the engine, with its timeouts and faults."""
+    before that. `read` answers None when it cannot answer soon (READ_SECONDS to wait for
+    its turn and connect, as long again for the statement: a hung or gone server, a locked
+    table, a queue of readers) or at all (another database, an engine with one shared
+    connection, whose uncommitted changes only that connection sees, a second event loop
+    while the first runs): the caller then reads through the engine, with its timeouts and
+    faults. The server ends a statement it could not answer in time itself (a reader given
+    up on would otherwise leave it waiting on a lock, a backend more each time)."""
 
     READ_SECONDS = 0.25
 
@@ -297,6 +300,8 @@ class LoopReader:
             return None
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a connection and a lock belong to one loop
+            if self._loop is not None and self._loop.is_running():
+                return None  # another loop's (the tests' clients have one each)
             self._drop()
             self._loop, self._lock = loop, asyncio.Lock()
         lock = self._lock
@@ -312,20 +317,22 @@ class LoopReader:
                 # psycopg, the PostgreSQL extra: only its engines come here.
                 from community.dbwait import BoundedAsyncConnection
 
+                bound = int(self.READ_SECONDS * 1000)
                 async with asyncio.timeout_at(deadline):
                     self._connection = await BoundedAsyncConnection.connect(
-                        self.conninfo, autocommit=True
+                        self.conninfo,
+                        autocommit=True,
+                        options=f"-c statement_timeout={bound} -c lock_timeout={bound}",
                     )
                 self._connection.round_trip_timeout = self.READ_SECONDS
             cursor = await self._connection.execute(_READ)
             row = await cursor.fetchone()
-        except Exception as exc:
-            if not isinstance(exc, TimeoutError | OSError) and not _from_psycopg(exc):
-                raise
-            # A server gone or silent, a table missing. Half a conversation may be left on
-            # the socket: the connection is never used again.
+        except Exception as exc:  # whatever it is, the engine's way answers
+            # A server gone or silent, a table missing or locked. Half a conversation may
+            # be left on the socket: the connection is never used again.
             self._drop()
-            log.debug("page version on the loop: %r", exc)
+            expected = isinstance(exc, TimeoutError | OSError) or _from_psycopg(exc)
+            log.log(logging.DEBUG if expected else logging.WARNING, "page version: %r", exc)
             return None
         finally:
             lock.release()
@@ -361,6 +368,14 @@ def local_reader(engine: Engine) -> LocalReader:
     if reader is None:
         reader = _local_readers.setdefault(engine, LocalReader(engine))
     return reader
+
+
+def close_readers(engine: Engine) -> None:
+    """Close the connections of this engine's readers (the app's shutdown)."""
+    for readers in (_local_readers, _loop_readers):
+        reader = readers.pop(engine, None) if isinstance(engine, Engine) else None
+        if reader is not None:
+            reader.close()
 
 
 async def read_on_loop(engine: Engine) -> int | None:

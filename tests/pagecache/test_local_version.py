@@ -10,11 +10,15 @@ import socket
 import time
 
 import pytest
-from sqlalchemy import Engine
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, make_url, text
 from sqlmodel import Session
 
 from community import pageversion
 from community.db import make_engine
+from tests.factories import make_category, make_thread, make_user
+from tests.faults.proxy import FaultProxy
 
 
 def _bump(engine: Engine) -> int | None:
@@ -128,3 +132,102 @@ def test_the_loop_reader_steps_aside_for_one_shared_connection_or_sqlite(engine:
     assert asyncio.run(pageversion.LoopReader(engine).read()) is None
     sqlite_file = make_engine("sqlite:////tmp/community-no-such-forum.sqlite3")
     assert asyncio.run(pageversion.LoopReader(sqlite_file).read()) is None
+
+
+@pytest.mark.postgres_only
+@pytest.mark.commits
+def test_on_postgresql_a_server_that_stops_answering_is_given_up_within_a_quarter_second(
+    engine: Engine,
+) -> None:
+    url = make_url(engine.url)
+    proxy = FaultProxy(url.host or "127.0.0.1", url.port or 5432)
+    proxied = make_engine(url.set(host="127.0.0.1", port=proxy.port).render_as_string(False))
+    reader = pageversion.LoopReader(proxied)
+    committed = _bump(engine)
+
+    async def read_then_silence() -> tuple[int | None, int | None, float]:
+        before = await reader.read()  # the reader's connection is open
+        proxy.blackhole()
+        started = time.monotonic()
+        during = await reader.read()
+        return before, during, time.monotonic() - started
+
+    try:
+        before, during, waited = asyncio.run(read_then_silence())
+        proxy.restore()
+        after = asyncio.run(reader.read())  # a new loop, a new connection
+    finally:
+        reader.close()
+        proxy.close()
+        proxied.dispose()
+    assert before == committed == after
+    assert during is None
+    assert pageversion.LoopReader.READ_SECONDS <= waited < 0.6
+
+
+@pytest.mark.postgres_only
+@pytest.mark.commits
+def test_on_postgresql_a_read_given_up_behind_a_lock_leaves_no_statement_waiting(
+    engine: Engine,
+) -> None:
+    """A restore or a migration that locks the version's table: the reader gives up, and
+    the server ends its statement too, rather than a waiting backend more per request."""
+    reader = pageversion.LoopReader(engine)
+    _bump(engine)
+
+    def waiting_readers() -> int:
+        with engine.connect() as connection:
+            return int(
+                connection.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        " AND query LIKE 'SELECT version FROM page_version%'"
+                    )
+                ).scalar_one()
+            )
+
+    try:
+        with engine.connect() as locker:
+            locker.execute(text("LOCK TABLE page_version IN ACCESS EXCLUSIVE MODE"))
+
+            async def three_reads() -> list[int | None]:
+                return [await reader.read() for _ in range(3)]
+
+            assert asyncio.run(three_reads()) == [None, None, None]
+            time.sleep(pageversion.LoopReader.READ_SECONDS)
+            assert waiting_readers() == 0
+            locker.rollback()
+        assert asyncio.run(reader.read()) == pageversion.current(engine)
+    finally:
+        reader.close()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.commits
+def test_on_postgresql_a_visitor_sees_a_change_on_the_next_request_through_the_loop_reader(
+    app: FastAPI, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answered: list[int | None] = []
+    real = pageversion.LoopReader.read
+
+    async def read(self: pageversion.LoopReader) -> int | None:
+        answered.append(await real(self))
+        return answered[-1]
+
+    monkeypatch.setattr(pageversion.LoopReader, "read", read)
+    thread = make_thread(
+        db, author=make_user(db), category=make_category(db), title="Router tauschen"
+    )
+    path = f"/t/{thread.id}/{thread.slug}"
+    with TestClient(app) as visitor:
+        first, kept = visitor.get(path), visitor.get(path)
+        thread.title = "Router tauschen, aber welchen"
+        db.add(thread)
+        db.commit()
+        after = visitor.get(path)
+    assert first.status_code == kept.status_code == after.status_code == 200
+    assert "aber welchen" not in first.text + kept.text
+    assert "Router tauschen, aber welchen" in after.text
+    # Each version was read on the event loop, none through the engine's thread.
+    assert len(answered) == 3 and None not in answered
+    assert answered[0] == answered[1] != answered[2]
