@@ -6,17 +6,14 @@ journey stores and queries there (each sqlite_only mark here names those tests).
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from community.config import get_settings
+from tests.liveserver import serving
 
 CHROMIUM_ENV = "COMMUNITY_TEST_CHROMIUM"
 CHROMIUM = os.environ.get(CHROMIUM_ENV, "/usr/bin/chromium")
@@ -31,28 +28,12 @@ ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    # Links in mails and canonical URLs point at this server.
-    monkeypatch.setattr(get_settings(), "public_url", base)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, log_level="warning") as base:
+        # Links in mails and canonical URLs point at this server.
+        monkeypatch.setattr(get_settings(), "public_url", base)
+        yield base
 
 
 class CspWatch:

@@ -8,15 +8,12 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -25,6 +22,7 @@ from community import middleware, ratelimit
 from community.clock import utcnow
 from community.forum import service as forum
 from tests.factories import login, make_category, make_thread, make_user
+from tests.liveserver import serving
 
 REDIS_ENV = "COMMUNITY_TEST_REDIS_URL"
 pytestmark = pytest.mark.commits
@@ -65,16 +63,8 @@ def test_reply_refused_by_a_500_does_not_use_up_the_posting_interval(
 @pytest.fixture
 def live_server(app: FastAPI) -> Iterator[str]:
     """The app under a real uvicorn on a loopback port."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with serving(app, log_level="warning", lifespan="on") as base:
+        yield base
 
 
 def _local_port(response: httpx.Response) -> int:

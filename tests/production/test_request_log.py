@@ -7,13 +7,10 @@ import io
 import json
 import logging
 import re
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from sqlmodel import select
 
 from community.config import get_settings
@@ -21,6 +18,7 @@ from community.jobs.models import Job
 from community.jobs.worker import Worker
 from community.requestlog import JsonFormatter
 from community.supervisor import SERVER_OPTIONS
+from tests.liveserver import serving
 
 
 class Captured:
@@ -169,24 +167,14 @@ def test_a_websocket_upgrade_is_answered_as_the_page_without_a_warning(  # type:
     """The forum serves no WebSockets (uvicorn runs with `serve`'s options): a request to
     upgrade gets the page it asks for, and the log no advice to install a WebSocket
     library."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", **SERVER_OPTIONS)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
     upgrade = {
         "Connection": "Upgrade",
         "Upgrade": "websocket",
         "Sec-WebSocket-Version": "13",
         "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
     }
-    try:
-        page = httpx.get(f"http://127.0.0.1:{port}/", headers=upgrade)
-    finally:
-        server.should_exit = True
-        thread.join(5)
+    with serving(app, lifespan="off", **SERVER_OPTIONS) as base:
+        page = httpx.get(f"{base}/", headers=upgrade)
     assert page.status_code == 200 and "<html" in page.text
     lines = text_log.getvalue().splitlines()
     assert not [x for x in lines if "WARNING" in x or "ebSocket" in x or "upgrade" in x], lines
