@@ -8,6 +8,9 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from fastapi import FastAPI
@@ -19,6 +22,16 @@ from community import pageversion
 from community.db import make_engine
 from tests.factories import make_category, make_thread, make_user
 from tests.faults.proxy import FaultProxy
+
+T = TypeVar("T")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """On an event loop of its own, in a thread of its own: a browser test before it in this
+    process may leave Playwright's event loop registered in the main thread, where
+    asyncio.run refuses to start another."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _bump(engine: Engine) -> int | None:
@@ -84,7 +97,7 @@ def test_on_postgresql_it_sees_each_commit_at_once_without_leaving_the_loop(
         return seen
 
     try:
-        first, read_first, second, read_second, third, read_third = asyncio.run(bump_and_read())
+        first, read_first, second, read_second, third, read_third = _run(bump_and_read())
     finally:
         reader.close()
     assert len({first, second, third}) == 3
@@ -102,9 +115,9 @@ def test_on_postgresql_a_writer_in_the_middle_of_its_transaction_is_not_waited_f
         with Session(engine) as session:
             pageversion.bump(session)
             session.flush()  # the version's row is locked, the new version not committed
-            assert asyncio.run(reader.read()) == committed
+            assert _run(reader.read()) == committed
             session.commit()
-        assert asyncio.run(reader.read()) == pageversion.current(engine) != committed
+        assert _run(reader.read()) == pageversion.current(engine) != committed
     finally:
         reader.close()
 
@@ -119,7 +132,7 @@ def test_a_silent_database_server_is_given_up_within_a_quarter_second() -> None:
         port = silent.getsockname()[1]
         reader = pageversion.LoopReader(make_engine(f"postgresql://x@127.0.0.1:{port}/forum"))
         started = time.monotonic()
-        answers = asyncio.run(reader.read())
+        answers = _run(reader.read())
         waited = time.monotonic() - started
         reader.close()
     assert answers is None
@@ -129,9 +142,9 @@ def test_a_silent_database_server_is_given_up_within_a_quarter_second() -> None:
 def test_the_loop_reader_steps_aside_for_one_shared_connection_or_sqlite(engine: Engine) -> None:
     # The tests' engine (one connection and its open transaction) on either database, and
     # an SQLite file, which LocalReader reads: no answer, the caller asks as before.
-    assert asyncio.run(pageversion.LoopReader(engine).read()) is None
+    assert _run(pageversion.LoopReader(engine).read()) is None
     sqlite_file = make_engine("sqlite:////tmp/community-no-such-forum.sqlite3")
-    assert asyncio.run(pageversion.LoopReader(sqlite_file).read()) is None
+    assert _run(pageversion.LoopReader(sqlite_file).read()) is None
 
 
 @pytest.mark.postgres_only
@@ -153,9 +166,9 @@ def test_on_postgresql_a_server_that_stops_answering_is_given_up_within_a_quarte
         return before, during, time.monotonic() - started
 
     try:
-        before, during, waited = asyncio.run(read_then_silence())
+        before, during, waited = _run(read_then_silence())
         proxy.restore()
-        after = asyncio.run(reader.read())  # a new loop, a new connection
+        after = _run(reader.read())  # a new loop, a new connection
     finally:
         reader.close()
         proxy.close()
@@ -193,11 +206,11 @@ def test_on_postgresql_a_read_given_up_behind_a_lock_leaves_no_statement_waiting
             async def three_reads() -> list[int | None]:
                 return [await reader.read() for _ in range(3)]
 
-            assert asyncio.run(three_reads()) == [None, None, None]
+            assert _run(three_reads()) == [None, None, None]
             time.sleep(pageversion.LoopReader.READ_SECONDS)
             assert waiting_readers() == 0
             locker.rollback()
-        assert asyncio.run(reader.read()) == pageversion.current(engine)
+        assert _run(reader.read()) == pageversion.current(engine)
     finally:
         reader.close()
 
