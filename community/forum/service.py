@@ -360,6 +360,23 @@ def list_posts(
     return Page(rows, next_cursor)
 
 
+def page_of_posts(
+    session: Session, viewer: Viewer, thread: Thread, after: int | None, limit: int
+) -> tuple[Page[Post], Post | None, dict[int, User]]:
+    """One page of the thread's posts after post `after` (None: from the start), its accepted
+    solution (shown above the page) and the authors of both: what a thread page shows."""
+    page = list_posts(
+        session,
+        viewer,
+        thread,
+        cursor=encode_cursor(after) if after is not None else None,
+        limit=limit,
+    )
+    solution = session.get(Post, thread.solution_post_id) if thread.solution_post_id else None
+    shown = page.items + ([solution] if solution is not None else [])
+    return page, solution, users_by_id(session, [p.author_id for p in shown])
+
+
 @cache
 def _posts_statement(kind: perms.ViewerKind, after: bool, limit: int) -> Select[Post]:
     """list_posts' query, built once per process and kind of viewer (the thread page)."""

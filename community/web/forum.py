@@ -32,7 +32,7 @@ from community.ideas.models import STATUS_LABELS
 from community.insights import satisfaction as insights_satisfaction
 from community.leads import service as leads
 from community.notifications import preferences
-from community.pagination import decode_cursor, encode_cursor
+from community.pagination import decode_cursor
 from community.reputation import figures
 from community.reputation import service as reputation
 from community.reputation.profile import rank_labels
@@ -227,19 +227,12 @@ def thread_context(
         )
     page_number = min(page_number, pages)
     after = reading.page_start_after(session, viewer, thread, page_number)
-    page = forum.list_posts(
-        session,
-        viewer,
-        thread,
-        cursor=encode_cursor(after) if after is not None else None,
-        limit=reading.POSTS_PER_PAGE,
+    page, solution, users = forum.page_of_posts(
+        session, viewer, thread, after, reading.POSTS_PER_PAGE
     )
     if page.items:
         shown_up_to = max(p.id for p in page.items if p.id is not None)
         reading.mark_read(session, viewer, thread, shown_up_to, mark)
-    solution = session.get(Post, thread.solution_post_id) if thread.solution_post_id else None
-    shown = page.items + ([solution] if solution is not None else [])
-    users = forum.users_by_id(session, [p.author_id for p in shown])
     original = (
         session.get(Thread, thread.duplicate_of_thread_id)
         if thread.duplicate_of_thread_id

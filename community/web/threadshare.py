@@ -44,7 +44,6 @@ from community.leads import service as leads
 from community.leads.models import Escalation
 from community.notifications import preferences
 from community.notifications import service as notifications
-from community.pagination import encode_cursor
 from community.reputation import figures
 from community.reputation import service as reputation
 from community.reputation.profile import rank_labels
@@ -182,16 +181,9 @@ def page_data(
     if isinstance(kept, SharedPage):
         return kept
     after = reading.start_after(shared.post_ids, page_number)
-    page = forum.list_posts(
-        session,
-        ANONYMOUS,
-        thread,
-        cursor=encode_cursor(after) if after is not None else None,
-        limit=reading.POSTS_PER_PAGE,
+    page, solution, users = forum.page_of_posts(
+        session, ANONYMOUS, thread, after, reading.POSTS_PER_PAGE
     )
-    solution = session.get(Post, thread.solution_post_id) if thread.solution_post_id else None
-    shown = page.items + ([solution] if solution is not None else [])
-    users = forum.users_by_id(session, [p.author_id for p in shown])
     # A member in no closed group and without a hidden thread of their own counts what a
     # visitor counts (figures.post_counts).
     counts = figures.post_counts(session, ANONYMOUS, users)
