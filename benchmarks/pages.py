@@ -13,7 +13,8 @@ worker apart, as in production with several processes). Each round runs every ro
 are measured under the same load of the shared machine: /healthz, the thread page anonymous
 and signed in, a board page, the start page and the search API. It prints req/s, the ratio
 to /healthz, p50, p99 and p99/p50 over all rounds (and the worst round's p99/p50), the first
-request per route on the fresh processes (and the second, at once on the same connection),
+request per route on the fresh processes (and the second, at once on the same connection;
+also for pages the rounds do not load, VISITOR_PAGES and MEMBER_PAGES),
 the app processes' CPU time per request (from /proc: what the server spends, whatever the
 client and the machine's other work take of the cores), and the RSS of each process (and of
 a job worker started beside them, `community worker`) at start-up and after the run, split
@@ -325,6 +326,36 @@ async def first_requests(port: int, routes: list[Route]) -> None:
             raise SystemExit(f"{route.path} answered {status}")
 
 
+# Pages the rounds do not load, asked for once each (and at once again) after the loaded
+# routes' first requests: the first request of every page a visitor or member reaches
+# should be prepared at start-up as well (issue 21). The administration's pages are left
+# out: their routes are imported by the first request under /admin (community/lazyroutes.py).
+VISITOR_PAGES = (
+    "/login",
+    "/register",
+    "/search?q=Router",
+    "/blog",
+    "/leaderboard",
+    "/impressum",
+    "/solved.atom",
+    "/sitemap.xml",
+    "/api/v1/categories",
+    "/api/v1/threads",
+)
+MEMBER_PAGES = ("/notifications", "/settings", "/new", "/settings/feeds")
+
+
+async def first_pages(port: int, cookie: str) -> None:
+    """Print the first and second request of each page the rounds do not load."""
+    pages = [Route(path, path) for path in VISITOR_PAGES]
+    pages += [Route(f"{path} (member)", path, cookie) for path in MEMBER_PAGES]
+    await first_requests(port, pages)
+    slowest = max(pages, key=lambda page: page.first_ms)
+    listed = ", ".join(f"{page.name} {page.first_ms:.0f}/{page.second_ms:.0f}" for page in pages)
+    print(f"first/second ms of pages not loaded: {listed}")
+    print(f"slowest first request of those: {slowest.name} {slowest.first_ms:.0f} ms")
+
+
 def _pct(times: list[float], q: float) -> float:
     return times[min(len(times) - 1, int(len(times) * q))] if times else 0.0
 
@@ -503,6 +534,7 @@ async def _drive(
     port: int, routes: list[Route], args: argparse.Namespace, app_pids: list[int]
 ) -> None:
     await first_requests(port, routes)
+    await first_pages(port, next(route.cookie for route in routes if route.cookie))
     for number in range(args.rounds):
         for route in routes:
             await run_round(port, route, args.concurrency, args.duration, app_pids)

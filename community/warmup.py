@@ -1,7 +1,9 @@
 """What the first request of each page would pay, paid once at start-up (issue 21: the first
 request per route on a fresh process took 0.2-0.5 s): the mappers' configuration, Babel's
 locale data, the catalogs, and one request to each public page through the app itself, which
-fills SQLAlchemy's statement cache and FastAPI's per-route state. The warm-up requests go
+fills SQLAlchemy's statement cache and FastAPI's per-route state (every router's, by a
+request for no page; the administration's stay unloaded, community/lazyroutes.py). The
+warm-up requests go
 through the whole middleware stack, as an anonymous crawler (no view is counted), and are
 neither logged nor counted in the metrics.
 
@@ -51,6 +53,15 @@ def prepare() -> None:
         # Number and date formats are read from Babel's pickled locale data on first use.
         _ = data.decimal_formats, data.date_formats, data.datetime_formats, data.time_formats
     release_babel_global_data()
+
+
+# FastAPI builds the state of an included router's routes (their dependencies and models)
+# when the first request reaches that router: 40-70 ms for a router of forms, which the first
+# visitor of any of its pages waited for (/search, /blog, /login, the staff's pages). A path
+# that no route matches is tried against every router, so one such request of each kind, a
+# page and an API call, builds them all (~170 ms of the start, ~3.4 MiB, which a process
+# that serves every page holds after its first few requests anyway).
+UNMATCHED_PATHS = ("/warm-up/none", "/api/v1/warm-up/none")
 
 
 def public_paths(engine: Engine) -> list[str]:
@@ -191,6 +202,10 @@ async def warm_up(app: Any, engine: Engine) -> None:
                     status = await request(app, path, language)
                     if status != 200:
                         log.warning("warm-up: %s answered %s", path, status)
+            for path in UNMATCHED_PATHS:
+                status = await request(app, path, LOCALES[0])
+                if status != 404:
+                    log.warning("warm-up: %s answered %s", path, status)
             threads = [path for path in paths if path.startswith("/t/")]
             if threads:
                 await warm_member_page(app, engine, threads[0])

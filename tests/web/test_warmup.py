@@ -29,13 +29,21 @@ def test_the_start_warms_up_the_public_pages_without_counting_them(
     thread = make_thread(db, author=author, category=board, title="Router einrichten")
     app = create_app(get_settings().model_copy(update={"warm_up": True}), engine)
     counted = {"method": "GET", "route": "/t/{thread_id}/{slug}", "status": "200"}
-    before = REGISTRY.get_sample_value("community_http_requests_total", counted)
+    # The requests for no page (which prepare every router's routes) are no 404s to count.
+    not_found = {"method": "GET", "route": "<unmatched>", "status": "404"}
+    before = [
+        REGISTRY.get_sample_value("community_http_requests_total", c) for c in (counted, not_found)
+    ]
     with caplog.at_level(logging.INFO), TestClient(app):
-        after = REGISTRY.get_sample_value("community_http_requests_total", counted)
+        after = [
+            REGISTRY.get_sample_value("community_http_requests_total", c)
+            for c in (counted, not_found)
+        ]
     warmed = [r.getMessage() for r in caplog.records if r.name == "community.warmup"]
     assert warmed and warmed[-1].startswith("warmed up 5 pages"), warmed
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.records
     # No access line, no request in the metrics, no view of the thread.
-    assert not [r for r in caplog.records if r.name == "community.access" and "/t/" in str(r.args)]
+    assert not [r for r in caplog.records if r.name == "community.access"]
     assert after == before
     db.expire_all()
     assert db.get(Thread, thread.id).view_count == 0  # type: ignore[union-attr]
