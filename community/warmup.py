@@ -3,9 +3,8 @@ request per route on a fresh process took 0.2-0.5 s): the mappers' configuration
 locale data, the catalogs, and one request to each public page through the app itself, which
 fills SQLAlchemy's statement cache and FastAPI's per-route state (every router's, by a
 request for no page; the administration's stay unloaded, community/lazyroutes.py). The
-warm-up requests go
-through the whole middleware stack, as an anonymous crawler (no view is counted), and are
-neither logged nor counted in the metrics.
+warm-up requests go through the whole middleware stack, as an anonymous crawler (no view is
+counted), and are neither logged nor counted in the metrics.
 
 A member's thread page reads and writes through statements of its own (the session, the
 member's reads, the read mark) and keeps its posts and shell (web/thread_shell.py): it is
@@ -59,7 +58,7 @@ def prepare() -> None:
 # when the first request reaches that router: 40-70 ms for a router of forms, which the first
 # visitor of any of its pages waited for (/search, /blog, /login, the staff's pages). A path
 # that no route matches is tried against every router, so one such request of each kind, a
-# page and an API call, builds them all (~170 ms of the start, ~3.4 MiB, which a process
+# page and an API call, builds them all (~0.2 s of the start, 3.3 MiB, which a process
 # that serves every page holds after its first few requests anyway).
 UNMATCHED_PATHS = ("/warm-up/none", "/api/v1/warm-up/none")
 
