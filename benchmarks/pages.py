@@ -338,6 +338,7 @@ VISITOR_PAGES = (
     "/impressum",
     "/solved.atom",
     "/sitemap.xml",
+    "/sitemap-threads-1.xml",
     "/api/v1/categories",
     "/api/v1/threads",
 )

@@ -25,6 +25,7 @@ from community.clock import utcnow
 from community.jobs.worker import Worker
 from tests.factories import make_category, make_group, make_user, sign_in
 from tests.web.test_query_counts import counting
+from tests.web.test_sitemaps import sitemap_urls
 
 
 def _post(client: TestClient, url: str, files: Any = None, **fields: str) -> Any:
@@ -219,7 +220,7 @@ def test_list_article_start_page_feed_and_sitemap_for_a_public_article(
     feed = anon.get("/blog/feed.atom")
     assert feed.headers["content-type"].startswith("application/atom+xml")
     assert "Neue Tarife 2027" in feed.text
-    assert f"/blog/{article.id}/{article.slug}" in anon.get("/sitemap.xml").text
+    assert f"http://testserver/blog/{article.id}/{article.slug}" in sitemap_urls(anon)
 
 
 def test_start_page_has_no_blog_slots_without_content(make_client: Any) -> None:

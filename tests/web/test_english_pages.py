@@ -49,6 +49,8 @@ NOT_PAGES = {
     "/readyz",
     "/metrics",
     "/sitemap.xml",
+    "/sitemap-pages.xml",
+    "/sitemap-threads-{number}.xml",
     "/robots.txt",
     "/settings/export",
     "/admin/stats.csv",
