@@ -4,6 +4,7 @@ per range of thread ids; only what a visitor may read, in every file and in the 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -77,6 +78,26 @@ def test_a_closed_board_is_in_no_sitemap_nor_named_by_the_index(
         assert anon.get(f"/sitemap-threads-{number}.xml").status_code == 404
 
 
-@pytest.mark.parametrize("number", ["0", "999999", "99999999999999999999999", "x"])
+def test_the_index_dates_a_range_by_its_public_threads_only(anon: TestClient, db: Session) -> None:
+    member = make_user(db)
+    closed = make_category(db, slug="intern", groups=[make_group(db, members=[member])])
+    public = make_thread(db, author=member, category=make_category(db), title="Eine offene Frage")
+    secret = make_thread(db, author=member, category=closed, title="Eine interne Frage")
+    public.last_post_at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    secret.last_post_at = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)  # later, in the same range of ids
+    db.add_all([public, secret])
+    db.flush()
+    index = anon.get("/sitemap.xml").text
+    assert "<lastmod>2026-03-01</lastmod>" in index
+    assert "2026-09-01" not in index
+
+
+# The last range a 32-bit id falls in, the one after it, a leading zero (a second address of
+# the first file), a number of thousands of digits, a negative one, a word.
+LAST = str((2**31 - 2) // seo.THREADS_PER_SITEMAP + 1)
+AFTER = str(int(LAST) + 1)
+
+
+@pytest.mark.parametrize("number", ["0", LAST, AFTER, "01", "9" * 5000, "-1", "x"])
 def test_a_sitemap_that_names_no_range_is_not_found(anon: TestClient, number: str) -> None:
     assert anon.get(f"/sitemap-threads-{number}.xml").status_code == 404
