@@ -30,9 +30,7 @@ class BoundedConnection(psycopg.Connection[Any]):
             # Half a conversation is left on the socket: the connection cannot be reused.
             # A closed connection makes SQLAlchemy invalidate it (and its pool's older ones).
             self.close()
-            raise psycopg.OperationalError(
-                f"the database did not answer within {self.round_trip_timeout:g} s"
-            ) from exc
+            raise _no_answer(self.round_trip_timeout) from exc
 
 
 class BoundedAsyncConnection(psycopg.AsyncConnection[Any]):
@@ -49,9 +47,11 @@ class BoundedAsyncConnection(psycopg.AsyncConnection[Any]):
             )
         except errors._WaitTimeout as exc:
             self.pgconn.finish()  # half a conversation on the socket: never used again
-            raise psycopg.OperationalError(
-                f"the database did not answer within {self.round_trip_timeout:g} s"
-            ) from exc
+            raise _no_answer(self.round_trip_timeout) from exc
         except asyncio.CancelledError:
             self.pgconn.finish()
             raise
+
+
+def _no_answer(timeout: float) -> psycopg.OperationalError:
+    return psycopg.OperationalError(f"the database did not answer within {timeout:g} s")

@@ -56,7 +56,7 @@ def prepare() -> None:
 
 # FastAPI builds the state of an included router's routes (their dependencies and models)
 # when the first request reaches that router: 40-70 ms for a router of forms, which the first
-# visitor of any of its pages waited for (/search, /blog, /login, the staff's pages). A path
+# visitor of any of its pages waited for (/search, /blog, /login). A path
 # that no route matches is tried against every router, so one such request of each kind, a
 # page and an API call, builds them all (~0.2 s of the start, 3.3 MiB, which a process
 # that serves every page holds after its first few requests anyway).

@@ -149,7 +149,7 @@ async def thread_page(
     page: Annotated[int | None, Query(ge=1, le=100_000)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    return await pagethreads.run(request, _thread_page, request, thread_id, slug, page, cursor)
+    return await pagethreads.run(_thread_page, request, thread_id, slug, page, cursor)
 
 
 def _thread_page(

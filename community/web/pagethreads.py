@@ -28,7 +28,6 @@ from typing import Any, TypeVar
 
 import anyio
 from anyio.lowlevel import RunVar
-from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 AT_ONCE = 2
@@ -39,9 +38,9 @@ T = TypeVar("T")
 _TURNS: RunVar[anyio.CapacityLimiter] = RunVar("community_page_turns")
 
 
-async def run(request: Request, compute: Callable[..., T], *args: Any) -> T:
+async def run(compute: Callable[..., T], *args: Any) -> T:
     """`compute(*args)` in a request thread, when a turn is free or WAIT_SECONDS passed."""
-    turns = _turns(request)
+    turns = _turns()
     got = False
     with anyio.move_on_after(WAIT_SECONDS):
         await turns.acquire()
@@ -53,7 +52,7 @@ async def run(request: Request, compute: Callable[..., T], *args: Any) -> T:
             turns.release()
 
 
-def _turns(request: Request) -> anyio.CapacityLimiter:
+def _turns() -> anyio.CapacityLimiter:
     try:
         return _TURNS.get()
     except LookupError:
