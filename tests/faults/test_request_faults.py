@@ -116,7 +116,8 @@ from community.migrate import upgrade
 security.set_hash_cost(security.MINIMAL_COST)
 upgrade(get_engine())
 server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_level="error"))
-threading.Thread(target=server.run, daemon=True).start()
+serving = threading.Thread(target=server.run, daemon=True)
+serving.start()
 while not server.started:
     time.sleep(0.02)
 url = "http://127.0.0.1:%d/api/v1/auth/login" % server.servers[0].sockets[0].getsockname()[1]
@@ -129,6 +130,9 @@ def login(i):
 with ThreadPoolExecutor(20) as pool:
     print(json.dumps(list(pool.map(login, range(20)))))
 server.should_exit = True
+# Wait for the server's shutdown: an interpreter that exits while the app's lifespan is still
+# closing its threads and native handles can crash (a SIGSEGV at exit, seen in CI).
+serving.join(timeout=60)
 """
 
 
@@ -145,7 +149,8 @@ def test_parallel_first_logins_of_a_fresh_process_share_one_limiter(tmp_path: Pa
     }
     env.pop("COMMUNITY_DATABASE_URL", None)
     done = subprocess.run(
-        [sys.executable, "-c", FIRST_REQUESTS],
+        # faulthandler: a crash of the process prints its threads' stacks into the failure
+        [sys.executable, "-X", "faulthandler", "-c", FIRST_REQUESTS],
         env=env,
         capture_output=True,
         text=True,
