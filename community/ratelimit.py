@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -158,25 +160,42 @@ def rate_items(rate: str) -> list[RateLimitItem]:
     return list(parse_many(rate))
 
 
+def check(rate: str, *key: str, message: str = DEFAULT_MESSAGE) -> None:
+    """Refuse with 429 when a limit in `rate` is used up, without counting this attempt (for
+    attempts that count only once they succeed: `check` first, `hit` after)."""
+    with _storage_needed():
+        _refuse_if_used_up(rate_items(rate), key, message)
+
+
 def hit(rate: str, *key: str, message: str = DEFAULT_MESSAGE) -> None:
     """Count one attempt against every limit in `rate`; refuse with 429 when one is used up."""
     items = rate_items(rate)
-    try:
-        refused = [
-            Quota(item.amount, 0, wait)
-            for item in items
-            if (wait := limiter().retry_after(item, *key)) is not None
-        ]
-        if refused:
-            for quota in refused:
-                _note(quota)
-            raise TooManyRequests(message, retry_after=max(q.reset for q in refused))
+    with _storage_needed():
+        _refuse_if_used_up(items, key, message)
         for item in items:
             wait = limiter().hit(item, *key)
             if wait is not None:  # another request took the last one in between
                 _note(Quota(item.amount, 0, wait))
                 raise TooManyRequests(message, retry_after=wait)
             _note(limiter().quota(item, *key))
+
+
+def _refuse_if_used_up(items: list[RateLimitItem], key: tuple[str, ...], message: str) -> None:
+    refused = [
+        Quota(item.amount, 0, wait)
+        for item in items
+        if (wait := limiter().retry_after(item, *key)) is not None
+    ]
+    if refused:
+        for quota in refused:
+            _note(quota)
+        raise TooManyRequests(message, retry_after=max(q.reset for q in refused))
+
+
+@contextmanager
+def _storage_needed() -> Iterator[None]:
+    try:
+        yield
     except StorageError as exc:
         # Login and registration limits guard against password guessing: without their
         # storage they refuse (503) rather than let every attempt through.

@@ -28,7 +28,7 @@ def sign_up(session: Session, data: UserRegister, *, ip: str) -> User | None:
     antispam.check_registration(ip)
     if get_settings().password_login_admins_only:
         raise Forbidden(PASSWORD_LOGIN_OFF, code="password_login_off")
-    return accounts.sign_up(
+    user = accounts.sign_up(
         session,
         email=str(data.email),
         password=data.password,
@@ -37,6 +37,8 @@ def sign_up(session: Session, data: UserRegister, *, ip: str) -> User | None:
         company=data.company,
         locale=data.locale,
     )
+    antispam.count_registration(ip)
+    return user
 
 
 def sign_in(

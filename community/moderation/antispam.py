@@ -35,8 +35,9 @@ from community.accounts.models import User
 from community.clock import utcnow
 from community.config import get_settings
 from community.errors import TooManyRequests
+from community.i18n import N_
 from community.forum.models import Post, Thread
-from community.ratelimit import hit, limiter
+from community.ratelimit import check, hit, limiter
 
 log = logging.getLogger(__name__)
 
@@ -232,14 +233,19 @@ def check_edit(user: User, body: str) -> None:
         _check_links(user, body, now)
 
 
+REGISTRATIONS_USED_UP = N_(
+    "Von Ihrer Internetverbindung aus wurden gerade zu viele Konten registriert. "
+    "Bitte versuchen Sie es später erneut."
+)
+
+
 def check_registration(ip: str) -> None:
     """Registrations per IP address (COMMUNITY_REGISTER_RATE); the API and the form count
-    together. Always on, like the login limit: the switch covers posting only."""
-    try:
-        hit(get_settings().register_rate, "register", ip)
-    except TooManyRequests as exc:
-        raise TooManyRequests(
-            "Von Ihrer Internetverbindung aus wurden gerade zu viele Konten registriert. "
-            "Bitte versuchen Sie es später erneut.",
-            retry_after=exc.retry_after,
-        ) from None
+    together. Always on, like the login limit: the switch covers posting only. Only a
+    registration that went through counts (`count_registration`): a few typos, or an
+    office behind one address, must not use the limit up."""
+    check(get_settings().register_rate, "register", ip, message=REGISTRATIONS_USED_UP)
+
+
+def count_registration(ip: str) -> None:
+    hit(get_settings().register_rate, "register", ip, message=REGISTRATIONS_USED_UP)

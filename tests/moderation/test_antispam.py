@@ -453,6 +453,36 @@ def test_the_registration_form_shares_the_count_and_says_why(db, anon, settings,
     assert 'value="formular@example.com"' in page.text  # the form keeps what was typed
 
 
+def test_refused_registrations_do_not_use_the_limit_up(db, anon, settings, monkeypatch):
+    monkeypatch.setattr(settings, "register_rate", "2/hour")
+    assert _register(anon, 1).status_code == 201
+    taken = anon.post(
+        "/api/v1/auth/register",
+        json={"email": "anders@example.com", "password": PASSWORD, "nickname": "Neu1"},
+    )
+    anon.get("/register")
+    typos = [
+        anon.post(
+            "/register",
+            data={
+                "email": f"tippfehler{n}@example.com",
+                "nickname": "Neu1",  # taken
+                "password": PASSWORD,
+                "csrf_token": anon.cookies.get("community_csrf"),
+            },
+        )
+        for n in range(3)
+    ]
+
+    second = _register(anon, 2)
+    third = _register(anon, 3)
+
+    assert taken.status_code == 409, taken.text
+    assert all(page.status_code == 422 for page in typos)
+    assert second.status_code == 201  # four refusals before it used nothing up
+    assert third.status_code == 429  # the two that went through did
+
+
 # ---- the web forms ---------------------------------------------------------------------------
 
 
