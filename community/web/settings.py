@@ -28,11 +28,21 @@ from community.web.pages import render
 router = APIRouter()
 
 
-def settings_context(user: User, request: Request | None = None) -> dict[str, object]:
-    """What settings.html shows: the stored values (after a refusal too, then beside the
-    message). With the request: whether a provider sign-in just proved the account."""
+def settings_context(
+    user: User, request: Request | None = None, profile: dict[str, str] | None = None
+) -> dict[str, object]:
+    """What settings.html shows: the stored values, except in the profile form after its
+    refusal, which shows what was typed (`profile`). With the request: whether a provider
+    sign-in just proved the account."""
     return {
         "user": user,
+        "profile": profile
+        or {
+            "nickname": user.nickname,
+            "real_name": user.real_name or "",
+            "company": user.company or "",
+            "locale": user.locale,
+        },
         **preferences.settings_context(user),
         **oidc_service.settings_context(user),
         "has_password": oidc_service.has_password(user),
@@ -83,8 +93,10 @@ def save_settings(
             locale=data.locale,
         )
     except CommunityError as exc:
-        # Nothing half-saved: the page shows the stored values again.
-        return form_error(request, session, "settings.html", lambda: settings_context(user), exc)
+        # Nothing half-saved; the profile form shows what was typed beside the message.
+        return form_error(
+            request, session, "settings.html", lambda: settings_context(user, profile=fields), exc
+        )
     return see_other("/settings", flash="settings_saved")
 
 

@@ -93,14 +93,29 @@ def test_settings_change_nickname_private_fields_and_language(client, anon, db: 
     assert anon.get("/u/Vorher").status_code == 404
 
 
-def test_settings_refuse_a_taken_nickname_and_keep_the_old_one(client, db: Session) -> None:
+def test_settings_refuse_a_taken_nickname_keep_what_was_typed_and_save_nothing(
+    client, db: Session
+) -> None:
     make_user(db, nickname="Besetzt")
-    member = make_user(db, nickname="Eigener")
+    member = make_user(db, nickname="Eigener", company="Alte Firma")
     _web_login(client, member)
-    response = _form_post(client, "/settings", nickname="besetzt", locale="de")
+    response = _form_post(
+        client,
+        "/settings",
+        nickname="besetzt",
+        real_name="Hans Neu",
+        company="Neue Firma AG",
+        locale="en",
+    )
     assert response.status_code == 422
     assert "Dieser Spitzname ist schon vergeben." in response.text
-    assert 'value="Eigener"' in client.get("/settings").text
+    # The form shows what was typed, to be corrected rather than typed again
+    for typed in ('value="besetzt"', 'value="Hans Neu"', 'value="Neue Firma AG"'):
+        assert typed in response.text
+    assert '<option value="en" lang="en" selected>' in response.text
+    stored = client.get("/settings").text
+    assert 'value="Eigener"' in stored and 'value="Alte Firma"' in stored
+    assert "Hans Neu" not in stored
 
 
 def test_password_change_from_the_settings_page(client, db: Session) -> None:
