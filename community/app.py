@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from community import i18n, memory, pageversion
+from community.accounts import avatars
 from community.api.openapi import OperationIds, install_docs, package_version
 from community.api.openapi import install as install_openapi
 from community.api.router import api_router
@@ -247,8 +248,12 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
-        # The avatar form carries a picture of up to 2 MB and the multipart framing.
-        larger={"/settings/avatar": max(settings.max_body_bytes, 3_000_000)},
+        larger=dict.fromkeys(
+            (r"/settings/avatar", r"/admin/blog/[0-9]+/cover/upload"),
+            # Twice what the service takes: a picture somewhat too large reaches it and is
+            # refused on the form, with the limit in the message.
+            max(settings.max_body_bytes, 2 * avatars.MAX_UPLOAD_BYTES),
+        ),
     )
     app.add_middleware(RefuseNulInUrl)
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from html import escape
 from typing import Any
 
 from starlette.requests import cookie_parser
@@ -10,7 +12,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from community.auth import set_csrf_cookie
-from community.i18n import N_, Formatted, negotiate, translate
+from community.i18n import LANG_COOKIE, LOCALES, N_, Formatted, negotiate, translate
 
 
 class BodyTooLarge(Exception):
@@ -20,17 +22,24 @@ class BodyTooLarge(Exception):
 class BodySizeLimit:
     """Refuse bodies over the limit with 413 before anything parses them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None):
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.default_max = max_bytes
-        # Paths that take more (an avatar upload), each with its own limit.
-        self.larger = larger or {}
+        # Paths that take more (picture uploads), each a regular expression of the whole
+        # path with its own limit.
+        self.larger = [(re.compile(path), limit) for path, limit in (larger or {}).items()]
+
+    def _max_bytes(self, path: str) -> int:
+        for pattern, limit in self.larger:
+            if pattern.fullmatch(path):
+                return limit
+        return self.default_max
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        max_bytes = self.larger.get(scope.get("path", ""), self.default_max)
+        max_bytes = self._max_bytes(scope.get("path", ""))
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -96,6 +105,9 @@ class RefuseNulInUrl:
 
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    if not scope.get("path", "").startswith("/api/"):
+        await _page_too_large(scope, send, limit)
+        return
     detail = Formatted("Die Anfrage ist größer als %(limit)s Bytes.", limit=limit)
     await _json_error(scope, send, 413, "payload_too_large", detail)
 
@@ -105,12 +117,55 @@ async def _json_error(scope: Scope, send: Send, status: int, code: str, detail: 
     header = dict(scope.get("headers") or []).get(b"accept-language", b"")
     locale = negotiate(header.decode("latin-1"))
     body = json.dumps({"error": code, "detail": translate(detail, locale)}).encode()
+    await _send_whole(send, status, b"application/json", locale, body)
+
+
+_TOO_LARGE_PAGE = """<!doctype html>
+<html lang="{locale}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><link rel="stylesheet" href="/static/style.css"></head>
+<body><main id="main" class="error-page"><h1>{title}</h1><p>{detail}</p>
+<p><a class="button" href="/">{home}</a></p></main></body>
+</html>
+"""
+
+
+async def _page_too_large(scope: Scope, send: Send, limit: int) -> None:
+    """A page for the browser, not JSON: the body was never read, so no session, route or
+    template is involved; in the language the pages pick without a session (cookie, else
+    Accept-Language)."""
+    headers = dict(scope.get("headers") or [])
+    chosen = cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(LANG_COOKIE)
+    locale = (
+        chosen if chosen in LOCALES else negotiate(headers.get(b"accept-language", b"").decode())
+    )
+    megabytes = max(1, limit // 1_000_000)
+    body = _TOO_LARGE_PAGE.format(
+        locale=locale,
+        title=escape(translate(N_("Anfrage zu groß"), locale)),
+        detail=escape(
+            translate(
+                Formatted(
+                    N_("Das Gesendete ist zu groß: Hier gehen höchstens %(megabytes)s MB."),
+                    megabytes=megabytes,
+                ),
+                locale,
+            )
+        ),
+        home=escape(translate(N_("Zur Startseite"), locale)),
+    ).encode()
+    await _send_whole(send, 413, b"text/html; charset=utf-8", locale, body)
+
+
+async def _send_whole(
+    send: Send, status: int, content_type: bytes, locale: str, body: bytes
+) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", content_type),
                 (b"content-language", locale.encode()),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),

@@ -1,4 +1,4 @@
-"""Cover pictures: checked and cleaned like avatars (Pillow, PNG/JPEG/WebP up to 2 MB, no
+"""Cover pictures: checked and cleaned like avatars (Pillow, PNG/JPEG/WebP up to 10 MB, no
 metadata carried over), cut to 16:9 and kept in the database. The URL holds a random key
 that changes with every upload; a cover is served only to who may see its article."""
 
@@ -54,7 +54,7 @@ def save_cover(session: Session, viewer: Viewer, article_id: int, data: bytes) -
     from PIL import ImageOps
 
     article = service.staff_article(session, viewer, article_id)
-    image = ImageOps.exif_transpose(_decode(data))
+    image = ImageOps.exif_transpose(_decode(data, SIZE))
     image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
     encoded = _encode(image)
     if article.status == ArticleStatus.published.value:

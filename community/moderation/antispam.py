@@ -35,8 +35,8 @@ from community.accounts.models import User
 from community.clock import utcnow
 from community.config import get_settings
 from community.errors import TooManyRequests
-from community.i18n import N_
 from community.forum.models import Post, Thread
+from community.i18n import N_
 from community.ratelimit import check, hit, limiter
 
 log = logging.getLogger(__name__)

@@ -102,15 +102,41 @@ def test_uploads_of_the_wrong_type_or_too_big_are_refused(client, db: Session) -
     assert "PNG, JPEG oder WebP" in gif.text
     text = _upload(client, b"kein Bild, nur Text", "bild.png", "image/png")
     assert text.status_code == 422 and "PNG, JPEG oder WebP" in text.text
-    # Random pixels do not compress: a real PNG of about 2.4 MB.
-    noise = Image.frombytes("RGB", (900, 900), os.urandom(900 * 900 * 3))
-    out = BytesIO()
-    noise.save(out, "PNG")
-    assert avatars.MAX_UPLOAD_BYTES < len(out.getvalue()) < 3_000_000
-    big = _upload(client, out.getvalue(), "gross.png", "image/png")
-    assert big.status_code == 422 and "größer als 2 MB" in big.text
+    # Over the limit: refused on the form before anything decodes it
+    big = _upload(client, b"\xff" * (avatars.MAX_UPLOAD_BYTES + 1), "gross.jpg", "image/jpeg")
+    assert big.status_code == 422 and "größer als 10 MB" in big.text
+    # Far over it: the request is refused before it is read, with a page, not JSON
+    huge = _upload(client, b"\xff" * (3 * avatars.MAX_UPLOAD_BYTES), "riesig.jpg", "image/jpeg")
+    assert huge.status_code == 413
+    assert huge.headers["content-type"].startswith("text/html")
+    assert "höchstens 20 MB" in huge.text and '<html lang="de">' in huge.text
     assert db.get(Avatar, member.id) is None
     assert _avatar_src(client) == f"/avatars/{member.id}.svg"
+
+
+def test_a_phone_photo_of_several_megabytes_becomes_the_avatar_upright(client, db: Session) -> None:
+    member = make_user(db)
+    sign_in(client, member)
+    # Noise does not compress: a JPEG of some megabytes, as a phone takes it, lying on its
+    # side (EXIF orientation 6: turn 90 degrees clockwise); stored left half red, right blue.
+    width, height = 3000, 2000
+    noise = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
+    colours = Image.new("RGB", (width, height), (230, 0, 0))
+    colours.paste((0, 0, 230), (width // 2, 0, width, height))
+    photo = Image.blend(noise, colours, 0.6)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = BytesIO()
+    photo.save(out, "JPEG", quality=95, exif=exif.tobytes())
+    assert 3_000_000 < len(out.getvalue()) < avatars.MAX_UPLOAD_BYTES
+
+    assert _upload(client, out.getvalue(), "IMG_0001.jpg", "image/jpeg").status_code == 303
+
+    picture = Image.open(BytesIO(client.get(_avatar_src(client)).content)).convert("RGB")
+    assert picture.size == (96, 96)
+    # Turned upright, the stored left half (red) is on top
+    red, _green, blue = picture.getpixel((48, 5))  # type: ignore[misc]
+    assert red > 150 and blue < 80
 
 
 def test_a_removed_or_erased_avatar_is_gone(client, anon, db: Session) -> None:

@@ -129,8 +129,13 @@ def test_oversized_web_form_is_413(db, signed_in, board):
             "title": "Eine viel zu große Frage",
             "body": "x" * (LIMIT + 1),
         },
+        headers={"Accept-Language": "en"},
     )
     assert response.status_code == 413
+    # A page for the browser in its language, not the API's JSON
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<html lang="en">' in response.text
+    assert "What you sent is too large: at most 1 MB are accepted here." in response.text
 
 
 # ---- text that cannot be stored ----------------------------------------------------------------

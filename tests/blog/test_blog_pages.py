@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from datetime import timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from community.blog import revisions, spotlight
 from community.blog import service as blog
 from community.blog.models import Article
 from community.clock import utcnow
+from community.config import get_settings
 from community.jobs.worker import Worker
 from tests.factories import make_category, make_group, make_user, sign_in
 from tests.web.test_query_counts import counting
@@ -150,15 +152,17 @@ def test_cover_upload_is_cleaned_and_served_only_with_the_article(
     article = _published(db, staff)
     writer = make_client()
     sign_in(writer, staff[0])
-    picture = Image.new("RGB", (800, 600), "#1f5f8b")
+    # Noise in a PNG does not compress: a picture of some 1.4 MB, over the 1 MB of a form
+    picture = Image.frombytes("RGB", (700, 700), os.urandom(700 * 700 * 3))
     data = io.BytesIO()
     exif = Image.Exif()
     exif[0x010E] = "Geheime Beschreibung"
-    picture.save(data, "JPEG", exif=exif)
+    picture.save(data, "PNG", exif=exif)
+    assert get_settings().max_body_bytes < len(data.getvalue())
     sent = _post(
         writer,
         f"/admin/blog/{article.id}/cover/upload",
-        files={"picture": ("c.jpg", data.getvalue(), "image/jpeg")},
+        files={"picture": ("c.png", data.getvalue(), "image/png")},
     )
     assert sent.status_code == 303
     bad = _post(
