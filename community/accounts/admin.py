@@ -12,12 +12,16 @@ from sqlmodel import Session
 from community.accounts import service as accounts
 from community.accounts.models import ApiToken, Group, Role, User
 from community.accounts.viewer import Viewer
-from community.errors import InvalidInput
+from community.errors import Conflict, InvalidInput
 from community.forum import permissions as perms
 from community.i18n import N_
 from community.moderation import audit
 
 UNKNOWN_MEMBERS = N_("Diese Spitznamen oder Adressen gehören zu keinem Mitglied:")
+OWN_ROLE = N_(
+    "Ihre eigene Rolle als Administrator ändert ein anderes Admin-Mitglied, damit immer "
+    "jemand die Verwaltung erreicht."
+)
 
 
 class UnknownMembers(InvalidInput):
@@ -43,6 +47,12 @@ def update_user(
 ) -> User:
     perms.require_admin(viewer)
     user = accounts.get_user_by_nickname(session, nickname)
+    if user.id == viewer.user_id and (
+        (role is not None and role != Role.admin) or is_active is False
+    ):
+        # Whoever has the rights to give them back stays: the only admin who demoted
+        # themselves locked everybody out of the console (only the command line let one in).
+        raise Conflict(OWN_ROLE, code="own_role")
     before = _user_state(user)
     accounts.set_role(session, user, role=role, is_staff=is_staff)
     if is_active is not None:

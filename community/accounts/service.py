@@ -433,6 +433,20 @@ def set_role(
     return user
 
 
+def other_admins(session: Session, user: User) -> int:
+    """Admins besides `user` who can still sign in."""
+    return session.execute(
+        select(func.count())
+        .select_from(User)
+        .where(
+            col(User.role) == Role.admin.value,
+            col(User.is_active).is_(True),
+            col(User.erased_at).is_(None),
+            col(User.id) != user.id,
+        )
+    ).scalar_one()
+
+
 def set_active(session: Session, user: User, active: bool) -> User:
     user.is_active = active
     if not active:

@@ -35,7 +35,7 @@ import community.insights.privacy
 import community.notifications.privacy
 import community.privacy.mentions  # noqa: F401
 from community.accounts import service as accounts
-from community.accounts.models import ApiToken, EmailToken, GroupMember, User
+from community.accounts.models import ApiToken, EmailToken, GroupMember, Role, User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
@@ -134,6 +134,12 @@ def erase_own_account(
         raise InvalidInput(
             "Bitte bestätigen Sie, dass Ihr Konto gelöscht werden soll.",
             code="confirmation_required",
+        )
+    if user.role == Role.admin and not accounts.other_admins(session, user):
+        raise Conflict(
+            "Sie sind das einzige Admin-Mitglied. Ernennen Sie zuerst ein weiteres, damit "
+            "jemand die Verwaltung erreicht; dann können Sie Ihr Konto löschen.",
+            code="last_admin",
         )
     return _erase(session, viewer, user, remove_posts=remove_posts)
 

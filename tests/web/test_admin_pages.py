@@ -12,7 +12,15 @@ from sqlmodel import select
 from community.accounts.models import GroupMember, Role, User
 from community.forum.models import Category, CategoryGroup
 from community.moderation.models import AuditEntry, Report
-from tests.factories import make_category, make_group, make_reply, make_thread, make_user, sign_in
+from tests.factories import (
+    PASSWORD,
+    make_category,
+    make_group,
+    make_reply,
+    make_thread,
+    make_user,
+    sign_in,
+)
 
 ADMIN_ONLY = ["/admin/groups", "/admin/boards"]
 MODERATOR = ["/admin", "/admin/members"]
@@ -154,6 +162,29 @@ def test_a_refused_role_keeps_the_form(db, client) -> None:  # type: ignore[no-u
     assert "Bitte wählen Sie eine Rolle." in response.text
     db.refresh(member)
     assert member.role == "member"
+
+
+def test_an_admin_cannot_demote_themselves_or_erase_the_last_admin_account(db, client) -> None:  # type: ignore[no-untyped-def]
+    admin = make_user(db, role=Role.admin, nickname="Einzige_Admin")
+    csrf = sign_in(client, admin)
+    demoted = _post(client, f"/admin/members/{admin.id}/role", csrf, role="member")
+    assert demoted.status_code == 409
+    assert "ändert ein anderes Admin-Mitglied" in demoted.text
+    assert 'option value="member" selected' in demoted.text  # the form as it was sent
+    # The team flag of one's own account is no risk
+    flagged = _post(client, f"/admin/members/{admin.id}/role", csrf, role="admin", is_staff="true")
+    assert flagged.status_code == 303
+    erased = _post(client, "/settings/erase", csrf, password=PASSWORD, confirm="true")
+    assert erased.status_code == 409
+    assert "Sie sind das einzige Admin-Mitglied" in erased.text
+    db.refresh(admin)
+    assert admin.role == "admin" and admin.is_staff and admin.erased_at is None
+    assert client.get("/admin/members").status_code == 200
+    # With a second admin, either may leave: someone still reaches the console
+    make_user(db, role=Role.admin)
+    assert (
+        _post(client, "/settings/erase", csrf, password=PASSWORD, confirm="true").status_code == 200
+    )
 
 
 def test_a_moderator_suspends_and_unsuspends_from_the_record(db, client) -> None:  # type: ignore[no-untyped-def]
