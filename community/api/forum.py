@@ -63,7 +63,7 @@ def list_category_threads(
         session, viewer, category=category, kind=kind, solved=solved, cursor=cursor, limit=limit
     )
     return ThreadsPublic(
-        items=present.threads_public(session, page.items), next_cursor=page.next_cursor
+        items=present.threads_public(session, viewer, page.items), next_cursor=page.next_cursor
     )
 
 
@@ -78,7 +78,7 @@ def list_threads(
 ) -> ThreadsPublic:
     page = forum.list_threads(session, viewer, kind=kind, solved=solved, cursor=cursor, limit=limit)
     return ThreadsPublic(
-        items=present.threads_public(session, page.items), next_cursor=page.next_cursor
+        items=present.threads_public(session, viewer, page.items), next_cursor=page.next_cursor
     )
 
 
@@ -93,7 +93,7 @@ def create_thread(data: ThreadCreate, session: SessionDep, viewer: ViewerDep) ->
         body=data.body,
     )
     return ThreadCreated(
-        thread=present.threads_public(session, [thread])[0],
+        thread=present.threads_public(session, viewer, [thread])[0],
         post=present.posts_public(session, viewer, [post])[0],
     )
 

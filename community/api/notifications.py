@@ -117,4 +117,4 @@ def unanswered(
     """For experts and staff: questions without a reply for longer than their board's
     limit (COMMUNITY_UNANSWERED_HOURS, or the board's own), the longest waiting first."""
     threads = experts.unanswered(session, viewer, limit=limit)
-    return ThreadsPublic(items=present.threads_public(session, threads), next_cursor=None)
+    return ThreadsPublic(items=present.threads_public(session, viewer, threads), next_cursor=None)

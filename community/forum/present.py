@@ -82,6 +82,7 @@ def _thread_public(
     users: dict[int, User],
     ladder: RankLadder,
     staff_names: bool,
+    originals_shown: set[int],
 ) -> ThreadPublic:
     assert thread.id is not None
     last_poster = users.get(thread.last_poster_id) if thread.last_poster_id else None
@@ -103,12 +104,27 @@ def _thread_public(
         solved=thread.solution_post_id is not None,
         solution_post_id=thread.solution_post_id,
         is_locked=thread.is_locked,
-        duplicate_of_thread_id=thread.duplicate_of_thread_id,
+        duplicate_of_thread_id=thread.duplicate_of_thread_id
+        if thread.duplicate_of_thread_id in originals_shown
+        else None,
         is_pending=thread.is_pending,
     )
 
 
-def threads_public(session: Session, threads: list[Thread]) -> list[ThreadPublic]:
+def _originals_shown(session: Session, viewer: Viewer, threads: list[Thread]) -> set[int]:
+    """The originals of duplicates this viewer may see: a public thread closed as a duplicate
+    of one in a closed board does not name it to those outside (as its page does not)."""
+    originals = {t.duplicate_of_thread_id for t in threads if t.duplicate_of_thread_id}
+    return {
+        original.id
+        for original in (session.get(Thread, tid) for tid in originals)
+        if original is not None
+        and original.id is not None
+        and perms.can_see_thread(session, viewer, original)
+    }
+
+
+def threads_public(session: Session, viewer: Viewer, threads: list[Thread]) -> list[ThreadPublic]:
     users = users_by_id(
         session, [t.author_id for t in threads] + [t.last_poster_id for t in threads]
     )
@@ -116,11 +132,14 @@ def threads_public(session: Session, threads: list[Thread]) -> list[ThreadPublic
     staff_names = staff_names_shown(session)
     category_ids = {t.category_id for t in threads}
     slugs = {c.id: c.slug for c in (session.get(Category, cid) for cid in category_ids) if c}
-    return [_thread_public(t, slugs[t.category_id], users, ladder, staff_names) for t in threads]
+    shown = _originals_shown(session, viewer, threads)
+    return [
+        _thread_public(t, slugs[t.category_id], users, ladder, staff_names, shown) for t in threads
+    ]
 
 
 def thread_detail(session: Session, viewer: Viewer, thread: Thread) -> ThreadDetail:
-    (base,) = threads_public(session, [thread])
+    (base,) = threads_public(session, viewer, [thread])
     opening = opening_post(session, thread)
     wanted = [opening]
     solution = session.get(Post, thread.solution_post_id) if thread.solution_post_id else None

@@ -13,7 +13,15 @@ from community.accounts.models import Role
 from community.forum.models import Post, Thread
 from community.jobs.worker import Worker
 from community.moderation.models import Report
-from tests.factories import PASSWORD, make_category, make_reply, make_thread, make_user, sign_in
+from tests.factories import (
+    PASSWORD,
+    make_category,
+    make_group,
+    make_reply,
+    make_thread,
+    make_user,
+    sign_in,
+)
 
 
 def _csrf(client) -> str:  # type: ignore[no-untyped-def]
@@ -241,6 +249,30 @@ def test_a_duplicate_shows_a_banner_to_the_original_and_refuses_replies(
     assert entry["action"] == "thread.duplicate"
     assert entry["before"] == {"duplicate_of_thread_id": None, "is_locked": False}
     assert entry["after"] == {"duplicate_of_thread_id": original.id, "is_locked": True}
+
+
+def test_the_api_names_a_closed_boards_original_only_to_who_may_see_it(db, anon, make_client):
+    insider = make_user(db, nickname="Insiderin")
+    closed = make_category(db, slug="intern", groups=[make_group(db, members=[insider])])
+    original = make_thread(db, author=insider, category=closed, title="Interne Anleitung VoLTE")
+    public = make_category(db, slug="offen")
+    again = make_thread(db, author=make_user(db), category=public, title="VoLTE einrichten bitte")
+    again.duplicate_of_thread_id = original.id
+    db.add(again)
+    db.commit()
+    inside = make_client()
+    sign_in(inside, insider)
+    outside = make_client()
+    sign_in(outside, make_user(db, nickname="Aussen"))
+
+    for reader in (anon, outside):
+        detail = reader.get(f"/api/v1/threads/{again.id}").json()
+        assert detail["duplicate_of_thread_id"] is None
+        [listed] = reader.get("/api/v1/categories/offen/threads").json()["items"]
+        assert listed["duplicate_of_thread_id"] is None
+    assert inside.get(f"/api/v1/threads/{again.id}").json()["duplicate_of_thread_id"] == (
+        original.id
+    )
 
 
 def test_audit_log_page_is_read_only_and_for_admins(db, client, world):
