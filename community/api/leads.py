@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
+from community import i18n
 from community.deps import IdPath, SessionDep, ViewerDep
 from community.leads import service as leads
 from community.leads.consent import (
     CONSENT_TEXT,
-    CONSENT_TEXT_VERSION,
     CONSENT_TITLE,
     PASSED_FIELDS,
+    consent_text_version,
 )
 from community.leads.schemas import (
     ConsentText,
@@ -24,12 +25,15 @@ router = APIRouter(tags=["leads"])
 
 
 @router.get("/leads/consent-text", name="lead_consent_text")
-def consent_text() -> ConsentText:
+def consent_text(request: Request) -> ConsentText:
+    """In the language of Accept-Language, with the version of the text in that language:
+    a client shows this text and sends this version with the consent."""
+    locale = i18n.api_locale(request)
     return ConsentText(
-        version=CONSENT_TEXT_VERSION,
-        title=CONSENT_TITLE,
-        text=CONSENT_TEXT,
-        fields=[label for _key, label in PASSED_FIELDS],
+        version=consent_text_version(locale),
+        title=i18n.translate(CONSENT_TITLE, locale),
+        text=i18n.translate(CONSENT_TEXT, locale),
+        fields=[i18n.translate(label, locale) for _key, label in PASSED_FIELDS],
     )
 
 

@@ -1,11 +1,22 @@
 """The consent text: what exactly goes to sales. A new wording gets a new version, and
-every consent records the version the customer saw."""
+every consent records the version the customer saw, in the language they read it in."""
 
 from __future__ import annotations
 
-from community.i18n import N_
+from community.i18n import DEFAULT_LOCALE, LOCALES, N_, supported
 
-CONSENT_TEXT_VERSION = "2026-11-27.de.1"
+# The wording's date. A changed German text or English translation (the catalog's entry of
+# CONSENT_TEXT) gets a new date, so no consent names a text it was not given to.
+CONSENT_WORDING = "2026-11-27"
+
+
+def consent_text_version(locale: str) -> str:
+    """The version of the text as shown in `locale`: '2026-11-27.en.1'."""
+    return f"{CONSENT_WORDING}.{supported(locale)}.1"
+
+
+CONSENT_TEXT_VERSION = consent_text_version(DEFAULT_LOCALE)
+CONSENT_TEXT_VERSIONS = frozenset(consent_text_version(locale) for locale in LOCALES)
 
 CONSENT_TITLE = N_("Angebot anfragen / Kontakt durch den Vertrieb")
 

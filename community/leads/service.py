@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -17,7 +18,7 @@ from community.events.service import record_event
 from community.forum import permissions as perms
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.i18n import Formatted
-from community.leads.consent import CONSENT_TEXT_VERSION
+from community.leads.consent import CONSENT_TEXT_VERSIONS
 from community.leads.models import Escalation, Lead, LeadStatus
 from community.notifications import service as notifications
 
@@ -37,6 +38,21 @@ def _clean(value: str | None, limit: int, name: str) -> str | None:
             code="invalid_input",
         )
     return value or None
+
+
+# Digits with the usual separators, an optional leading + and an extension: "+49 30 123456-7",
+# "(030) 123 45 67", "030/1234567 ext. 12". Sales calls it: text that is no number is refused.
+_PHONE = re.compile(r"\+?[0-9 ()./-]{5,30}(?:\s*(?:ext\.?|x|Durchwahl|DW)\s*[0-9]{1,6})?", re.I)
+
+
+def _phone(value: str | None) -> str | None:
+    phone = _clean(value, 40, "Telefon")
+    if phone is not None and (not _PHONE.fullmatch(phone) or sum(c.isdigit() for c in phone) < 5):
+        raise InvalidInput(
+            "Bitte geben Sie eine Telefonnummer aus Ziffern an, z. B. +49 30 1234567.",
+            code="invalid_phone",
+        )
+    return phone
 
 
 # ---- consent and lead.created ---------------------------------------------------------------
@@ -64,14 +80,14 @@ def give_consent(
             "Ohne Ihre Einwilligung geben wir keine Daten an den Vertrieb weiter.",
             code="consent_required",
         )
-    if text_version != CONSENT_TEXT_VERSION:
+    if text_version not in CONSENT_TEXT_VERSIONS:
         raise Conflict(
             "Der Einwilligungstext wurde geändert. Bitte lesen Sie ihn erneut.",
             code="consent_text_changed",
         )
     real_name = _clean(real_name, 200, "Klarname")
     company = _clean(company, 200, "Firma")
-    phone = _clean(phone, 40, "Telefon")
+    phone = _phone(phone)
     text = _clean(message, 4000, "Nachricht")
     lead = _own_lead(session, viewer, lead_id) if lead_id is not None else None
     if lead is not None:

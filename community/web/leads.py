@@ -15,13 +15,15 @@ from community.deps import IdPath, SessionDep
 from community.errors import CommunityError
 from community.forum import service as forum
 from community.forum.models import Thread
+from community.i18n import N_, pick_locale
 from community.leads import service as leads
 from community.leads.consent import (
     CONSENT_TEXT,
-    CONSENT_TEXT_VERSION,
     CONSENT_TITLE,
     PASSED_FIELDS,
+    consent_text_version,
 )
+from community.leads.models import LeadStatus
 from community.leads.schemas import LeadConsent
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first, see_other
@@ -34,8 +36,19 @@ leads_web_router = APIRouter(include_in_schema=False)
 thread_literal_router = APIRouter(include_in_schema=False)
 
 
+SENT_TITLE = N_("Danke – der Vertrieb meldet sich")
+SENT = N_(
+    "Ihre Angaben wurden an den Vertrieb übergeben. Sie können die Einwilligung jederzeit "
+    "unter Einstellungen › Kontakt durch den Vertrieb widerrufen."
+)
+
+
 def _form_context(
-    viewer: Viewer, action: str, thread: Thread | None, request_lead: bool = False
+    request: Request,
+    viewer: Viewer,
+    action: str,
+    thread: Thread | None,
+    request_lead: bool = False,
 ) -> dict[str, object]:
     user = viewer.user
     return {
@@ -43,7 +56,8 @@ def _form_context(
         "thread": thread,
         "title": CONSENT_TITLE,
         "text": CONSENT_TEXT,
-        "version": CONSENT_TEXT_VERSION,
+        # The text as this page shows it: the consent records the language it was read in.
+        "version": consent_text_version(pick_locale(request)),
         "fields": PASSED_FIELDS,
         "real_name": user.real_name if user else "",
         "company": user.company if user else "",
@@ -59,9 +73,8 @@ def contact_form(
     thread = forum.get_thread(session, viewer, thread_id)
     if viewer.user is None:
         return login_first(f"/t/{thread_id}/contact-sales")
-    return render(
-        request, "crm_consent.html", _form_context(viewer, f"/t/{thread_id}/contact-sales", thread)
-    )
+    context = _form_context(request, viewer, f"/t/{thread_id}/contact-sales", thread)
+    return render(request, "crm_consent.html", context)
 
 
 @leads_web_router.get("/settings/sales-contact", response_class=HTMLResponse)
@@ -74,24 +87,8 @@ def settings_page(request: Request, session: SessionDep, viewer: WebViewer) -> R
         for t in (session.get(Thread, lead.thread_id) for lead in mine if lead.thread_id)
         if t is not None
     }
-    return render(
-        request,
-        "crm_settings.html",
-        {
-            "leads": mine,
-            "threads": threads,
-            "title": CONSENT_TITLE,
-            "text": CONSENT_TEXT,
-            "version": CONSENT_TEXT_VERSION,
-            "fields": PASSED_FIELDS,
-            "real_name": viewer.user.real_name,
-            "company": viewer.user.company,
-            "action": "/settings/sales-contact",
-            "thread": None,
-            "error": None,
-            "request_lead": False,
-        },
-    )
+    context = _form_context(request, viewer, "/settings/sales-contact", None)
+    return render(request, "crm_settings.html", {**context, "leads": mine, "threads": threads})
 
 
 def _submit(
@@ -114,7 +111,7 @@ def _submit(
         )
     except CommunityError as exc:
         context = {
-            **_form_context(viewer, action, thread, request_lead=lead_id is not None),
+            **_form_context(request, viewer, action, thread, request_lead=lead_id is not None),
             # What was typed stays in the form.
             "real_name": consent.real_name,
             "company": consent.company,
@@ -122,16 +119,7 @@ def _submit(
             "message": consent.message,
         }
         return form_error(request, session, "crm_consent.html", context, exc)
-    return render(
-        request,
-        "message.html",
-        {
-            "title": "Danke – der Vertrieb meldet sich",
-            "message": "Ihre Angaben wurden an den Vertrieb übergeben. Sie können die "
-            "Einwilligung jederzeit unter Einstellungen › Kontakt durch den Vertrieb "
-            "widerrufen.",
-        },
-    )
+    return render(request, "message.html", {"title": SENT_TITLE, "message": SENT})
 
 
 @dataclass(frozen=True)
@@ -209,8 +197,11 @@ def request_page(
     if viewer.user is None:
         return login_first(f"/leads/{lead_id}")
     lead = leads.get_own_lead(session, viewer, lead_id)
+    if lead.status != LeadStatus.requested.value:
+        # Answered already (here or in the settings): the settings list it with its state.
+        return see_other("/settings/sales-contact")
     thread = session.get(Thread, lead.thread_id) if lead.thread_id else None
-    context = _form_context(viewer, f"/leads/{lead_id}", thread, request_lead=True)
+    context = _form_context(request, viewer, f"/leads/{lead_id}", thread, request_lead=True)
     return render(request, "crm_consent.html", context)
 
 

@@ -102,6 +102,63 @@ def test_consent_sends_the_lead_with_what_was_agreed(
     assert lead["consent"]["text_version"] == CONSENT_TEXT_VERSION
 
 
+def test_a_consent_given_in_english_records_the_english_text_and_thanks_in_english(
+    client: TestClient, db: Session, customer: User, thread_id: int
+) -> None:
+    customer.locale = "en"  # the member's own setting: their pages are English
+    db.add(customer)
+    db.commit()
+    sign_in(client, customer)
+    english = {"Accept-Language": "en"}
+    form = client.get(f"/t/{thread_id}/contact-sales")
+    version = re.search(r'name="text_version" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    assert version != CONSENT_TEXT_VERSION and ".en." in version
+    assert "I would like to be contacted by sales." in form.text
+    done = client.post(
+        f"/t/{thread_id}/contact-sales",
+        data={
+            "csrf_token": client.headers["X-CSRF-Token"],
+            "text_version": version,
+            "agreed": "true",
+        },
+    )
+    assert done.status_code == 200, done.text
+    assert "Thank you – sales will be in touch" in done.text
+    assert "Vertrieb" not in done.text
+    [lead] = events(db, "lead.created")
+    assert lead["consent"]["text_version"] == version
+    # The API gives the text a client shows, in its language, with that version
+    text = client.get("/api/v1/leads/consent-text", headers=english).json()
+    assert text["version"] == version
+    assert text["text"].startswith("I would like to be contacted by sales.")
+    assert client.get("/api/v1/leads/consent-text").json()["version"] == CONSENT_TEXT_VERSION
+
+
+def test_a_phone_number_must_be_one(
+    client: TestClient, db: Session, customer: User, thread_id: int
+) -> None:
+    sign_in(client, customer)
+    for bad in ("abc<script>", "nicht erreichbar", "12"):
+        refused = client.post("/api/v1/leads", json=consent(thread_id=thread_id, phone=bad))
+        assert refused.status_code == 422 and refused.json()["error"] == "invalid_phone", bad
+    page = client.post(
+        f"/t/{thread_id}/contact-sales",
+        data={
+            "csrf_token": client.headers["X-CSRF-Token"],
+            "text_version": CONSENT_TEXT_VERSION,
+            "agreed": "true",
+            "phone": "abc",
+            "message": "Bitte morgens anrufen.",
+        },
+    )
+    assert page.status_code == 422 and "Telefonnummer aus Ziffern" in page.text
+    assert "Bitte morgens anrufen." in page.text  # kept
+    assert events(db, "lead.created") == []
+    for good in ("+49 30 1234567", "(030) 123 45 67", "030/1234567-0", "+49 89 12345 ext. 12"):
+        made = client.post("/api/v1/leads", json=consent(thread_id=thread_id, phone=good))
+        assert made.status_code == 201, (good, made.text)
+
+
 def test_a_changed_consent_text_must_be_read_again(
     client: TestClient, db: Session, customer: User
 ) -> None:
@@ -146,6 +203,9 @@ def test_staff_opportunity_asks_the_customer_first(
     assert answer.status_code == 200, answer.text
     [lead] = events(db, "lead.created")
     assert lead["thread_id"] == thread_id
+    # Answered: the link in the mail now leads to the settings, which list the consent
+    again = browser.get(path, follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == "/settings/sales-contact"
 
 
 def test_declining_a_staff_request_sends_nothing(
