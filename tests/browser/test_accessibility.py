@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from tests.browser.axe import axe_source, check_page
+from tests.browser.axe import PHONE, axe_source, check_page
 from tests.browser.test_forum_in_browser import log_in
 from tests.factories import make_category, make_reply, make_thread, make_user
 
@@ -38,6 +38,14 @@ def test_public_and_member_pages_pass_axe_at_desktop_and_phone_width(new_page, d
         p for url in ("/settings", "/new", "/notifications") for p in check_page(member, url)
     ]
     assert problems == []
+    # On a phone each notification choice is wide enough to read what is chosen
+    # ("Benachrichtigung und E-Mail"; beside the labels they were 67 px: "Be").
+    member.set_viewport_size(PHONE)
+    member.goto("/settings")
+    widths = member.eval_on_selector_all(
+        "#notifications select", "els => els.map(e => e.getBoundingClientRect().width)"
+    )
+    assert widths and min(widths) >= 250, widths
 
 
 def test_the_check_finds_an_image_without_text_and_a_page_too_wide(browser) -> None:

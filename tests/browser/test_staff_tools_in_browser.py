@@ -11,6 +11,8 @@ from playwright.sync_api import expect
 from sqlmodel import Session
 
 from community.accounts.models import Role
+from community.events.models import Event
+from community.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.browser.axe import axe_source, check_page
 from tests.browser.conftest import shoot
 from tests.browser.test_forum_in_browser import log_in
@@ -90,6 +92,38 @@ def test_moderator_hides_and_restores_a_post_from_the_thread_page(new_page, db: 
     assert chief_watch.problems == []
 
 
+def _a_failed_delivery(db: Session) -> None:
+    """A webhook with a delivery in its table: the table scrolls inside its region at 390 px
+    (its cells' hidden button texts once widened the whole page)."""
+    event = Event(type="thread.created", payload={})
+    endpoint = WebhookEndpoint(
+        url="https://crm.example.com/hook", event_types=["thread.created"], secret="s"
+    )
+    db.add(event)
+    db.add(endpoint)
+    db.flush()
+    assert endpoint.id is not None and event.id is not None
+    delivery = WebhookDelivery(
+        endpoint_id=endpoint.id,
+        event_id=event.id,
+        event_type=event.type,
+        status="failed",
+        attempts=1,
+    )
+    db.add(delivery)
+    db.flush()
+    assert delivery.id is not None
+    db.add(
+        WebhookAttempt(
+            delivery_id=delivery.id,
+            response_status=503,
+            duration_ms=120,
+            error="Der Empfänger antwortete mit HTTP-Status 503",
+        )
+    )
+    db.commit()
+
+
 @pytest.mark.sqlite_only  # axe reads the markup, the same on both databases
 def test_staff_pages_pass_axe_at_desktop_and_phone_width(new_page, db: Session) -> None:
     axe_source()  # skips with the reason when axe-core is not installed
@@ -109,6 +143,7 @@ def test_staff_pages_pass_axe_at_desktop_and_phone_width(new_page, db: Session) 
     post.get_by_label("Öffentlicher Grund").fill("Spam")
     post.get_by_role("button", name="Ausblenden").click()
     draft = entry_of(db, solved(db))
+    _a_failed_delivery(db)
     pages = [
         f"/t/{thread.id}/{thread.slug}",
         "/admin/faq",
