@@ -46,7 +46,7 @@ _BOARD_MESSAGES = {
     "unanswered_after_hours": N_(
         "Die Frist ist eine ganze Zahl von 1 bis 8760 Stunden, oder leer für den Standard."
     ),
-    "default_kind": N_("Bitte wählen Sie Frage oder Diskussion."),
+    "default_kind": N_("Bitte wählen Sie Frage, Diskussion oder Ideen."),
 }
 
 DONE = {

@@ -26,7 +26,15 @@ Model = TypeVar("Model", bound=BaseModel)
 
 # Refusals that name something typed into the form, whatever their status in the API.
 _ABOUT_THE_INPUT = frozenset(
-    {"nickname_taken", "email_taken", "wrong_password", "invalid_credentials", "proof_required"}
+    {
+        "nickname_taken",
+        "email_taken",
+        "wrong_password",
+        "invalid_credentials",
+        "proof_required",
+        "group_exists",
+        "category_exists",
+    }
 )
 
 # Refusals that are not about the input but are still answered on the form, with their own
@@ -44,6 +52,8 @@ _FIELD_OF_CODE = {
     "invalid_body": "body",
     "board_required": "category",
     "email_not_verified": "body",
+    "group_exists": "slug",
+    "category_exists": "slug",
 }
 
 INVALID = N_("Die Eingabe ist ungültig.")

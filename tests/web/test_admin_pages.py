@@ -282,6 +282,25 @@ def test_a_refused_group_keeps_what_was_typed(db, client) -> None:  # type: igno
     assert 'value="Mit Leerzeichen"' in response.text and "Für Partner" in response.text
 
 
+def test_a_taken_short_name_keeps_the_group_and_board_forms(db, client) -> None:  # type: ignore[no-untyped-def]
+    admin = make_user(db, role=Role.admin)
+    make_group(db, slug="partner")
+    make_category(db, slug="technik", name="Technik")
+    csrf = sign_in(client, admin)
+    group = _post(
+        client, "/admin/groups", csrf, slug="partner", name="Partner Nord", description="Im Norden"
+    )
+    assert group.status_code == 422
+    assert "Diese Gruppe gibt es schon." in group.text
+    assert 'value="Partner Nord"' in group.text and "Im Norden" in group.text
+    board = _post(
+        client, "/admin/boards", csrf, slug="technik", name="Technik 2", description="Doppelt"
+    )
+    assert board.status_code == 422
+    assert "Diesen Bereich gibt es schon." in board.text
+    assert 'value="Technik 2"' in board.text and "Doppelt" in board.text
+
+
 def test_an_admin_creates_a_board_and_closes_it_to_a_group(db, client) -> None:  # type: ignore[no-untyped-def]
     admin = make_user(db, role=Role.admin)
     make_group(db, slug="vip")
@@ -425,7 +444,10 @@ def test_a_board_made_for_discussions_starts_new_threads_as_discussions(db, clie
     # An explicit choice in the link still wins.
     assert 'value="question" checked' in client.get("/new?board=plaudern&kind=question").text
     refused = _post(client, "/admin/boards/plaudern", csrf, name="Plaudern", default_kind="umfrage")
-    assert refused.status_code == 422 and "Bitte wählen Sie Frage oder Diskussion." in refused.text
+    assert (
+        refused.status_code == 422
+        and "Bitte wählen Sie Frage, Diskussion oder Ideen." in refused.text
+    )
 
 
 def test_a_closed_boards_page_names_the_team_who_see_it_and_the_experts_following(
