@@ -304,6 +304,11 @@ def record_decision(
     (on the post, or on its thread for a decision about the thread)."""
     assert post.id is not None
     _close_reports(session, post.id, outcome, viewer.user_id)
+    after = after if after is not None else _state(post, thread)
+    if after == before:
+        # Hidden again as it was (a second click, two moderators at once): the reports are
+        # closed, but no entry says nothing changed, and the author is not told twice.
+        return
     target_type, target_id = target or ("post", post.id)
     entry = audit.record(
         session,
@@ -313,7 +318,7 @@ def record_decision(
         target_id,
         reason=reason,
         before=before,
-        after=after if after is not None else _state(post, thread),
+        after=after,
     )
     notifications.on_post_decided(session, post, outcome, reason, viewer.user_id, entry.id)
 

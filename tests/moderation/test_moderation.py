@@ -10,6 +10,8 @@ from community.accounts.models import Role
 from community.faq.models import FaqEntry
 from community.forum.models import Post
 from community.jobs.worker import Worker
+from community.moderation.models import AuditEntry
+from community.notifications.models import Notification
 from tests.factories import (
     PASSWORD,
     make_category,
@@ -111,6 +113,20 @@ def test_hide_removes_text_from_page_api_and_search_and_restore_brings_it_back(
     assert "Zauberpillen" in anon.get(f"/t/{thread.id}/{thread.slug}").text
     assert anon.get("/api/v1/search", params={"q": "Zauberpillen"}).json()["total"] == 1
     assert anon.get(f"/api/v1/threads/{thread.id}").json()["reply_count"] == 1
+
+
+def test_hiding_twice_leaves_one_audit_entry_and_one_notice(db, client, world):
+    _board, author, _thread, reply, mod = world
+    sign_in(client, mod)
+    url = f"/api/v1/moderation/posts/{reply.id}/hide"
+    assert client.post(url, json={"reason": "Werbung"}).status_code == 204
+    assert client.post(url, json={"reason": "Werbung"}).status_code == 204  # a second click
+    # A new reason is a change of its own
+    assert client.post(url, json={"reason": "Werbung und Links"}).status_code == 204
+    entries = db.exec(select(AuditEntry).where(AuditEntry.action == "post.hide")).all()
+    assert [e.after["hidden_reason"] for e in entries] == ["Werbung", "Werbung und Links"]
+    notices = db.exec(select(Notification).where(Notification.user_id == author.id)).all()
+    assert len(notices) == 2
 
 
 def test_hide_needs_a_reason_and_a_moderator(db, client, world):
