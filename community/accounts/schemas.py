@@ -26,7 +26,8 @@ class LoginRequest(BaseModel):
 
 
 class EmailRequest(BaseModel):
-    email: CleanStr = Field(max_length=254)
+    # An address, as at registration: "nope" gets a format error, not "a link is on its way"
+    email: EmailStr = Field(max_length=254)
 
 
 class TokenRequest(BaseModel):

@@ -177,8 +177,11 @@ def forgot(
     email: Annotated[CleanStr, Form(max_length=254)],
 ) -> Response:
     check_csrf(request, csrf_token)
-    data = parse_form(EmailRequest, {"email": email})
-    entry.request_reset(session, data.email, ip=client_ip(request))
+    try:
+        data = parse_form(EmailRequest, {"email": email}, _FIELD_MESSAGES)
+        entry.request_reset(session, data.email, ip=client_ip(request))
+    except CommunityError as exc:
+        return form_error(request, session, "forgot.html", {"email": email}, exc)
     return render(
         request,
         "message.html",

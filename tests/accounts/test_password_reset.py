@@ -180,3 +180,17 @@ def test_the_reset_mail_is_in_the_members_language(anon, db, mailbox, run_jobs):
     assert english_mail.subject.endswith("Reset your password")
     assert "The link is valid for 2 hours." in english_mail.text
     assert english_mail.link("/reset-password").startswith("http://testserver/reset-password")
+
+
+def test_something_that_is_no_address_gets_a_format_error(anon, db, mailbox, run_jobs):
+    assert _request_reset(anon, "nope").status_code == 422
+    anon.get("/forgot-password")
+    page = anon.post(
+        "/forgot-password", data={"csrf_token": anon.cookies.get("community_csrf"), "email": "nope"}
+    )
+    assert page.status_code == 422
+    assert "Bitte geben Sie eine gültige E-Mail-Adresse an." in page.text
+    assert 'value="nope"' in page.text  # kept, to be corrected
+    assert "E-Mail unterwegs" not in page.text
+    run_jobs()
+    assert mailbox.messages == []
