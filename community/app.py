@@ -251,8 +251,11 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         larger=dict.fromkeys(
             (r"/settings/avatar", r"/admin/blog/[0-9]+/cover/upload"),
             # Twice what the service takes: a picture somewhat too large reaches it and is
-            # refused on the form, with the limit in the message.
-            max(settings.max_body_bytes, 2 * avatars.MAX_UPLOAD_BYTES),
+            # refused on the form; a larger one gets the page, which states the same limit.
+            (
+                max(settings.max_body_bytes, 2 * avatars.MAX_UPLOAD_BYTES),
+                avatars.MAX_UPLOAD_BYTES,
+            ),
         ),
     )
     app.add_middleware(RefuseNulInUrl)

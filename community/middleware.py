@@ -22,24 +22,26 @@ class BodyTooLarge(Exception):
 class BodySizeLimit:
     """Refuse bodies over the limit with 413 before anything parses them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: dict[str, tuple[int, int]] | None = None
+    ) -> None:
         self.app = app
         self.default_max = max_bytes
         # Paths that take more (picture uploads), each a regular expression of the whole
-        # path with its own limit.
-        self.larger = [(re.compile(path), limit) for path, limit in (larger or {}).items()]
+        # path with its limit and the size its page states (the form's own limit).
+        self.larger = [(re.compile(path), sizes) for path, sizes in (larger or {}).items()]
 
-    def _max_bytes(self, path: str) -> int:
-        for pattern, limit in self.larger:
+    def _limits(self, path: str) -> tuple[int, int]:
+        for pattern, sizes in self.larger:
             if pattern.fullmatch(path):
-                return limit
-        return self.default_max
+                return sizes
+        return self.default_max, self.default_max
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        max_bytes = self._max_bytes(scope.get("path", ""))
+        max_bytes, stated = self._limits(scope.get("path", ""))
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -47,7 +49,7 @@ class BodySizeLimit:
                 except ValueError:
                     too_big = False
                 if too_big:
-                    await _too_large(scope, send, max_bytes)
+                    await _too_large(scope, send, max_bytes, stated)
                     return
         received = 0
         response_started = False
@@ -70,7 +72,7 @@ class BodySizeLimit:
                 # The framework may turn BodyTooLarge into an error of its own (FastAPI
                 # answers 400 "error parsing the body"); the client gets the 413 instead.
                 response_started = replaced = True
-                await _too_large(scope, send, max_bytes)
+                await _too_large(scope, send, max_bytes, stated)
                 return
             if replaced:
                 return
@@ -82,7 +84,7 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
-                await _too_large(scope, send, max_bytes)
+                await _too_large(scope, send, max_bytes, stated)
 
 
 class RefuseNulInUrl:
@@ -104,9 +106,9 @@ class RefuseNulInUrl:
         await self.app(scope, receive, send)
 
 
-async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+async def _too_large(scope: Scope, send: Send, limit: int, stated: int) -> None:
     if not scope.get("path", "").startswith("/api/"):
-        await _page_too_large(scope, send, limit)
+        await _page_too_large(scope, send, stated)
         return
     detail = Formatted("Die Anfrage ist größer als %(limit)s Bytes.", limit=limit)
     await _json_error(scope, send, 413, "payload_too_large", detail)
@@ -123,7 +125,7 @@ async def _json_error(scope: Scope, send: Send, status: int, code: str, detail: 
 _TOO_LARGE_PAGE = """<!doctype html>
 <html lang="{locale}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title><link rel="stylesheet" href="/static/style.css"></head>
+<title>{title}</title><link rel="stylesheet" href="/static/site.css"></head>
 <body><main id="main" class="error-page"><h1>{title}</h1><p>{detail}</p>
 <p><a class="button" href="/">{home}</a></p></main></body>
 </html>
@@ -136,10 +138,9 @@ async def _page_too_large(scope: Scope, send: Send, limit: int) -> None:
     Accept-Language)."""
     headers = dict(scope.get("headers") or [])
     chosen = cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(LANG_COOKIE)
-    locale = (
-        chosen if chosen in LOCALES else negotiate(headers.get(b"accept-language", b"").decode())
-    )
-    megabytes = max(1, limit // 1_000_000)
+    header = headers.get(b"accept-language", b"").decode("latin-1")
+    locale = chosen if chosen in LOCALES else negotiate(header)
+    megabytes = max(1, round(limit / 1_000_000))
     body = _TOO_LARGE_PAGE.format(
         locale=locale,
         title=escape(translate(N_("Anfrage zu groß"), locale)),

@@ -26,8 +26,10 @@ class LoginRequest(BaseModel):
 
 
 class EmailRequest(BaseModel):
-    # An address, as at registration: "nope" gets a format error, not "a link is on its way"
-    email: EmailStr = Field(max_length=254)
+    # Something with an @: "nope" gets a format error, not "a link is on its way". Not
+    # EmailStr: an account made on the command line or by a company login may have an
+    # address it refuses (it@firma.local), and its owner must still be able to reset.
+    email: CleanStr = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
 
 
 class TokenRequest(BaseModel):

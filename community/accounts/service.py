@@ -434,17 +434,20 @@ def set_role(
 
 
 def other_admins(session: Session, user: User) -> int:
-    """Admins besides `user` who can still sign in."""
-    return session.execute(
-        select(func.count())
-        .select_from(User)
+    """Admins besides `user` who can still sign in, their rows locked (PostgreSQL) in the
+    order of their ids until the transaction ends: of two admins leaving at once, the second
+    waits for the first and then counts without them; the one order means no deadlock."""
+    ids = session.execute(
+        select(col(User.id))
         .where(
             col(User.role) == Role.admin.value,
             col(User.is_active).is_(True),
             col(User.erased_at).is_(None),
-            col(User.id) != user.id,
         )
-    ).scalar_one()
+        .order_by(col(User.id))
+        .with_for_update()
+    ).scalars()
+    return sum(1 for admin_id in ids if admin_id != user.id)
 
 
 def set_active(session: Session, user: User, active: bool) -> User:

@@ -54,7 +54,8 @@ def save_cover(session: Session, viewer: Viewer, article_id: int, data: bytes) -
     from PIL import ImageOps
 
     article = service.staff_article(session, viewer, article_id)
-    image = ImageOps.exif_transpose(_decode(data, SIZE))
+    # Square: a photo lying on its side is turned after decoding, and must still cover SIZE
+    image = ImageOps.exif_transpose(_decode(data, (max(SIZE), max(SIZE))))
     image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
     encoded = _encode(image)
     if article.status == ArticleStatus.published.value:

@@ -76,6 +76,15 @@ def can_see_thread(session: Session, viewer: Viewer, thread: Thread) -> bool:
     return category is not None and can_see_category(session, viewer, category)
 
 
+def original_shown(session: Session, viewer: Viewer, thread: Thread) -> Thread | None:
+    """The thread a duplicate points to, if this viewer may see it: a public duplicate of a
+    closed board's thread does not even name it outside (page and API alike)."""
+    if thread.duplicate_of_thread_id is None:
+        return None
+    original = session.get(Thread, thread.duplicate_of_thread_id)
+    return original if original is not None and can_see_thread(session, viewer, original) else None
+
+
 def can_see_thread_in(
     viewer: Viewer, thread: Thread, category: Category | None, group_ids: set[int]
 ) -> bool:

@@ -112,15 +112,11 @@ def _thread_public(
 
 
 def _originals_shown(session: Session, viewer: Viewer, threads: list[Thread]) -> set[int]:
-    """The originals of duplicates this viewer may see: a public thread closed as a duplicate
-    of one in a closed board does not name it to those outside (as its page does not)."""
-    originals = {t.duplicate_of_thread_id for t in threads if t.duplicate_of_thread_id}
+    """The ids of the originals of these duplicates that this viewer may see."""
     return {
         original.id
-        for original in (session.get(Thread, tid) for tid in originals)
-        if original is not None
-        and original.id is not None
-        and perms.can_see_thread(session, viewer, original)
+        for original in (perms.original_shown(session, viewer, t) for t in threads)
+        if original is not None and original.id is not None
     }
 
 

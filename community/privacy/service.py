@@ -126,6 +126,8 @@ def erase_own_account(
     """`proven`: the member has just proved the account by a fresh sign-in at a linked
     provider (accounts/oidc_service.proof_holds), which stands in for the password."""
     user = _signed_in(viewer)
+    # Before the member's own row: other_admins locks the admins' rows in id order.
+    last_admin = user.role == Role.admin and not accounts.other_admins(session, user)
     session.refresh(user, with_for_update=True)
     if user.erased_at is not None:  # erased a moment ago by another request
         raise NotAuthenticated("Bitte melden Sie sich an.")
@@ -135,7 +137,7 @@ def erase_own_account(
             "Bitte bestätigen Sie, dass Ihr Konto gelöscht werden soll.",
             code="confirmation_required",
         )
-    if user.role == Role.admin and not accounts.other_admins(session, user):
+    if last_admin:
         raise Conflict(
             "Sie sind das einzige Admin-Mitglied. Ernennen Sie zuerst ein weiteres, damit "
             "jemand die Verwaltung erreicht; dann können Sie Ihr Konto löschen.",

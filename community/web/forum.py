@@ -233,13 +233,7 @@ def thread_context(
     if page.items:
         shown_up_to = max(p.id for p in page.items if p.id is not None)
         reading.mark_read(session, viewer, thread, shown_up_to, mark)
-    original = (
-        session.get(Thread, thread.duplicate_of_thread_id)
-        if thread.duplicate_of_thread_id
-        else None
-    )
-    if original is not None and not perms.can_see_thread(session, viewer, original):
-        original = None  # a closed board's thread is not even named
+    original = perms.original_shown(session, viewer, thread)
     return _page_context(
         session,
         viewer,

@@ -109,7 +109,7 @@ def test_uploads_of_the_wrong_type_or_too_big_are_refused(client, db: Session) -
     huge = _upload(client, b"\xff" * (3 * avatars.MAX_UPLOAD_BYTES), "riesig.jpg", "image/jpeg")
     assert huge.status_code == 413
     assert huge.headers["content-type"].startswith("text/html")
-    assert "höchstens 20 MB" in huge.text and '<html lang="de">' in huge.text
+    assert "höchstens 10 MB" in huge.text and '<html lang="de">' in huge.text
     assert db.get(Avatar, member.id) is None
     assert _avatar_src(client) == f"/avatars/{member.id}.svg"
 

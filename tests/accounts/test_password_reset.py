@@ -194,3 +194,8 @@ def test_something_that_is_no_address_gets_a_format_error(anon, db, mailbox, run
     assert "E-Mail unterwegs" not in page.text
     run_jobs()
     assert mailbox.messages == []
+    # An address made on the command line, which registration's stricter check refuses
+    local = make_user(db, email="it@firma.local")
+    assert _request_reset(anon, "it@firma.local").status_code == 202
+    run_jobs()
+    assert mailbox.to(local.email)

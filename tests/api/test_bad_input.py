@@ -136,6 +136,14 @@ def test_oversized_web_form_is_413(db, signed_in, board):
     assert response.headers["content-type"].startswith("text/html")
     assert '<html lang="en">' in response.text
     assert "What you sent is too large: at most 1 MB are accepted here." in response.text
+    assert 'href="/static/site.css"' in response.text  # the forum's look, not a 404
+    # A header that is no text in UTF-8 changes nothing
+    odd = signed_in.post(
+        "/new",
+        content=b"x" * (LIMIT + 1),
+        headers={"Accept-Language": b"\xff\xfe"},
+    )
+    assert odd.status_code == 413
 
 
 # ---- text that cannot be stored ----------------------------------------------------------------

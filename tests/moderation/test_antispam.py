@@ -483,6 +483,18 @@ def test_refused_registrations_do_not_use_the_limit_up(db, anon, settings, monke
     assert third.status_code == 429  # the two that went through did
 
 
+def test_a_registration_for_a_known_address_counts_like_a_new_one(db, anon, settings, monkeypatch):
+    # Else the limit would tell which addresses have an account
+    monkeypatch.setattr(settings, "register_rate", "1/hour")
+    make_user(db, email="bekannt@example.com")
+    known = anon.post(
+        "/api/v1/auth/register",
+        json={"email": "bekannt@example.com", "password": PASSWORD, "nickname": "Zweitname"},
+    )
+    assert known.status_code == 201
+    assert _register(anon, 1).status_code == 429
+
+
 # ---- the web forms ---------------------------------------------------------------------------
 
 
