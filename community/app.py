@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from community import i18n, memory, pageversion
@@ -23,8 +24,10 @@ from community.accounts import avatars
 from community.api.openapi import OperationIds, install_docs, package_version
 from community.api.openapi import install as install_openapi
 from community.api.router import api_router
+from community.auth import resolve_viewer
 from community.config import Settings, get_settings
 from community.db import get_engine
+from community.deps import is_anonymous, request_session
 from community.errors import CommunityError, TooManyRequests
 from community.faults import install as install_fault_answers
 from community.forum.reading import ViewCounter
@@ -222,6 +225,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not _is_api(request) and not is_anonymous(request):
+            await run_in_threadpool(_find_viewer, request)
         code = _HTTP_CODES.get(exc.status_code, "error")
         detail = exc.detail if isinstance(exc.detail, str) else code
         return _error(request, exc.status_code, code, detail, getattr(exc, "headers", None))
@@ -232,6 +237,20 @@ def _add_error_handlers(app: FastAPI) -> None:
         return _error(request, 500, "internal_error", "Ein interner Fehler ist aufgetreten.")
 
     install_fault_answers(app)  # 503 for database faults; errors keep the connection
+
+
+def _find_viewer(request: Request) -> None:
+    """For the page of an address no route matched (404) or of a method it does not take
+    (405): no dependency said who is asking, and the page is to show the member's header in
+    their language all the same. A fault leaves it the page a visitor gets: it is about the
+    address, and must not turn into another error."""
+    if getattr(request.state, "viewer", None) is not None:
+        return
+    try:
+        with request_session(request) as session:
+            resolve_viewer(request, session)
+    except Exception:  # any: see the docstring
+        log.debug("viewer of an error page not found", exc_info=True)
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:

@@ -24,7 +24,7 @@ from community.errors import CommunityError
 from community.i18n import N_
 from community.text import CleanStr
 from community.web import sso
-from community.web.deps import CsrfField, WebViewer, safe_next, see_other
+from community.web.deps import VIEWER_KNOWN, CsrfField, WebViewer, safe_next, see_other
 from community.web.forms import form_error, parse_form
 from community.web.pages import render
 
@@ -34,7 +34,7 @@ router = APIRouter()
 _FIELD_MESSAGES = {"email": N_("Bitte geben Sie eine gültige E-Mail-Adresse an.")}
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, dependencies=[VIEWER_KNOWN])
 def login_form(request: Request, next: str | None = None) -> Response:
     return render(request, "login.html", _login_context(request, next))
 
@@ -83,7 +83,7 @@ def logout(request: Request, session: SessionDep, csrf_token: CsrfField) -> Resp
     return response
 
 
-@router.get("/register", response_class=HTMLResponse)
+@router.get("/register", response_class=HTMLResponse, dependencies=[VIEWER_KNOWN])
 def register_form(request: Request) -> Response:
     if get_settings().password_login_admins_only:
         # The form would only be refused: say why, and where members sign in instead.
@@ -164,7 +164,7 @@ def resend_verification(
     return see_other(safe_next(next), flash="verification_sent")
 
 
-@router.get("/forgot-password", response_class=HTMLResponse)
+@router.get("/forgot-password", response_class=HTMLResponse, dependencies=[VIEWER_KNOWN])
 def forgot_form(request: Request) -> Response:
     return render(request, "forgot.html", {})
 
@@ -194,7 +194,7 @@ def forgot(
     )
 
 
-@router.get("/reset-password", response_class=HTMLResponse)
+@router.get("/reset-password", response_class=HTMLResponse, dependencies=[VIEWER_KNOWN])
 def reset_form(request: Request, token: Annotated[str, Query(max_length=200)] = "") -> Response:
     return render(request, "reset.html", {"token": token})
 

@@ -24,6 +24,9 @@ def _viewer(request: Request, session: SessionDep) -> Viewer:
 
 
 WebViewer = Annotated[Viewer, Depends(_viewer)]
+# For a page whose route need not know who asks but whose header and language do (render
+# reads the viewer this leaves on the request): the sign-in and password pages.
+VIEWER_KNOWN = Depends(_viewer)
 
 
 def _csrf_field(csrf_token: Annotated[str, Form(max_length=200)] = "") -> str:

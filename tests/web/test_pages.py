@@ -367,3 +367,19 @@ def test_a_locked_thread_says_so_and_offers_no_reply_form(client, anon, db: Sess
     assert "/edit" not in page  # a locked thread is not edited by its members
     board = anon.get("/c/zu").text
     assert "geschlossen" in board and "von Letzte" in board and "Frage" in board
+
+
+def test_pages_without_a_route_of_their_own_speak_the_members_language(
+    client, db: Session
+) -> None:
+    """An address no route matched, and the sign-in pages, ran no dependency that said who is
+    asking: they were German and signed out for a member who chose English."""
+    member = make_user(db, nickname="Englisch_Lesende", locale="en")
+    _web_login(client, member)
+    german_browser = {"Accept-Language": "de"}
+    for path in ("/gibt-es-nicht", "/login", "/register", "/forgot-password"):
+        page = client.get(path, headers=german_browser)
+        assert '<html lang="en"' in page.text, path
+        assert "Englisch_Lesende" in page.text, path  # the header of a signed-in member
+    missing = client.get("/gibt-es-nicht", headers=german_browser)
+    assert missing.status_code == 404 and "Page not found" in missing.text
