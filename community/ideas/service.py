@@ -17,6 +17,7 @@ from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
 from community.errors import Conflict, InvalidInput, NotFound
+from community.i18n import N_
 from community.events.service import record_event
 from community.forum import permissions as perms
 from community.forum.models import Category, Thread, ThreadKind
@@ -189,14 +190,26 @@ def merge(session: Session, viewer: Viewer, thread_id: int, into_thread_id: int)
         raise InvalidInput(
             "Eine Idee kann nicht mit sich selbst zusammengeführt werden.", code="invalid_target"
         )
-    target_thread, target = get_idea(session, viewer, into_thread_id)
+    if idea.merged_into_id is not None:
+        raise Conflict("Diese Idee wurde bereits zusammengeführt.", code="idea_merged")
+    # What is wrong with the number typed is said on the form (invalid_target), the same for
+    # a number of no thread and of one the staff member may not see.
+    try:
+        target_thread, target = get_idea(session, viewer, into_thread_id)
+    except NotFound:
+        no_idea = N_("Unter dieser Nummer gibt es keine Idee.")
+        raise InvalidInput(no_idea, code="invalid_target") from None
     perms.check_may_decide_idea(session, viewer, target_thread)
     if target.category_id != idea.category_id:
         raise InvalidInput(
             "Ideen lassen sich nur im selben Bereich zusammenführen.", code="invalid_target"
         )
-    if idea.merged_into_id is not None or target.merged_into_id is not None:
-        raise Conflict("Diese Idee wurde bereits zusammengeführt.", code="idea_merged")
+    if target.merged_into_id is not None:
+        raise InvalidInput(
+            "Diese Idee ist selbst schon zusammengeführt: Bitte nennen Sie die Idee, in der sie "
+            "aufging.",
+            code="invalid_target",
+        )
     moved = (
         session.execute(select(IdeaVote).where(col(IdeaVote.thread_id) == thread_id))
         .scalars()

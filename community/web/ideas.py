@@ -22,6 +22,7 @@ from community.ideas import service as ideas
 from community.ideas.boards import is_idea_board
 from community.ideas.models import STATUS_LABELS, IdeaStatus
 from community.ideas.schemas import IdeaMerge, IdeaSort, IdeaStatusUpdate
+from community.notifications import preferences
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first, see_other
 from community.web.forms import form_error, parse_form
@@ -64,6 +65,8 @@ def idea_board(
             "status": status.value if status else "",
             "statuses": STATUS_LABELS,
             "closed": closed,
+            "ideas_board": True,  # its feed of new ideas, no feed of solved questions
+            "watching": preferences.is_watching_category(session, viewer, category),
         },
     )
 

@@ -183,3 +183,45 @@ def test_the_notice_setting_for_ideas_names_status_changes_and_merges(db, make_c
     db.commit()
     english = browser.get("/settings").text
     assert "Your ideas and ideas you voted for: new status, merged</label>" in english
+
+
+def test_an_ideas_board_can_be_followed_and_has_its_feed(db, make_client, anon):
+    make_idea_board(db)
+    member = make_client()
+    sign_in(member, make_user(db))
+    page = member.get("/ideas/ideen").text
+    assert 'action="/c/ideen/watch"' in page and "Bereich folgen" in page
+    assert 'href="/c/ideen/feed.atom"' in anon.get("/ideas/ideen").text
+    assert "solved.atom" not in page  # ideas are not solved
+    followed = member.post("/c/ideen/watch", data={"csrf_token": _token(member), "action": "watch"})
+    assert followed.status_code == 200 and "Bereich nicht mehr folgen" in followed.text
+
+
+def test_a_merge_into_a_number_that_is_no_idea_is_refused_on_the_form(db, make_client):
+    board = make_idea_board(db)
+    author = make_user(db)
+    dup = make_idea(db, author=author, board=board, title="Zweiter Ansprechpartner")
+    target = make_idea(db, author=author, board=board, title="Mehrere Ansprechpartner")
+    gone = make_idea(db, author=author, board=board, title="Ansprechpartner je Standort")
+    question = make_thread(db, author=author, category=make_category(db), title="Nur eine Frage")
+    staff = make_client()
+    sign_in(staff, make_user(db, role=Role.moderator))
+    merged = staff.post(
+        f"/ideas/{gone.id}/merge",
+        data={"csrf_token": _token(staff), "into_thread_id": str(target.id)},
+    )
+    assert merged.status_code == 200
+    for number, message in (
+        ("99999", "Unter dieser Nummer gibt es keine Idee."),
+        (str(question.id), "Unter dieser Nummer gibt es keine Idee."),
+        (str(gone.id), "Diese Idee ist selbst schon zusammengeführt"),
+    ):
+        refused = staff.post(
+            f"/ideas/{dup.id}/merge", data={"csrf_token": _token(staff), "into_thread_id": number}
+        )
+        assert refused.status_code == 422, number
+        assert message in refused.text and f'value="{number}"' in refused.text
+    in_english = make_client()
+    sign_in(in_english, make_user(db, role=Role.moderator, locale="en"))
+    status_page = in_english.get(f"/ideas/{dup.id}/status").text
+    assert "“Zweiter Ansprechpartner”" in status_page  # English quotation marks

@@ -369,9 +369,7 @@ def test_a_locked_thread_says_so_and_offers_no_reply_form(client, anon, db: Sess
     assert "geschlossen" in board and "von Letzte" in board and "Frage" in board
 
 
-def test_pages_without_a_route_of_their_own_speak_the_members_language(
-    client, db: Session
-) -> None:
+def test_pages_without_a_route_of_their_own_speak_the_members_language(client, db: Session) -> None:
     """An address no route matched, and the sign-in pages, ran no dependency that said who is
     asking: they were German and signed out for a member who chose English."""
     member = make_user(db, nickname="Englisch_Lesende", locale="en")
