@@ -17,10 +17,10 @@ from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
 from community.errors import Conflict, InvalidInput, NotFound
-from community.i18n import N_
 from community.events.service import record_event
 from community.forum import permissions as perms
 from community.forum.models import Category, Thread, ThreadKind
+from community.i18n import N_
 from community.ideas.models import Idea, IdeaStatus, IdeaVote
 from community.ideas.schemas import NOTE_MAX, IdeaPublic, IdeaSort, IdeasPublic, idea_public
 from community.indexing import service as indexing
