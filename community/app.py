@@ -38,7 +38,13 @@ from community.jobs.worker import Worker
 from community.lazyroutes import load_all
 from community.metrics import RequestMetrics
 from community.metrics_endpoint import router as metrics_router
-from community.middleware import BodySizeLimit, CsrfCookie, RefuseNulInUrl, SecurityHeaders
+from community.middleware import (
+    BodySizeLimit,
+    CsrfCookie,
+    HeadAsGet,
+    RefuseNulInUrl,
+    SecurityHeaders,
+)
 from community.ratelimit import RateLimitHeaders
 from community.requestlog import RequestId
 from community.warmup import warm_up
@@ -278,6 +284,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         ),
     )
     app.add_middleware(RefuseNulInUrl)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age)
     app.add_middleware(RequestMetrics)
     app.add_middleware(RequestId)

@@ -87,6 +87,29 @@ class BodySizeLimit:
                 await _too_large(scope, send, max_bytes, stated)
 
 
+class HeadAsGet:
+    """HEAD answered as the GET it asks about, without the body (RFC 9110 9.3.2: a server
+    must support it): uptime checks and link checkers ask with HEAD, and the routes know
+    GET only, so every page answered 405. The headers, Content-Length included, are GET's."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
 class RefuseNulInUrl:
     """A NUL byte in the path or query matches no name, slug or token, and PostgreSQL
     refuses it in a text parameter (a 500 deep inside); refuse it at the door."""
