@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 from community.accounts import service as accounts
 from community.accounts.models import User
 from community.accounts.viewer import Viewer
+from community.errors import NotFound
 from community.forum import permissions as perms
 from community.forum.models import Post, Thread
 from community.reputation.figures import ProfileFigures, profile_figures
@@ -49,8 +50,11 @@ def _recent_posts(
 def member_profile(
     session: Session, viewer: Viewer, nickname: str, *, recent: int = 0
 ) -> MemberProfile:
-    """404 for an unknown nickname; `recent` posts newest first (the page shows ten)."""
+    """404 for an unknown nickname and an erased account (its pseudonym has no profile that
+    would gather its posts, rank and joining date again); `recent` posts newest first."""
     user = accounts.get_user_by_nickname(session, nickname)
+    if user.erased_at is not None:
+        raise NotFound("Dieses Mitglied gibt es nicht.")
     figures = profile_figures(session, user, viewer)
     return MemberProfile(
         user=user,

@@ -34,7 +34,9 @@ def _person(users: dict[int, User], user_id: int) -> dict[str, Any]:
     base = get_settings().public_url.rstrip("/")
     if user is None:
         return {"@type": "Person", "name": "—"}
-    # The nickname is the only public identity.
+    # The nickname is the only public identity; an erased account's pseudonym has no page.
+    if user.erased_at is not None:
+        return {"@type": "Person", "name": user.nickname}
     return {"@type": "Person", "name": user.nickname, "url": f"{base}/u/{quote(user.nickname)}"}
 
 

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -205,6 +206,12 @@ def test_kept_posts_stay_under_the_pseudonym_with_their_counters(
     run_jobs()
     posts = anon.get(f"/api/v1/threads/{world.helpers_thread.id}/posts").json()["items"]
     assert [p["author"]["nickname"] for p in posts] == ["Helferlein", result["pseudonym"]]
+    # The pseudonym has no profile gathering the posts, rank and joining date again
+    pseudonym = quote(result["pseudonym"])
+    assert anon.get(f"/u/{pseudonym}").status_code == 404
+    assert anon.get(f"/api/v1/users/{pseudonym}").status_code == 404
+    page = anon.get(f"/t/{world.helpers_thread.id}/{world.helpers_thread.slug}").text
+    assert result["pseudonym"] in page and f"/u/{pseudonym}" not in page
     # The signature that named the member is gone from the kept post; the rest stays.
     assert posts[1]["body"] == "Bei mir half das Profil G.711.\n\nGruß, [entfernt] ([entfernt])"
     db.expire_all()
