@@ -6,12 +6,28 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from email import policy
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlparse
 
 from community.config import get_settings
 
 log = logging.getLogger("community.mail")
+
+
+class _OneLineHeader(UnstructuredHeader, BaseHeader):
+    """An ASCII header that reaches the mail client as written. List-Unsubscribe's address
+    (RFC 2369/8058) is longer than a line: the default policy, unable to fold it, wrote it
+    as encoded words, which clients do not decode there, so none offered to unsubscribe."""
+
+    def fold(self, *, policy: policy.Policy) -> str:  # type: ignore[override]
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", _OneLineHeader)
+_POLICY = policy.default.clone(header_factory=_HEADERS)
 
 
 @dataclass
@@ -31,7 +47,7 @@ def send_mail(mail: OutgoingMail) -> None:
         # queued mail to it (a report's outcome, say) must not retry forever.
         log.info("mail not sent: the address is a .invalid placeholder")
         return
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["From"] = settings.mail_from
     message["To"] = mail.to
     message["Subject"] = mail.subject

@@ -31,6 +31,7 @@ class ReceivedMail:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     message: EmailMessage
+    raw: bytes  # as it came over the wire: what a mail client reads before any decoding
 
     @property
     def subject(self) -> str:
@@ -74,6 +75,7 @@ class Mailbox:
                     mail_from=envelope.mail_from,
                     rcpt_tos=tuple(envelope.rcpt_tos),
                     message=message,
+                    raw=envelope.original_content,
                 )
             )
         return "250 Message accepted for delivery"

@@ -73,6 +73,8 @@ def test_reply_reaches_each_watcher_once_by_mail_in_their_language(
     assert 'lang="en"' in _html(mail) and "Helfer replied in the thread" in _html(mail)
     unsubscribe = mail.link("/notifications/unsubscribe/")
     assert mail.message["List-Unsubscribe"] == f"<{unsubscribe}>"
+    # On one line as written: mail clients do not decode encoded words in this header
+    assert f"\r\nList-Unsubscribe: <{unsubscribe}>\r\n".encode() in mail.raw
     assert mail.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     german = mailbox.to("fragerin@example.com")[-1]
     assert german.subject.endswith("Neue Antwort: Router verliert Verbindung")
