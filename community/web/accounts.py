@@ -133,11 +133,11 @@ def welcome(request: Request, viewer: WebViewer) -> Response:
     )
 
 
-@router.get("/verify-email", response_class=HTMLResponse)
+@router.get("/verify-email", response_class=HTMLResponse, dependencies=[VIEWER_KNOWN])
 def verify_email(
     request: Request, session: SessionDep, token: Annotated[str, Query(max_length=200)] = ""
 ) -> Response:
-    accounts.verify_email(session, token)
+    user = accounts.verify_email(session, token)
     return render(
         request,
         "message.html",
@@ -145,6 +145,7 @@ def verify_email(
             "title": N_("E-Mail-Adresse bestätigt"),
             "message": N_("Vielen Dank! Sie können jetzt Fragen stellen und antworten."),
         },
+        locale=i18n.locale_of(user),  # the language of the mail whose link it is
     )
 
 

@@ -146,16 +146,14 @@ def _unsubscribe_page(
     request: Request, session: SessionDep, token: str, *, confirm: bool
 ) -> Response:
     user, type_ = notification_mail.unsubscribe(session, token, confirm=confirm)
-    return render(
-        request,
-        "unsubscribe.html",
-        {
-            "label": texts.LABELS[type_],
-            "nickname": user.nickname,
-            "done": confirm,
-            "token": token,
-        },
-    )
+    context = {
+        "label": texts.LABELS[type_],
+        "nickname": user.nickname,
+        "done": confirm,
+        "token": token,
+    }
+    # In the language of the mail whose link it is
+    return render(request, "unsubscribe.html", context, locale=i18n.locale_of(user))
 
 
 @notifications_web_router.get("/notifications/unsubscribe/{token}", response_class=HTMLResponse)

@@ -127,21 +127,29 @@ def load_legal_links(request: Request, session: SessionDep) -> None:
 
 
 def render(
-    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+    *,
+    locale: str | None = None,
 ) -> HTMLResponse:
-    full, locale, whole_page = page_context(request, context)
+    """`locale`: the language of a page about one member who may not be signed in here (the
+    unsubscribe and confirmation pages a mail in their language links to), over the one the
+    request picks."""
+    full, locale, whole_page = page_context(request, context, locale)
     response = templates.TemplateResponse(request, name, full, status_code=status_code)
     return finish(request, response, locale, whole_page)
 
 
 def page_context(
-    request: Request, context: dict[str, Any] | None = None
+    request: Request, context: dict[str, Any] | None = None, locale: str | None = None
 ) -> tuple[dict[str, Any], str, bool]:
     """What every page's template is given (the viewer, bell, CSRF token, footer, language),
     with the page's own `context` over it; the page's language (set for the rendering); and
     whether it is a whole page (not a fragment for htmx)."""
     viewer = getattr(request.state, "viewer", None)
-    locale = i18n.pick_locale(request)
+    locale = i18n.supported(locale) if locale else i18n.pick_locale(request)
     i18n.set_locale(locale)
     # A fragment for htmx leaves the confirmation for the next whole page.
     whole_page = "HX-Request" not in request.headers

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from community import i18n
 from community.accounts import oidc_service
 from community.accounts.viewer import ANONYMOUS
 from community.auth import check_csrf, clear_session_cookie
@@ -47,6 +48,7 @@ def erase_own(
     user = viewer.user
     if user is None:
         return login_first("/settings")
+    locale = i18n.locale_of(user)  # the page after it is in the language of the form
     try:
         fields = {"password": password, "confirm": confirm, "remove_posts": remove_posts}
         data = parse_form(AccountErase, fields)
@@ -78,6 +80,7 @@ def erase_own(
                 "Beiträgen bleibt, steht unter einem Pseudonym."
             ),
         },
+        locale=locale,
     )
     clear_session_cookie(response)
     response.delete_cookie(oidc_service.PROOF_COOKIE, path="/")

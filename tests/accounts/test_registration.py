@@ -276,3 +276,13 @@ def test_the_browser_form_shows_registration_problems_instead_of_failing(client,
     assert response.status_code == 422
     assert "schon vergeben" in response.text
     assert db.execute(select(User).where(User.email == "web@example.com")).first() is None
+
+
+def test_the_confirmation_page_speaks_the_language_of_the_mail(anon, mailbox, run_jobs):
+    # Registered in English, the link opened in a browser that asks for German
+    assert _register(anon, locale="en").status_code == 201
+    run_jobs()
+    link = mailbox.messages[0].link("/verify-email")
+    page = anon.get(link, headers={"Accept-Language": "de"})
+    assert page.status_code == 200
+    assert '<html lang="en"' in page.text and "E-mail address confirmed" in page.text

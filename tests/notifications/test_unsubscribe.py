@@ -67,3 +67,16 @@ def test_forged_or_damaged_unsubscribe_tokens_are_refused(db: Session, anon) -> 
     assert anon.post(f"/notifications/unsubscribe/{ghost}").status_code == 404
     preferences.set_channels(db, viewer_for(db, member), {})
     assert preferences.channels(db, member.id)[NoticeType.reply] == Channel.email
+
+
+def test_the_unsubscribe_page_speaks_the_language_of_the_mail(
+    db: Session, anon, mailbox: Mailbox, engine
+) -> None:
+    member = make_user(db, email="en@example.com", locale="en")
+    assert member.id is not None
+    path = f"/notifications/unsubscribe/{unsubscribe_token(member.id, NoticeType.reply)}"
+    german_browser = {"Accept-Language": "de"}
+    asked = anon.get(path, headers=german_browser)
+    assert '<html lang="en"' in asked.text and "Unsubscribe from e-mails" in asked.text
+    done = anon.post(path, headers=german_browser)
+    assert '<html lang="en"' in done.text

@@ -26,7 +26,7 @@ from community.leads.models import Lead
 from community.moderation.models import AuditEntry, Report
 from community.webhooks.models import WebhookDelivery
 from tests.events.test_catalog import validate_all
-from tests.factories import PASSWORD, make_group, make_user
+from tests.factories import PASSWORD, make_group, make_user, sign_in
 from tests.privacy.conftest import EMAIL, NICKNAME, REAL_NAME, World, leaks
 from tests.webhooks.receiver import Receiver
 
@@ -423,3 +423,18 @@ def test_an_erased_member_s_idea_votes_are_exported_then_gone_and_recounted(
     db.expire_all()
     assert db.execute(select(IdeaVote)).first() is None
     assert db.get(Idea, idea.id).vote_count == 0  # type: ignore[union-attr]
+
+
+def test_the_page_after_erasure_is_in_the_members_language(
+    db: Session, make_client: Callable[[], TestClient]
+) -> None:
+    member = make_user(db, nickname="Leaving_Lea", locale="en")
+    browser = make_client()
+    csrf = sign_in(browser, member)
+    done = browser.post(
+        "/settings/erase",
+        data={"csrf_token": csrf, "password": PASSWORD, "confirm": "true"},
+        headers={"Accept-Language": "de"},
+    )
+    assert done.status_code == 200
+    assert '<html lang="en"' in done.text and "Account deleted" in done.text
