@@ -36,6 +36,8 @@ from community.indexing.service import REINDEX, reindex
 from community.jobs.service import enqueue
 from community.moderation import service as moderation
 from community.moderation.models import Report, ReportReason
+from community.notifications.models import Channel
+from community.notifications.preferences import DEFAULTS, store_channel
 from community.reputation import service as reputation
 from community.reputation.models import Kudo
 from community.reputation.service import recompute_all
@@ -114,8 +116,17 @@ def _users(session: Session, rng: random.Random) -> list[int]:
         session.add(user)
         session.flush()
         assert user.id is not None
+        _notices_without_mail(session, user.id)
         ids.append(user.id)
     return ids
+
+
+def _notices_without_mail(session: Session, user_id: int) -> None:
+    """Demo members read their notices in the forum: the demo's own decisions, solutions and
+    ideas would otherwise mail example.com's addresses once SMTP is set up."""
+    for type_, default in DEFAULTS.items():
+        if default == Channel.email:
+            store_channel(session, user_id, type_, Channel.in_app)
 
 
 def _boards(session: Session, member_ids: list[int]) -> dict[str, int]:
@@ -360,6 +371,8 @@ def _new_member(session: Session, nickname: str, email: str) -> User:
     )
     session.add(user)
     session.flush()
+    assert user.id is not None
+    _notices_without_mail(session, user.id)
     return user
 
 

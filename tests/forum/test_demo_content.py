@@ -15,6 +15,8 @@ from community.blog.models import Article
 from community.clock import utcnow
 from community.demo import ANSWERS, ASKER_REPLIES, OTHER_REPLIES, QUESTIONS, seed_demo_content
 from community.forum.models import Post, Thread
+from community.jobs.models import Job
+from community.notifications.models import Notification
 from community.reputation.models import Kudo
 from tests.factories import make_user, sign_in
 
@@ -82,3 +84,14 @@ def test_the_demo_reads_like_a_real_community(
     # Search finds a seeded thread right after seeding, without a reindex.
     found = anon.get("/api/v1/search", params={"q": "Zwangstrennung Router"}).json()
     assert any("Router verliert nachts" in hit["title"] for hit in found["items"]), found
+
+
+def test_the_demo_mails_nobody(engine: Engine, db: Session) -> None:
+    """Its members read their notices in the forum: a forum started with SMTP set up would
+    otherwise mail its decisions, solutions and ideas to example.com's addresses."""
+    seed_demo_content(engine, threads=20)
+    db.expire_all()
+    notices = db.execute(select(func.count()).select_from(Notification)).scalar_one()
+    mails = db.execute(select(Job).where(col(Job.type).startswith("mail."))).scalars().all()
+    assert notices > 0  # the demo's staff scenario does notify
+    assert mails == []
