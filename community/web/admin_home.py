@@ -77,7 +77,7 @@ ROLE_LABELS = {
 }
 
 
-def _member_context(
+def member_context(
     session: SessionDep, viewer: Viewer, user_id: int, form: Mapping[str, object] | None = None
 ) -> dict[str, object]:
     record = members.record(session, viewer, user_id)
@@ -102,7 +102,7 @@ def member_page(
     path = f"/admin/members/{user_id}"
     if (gate := staff_gate(viewer, path, perms.require_moderator)) is not None:
         return gate
-    context = _member_context(session, viewer, user_id)
+    context = member_context(session, viewer, user_id)
     return render(request, "admin_member.html", {**context, "done": DONE.get(done or "")})
 
 
@@ -124,7 +124,7 @@ def change_role(
         data = parse_form(UserAdminUpdate, form, {"role": N_("Bitte wählen Sie eine Rolle.")})
         admin.update_user(session, viewer, user.nickname, role=data.role, is_staff=data.is_staff)
     except CommunityError as exc:
-        context = lambda: _member_context(session, viewer, user_id, form)  # noqa: E731
+        context = lambda: member_context(session, viewer, user_id, form)  # noqa: E731
         return form_error(request, session, "admin_member.html", context, exc, key="role_error")
     return see_other(f"/admin/members/{user_id}?done=role")
 
@@ -164,7 +164,7 @@ def sanction(
         else:
             moderation.unsuspend_user(session, viewer, nickname, reason=reason)
     except CommunityError as exc:
-        context = lambda: _member_context(session, viewer, user_id, form)  # noqa: E731
+        context = lambda: member_context(session, viewer, user_id, form)  # noqa: E731
         return form_error(request, session, "admin_member.html", context, exc, key="sanction_error")
     return see_other(f"/admin/members/{user_id}?done={action}")
 

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from community import i18n
 from community.accounts import oidc_service
+from community.accounts import service as accounts
 from community.accounts.viewer import ANONYMOUS
 from community.auth import check_csrf, clear_session_cookie
 from community.deps import SessionDep
@@ -98,8 +99,8 @@ def erase_member(
     remove_posts: Annotated[bool, Form()] = False,
 ) -> Response:
     check_csrf(request, csrf_token)
+    fields = {"confirm_nickname": confirm_nickname, "remove_posts": remove_posts}
     try:
-        fields = {"confirm_nickname": confirm_nickname, "remove_posts": remove_posts}
         data = parse_form(AdminErase, fields)
         privacy.erase_by_admin(
             session,
@@ -109,8 +110,17 @@ def erase_member(
             remove_posts=data.remove_posts,
         )
     except CommunityError as exc:
-        context = {"title": N_("Konto nicht gelöscht")}
-        return form_error(request, session, "message.html", context, exc, key="message")
+
+        def record() -> dict[str, object]:
+            # The member's record, with the form open and what was typed in it. Imported
+            # here: the administration's pages load with its first request (lazyroutes.py).
+            from community.web.admin_home import member_context
+
+            user = accounts.get_user_by_nickname(session, nickname)
+            assert user.id is not None
+            return member_context(session, viewer, user.id, fields)
+
+        return form_error(request, session, "admin_member.html", record, exc, key="erase_error")
     return render(
         request,
         "message.html",

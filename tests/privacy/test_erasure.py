@@ -324,6 +324,18 @@ def test_admins_find_the_erase_button_on_the_profile(world: World, anon: TestCli
     boss = world.browsers["Admina"]
     assert action in boss.get(f"/u/{NICKNAME}").text
     token = boss.headers["X-CSRF-Token"]
+    mistyped = boss.post(
+        f"/admin/users/{NICKNAME}/erase",
+        data={"csrf_token": token, "confirm_nickname": "Vertipper", "remove_posts": "true"},
+    )
+    # The member's record again, the form open with the message and what was typed
+    assert mistyped.status_code == 422
+    assert "Zur Bestätigung bitte den Spitznamen des Mitglieds eingeben." in mistyped.text
+    assert '<details class="admin-erase" open>' in mistyped.text
+    assert 'value="Vertipper"' in mistyped.text and 'name="remove_posts" value="true" checked' in (
+        mistyped.text
+    )
+    assert anon.get(f"/u/{NICKNAME}").status_code == 200  # nothing happened
     response = boss.post(
         f"/admin/users/{NICKNAME}/erase",
         data={"csrf_token": token, "confirm_nickname": NICKNAME, "remove_posts": "true"},
