@@ -15,6 +15,7 @@ from community.config import get_settings
 from community.errors import Conflict, InvalidInput, NotFound
 from community.events.models import Event
 from community.events.service import record_event
+from community.forum import boards as forum_boards
 from community.forum import permissions as perms
 from community.forum.models import Category, Post, Thread, ThreadKind
 from community.i18n import Formatted
@@ -56,6 +57,13 @@ def _phone(value: str | None) -> str | None:
 
 
 # ---- consent and lead.created ---------------------------------------------------------------
+
+
+def names_thread(session: Session, thread: Thread) -> bool:
+    """Whether a lead names its thread to the CRM: not one of a closed board, whose threads
+    no event carries out (events/service.withheld_ids would hold the whole lead back). Such
+    a lead goes out all the same, without the thread, and its form says so."""
+    return not forum_boards.is_closed(session, thread.category_id)
 
 
 def give_consent(
@@ -107,6 +115,7 @@ def give_consent(
     lead.consent_given_at = now
     session.add(lead)
     session.flush()
+    named = thread if thread is not None and names_thread(session, thread) else None
     event = record_event(
         session,
         "lead.created",
@@ -117,8 +126,8 @@ def give_consent(
             "company": company,
             "email": user.email,
             "phone": phone,
-            "thread_id": thread.id if thread else None,
-            "thread_url": _thread_url(thread) if thread else None,
+            "thread_id": named.id if named else None,
+            "thread_url": _thread_url(named) if named else None,
             "message": text,
             "consent": {
                 "given_at": now.isoformat().split("+")[0] + "Z",

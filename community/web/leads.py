@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from community.accounts.viewer import Viewer
 from community.auth import check_csrf
@@ -45,6 +46,7 @@ SENT = N_(
 
 def _form_context(
     request: Request,
+    session: Session,
     viewer: Viewer,
     action: str,
     thread: Thread | None,
@@ -53,7 +55,8 @@ def _form_context(
     user = viewer.user
     return {
         "action": action,
-        "thread": thread,
+        # The thread the form lists as passed: none for a closed board's (leads.names_thread)
+        "thread": thread if thread is not None and leads.names_thread(session, thread) else None,
         "title": CONSENT_TITLE,
         "text": CONSENT_TEXT,
         # The text as this page shows it: the consent records the language it was read in.
@@ -73,7 +76,7 @@ def contact_form(
     thread = forum.get_thread(session, viewer, thread_id)
     if viewer.user is None:
         return login_first(f"/t/{thread_id}/contact-sales")
-    context = _form_context(request, viewer, f"/t/{thread_id}/contact-sales", thread)
+    context = _form_context(request, session, viewer, f"/t/{thread_id}/contact-sales", thread)
     return render(request, "crm_consent.html", context)
 
 
@@ -87,7 +90,7 @@ def settings_page(request: Request, session: SessionDep, viewer: WebViewer) -> R
         for t in (session.get(Thread, lead.thread_id) for lead in mine if lead.thread_id)
         if t is not None
     }
-    context = _form_context(request, viewer, "/settings/sales-contact", None)
+    context = _form_context(request, session, viewer, "/settings/sales-contact", None)
     return render(request, "crm_settings.html", {**context, "leads": mine, "threads": threads})
 
 
@@ -111,7 +114,9 @@ def _submit(
         )
     except CommunityError as exc:
         context = {
-            **_form_context(request, viewer, action, thread, request_lead=lead_id is not None),
+            **_form_context(
+                request, session, viewer, action, thread, request_lead=lead_id is not None
+            ),
             # What was typed stays in the form.
             "real_name": consent.real_name,
             "company": consent.company,
@@ -201,7 +206,9 @@ def request_page(
         # Answered already (here or in the settings): the settings list it with its state.
         return see_other("/settings/sales-contact")
     thread = session.get(Thread, lead.thread_id) if lead.thread_id else None
-    context = _form_context(request, viewer, f"/leads/{lead_id}", thread, request_lead=True)
+    context = _form_context(
+        request, session, viewer, f"/leads/{lead_id}", thread, request_lead=True
+    )
     return render(request, "crm_consent.html", context)
 
 

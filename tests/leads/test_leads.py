@@ -16,7 +16,14 @@ from community.events.models import Event
 from community.jobs.worker import Worker
 from community.leads.consent import CONSENT_TEXT_VERSION
 from community.reputation import service as reputation
-from tests.factories import make_category, make_reply, make_thread, make_user, sign_in
+from tests.factories import (
+    make_category,
+    make_group,
+    make_reply,
+    make_thread,
+    make_user,
+    sign_in,
+)
 from tests.smtp import Mailbox
 
 
@@ -266,6 +273,30 @@ def test_the_pull_feed_shows_leads_only_with_leads_read(
     assert "lead.created" not in feed(["events:read"])
     assert "Klara Kunde" not in str(feed(["events:read"]))
     assert "lead.created" in feed(["events:read", "leads:read"])
+
+
+def test_a_lead_from_a_closed_boards_thread_reaches_the_crm_without_the_thread(
+    make_client: Any, anon: TestClient, db: Session, customer: User
+) -> None:
+    """No event carries a closed board's thread out; the lead goes all the same."""
+    closed = make_category(db, slug="grosskunden", groups=[make_group(db, members=[customer])])
+    thread = make_thread(db, author=customer, category=closed, title="Rahmenvertrag 500 Plätze")
+    browser = make_client()
+    sign_in(browser, customer)
+    form = browser.get(f"/t/{thread.id}/contact-sales").text
+    assert "Rahmenvertrag" not in form.split('class="passed-fields"')[1].split("</ul>")[0]
+    sent = browser.post("/api/v1/leads", json=consent(thread_id=thread.id))
+    assert sent.status_code == 201
+    admin = make_client()
+    sign_in(admin, make_user(db, role=Role.admin, staff=True))
+    scopes = ["events:read", "leads:read"]
+    token = admin.post("/api/v1/admin/tokens", json={"name": "CRM", "scopes": scopes})
+    headers = {"Authorization": f"Bearer {token.json()['token']}"}
+    items = anon.get("/api/v1/events", headers=headers).json()["items"]
+    [lead] = [e["payload"] for e in items if e["type"] == "lead.created"]
+    assert lead["company"] == "Kunde GmbH"
+    assert lead["thread_id"] is None and lead["thread_url"] is None
+    assert "rahmenvertrag" not in str(items).lower()
 
 
 def test_staff_hand_an_unsolved_question_to_support(
