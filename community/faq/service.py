@@ -17,6 +17,7 @@ from community.accounts.validation import strip_invisible
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
+from community.db import MAX_ID
 from community.errors import Forbidden, InvalidInput, NotFound
 from community.events.service import record_event
 from community.faq.models import FaqEntry, FaqStatus
@@ -403,11 +404,16 @@ def _encode(at: datetime, id_: int) -> str:
 
 
 def _decode(cursor: str) -> tuple[datetime, int]:
+    """The cursor _encode made; anything else (an id beyond the column, a time without its
+    zone, as a hand-made cursor has) is refused, never handed to the database."""
     try:
         at, id_ = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(at), int(id_)
+        when, number = datetime.fromisoformat(at), int(id_)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput("Ungültiger Cursor.", code="invalid_cursor") from exc
+    if when.tzinfo is None or not 0 <= number <= MAX_ID:
+        raise InvalidInput("Ungültiger Cursor.", code="invalid_cursor")
+    return when, number
 
 
 def export(

@@ -3,6 +3,7 @@ thread, and the export with tombstones and closed-board scopes."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from typing import Any
@@ -249,6 +250,12 @@ def test_export_needs_the_scope_and_a_valid_cursor(
     headers = token(client, staff["admin"], ["faq:read"])
     response = anon.get("/api/v1/faq", headers=headers, params={"updated_since": "kaputt"})
     assert response.status_code == 422 and response.json()["error"] == "invalid_cursor"
+    # Hand-made cursors: an id beyond the column, a time without its zone (500s before)
+    for made in ("2026-11-30T06:51:00+00:00|99999999999999999999", "2026-11-30T06:51:00|1"):
+        cursor = base64.urlsafe_b64encode(made.encode()).decode()
+        response = anon.get("/api/v1/faq", headers=headers, params={"updated_since": cursor})
+        assert response.status_code == 422, made
+        assert response.json()["error"] == "invalid_cursor"
 
 
 def test_public_faq_page_lists_published_entries(
