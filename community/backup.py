@@ -104,7 +104,15 @@ def backup(engine: Engine, target: Path) -> Path:
             env,
         )
     elif engine.dialect.name == "sqlite":
-        source = sqlite3.connect(_sqlite_file(engine))
+        database = _sqlite_file(engine)
+        if not database.is_file():
+            # Connecting would create an empty file, and a nightly job without the forum's
+            # settings would write empty backups every night and report success.
+            raise BackupError(
+                f"no database at {database}: set COMMUNITY_DATABASE_URL or COMMUNITY_DATA_DIR "
+                "as for the forum"
+            )
+        source = sqlite3.connect(database)
         copy = sqlite3.connect(partial)
         try:
             with copy:

@@ -79,7 +79,41 @@ class LocalizedGroup(TyperGroup):
         _lang = language(sys.argv[1:] if args is None else args, os.environ)
         if _lang != DEFAULT_LOCALE:
             _translate_help(self)
-        return super().main(args, *rest, **kwargs)
+        try:
+            return super().main(args, *rest, **kwargs)
+        except Exception as exc:  # only an operator's setting is answered here; see below
+            message = _setting_problem(exc)
+            if message is None:
+                raise
+            Console(stderr=True).print(f"[red]{message}[/red]", soft_wrap=True)
+            sys.exit(2)
+
+
+def _setting_problem(exc: BaseException) -> str | None:
+    """What an operator got wrong in the settings, in one line instead of a traceback: a
+    database that does not answer or an address no driver knows, a value of the wrong kind.
+    None for anything else, which stays a traceback (a bug)."""
+    from pydantic import ValidationError
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    if isinstance(exc, OperationalError):
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        return t(
+            "Die Datenbank antwortet nicht ({reason}). Prüfen Sie COMMUNITY_DATABASE_URL und "
+            "ob der Datenbankserver läuft."
+        ).format(reason=reason)
+    if isinstance(exc, ArgumentError | NoSuchModuleError):
+        return t(
+            "COMMUNITY_DATABASE_URL ist keine Datenbankadresse, die das Forum kennt: "
+            "postgresql://benutzer:passwort@host:5432/datenbank oder sqlite:///pfad/datei.sqlite3."
+        )
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        name = "COMMUNITY_" + "_".join(str(part) for part in first["loc"]).upper()
+        return t("Die Einstellung {name} ist ungültig: {reason}").format(
+            name=name, reason=first["msg"]
+        )
+    return None
 
 
 # Help and output in German, as the forum speaks German first; English with --lang en or
@@ -154,6 +188,9 @@ def _counted(items: Iterable[T], total: int | None, what: str) -> Iterator[T]:
 def _engine():  # type: ignore[no-untyped-def]
     # Commands may run long statements on purpose (migrations, seeding, backups); the
     # server and the worker use get_engine(), whose statements are bounded.
+    # Every table known: a command importing one domain's models only (recompute-counters)
+    # failed on a foreign key into another's.
+    import community.models  # noqa: F401
     from community.db import maintenance_engine
 
     return maintenance_engine()
@@ -240,7 +277,7 @@ def create_token(
 
 @app.command("seed-demo")
 def seed_demo(
-    threads: Annotated[int, typer.Option(help="Wie viele Themen angelegt werden")] = 60,
+    threads: Annotated[int, typer.Option(help="Wie viele Themen angelegt werden", min=1)] = 60,
     seed: Annotated[int, typer.Option(help="Zufallsstartwert, für wiederholbare Inhalte")] = 1,
 ) -> None:
     """Das Forum mit deutschen Demo-Foren, Mitgliedern, Fragen und Antworten füllen."""
@@ -385,8 +422,10 @@ def worker(
     memory.limit_arenas()
     configure_logging(get_settings())
     try:
+        # As `serve`: the worker signs the unsubscribe links of the mails with the secret key
+        get_settings().check_for_production()
         claim_index_writer()  # the worker writes the embedded index: one writer only
-    except IndexWriterTaken as exc:
+    except (RuntimeError, IndexWriterTaken) as exc:
         console.print(f"[red]{exc}[/red]", soft_wrap=True)
         raise typer.Exit(2) from exc
     from community.db import get_engine
@@ -426,8 +465,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Adresse, auf der das Forum lauscht")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     demo: Annotated[
-        bool, typer.Option(help="Bei leerer Datenbank: Demo-Inhalte und ein Admin")
-    ] = True,
+        bool | None,
+        typer.Option(
+            help="Bei leerer Datenbank: Demo-Inhalte und ein Admin; Vorgabe: an, außer in "
+            "COMMUNITY_ENVIRONMENT=production"
+        ),
+    ] = None,
     workers: Annotated[int, typer.Option(help="Anzahl der uvicorn-Prozesse")] = 1,
 ) -> None:
     """Das Forum starten. Im eingebetteten Standardbetrieb laufen die Migrationen und der
@@ -451,7 +494,7 @@ def serve(
 
     configure_logging(settings)
     upgrade(_engine())
-    if demo and _is_empty():
+    if demo_on_first_start(demo, settings) and _is_empty():
         from community.demo import seed_demo_content
 
         console.print(t("Leere Datenbank: Demo-Inhalte werden angelegt …"))
@@ -474,6 +517,13 @@ def serve(
         from community.supervisor import SERVER_OPTIONS
 
         uvicorn.run(create_app(settings), host=host, port=port, **SERVER_OPTIONS)
+
+
+def demo_on_first_start(demo: bool | None, settings: Settings) -> bool:
+    """As asked, else on except in production: a production forum starts empty, with no
+    demo members and no admin@example.com whose password is in the log (`create-admin`
+    makes its first admin)."""
+    return demo if demo is not None else settings.environment != "production"
 
 
 def _supervise(host: str, port: int, workers: int) -> None:

@@ -204,6 +204,10 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
+            # postgres:// is libpq's and many hosting panels' spelling; SQLAlchemy knows
+            # only postgresql://.
+            if self.database_url.startswith("postgres://"):
+                return "postgresql://" + self.database_url.removeprefix("postgres://")
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'community.sqlite3').resolve()}"
 

@@ -89,6 +89,9 @@ def make_engine(
     connect_s = settings.db_connect_timeout if connect_timeout is None else connect_timeout
     pool_s = settings.db_pool_timeout if pool_timeout is None else pool_timeout
     statement_s = statement_timeout or 0.0
+    if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+        # The two databases the forum runs on; another driver would fail later and deeper
+        raise sa_exc.ArgumentError(f"not a database the forum runs on: {url.split(':', 1)[0]}")
     if url.startswith("sqlite"):
         busy_s = statement_s or _SQLITE_DEFAULT_BUSY_SECONDS
         sqlite_args = {"check_same_thread": False, "timeout": busy_s}

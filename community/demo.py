@@ -91,9 +91,14 @@ SPAN_DAYS = 120
 
 
 def _users(session: Session, rng: random.Random) -> list[int]:
+    """The demo's members, made on the first seeding. Only they write the demo: an admin
+    made before (`create-admin`, then `seed-demo`) is neither the only author (it crashed:
+    no one to reply) nor credited with posts."""
     existing = list(
         session.execute(
-            select(col(User.id)).where(col(User.nickname).not_in(NEWCOMERS)).order_by(col(User.id))
+            select(col(User.id))
+            .where(col(User.nickname).in_([nickname for nickname, _role, _staff in MEMBERS]))
+            .order_by(col(User.id))
         ).scalars()
     )
     if existing:

@@ -22,8 +22,8 @@ from community.accounts import service as accounts
 from community.accounts.models import ApiToken, Group, User
 from community.app import create_app
 from community.blog.models import Article
-from community.cli import app
-from community.config import get_settings
+from community.cli import app, demo_on_first_start
+from community.config import Settings, get_settings
 from community.db import get_engine
 from community.demo import BOARDS, CLOSED_BOARD, MEMBERS, NEWCOMERS
 from community.forum.models import Category, CategoryGroup, Post, Thread
@@ -299,6 +299,86 @@ def test_create_token_with_an_unknown_scope_fails_and_creates_nothing(migrated):
         assert session.execute(select(ApiToken)).scalars().all() == []
 
 
+def test_an_operators_setting_mistake_is_one_line_and_exit_2(cli_engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """No traceback for a wrong setting: the line says what to check."""
+    for url, said in (
+        ("not-a-url", "keine Datenbankadresse"),
+        ("mysql://forum@127.0.0.1/forum", "keine Datenbankadresse"),
+        ("postgresql://postgres@127.0.0.1:1/nirgends", "Die Datenbank antwortet nicht"),
+    ):
+        _reset_caches()
+        monkeypatch.setenv("COMMUNITY_DATABASE_URL", url)
+        result = invoke("migrate")
+        assert result.exit_code == 2, (url, result.output)
+        assert said in " ".join(result.output.split()), url
+        assert "Traceback" not in result.output
+    _reset_caches()
+    monkeypatch.setenv("COMMUNITY_SESSION_DAYS", "abc")
+    result = invoke("migrate")
+    assert result.exit_code == 2
+    assert "Die Einstellung COMMUNITY_SESSION_DAYS ist ungültig" in " ".join(result.output.split())
+
+
+def test_postgres_urls_are_taken_as_postgresql(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # libpq's spelling, which many hosting panels give
+    monkeypatch.setenv("COMMUNITY_DATABASE_URL", "postgres://forum:geheim@db:5432/forum")
+    assert Settings().resolved_database_url == "postgresql://forum:geheim@db:5432/forum"
+
+
+def test_seed_demo_after_create_admin_writes_with_demo_members_only(migrated) -> None:  # type: ignore[no-untyped-def]
+    # The README's order on PostgreSQL: the admin first (seed-demo crashed: no one to reply)
+    assert invoke("create-admin", "--email", "you@example.com").exit_code == 0
+    result = invoke("seed-demo", "--threads", "10")
+    assert result.exit_code == 0, result.output
+    with Session(migrated) as session:
+        admin = session.execute(select(User).where(User.email == "you@example.com")).scalar_one()
+        authors = set(session.execute(select(Post.author_id)).scalars())
+    assert authors and admin.id not in authors
+    assert invoke("seed-demo", "--threads", "0").exit_code == 2  # at least one
+
+
+def test_create_admin_refuses_what_is_no_address_and_names_a_taken_one(migrated) -> None:  # type: ignore[no-untyped-def]
+    for bad in ("not-an-email", "a b@@", ""):
+        result = invoke("create-admin", "--email", bad)
+        assert result.exit_code == 1, bad
+        assert "gültige E-Mail-Adresse" in " ".join(result.output.split())
+    assert invoke("create-admin", "--email", "ops@example.com").exit_code == 0
+    again = invoke("create-admin", "--email", "ops@example.com")  # the same default nickname
+    assert again.exit_code == 1 and "schon ein Konto" in " ".join(again.output.split())
+
+
+def test_a_backup_that_finds_no_database_fails_instead_of_saving_an_empty_one(
+    tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    _reset_caches()
+    monkeypatch.setenv("COMMUNITY_DATABASE_URL", f"sqlite:///{tmp_path / 'nirgends.sqlite3'}")
+    try:
+        result = invoke("backup", "--output", str(tmp_path / "b.sqlite3"))
+    finally:
+        _reset_caches()
+    assert result.exit_code == 1
+    assert "no database at" in " ".join(result.output.split())
+    assert not (tmp_path / "nirgends.sqlite3").exists()
+    assert not (tmp_path / "b.sqlite3").exists()
+
+
+def test_the_worker_checks_production_settings_as_serve_does(cli_engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _reset_caches()
+    monkeypatch.setenv("COMMUNITY_ENVIRONMENT", "production")
+    monkeypatch.setenv("COMMUNITY_SECRET_KEY", "kurz")
+    result = invoke("worker", "--once")
+    assert result.exit_code == 2
+    assert "COMMUNITY_SECRET_KEY" in " ".join(result.output.split())
+
+
+def test_a_production_forum_starts_without_demo_unless_asked() -> None:
+    production = Settings(environment="production")
+    assert demo_on_first_start(None, production) is False
+    assert demo_on_first_start(True, production) is True
+    assert demo_on_first_start(None, Settings(environment="development")) is True
+    assert demo_on_first_start(False, Settings(environment="development")) is False
+
+
 def test_version_and_german_help() -> None:
     result = invoke("--version")
     assert result.exit_code == 0
@@ -348,3 +428,23 @@ def test_help_and_output_in_english_with_lang_or_an_english_locale(migrated: Eng
     # --lang wins over the locale
     german = " ".join(english.invoke(app, ["--lang", "de", "--help"]).stdout.split())
     assert "Einen neuen Suchindex" in german and "Build a new" not in german
+
+
+def test_recompute_counters_runs_in_a_fresh_process(migrated: Engine) -> None:
+    """A process that imports only the forum's models failed on the foreign key into users
+    (in-process tests had every table imported already)."""
+    import os
+    import subprocess
+    import sys
+
+    assert invoke("seed-demo", "--threads", "5").exit_code == 0
+    env = {**os.environ, "COMMUNITY_DATABASE_URL": str(migrated.url), "LANG": "C.UTF-8"}
+    done = subprocess.run(
+        [sys.executable, "-c", "from community.cli import app; app()", "recompute-counters"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Themen nachgezählt" in done.stdout

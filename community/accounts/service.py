@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from community.accounts.models import (
     UserSession,
 )
 from community.accounts.validation import (
+    EMAIL_PATTERN,
     nickname_key,
     nickname_problem,
     nickname_skeleton,
@@ -103,11 +105,14 @@ def register(
     verified: bool = False,
 ) -> User:
     email = _clean_email(email)
+    if not re.fullmatch(EMAIL_PATTERN, email):
+        raise InvalidInput("Bitte geben Sie eine gültige E-Mail-Adresse an.", code="invalid_email")
+    # The address first: a second `create-admin` for it was told its default nickname was taken
+    if session.execute(select(col(User.id)).where(User.email == email)).first():  # type: ignore[arg-type]
+        raise Conflict("Für diese E-Mail-Adresse gibt es schon ein Konto.", code="email_taken")
     nickname = normalise_nickname(nickname)
     check_nickname_free(session, nickname)
     _check_password(password, nickname=nickname, email=email)
-    if session.execute(select(col(User.id)).where(User.email == email)).first():  # type: ignore[arg-type]
-        raise Conflict("Für diese E-Mail-Adresse gibt es schon ein Konto.", code="email_taken")
     user = User(
         email=email,
         nickname=nickname,

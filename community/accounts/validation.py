@@ -7,6 +7,11 @@ import unicodedata
 
 from community.config import get_settings
 
+# The least an address must look like: something, one @, something. Registration in the
+# browser and the API asks more (EmailStr); accounts made on the command line or by a
+# company login may have addresses it refuses (it@firma.local), which must still work.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+
 NICKNAME_MIN = 3
 NICKNAME_MAX = 20
 _NICKNAME_CHARS = re.compile(r"^[\w.\-]+$")
