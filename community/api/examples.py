@@ -137,15 +137,14 @@ EXAMPLES: dict[str, tuple[dict[str, Any] | None, dict[str, Any]]] = {
     "create_thread": (THREAD_CREATE, THREAD_CREATED),
 }
 
+# One example per status for every operation: what each says holds for any of them (an
+# operation's scope is named by error_example); the codes and texts of a particular refusal
+# are in the operation's description.
 ERROR_EXAMPLES: dict[str, dict[str, Any]] = {
     "401": {"error": "not_authenticated", "detail": "Bitte melden Sie sich an."},
-    "403": {"error": "missing_scope", "detail": "Dafür braucht es die Berechtigung faq:read."},
+    "403": {"error": "forbidden", "detail": "Dafür fehlt Ihnen die Berechtigung."},
     "404": {"error": "not_found", "detail": "Thema nicht gefunden."},
-    "409": {"error": "conflict", "detail": "Diese Gruppe gibt es schon."},
-    "422": {
-        "error": "invalid_input",
-        "detail": [{"loc": ["query", "limit"], "msg": "Input should be ≤ 500", "type": None}],
-    },
+    "409": {"error": "conflict", "detail": "Das passt nicht zum jetzigen Stand."},
     "429": {"error": "rate_limited", "detail": "Zu viele Versuche. Bitte warten Sie kurz."},
     "503": {
         "error": "unavailable",
@@ -153,3 +152,21 @@ ERROR_EXAMPLES: dict[str, dict[str, Any]] = {
         "paar Sekunden noch einmal.",
     },
 }
+
+# A refused field as pydantic names it: a query parameter of a read, a body field of a write
+_INVALID_QUERY = {
+    "loc": ["query", "limit"],
+    "msg": "Input should be less than or equal to 100",
+    "type": "less_than_equal",
+}
+_INVALID_BODY = {"loc": ["body", "title"], "msg": "Field required", "type": "missing"}
+
+
+def error_example(code: str, method: str, scope: str | None) -> dict[str, Any]:
+    if code == "403" and scope:
+        detail = f"Dafür braucht es die Berechtigung {scope}."
+        return {"error": "missing_scope", "detail": detail}
+    if code == "422":
+        field = _INVALID_QUERY if method == "get" else _INVALID_BODY
+        return {"error": "invalid_input", "detail": [field]}
+    return ERROR_EXAMPLES[code]

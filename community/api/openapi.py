@@ -14,7 +14,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from community.api.examples import ERROR_EXAMPLES, EXAMPLES
+from community.api.examples import EXAMPLES, error_example
 from community.deps import _admin_only, get_current_user
 
 COOKIE = "sessionCookie"
@@ -352,18 +352,20 @@ def _complete(spec: dict[str, Any], ids: OperationIds, session_cookie: str) -> N
                     op.get("description", "") + f"\n\nToken scope: `{scope}` (or an admin's "
                     "session)."
                 ).strip()
-            op["responses"] = _responses(op, path, method, kind)
+            op["responses"] = _responses(op, path, method, kind, scope)
             _add_examples(op)
             _describe_paging(op)
 
 
-def _responses(op: dict[str, Any], path: str, method: str, kind: str) -> dict[str, Any]:
+def _responses(
+    op: dict[str, Any], path: str, method: str, kind: str, scope: str | None
+) -> dict[str, Any]:
     responses: dict[str, Any] = {
         code: body for code, body in op["responses"].items() if not code.startswith("4")
     }
     op_id = op["operationId"]
     for code in error_codes(op, path, method, kind):
-        example = ERROR_EXAMPLES[code]
+        example = error_example(code, method, scope)
         body = {"schema": {"$ref": "#/components/schemas/ErrorBody"}, "example": example}
         responses[code] = {"description": ERROR_TEXT[code], "content": {JSON: body}}
         if code in ("429", "503"):

@@ -186,3 +186,22 @@ def test_what_a_member_gets_from_every_operation_is_documented(
     refused = client.patch("/api/v1/me", json={"locale": "en"})
     assert refused.status_code == 403
     _check(spec, "update_me", refused)
+
+
+def test_error_examples_fit_their_operation(spec: dict[str, Any]) -> None:
+    """One example per status served every operation: a refused scope named faq:read on
+    the event feed, a conflict on a lead spoke of a group."""
+    ops = _ops(spec)
+
+    def example(name: str, code: str) -> Any:
+        return ops[name][2]["responses"][code]["content"]["application/json"]["example"]
+
+    assert example("list_events", "403")["detail"].endswith("events:read.")
+    assert example("faq_export", "403")["detail"].endswith("faq:read.")
+    for name, (method, _path, op) in ops.items():
+        if "409" in op["responses"]:
+            assert "Gruppe" not in str(example(name, "409")), name
+        if "422" in op["responses"]:
+            [field] = example(name, "422")["detail"]
+            assert field["type"] is not None, name
+            assert field["loc"][0] == ("query" if method == "get" else "body"), name
