@@ -603,6 +603,9 @@ def export_faq(
     except CommunityError as exc:
         console.print(f"[red]{t(exc.message)}[/red]")
         raise typer.Exit(1) from exc
+    if format is not FaqFormat.json and cursor:
+        # JSON carries it; for the others on stderr, as the API sends it in X-Next-Cursor
+        steps.print(t("Nächster Cursor: {cursor}").format(cursor=cursor), soft_wrap=True)
     if format is FaqFormat.csv:
         output.write(formats.as_csv(items))
     elif format is FaqFormat.jsonld:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import Engine
@@ -48,6 +49,10 @@ def test_csv_and_jsonld_export(published: None) -> None:
     assert result.exit_code == 0, result.output
     [row] = list(csv.DictReader(io.StringIO(result.stdout)))
     assert row["answer"] == "Kanal 36 fest einstellen."
+    # The next cursor, on stderr (stdout is the file), starts the next export where this ended
+    [cursor] = re.findall(r"Cursor: (\S+)", result.stderr)
+    later = runner.invoke(cli.app, ["export-faq", "--format", "csv", "--updated-since", cursor])
+    assert later.exit_code == 0 and list(csv.DictReader(io.StringIO(later.stdout))) == []
     result = runner.invoke(cli.app, ["export-faq", "--format", "jsonld"])
     assert json.loads(result.stdout)["mainEntity"][0]["name"] == "WLAN bricht ab"
 
