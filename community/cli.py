@@ -25,7 +25,7 @@ from rich.progress import (
 from typer.core import TyperGroup
 
 from community.config import Settings, get_settings
-from community.i18n import DEFAULT_LOCALE, supported, translations
+from community.i18n import DEFAULT_LOCALE, supported, translate, translations
 
 
 class Lang(StrEnum):
@@ -240,7 +240,7 @@ def create_admin(
     try:
         password, generated = _create_admin(email, nickname, password)
     except CommunityError as exc:
-        console.print(f"[red]{t(exc.message)}[/red]")
+        console.print(f"[red]{translate(exc.message, _lang)}[/red]")
         raise typer.Exit(1) from exc
     console.print(t("Admin {nickname} <{email}> angelegt.").format(nickname=nickname, email=email))
     if generated:
@@ -269,7 +269,7 @@ def create_token(
                 session, name=name, scopes=scope, created_by=None
             )
     except CommunityError as exc:
-        console.print(f"[red]{t(exc.message)}[/red]")
+        console.print(f"[red]{translate(exc.message, _lang)}[/red]")
         raise typer.Exit(1) from exc
     shown = t("Token (wird nur dieses eine Mal angezeigt): {secret}")
     console.print(shown.format(secret=f"[bold]{raw}[/bold]"), soft_wrap=True)
@@ -452,9 +452,12 @@ def _check_heartbeat() -> None:
     max_age = timedelta(seconds=seconds)
     with Session(_engine()) as session:
         beat = last_beat(session)
-    if beat is None or utcnow() - beat > max_age:
+    if beat is None:
+        console.print(t("Noch kein Worker hat gemeldet."))
+        raise typer.Exit(1)
+    if utcnow() - beat > max_age:
         silent = t("Kein Worker hat seit {seconds} s gemeldet (zuletzt: {beat}).")
-        console.print(silent.format(seconds=seconds, beat=beat))
+        console.print(silent.format(seconds=seconds, beat=beat.isoformat(timespec="seconds")))
         raise typer.Exit(1)
     last = t("Worker meldete zuletzt {time}.")
     console.print(last.format(time=beat.isoformat(timespec="seconds")))
@@ -601,7 +604,7 @@ def export_faq(
                     break
                 cursor = after
     except CommunityError as exc:
-        console.print(f"[red]{t(exc.message)}[/red]")
+        console.print(f"[red]{translate(exc.message, _lang)}[/red]")
         raise typer.Exit(1) from exc
     if format is not FaqFormat.json and cursor:
         # JSON carries it; for the others on stderr, as the API sends it in X-Next-Cursor

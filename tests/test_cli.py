@@ -297,6 +297,8 @@ def test_create_token_with_an_unknown_scope_fails_and_creates_nothing(migrated):
     assert SHOWN_ONCE.findall(result.output) == []
     with Session(migrated) as session:
         assert session.execute(select(ApiToken)).scalars().all() == []
+    english = invoke("--lang", "en", "create-token", "--name", "CRM", "--scope", "events:write")
+    assert "Unknown permission: events:write" in " ".join(english.output.split())
 
 
 def test_an_operators_setting_mistake_is_one_line_and_exit_2(cli_engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]

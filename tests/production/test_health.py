@@ -131,7 +131,7 @@ def test_worker_check_follows_the_heartbeat(engine, db, monkeypatch) -> None:  #
     runner = CliRunner()
     stale = runner.invoke(cli.app, ["worker", "--check"])
     assert stale.exit_code == 1, stale.output
-    assert "Kein Worker" in stale.output
+    assert "Noch kein Worker hat gemeldet." in stale.output and "None" not in stale.output
     beat(engine, "w-1")
     fresh = runner.invoke(cli.app, ["worker", "--check"])
     assert fresh.exit_code == 0, fresh.output
