@@ -85,6 +85,11 @@ def _error(
     response = JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
     response.headers["Content-Language"] = locale
     response.headers["Vary"] = "Accept-Language"
+    if status == 401:
+        # RFC 9110 11.6.1 and RFC 6750 3: a 401 names the scheme that gets in; an integration
+        # token's (browsers, signed in by their cookie, never see this answer on a page).
+        error = ', error="invalid_token"' if code == "invalid_token" else ""
+        response.headers["WWW-Authenticate"] = f'Bearer realm="community"{error}'
     return response
 
 

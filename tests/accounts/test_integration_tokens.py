@@ -66,6 +66,10 @@ def test_an_unknown_token_is_refused(anon):
 
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_token"
+    # The scheme that gets in (RFC 6750), also when no credentials came at all
+    assert response.headers["www-authenticate"] == 'Bearer realm="community", error="invalid_token"'
+    assert anon.get("/api/v1/events").headers["www-authenticate"] == 'Bearer realm="community"'
+    assert "www-authenticate" not in anon.get("/settings", follow_redirects=False).headers
 
 
 def test_a_revoked_token_is_refused(admin_client, anon):
