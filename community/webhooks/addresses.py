@@ -55,6 +55,8 @@ def check_url_shape(url: str) -> None:
     parts = urlsplit(url)
     allowed = ("https", "http") if get_settings().webhooks_allow_private else ("https",)
     if parts.scheme not in allowed:
+        if get_settings().webhooks_allow_private:
+            raise UnsafeUrl("Die Adresse muss mit https:// oder http:// beginnen.")
         raise UnsafeUrl("Die Adresse muss mit https:// beginnen.")
     if not parts.hostname:
         raise UnsafeUrl("Die Adresse braucht einen Rechnernamen.")

@@ -56,6 +56,23 @@ def test_a_refused_url_is_explained_on_the_page(
     assert client.get("/api/v1/admin/webhooks").json() == []
 
 
+def test_no_address_is_told_which_schemes_are_allowed(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(client, make_user(db, role=Role.admin, staff=True))
+
+    def refused() -> str:
+        data = {"csrf_token": client.headers["X-CSRF-Token"], "url": "notaurl"}
+        page = client.post("/admin/webhooks", data={**data, "event_types": ["thread.created"]})
+        assert page.status_code == 422
+        return page.text
+
+    # This suite allows loopback receivers (http too): the message says so
+    assert "muss mit https:// oder http:// beginnen" in refused()
+    monkeypatch.setattr(get_settings(), "webhooks_allow_private", False)
+    assert "muss mit https:// beginnen" in refused()
+
+
 def test_members_do_not_see_the_page(client: TestClient, db: Session) -> None:
     sign_in(client, make_user(db))
     assert client.get("/admin/webhooks").status_code == 403
