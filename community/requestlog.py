@@ -154,6 +154,8 @@ def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
     migration_log.filters[:] = [_AlembicContextLines()]
     # httpx logs every URL it calls (webhook receivers' URLs may carry a token).
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Alembic announces each of its plugins at every start: seven lines that say nothing.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
