@@ -81,6 +81,7 @@ def update_group(
     """Rename or describe a group; the slug stays, as boards and tokens name it."""
     perms.require_admin(viewer)
     group = accounts.get_group(session, slug)
+    accounts.check_group_name_free(session, name, except_id=group.id)
     before = {"name": group.name, "description": group.description}
     group.name = name
     group.description = description

@@ -466,10 +466,20 @@ def set_active(session: Session, user: User, active: bool) -> User:
 def create_group(session: Session, *, slug: str, name: str, description: str = "") -> Group:
     if session.execute(select(col(Group.id)).where(Group.slug == slug)).first():  # type: ignore[arg-type]
         raise Conflict("Diese Gruppe gibt es schon.", code="group_exists")
+    check_group_name_free(session, name)
     group = Group(slug=slug, name=name, description=description)
     session.add(group)
     session.flush()
     return group
+
+
+def check_group_name_free(session: Session, name: str, *, except_id: int | None = None) -> None:
+    """Two groups of one name could not be told apart where boards and members list them."""
+    query = select(col(Group.id)).where(func.lower(col(Group.name)) == name.strip().lower())
+    if except_id is not None:
+        query = query.where(col(Group.id) != except_id)
+    if session.execute(query).first():
+        raise Conflict("Eine Gruppe mit diesem Namen gibt es schon.", code="group_name_taken")
 
 
 def get_group(session: Session, slug: str) -> Group:

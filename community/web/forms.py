@@ -33,6 +33,7 @@ _ABOUT_THE_INPUT = frozenset(
         "invalid_credentials",
         "proof_required",
         "group_exists",
+        "group_name_taken",
         "category_exists",
     }
 )
@@ -53,6 +54,7 @@ _FIELD_OF_CODE = {
     "board_required": "category",
     "email_not_verified": "body",
     "group_exists": "slug",
+    "group_name_taken": "name",
     "category_exists": "slug",
 }
 

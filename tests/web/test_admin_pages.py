@@ -293,6 +293,14 @@ def test_a_taken_short_name_keeps_the_group_and_board_forms(db, client) -> None:
     assert group.status_code == 422
     assert "Diese Gruppe gibt es schon." in group.text
     assert 'value="Partner Nord"' in group.text and "Im Norden" in group.text
+    taken = make_group(db, slug="vertraulich")
+    same_name = _post(client, "/admin/groups", csrf, slug="vertraulich-2", name=taken.name.upper())
+    assert same_name.status_code == 422
+    assert "Eine Gruppe mit diesem Namen gibt es schon." in same_name.text
+    assert 'value="vertraulich-2"' in same_name.text
+    renamed = _post(client, "/admin/groups/partner", csrf, name=taken.name, description="")
+    assert renamed.status_code == 422
+    assert "Eine Gruppe mit diesem Namen gibt es schon." in renamed.text
     board = _post(
         client, "/admin/boards", csrf, slug="technik", name="Technik 2", description="Doppelt"
     )
