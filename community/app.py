@@ -45,6 +45,7 @@ from community.middleware import (
     RefuseNulInUrl,
     SecurityHeaders,
 )
+from community.notifications import service as notifications
 from community.ratelimit import RateLimitHeaders
 from community.requestlog import RequestId
 from community.warmup import warm_up
@@ -259,8 +260,12 @@ def _find_viewer(request: Request) -> None:
         return
     try:
         with request_session(request) as session:
-            resolve_viewer(request, session)
+            viewer = resolve_viewer(request, session)
+            if viewer.user is not None:
+                # The header's bell, read here too: the page renders on the event loop
+                request.state.unread_notices = notifications.unread_count(session, viewer)
     except Exception:  # any: see the docstring
+        request.state.viewer = None  # the page a visitor gets, with no read on the loop
         log.debug("viewer of an error page not found", exc_info=True)
 
 

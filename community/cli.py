@@ -94,14 +94,24 @@ def _setting_problem(exc: BaseException) -> str | None:
     database that does not answer or an address no driver knows, a value of the wrong kind.
     None for anything else, which stays a traceback (a bug)."""
     from pydantic import ValidationError
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-    if isinstance(exc, OperationalError):
+    if isinstance(exc, DBAPIError):
         reason = str(exc.orig or exc).strip().splitlines()[0]
-        return t(
-            "Die Datenbank antwortet nicht ({reason}). Prüfen Sie COMMUNITY_DATABASE_URL und "
-            "ob der Datenbankserver läuft."
-        ).format(reason=reason)
+        # SQLite's "no such table", PostgreSQL's undefined_table: a database never migrated
+        if "no such table" in reason or getattr(exc.orig, "sqlstate", "") == "42P01":
+            return t("Die Datenbank hat noch keine Tabellen: zuerst `community migrate`.")
+        # No answer at all: the connection failed (no SQLSTATE), or SQLite found no file
+        if getattr(exc.orig, "sqlstate", None) is None and (
+            exc.connection_invalidated
+            or "unable to open database" in reason
+            or not hasattr(exc.orig, "sqlite_errorcode")
+        ):
+            return t(
+                "Die Datenbank antwortet nicht ({reason}). Prüfen Sie COMMUNITY_DATABASE_URL "
+                "und ob der Datenbankserver läuft."
+            ).format(reason=reason)
+        return None  # a database error of the command's own work: the traceback says more
     if isinstance(exc, ArgumentError | NoSuchModuleError):
         return t(
             "COMMUNITY_DATABASE_URL ist keine Datenbankadresse, die das Forum kennt: "

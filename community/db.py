@@ -89,7 +89,7 @@ def make_engine(
     connect_s = settings.db_connect_timeout if connect_timeout is None else connect_timeout
     pool_s = settings.db_pool_timeout if pool_timeout is None else pool_timeout
     statement_s = statement_timeout or 0.0
-    if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+    if url.split(":", 1)[0].split("+", 1)[0] not in ("sqlite", "postgresql"):
         # The two databases the forum runs on; another driver would fail later and deeper
         raise sa_exc.ArgumentError(f"not a database the forum runs on: {url.split(':', 1)[0]}")
     if url.startswith("sqlite"):

@@ -22,6 +22,8 @@ class _OneLineHeader(UnstructuredHeader, BaseHeader):
     as encoded words, which clients do not decode there, so none offered to unsubscribe."""
 
     def fold(self, *, policy: policy.Policy) -> str:  # type: ignore[override]
+        if not str(self).isascii():  # a public URL with an umlaut: encoded, as before
+            return super().fold(policy=policy)
         return f"{self.name}: {self}{policy.linesep}"
 
 

@@ -107,7 +107,22 @@ class HeadAsGet:
                 message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, without_body)
+        inner = {**scope, "method": "GET", HEAD: True}
+        try:
+            await self.app(inner, receive, without_body)
+        finally:
+            # The route the router found, for the access log and the metrics outside
+            if "route" in inner:
+                scope["route"] = inner["route"]
+
+
+# Set in the scope of a GET that answers a HEAD: it counts no view and uses no one-time
+# link (a mail scanner's HEAD must not confirm an address before its owner clicks).
+HEAD = "community.head"
+
+
+def asked_with_head(scope: Scope) -> bool:
+    return bool(scope.get(HEAD))
 
 
 class RefuseNulInUrl:

@@ -314,6 +314,12 @@ def test_an_operators_setting_mistake_is_one_line_and_exit_2(cli_engine, monkeyp
         assert result.exit_code == 2, (url, result.output)
         assert said in " ".join(result.output.split()), url
         assert "Traceback" not in result.output
+    # A database never migrated: the line names the command that helps
+    _reset_caches()
+    monkeypatch.setenv("COMMUNITY_DATABASE_URL", f"sqlite+pysqlite:///{cli_engine.url.database}")
+    result = invoke("create-admin", "--email", "ops@example.com")
+    assert result.exit_code == 2
+    assert "zuerst `community migrate`" in " ".join(result.output.split())
     _reset_caches()
     monkeypatch.setenv("COMMUNITY_SESSION_DAYS", "abc")
     result = invoke("migrate")

@@ -474,12 +474,12 @@ def create_group(session: Session, *, slug: str, name: str, description: str = "
 
 
 def check_group_name_free(session: Session, name: str, *, except_id: int | None = None) -> None:
-    """Two groups of one name could not be told apart where boards and members list them."""
-    query = select(col(Group.id)).where(func.lower(col(Group.name)) == name.strip().lower())
-    if except_id is not None:
-        query = query.where(col(Group.id) != except_id)
-    if session.execute(query).first():
-        raise Conflict("Eine Gruppe mit diesem Namen gibt es schon.", code="group_name_taken")
+    """Two groups of one name could not be told apart where boards and members list them.
+    Compared here, casefolded: SQLite's lower() leaves "Ä" as it is (there are few groups)."""
+    wanted = name.strip().casefold()
+    for group_id, other in session.execute(select(col(Group.id), col(Group.name))).all():
+        if group_id != except_id and other.strip().casefold() == wanted:
+            raise Conflict("Eine Gruppe mit diesem Namen gibt es schon.", code="group_name_taken")
 
 
 def get_group(session: Session, slug: str) -> Group:

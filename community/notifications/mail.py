@@ -63,7 +63,8 @@ def unsubscribe(session: Session, token: str, *, confirm: bool) -> tuple[User, N
     the in-app notices of that type; only the e-mails stop."""
     user_id, type_ = read_unsubscribe_token(token)
     user = session.get(User, user_id)
-    if user is None:
+    # An erased account's old mail must not tie its pseudonym to the person who kept it
+    if user is None or user.erased_at is not None:
         raise NotFound("Dieser Abmeldelink ist ungültig.", code="invalid_token")
     if confirm and preferences.channels(session, user_id)[type_] == Channel.email:
         preferences.store_channel(session, user_id, type_, Channel.in_app)

@@ -22,6 +22,7 @@ from community.config import get_settings
 from community.deps import SessionDep
 from community.errors import CommunityError
 from community.i18n import N_
+from community.middleware import asked_with_head
 from community.text import CleanStr
 from community.web import sso
 from community.web.deps import VIEWER_KNOWN, CsrfField, WebViewer, safe_next, see_other
@@ -137,6 +138,8 @@ def welcome(request: Request, viewer: WebViewer) -> Response:
 def verify_email(
     request: Request, session: SessionDep, token: Annotated[str, Query(max_length=200)] = ""
 ) -> Response:
+    if asked_with_head(request.scope):
+        return HTMLResponse("")  # a link checker's HEAD leaves the one-time link unused
     user = accounts.verify_email(session, token)
     return render(
         request,

@@ -31,6 +31,7 @@ from community.ideas.boards import is_idea_board
 from community.ideas.models import STATUS_LABELS
 from community.insights import satisfaction as insights_satisfaction
 from community.leads import service as leads
+from community.middleware import asked_with_head
 from community.notifications import preferences
 from community.pagination import decode_cursor
 from community.reputation import figures
@@ -172,7 +173,8 @@ def _thread_page(
             thread, category, closed = forum.get_thread_and_board(session, viewer, thread_id)
         if slug != thread.slug and cursor is None and page is None:
             return RedirectResponse(f"/t/{thread.id}/{thread.slug}", status_code=301)
-        if not reading.is_crawler(request.headers.get("user-agent", "")):
+        agent = request.headers.get("user-agent", "")
+        if not reading.is_crawler(agent) and not asked_with_head(request.scope):
             request.app.state.views.add(thread.id)
         reads = threadshare.member_reads(session, viewer, thread) if shared else None
         if (

@@ -50,6 +50,7 @@ from community.auth import set_csrf_cookie
 from community.config import Settings, get_settings
 from community.db import DATABASE_FAULTS
 from community.forum.reading import is_crawler
+from community.middleware import asked_with_head
 from community.web import flash
 
 STATE_KEY = "page_cache"
@@ -250,7 +251,7 @@ class PageCache:
             token = secrets.token_urlsafe(32)
             extra.append(self._token_cookie(token))
         agent = headers.get(b"user-agent", b"").decode("latin-1")
-        if entry.thread_id is not None and not is_crawler(agent):
+        if entry.thread_id is not None and not is_crawler(agent) and not asked_with_head(scope):
             scope["app"].state.views.add(entry.thread_id)
         if entry.route is not None:
             scope["route"] = entry.route

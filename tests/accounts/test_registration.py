@@ -286,3 +286,13 @@ def test_the_confirmation_page_speaks_the_language_of_the_mail(anon, mailbox, ru
     page = anon.get(link, headers={"Accept-Language": "de"})
     assert page.status_code == 200
     assert '<html lang="en"' in page.text and "E-mail address confirmed" in page.text
+
+
+def test_a_head_on_the_link_leaves_it_for_its_owner(anon, mailbox, run_jobs):
+    """Mail scanners and link checkers look with HEAD; the owner's click must still work."""
+    assert _register(anon).status_code == 201
+    run_jobs()
+    link = mailbox.messages[0].link("/verify-email")
+    assert anon.head(link).status_code == 200
+    page = anon.get(link)
+    assert page.status_code == 200 and "bestätigt" in page.text

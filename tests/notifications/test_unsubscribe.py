@@ -80,3 +80,33 @@ def test_the_unsubscribe_page_speaks_the_language_of_the_mail(
     assert '<html lang="en"' in asked.text and "Unsubscribe from e-mails" in asked.text
     done = anon.post(path, headers=german_browser)
     assert '<html lang="en"' in done.text
+
+
+def test_an_erased_accounts_old_link_is_refused(db: Session, anon) -> None:
+    """A kept mail must not tie the person to their pseudonym's page of posts."""
+    from community.privacy import service as privacy
+    from tests.factories import PASSWORD
+
+    member = make_user(db, nickname="Gehende")
+    assert member.id is not None
+    path = f"/notifications/unsubscribe/{unsubscribe_token(member.id, NoticeType.reply)}"
+    assert anon.get(path).status_code == 200
+    privacy.erase_own_account(
+        db, viewer_for(db, member), password=PASSWORD, confirm=True, remove_posts=False
+    )
+    db.commit()
+    assert anon.get(path).status_code == 404
+    assert anon.post(path).status_code == 404
+
+
+def test_an_unsubscribe_address_with_an_umlaut_still_makes_a_mail() -> None:
+    """A public URL of a German domain (bäckerei-…): the header is encoded as before rather
+    than failing the mail."""
+    from email.message import EmailMessage
+
+    from community.mailer import _POLICY
+
+    message = EmailMessage(policy=_POLICY)
+    message["List-Unsubscribe"] = "<https://bäckerei-müller.example/notifications/unsubscribe/x>"
+    message.set_content("Hallo")
+    assert b"List-Unsubscribe: " in message.as_bytes()

@@ -293,6 +293,10 @@ def test_a_taken_short_name_keeps_the_group_and_board_forms(db, client) -> None:
     assert group.status_code == 422
     assert "Diese Gruppe gibt es schon." in group.text
     assert 'value="Partner Nord"' in group.text and "Im Norden" in group.text
+    umlaut = _post(client, "/admin/groups", csrf, slug="aerzte", name="Ärzte")
+    assert umlaut.status_code == 303
+    again = _post(client, "/admin/groups", csrf, slug="aerzte-2", name="ärzte")
+    assert "Eine Gruppe mit diesem Namen gibt es schon." in again.text  # SQLite's lower() kept Ä
     taken = make_group(db, slug="vertraulich")
     same_name = _post(client, "/admin/groups", csrf, slug="vertraulich-2", name=taken.name.upper())
     assert same_name.status_code == 422

@@ -381,3 +381,24 @@ def test_pages_without_a_route_of_their_own_speak_the_members_language(client, d
         assert "Englisch_Lesende" in page.text, path  # the header of a signed-in member
     missing = client.get("/gibt-es-nicht", headers=german_browser)
     assert missing.status_code == 404 and "Page not found" in missing.text
+
+
+def test_a_members_404_stays_a_404_when_the_database_fails_meanwhile(
+    client, db: Session, monkeypatch
+) -> None:
+    """The page of an address no route matches reads the member and the bell in a thread;
+    a fault there leaves the page a visitor gets, never a 500 (or a read on the event loop)."""
+    from sqlalchemy.exc import OperationalError
+
+    from community.notifications import service as notifications
+
+    member = make_user(db, nickname="Pech_Vogel")
+    _web_login(client, member)
+
+    def fails(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(notifications, "unread_count", fails)
+    page = client.get("/gibt-es-nicht")
+    assert page.status_code == 404
+    assert "Seite nicht gefunden" in page.text and "Pech_Vogel" not in page.text
