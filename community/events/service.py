@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from community.errors import InvalidInput
+from community.events.catalog import CATALOG
 from community.events.models import Event
 from community.forum.models import CategoryGroup, Thread
+from community.i18n import Formatted
 
 
 def record_event(session: Session, type_: str, payload: dict[str, Any]) -> Event:
@@ -46,6 +50,16 @@ def withheld_ids(session: Session, events: list[Event]) -> set[int]:
     return out
 
 
+def refuse_unknown_types(types: list[str], known: Iterable[str]) -> None:
+    """A misspelt type is said, not answered with nothing (the feed and webhooks alike)."""
+    unknown = sorted(set(types) - set(known))
+    if unknown:
+        raise InvalidInput(
+            Formatted("Unbekannter Ereignistyp: %(types)s", types=", ".join(unknown)),
+            code="unknown_type",
+        )
+
+
 def list_events(
     session: Session,
     *,
@@ -57,6 +71,8 @@ def list_events(
     """Events in order, for CRMs that poll, and the id to continue after.
     A closed board's events, and leads unless asked for, are left out (they still advance
     the cursor)."""
+    if types:
+        refuse_unknown_types(types, CATALOG)
     query = select(Event).where(Event.id > after).order_by(Event.id).limit(limit)  # type: ignore[arg-type,operator]
     if types:
         query = query.where(Event.type.in_(types))  # type: ignore[attr-defined]

@@ -14,9 +14,8 @@ from community.accounts.viewer import Viewer
 from community.errors import InvalidInput, NotFound
 from community.events.catalog import WEBHOOK_TYPES
 from community.events.models import Event
-from community.events.service import withheld_ids
+from community.events.service import refuse_unknown_types, withheld_ids
 from community.forum import permissions as perms
-from community.i18n import Formatted
 from community.jobs.service import enqueue
 from community.moderation import audit
 from community.webhooks.addresses import check_url_shape, resolve_checked
@@ -38,12 +37,7 @@ def new_secret() -> str:
 
 
 def _check_types(types: list[str]) -> list[str]:
-    unknown = sorted(set(types) - set(WEBHOOK_TYPES))
-    if unknown:
-        raise InvalidInput(
-            Formatted("Unbekannter Ereignistyp: %(types)s", types=", ".join(unknown)),
-            code="unknown_type",
-        )
+    refuse_unknown_types(types, WEBHOOK_TYPES)
     if not types:
         raise InvalidInput("Bitte mindestens einen Ereignistyp wählen.", code="no_types")
     return sorted(set(types))

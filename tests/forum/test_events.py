@@ -147,6 +147,15 @@ def test_event_feed_leaves_out_closed_board_events(db, client, board, author):
     assert titles == ["Öffentlich gefragt, sichtbar"]
     assert "Nordlicht" not in feed.text
     assert feed.json()["next_after"] == _events(db, "thread.created")[-1].id
+    # A misspelt type is said, not answered with an empty feed
+    misspelt = client.get(
+        "/api/v1/events",
+        params={"types": "thread.created,thread.creatd"},
+        headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"},
+    )
+    assert misspelt.status_code == 422
+    assert misspelt.json()["error"] == "unknown_type"
+    assert misspelt.json()["detail"] == "Unknown event type: thread.creatd"
 
 
 def test_event_feed_needs_the_events_scope(db, client, anon):
