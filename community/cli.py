@@ -508,11 +508,12 @@ def serve(
     configure_logging(settings)
     upgrade(_engine())
     if demo_on_first_start(demo, settings) and _is_empty():
-        from community.demo import seed_demo_content
+        from community.demo import demo_admin_without_mail, seed_demo_content
 
         console.print(t("Leere Datenbank: Demo-Inhalte werden angelegt …"))
         seed_demo_content(_engine(), threads=60, seed=1, progress=True)
         password, _ = _create_admin("admin@example.com", "Admin-Team", None)
+        demo_admin_without_mail(_engine(), "admin@example.com")
         console.rule(t("Admin-Zugang"))
         console.print(t("E-Mail:   {address}").format(address="admin@example.com"))
         console.print(

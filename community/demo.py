@@ -126,6 +126,16 @@ def _users(session: Session, rng: random.Random) -> list[int]:
     return ids
 
 
+def demo_admin_without_mail(engine: Engine, email: str) -> None:
+    """The demo's admin (admin@example.com, made by `serve` on a first start) reads notices
+    in the forum like the demo's members: example.com takes no mail."""
+    with Session(engine) as session:
+        user_id = session.execute(select(col(User.id)).where(col(User.email) == email)).scalar()
+        if user_id is not None:
+            _notices_without_mail(session, user_id)
+            session.commit()
+
+
 def _notices_without_mail(session: Session, user_id: int) -> None:
     """Demo members read their notices in the forum: the demo's own decisions, solutions and
     ideas would otherwise mail example.com's addresses once SMTP is set up."""

@@ -95,3 +95,17 @@ def test_the_demo_mails_nobody(engine: Engine, db: Session) -> None:
     mails = db.execute(select(Job).where(col(Job.type).startswith("mail."))).scalars().all()
     assert notices > 0  # the demo's staff scenario does notify
     assert mails == []
+
+
+def test_the_demos_admin_reads_notices_in_the_forum(engine: Engine, db: Session) -> None:
+    """`serve` makes admin@example.com on a first start: no mail for it either."""
+    from community.demo import demo_admin_without_mail
+    from community.notifications import preferences
+    from community.notifications.models import Channel
+
+    admin = make_user(db, email="admin@example.com", role=Role.admin)
+    assert admin.id is not None
+    assert Channel.email in preferences.channels(db, admin.id).values()
+    demo_admin_without_mail(engine, "admin@example.com")
+    db.expire_all()
+    assert Channel.email not in preferences.channels(db, admin.id).values()
