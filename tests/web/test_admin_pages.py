@@ -506,3 +506,19 @@ def test_an_admin_downloads_a_members_data_for_a_request_and_it_is_audited(db, c
     assert entry.target_id == member.id and entry.actor == "Chefin"
     log = client.get("/admin/audit-log").text
     assert "hat die Daten von" in log and "für eine Auskunft heruntergeladen" in log
+
+
+def test_an_erased_members_record_links_no_profile(db, client) -> None:  # type: ignore[no-untyped-def]
+    """The pseudonym has no profile page: the record names it without a link to a 404."""
+    from community.accounts.viewer import viewer_for
+    from community.privacy import service as privacy
+
+    admin = make_user(db, role=Role.admin)
+    member = make_user(db, nickname="Bald_Weg")
+    privacy.erase_by_admin(
+        db, viewer_for(db, admin), "Bald_Weg", confirm_nickname="Bald_Weg", remove_posts=False
+    )
+    db.commit()
+    sign_in(client, admin)
+    record = client.get(f"/admin/members/{member.id}").text
+    assert "gelöscht" in record and "Öffentliches Profil" not in record
