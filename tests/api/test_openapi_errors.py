@@ -205,3 +205,13 @@ def test_error_examples_fit_their_operation(spec: dict[str, Any]) -> None:
             [field] = example(name, "422")["detail"]
             assert field["type"] is not None, name
             assert field["loc"][0] == ("query" if method == "get" else "body"), name
+
+
+def test_the_staffs_operations_need_a_signed_in_caller_in_the_spec(spec: dict[str, Any]) -> None:
+    """An empty security entry says "anonymous allowed"; every /admin operation refuses a
+    visitor with 401."""
+    for path, ops in spec["paths"].items():
+        if path.startswith("/api/v1/admin/"):
+            for method, op in ops.items():
+                assert {} not in op["security"], (method, path)
+                assert "401" in op["responses"], (method, path)
