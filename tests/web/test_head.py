@@ -28,6 +28,7 @@ def test_the_get_answering_a_head_sends_no_body_and_keeps_its_route() -> None:
     """At the ASGI level: HTTP clients drop a HEAD's body themselves, so only the messages
     sent show that none goes out, streamed or not, and the route reaches the log outside."""
     import asyncio
+    import threading
 
     from community.middleware import HeadAsGet
 
@@ -48,7 +49,11 @@ def test_the_get_answering_a_head_sends_no_body_and_keeps_its_route() -> None:
         return {"type": "http.request", "body": b""}
 
     scope = {"type": "http", "method": "HEAD", "path": "/"}
-    asyncio.run(HeadAsGet(page)(scope, receive, send))
+    # In a thread of its own: after a browser test in the same process, Playwright's event
+    # loop stays registered in the main thread, and asyncio.run refuses to start beside it.
+    runner = threading.Thread(target=lambda: asyncio.run(HeadAsGet(page)(scope, receive, send)))
+    runner.start()
+    runner.join(timeout=10)
     assert sent[0]["headers"] == [(b"content-length", b"10")]  # GET's length
     assert sent[1:] == [{"type": "http.response.body", "body": b"", "more_body": False}]
     assert scope["route"] == "the route"
