@@ -293,7 +293,7 @@ def seed_demo(
     """Das Forum mit deutschen Demo-Foren, Mitgliedern, Fragen und Antworten füllen."""
     from community.demo import seed_demo_content
 
-    created = seed_demo_content(_engine(), threads=threads, seed=seed, progress=True)
+    created = seed_demo_content(_engine(), threads=threads, seed=seed, progress=t("Themen"))
     message = t("{count} Themen angelegt und in den Suchindex aufgenommen.").format(count=created)
     console.print(f"[green]{message}[/green]")
 
@@ -511,7 +511,7 @@ def serve(
         from community.demo import demo_admin_without_mail, seed_demo_content
 
         console.print(t("Leere Datenbank: Demo-Inhalte werden angelegt …"))
-        seed_demo_content(_engine(), threads=60, seed=1, progress=True)
+        seed_demo_content(_engine(), threads=60, seed=1, progress=t("Themen"))
         password, _ = _create_admin("admin@example.com", "Admin-Team", None)
         demo_admin_without_mail(_engine(), "admin@example.com")
         console.rule(t("Admin-Zugang"))

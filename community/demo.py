@@ -171,12 +171,13 @@ def seed_demo_content(
     threads: int,
     seed: int = 1,
     replies: tuple[int, int] = (1, 8),
-    progress: bool = False,
+    progress: str | None = None,
     index: bool = True,
 ) -> int:
     """Create `threads` threads with a random number of replies each, and on a first
     seeding what staff meet (reports, held posts, audit entries, FAQ entries); fill the
-    search index unless `index` is off. Returns the count."""
+    search index unless `index` is off. Returns the count. `progress`: a bar with this
+    label (the command's language)."""
     rng = random.Random(seed)
     with Session(engine) as session:
         member_ids = _users(session, rng)
@@ -196,8 +197,8 @@ def seed_demo_content(
 
         batch_threads: list[dict[str, Any]] = []
         batch_posts: list[dict[str, Any]] = []
-        with Progress(disable=not progress) as bar:
-            task = bar.add_task("Themen", total=threads)
+        with Progress(disable=progress is None) as bar:
+            task = bar.add_task(progress or "", total=threads)
             for n in range(threads):
                 board, (title, body) = order[n] if n < len(order) else rng.choice(pairs)
                 thread_id = next_thread + n

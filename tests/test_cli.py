@@ -456,3 +456,9 @@ def test_recompute_counters_runs_in_a_fresh_process(migrated: Engine) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Themen nachgezählt" in done.stdout
+
+
+def test_seeding_shows_its_progress_in_the_commands_language(migrated: Engine) -> None:
+    result = invoke("--lang", "en", "seed-demo", "--threads", "5")
+    assert result.exit_code == 0, result.output
+    assert "Threads" in result.output and "Themen" not in result.output
