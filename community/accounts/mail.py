@@ -45,9 +45,10 @@ _TEXTS = {
         N_("Firmenkonto mit Ihrem Konto verknüpfen"),
         N_(
             "Hallo {nickname},\n\nSie möchten sich bei der {site} künftig mit Ihrem Firmenkonto "
-            "anmelden. Mit diesem Link verknüpfen Sie es mit Ihrem bestehenden Konto:\n\n"
-            "{link}\n\nDer Link gilt 2 Stunden. Wenn Sie das nicht waren, ignorieren Sie diese "
-            "Mail; es wurde nichts geändert."
+            "anmelden. Öffnen Sie diesen Link in dem Browser, in dem Sie sich gerade mit dem "
+            "Firmenkonto angemeldet haben, und bestätigen Sie dort die Verknüpfung mit Ihrem "
+            "bestehenden Konto:\n\n{link}\n\nDer Link gilt 2 Stunden. Wenn Sie das nicht waren, "
+            "ignorieren Sie diese Mail; es wurde nichts geändert."
         ),
     ),
 }

@@ -20,7 +20,7 @@ from sqlalchemy.orm import object_session
 from sqlmodel import Session, col
 
 from community import i18n
-from community.accounts import oidc, security
+from community.accounts import login_guard, oidc, security
 from community.accounts import service as accounts
 from community.accounts.mail import MAIL_JOB
 from community.accounts.models import (
@@ -41,6 +41,7 @@ from community.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
 from community.i18n import N_
 from community.jobs.service import enqueue
 from community.moderation import audit
+from community.ratelimit import hit
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,12 @@ def pending_claims(provider: OidcProvider, claims: dict[str, Any]) -> dict[str, 
     wanted = {"sub", "sid", "email_verified", provider.claim_name, provider.claim_company}
     wanted |= {provider.claim_email} | {rule.claim for rule in provider.rules}
     return {key: claims[key] for key in wanted if key in claims}
+
+
+def identity_shown(provider: OidcProvider, claims: dict[str, Any]) -> str:
+    """How the confirmation names the company login to be linked: its e-mail address,
+    else its subject at the provider."""
+    return _email(provider, claims) or str(claims.get("sub", ""))[:100]
 
 
 def _text(claims: dict[str, Any], key: str, limit: int) -> str | None:
@@ -203,11 +210,13 @@ def sign_in(session: Session, provider: OidcProvider, claims: dict[str, Any]) ->
         assert user is not None
         return Outcome("signed_in", _signed_in(session, provider, link, user, claims))
     email = _email(provider, claims)
-    if email is not None:
+    if email is not None and claims.get("email_verified") is True:
         owner = session.execute(select(User).where(col(User.email) == email)).scalar_one_or_none()
         if owner is not None:
             # Never linked silently: whoever controls the provider's e-mail claim must not
-            # take over the account that has this address.
+            # take over the account that has this address. And only for an address the
+            # provider vouches for: an unverified claim (anyone may type an address at some
+            # providers) is offered no account to link, and starts a new one.
             return Outcome("link", owner)
     return Outcome("new")
 
@@ -264,11 +273,22 @@ def nickname_suggestions(session: Session, wanted: str, count: int = 3) -> list[
 
 
 def link_with_password(
-    session: Session, provider: OidcProvider, claims: dict[str, Any], user: User, password: str
+    session: Session,
+    provider: OidcProvider,
+    claims: dict[str, Any],
+    user: User,
+    password: str,
+    *,
+    ip: str,
 ) -> User:
-    """The member proves the existing account with its password once; then it is linked."""
+    """The member proves the existing account with its password once; then it is linked.
+    Guessed at like the sign-in form: the same limits per address (`ip`) and per account."""
+    hit(get_settings().login_rate, "login", ip)
+    login_guard.check(user.email)
     if not security.verify_password(password, user.password_hash):
-        raise NotAuthenticated(accounts.BAD_LOGIN, code="invalid_credentials")
+        login_guard.record_failure(user.email)
+        raise NotAuthenticated("Das Passwort stimmt nicht.", code="invalid_credentials")
+    login_guard.record_success(user.email)
     return link_account(session, provider, claims, user)
 
 
@@ -278,6 +298,13 @@ def link_account(
     assert user.id is not None
     link = _find_link(session, provider.name, str(claims["sub"]))
     if link is None:
+        if any(item.provider == provider.name for item in links_of(session, user)):
+            # One identity per provider and account: a second could not be told apart in
+            # the settings, and unlinking would take the wrong one.
+            raise Conflict(
+                N_("Ihr Konto ist schon mit einem anderen Konto dieses Anbieters verknüpft."),
+                code="provider_linked",
+            )
         link = OidcLink(provider=provider.name, subject=str(claims["sub"]), user_id=user.id)
         session.add(link)
         session.flush()

@@ -17,6 +17,7 @@ from community.accounts.schemas import (
     PasswordResetConfirm,
     UserRegister,
 )
+from community.accounts.viewer import ANONYMOUS
 from community.auth import check_csrf, clear_session_cookie, client_ip, set_session_cookie
 from community.config import get_settings
 from community.deps import SessionDep
@@ -78,7 +79,15 @@ def logout(request: Request, session: SessionDep, csrf_token: CsrfField) -> Resp
     check_csrf(request, csrf_token)
     entry.sign_out(session, request.cookies.get(get_settings().session_cookie))
     # Signed in through a provider that offers RP-initiated logout: its session ends too.
-    response = see_other(sso.provider_logout_url(request) or "/")
+    # Through a page, not a redirect: the form's redirect to another site is blocked by the
+    # pages' Content-Security-Policy (form-action 'self'); the page's refresh is not.
+    provider_url = sso.provider_logout_url(request)
+    request.state.viewer = ANONYMOUS  # the page shows no one signed in
+    response = (
+        render(request, "signed_out.html", {"provider_url": provider_url})
+        if provider_url
+        else see_other("/")
+    )
     clear_session_cookie(response)
     response.delete_cookie(sso.PROVIDER_COOKIE, path="/")
     return response

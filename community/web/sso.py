@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from community import i18n
 from community.accounts import entry, oidc, oidc_service
 from community.accounts.models import User
-from community.auth import check_csrf, set_session_cookie
+from community.auth import check_csrf, client_ip, set_session_cookie
 from community.config import OidcProvider, get_settings
 from community.deps import SessionDep
 from community.errors import CommunityError, NotFound
@@ -35,6 +35,8 @@ PENDING_COOKIE = "community_sso_pending"
 # Which provider the session came from, for the provider's logout (no token kept).
 PROVIDER_COOKIE = "community_sso_provider"
 PENDING_SECONDS = 900
+# The browser that asked for a link by mail: only it can use the link (see link_by_mail).
+LINK_BROWSER_COOKIE = "community_sso_link"
 
 REFUSED_TITLE = N_("Anmeldung nicht möglich")
 
@@ -275,7 +277,9 @@ def link_with_password(
         return _refused(request, exc)
     provider = oidc.get_provider(pending["provider"])
     try:
-        oidc_service.link_with_password(session, provider, pending["claims"], user, password)
+        oidc_service.link_with_password(
+            session, provider, pending["claims"], user, password, ip=client_ip(request)
+        )
     except CommunityError as exc:
         return form_error(request, session, "sso_link.html", _link_context(request, pending), exc)
     response = see_other(safe_next(pending.get("next")))
@@ -292,8 +296,17 @@ def link_by_mail(request: Request, session: SessionDep, csrf_token: CsrfField) -
             raise oidc.SignInRefused(oidc.EXPIRED_FLOW)
     except CommunityError as exc:
         return _refused(request, exc)
+    # The link works only in this browser, the one that signed in at the provider: the
+    # mail goes to the account's owner, who must not be brought to link someone else's
+    # company login by clicking it (nor a mail scanner that fetches every link).
+    browser = secrets.token_urlsafe(24)
     token = oidc.pack(
-        {"user": user.id, "provider": pending["provider"], "claims": pending["claims"]},
+        {
+            "user": user.id,
+            "provider": pending["provider"],
+            "claims": pending["claims"],
+            "browser": browser,
+        },
         "sso-link-mail",
     )
     oidc_service.send_link_mail(session, user, token)
@@ -303,32 +316,72 @@ def link_by_mail(request: Request, session: SessionDep, csrf_token: CsrfField) -
         {
             "title": N_("E-Mail unterwegs"),
             "message": N_(
-                "Wir haben Ihnen einen Link an die Adresse Ihres Kontos geschickt. Mit ihm "
-                "verknüpfen Sie Ihr Firmenkonto; der Link gilt 2 Stunden."
+                "Wir haben Ihnen einen Link an die Adresse Ihres Kontos geschickt. Öffnen Sie "
+                "ihn in diesem Browser, um Ihr Firmenkonto zu verknüpfen; er gilt 2 Stunden."
             ),
         },
     )
+    _set_cookie(response, LINK_BROWSER_COOKIE, browser, oidc_service.LINK_MAIL_SECONDS)
     response.delete_cookie(PENDING_COOKIE, path="/")
     return response
 
 
-@router.get("/sso/link/confirm", response_model=None)
-def link_confirm(
-    request: Request, session: SessionDep, token: Annotated[str, Query(max_length=8000)] = ""
-) -> Response:
+def _mailed_link(request: Request, session: SessionDep, token: str) -> tuple[User, dict[str, Any]]:
+    """The account and what the mailed link names, when it is opened in the browser that
+    asked for it."""
     data = oidc.unpack(token, "sso-link-mail", oidc_service.LINK_MAIL_SECONDS)
     user = session.get(User, data.get("user") or 0) if data else None
+    if data is None or user is None:
+        raise oidc.SignInRefused(N_("Der Link ist ungültig oder abgelaufen."))
+    browser = request.cookies.get(LINK_BROWSER_COOKIE, "")
+    if not browser or not secrets.compare_digest(browser, str(data.get("browser", ""))):
+        raise oidc.SignInRefused(
+            N_(
+                "Öffnen Sie den Link in dem Browser, in dem Sie sich mit dem Firmenkonto "
+                "angemeldet haben. Haben Sie die Verknüpfung nicht selbst angefordert, "
+                "ignorieren Sie die E-Mail: Ihr Konto bleibt, wie es ist."
+            )
+        )
+    return user, data
+
+
+@router.get("/sso/link/confirm", response_model=None)
+def link_confirm_form(
+    request: Request, session: SessionDep, token: Annotated[str, Query(max_length=8000)] = ""
+) -> Response:
+    """Asks first: opening the link changes nothing (mail scanners fetch every link)."""
     try:
-        if data is None or user is None:
-            raise oidc.SignInRefused(N_("Der Link ist ungültig oder abgelaufen."))
+        user, data = _mailed_link(request, session, token)
+        provider = oidc.get_provider(data["provider"])
+    except CommunityError as exc:
+        return _refused(request, exc)
+    context = {
+        "token": token,
+        "nickname": user.nickname,
+        "provider_label": oidc.button_text(provider, i18n.pick_locale(request)),
+        "identity": oidc_service.identity_shown(provider, data["claims"]),
+    }
+    return render(request, "sso_link_confirm.html", context)
+
+
+@router.post("/sso/link/confirm", response_model=None)
+def link_confirm(
+    request: Request,
+    session: SessionDep,
+    csrf_token: CsrfField,
+    token: Annotated[str, Form(max_length=8000)] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        user, data = _mailed_link(request, session, token)
         provider = oidc.get_provider(data["provider"])
         oidc_service.link_account(session, provider, data["claims"], user)
     except CommunityError as exc:
         session.rollback()
         return _refused(request, exc)
-    return _signed_in(
-        request, see_other("/settings", flash="sso_linked"), session, user, provider.name
-    )
+    response = see_other("/settings", flash="sso_linked")
+    response.delete_cookie(LINK_BROWSER_COOKIE, path="/")
+    return _signed_in(request, response, session, user, provider.name)
 
 
 @router.post("/sso/{name}/backchannel-logout", response_model=None)

@@ -52,6 +52,12 @@ ACCOUNTS: dict[str, dict[str, Any]] = {
         "email_verified": True,
         "contract_tier": "basic",
     },
+    # Someone who typed Otto's address at the provider, which did not check it
+    "mallory": {
+        "name": "Mallory",
+        "email": "otto@kunde.example",
+        "email_verified": False,
+    },
 }
 
 

@@ -3,6 +3,7 @@ only, the linked providers in the settings and unlinking, the mail link as proof
 
 from __future__ import annotations
 
+import html
 import re
 import socket
 from typing import Any
@@ -195,16 +196,72 @@ def test_a_mail_link_proves_the_existing_account(
     [mail] = mailbox.to("otto@kunde.example")
     link = re.search(r"http://testserver(/sso/link/confirm\?token=\S+)", mail.text)
     assert link is not None
-    # Opened in another browser (the mail program's): the link alone is the proof.
+    # Opened in another browser (the owner's mail program, a scanner): refused, nothing
+    # linked. Else whoever typed the owner's address at the provider got the account.
     other = TestClient(client.app)
-    confirmed = other.get(link.group(1), follow_redirects=False)
+    elsewhere = other.get(link.group(1), follow_redirects=False)
+    assert elsewhere.status_code == 400 and "in dem Browser" in elsewhere.text
+    other.close()
+    # In the browser that asked: a page names the company login; opening it links nothing
+    page = client.get(link.group(1))
+    assert page.status_code == 200 and "otto@kunde.example" in page.text
+    assert db.execute(select(func.count()).select_from(OidcLink)).scalar_one() == 0
+    token = re.search(r'name="token" value="([^"]+)"', page.text)
+    assert token is not None
+    confirmed = client.post(
+        "/sso/link/confirm",
+        data={"csrf_token": client.cookies["community_csrf"], "token": html.unescape(token[1])},
+        follow_redirects=False,
+    )
     assert confirmed.status_code == 303
     assert urlsplit(confirmed.headers["location"]).path == "/settings"
     assert db.execute(select(OidcLink.user_id)).scalar_one() == otto.id
-    assert "Otto" in other.get("/settings").text
+    assert "Otto" in client.get("/settings").text
     # A tampered link links nothing.
-    assert other.get(link.group(1)[:-3] + "xyz").status_code == 400
-    other.close()
+    assert client.get(link.group(1)[:-3] + "xyz").status_code == 400
+
+
+def test_an_unverified_address_is_offered_no_account_to_link(
+    client: TestClient, db: Session, kunden: RealProvider
+) -> None:
+    """Someone who typed Otto's address at a provider that did not check it is not asked
+    for Otto's password (a form to guess it at) nor sent a link to his mailbox."""
+    make_user(db, nickname="Otto", email="otto@kunde.example")
+    start = client.get("/sso/kunden/start", follow_redirects=False)
+    back = browse_provider(start.headers["location"], "mallory")
+    answer = client.get(back.removeprefix("http://testserver"), follow_redirects=False)
+    assert answer.headers["location"] == "/sso/nickname"  # a new account of its own
+
+
+def test_the_password_to_link_an_account_is_limited_like_the_sign_in(
+    client: TestClient, db: Session, kunden: RealProvider, settings: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(settings, "login_rate", "3/minute")
+    make_user(db, nickname="Otto", email="otto@kunde.example")
+    start = client.get("/sso/kunden/start", follow_redirects=False)
+    back = browse_provider(start.headers["location"], "otto")
+    client.get(back.removeprefix("http://testserver"))
+    csrf = client.cookies["community_csrf"]
+    tries = [
+        client.post("/sso/link", data={"csrf_token": csrf, "password": f"falsch-{n}"})
+        for n in range(4)
+    ]
+    assert [t.status_code for t in tries] == [401, 401, 401, 429]
+    assert "Das Passwort stimmt nicht." in tries[0].text
+    assert "Retry-After" in tries[-1].headers
+
+
+def test_an_account_takes_one_identity_per_provider(db: Session, kunden: RealProvider) -> None:
+    """A second could not be told apart in the settings, and unlinking took the wrong one."""
+    from community.accounts import oidc
+    from community.errors import Conflict
+
+    otto = make_user(db, nickname="Otto", email="otto@kunde.example")
+    provider = oidc.get_provider("kunden")
+    oidc_service.link_account(db, provider, {"sub": "otto"}, otto)
+    with pytest.raises(Conflict):
+        oidc_service.link_account(db, provider, {"sub": "jemand-anders"}, otto)
+    oidc_service.link_account(db, provider, {"sub": "otto"}, otto)  # the same again: fine
 
 
 def test_erasure_removes_the_link(db: Session, use_providers: Any) -> None:
