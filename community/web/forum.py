@@ -413,7 +413,8 @@ def reply(
     session: SessionDep,
     viewer: WebViewer,
     csrf_token: CsrfField,
-    body: Annotated[CleanStr, Form(max_length=100_000)],
+    # Empty: refused on the form by the service, never a bare 422 page (writing.new_thread)
+    body: Annotated[CleanStr, Form(max_length=100_000)] = "",
     action: Annotated[str, Form(max_length=20)] = "publish",
     seen: Annotated[int | None, Form(ge=0, le=MAX_ID)] = None,
 ) -> Response:

@@ -124,8 +124,11 @@ def new_thread(
     viewer: WebViewer,
     csrf_token: CsrfField,
     kind: Annotated[ThreadKind, Form()],
-    title: Annotated[CleanStr, Form(max_length=1000)],
-    body: Body,
+    # Empty fields are the service's to refuse, on the form: as required form fields, an
+    # empty one (a draft of the title alone, a preview before writing) was a bare 422 page
+    # that lost what was typed.
+    title: Annotated[CleanStr, Form(max_length=1000)] = "",
+    body: Body = "",
     category: Annotated[CleanStr, Form(max_length=60)] = "",
     action: Annotated[str, Form(max_length=20)] = "publish",
 ) -> Response:
@@ -236,7 +239,7 @@ def edit(
     session: SessionDep,
     viewer: WebViewer,
     csrf_token: CsrfField,
-    body: Body,
+    body: Body = "",  # empty: refused on the form (see new_thread)
     action: Annotated[str, Form(max_length=20)] = "save",
 ) -> Response:
     check_csrf(request, csrf_token)

@@ -402,3 +402,27 @@ def test_a_members_404_stays_a_404_when_the_database_fails_meanwhile(
     page = client.get("/gibt-es-nicht")
     assert page.status_code == 404
     assert "Seite nicht gefunden" in page.text and "Pech_Vogel" not in page.text
+
+
+def test_empty_fields_come_back_on_the_form_without_javascript(client, db: Session) -> None:
+    """A draft of the title alone, a preview before writing, a reply sent empty: each was a
+    bare 422 page ("Die Eingabe ist ungültig") that lost what was typed."""
+    board = make_category(db, slug="technik")
+    member = make_user(db, nickname="Ohne_Skript")
+    thread = make_thread(db, author=member, category=board, title="Router verliert Verbindung")
+    _web_login(client, member)
+    title = "Nur der Titel bisher, der Rest folgt"
+    draft = _form_post(
+        client, "/new", kind="question", category="technik", title=title, action="draft"
+    )
+    assert draft.status_code == 303
+    assert f'value="{title}"' in client.get("/new").text  # the draft keeps the title
+    preview = _form_post(client, "/new", kind="question", title=title, action="preview")
+    assert preview.status_code == 200 and f'value="{title}"' in preview.text
+    published = _form_post(client, "/new", kind="question", category="technik", title=title)
+    assert published.status_code == 422 and "Der Beitrag ist leer." in published.text
+    assert f'value="{title}"' in published.text
+    reply = _form_post(client, f"/t/{thread.id}/reply")
+    assert reply.status_code == 422 and "Der Beitrag ist leer." in reply.text
+    edit = _form_post(client, f"/p/{thread.last_post_id}/edit", action="preview")
+    assert edit.status_code == 200
