@@ -32,6 +32,7 @@ from community.web.forms import form_error, parse_form
 from community.web.pages import render
 
 leads_web_router = APIRouter(include_in_schema=False)
+SETTINGS_PATH = "/settings/sales-contact"
 # The one page at a literal path under a thread, which the forum's /t/{id}/{slug} would
 # take for a slug: listed before the forum's routes (web/router.py), the rest after them.
 thread_literal_router = APIRouter(include_in_schema=False)
@@ -83,15 +84,20 @@ def contact_form(
 @leads_web_router.get("/settings/sales-contact", response_class=HTMLResponse)
 def settings_page(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
     if viewer.user is None:
-        return login_first("/settings/sales-contact")
+        return login_first(SETTINGS_PATH)
+    context = _form_context(request, session, viewer, SETTINGS_PATH, None)
+    return render(request, "crm_settings.html", {**context, **_consents(session, viewer)})
+
+
+def _consents(session: SessionDep, viewer: Viewer) -> dict[str, object]:
+    """The settings page's list: the member's consents and the threads they came from."""
     mine = leads.my_leads(session, viewer)
     threads = {
         t.id: t
         for t in (session.get(Thread, lead.thread_id) for lead in mine if lead.thread_id)
         if t is not None
     }
-    context = _form_context(request, session, viewer, "/settings/sales-contact", None)
-    return render(request, "crm_settings.html", {**context, "leads": mine, "threads": threads})
+    return {"leads": mine, "threads": threads}
 
 
 def _submit(
@@ -113,17 +119,24 @@ def _submit(
             lead_id=lead_id,
         )
     except CommunityError as exc:
-        context = {
-            **_form_context(
-                request, session, viewer, action, thread, request_lead=lead_id is not None
-            ),
-            # What was typed stays in the form.
-            "real_name": consent.real_name,
-            "company": consent.company,
-            "phone": consent.phone,
-            "message": consent.message,
-        }
-        return form_error(request, session, "crm_consent.html", context, exc)
+
+        def form_again() -> dict[str, object]:
+            context = {
+                **_form_context(
+                    request, session, viewer, action, thread, request_lead=lead_id is not None
+                ),
+                # What was typed stays in the form, the consent's box too.
+                "real_name": consent.real_name,
+                "company": consent.company,
+                "phone": consent.phone,
+                "message": consent.message,
+                "agreed": consent.agreed,
+            }
+            # The settings' form comes back on the settings page, with its list
+            return {**context, **_consents(session, viewer)} if action == SETTINGS_PATH else context
+
+        template = "crm_settings.html" if action == SETTINGS_PATH else "crm_consent.html"
+        return form_error(request, session, template, form_again, exc)
     return render(request, "message.html", {"title": SENT_TITLE, "message": SENT})
 
 
@@ -188,7 +201,7 @@ def settings_submit(
         request,
         session,
         viewer,
-        "/settings/sales-contact",
+        SETTINGS_PATH,
         None,
         None,
         consent,

@@ -334,3 +334,24 @@ def test_a_solved_question_is_not_escalated(
     sign_in(client, make_user(db, role=Role.moderator, staff=True))
     response = client.post(f"/api/v1/threads/{thread_id}/escalation", json={})
     assert response.status_code == 422 and response.json()["error"] == "not_unsolved"
+
+
+def test_a_refused_consent_in_the_settings_comes_back_there_as_typed(
+    client: TestClient, db: Session, customer: User
+) -> None:
+    sign_in(client, customer)
+    page = client.post(
+        "/settings/sales-contact",
+        data={
+            "csrf_token": client.headers["X-CSRF-Token"],
+            "text_version": CONSENT_TEXT_VERSION,
+            "agreed": "true",
+            "phone": "abc",
+            "message": "Bitte morgens.",
+        },
+    )
+    assert page.status_code == 422
+    assert "Telefonnummer aus Ziffern" in page.text
+    assert "Ihre Einwilligungen" in page.text  # the settings page, with its list
+    assert 'name="agreed" value="true" required checked' in page.text  # still ticked
+    assert "Bitte morgens." in page.text
