@@ -66,7 +66,8 @@ def erase_own(
             request,
             session,
             "settings.html",
-            lambda: settings_context(user, request),
+            # The boxes as they were ticked: a second try must not quietly keep the posts
+            lambda: {**settings_context(user, request), "erase_form": fields},
             exc,
             key="erase_error",
         )

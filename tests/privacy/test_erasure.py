@@ -302,10 +302,13 @@ def test_the_settings_page_erases_the_account(world: World, anon: TestClient) ->
     assert 'action="/settings/erase"' in page.text
     token = me.headers["X-CSRF-Token"]
     wrong = me.post(
-        "/settings/erase", data={"csrf_token": token, "password": "falsch", "confirm": "true"}
+        "/settings/erase",
+        data={"csrf_token": token, "password": "falsch", "confirm": "true", "remove_posts": "true"},
     )
     assert wrong.status_code == 422
     assert "Das Passwort stimmt nicht." in wrong.text
+    # Still ticked: a second try must not quietly keep the posts
+    assert 'name="remove_posts" value="true" checked' in wrong.text
     done = me.post(
         "/settings/erase",
         data={"csrf_token": token, "password": PASSWORD, "confirm": "true"},
