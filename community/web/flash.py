@@ -61,7 +61,30 @@ MESSAGES = {
     "article_reject": N_("Die Änderung ist verworfen."),
     "spotlight_saved": N_("Der Eintrag für „Aktuell“ ist gespeichert."),
     "spotlight_deleted": N_("Der Eintrag für „Aktuell“ ist gelöscht."),
+    "board_read": N_("Alle Themen dieses Bereichs sind als gelesen markiert."),
+    "notices_read": N_("Ihre Benachrichtigungen sind als gelesen markiert."),
 }
+
+
+# A moderator's decision: on the queue page (?done=…) and, after a form on a thread page,
+# as a flash there ("decided_<action>").
+DECISIONS = {
+    "hide": N_("Der Beitrag ist ausgeblendet."),
+    "restore": N_("Der Beitrag ist wiederhergestellt."),
+    "delete": N_("Der Beitrag ist gelöscht."),
+    "dismiss": N_("Die Meldungen sind abgewiesen."),
+    "approve": N_("Der Beitrag ist freigegeben."),
+    "reject": N_("Der Beitrag ist abgelehnt."),
+    "lock": N_("Das Thema ist geschlossen."),
+    "unlock": N_("Das Thema ist wieder offen."),
+    "move": N_("Das Thema ist verschoben."),
+    "duplicate": N_("Das Thema ist als Duplikat geschlossen."),
+    "not-duplicate": N_("Das Thema ist kein Duplikat mehr."),
+    "suspend": N_("Das Mitglied ist vorübergehend gesperrt."),
+    "ban": N_("Das Mitglied ist dauerhaft gesperrt."),
+    "unsuspend": N_("Die Sperre ist aufgehoben."),
+}
+MESSAGES.update({f"decided_{action}": message for action, message in DECISIONS.items()})
 
 
 def set_flash(response: Response, name: str) -> Response:

@@ -132,7 +132,7 @@ def mark_board_read(
     check_csrf(request, csrf_token)
     category = forum_boards.get_category(session, viewer, slug)
     reading.mark_category_read(session, viewer, category)
-    return see_other(f"/c/{category.slug}")
+    return see_other(f"/c/{category.slug}", flash="board_read")
 
 
 # Apart from the forum's other routes: the web routers' dependencies would take four turns

@@ -29,6 +29,7 @@ from community.moderation.models import ReportReason
 from community.moderation.schemas import ModeratorEdit, ReportCreate
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first, safe_next, see_other
+from community.web.flash import DECISIONS
 from community.web.forms import form_error, parse_form
 from community.web.forum import thread_context
 from community.web.pages import render
@@ -43,23 +44,8 @@ REASON_LABELS = {
     ReportReason.other: N_("Sonstiges"),
 }
 
-# Shown after a decision from the queue page (?done=…).
-DONE = {
-    "hide": N_("Der Beitrag ist ausgeblendet."),
-    "restore": N_("Der Beitrag ist wiederhergestellt."),
-    "delete": N_("Der Beitrag ist gelöscht."),
-    "dismiss": N_("Die Meldungen sind abgewiesen."),
-    "approve": N_("Der Beitrag ist freigegeben."),
-    "reject": N_("Der Beitrag ist abgelehnt."),
-    "lock": N_("Das Thema ist geschlossen."),
-    "unlock": N_("Das Thema ist wieder offen."),
-    "move": N_("Das Thema ist verschoben."),
-    "duplicate": N_("Das Thema ist als Duplikat geschlossen."),
-    "not-duplicate": N_("Das Thema ist kein Duplikat mehr."),
-    "suspend": N_("Das Mitglied ist vorübergehend gesperrt."),
-    "ban": N_("Das Mitglied ist dauerhaft gesperrt."),
-    "unsuspend": N_("Die Sperre ist aufgehoben."),
-}
+# Shown after a decision from the queue page (?done=…); on a thread page as a flash.
+DONE = DECISIONS
 
 # The schema's refusal of a field, said the way the form says it.
 _REPORT_MESSAGES = {
@@ -250,6 +236,9 @@ def _decided(
         return form_error(
             request, session, "moderation.html", partial(_queue_context, session, viewer), exc
         )
+    if back.startswith("/t/"):  # the thread page the form came from, saying what was done
+        return see_other(safe_next(back), flash=f"decided_{action}")
+    # The queue, or a page whose address says it (/moderation/hidden?done=restore)
     return see_other(safe_next(back) if back else f"/moderation?done={action}")
 
 

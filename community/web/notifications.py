@@ -70,8 +70,8 @@ def mark_read(
     check_csrf(request, csrf_token)
     if notice_id is None:
         notifications.mark_read(session, viewer, everything=True)
-    else:
-        notifications.mark_read(session, viewer, [notice_id])
+        return see_other("/notifications", flash="notices_read")
+    notifications.mark_read(session, viewer, [notice_id])
     return see_other("/notifications")
 
 

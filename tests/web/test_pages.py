@@ -426,3 +426,16 @@ def test_empty_fields_come_back_on_the_form_without_javascript(client, db: Sessi
     assert reply.status_code == 422 and "Der Beitrag ist leer." in reply.text
     edit = _form_post(client, f"/p/{thread.last_post_id}/edit", action="preview")
     assert edit.status_code == 200
+
+
+def test_marking_read_says_so(client, db: Session) -> None:
+    board = make_category(db, slug="technik")
+    member = make_user(db, nickname="Leserin")
+    make_thread(db, author=make_user(db), category=board)
+    _web_login(client, member)
+    board_read = _form_post(client, "/c/technik/read")
+    assert board_read.status_code == 303
+    assert "Alle Themen dieses Bereichs sind als gelesen markiert." in client.get("/c/technik").text
+    all_read = _form_post(client, "/notifications/read")
+    assert all_read.status_code == 303
+    assert "Ihre Benachrichtigungen sind als gelesen markiert." in client.get("/notifications").text

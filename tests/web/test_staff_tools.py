@@ -126,6 +126,8 @@ def test_delete_lock_move_and_duplicate_from_the_thread_page(db, client, world):
     ):
         answer = _post(client, f"/moderation/threads/{thread.id}/{action}", back=back, **fields)
         assert answer.status_code == 303 and answer.headers["location"] == back
+    # Back on the thread, the page says what was done (it said nothing)
+    assert "Das Thema ist als Duplikat geschlossen." in client.get(back).text
     db.expire_all()
     stored = db.get(Thread, thread.id)
     assert stored.is_locked and stored.duplicate_of_thread_id == original.id
