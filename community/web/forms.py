@@ -40,8 +40,8 @@ _ABOUT_THE_INPUT = frozenset(
 
 # Refusals that are not about the input but are still answered on the form, with their own
 # status, so the text typed is not lost (a member who has not confirmed the address yet, an
-# admin changing their own role or erasing the last admin account).
-_ON_THE_FORM = frozenset({"email_not_verified", "own_role", "last_admin"})
+# admin changing their own role or erasing the last admin account, a post reported twice).
+_ON_THE_FORM = frozenset({"email_not_verified", "own_role", "last_admin", "already_reported"})
 
 # Statuses that tell the browser more than "invalid input": a failed sign-in (401) and a
 # limit (429, with Retry-After). Every other refusal of the input is a 422.

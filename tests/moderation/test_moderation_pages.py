@@ -106,8 +106,10 @@ def test_member_report_form_offers_every_reason_and_refuses_a_second_report(db, 
         assert f'value="{value}"' in form
     assert "Beleidigung" in form and 'name="contact_email"' not in form
     assert _form_post(client, f"/p/{reply.id}/report", reason="insult").status_code == 200
-    again = _form_post(client, f"/p/{reply.id}/report", reason="spam")
+    again = _form_post(client, f"/p/{reply.id}/report", reason="spam", comment="Noch einmal")
     assert again.status_code == 409 and "bereits gemeldet" in again.text
+    # On the form, with the way back to the post (a bare error page had only the start page)
+    assert "Noch einmal" in again.text and f"#post-{reply.id}" in again.text
     assert len(db.exec(select(Report).where(Report.post_id == reply.id)).all()) == 1
 
 
