@@ -61,6 +61,7 @@ MESSAGES = {
     "article_reject": N_("Die Änderung ist verworfen."),
     "spotlight_saved": N_("Der Eintrag für „Aktuell“ ist gespeichert."),
     "spotlight_deleted": N_("Der Eintrag für „Aktuell“ ist gelöscht."),
+    "comment_posted": N_("Ihr Kommentar ist veröffentlicht."),
     "board_read": N_("Alle Themen dieses Bereichs sind als gelesen markiert."),
     "notices_read": N_("Ihre Benachrichtigungen sind als gelesen markiert."),
 }

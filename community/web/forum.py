@@ -41,7 +41,7 @@ from community.reputation.ranks import RankLabel
 from community.text import CleanStr
 from community.web import blog as web_blog
 from community.web import fragments, pagecache, pagethreads, thread_shell, threadshare
-from community.web.deps import CsrfField, WebViewer, see_other
+from community.web.deps import CsrfField, WebViewer, safe_next, see_other
 from community.web.forms import form_error, parse_form
 from community.web.pages import load_legal_links, render
 from community.web.seo import thread_jsonld
@@ -417,6 +417,9 @@ def reply(
     body: Annotated[CleanStr, Form(max_length=100_000)] = "",
     action: Annotated[str, Form(max_length=20)] = "publish",
     seen: Annotated[int | None, Form(ge=0, le=MAX_ID)] = None,
+    # The blog article whose comment this is: the commenter goes back there, not to the
+    # thread that holds its comments
+    back: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
 
@@ -448,6 +451,9 @@ def reply(
     thread = forum.get_thread(session, viewer, thread_id)
     if seen is not None and drafts.replies_since(session, viewer, thread, seen):
         done = "reply_posted_meanwhile"  # others answered while this one was written
+    if back.startswith("/blog/") and safe_next(back) == back:
+        flash = "reply_held" if post.is_pending else "comment_posted"
+        return see_other(f"{back}#post-{post.id}", flash=flash)
     return _back_to_post(session, viewer, thread_id, post.id, done)
 
 

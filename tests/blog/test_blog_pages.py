@@ -273,15 +273,25 @@ def test_comments_show_under_the_article_and_can_be_switched_off(
     path = f"/blog/{article.id}/{article.slug}"
     page = reader.get(path).text
     assert f'action="/t/{article.thread_id}/reply"' in page
+    assert f'name="back" value="{path}"' in page
     posted = _post(
         reader,
         f"/t/{article.thread_id}/reply",
         body="Gilt das auch für Bestandsverträge?",
         action="publish",
+        back=path,
     )
+    # Back on the article, not on the thread that holds its comments
     assert posted.status_code == 303
+    assert posted.headers["location"].startswith(f"{path}#post-")
     page = reader.get(path).text
     assert "Gilt das auch für Bestandsverträge?" in page and "Kundin" in page
+    assert "Ihr Kommentar ist veröffentlicht." in page
+    # Only the blog's own addresses are gone back to
+    elsewhere = _post(
+        reader, f"/t/{article.thread_id}/reply", body="Und woanders hin?", back="//evil.example"
+    )
+    assert elsewhere.headers["location"].startswith(f"/t/{article.thread_id}/")
     revisions.update_article(db, viewer_for(db, staff[0]), article.id, comments_enabled=False)  # type: ignore[arg-type]
     db.commit()
     assert f'action="/t/{article.thread_id}/reply"' in reader.get(path).text  # until approved

@@ -114,8 +114,9 @@ def test_an_article_goes_from_draft_over_a_second_pair_of_eyes_to_the_start_page
     customer.goto(visitor.url)
     customer.get_by_label("Ihr Kommentar").fill("Gilt das auch für Bestandsverträge?")
     customer.get_by_role("button", name="Kommentieren").click()
-    expect(customer.get_by_role("status")).to_have_text("Ihre Antwort ist veröffentlicht.")
-    customer.goto(visitor.url)
+    # Back on the article (not the thread that holds its comments), with the comment in it
+    expect(customer.get_by_role("status")).to_have_text("Ihr Kommentar ist veröffentlicht.")
+    assert customer.url.split("#")[0] == visitor.url.split("#")[0]
     expect(customer.locator(".comment")).to_contain_text("Gilt das auch für Bestandsverträge?")
     expect(customer.locator(".comment")).to_contain_text("Kundin")
     shoot(customer, "blog-article-with-comment")
