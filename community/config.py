@@ -51,7 +51,8 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     # Sent as Strict-Transport-Security when public_url is https; 0 turns it off.
     hsts_max_age_seconds: int = 31_536_000
-    # None: API docs on, except in production (they load scripts from a CDN).
+    # None: API docs on, except in production (served by the forum itself, no CDN; off there
+    # so that a production forum does not advertise its API unless asked).
     api_docs: bool | None = None
     meili_url: str | None = None
     meili_key: str | None = None

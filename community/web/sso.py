@@ -209,11 +209,10 @@ def _pending(request: Request) -> dict[str, Any]:
 @router.get("/sso/nickname", response_class=HTMLResponse)
 def nickname_form(request: Request) -> Response:
     try:
-        pending = _pending(request)
+        _pending(request)
     except CommunityError as exc:
         return _refused(request, exc)
-    label = oidc.button_text(oidc.get_provider(pending["provider"]), i18n.pick_locale(request))
-    return render(request, "sso_nickname.html", {"nickname": "", "provider_label": label})
+    return render(request, "sso_nickname.html", {"nickname": ""})
 
 
 @router.post("/sso/nickname", response_model=None)
@@ -229,7 +228,6 @@ def choose_nickname(
     except CommunityError as exc:
         return _refused(request, exc)
     provider = oidc.get_provider(pending["provider"])
-    label = oidc.button_text(provider, i18n.pick_locale(request))
     try:
         user = oidc_service.create_member(
             session, provider, pending["claims"], nickname, i18n.pick_locale(request)
@@ -240,7 +238,7 @@ def choose_nickname(
             if exc.code == "nickname_taken"
             else []
         )
-        context = {"nickname": nickname, "provider_label": label, "suggestions": suggestions}
+        context = {"nickname": nickname, "suggestions": suggestions}
         return form_error(request, session, "sso_nickname.html", context, exc)
     response = see_other(safe_next(pending.get("next")))
     return _signed_in(request, response, session, user, provider.name, pending["claims"].get("sid"))

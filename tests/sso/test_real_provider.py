@@ -65,7 +65,7 @@ def test_first_sign_in_chooses_a_nickname_and_opens_the_contracts_closed_group(
     assert _links(db) == 0  # nothing stored before the nickname is chosen
 
     form = client.get("/sso/nickname")
-    assert "Mit Kundenkonto anmelden" in form.text
+    assert "Sie sind über Ihr Firmenkonto angemeldet." in form.text
     assert CANARY_NAME not in form.text
 
     # The nickname rules of registration: a taken one is refused with free suggestions.
