@@ -148,6 +148,10 @@ def test_settings_list_links_and_unlinking_needs_a_password_or_another_provider(
     assert "Das aktuelle Passwort stimmt nicht." in refused.text
     links = db.execute(select(OidcLink.provider).where(col(OidcLink.user_id) == member.id))
     assert list(links.scalars()) == ["kunden"]
+    # The page asks for no password the account does not have: it says what to do first
+    page = client.get("/settings").text
+    assert "Legen Sie zuerst ein Passwort fest" in page
+    assert 'action="/settings/sso/kunden/unlink"' not in page
 
 
 def test_the_last_link_goes_with_the_accounts_password(
