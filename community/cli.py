@@ -497,6 +497,7 @@ def serve(
     try:
         settings.check_for_production()
         settings.check_search_for_processes(workers)
+        _check_port_free(host, port)
         if workers == 1 and settings.worker_in_process:
             # Refused here, before migrating, rather than in the app's startup.
             claim_index_writer()
@@ -531,6 +532,23 @@ def serve(
         from community.supervisor import SERVER_OPTIONS
 
         uvicorn.run(create_app(settings), host=host, port=port, **SERVER_OPTIONS)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refused before anything starts: uvicorn found a port in use only after the migrations,
+    the worker and the warm-up had run, and left with exit code 3."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            message = t("{host}:{port} ist schon belegt oder nicht verfügbar ({reason}).")
+            raise RuntimeError(
+                message.format(host=host, port=port, reason=exc.strerror or exc)
+            ) from exc
 
 
 def demo_on_first_start(demo: bool | None, settings: Settings) -> bool:

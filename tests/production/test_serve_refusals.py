@@ -52,3 +52,17 @@ def test_production_on_the_default_secret_is_refused(fresh_settings, monkeypatch
     assert "COMMUNITY_SECRET_KEY" in result.output
     assert "https://" in result.output
     assert not (tmp_path / "never.sqlite3").exists()
+
+
+def test_a_port_in_use_is_refused_before_anything_starts(fresh_settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """uvicorn found it only after the migrations, the worker and the warm-up (exit 3)."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--port", str(port), "--no-demo"])
+    assert result.exit_code == 2, result.output
+    assert f"127.0.0.1:{port} ist schon belegt" in " ".join(result.output.split())
+    assert not (tmp_path / "never.sqlite3").exists()  # nothing migrated
