@@ -47,6 +47,18 @@ def test_ask_with_board_draft_mention_preview_reply_and_flash(new_page, db: Sess
         expect(body).to_have_value("Seit dem Update bricht die Verbindung ab. ")
         board.select_option("vpn")
 
+        if width == "1280 px":
+            # The toolbar is one Tab stop; the arrow keys move inside it
+            page.get_by_role("button", name="Fett").focus()
+            page.keyboard.press("ArrowRight")
+            expect(page.get_by_role("button", name="Kursiv")).to_be_focused()
+            page.keyboard.press("End")
+            expect(page.get_by_role("button", name="Zitat")).to_be_focused()
+            page.keyboard.press("Tab")
+            expect(body).to_be_focused()
+            page.keyboard.press("Shift+Tab")
+            expect(page.get_by_role("button", name="Zitat")).to_be_focused()  # where it was left
+
         # A formatting button, then an @mention chosen from the suggestions.
         body.focus()
         body.press("End")

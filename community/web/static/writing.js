@@ -60,6 +60,21 @@
       ACTIONS[button.dataset.md](area);
       changed(area);
     });
+    // One Tab stop for the whole toolbar, the arrow keys, Home and End inside it (the
+    // WAI-ARIA toolbar pattern): six stops before every text field were six too many.
+    var tools = Array.prototype.slice.call(toolbar.querySelectorAll("button[data-md]"));
+    tools.forEach(function (tool, i) { tool.tabIndex = i === 0 ? 0 : -1; });
+    toolbar.addEventListener("keydown", function (event) {
+      var at = tools.indexOf(document.activeElement);
+      if (at < 0) return;
+      var next = {ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tools.length - 1}[event.key];
+      if (next === undefined) return;
+      event.preventDefault();
+      next = (next + tools.length) % tools.length;
+      tools[at].tabIndex = -1;
+      tools[next].tabIndex = 0;
+      tools[next].focus();
+    });
   }
 
   function setUpMentions(editor, area) {
