@@ -436,7 +436,8 @@ def end_session_url(provider: OidcProvider) -> str | None:
         endpoint = metadata(provider).get("end_session_endpoint")
     except ProviderDown:
         return None
-    if not isinstance(endpoint, str):
+    # A web address only: it ends up in a link and a refresh on the signed-out page
+    if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
         return None
     query = urlencode(
         {

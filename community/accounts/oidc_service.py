@@ -212,7 +212,10 @@ def sign_in(session: Session, provider: OidcProvider, claims: dict[str, Any]) ->
     email = _email(provider, claims)
     if email is not None and claims.get("email_verified") is True:
         owner = session.execute(select(User).where(col(User.email) == email)).scalar_one_or_none()
-        if owner is not None:
+        # Only an account whose owner once confirmed the address: one registered under
+        # someone else's address and never confirmed (set up to catch their company login,
+        # with a password the squatter keeps) is not offered; a new account starts.
+        if owner is not None and owner.email_verified_at is not None:
             # Never linked silently: whoever controls the provider's e-mail claim must not
             # take over the account that has this address. And only for an address the
             # provider vouches for: an unverified claim (anyone may type an address at some
@@ -228,6 +231,9 @@ def create_member(
     nickname = normalise_nickname(nickname)
     accounts.check_nickname_free(session, nickname)
     subject = str(claims["sub"])
+    # An address the provider did not verify is kept (a staff directory such as Entra sends
+    # no email_verified; the member confirms it by the forum's mail), but it stays
+    # unconfirmed until then, and sign_in offers no unconfirmed account to link.
     email = _email(provider, claims)
     if (
         email is None

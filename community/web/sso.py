@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from community import i18n
-from community.accounts import entry, oidc, oidc_service
+from community.accounts import entry, oidc, oidc_service, security
 from community.accounts.models import User
 from community.auth import check_csrf, client_ip, set_session_cookie
 from community.config import OidcProvider, get_settings
@@ -22,6 +22,7 @@ from community.deps import SessionDep
 from community.errors import CommunityError, NotFound
 from community.forum import permissions as perms
 from community.i18n import N_
+from community.ratelimit import hit
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first, safe_next, see_other
 from community.web.forms import form_error
@@ -145,7 +146,7 @@ def callback(
         if data is None or data.get("provider") != name or not state:
             raise oidc.SignInRefused(oidc.EXPIRED_FLOW)
         flow = oidc.Flow(**data)
-        if not secrets.compare_digest(flow.state, state):
+        if not security.same(flow.state, state):  # bytes: any text, never a TypeError
             raise oidc.SignInRefused(oidc.EXPIRED_FLOW)
         if error or not code:
             raise oidc.SignInRefused(oidc.CANCELLED)
@@ -292,6 +293,8 @@ def link_by_mail(request: Request, session: SessionDep, csrf_token: CsrfField) -
         user = session.get(User, pending.get("link_user") or 0)
         if user is None:
             raise oidc.SignInRefused(oidc.EXPIRED_FLOW)
+        # A few mails per account and hour: the owner's mailbox is no one's to flood
+        hit("3/hour", "sso-link-mail", str(user.id))
     except CommunityError as exc:
         return _refused(request, exc)
     # The link works only in this browser, the one that signed in at the provider: the
@@ -332,7 +335,7 @@ def _mailed_link(request: Request, session: SessionDep, token: str) -> tuple[Use
     if data is None or user is None:
         raise oidc.SignInRefused(N_("Der Link ist ungültig oder abgelaufen."))
     browser = request.cookies.get(LINK_BROWSER_COOKIE, "")
-    if not browser or not secrets.compare_digest(browser, str(data.get("browser", ""))):
+    if not browser or not security.same(browser, str(data.get("browser", ""))):
         raise oidc.SignInRefused(
             N_(
                 "Öffnen Sie den Link in dem Browser, in dem Sie sich mit dem Firmenkonto "

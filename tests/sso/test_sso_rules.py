@@ -237,6 +237,66 @@ def test_an_unverified_address_is_offered_no_account_to_link(
     assert answer.headers["location"] == "/sso/nickname"  # a new account of its own
 
 
+def test_an_account_never_confirmed_is_not_offered_to_the_addresses_owner(
+    client: TestClient, db: Session, kunden: RealProvider, make_client: Any
+) -> None:
+    """Registered under Otto's address and never confirmed, by someone else who keeps its
+    password: Otto's company login must not be led into it (a pre-hijacked account)."""
+    make_user(db, nickname="Vorab", email="otto@kunde.example", verified=False)
+    start = client.get("/sso/kunden/start", follow_redirects=False)
+    back = browse_provider(start.headers["location"], "otto")
+    answer = client.get(back.removeprefix("http://testserver"), follow_redirects=False)
+    assert answer.headers["location"] == "/sso/nickname"  # an account of Otto's own
+    # The same through a provider that did not verify the address (mallory typed Otto's):
+    # her account keeps it unconfirmed, and Otto is still not led into it
+    other = make_client()
+    first = other.get("/sso/kunden/start", follow_redirects=False)
+    mallory = browse_provider(first.headers["location"], "mallory")
+    assert (
+        other.get(mallory.removeprefix("http://testserver"), follow_redirects=False).headers[
+            "location"
+        ]
+        == "/sso/nickname"
+    )
+
+
+def test_the_link_mail_is_sent_a_few_times_an_hour(
+    client: TestClient, db: Session, kunden: RealProvider
+) -> None:
+    make_user(db, nickname="Otto", email="otto@kunde.example")
+    start = client.get("/sso/kunden/start", follow_redirects=False)
+    back = browse_provider(start.headers["location"], "otto")
+    client.get(back.removeprefix("http://testserver"))
+    pending = client.cookies["community_sso_pending"]
+    statuses = []
+    for _ in range(4):
+        client.cookies.set("community_sso_pending", pending)  # replayed, as an attacker would
+        sent = client.post("/sso/link/mail", data={"csrf_token": client.cookies["community_csrf"]})
+        statuses.append(sent.status_code)
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_an_odd_state_in_the_callback_is_refused_not_crashed(
+    client: TestClient, kunden: RealProvider
+) -> None:
+    start = client.get("/sso/kunden/start", follow_redirects=False)
+    assert start.status_code in (302, 303, 307)
+    odd = client.get("/sso/kunden/callback", params={"code": "x", "state": "ä"})
+    assert odd.status_code == 400
+
+
+def test_a_providers_end_session_is_a_web_address_or_nothing(
+    kunden: RealProvider, monkeypatch: Any
+) -> None:
+    from community.accounts import oidc
+
+    provider = oidc.get_provider("kunden")
+    monkeypatch.setattr(
+        oidc, "metadata", lambda _p: {"end_session_endpoint": "javascript:alert(1)"}
+    )
+    assert oidc.end_session_url(provider) is None
+
+
 def test_the_password_to_link_an_account_is_limited_like_the_sign_in(
     client: TestClient, db: Session, kunden: RealProvider, settings: Any, monkeypatch: Any
 ) -> None:
