@@ -321,7 +321,9 @@ def link_account(
 
 def send_link_mail(session: Session, user: User, token: str) -> None:
     """The other proof: a link to the account's own address (the token is signed and
-    names the account, provider and subject)."""
+    names the account, provider and subject). A few per account and hour: the owner's
+    mailbox is no one's to flood."""
+    hit("3/hour", "sso-link-mail", str(user.id))
     enqueue(session, MAIL_JOB, {"user_id": user.id, "purpose": "sso_link", "token": token})
 
 

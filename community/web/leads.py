@@ -81,7 +81,7 @@ def contact_form(
     return render(request, "crm_consent.html", context)
 
 
-@leads_web_router.get("/settings/sales-contact", response_class=HTMLResponse)
+@leads_web_router.get(SETTINGS_PATH, response_class=HTMLResponse)
 def settings_page(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
     if viewer.user is None:
         return login_first(SETTINGS_PATH)
@@ -188,7 +188,7 @@ def contact_submit(
     )
 
 
-@leads_web_router.post("/settings/sales-contact", response_class=HTMLResponse)
+@leads_web_router.post(SETTINGS_PATH, response_class=HTMLResponse)
 def settings_submit(
     request: Request,
     session: SessionDep,
@@ -217,7 +217,7 @@ def request_page(
     lead = leads.get_own_lead(session, viewer, lead_id)
     if lead.status != LeadStatus.requested.value:
         # Answered already (here or in the settings): the settings list it with its state.
-        return see_other("/settings/sales-contact")
+        return see_other(SETTINGS_PATH)
     thread = session.get(Thread, lead.thread_id) if lead.thread_id else None
     context = _form_context(
         request, session, viewer, f"/leads/{lead_id}", thread, request_lead=True
@@ -239,7 +239,7 @@ def request_answer(
     lead = leads.get_own_lead(session, viewer, lead_id)
     if decision == "decline":
         leads.decline(session, viewer, lead_id)
-        return see_other("/settings/sales-contact")
+        return see_other(SETTINGS_PATH)
     thread = session.get(Thread, lead.thread_id) if lead.thread_id else None
     return _submit(
         request,
@@ -258,7 +258,7 @@ def withdraw(
 ) -> Response:
     check_csrf(request, csrf_token)
     leads.withdraw(session, viewer, lead_id)
-    return see_other("/settings/sales-contact")
+    return see_other(SETTINGS_PATH)
 
 
 @leads_web_router.post("/t/{thread_id}/sales-opportunity")

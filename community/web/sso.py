@@ -22,7 +22,6 @@ from community.deps import SessionDep
 from community.errors import CommunityError, NotFound
 from community.forum import permissions as perms
 from community.i18n import N_
-from community.ratelimit import hit
 from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first, safe_next, see_other
 from community.web.forms import form_error
@@ -293,24 +292,22 @@ def link_by_mail(request: Request, session: SessionDep, csrf_token: CsrfField) -
         user = session.get(User, pending.get("link_user") or 0)
         if user is None:
             raise oidc.SignInRefused(oidc.EXPIRED_FLOW)
-        # A few mails per account and hour: the owner's mailbox is no one's to flood
-        hit("3/hour", "sso-link-mail", str(user.id))
+        # The link works only in this browser, the one that signed in at the provider: the
+        # mail goes to the account's owner, who must not be brought to link someone else's
+        # company login by clicking it (nor a mail scanner that fetches every link).
+        browser = secrets.token_urlsafe(24)
+        token = oidc.pack(
+            {
+                "user": user.id,
+                "provider": pending["provider"],
+                "claims": pending["claims"],
+                "browser": browser,
+            },
+            "sso-link-mail",
+        )
+        oidc_service.send_link_mail(session, user, token)
     except CommunityError as exc:
         return _refused(request, exc)
-    # The link works only in this browser, the one that signed in at the provider: the
-    # mail goes to the account's owner, who must not be brought to link someone else's
-    # company login by clicking it (nor a mail scanner that fetches every link).
-    browser = secrets.token_urlsafe(24)
-    token = oidc.pack(
-        {
-            "user": user.id,
-            "provider": pending["provider"],
-            "claims": pending["claims"],
-            "browser": browser,
-        },
-        "sso-link-mail",
-    )
-    oidc_service.send_link_mail(session, user, token)
     response = render(
         request,
         "message.html",
