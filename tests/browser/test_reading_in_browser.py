@@ -27,6 +27,17 @@ def _png() -> bytes:
 # what Chromium shows; read marks and avatars on PostgreSQL: tests/forum/test_reading.py,
 # tests/accounts/test_avatars.py
 @pytest.mark.sqlite_only
+def _loaded_width(page, picture) -> int:
+    """The picture's decoded width once the browser has fetched it.
+
+    Avatars load lazily and decode asynchronously, so right after navigation
+    the element may still be empty (naturalWidth 0): wait for it to finish.
+    """
+    handle = picture.element_handle()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=handle)
+    return int(page.evaluate("(img) => img.naturalWidth", handle))
+
+
 def test_unread_marks_first_unread_post_all_read_and_avatar(new_page, db: Session) -> None:
     axe_source()  # skips with the reason when axe-core is not installed
     reader = make_user(db, nickname="Leserin", email="leserin@example.com")
@@ -83,11 +94,11 @@ def test_unread_marks_first_unread_post_all_read_and_avatar(new_page, db: Sessio
     picture = page.locator(".post-avatar img").first
     src = picture.get_attribute("src") or ""
     assert src.startswith(f"/avatars/{reader.id}/") and src.endswith("-48.webp"), src
-    assert page.evaluate("(img) => img.naturalWidth", picture.element_handle()) == 48
+    assert _loaded_width(page, picture) == 48
     page.goto("/u/Leserin")
     profile_picture = page.locator(".profile-head img")
     assert ".webp" in (profile_picture.get_attribute("src") or "")
-    assert page.evaluate("(img) => img.naturalWidth", profile_picture.element_handle()) == 96
+    assert _loaded_width(page, profile_picture) == 96
 
     problems = [
         p
