@@ -31,6 +31,10 @@ class OidcProvider(BaseModel):
     scopes: str = "openid email profile"
     button_de: str
     button_en: str = ""
+    # The login's name inside a sentence and in the member's settings ("Kundenkonto"):
+    # a button's text reads wrong there. The button's text when not given.
+    label_de: str = ""
+    label_en: str = ""
     # A staff directory: whoever signs in through it is staff, their role from the rules.
     staff: bool = False
     claim_name: str = "name"

@@ -115,6 +115,12 @@ def button_text(provider: OidcProvider, locale: str) -> str:
     return provider.button_en if locale == "en" and provider.button_en else provider.button_de
 
 
+def label(provider: OidcProvider, locale: str) -> str:
+    """The login's name as a sentence or the settings list names it."""
+    own = provider.label_en if locale == "en" else provider.label_de
+    return own or button_text(provider, locale)
+
+
 def is_known_down(provider: OidcProvider) -> bool:
     """Whether the last attempt to reach the provider failed recently (no network call)."""
     since = _down_since.get(provider.name)

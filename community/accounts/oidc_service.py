@@ -467,7 +467,7 @@ def settings_context(user: User) -> dict[str, Any]:
     rows = []
     for link in links_of(session, user):  # type: ignore[arg-type]
         provider = names.get(link.provider)
-        label = oidc.button_text(provider, user.locale) if provider else link.provider
+        label = oidc.label(provider, user.locale) if provider else link.provider
         rows.append({"provider": link.provider, "label": label, "since": link.created_at})
     return {"sso_links": rows}
 

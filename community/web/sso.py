@@ -246,7 +246,7 @@ def choose_nickname(
 
 def _link_context(request: Request, pending: dict[str, Any]) -> dict[str, Any]:
     provider = oidc.get_provider(pending["provider"])
-    return {"provider_label": oidc.button_text(provider, i18n.pick_locale(request))}
+    return {"provider_label": oidc.label(provider, i18n.pick_locale(request))}
 
 
 @router.get("/sso/link", response_class=HTMLResponse)
@@ -356,7 +356,7 @@ def link_confirm_form(
     context = {
         "token": token,
         "nickname": user.nickname,
-        "provider_label": oidc.button_text(provider, i18n.pick_locale(request)),
+        "provider_label": oidc.label(provider, i18n.pick_locale(request)),
         "identity": oidc_service.identity_shown(provider, data["claims"]),
     }
     return render(request, "sso_link_confirm.html", context)

@@ -178,6 +178,8 @@ def kunden_config(issuer: str, **overrides: Any) -> OidcProvider:
         "client_secret": CLIENT_SECRET,
         "button_de": "Mit Kundenkonto anmelden",
         "button_en": "Sign in with your customer account",
+        "label_de": "Kundenkonto",
+        "label_en": "customer account",
         "rules": [
             OidcRule(claim="contract_tier", value="premium", group="premium-kunden"),
             OidcRule(claim="groups", value="forum-mods", role="moderator"),

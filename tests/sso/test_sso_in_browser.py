@@ -65,7 +65,7 @@ def test_customer_signs_in_chooses_a_nickname_and_lands_in_the_closed_group(
     assert "Premium-Bereich" in content  # the closed board of the contract's group
 
     assert check_page(page, "/settings") == []
-    assert "Mit Kundenkonto anmelden" in page.content()
+    assert "<strong>Kundenkonto</strong>" in page.content()  # the linked login, by its name
     for path in ("/", "/u/Zahnrad"):
         page.goto(path)
         assert CANARY_NAME not in page.content() and CANARY_EMAIL not in page.content()
@@ -88,4 +88,5 @@ def test_customer_signs_in_chooses_a_nickname_and_lands_in_the_closed_group(
     _at_provider(english, "otto")
     english.wait_for_url("**/sso/link")
     assert "Link your account" in english.content()
+    assert "(customer account)" in english.content()  # its name in the sentence, not the button
     assert check_page(english, "/sso/link") == []

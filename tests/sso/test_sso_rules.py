@@ -118,7 +118,9 @@ def test_settings_list_links_and_unlinking_needs_a_password_or_another_provider(
 ) -> None:
     use_providers(
         kunden_config("http://127.0.0.1:9"),
-        kunden_config("http://127.0.0.1:9", name="personal", button_de="Mit Mitarbeiterkonto"),
+        kunden_config(
+            "http://127.0.0.1:9", name="personal", button_de="Mit Mitarbeiterkonto", label_de=""
+        ),
     )
     member = make_user(db, nickname="Zahnrad")
     member.password_hash = oidc_service.NO_PASSWORD  # made by a provider: no password of its own
@@ -131,7 +133,9 @@ def test_settings_list_links_and_unlinking_needs_a_password_or_another_provider(
     db.commit()
     token = sign_in(client, member)
     page = client.get("/settings")
-    assert "Mit Kundenkonto anmelden" in page.text and "Mit Mitarbeiterkonto" in page.text
+    # Each link by its login's name; a provider without one by its button's text.
+    assert "<strong>Kundenkonto</strong>" in page.text
+    assert "<strong>Mit Mitarbeiterkonto</strong>" in page.text
 
     # Another provider stays: no password needed.
     done = client.post(
