@@ -139,3 +139,27 @@ def test_kept_post_counts_are_filled_from_the_posts_by_their_migration(empty_eng
     upgrade(empty_engine)
     with Session(empty_engine) as db:
         assert kept() == before
+
+
+def test_a_second_identity_of_one_provider_goes_when_the_schema_forbids_it(empty_engine):
+    """Before the constraint, two confirmations at once could link two identities of one
+    provider to an account; the migration keeps the one linked first."""
+    from sqlalchemy import text
+
+    _alembic(empty_engine, "upgrade", "3c1f0b7d9a42")
+    with Session(empty_engine) as db:
+        otto, anna = make_user(db, nickname="Otto"), make_user(db, nickname="Anna")
+        for subject, user in (("otto", otto), ("otto-2", otto), ("anna", anna)):
+            db.execute(
+                text(
+                    "INSERT INTO oidc_links (provider, subject, user_id, created_at) "
+                    "VALUES ('kunden', :subject, :user, CURRENT_TIMESTAMP)"
+                ),
+                {"subject": subject, "user": user.id},
+            )
+        db.commit()
+        ids = (otto.id, anna.id)
+    upgrade(empty_engine)
+    with Session(empty_engine) as db:
+        rows = db.execute(text("SELECT subject, user_id FROM oidc_links ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [("otto", ids[0]), ("anna", ids[1])]

@@ -176,7 +176,12 @@ class OidcLink(SQLModel, table=True):
     and its subject id for the member. No tokens are kept."""
 
     __tablename__ = "oidc_links"
-    __table_args__ = (UniqueConstraint("provider", "subject", name="uq_oidc_links_subject"),)
+    __table_args__ = (
+        UniqueConstraint("provider", "subject", name="uq_oidc_links_subject"),
+        # One identity per provider and account: a second could not be told apart in the
+        # settings, and unlinking would take the wrong one.
+        UniqueConstraint("provider", "user_id", name="uq_oidc_links_user"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     provider: str = Field(max_length=30)

@@ -254,9 +254,7 @@ def create_member(
     except IntegrityError as exc:
         raise Conflict("Dieser Spitzname ist schon vergeben.", code="nickname_taken") from exc
     assert user.id is not None
-    link = OidcLink(provider=provider.name, subject=subject, user_id=user.id)
-    session.add(link)
-    session.flush()
+    link = _add_link(session, provider, subject, user.id)
     return _signed_in(session, provider, link, user, claims)
 
 
@@ -305,18 +303,37 @@ def link_account(
     link = _find_link(session, provider.name, str(claims["sub"]))
     if link is None:
         if any(item.provider == provider.name for item in links_of(session, user)):
-            # One identity per provider and account: a second could not be told apart in
-            # the settings, and unlinking would take the wrong one.
-            raise Conflict(
-                N_("Ihr Konto ist schon mit einem anderen Konto dieses Anbieters verknüpft."),
-                code="provider_linked",
-            )
-        link = OidcLink(provider=provider.name, subject=str(claims["sub"]), user_id=user.id)
-        session.add(link)
-        session.flush()
+            raise _provider_linked()
+        link = _add_link(session, provider, str(claims["sub"]), user.id)
     elif link.user_id != user.id:
-        raise Conflict(N_("Dieses Firmenkonto ist schon mit einem anderen Konto verknüpft."))
+        raise _subject_linked()
     return _signed_in(session, provider, link, user, claims)
+
+
+# One identity per provider and account (a second could not be told apart in the
+# settings, and unlinking would take the wrong one), and one account per identity.
+def _provider_linked() -> Conflict:
+    return Conflict(
+        N_("Ihr Konto ist schon mit einem anderen Konto dieses Anbieters verknüpft."),
+        code="provider_linked",
+    )
+
+
+def _subject_linked() -> Conflict:
+    return Conflict(N_("Dieses Firmenkonto ist schon mit einem anderen Konto verknüpft."))
+
+
+def _add_link(session: Session, provider: OidcProvider, subject: str, user_id: int) -> OidcLink:
+    """The link, or the refusal when a request at the same moment made one first (the
+    checks before could not see it yet; the unique constraints do)."""
+    link = OidcLink(provider=provider.name, subject=subject, user_id=user_id)
+    try:
+        with session.begin_nested():
+            session.add(link)
+    except IntegrityError as exc:
+        taken = _find_link(session, provider.name, subject)
+        raise (_subject_linked() if taken is not None else _provider_linked()) from exc
+    return link
 
 
 def send_link_mail(session: Session, user: User, token: str) -> None:

@@ -332,6 +332,41 @@ def test_an_account_takes_one_identity_per_provider(db: Session, kunden: RealPro
     oidc_service.link_account(db, provider, {"sub": "otto"}, otto)  # the same again: fine
 
 
+def test_links_made_at_the_same_moment_are_refused_not_crashed(
+    db: Session, kunden: RealProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two confirmations at once both pass the service's checks (neither sees the other's
+    link yet); the schema's constraints catch the second, and the member gets a refusal."""
+    from community.accounts import oidc
+    from community.errors import Conflict
+
+    otto, anna = make_user(db, nickname="Otto"), make_user(db, nickname="Anna")
+    provider = oidc.get_provider("kunden")
+    oidc_service.link_account(db, provider, {"sub": "otto"}, otto)
+    seen = oidc_service._find_link
+    blind = [True]  # the first lookup of each attempt does not see the other's link yet
+
+    def find_link(*args: Any) -> OidcLink | None:
+        if blind.pop() if blind else False:
+            return None
+        return seen(*args)
+
+    monkeypatch.setattr(oidc_service, "links_of", lambda session, user: [])
+    monkeypatch.setattr(oidc_service, "_find_link", find_link)
+
+    # A second identity of the same provider for Otto.
+    with pytest.raises(Conflict, match="anderen Konto dieses Anbieters"):
+        oidc_service.link_account(db, provider, {"sub": "otto-2"}, otto)
+    # Otto's identity for Anna too.
+    blind.append(True)
+    with pytest.raises(Conflict, match="Firmenkonto ist schon mit einem anderen Konto"):
+        oidc_service.link_account(db, provider, {"sub": "otto"}, anna)
+
+    # Nothing else was undone: Otto's link stands, and the transaction goes on.
+    links = db.execute(select(OidcLink.subject, OidcLink.user_id)).all()
+    assert [tuple(row) for row in links] == [("otto", otto.id)]
+
+
 def test_erasure_removes_the_link(db: Session, use_providers: Any) -> None:
     member = make_user(db)
     db.add(OidcLink(provider="kunden", subject="k-3", user_id=member.id))
