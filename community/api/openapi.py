@@ -114,6 +114,8 @@ ALSO_FORBIDDEN = {"faq_curation_queue", "faq_edit", "faq_publish"}
 ALSO_NOT_FOUND = {"get_new_thread_draft"}
 CONFLICTS = {
     "register",
+    "create_endpoint",
+    "update_endpoint",
     "verify_email",
     "resend_verification",
     "update_me",

@@ -33,6 +33,8 @@ def list_endpoints(session: SessionDep, viewer: ViewerDep) -> list[WebhookEndpoi
 def create_endpoint(
     data: WebhookEndpointCreate, session: SessionDep, viewer: ViewerDep
 ) -> WebhookEndpointPublic:
+    """409 `webhook_exists` when another endpoint has this address (it would get every
+    event twice): choose more event types on that one."""
     endpoint = webhooks.create_endpoint(
         session, viewer, url=data.url, event_types=data.event_types, active=data.active
     )
@@ -50,6 +52,7 @@ def get_endpoint(
 def update_endpoint(
     endpoint_id: IdPath, data: WebhookEndpointUpdate, session: SessionDep, viewer: ViewerDep
 ) -> WebhookEndpointPublic:
+    """409 `webhook_exists` when the new address is another endpoint's."""
     endpoint = webhooks.update_endpoint(
         session,
         viewer,

@@ -35,6 +35,7 @@ _ABOUT_THE_INPUT = frozenset(
         "group_exists",
         "group_name_taken",
         "category_exists",
+        "webhook_exists",
     }
 )
 

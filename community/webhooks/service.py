@@ -11,11 +11,12 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from community.accounts.viewer import Viewer
-from community.errors import InvalidInput, NotFound
+from community.errors import Conflict, InvalidInput, NotFound
 from community.events.catalog import WEBHOOK_TYPES
 from community.events.models import Event
 from community.events.service import refuse_unknown_types, withheld_ids
 from community.forum import permissions as perms
+from community.i18n import N_
 from community.jobs.service import enqueue
 from community.moderation import audit
 from community.webhooks.addresses import check_url_shape, resolve_checked
@@ -43,11 +44,21 @@ def _check_types(types: list[str]) -> list[str]:
     return sorted(set(types))
 
 
-def _check_url(url: str) -> str:
+def _check_url(session: Session, url: str, *, except_id: int | None = None) -> str:
     url = url.strip()
     if len(url) > 2000:
         raise InvalidInput("Die Adresse ist zu lang.", code="unsafe_url")
     check_url_shape(url)
+    # A second endpoint for one address would get every event twice, each signed with
+    # another secret; the receiver wants more types on the one it has.
+    same = select(col(WebhookEndpoint.id)).where(col(WebhookEndpoint.url) == url)
+    if except_id is not None:
+        same = same.where(col(WebhookEndpoint.id) != except_id)
+    if session.execute(same.limit(1)).first() is not None:
+        raise Conflict(
+            N_("Für diese Adresse gibt es schon einen Webhook; wählen Sie dort die Ereignisse."),
+            code="webhook_exists",
+        )
     resolve_checked(url)
     return url
 
@@ -82,7 +93,7 @@ def create_endpoint(
 ) -> WebhookEndpoint:
     perms.require_admin(viewer)
     endpoint = WebhookEndpoint(
-        url=_check_url(url),
+        url=_check_url(session, url),
         event_types=_check_types(event_types),
         secret=new_secret(),
         is_active=active,
@@ -108,7 +119,7 @@ def update_endpoint(
     endpoint = get_endpoint(session, viewer, endpoint_id)
     before = _audit_state(endpoint)
     if url is not None:
-        endpoint.url = _check_url(url)
+        endpoint.url = _check_url(session, url, except_id=endpoint.id)
     if event_types is not None:
         endpoint.event_types = _check_types(event_types)
     if active is not None:

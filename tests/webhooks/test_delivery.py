@@ -261,6 +261,35 @@ def test_unknown_event_type_is_refused(client: TestClient, admin: User, receiver
     assert response.status_code == 422 and response.json()["error"] == "unknown_type"
 
 
+def test_one_address_takes_one_webhook(
+    client: TestClient, db: Session, admin: User, receiver: Receiver
+) -> None:
+    """A second endpoint for the same address would get every event twice."""
+    hook = add_endpoint(client, admin, receiver.url, ["thread.created"])
+    again = client.post(
+        "/api/v1/admin/webhooks", json={"url": receiver.url, "event_types": ["thread.solved"]}
+    )
+    assert again.status_code == 409 and again.json()["error"] == "webhook_exists"
+    other = add_endpoint(client, admin, receiver.url + "/anderer-pfad", ["thread.solved"])
+    moved = client.patch(f"/api/v1/admin/webhooks/{other['id']}", json={"url": receiver.url})
+    assert moved.status_code == 409
+    # Its own address again is no conflict.
+    same = client.patch(f"/api/v1/admin/webhooks/{hook['id']}", json={"url": receiver.url})
+    assert same.status_code == 200
+
+    # On the page: the refusal beside the form, what was typed kept.
+    page = client.get("/admin/webhooks")
+    token = client.cookies["community_csrf"]
+    refused = client.post(
+        "/admin/webhooks",
+        data={"csrf_token": token, "url": receiver.url, "event_types": ["lead.created"]},
+    )
+    assert refused.status_code == 422  # the form's answer to a refused input
+    assert "Für diese Adresse gibt es schon einen Webhook" in refused.text
+    assert f'value="{receiver.url}"' in refused.text
+    assert page.text.count('class="webhook-url"') == refused.text.count('class="webhook-url"') == 2
+
+
 # ---- production mode: https only, public addresses only --------------------------------------
 
 
