@@ -614,12 +614,13 @@ def export_faq(
 
     from sqlmodel import Session
 
+    from community.accounts.models import GROUP_FAQ_SCOPE
     from community.accounts.viewer import Viewer
     from community.errors import CommunityError
     from community.faq import formats
     from community.faq import service as faq
 
-    scopes = frozenset({"faq:read", *(f"{faq.GROUP_SCOPE}{g}" for g in group or [])})
+    scopes = frozenset({"faq:read", *(f"{GROUP_FAQ_SCOPE}{g}" for g in group or [])})
     viewer = Viewer(token_scopes=scopes)
     items: list[faq.ExportItem] = []
     cursor = updated_since

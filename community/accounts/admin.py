@@ -167,6 +167,11 @@ def _token_state(token: ApiToken) -> dict[str, Any]:
     }
 
 
+def list_tokens(session: Session, viewer: Viewer) -> list[ApiToken]:
+    perms.require_admin(viewer)
+    return accounts.list_api_tokens(session)
+
+
 def create_token(
     session: Session, viewer: Viewer, *, name: str, scopes: list[str]
 ) -> tuple[ApiToken, str]:

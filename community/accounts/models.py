@@ -151,6 +151,10 @@ class GroupMember(SQLModel, table=True):
     added_at: datetime = Field(default_factory=utcnow)
 
 
+# A token's scope for one group's closed boards in the FAQ export, with the group's slug.
+GROUP_FAQ_SCOPE = "faq:read:group:"
+
+
 class ApiToken(SQLModel, table=True):
     """An integration token (e.g. for the CRM); stored hashed, limited by scopes."""
 

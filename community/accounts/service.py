@@ -16,6 +16,7 @@ from community import i18n
 from community.accounts import login_guard, security
 from community.accounts.mail import MAIL_JOB
 from community.accounts.models import (
+    GROUP_FAQ_SCOPE,
     ApiToken,
     EmailToken,
     Group,
@@ -534,12 +535,13 @@ def group_members(session: Session, group: Group) -> list[User]:
 def create_api_token(
     session: Session, *, name: str, scopes: list[str], created_by: User | None
 ) -> tuple[ApiToken, str]:
-    unknown = sorted(s for s in set(scopes) - KNOWN_SCOPES if not s.startswith("faq:read:group:"))
+    unknown = sorted(s for s in set(scopes) - KNOWN_SCOPES if not s.startswith(GROUP_FAQ_SCOPE))
     if unknown:
         raise InvalidInput(
             Formatted("Unbekannte Berechtigung: %(scopes)s", scopes=", ".join(unknown)),
             code="unknown_scope",
         )
+    _check_group_scopes(session, scopes)
     raw = "cmt_" + security.new_token()
     token = ApiToken(
         name=name,
@@ -551,6 +553,28 @@ def create_api_token(
     session.add(token)
     session.flush()
     return token, raw
+
+
+def _check_group_scopes(session: Session, scopes: list[str]) -> None:
+    """A closed board's FAQ is read with faq:read and its group's scope; a scope naming no
+    group would read nothing now and open that board's FAQ to the token the day someone
+    creates a group by the name."""
+    slugs = {s.removeprefix(GROUP_FAQ_SCOPE) for s in scopes if s.startswith(GROUP_FAQ_SCOPE)}
+    if not slugs:
+        return
+    if "faq:read" not in scopes:
+        raise InvalidInput(
+            N_("Für die FAQ geschlossener Bereiche braucht das Token auch faq:read."),
+            code="unknown_scope",
+        )
+    known = set(
+        session.execute(select(col(Group.slug)).where(col(Group.slug).in_(slugs))).scalars()
+    )
+    if missing := sorted(slugs - known):
+        raise InvalidInput(
+            Formatted(N_("Diese Gruppe gibt es nicht: %(groups)s"), groups=", ".join(missing)),
+            code="unknown_group",
+        )
 
 
 def token_for_bearer(session: Session, raw: str) -> ApiToken | None:

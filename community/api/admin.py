@@ -150,8 +150,8 @@ def set_category_groups(
 
 
 @router.get("/tokens")
-def list_tokens(session: SessionDep) -> list[ApiTokenPublic]:
-    return [_token_public(t) for t in accounts.list_api_tokens(session)]
+def list_tokens(session: SessionDep, viewer: ViewerDep) -> list[ApiTokenPublic]:
+    return [_token_public(t) for t in admin.list_tokens(session, viewer)]
 
 
 @router.post("/tokens", status_code=status.HTTP_201_CREATED)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
 
-from community.accounts.models import Group
+from community.accounts.models import GROUP_FAQ_SCOPE, Group
 from community.accounts.validation import strip_invisible
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
@@ -27,8 +27,6 @@ from community.forum.permissions import can_see_thread, visible_threads_filter
 from community.i18n import N_
 from community.moderation import audit
 from community.moderation.models import AuditEntry
-
-GROUP_SCOPE = "faq:read:group:"
 
 
 def _url(thread_id: int, slug: str) -> str:
@@ -428,7 +426,7 @@ def export(
     """Published entries and tombstones of withdrawn ones, in the order they changed.
     A closed board's entries only for tokens with faq:read:group:<slug> of one of its groups."""
     scopes = viewer.token_scopes or frozenset()
-    granted = {s.removeprefix(GROUP_SCOPE) for s in scopes if s.startswith(GROUP_SCOPE)}
+    granted = {s.removeprefix(GROUP_FAQ_SCOPE) for s in scopes if s.startswith(GROUP_FAQ_SCOPE)}
     query = (
         select(FaqEntry)
         .where(col(FaqEntry.was_published))

@@ -46,6 +46,7 @@ MESSAGES = {
     "avatar_removed": N_("Ihr Profilbild ist entfernt; wir zeigen wieder Ihre Initialen."),
     "sso_linked": N_("Ihr Firmenkonto ist jetzt mit diesem Konto verknüpft."),
     "sso_unlinked": N_("Die Verknüpfung mit dem Firmenkonto ist gelöst."),
+    "token_revoked": N_("Das Token ist widerrufen; es öffnet die Schnittstelle nicht mehr."),
     "article_saved": N_("Der Artikel ist gespeichert."),
     "article_submit": N_(
         "Der Artikel wartet jetzt auf die Prüfung durch ein zweites Teammitglied."

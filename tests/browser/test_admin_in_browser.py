@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
+from community.accounts import service as accounts
 from community.accounts.models import Group, GroupMember, Role, User
 from community.forum.models import Category, CategoryGroup
 from tests.browser.axe import axe_source, check_page
@@ -84,6 +85,8 @@ def test_every_page_of_the_console_passes_axe(new_page, db: Session) -> None:
     group = make_group(db, slug="partner", members=[member])
     board = make_category(db, slug="technik", name="Technik", groups=[group])
     make_thread(db, author=member, category=board, title="Router verliert die Verbindung")
+    accounts.create_api_token(db, name="CRM", scopes=["faq:read", "events:read"], created_by=admin)
+    db.commit()
     pages = [
         "/admin",
         "/admin/members",
@@ -92,6 +95,7 @@ def test_every_page_of_the_console_passes_axe(new_page, db: Session) -> None:
         "/admin/groups/partner",
         "/admin/boards",
         "/admin/boards/technik",
+        "/admin/tokens",
     ]
     page, _ = new_page()
     log_in(page, admin.email)

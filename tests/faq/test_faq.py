@@ -207,6 +207,7 @@ def test_closed_board_entries_only_for_tokens_naming_their_group(
 ) -> None:
     member, helper = make_user(db), make_user(db)
     group = make_group(db, slug="partner", members=[member, helper])
+    make_group(db, slug="andere")
     closed = make_category(db, slug="partnerboard", groups=[group])
     entry = entry_of(db, solved(db, closed, asker=member, helper=helper))
     publish(make_client(), staff["moderator"], entry.id)  # type: ignore[arg-type]

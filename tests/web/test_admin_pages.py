@@ -22,7 +22,7 @@ from tests.factories import (
     sign_in,
 )
 
-ADMIN_ONLY = ["/admin/groups", "/admin/boards"]
+ADMIN_ONLY = ["/admin/groups", "/admin/boards", "/admin/tokens"]
 MODERATOR = ["/admin", "/admin/members"]
 
 
@@ -71,6 +71,7 @@ def test_moderators_see_their_tools_but_no_admin_only_page(db, client) -> None: 
         "/admin/groups",
         "/admin/boards",
         "/admin/webhooks",
+        "/admin/tokens",
         "/admin/legal",
         "/admin/audit-log",
     ):

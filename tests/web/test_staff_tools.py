@@ -294,6 +294,7 @@ def test_the_staff_tools_in_english_show_no_german_text(db, client, world) -> No
             f"/admin/faq/{entry.id}",
             "/admin/stats",
             "/admin/webhooks",
+            "/admin/tokens",
             "/admin/legal",
         )
     ]
