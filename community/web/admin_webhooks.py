@@ -1,5 +1,5 @@
-"""/admin/webhooks: admins add, switch and inspect webhook endpoints; a refused form keeps
-what was typed."""
+"""/admin/webhooks: admins add, edit, switch, re-key, delete and inspect webhook
+endpoints; a refused form keeps what was typed."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from fastapi.responses import HTMLResponse, Response
 from community.accounts.viewer import Viewer
 from community.auth import check_csrf
 from community.deps import IdPath, SessionDep
-from community.errors import CommunityError
+from community.errors import CommunityError, InvalidInput
 from community.events.catalog import WEBHOOK_TYPES
+from community.forum import permissions as perms
 from community.i18n import N_
 from community.text import CleanStr
-from community.web.deps import CsrfField, WebViewer, see_other
+from community.web.deps import CsrfField, WebViewer, see_other, staff_gate
 from community.web.forms import form_error
 from community.web.pages import render
 from community.webhooks import service as webhooks
@@ -51,8 +52,13 @@ EVENT_LABELS = {
 
 
 def _context(
-    session: SessionDep, viewer: Viewer, form: dict[str, object] | None = None
+    session: SessionDep,
+    viewer: Viewer,
+    form: dict[str, object] | None = None,
+    edit: dict[str, object] | None = None,
 ) -> dict[str, object]:
+    """`form`: what was typed into the new endpoint's form; `edit`: into one endpoint's
+    (by its id), whose form then stands open."""
     endpoints = webhooks.list_endpoints(session, viewer)
     deliveries = {
         e.id: webhooks.list_deliveries(session, viewer, e.id, limit=10)  # type: ignore[arg-type]
@@ -63,11 +69,14 @@ def _context(
         "deliveries": deliveries,
         "types": [(t, EVENT_LABELS.get(t, t)) for t in WEBHOOK_TYPES],
         "form": form or {"url": "", "event_types": []},
+        "edit": edit or {},
     }
 
 
 @admin_webhooks_router.get("/admin/webhooks", response_class=HTMLResponse)
 def page(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
+    if (gate := staff_gate(viewer, "/admin/webhooks", perms.require_admin)) is not None:
+        return gate
     return render(request, "admin_webhooks.html", _context(session, viewer))
 
 
@@ -88,6 +97,63 @@ def create(
         context = partial(_context, session, viewer, typed)
         return form_error(request, session, "admin_webhooks.html", context, exc)
     return see_other("/admin/webhooks")
+
+
+@admin_webhooks_router.post("/admin/webhooks/{endpoint_id}", response_class=HTMLResponse)
+def edit(
+    endpoint_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    url: Annotated[CleanStr, Form(max_length=2000)] = "",
+    event_types: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        webhooks.update_endpoint(
+            session, viewer, endpoint_id, url=url, event_types=event_types or []
+        )
+    except CommunityError as exc:
+        typed: dict[str, object] = {"id": endpoint_id, "url": url, "event_types": event_types}
+        context = partial(_context, session, viewer, None, typed)
+        return form_error(request, session, "admin_webhooks.html", context, exc, key="edit_error")
+    return see_other(f"/admin/webhooks#webhook-{endpoint_id}", flash="webhook_saved")
+
+
+@admin_webhooks_router.post("/admin/webhooks/{endpoint_id}/secret")
+def rotate_secret(
+    endpoint_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+) -> Response:
+    check_csrf(request, csrf_token)
+    webhooks.update_endpoint(session, viewer, endpoint_id, rotate_secret=True)
+    return see_other(f"/admin/webhooks#webhook-{endpoint_id}", flash="webhook_secret_rotated")
+
+
+@admin_webhooks_router.post("/admin/webhooks/{endpoint_id}/delete", response_class=HTMLResponse)
+def delete(
+    endpoint_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    confirm: Annotated[bool, Form()] = False,
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        if not confirm:
+            raise InvalidInput(N_("Bitte bestätigen Sie das Löschen."), code="not_confirmed")
+        webhooks.delete_endpoint(session, viewer, endpoint_id)
+    except CommunityError as exc:
+        endpoint = webhooks.get_endpoint(session, viewer, endpoint_id)
+        typed = {"id": endpoint_id, "url": endpoint.url, "event_types": endpoint.event_types}
+        context = partial(_context, session, viewer, None, typed)
+        return form_error(request, session, "admin_webhooks.html", context, exc, key="edit_error")
+    return see_other("/admin/webhooks", flash="webhook_deleted")
 
 
 @admin_webhooks_router.post("/admin/webhooks/{endpoint_id}/active")

@@ -46,6 +46,12 @@ MESSAGES = {
     "avatar_removed": N_("Ihr Profilbild ist entfernt; wir zeigen wieder Ihre Initialen."),
     "sso_linked": N_("Ihr Firmenkonto ist jetzt mit diesem Konto verknüpft."),
     "sso_unlinked": N_("Die Verknüpfung mit dem Firmenkonto ist gelöst."),
+    "webhook_saved": N_("Der Webhook ist gespeichert."),
+    "webhook_secret_rotated": N_(
+        "Der Webhook hat ein neues Geheimnis; ab jetzt gilt nur noch dieses. Tragen Sie es "
+        "beim Empfänger ein."
+    ),
+    "webhook_deleted": N_("Der Webhook ist gelöscht."),
     "token_revoked": N_("Das Token ist widerrufen; es öffnet die Schnittstelle nicht mehr."),
     "article_saved": N_("Der Artikel ist gespeichert."),
     "article_submit": N_(

@@ -13,7 +13,14 @@ from sqlmodel import Session
 from community.accounts.models import Role
 from community.events.models import Event
 from community.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from tests.browser.axe import PHONE, axe_source, check_page, horizontal_overflow
+from tests.browser.axe import (
+    DESKTOP,
+    PHONE,
+    axe_source,
+    check_page,
+    horizontal_overflow,
+    serious_violations,
+)
 from tests.browser.conftest import shoot
 from tests.browser.test_forum_in_browser import log_in
 from tests.factories import make_category, make_reply, make_thread, make_user
@@ -165,3 +172,10 @@ def test_staff_pages_pass_axe_at_desktop_and_phone_width(new_page, db: Session) 
     for summary in chief.locator("summary", has_text="Zahlen als Tabelle").all():
         summary.click()
     assert horizontal_overflow(chief) == 0
+    # A webhook's folded forms (edit, new secret, delete) pass too, opened.
+    chief.goto("/admin/webhooks")
+    chief.locator(".webhook-edit > summary").first.click()
+    assert horizontal_overflow(chief) == 0
+    assert serious_violations(chief) == []
+    chief.set_viewport_size(DESKTOP)
+    assert serious_violations(chief) == []

@@ -73,6 +73,83 @@ def test_no_address_is_told_which_schemes_are_allowed(
     assert "muss mit https:// beginnen" in refused()
 
 
-def test_members_do_not_see_the_page(client: TestClient, db: Session) -> None:
-    sign_in(client, make_user(db))
-    assert client.get("/admin/webhooks").status_code == 403
+def test_members_and_moderators_do_not_see_the_page(client: TestClient, db: Session) -> None:
+    for role in (Role.member, Role.moderator):
+        sign_in(client, make_user(db, role=role))
+        assert client.get("/admin/webhooks").status_code == 404  # as every admin-only page
+
+
+def test_admin_changes_events_renews_the_secret_and_deletes_in_the_browser(
+    client: TestClient, db: Session, engine: Engine, receiver: Receiver
+) -> None:
+    """No curl: what the API does with an endpoint, the page does too."""
+    sign_in(client, make_user(db, role=Role.admin, staff=True))
+    csrf = client.headers["X-CSRF-Token"]
+    hook = client.post(
+        "/api/v1/admin/webhooks", json={"url": receiver.url, "event_types": ["thread.solved"]}
+    ).json()
+    receiver.secret = hook["secret"]
+
+    saved = client.post(
+        f"/admin/webhooks/{hook['id']}",
+        data={"csrf_token": csrf, "url": receiver.url, "event_types": ["thread.created"]},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert "Der Webhook ist gespeichert." in client.get(saved.headers["location"]).text
+    make_thread(db, author=make_user(db), category=make_category(db))
+    Worker(engine).run_until_empty()
+    assert [event["type"] for event in receiver.verified()] == ["thread.created"]
+
+    renewed = client.post(
+        f"/admin/webhooks/{hook['id']}/secret", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert "nur noch dieses" in client.get(renewed.headers["location"]).text
+    secret = client.get(f"/api/v1/admin/webhooks/{hook['id']}").json()["secret"]
+    assert secret != hook["secret"] and secret in client.get("/admin/webhooks").text
+
+    # Without the confirmation nothing goes; with it, the endpoint and its log go.
+    kept = client.post(f"/admin/webhooks/{hook['id']}/delete", data={"csrf_token": csrf})
+    assert kept.status_code == 422 and "Bitte bestätigen Sie das Löschen." in kept.text
+    assert (
+        f'id="edit-url-{hook["id"]}"' in kept.text
+        and '<details class="webhook-edit" open>' in kept.text
+    )
+    gone = client.post(
+        f"/admin/webhooks/{hook['id']}/delete",
+        data={"csrf_token": csrf, "confirm": "true"},
+        follow_redirects=False,
+    )
+    assert "Der Webhook ist gelöscht." in client.get(gone.headers["location"]).text
+    assert client.get("/api/v1/admin/webhooks").json() == []
+
+
+def test_a_refused_edit_opens_that_endpoints_form_with_what_was_typed(
+    client: TestClient, db: Session, receiver: Receiver
+) -> None:
+    sign_in(client, make_user(db, role=Role.admin, staff=True))
+    csrf = client.headers["X-CSRF-Token"]
+    first, second = (
+        client.post(
+            "/api/v1/admin/webhooks", json={"url": url, "event_types": ["thread.solved"]}
+        ).json()
+        for url in (receiver.url, receiver.url + "/zwei")
+    )
+    refused = client.post(
+        f"/admin/webhooks/{second['id']}",
+        data={"csrf_token": csrf, "url": receiver.url, "event_types": ["faq.published"]},
+    )
+    assert refused.status_code == 422
+    assert "Für diese Adresse gibt es schon einen Webhook" in refused.text
+    edit_form = refused.text.split(f'action="/admin/webhooks/{second["id"]}"')[1].split("</form>")[
+        0
+    ]
+    assert f'value="{receiver.url}"' in edit_form and 'value="faq.published" checked' in edit_form
+    assert 'value="thread.solved" checked' not in edit_form
+    # Nothing changed.
+    kept = client.get(f"/api/v1/admin/webhooks/{second['id']}").json()
+    assert kept["url"] == receiver.url + "/zwei" and kept["event_types"] == ["thread.solved"]
+    nothing = client.post(
+        f"/admin/webhooks/{first['id']}", data={"csrf_token": csrf, "url": receiver.url}
+    )
+    assert nothing.status_code == 422 and "mindestens einen Ereignistyp" in nothing.text
