@@ -374,6 +374,16 @@ def ensure_thread_visible(session: Session, viewer: Viewer, thread: Thread | Non
     return thread
 
 
+def ensure_post_thread_visible(session: Session, viewer: Viewer, post: Post | None) -> Thread:
+    """The thread of a post asked for by its id. A post in a thread the viewer may not see
+    is refused as one that does not exist: the thread's own message would tell a stranger
+    which post ids sit in closed boards."""
+    thread = session.get(Thread, post.thread_id) if post is not None else None
+    if thread is None or not can_see_thread(session, viewer, thread):
+        raise NotFound("Diesen Beitrag gibt es nicht.")
+    return thread
+
+
 def check_may_start_thread(session: Session, viewer: Viewer, category: Category) -> None:
     require_verified(viewer)
     ensure_category_visible(session, viewer, category)

@@ -392,8 +392,7 @@ def get_post(session: Session, viewer: Viewer, post_id: int) -> tuple[Post, Thre
     post = session.get(Post, post_id)
     if post is None or not perms.can_see_post(viewer, post):
         raise NotFound("Diesen Beitrag gibt es nicht.")
-    thread = perms.ensure_thread_visible(session, viewer, session.get(Thread, post.thread_id))
-    return post, thread
+    return post, perms.ensure_post_thread_visible(session, viewer, post)
 
 
 def create_reply(session: Session, viewer: Viewer, thread_id: int, body: str) -> Post:

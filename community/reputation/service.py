@@ -229,9 +229,8 @@ def recompute_all(session: Session) -> int:
 
 def _check_kudos_target(session: Session, viewer: Viewer, post_id: int) -> tuple[Post, Thread]:
     post = session.get(Post, post_id)
-    if post is None:
-        raise NotFound("Diesen Beitrag gibt es nicht.")
-    thread = perms.ensure_thread_visible(session, viewer, session.get(Thread, post.thread_id))
+    thread = perms.ensure_post_thread_visible(session, viewer, post)
+    assert post is not None
     if post.is_deleted or post.is_hidden or thread.is_deleted or thread.is_hidden:
         raise NotFound("Diesen Beitrag gibt es nicht.")
     perms.require_verified(viewer)
@@ -310,9 +309,8 @@ def give_kudos(session: Session, viewer: Viewer, post_id: int) -> Post:
 
 def take_back_kudos(session: Session, viewer: Viewer, post_id: int) -> Post:
     post = session.get(Post, post_id)
-    if post is None:
-        raise NotFound("Diesen Beitrag gibt es nicht.")
-    perms.ensure_thread_visible(session, viewer, session.get(Thread, post.thread_id))
+    perms.ensure_post_thread_visible(session, viewer, post)
+    assert post is not None
     perms.require_member(viewer)
     kudo = session.execute(
         select(Kudo).where(col(Kudo.post_id) == post_id, col(Kudo.giver_id) == viewer.user_id)

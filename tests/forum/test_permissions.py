@@ -379,6 +379,30 @@ def test_closed_board_thread_answers_404_not_403_through_the_api(db, world, make
         assert response.json()["error"] == "not_found", (method, path)
 
 
+@pytest.mark.parametrize("who", ["outsider", "anonymous"])
+def test_a_post_in_a_closed_board_is_indistinguishable_from_a_missing_post(
+    db, world, make_client, who
+):
+    """Else a stranger could list which post ids sit in closed boards."""
+    thread = world.threads["closed_a"]
+    reply = forum.list_posts(db, world.viewer(db, "admin"), thread).items[-1]
+    browser = make_client()
+    if who != "anonymous":
+        sign_in(browser, world.users[who])
+    for method, path, body in [
+        ("GET", "/api/v1/posts/{}", None),
+        ("POST", "/api/v1/posts/{}/kudos", None),
+        ("DELETE", "/api/v1/posts/{}/kudos", None),
+        ("POST", "/api/v1/posts/{}/reports", {"reason": "unlawful", "comment": "x"}),
+        ("PATCH", "/api/v1/posts/{}", {"body": "Überschrieben"}),
+        ("DELETE", "/api/v1/posts/{}", None),
+    ]:
+        closed = browser.request(method, path.format(reply.id), json=body)
+        missing = browser.request(method, path.format(_MISSING_ID), json=body)
+        assert closed.status_code == missing.status_code, (method, path)
+        assert closed.json() == missing.json(), (method, path)
+
+
 def test_invisible_thread_is_indistinguishable_from_a_missing_one(db, world, client):
     sign_in(client, world.users["outsider"])
     hidden = client.get(f"/api/v1/threads/{world.threads['closed_a'].id}")
