@@ -100,7 +100,7 @@ def test_ask_with_board_draft_mention_preview_reply_and_flash(new_page, db: Sess
         problems += [f"thread at {width}: {v}" for v in serious_violations(page)]
         if width == "390 px" and (extra := horizontal_overflow(page)):
             problems.append(f"thread at 390 px scrolls sideways by {extra} px")
-        page.get_by_role("button", name="Antworten", exact=True).click()
+        page.get_by_role("button", name="Antwort senden", exact=True).click()
         expect(page.locator(".flash")).to_have_text("Ihre Antwort ist veröffentlicht.")
         expect(page.locator(".post").last).to_contain_text("Nachtrag: betrifft nur das Büro.")
         expect(page.get_by_label("Ihre Antwort")).to_have_value("")  # the draft is gone

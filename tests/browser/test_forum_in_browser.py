@@ -74,7 +74,7 @@ def test_whole_journey_register_verify_ask_answer_thank_accept(
     log_in(other, helper.email)
     other.goto(thread_url)
     other.get_by_label("Ihre Antwort").fill("Wählen Sie die **3311** und folgen Sie der Ansage.")
-    other.get_by_role("button", name="Antworten", exact=True).click()
+    other.get_by_role("button", name="Antwort senden", exact=True).click()
     expect(other.locator(".post").nth(1)).to_contain_text("Wählen Sie die 3311")
 
     # The asker thanks and accepts.
@@ -170,7 +170,7 @@ def test_forms_work_without_javascript(new_page, db: Session) -> None:
     expect(page.get_by_label("Titel")).to_have_value("Geht das auch ganz ohne Skripte?")
     page.goto(f"/t/{thread.id}/{thread.slug}")
     page.get_by_label("Ihre Antwort").fill("Antwort ohne JavaScript geschrieben.")
-    page.get_by_role("button", name="Antworten", exact=True).click()
+    page.get_by_role("button", name="Antwort senden", exact=True).click()
     expect(page.locator(".post").last).to_contain_text("Antwort ohne JavaScript geschrieben.")
 
 
