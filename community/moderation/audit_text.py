@@ -90,22 +90,24 @@ SENTENCES: dict[str, str] = {
     "faq.edit": N_("%(actor)s hat den FAQ-Eintrag zu „%(thread)s“ bearbeitet"),
     "faq.publish": N_("%(actor)s hat den FAQ-Eintrag zu „%(thread)s“ veröffentlicht"),
     "faq.withdraw": N_("%(actor)s hat den FAQ-Eintrag zu „%(thread)s“ zurückgezogen"),
-    "article.create": N_("%(actor)s hat den Blog-Artikel %(article)s angelegt"),
-    "article.edit": N_("%(actor)s hat den Blog-Artikel %(article)s bearbeitet"),
-    "article.submit": N_("%(actor)s hat den Blog-Artikel %(article)s zur Prüfung gegeben"),
-    "article.return": N_("%(actor)s hat den Blog-Artikel %(article)s an den Entwurf zurückgegeben"),
-    "article.publish": N_("%(actor)s hat den Blog-Artikel %(article)s veröffentlicht"),
-    "article.withdraw": N_("%(actor)s hat den Blog-Artikel %(article)s zurückgezogen"),
+    "article.create": N_("%(actor)s hat den Blog-Artikel „%(article)s“ angelegt"),
+    "article.edit": N_("%(actor)s hat den Blog-Artikel „%(article)s“ bearbeitet"),
+    "article.submit": N_("%(actor)s hat den Blog-Artikel „%(article)s“ zur Prüfung gegeben"),
+    "article.return": N_(
+        "%(actor)s hat den Blog-Artikel „%(article)s“ an den Entwurf zurückgegeben"
+    ),
+    "article.publish": N_("%(actor)s hat den Blog-Artikel „%(article)s“ veröffentlicht"),
+    "article.withdraw": N_("%(actor)s hat den Blog-Artikel „%(article)s“ zurückgezogen"),
     "article.revise": N_(
-        "%(actor)s hat eine Änderung am Blog-Artikel %(article)s zur Prüfung gespeichert"
+        "%(actor)s hat eine Änderung am Blog-Artikel „%(article)s“ zur Prüfung gespeichert"
     ),
     "article.approve_revision": N_(
-        "%(actor)s hat die Änderung am Blog-Artikel %(article)s freigegeben"
+        "%(actor)s hat die Änderung am Blog-Artikel „%(article)s“ freigegeben"
     ),
     "article.reject_revision": N_(
-        "%(actor)s hat die Änderung am Blog-Artikel %(article)s verworfen"
+        "%(actor)s hat die Änderung am Blog-Artikel „%(article)s“ verworfen"
     ),
-    "article.cover": N_("%(actor)s hat das Titelbild des Blog-Artikels %(article)s geändert"),
+    "article.cover": N_("%(actor)s hat das Titelbild des Blog-Artikels „%(article)s“ geändert"),
     "spotlight.create": N_("%(actor)s hat einen Eintrag für „Aktuell“ angelegt"),
     "spotlight.delete": N_("%(actor)s hat einen Eintrag für „Aktuell“ gelöscht"),
     "legal.update": N_("%(actor)s hat eine Rechtsseite geändert"),
@@ -266,7 +268,7 @@ def _parts(entry: AuditEntry, found: _Lookup) -> dict[str, Part]:
     elif entry.target_type == "article" and target:
         article = found.articles.get(target)
         parts["article"] = Part(
-            f"„{short_title(article.title)}“" if article else f"#{target}",
+            short_title(article.title) if article else "…",
             f"/admin/blog/{target}" if article else None,
         )
     elif entry.target_type == "user" and target:

@@ -3,6 +3,8 @@ can only be read: no route of the API or the pages writes, edits or deletes an e
 
 from __future__ import annotations
 
+import re
+
 from community.accounts.models import Role
 from tests.factories import make_category, make_user, sign_in
 
@@ -72,3 +74,31 @@ def test_no_route_writes_edits_or_deletes_audit_entries(db, app, client):
     for path in ("/api/v1/admin/audit-log", "/admin/audit-log", "/api/v1/admin/audit-log/1"):
         for method in ("post", "put", "patch", "delete"):
             assert getattr(client, method)(path).status_code in (404, 405), (method, path)
+
+
+def test_an_articles_title_is_quoted_as_the_readers_language_quotes(db, client):
+    """German „…“ in a German log, English “…” in an English one (it was „…“ in both)."""
+    from community.accounts.viewer import viewer_for
+    from community.blog import service as blog
+
+    admin = make_user(db, nickname="Chefin", role=Role.admin, staff=True, locale="en")
+    board = make_category(db, slug="neuigkeiten")
+    blog.create_article(
+        db,
+        viewer_for(db, admin),
+        title="Neue Tarife",
+        teaser="Kurz",
+        body="Text",
+        category_slug=board.slug,
+    )
+    db.commit()
+    sign_in(client, admin)
+
+    def log() -> str:  # the sentences without their links
+        return re.sub(r"<[^>]+>", "", client.get("/admin/audit-log").text)
+
+    assert "created the blog article “Neue Tarife”" in log()
+    admin.locale = "de"
+    db.add(admin)
+    db.commit()
+    assert "den Blog-Artikel „Neue Tarife“ angelegt" in log()
