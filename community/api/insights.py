@@ -6,11 +6,12 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
 
 from community.deps import IdPath, SessionDep, ViewerDep
 from community.forum import boards as forum_boards
+from community.i18n import api_locale
 from community.ideas.stats import idea_figures
 from community.insights import export
 from community.insights import satisfaction as insights_satisfaction
@@ -28,6 +29,7 @@ router = APIRouter(tags=["insights"])
 
 @router.get("/admin/stats", response_model=StatsWithIdeasPublic, name="get_stats")
 def stats(
+    request: Request,
     session: SessionDep,
     viewer: ViewerDep,
     period: Period = Period.month,
@@ -45,10 +47,11 @@ def stats(
     figures = insights.dashboard(session, viewer, window, category=board)
     ideas = idea_figures(session, viewer, window.start, window.end, board)
     if format == "csv":
+        name = export.filename(figures, api_locale(request))
         return Response(
             export.as_csv(figures, ideas),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{export.filename(figures)}"'},
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     return StatsWithIdeasPublic(
         **dict(figures), ideas=IdeaFiguresPublic.model_validate(asdict(ideas))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 
+from community import i18n
+from community.i18n import N_
 from community.ideas.models import IdeaStatus
 from community.ideas.stats import IdeaFigures
 from community.insights.schemas import BoardFigures, StatsPublic
@@ -104,5 +106,7 @@ def as_csv(stats: StatsPublic, ideas: IdeaFigures | None = None) -> str:
     return out.getvalue()
 
 
-def filename(stats: StatsPublic) -> str:
-    return f"statistik-{stats.start.date().isoformat()}-{stats.end.date().isoformat()}.csv"
+def filename(stats: StatsPublic, locale: str) -> str:
+    """In the language of the member of staff who downloads it."""
+    stem = i18n.translator(locale)(N_("statistik"))
+    return f"{stem}-{stats.start.date().isoformat()}-{stats.end.date().isoformat()}.csv"

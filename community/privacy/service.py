@@ -34,6 +34,7 @@ import community.ideas.privacy
 import community.insights.privacy
 import community.notifications.privacy
 import community.privacy.mentions  # noqa: F401
+from community import i18n
 from community.accounts import service as accounts
 from community.accounts.models import ApiToken, EmailToken, GroupMember, Role, User
 from community.accounts.viewer import Viewer
@@ -46,6 +47,7 @@ from community.forum import service as forum
 from community.forum.markdown import render_markdown
 from community.forum.models import Post, PostRevision, Thread
 from community.forum.slugs import slugify
+from community.i18n import N_
 from community.indexing import service as indexing
 from community.leads import service as leads
 from community.moderation import audit
@@ -100,8 +102,10 @@ def _export(session: Session, user: User) -> dict[str, Any]:
     return data
 
 
-def export_filename(user: User) -> str:
-    return f"community-daten-{user.id}-{utcnow():%Y-%m-%d}.json"
+def export_filename(user: User, locale: str) -> str:
+    """In the language of whoever downloads it (the member, or an admin for them)."""
+    stem = i18n.translator(locale)(N_("community-daten"))
+    return f"{stem}-{user.id}-{utcnow():%Y-%m-%d}.json"
 
 
 # ---- erasure ----------------------------------------------------------------------------------

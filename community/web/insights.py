@@ -186,10 +186,11 @@ def stats_csv(
     board = boards.get_category(session, viewer, category) if category else None
     stats = insights.dashboard(session, viewer, window, category=board)
     ideas = idea_figures(session, viewer, window.start, window.end, board)
+    name = export.filename(stats, i18n.locale_of(viewer.user))
     return Response(
         export.as_csv(stats, ideas),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{export.filename(stats)}"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

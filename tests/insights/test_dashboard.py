@@ -209,7 +209,7 @@ def test_csv_has_a_row_per_board_and_one_overall(fixed_clock, world, moderator_c
         response = moderator_client.get(url)
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/csv")
-        assert "attachment" in response.headers["content-disposition"]
+        assert 'attachment; filename="statistik-' in response.headers["content-disposition"]
         header = response.text.splitlines()[0]
         assert header.startswith("scope,board,name,closed,questions,solved,solution_rate")
         rows = _csv(response.text)
@@ -257,3 +257,10 @@ def test_the_page_explains_a_bad_period(fixed_clock, world, moderator_client):
     assert page.status_code == 422
     assert "Das Enddatum liegt vor dem Anfangsdatum." in page.text
     assert "<svg" not in page.text
+
+
+def test_the_csv_is_named_in_the_readers_language(fixed_clock, world, moderator_client):
+    english = moderator_client.get(
+        "/api/v1/admin/stats?period=week&format=csv", headers={"Accept-Language": "en"}
+    )
+    assert 'filename="statistics-' in english.headers["content-disposition"]

@@ -99,3 +99,9 @@ def test_the_export_holds_the_members_notices_and_what_they_watch(world: World) 
     watched = {w["thread_id"] for w in data["notification_preferences"]["watched_threads"]}
     assert {world.answered.id, world.helpers_thread.id} <= watched
     assert data["notification_preferences"]["settings"]["reply"] in {"email", "in_app", "off"}
+
+
+def test_the_file_is_named_in_the_members_language(db, client) -> None:  # type: ignore[no-untyped-def]
+    sign_in(client, make_user(db, locale="en"))
+    disposition = client.get("/api/v1/me/export").headers["content-disposition"]
+    assert 'filename="community-data-' in disposition
