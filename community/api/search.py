@@ -92,15 +92,17 @@ async def _search_anonymous(
     if results is None:
         return None
     request.state.viewer = ANONYMOUS  # as resolve_viewer leaves it
-    places = await indexing.kept_places(request.app.state.engine, results.hits)
-    if places is None:
-        places = await run_in_threadpool(_places, request, results.hits)
-    return _public(query, results, *places)
+    kept = await indexing.kept_places(request.app.state.engine, results.hits)
+    if kept is None:
+        kept = await run_in_threadpool(_places, request, results.hits)
+    visible, names, paths = kept
+    return _public(query, indexing.only_visible(results, visible), names, paths)
 
 
-def _places(request: Request, hits: list[Hit]) -> tuple[dict[str, str], dict[int, str]]:
+def _places(request: Request, hits: list[Hit]) -> tuple[set[int], dict[str, str], dict[int, str]]:
     with request_session(request) as session:
-        return indexing.hit_places(session, hits)
+        visible = indexing.visible_ids(session, ANONYMOUS, hits)
+        return visible, *indexing.hit_places(session, hits)
 
 
 def _search(request: Request, query: indexing.SearchQuery) -> SearchResultsPublic:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, bindparam, false, func, select
 from sqlmodel import Session, col
 
-from community.accounts.viewer import ANONYMOUS
+from community.accounts.viewer import ANONYMOUS, Viewer
 from community.blog.models import Article, ArticleStatus
 from community.forum import permissions as perms
 from community.forum.markdown import plain_text
@@ -53,6 +53,16 @@ _ARTICLES_OF_THREADS = select(col(Article.id), col(Article.slug), col(Article.th
     col(Article.thread_id).in_(bindparam("ids", expanding=True)),
     col(Article.status) == ArticleStatus.published.value,
 )
+
+
+def visible_thread_ids(session: Session, viewer: Viewer, ids: Sequence[int]) -> set[int]:
+    """Of these threads, the ones the viewer may see now, by the database."""
+    if not ids:
+        return set()
+    query = select(col(Thread.id)).where(
+        col(Thread.id).in_(ids), perms.visible_threads_filter(viewer)
+    )
+    return set(session.execute(query).scalars())
 
 
 def article_paths(session: Session, ids: Sequence[int]) -> dict[int, str]:

@@ -7,6 +7,7 @@ group change does (board_changed)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -17,7 +18,7 @@ from sqlalchemy import Engine, bindparam, func, select
 from sqlmodel import Session, col
 
 from community import pageversion
-from community.accounts.viewer import Viewer
+from community.accounts.viewer import ANONYMOUS, Viewer
 from community.config import get_settings
 from community.errors import InvalidInput, ServiceUnavailable
 from community.forum import searching
@@ -172,7 +173,42 @@ def _clean(q: str) -> str:
 def search(session: Session, viewer: Viewer, query: SearchQuery) -> SearchResults:
     results = _searched(get_backend().search, viewer, query)
     assert results is not None  # Backend.search always answers
-    return results
+    return only_visible(results, visible_ids(session, viewer, results.hits))
+
+
+def visible_ids(session: Session, viewer: Viewer, hits: Sequence[Hit]) -> set[int]:
+    """Of these hits, the threads the viewer may see now. The engine filtered by the
+    document's visibility keys, which follow a change (a thread moved into a closed board,
+    a board closed to groups, a thread hidden) only once the worker has run its job: until
+    then, and whenever the worker is down or behind, the database decides. A visitor's
+    answers are kept per version of the pages, which each such change bumps."""
+    ids = [hit.id for hit in hits]
+    if viewer.is_moderator or not ids:
+        return set(ids)
+    if viewer.user is not None:
+        return searching.visible_thread_ids(session, viewer, ids)
+    version = _pages_version(session)
+    if version is None:  # no version row: nothing is kept
+        return searching.visible_thread_ids(session, ANONYMOUS, ids)
+    places = _kept_at(version)
+    kept = places.public
+    missing = [thread_id for thread_id in ids if thread_id not in kept]
+    if missing:
+        found = searching.visible_thread_ids(session, ANONYMOUS, missing)
+        if len(kept) + len(missing) > KEPT_PATHS:
+            kept = places.public = {}
+        kept.update({thread_id: thread_id in found for thread_id in missing})
+    return {thread_id for thread_id in ids if kept.get(thread_id)}
+
+
+def only_visible(results: SearchResults, visible: set[int]) -> SearchResults:
+    hits = [hit for hit in results.hits if hit.id in visible]
+    if len(hits) == len(results.hits):
+        return results
+    if results.total_capped:  # "over 1,000": still so
+        return dataclasses.replace(results, hits=hits)
+    left_out = len(results.hits) - len(hits)
+    return dataclasses.replace(results, hits=hits, total=max(len(hits), results.total - left_out))
 
 
 def search_at_once(viewer: Viewer, query: SearchQuery) -> SearchResults | None:
@@ -241,11 +277,13 @@ def similar(
         return []
     try:
         with search_timer("similar"):
-            return get_backend().similar(
+            hits = get_backend().similar(
                 title, text[:1000], visibility=visibility_for(viewer), limit=limit, kind=kind
             )
     except SearchError as exc:
         raise _unavailable(exc) from exc
+    visible = visible_ids(session, viewer, hits)  # see there: the index may lag a change
+    return [hit for hit in hits if hit.id in visible]
 
 
 _BOARD_NAMES = select(col(Category.slug), col(Category.name))
@@ -283,6 +321,8 @@ class _Places:
     made: float = field(default_factory=time.monotonic)
     names: dict[str, str] | None = None
     paths: dict[int, str | None] = field(default_factory=dict)
+    # Whether a visitor may see each thread asked about (visible_ids).
+    public: dict[int, bool] = field(default_factory=dict)
 
 
 # Threads whose article path is kept: beyond it, they are asked again.
@@ -322,9 +362,7 @@ def hit_places(session: Session, hits: Sequence[Hit]) -> tuple[dict[str, str], d
     version = _pages_version(session)
     if version is None:  # no version row: nothing is kept
         return board_names(session, slugs), searching.article_paths(session, ids)
-    places = _places
-    if places is None or places.version != version or _aged(places):
-        places = _places = _Places(version)
+    places = _kept_at(version)
     names = places.names
     if names is None:
         names = places.names = board_names(session)
@@ -346,6 +384,15 @@ def hit_places(session: Session, hits: Sequence[Hit]) -> tuple[dict[str, str], d
     return {slug: names[slug] for slug in slugs if slug in names}, paths
 
 
+def _kept_at(version: int) -> _Places:
+    """What is kept for this version of the pages: anew when it is older."""
+    global _places
+    places = _places
+    if places is None or places.version != version or _aged(places):
+        places = _places = _Places(version)
+    return places
+
+
 def _aged(places: _Places) -> bool:
     """Past the page cache's maximum age; always, when the page cache is off
     (COMMUNITY_PAGE_CACHE=false): then every search reads the places anew."""
@@ -355,12 +402,13 @@ def _aged(places: _Places) -> bool:
 
 async def kept_places(
     engine: Engine, hits: Sequence[Hit]
-) -> tuple[dict[str, str], dict[int, str]] | None:
-    """`hit_places` from what is kept alone, on the event loop: None when the version cannot
-    be read at once (pageversion.read_on_loop: one statement on a connection of our own,
-    as the page cache reads it) or a hit's place is not kept."""
+) -> tuple[set[int], dict[str, str], dict[int, str]] | None:
+    """A visitor's `visible_ids` and `hit_places` from what is kept alone, on the event
+    loop: None when the version cannot be read at once (pageversion.read_on_loop: one
+    statement on a connection of our own, as the page cache reads it) or a hit's
+    visibility or place is not kept."""
     if not hits:
-        return {}, {}
+        return set(), {}, {}
     places = _places
     names = places.names if places is not None else None
     if places is None or names is None or _aged(places):
@@ -368,10 +416,15 @@ async def kept_places(
     if await pageversion.read_on_loop(engine) != places.version:
         return None
     paths: dict[int, str] = {}
+    visible: set[int] = set()
     for hit in hits:
         path = places.paths.get(hit.id, _MISSING)
-        if path is _MISSING:
+        public = places.public.get(hit.id)
+        if path is _MISSING or public is None:
             return None
+        if public:
+            visible.add(hit.id)
         if isinstance(path, str):
             paths[hit.id] = path
-    return {hit.board_slug: names[hit.board_slug] for hit in hits if hit.board_slug in names}, paths
+    names_shown = {hit.board_slug: names[hit.board_slug] for hit in hits if hit.board_slug in names}
+    return visible, names_shown, paths

@@ -124,6 +124,50 @@ def test_closing_a_board_reindexes_its_threads(db: Session, run_jobs: Callable[[
     assert found(db, ANONYMOUS, "Eskalationsweg") == [thread.id]
 
 
+def test_before_the_worker_follows_a_move_or_a_closing_nothing_shows_outside(
+    db: Session, run_jobs: Callable[[], int], anon, client
+) -> None:  # type: ignore[no-untyped-def]
+    """The index's visibility keys follow a change only once the worker ran (a second
+    later, or never while it is down): until then the database decides, on the API (also
+    a visitor's search on the event loop), the search page, its feed and the suggestions."""
+    from community.moderation import service as moderation
+    from tests.factories import sign_in
+
+    admin = make_user(db, role=Role.admin)
+    insider, outsider = make_user(db), make_user(db)
+    group = make_group(db, members=[insider])
+    public = make_category(db, slug="technik")
+    closed = make_category(db, slug="vertraulich", groups=[group])
+    moved = make_thread(db, author=insider, category=public, title="Okapi verschoben Router")
+    closing = make_thread(db, author=insider, category=public, title="Okapi geschlossen Fax")
+    run_jobs()
+    for _ in range(2):  # the second time from what is kept for this version of the pages
+        assert anon.get("/api/v1/search", params={"q": "Okapi"}).json()["total"] == 2
+
+    moderation.move_thread(db, viewer_for(db, admin), moved.id, closed.slug)  # type: ignore[arg-type]
+    db.commit()
+    later = make_category(db, slug="spaeter")
+    closing_board = db.get(type(later), closing.category_id)
+    assert closing_board is not None
+    boards.set_category_groups(db, viewer_for(db, admin), closing_board, [group.slug])
+    db.commit()  # and the worker has not run
+
+    sign_in(client, outsider)
+    for browser in (anon, client):
+        for _ in range(2):
+            answer = browser.get("/api/v1/search", params={"q": "Okapi"}).json()
+            assert answer["items"] == [] and answer["total"] == 0
+        for path in ("/search", "/search.atom"):
+            text = browser.get(path, params={"q": "Okapi"}).text
+            assert "verschoben" not in text and "geschlossen Fax" not in text, path
+        similar = browser.get("/api/v1/threads/similar", params={"title": "Okapi Router Fax"})
+        assert similar.json()["items"] == []
+    assert found(db, viewer_for(db, outsider), "Okapi") == []
+    # The group sees both, the moderators too.
+    assert sorted(found(db, viewer_for(db, insider), "Okapi")) == sorted([moved.id, closing.id])
+    assert len(found(db, viewer_for(db, admin), "Okapi")) == 2
+
+
 def test_nothing_but_nicknames_reaches_the_index(
     db: Session, run_jobs: Callable[[], int], search_backend
 ) -> None:  # type: ignore[no-untyped-def]
