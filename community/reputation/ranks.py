@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlmodel import Session
 
 from community.accounts.models import Role, User
 from community.config import get_settings
 from community.errors import InvalidInput
+from community.i18n import N_, Formatted
 from community.site import service as site
 
 LADDER_KEY = "rank_ladder"
@@ -30,16 +31,22 @@ class RankLadder(BaseModel):
     @field_validator("steps")
     @classmethod
     def ordered(cls, steps: list[RankStep]) -> list[RankStep]:
+        # The messages are the catalog's: parse_ladder hands them on as the refusal.
         keys = [s.key for s in steps]
         if len(set(keys)) != len(keys):
-            raise ValueError("rank keys must be unique")
+            raise ValueError(N_("Jede Stufe braucht einen eigenen Schlüssel."))
         if steps[0].min_points != 0 or steps[0].min_posts != 0:
-            raise ValueError("the first rank must need 0 points and 0 posts")
+            raise ValueError(N_("Die erste Stufe gilt ab 0 Punkten und 0 Beiträgen."))
         pairs = [(s.min_points, s.min_posts) for s in steps]
         if pairs != sorted(pairs) or len(set(pairs)) != len(pairs):
-            raise ValueError("ranks must be ordered by points, then posts, without ties")
+            raise ValueError(
+                N_(
+                    "Die Stufen steigen nach Punkten, bei gleichen Punkten nach Beiträgen; "
+                    "zwei Stufen mit denselben Schwellen gibt es nicht."
+                )
+            )
         if {"team", "moderator"} & set(keys):
-            raise ValueError("'team' and 'moderator' are reserved for staff")
+            raise ValueError(N_("Die Schlüssel „team“ und „moderator“ sind für das Team vergeben."))
         return steps
 
 
@@ -86,11 +93,33 @@ def save_ladder(session: Session, ladder: RankLadder) -> None:
     site.set_value(session, LADDER_KEY, ladder.model_dump())
 
 
+# What a step's field needs, said as the refusal of that field.
+_FIELD_PROBLEMS = {
+    "key": N_("Stufe %(step)s: Der Schlüssel hat 2 bis 40 Zeichen: a-z, 0-9, '_' und '-'."),
+    "name_de": N_("Stufe %(step)s: Der deutsche Name hat 1 bis 40 Zeichen."),
+    "name_en": N_("Stufe %(step)s: Der englische Name hat 1 bis 40 Zeichen."),
+    "min_points": N_("Stufe %(step)s: Die Punkte sind eine ganze Zahl von 0 bis 10.000.000."),
+    "min_posts": N_("Stufe %(step)s: Die Beiträge sind eine ganze Zahl von 0 bis 1.000.000."),
+}
+_STEPS = N_("Die Rangliste hat 1 bis 30 Stufen.")
+
+
 def parse_ladder(data: object) -> RankLadder:
     try:
         return RankLadder.model_validate(data)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), code="invalid_ladder") from exc
+    except ValidationError as exc:
+        raise InvalidInput(_problem(exc), code="invalid_ladder") from exc
+
+
+def _problem(exc: ValidationError) -> str:
+    """The first problem, in the admin's words (pydantic's own are English)."""
+    error = exc.errors()[0]
+    where = error["loc"]
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    if len(where) >= 3 and isinstance(where[1], int) and where[2] in _FIELD_PROBLEMS:
+        return Formatted(_FIELD_PROBLEMS[str(where[2])], step=where[1] + 1)
+    return _STEPS
 
 
 def rank_for(ladder: RankLadder, points: int, posts: int) -> RankStep:

@@ -201,6 +201,17 @@ def replace_ladder(session: Session, viewer: Viewer, raw: dict[str, object]) -> 
     return ladder
 
 
+def members_per_rank(session: Session, viewer: Viewer) -> dict[str, int]:
+    """How many members hold each rank (key), for the admin choosing the thresholds."""
+    perms.require_admin(viewer)
+    rows = session.execute(
+        select(col(User.rank), func.count())
+        .where(col(User.erased_at).is_(None), col(User.is_active))
+        .group_by(col(User.rank))
+    ).all()
+    return {str(rank): int(count) for rank, count in rows}
+
+
 def recompute_all(session: Session) -> int:
     """`community recompute-reputation`: every member, every post and thread kudos count."""
     post_kudos = (

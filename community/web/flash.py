@@ -52,6 +52,7 @@ MESSAGES = {
         "beim Empfänger ein."
     ),
     "webhook_deleted": N_("Der Webhook ist gelöscht."),
+    "ranks_saved": N_("Die Ränge sind gespeichert; jedes Mitglied trägt schon seinen neuen Rang."),
     "token_revoked": N_("Das Token ist widerrufen; es öffnet die Schnittstelle nicht mehr."),
     "article_saved": N_("Der Artikel ist gespeichert."),
     "article_submit": N_(

@@ -39,6 +39,7 @@ admin_legal_router = LazyRouter("community.web.admin_legal:admin_legal_router", 
 admin_home_router = LazyRouter("community.web.admin_home:admin_home_router", _ADMIN)
 admin_groups_router = LazyRouter("community.web.admin_groups:admin_groups_router", _ADMIN)
 admin_blog_router = LazyRouter("community.web.admin_blog:router", _ADMIN)
+admin_ranks_router = LazyRouter("community.web.admin_ranks:admin_ranks_router", _ADMIN)
 
 
 web_router = KeptVersionRouter(include_in_schema=False)
@@ -72,6 +73,7 @@ for area in (
     admin_home_router,
     admin_groups_router,
     admin_blog_router,
+    admin_ranks_router,
     moderation_web_router,
     audit_log_router,
     insights_web_router,

@@ -96,6 +96,7 @@ def test_every_page_of_the_console_passes_axe(new_page, db: Session) -> None:
         "/admin/boards",
         "/admin/boards/technik",
         "/admin/tokens",
+        "/admin/ranks",
     ]
     page, _ = new_page()
     log_in(page, admin.email)

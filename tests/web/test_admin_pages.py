@@ -22,7 +22,7 @@ from tests.factories import (
     sign_in,
 )
 
-ADMIN_ONLY = ["/admin/groups", "/admin/boards", "/admin/tokens"]
+ADMIN_ONLY = ["/admin/groups", "/admin/boards", "/admin/tokens", "/admin/ranks"]
 MODERATOR = ["/admin", "/admin/members"]
 
 
@@ -72,6 +72,7 @@ def test_moderators_see_their_tools_but_no_admin_only_page(db, client) -> None: 
         "/admin/boards",
         "/admin/webhooks",
         "/admin/tokens",
+        "/admin/ranks",
         "/admin/legal",
         "/admin/audit-log",
     ):

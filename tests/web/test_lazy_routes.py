@@ -43,7 +43,7 @@ def test_no_route_of_a_lazy_area_lies_outside_its_prefixes() -> None:
     # Else a request for it, before the area is loaded, would miss it (404 for a page).
     areas = [(lazy, "") for lazy in _lazy(web_router)]
     areas += [(lazy, api_router.prefix) for lazy in _lazy(api_router)]
-    assert len(areas) == 9
+    assert len(areas) == 10
     for lazy, prefix in areas:
         lazy.load()
         paths = _paths(lazy, prefix)
@@ -83,6 +83,7 @@ REQUESTS = [
     ("GET", "/admin"),
     ("GET", "/admin/"),
     ("GET", "/admin/legal"),
+    ("GET", "/admin/ranks"),
     ("POST", "/admin/legal"),
     ("GET", "/admin/nothing-here"),
     ("DELETE", "/admin/members"),

@@ -295,6 +295,7 @@ def test_the_staff_tools_in_english_show_no_german_text(db, client, world) -> No
             "/admin/stats",
             "/admin/webhooks",
             "/admin/tokens",
+            "/admin/ranks",
             "/admin/legal",
         )
     ]
