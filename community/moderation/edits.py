@@ -78,6 +78,18 @@ def mark_duplicate(
         raise InvalidInput("Ein Thema kann kein Duplikat von sich selbst sein.", code="same_thread")
     if original.is_deleted or original.is_hidden:
         raise InvalidInput("Das Original-Thema ist nicht sichtbar.", code="original_hidden")
+    # Whoever reads the duplicate must be able to follow it: the original's board is open,
+    # or closed to groups that include every group the duplicate's board is closed to. Else
+    # the question would be closed with no way on (perms.original_shown names no original).
+    original_groups = perms.category_group_ids(session, original.category_id)
+    duplicate_groups = perms.category_group_ids(session, thread.category_id)
+    if original_groups and not (duplicate_groups and duplicate_groups <= original_groups):
+        raise InvalidInput(
+            "Das Original liegt in einem geschlossenen Bereich, den nicht alle Leser dieser "
+            "Frage sehen; sie fänden keinen Weg dorthin. Wählen Sie ein Original, das sie "
+            "sehen können.",
+            code="original_closed",
+        )
     before = _duplicate_state(thread)
     thread.duplicate_of_thread_id = original.id
     thread.is_locked = True

@@ -4,6 +4,7 @@ Every form is a plain POST with the CSRF field, as without JavaScript."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -251,6 +252,34 @@ def test_a_duplicate_shows_a_banner_to_the_original_and_refuses_replies(
     assert entry["action"] == "thread.duplicate"
     assert entry["before"] == {"duplicate_of_thread_id": None, "is_locked": False}
     assert entry["after"] == {"duplicate_of_thread_id": original.id, "is_locked": True}
+
+
+def test_a_question_is_not_closed_as_duplicate_of_an_original_its_readers_cannot_see(
+    db, client, world
+):
+    """Visitors would find the question closed with no way on."""
+    board, _author, _original, _reply, mod = world
+    insider = make_user(db, nickname="Insiderin")
+    group, other_group = make_group(db, members=[insider]), make_group(db)
+    closed = make_category(db, slug="intern", groups=[group, other_group])
+    narrower = make_category(db, slug="intern-a", groups=[group])
+    original = make_thread(db, author=insider, category=closed, title="Interne Anleitung VoLTE")
+    public = make_thread(db, author=make_user(db), category=board, title="VoLTE einrichten bitte")
+    inside = make_thread(db, author=insider, category=narrower, title="VoLTE im Team einrichten")
+    _web_login(client, mod)
+
+    refused = _form_post(
+        client, f"/moderation/threads/{public.id}/duplicate", original=f"#{original.id}"
+    )
+    assert refused.status_code == 422
+    assert "Das Original liegt in einem geschlossenen Bereich" in html.unescape(refused.text)
+    db.refresh(public)
+    assert public.duplicate_of_thread_id is None and not public.is_locked
+    # Everyone who reads the narrower board's question can read the original: allowed.
+    marked = _form_post(
+        client, f"/moderation/threads/{inside.id}/duplicate", original=f"#{original.id}"
+    )
+    assert marked.status_code == 303
 
 
 def test_the_api_names_a_closed_boards_original_only_to_who_may_see_it(db, anon, make_client):
