@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import sys
@@ -524,7 +525,12 @@ def serve(
             soft_wrap=True,
         )
         console.rule()
-    console.print(t("Forum läuft auf {url}").format(url=f"[bold]http://{host}:{port}[/bold]"))
+    if settings.log_format == "json":
+        # One JSON object per line on the log's stream: a collector reading it would trip
+        # over a plain line.
+        logging.getLogger("community").info("Forum läuft auf http://%s:%s", host, port)
+    else:
+        console.print(t("Forum läuft auf {url}").format(url=f"[bold]http://{host}:{port}[/bold]"))
     if workers > 1:
         _supervise(host, port, workers)
     else:

@@ -109,3 +109,39 @@ def test_a_set_public_url_wins_over_the_port(
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert started == ["https://forum.example.com"]
+
+
+def test_with_json_logs_every_line_the_server_writes_is_json(tmp_path: Path) -> None:
+    """A log collector reads one JSON object per line; a plain "Forum läuft auf …" among
+    them broke its parsing."""
+    import json
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMMUNITY_")}
+    env.update(COMMUNITY_DATA_DIR=str(tmp_path / "data"), COMMUNITY_LOG_FORMAT="json")
+    command = ["-c", "from community.cli import app; app()", "serve", "--no-demo"]
+    process = subprocess.Popen(
+        [sys.executable, *command, "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # as `docker logs` shows both
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    lines = [line for line in output.decode().splitlines() if line.strip()]
+    assert lines
+    records = [json.loads(line) for line in lines]  # raises on a line that is not JSON
+    assert any(f"127.0.0.1:{port}" in str(record.get("message")) for record in records)
