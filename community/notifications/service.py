@@ -39,7 +39,7 @@ from community.db import read_values
 from community.errors import NotFound
 from community.forum import permissions as perms
 from community.forum.markdown import mentioned_nicknames
-from community.forum.models import Category, Post, Thread
+from community.forum.models import Category, Post, Thread, ThreadRead
 from community.jobs.service import enqueue
 from community.notifications.models import (
     CategoryWatch,
@@ -120,6 +120,8 @@ def deliver(
             continue
         # An unconfirmed address gets no mail: it may not even belong to the member.
         wants_mail = channel == Channel.email and user.is_verified and bool(user.email)
+        if wants_mail and type_ == NoticeType.reply and thread is not None:
+            wants_mail = not _reply_mail_unread(session, user_id, thread.id)  # type: ignore[arg-type]
         notice.mail_state = (MailState.pending if wants_mail else MailState.none).value
         row = insert_once(
             session, Notification, _values(notice), ["user_id", "key"], col(Notification.id)
@@ -131,6 +133,27 @@ def deliver(
             enqueue(session, MAIL_JOB, {"notification_id": notice.id})
         made.append(notice)
     return made
+
+
+def _reply_mail_unread(session: Session, user_id: int, thread_id: int) -> bool:
+    """Whether a mail about an earlier reply in this thread went to the member (or is
+    about to) and they have read neither its notice nor the thread up to it since. Then
+    a new reply is a notice only: a lively thread sends one mail until the member looks,
+    not one per reply (the notice list and the bell still show every one)."""
+    last_read = (
+        select(col(ThreadRead.last_read_post_id))
+        .where(col(ThreadRead.user_id) == user_id, col(ThreadRead.thread_id) == thread_id)
+        .scalar_subquery()
+    )
+    told = select(col(Notification.id)).where(
+        col(Notification.user_id) == user_id,
+        col(Notification.thread_id) == thread_id,
+        col(Notification.type) == NoticeType.reply.value,
+        col(Notification.mail_state).in_([MailState.pending.value, MailState.sent.value]),
+        col(Notification.read_at).is_(None),
+        col(Notification.post_id) > func.coalesce(last_read, 0),
+    )
+    return session.execute(told.limit(1)).first() is not None
 
 
 def _values(notice: Notification) -> dict[str, Any]:

@@ -63,7 +63,8 @@ def test_reply_reaches_each_watcher_once_by_mail_in_their_language(
     assert _types(db, asker) == ["reply", "reply"]  # Britta's and Helfer's reply
     assert _types(db, briton) == ["reply"]  # Helfer's; never one's own
     assert _types(db, helper) == []
-    assert len(mailbox.to("fragerin@example.com")) == 2
+    # One mail until the asker looks (test_a_lively_thread_mails_once_until_the_member_reads)
+    assert len(mailbox.to("fragerin@example.com")) == 1
     assert mailbox.to("helfer@example.com") == []
 
     [mail] = mailbox.to("britta@example.com")
@@ -78,7 +79,7 @@ def test_reply_reaches_each_watcher_once_by_mail_in_their_language(
     assert mail.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     german = mailbox.to("fragerin@example.com")[-1]
     assert german.subject.endswith("Neue Antwort: Router verliert Verbindung")
-    assert "Helfer hat im Thema „Router verliert Verbindung“ geantwortet." in german.text
+    assert "Britta hat im Thema „Router verliert Verbindung“ geantwortet." in german.text
     assert german.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
@@ -108,6 +109,36 @@ def test_off_means_no_notice_and_in_app_means_no_mail(
     [notice] = notices(db, reader.id)
     assert notice.type == "reply" and notice.mail_state == MailState.none.value
     assert mailbox.messages == []
+
+
+def test_a_lively_thread_mails_once_until_the_member_reads(
+    db: Session, engine, client, board: Category, mailbox: Mailbox
+) -> None:
+    """Fifty replies were fifty mails: now the first is mailed, the others are notices
+    until the member opens that notice or reads the thread; then the next is mailed."""
+    asker = make_user(db, nickname="Fragerin", email="fragerin@example.com")
+    thread = make_thread(db, author=asker, category=board, title="Router verliert Verbindung")
+    helpers = [make_user(db, nickname=f"Helfer{n}") for n in range(4)]
+    for helper in helpers[:3]:
+        make_reply(db, author=helper, thread=thread, body=f"Idee von {helper.nickname}")
+    Worker(engine).run_until_empty()
+    [first] = mailbox.to("fragerin@example.com")
+    assert "Helfer0 hat im Thema" in first.text
+    assert [n.mail_state for n in notices(db, asker.id)] == ["sent", "none", "none"]
+    sign_in(client, asker)
+    assert client.get("/api/v1/me/notifications").json()["unread_count"] == 3  # all listed
+
+    # She reads the thread (not the notices): the next reply is mailed again.
+    client.get(f"/t/{thread.id}/{thread.slug}")
+    make_reply(db, author=helpers[3], thread=thread, body="Noch eine Idee")
+    Worker(engine).run_until_empty()
+    assert "Helfer3 hat im Thema" in mailbox.to("fragerin@example.com")[-1].text
+    assert len(mailbox.to("fragerin@example.com")) == 2
+
+    # A mention is hers in person: mailed even while a reply mail waits unread.
+    make_reply(db, author=helpers[0], thread=thread, body="Und @Fragerin, geht es?")
+    Worker(engine).run_until_empty()
+    assert "erwähnt" in mailbox.to("fragerin@example.com")[-1].text
 
 
 def test_a_reply_that_mentions_a_watcher_is_one_mention(
@@ -165,6 +196,7 @@ def test_member_removed_from_the_group_gets_nothing_more_and_loses_old_notices(
     [exported] = notifications.export_for_user(db, watcher)
     assert exported["type"] == "reply" and "Vertrauliche Tarife 2027" in exported["text"]
 
+    notifications.mark_read(db, viewer_for(db, watcher), everything=True)  # so it is mailed:
     make_reply(db, author=author, thread=thread)  # its mail is still queued ...
     accounts.remove_member(db, group, watcher)  # ... when the member leaves the group
     db.commit()
