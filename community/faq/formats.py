@@ -54,7 +54,10 @@ def as_csv(items: list[ExportItem]) -> str:
     writer = csv.DictWriter(out, fieldnames=[*FIELDS, "reason"], extrasaction="ignore")
     writer.writeheader()
     for item in items:
-        writer.writerow(item_json(item))
+        row = item_json(item)
+        # JSON's words, which CRM importers read as booleans (Python's str gave "True").
+        row["public"] = "true" if row["public"] else "false"
+        writer.writerow(row)
     return out.getvalue()
 
 

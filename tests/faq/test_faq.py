@@ -235,6 +235,7 @@ def test_csv_and_json_ld_exports(
     assert response.headers["content-type"].startswith("text/csv")
     [row] = list(csv.DictReader(io.StringIO(response.text)))
     assert row["question_title"] == "WLAN bricht ab" and row["status"] == "published"
+    assert row["public"] == "true"  # as JSON writes it, not Python's "True"
     response = anon.get("/api/v1/faq", headers=headers, params={"format": "jsonld"})
     data = response.json()
     assert data["@type"] == "FAQPage"
