@@ -28,6 +28,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _wait_until_up(process: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            stream = process.stderr or process.stdout
+            raise AssertionError(stream.read().decode() if stream else "the server left")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def server(tmp_path: Path, smtp_server: Mailbox) -> Iterator[tuple[int, Mailbox]]:  # noqa: F811
     port = _free_port()
@@ -47,16 +62,7 @@ def server(tmp_path: Path, smtp_server: Mailbox) -> Iterator[tuple[int, Mailbox]
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.stderr.read().decode()  # type: ignore[union-attr]
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
+        _wait_until_up(process, port)
         yield port, smtp_server
     finally:
         process.terminate()
@@ -128,16 +134,7 @@ def test_with_json_logs_every_line_the_server_writes_is_json(tmp_path: Path) -> 
         stderr=subprocess.STDOUT,  # as `docker logs` shows both
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
+        _wait_until_up(process, port)
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=30)
