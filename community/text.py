@@ -1,10 +1,11 @@
-"""String types for input schemas: text that cannot be stored is refused with 422."""
+"""Types for input schemas: text that cannot be stored is refused with 422, and so is a
+field a settings body does not know."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 
 def text_problem(value: str) -> str | None:
@@ -26,3 +27,11 @@ def _clean(value: str) -> str:
 
 
 CleanStr = Annotated[str, AfterValidator(_clean)]
+
+
+class SettingsBody(BaseModel):
+    """A body that changes a setting (the admin API's): a field it does not know is
+    refused (422 `extra_forbidden`) rather than ignored, so that a misspelt field does not
+    answer 200 having changed nothing."""
+
+    model_config = ConfigDict(extra="forbid")

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from community.accounts.models import Role, User
 from community.accounts.validation import EMAIL_PATTERN
-from community.text import CleanStr
+from community.text import CleanStr, SettingsBody
 
 
 class UserRegister(BaseModel):
@@ -108,13 +108,13 @@ class LoginResult(BaseModel):
     )
 
 
-class UserAdminUpdate(BaseModel):
+class UserAdminUpdate(SettingsBody):
     role: Role | None = None
     is_staff: bool | None = None
     is_active: bool | None = None
 
 
-class GroupCreate(BaseModel):
+class GroupCreate(SettingsBody):
     slug: str = Field(min_length=2, max_length=60, pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: CleanStr = Field(min_length=2, max_length=100)
     description: CleanStr = Field(default="", max_length=2000)
@@ -132,11 +132,11 @@ class GroupPublic(BaseModel):
     member_count: int
 
 
-class GroupMemberAdd(BaseModel):
+class GroupMemberAdd(SettingsBody):
     nickname: CleanStr = Field(max_length=100)
 
 
-class ApiTokenCreate(BaseModel):
+class ApiTokenCreate(SettingsBody):
     name: CleanStr = Field(min_length=1, max_length=100)
     scopes: list[CleanStr] = Field(default_factory=list, max_length=10)
 

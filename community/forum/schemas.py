@@ -13,7 +13,7 @@ from community.forum.models import ThreadKind
 from community.forum.premoderation import LIABILITY_NOTE
 from community.reputation.ranks import RankLadder, display_rank
 from community.reputation.schemas import RankPublic
-from community.text import CleanStr
+from community.text import CleanStr, SettingsBody
 
 
 class AuthorPublic(BaseModel):
@@ -42,7 +42,7 @@ PREMODERATED_DOC = (
 )
 
 
-class CategoryCreate(BaseModel):
+class CategoryCreate(SettingsBody):
     slug: str = Field(min_length=2, max_length=60)
     name: CleanStr = Field(min_length=2, max_length=100)
     description: CleanStr = Field(default="", max_length=2000)
@@ -54,7 +54,7 @@ class CategoryCreate(BaseModel):
     premoderated: bool = Field(default=False, description=PREMODERATED_DOC)
 
 
-class CategoryUpdate(BaseModel):
+class CategoryUpdate(SettingsBody):
     premoderated: bool | None = Field(default=None, description=PREMODERATED_DOC)
 
 
@@ -70,7 +70,7 @@ class CategorySettings(BaseModel):
     default_kind: ThreadKind = ThreadKind.question
 
 
-class CategoryGroupsUpdate(BaseModel):
+class CategoryGroupsUpdate(SettingsBody):
     groups: list[CleanStr] = Field(default_factory=list, max_length=50)
 
 

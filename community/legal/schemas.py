@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from community.legal.service import MAX_MARKDOWN, MAX_URL, LegalPageSlug, Source
-from community.text import CleanStr
+from community.text import CleanStr, SettingsBody
 
 
-class LegalPageUpdate(BaseModel):
+class LegalPageUpdate(SettingsBody):
     markdown: CleanStr = Field(
         default="", max_length=MAX_MARKDOWN, description="The page in Markdown; empty: none"
     )
@@ -28,7 +28,7 @@ class LegalPageAdmin(BaseModel):
     href: str = Field(description="Where the footer links to")
 
 
-class StaffNamesSetting(BaseModel):
+class StaffNamesSetting(SettingsBody):
     show_name: bool = Field(
         description='Staff posts show first name and initial ("Anna K.") beside the nickname'
     )

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, EmailStr, Field
 
 from community.moderation.models import ReportReason
-from community.text import CleanStr
+from community.text import CleanStr, SettingsBody
 
 
 class ReportCreate(BaseModel):
@@ -56,7 +56,7 @@ class MarkDuplicate(BaseModel):
     reason: CleanStr = Field(default="", max_length=200)
 
 
-class PremoderationSettings(BaseModel):
+class PremoderationSettings(SettingsBody):
     first_posts: int = Field(
         ge=0, le=1000, description="A new member's first N posts wait for approval; 0: off"
     )

@@ -115,9 +115,11 @@ def parse_form(
 ) -> Model:
     """A form's fields into the API's schema: the same rules on both surfaces. A field the
     schema refuses is an InvalidInput with the message for that field (or a general one),
-    so the form shows it like any other refusal."""
+    so the form shows it like any other refusal. Only the schema's own fields are read: a
+    form may hold fields for another schema too (a settings body refuses unknown ones)."""
+    own = {name: value for name, value in fields.items() if name in schema.model_fields}
     try:
-        return schema.model_validate(dict(fields))
+        return schema.model_validate(own)
     except ValidationError as exc:
         loc = exc.errors()[0].get("loc", ())
         field = str(loc[0]) if loc else ""

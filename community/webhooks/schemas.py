@@ -5,11 +5,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from community.text import CleanStr
+from community.text import CleanStr, SettingsBody
 from community.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
-class WebhookEndpointCreate(BaseModel):
+class WebhookEndpointCreate(SettingsBody):
     url: CleanStr = Field(min_length=1, max_length=2000)
     event_types: list[Annotated[CleanStr, Field(max_length=60)]] = Field(
         min_length=1, max_length=50
@@ -17,7 +17,7 @@ class WebhookEndpointCreate(BaseModel):
     active: bool = True
 
 
-class WebhookEndpointUpdate(BaseModel):
+class WebhookEndpointUpdate(SettingsBody):
     url: CleanStr | None = Field(default=None, min_length=1, max_length=2000)
     event_types: list[Annotated[CleanStr, Field(max_length=60)]] | None = Field(
         default=None, min_length=1, max_length=50

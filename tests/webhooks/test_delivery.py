@@ -290,6 +290,23 @@ def test_one_address_takes_one_webhook(
     assert page.text.count('class="webhook-url"') == refused.text.count('class="webhook-url"') == 2
 
 
+def test_a_misspelt_field_is_refused_not_ignored(
+    client: TestClient, admin: User, receiver: Receiver
+) -> None:
+    """A typo ("event_type") answered 200 and changed nothing; the admin API's settings
+    bodies refuse fields they do not know."""
+    hook = add_endpoint(client, admin, receiver.url, ["thread.created"])
+    typo = client.patch(
+        f"/api/v1/admin/webhooks/{hook['id']}", json={"event_type": ["lead.created"]}
+    )
+    assert typo.status_code == 422 and typo.json()["detail"][0]["type"] == "extra_forbidden"
+    token = client.post("/api/v1/admin/tokens", json={"name": "CRM", "scope": ["faq:read"]})
+    assert token.status_code == 422
+    assert client.get(f"/api/v1/admin/webhooks/{hook['id']}").json()["event_types"] == [
+        "thread.created"
+    ]
+
+
 # ---- production mode: https only, public addresses only --------------------------------------
 
 
