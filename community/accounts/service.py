@@ -535,6 +535,11 @@ def group_members(session: Session, group: Group) -> list[User]:
 def create_api_token(
     session: Session, *, name: str, scopes: list[str], created_by: User | None
 ) -> tuple[ApiToken, str]:
+    name = name.strip()
+    if not name:  # a name of spaces named nothing in the list
+        raise InvalidInput(N_("Der Name braucht 1 bis 100 Zeichen."), code="invalid_field_name")
+    if not scopes:  # it could read nothing
+        raise InvalidInput(N_("Bitte mindestens eine Berechtigung wählen."), code="no_scopes")
     unknown = sorted(s for s in set(scopes) - KNOWN_SCOPES if not s.startswith(GROUP_FAQ_SCOPE))
     if unknown:
         raise InvalidInput(
