@@ -6,11 +6,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from community.accounts.viewer import Viewer
 from community.auth import check_csrf
+from community.db import MAX_ID
 from community.deps import IdPath, SessionDep
 from community.errors import CommunityError, InvalidInput
 from community.events.catalog import WEBHOOK_TYPES
@@ -74,10 +75,15 @@ def _context(
 
 
 @admin_webhooks_router.get("/admin/webhooks", response_class=HTMLResponse)
-def page(request: Request, session: SessionDep, viewer: WebViewer) -> Response:
+def page(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    renewed: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
     if (gate := staff_gate(viewer, "/admin/webhooks", perms.require_admin)) is not None:
         return gate
-    return render(request, "admin_webhooks.html", _context(session, viewer))
+    return render(request, "admin_webhooks.html", {**_context(session, viewer), "renewed": renewed})
 
 
 @admin_webhooks_router.post("/admin/webhooks", response_class=HTMLResponse)
@@ -118,7 +124,8 @@ def edit(
         typed: dict[str, object] = {"id": endpoint_id, "url": url, "event_types": event_types}
         context = partial(_context, session, viewer, None, typed)
         return form_error(request, session, "admin_webhooks.html", context, exc, key="edit_error")
-    return see_other(f"/admin/webhooks#webhook-{endpoint_id}", flash="webhook_saved")
+    # To the top of the page, where the confirmation stands (an anchor scrolled it away).
+    return see_other("/admin/webhooks", flash="webhook_saved")
 
 
 @admin_webhooks_router.post("/admin/webhooks/{endpoint_id}/secret")
@@ -131,7 +138,8 @@ def rotate_secret(
 ) -> Response:
     check_csrf(request, csrf_token)
     webhooks.update_endpoint(session, viewer, endpoint_id, rotate_secret=True)
-    return see_other(f"/admin/webhooks#webhook-{endpoint_id}", flash="webhook_secret_rotated")
+    # The new secret stands open (renewed=): the admin copies it to the receiver now.
+    return see_other(f"/admin/webhooks?renewed={endpoint_id}", flash="webhook_secret_rotated")
 
 
 @admin_webhooks_router.post("/admin/webhooks/{endpoint_id}/delete", response_class=HTMLResponse)
@@ -152,7 +160,7 @@ def delete(
         endpoint = webhooks.get_endpoint(session, viewer, endpoint_id)
         typed = {"id": endpoint_id, "url": endpoint.url, "event_types": endpoint.event_types}
         context = partial(_context, session, viewer, None, typed)
-        return form_error(request, session, "admin_webhooks.html", context, exc, key="edit_error")
+        return form_error(request, session, "admin_webhooks.html", context, exc, key="delete_error")
     return see_other("/admin/webhooks", flash="webhook_deleted")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -104,13 +106,22 @@ def test_admin_changes_events_renews_the_secret_and_deletes_in_the_browser(
     renewed = client.post(
         f"/admin/webhooks/{hook['id']}/secret", data={"csrf_token": csrf}, follow_redirects=False
     )
-    assert "nur noch dieses" in client.get(renewed.headers["location"]).text
+    shown = client.get(renewed.headers["location"]).text
+    assert "nur noch dieses" in shown
     secret = client.get(f"/api/v1/admin/webhooks/{hook['id']}").json()["secret"]
-    assert secret != hook["secret"] and secret in client.get("/admin/webhooks").text
+    assert secret != hook["secret"]
+    # The new secret stands open to be copied, under the confirmation at the top.
+    assert re.search(
+        r"<details open><summary>Geheimnis anzeigen</summary><code[^>]*>" + re.escape(secret), shown
+    )
 
     # Without the confirmation nothing goes; with it, the endpoint and its log go.
     kept = client.post(f"/admin/webhooks/{hook['id']}/delete", data={"csrf_token": csrf})
-    assert kept.status_code == 422 and "Bitte bestätigen Sie das Löschen." in kept.text
+    assert kept.status_code == 422
+    # The refusal stands beside the tick it is about, which takes the focus.
+    delete_form = kept.text.split(f'action="/admin/webhooks/{hook["id"]}/delete"')[1]
+    assert "Bitte bestätigen Sie das Löschen." in delete_form.split("</form>")[0]
+    assert 'aria-invalid="true" autofocus' in delete_form.split("</form>")[0]
     assert (
         f'id="edit-url-{hook["id"]}"' in kept.text
         and '<details class="webhook-edit" open>' in kept.text
