@@ -14,9 +14,10 @@ from community.accounts.viewer import Viewer
 from community.auth import check_csrf
 from community.config import get_settings
 from community.deps import SessionDep
-from community.errors import CommunityError
+from community.errors import CommunityError, InvalidInput
 from community.forum import permissions as perms
 from community.forum.slugs import slugify
+from community.i18n import Formatted
 from community.reputation import service as reputation
 from community.reputation.ranks import load_ladder
 from community.web.deps import CsrfField, WebViewer, see_other, staff_gate, staff_write
@@ -78,24 +79,47 @@ def save(
         dict(zip(FIELDS, (col[i].strip() if i < len(col) else "" for col in columns), strict=True))
         for i in range(max(map(len, columns)))
     ]
-    # A row with nothing typed is a new step not wanted; a ticked one is taken away.
+    # A row with nothing typed is a new step not wanted; a ticked one is taken away. A new
+    # step's key is made from its name (the admin need not invent one) and shown with the
+    # row if the ladder is refused, so a clash of keys can be seen.
     removed = set(remove or [])
     rows = [
-        {**row, "remove": str(i) in removed} for i, row in enumerate(typed) if any(row.values())
+        {**row, "key": row["key"] or _key_from(row, i), "remove": str(i) in removed}
+        for i, row in enumerate(typed)
+        if any(row.values())
     ]
-    kept = [{name: str(row[name]) for name in FIELDS} for row in rows if not row["remove"]]
+    kept = [(n, row) for n, row in enumerate(rows, start=1) if not row["remove"]]
     steps = [
-        {
-            **row,
-            # A new step's key from its name: the admin need not invent one.
-            "key": row["key"] or slugify(row["name_en"] or row["name_de"], max_length=40),
-            "min_posts": row["min_posts"] or "0",
-        }
-        for row in kept
+        {**{name: str(row[name]) for name in FIELDS}, "min_posts": row["min_posts"] or "0"}
+        for _n, row in kept
     ]
     try:
-        reputation.replace_ladder(session, viewer, {"steps": steps})
+        try:
+            reputation.replace_ladder(session, viewer, {"steps": steps})
+        except InvalidInput as exc:
+            raise _as_numbered_on_the_page(exc, [n for n, _row in kept]) from None
     except CommunityError as exc:
         context = lambda: _context(session, viewer, rows)  # noqa: E731
         return form_error(request, session, "admin_ranks.html", context, exc)
     return see_other("/admin/ranks", flash="ranks_saved")
+
+
+def _key_from(row: dict[str, str], index: int) -> str:
+    name = row["name_en"] or row["name_de"]
+    key = slugify(name, max_length=40)
+    # slugify's stand-in for a name without a Latin letter or digit ("★★★", "Δόξα")
+    if key == "thema" and "thema" not in name.casefold():
+        key = f"stufe-{index + 1}"
+    return key
+
+
+def _as_numbered_on_the_page(exc: InvalidInput, numbers: list[int]) -> InvalidInput:
+    """The service counts the steps it was given; the page numbers every row, those ticked
+    for removal too: "Stufe 6" is said of the row the admin sees as Stufe 6."""
+    message = exc.message
+    if isinstance(message, Formatted) and "step" in message.params:
+        step = numbers[int(message.params["step"]) - 1]
+        return InvalidInput(
+            Formatted(message.msgid, **{**message.params, "step": step}), code=exc.code
+        )
+    return exc

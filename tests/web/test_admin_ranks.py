@@ -101,3 +101,21 @@ def test_only_admins_reach_the_ranks(db: Session, client: TestClient) -> None:
     csrf = sign_in(client, make_user(db, role=Role.moderator))
     assert client.get("/admin/ranks").status_code == 404
     assert client.post("/admin/ranks", data=_form(csrf, DEFAULT)).status_code == 404
+
+
+def test_a_refusal_names_the_row_as_the_page_numbers_it_and_shows_made_keys(
+    db: Session, client: TestClient
+) -> None:
+    csrf = sign_in(client, make_user(db, role=Role.admin, staff=True))
+    rows = list(DEFAULT)
+    rows[5] = ("", "Neu", "New", "viele", "")
+    # Step 5 ticked for removal: the bad row is still the sixth on the page.
+    refused = client.post("/admin/ranks", data=_form(csrf, rows, remove=[4]))
+    assert "Stufe 6: Die Punkte sind eine ganze Zahl" in html.unescape(refused.text)
+
+    # A name without a Latin letter gets a key of its own; a key clash is shown with its key.
+    rows[5] = ("", "★★★", "★★★", "5000", "")
+    rows[6] = ("", "Experte", "Expert", "9000", "")
+    clash = html.unescape(client.post("/admin/ranks", data=_form(csrf, rows)).text)
+    assert "Jede Stufe braucht einen eigenen Schlüssel." in clash
+    assert 'value="stufe-6"' in clash and clash.count('value="expert"') == 2
