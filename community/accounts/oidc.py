@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 METADATA_SECONDS = 3600
 # After a failed fetch the login page says "not reachable" for this long without asking again.
 DOWN_SECONDS = 60
+# Meanwhile a sign-in asks the provider again after this long, one request at a time: the
+# forum notices a provider that is back within seconds (it answered 503 for a minute),
+# and while it is down, not every sign-in waits out the timeout.
+RETRY_SECONDS = 10
 # A logout token anyone can post: an unknown key id refetches the keys at most this often.
 KEY_REFETCH_SECONDS = 30
 LEEWAY_SECONDS = 60
@@ -91,6 +95,7 @@ _lock = threading.Lock()
 _metadata: dict[str, _Cached] = {}
 _keys: dict[str, _Cached] = {}
 _down_since: dict[str, float] = {}
+_probing: set[str] = set()
 
 
 def reset_caches() -> None:
@@ -98,6 +103,7 @@ def reset_caches() -> None:
         _metadata.clear()
         _keys.clear()
         _down_since.clear()
+        _probing.clear()
 
 
 def providers() -> list[OidcProvider]:
@@ -143,7 +149,7 @@ def metadata(provider: OidcProvider) -> dict[str, Any]:
     cached = _metadata.get(provider.name)
     if cached is not None and time.monotonic() - cached.at < METADATA_SECONDS:
         return dict(cached.value)
-    if cached is None and is_known_down(provider):
+    if cached is None and not _may_ask(provider):
         raise ProviderDown(UNREACHABLE)
     url = provider.issuer.rstrip("/") + "/.well-known/openid-configuration"
     import httpx
@@ -161,10 +167,27 @@ def metadata(provider: OidcProvider) -> dict[str, Any]:
             return dict(cached.value)  # an old document beats none
         _down_since[provider.name] = time.monotonic()
         raise ProviderDown(UNREACHABLE) from None
+    finally:
+        with _lock:
+            _probing.discard(provider.name)
     with _lock:
         _metadata[provider.name] = _Cached(time.monotonic(), data)
         _down_since.pop(provider.name, None)
     return data
+
+
+def _may_ask(provider: OidcProvider) -> bool:
+    """Whether to fetch the discovery document now: always while the provider is not known
+    to be down; else once RETRY_SECONDS have passed, by one request (the one that gets
+    True) while the others are answered 503 at once."""
+    since = _down_since.get(provider.name)
+    if since is None or time.monotonic() - since >= DOWN_SECONDS:
+        return True
+    with _lock:
+        if time.monotonic() - since < RETRY_SECONDS or provider.name in _probing:
+            return False
+        _probing.add(provider.name)
+        return True
 
 
 def _key_set(provider: OidcProvider, kid: str | None, *, may_refetch: bool) -> KeySet:

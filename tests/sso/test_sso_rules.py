@@ -61,6 +61,25 @@ def test_a_provider_that_is_down_leaves_the_forum_and_password_login_working(
     assert signed_in.status_code == 303
 
 
+def test_a_provider_back_is_noticed_within_seconds(
+    client: TestClient, kunden: RealProvider
+) -> None:
+    """The forum answered 503 for a minute after a provider's outage ended."""
+    import time
+
+    from community.accounts import oidc
+
+    oidc.reset_caches()
+    oidc._down_since["kunden"] = time.monotonic()  # a fetch failed just now
+    assert client.get("/sso/kunden/start", follow_redirects=False).status_code == 503
+    # The provider is back (it always was, here); once RETRY_SECONDS have passed since
+    # the failure, the next sign-in asks it again and goes through.
+    oidc._down_since["kunden"] = time.monotonic() - oidc.RETRY_SECONDS - 0.1
+    started = client.get("/sso/kunden/start", follow_redirects=False)
+    assert started.status_code in (302, 303, 307) and kunden.issuer in started.headers["location"]
+    assert not oidc.is_known_down(oidc.get_provider("kunden"))
+
+
 def test_password_login_for_admins_only(
     client: TestClient, db: Session, use_providers: Any, settings: Any, monkeypatch: Any
 ) -> None:
