@@ -28,7 +28,6 @@ def _load_handlers() -> None:
     import community.accounts.mail
     import community.blog.service
     import community.indexing.service
-    import community.leads.mail
     import community.moderation.mail
     import community.notifications.mail
     import community.webhooks.delivery  # noqa: F401

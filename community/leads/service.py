@@ -23,7 +23,6 @@ from community.leads.consent import CONSENT_TEXT_VERSIONS
 from community.leads.models import Escalation, Lead, LeadStatus
 from community.notifications import service as notifications
 
-CONSENT_REQUEST_JOB = "mail.lead_consent_request"
 PERSONAL_FIELDS = ("real_name", "company", "email", "phone", "message")
 
 
