@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 from standardwebhooks import Webhook
 
+from community import i18n
 from community.accounts.models import Role, User
 from community.clock import utcnow
 from community.config import get_settings
@@ -212,7 +213,8 @@ def deliver(session: Session, payload: dict[str, Any]) -> None:
         endpoint.failing_since = now
     elif now - endpoint.failing_since >= timedelta(days=days):
         delivery.status = DeliveryStatus.failed.value
-        _disable(session, endpoint, f"Seit {days} Tagen keine erfolgreiche Zustellung.")
+        # A msgid (no number in it), so the page and the mail say it in each admin's language.
+        _disable(session, endpoint, N_("Tagelang keine erfolgreiche Zustellung."))
         return
     if delivery.attempts >= len(SCHEDULE):
         delivery.status = DeliveryStatus.failed.value
@@ -233,15 +235,18 @@ def mail_admins(session: Session, payload: dict[str, Any]) -> None:
     ).scalars()
     link = f"{get_settings().public_url.rstrip('/')}/admin/webhooks"
     for admin in admins:
+        _ = i18n.translator(i18n.locale_of(admin))
+        reason = _(endpoint.disabled_reason or "")
         send_mail(
             OutgoingMail(
                 to=admin.email,
-                subject="Webhook abgeschaltet",
-                text=(
-                    f"Der Webhook an {endpoint.url} wurde abgeschaltet.\n\n"
-                    f"Grund: {endpoint.disabled_reason}\n\n"
-                    "Nach der Prüfung des Empfängers können Sie ihn hier wieder "
-                    f"einschalten:\n{link}"
-                ),
+                subject=_(N_("Webhook abgeschaltet")),
+                text=_(DISABLED_MAIL) % {"url": endpoint.url, "reason": reason, "link": link},
             )
         )
+
+
+DISABLED_MAIL = N_(
+    "Der Webhook an %(url)s wurde abgeschaltet.\n\nGrund: %(reason)s\n\nNach der Prüfung "
+    "des Empfängers können Sie ihn hier wieder einschalten:\n%(link)s"
+)

@@ -167,13 +167,16 @@ def test_gone_disables_the_endpoint_and_tells_the_admins(
     mailbox: Mailbox,
 ) -> None:
     hook = add_endpoint(client, admin, receiver.url, ["thread.created"])
+    make_user(db, role=Role.admin, email="chief@example.com", locale="en")
     receiver.answers = [(410, {})]
     make_thread(db, author=make_user(db), category=make_category(db))
     Worker(engine).run_until_empty()
     endpoint = client.get(f"/api/v1/admin/webhooks/{hook['id']}").json()
     assert endpoint["active"] is False and "410" in endpoint["disabled_reason"]
     [mail] = mailbox.to("admin@example.com")
-    assert receiver.url in mail.text
+    assert receiver.url in mail.text and "Grund: Der Empfänger antwortete 410" in mail.text
+    [english] = mailbox.to("chief@example.com")  # each admin in their language
+    assert english.subject == "Webhook switched off" and "Reason: The receiver" in english.text
     make_thread(db, author=make_user(db), category=make_category(db))
     Worker(engine).run_until_empty()
     assert len(receiver.received) == 1  # nothing more goes to a disabled endpoint
