@@ -36,7 +36,7 @@ from community.clock import utcnow
 from community.config import get_settings
 from community.errors import TooManyRequests
 from community.forum.models import Post, Thread
-from community.i18n import N_
+from community.i18n import N_, Formatted
 from community.ratelimit import check, hit, limiter
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,10 @@ def _check_links(user: User, body: str, now: datetime) -> None:
     most = get_settings().new_member_max_links
     if count_links(body) > most:
         raise TooManyRequests(
-            f"Neue Mitglieder dürfen höchstens {most} Links in einen Beitrag setzen.",
+            Formatted(
+                N_("Neue Mitglieder dürfen höchstens %(most)s Links in einen Beitrag setzen."),
+                most=most,
+            ),
             retry_after=_new_member_until(user, now),
             code="too_many_links",
         )
@@ -137,16 +140,22 @@ def _check_first_day_threads(session: Session, user: User, now: datetime) -> Non
         if user.is_verified:
             until = min(until, _aware(user.created_at) + window)
         raise TooManyRequests(
-            f"Neue Mitglieder können am ersten Tag höchstens {most} Themen eröffnen.",
+            Formatted(
+                N_("Neue Mitglieder können am ersten Tag höchstens %(most)s Themen eröffnen."),
+                most=most,
+            ),
             retry_after=_seconds_until(until, now),
             code="first_day_thread_limit",
         )
 
 
 def _interval_message(kind: str, seconds: int) -> str:
+    # Formatted, not an f-string: the limits are settings, and the message is translated.
     if kind == "thread":
-        return f"Bitte warten Sie: Zwischen zwei neuen Themen müssen {seconds} s liegen."
-    return f"Bitte warten Sie: Zwischen zwei Beiträgen müssen {seconds} s liegen."
+        message = N_("Bitte warten Sie: Zwischen zwei neuen Themen müssen %(seconds)s s liegen.")
+    else:
+        message = N_("Bitte warten Sie: Zwischen zwei Beiträgen müssen %(seconds)s s liegen.")
+    return Formatted(message, seconds=seconds)
 
 
 def _check_and_use_interval(session: Session, user: User, kind: str, new: bool) -> None:

@@ -24,11 +24,4 @@ RUNTIME_MESSAGES = (
     N_("Der Text enthält ungültige Unicode-Zeichen."),
     # community/ratelimit.py's default (login, password reset).
     N_("Zu viele Versuche. Bitte warten Sie kurz."),
-    # community/moderation/antispam.py with the shipped limits.
-    N_("Bitte warten Sie: Zwischen zwei Beiträgen müssen 5 s liegen."),
-    N_("Bitte warten Sie: Zwischen zwei Beiträgen müssen 30 s liegen."),
-    N_("Bitte warten Sie: Zwischen zwei neuen Themen müssen 15 s liegen."),
-    N_("Bitte warten Sie: Zwischen zwei neuen Themen müssen 120 s liegen."),
-    N_("Neue Mitglieder dürfen höchstens 2 Links in einen Beitrag setzen."),
-    N_("Neue Mitglieder können am ersten Tag höchstens 3 Themen eröffnen."),
 )
