@@ -149,7 +149,8 @@ def metadata(provider: OidcProvider) -> dict[str, Any]:
     cached = _metadata.get(provider.name)
     if cached is not None and time.monotonic() - cached.at < METADATA_SECONDS:
         return dict(cached.value)
-    if cached is None and not _may_ask(provider):
+    may, probing = _may_ask(provider) if cached is None else (True, False)
+    if not may:
         raise ProviderDown(UNREACHABLE)
     url = provider.issuer.rstrip("/") + "/.well-known/openid-configuration"
     import httpx
@@ -168,26 +169,29 @@ def metadata(provider: OidcProvider) -> dict[str, Any]:
         _down_since[provider.name] = time.monotonic()
         raise ProviderDown(UNREACHABLE) from None
     finally:
-        with _lock:
-            _probing.discard(provider.name)
+        if probing:
+            with _lock:
+                _probing.discard(provider.name)
     with _lock:
         _metadata[provider.name] = _Cached(time.monotonic(), data)
         _down_since.pop(provider.name, None)
     return data
 
 
-def _may_ask(provider: OidcProvider) -> bool:
-    """Whether to fetch the discovery document now: always while the provider is not known
-    to be down; else once RETRY_SECONDS have passed, by one request (the one that gets
-    True) while the others are answered 503 at once."""
-    since = _down_since.get(provider.name)
-    if since is None or time.monotonic() - since >= DOWN_SECONDS:
-        return True
+def _may_ask(provider: OidcProvider) -> tuple[bool, bool]:
+    """Whether to fetch the discovery document now, and whether this request is the probe:
+    always while the provider is not known to be down; else once RETRY_SECONDS have passed
+    since the last failure, by one request (the probe) while the others are answered 503
+    at once."""
     with _lock:
-        if time.monotonic() - since < RETRY_SECONDS or provider.name in _probing:
-            return False
+        since = _down_since.get(provider.name)
+        now = time.monotonic()
+        if since is None or now - since >= DOWN_SECONDS:
+            return True, False
+        if now - since < RETRY_SECONDS or provider.name in _probing:
+            return False, False
         _probing.add(provider.name)
-        return True
+        return True, True
 
 
 def _key_set(provider: OidcProvider, kid: str | None, *, may_refetch: bool) -> KeySet:

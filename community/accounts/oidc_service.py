@@ -37,6 +37,7 @@ from community.accounts.validation import normalise_nickname
 from community.accounts.viewer import ANONYMOUS
 from community.clock import utcnow
 from community.config import OidcProvider, get_settings
+from community.db import dialect_insert
 from community.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from community.i18n import N_
 from community.jobs.service import enqueue
@@ -325,15 +326,22 @@ def _subject_linked() -> Conflict:
 
 def _add_link(session: Session, provider: OidcProvider, subject: str, user_id: int) -> OidcLink:
     """The link, or the refusal when a request at the same moment made one first (the
-    checks before could not see it yet; the unique constraints do)."""
-    link = OidcLink(provider=provider.name, subject=subject, user_id=user_id)
-    try:
-        with session.begin_nested():
-            session.add(link)
-    except IntegrityError as exc:
-        taken = _find_link(session, provider.name, subject)
-        raise (_subject_linked() if taken is not None else _provider_linked()) from exc
-    return link
+    checks before could not see it yet; the unique constraints do). ON CONFLICT DO NOTHING
+    rather than a savepoint: on SQLite a savepoint opened before any write is a transaction
+    of its own, which its release commits, out of reach of the request's rollback."""
+    values = {"provider": provider.name, "subject": subject, "user_id": user_id}
+    statement = dialect_insert(session)(OidcLink).values(**values, created_at=utcnow())
+    added = session.execute(
+        statement.on_conflict_do_nothing().returning(col(OidcLink.id))
+    ).scalar_one_or_none()
+    if added is not None:
+        link = session.get(OidcLink, added)
+        assert link is not None
+        return link
+    taken = _find_link(session, provider.name, subject)
+    if taken is not None and taken.user_id == user_id:
+        return taken  # the same link, made by a second click at the same moment
+    raise _subject_linked() if taken is not None else _provider_linked()
 
 
 def send_link_mail(session: Session, user: User, token: str) -> None:

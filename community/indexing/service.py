@@ -182,7 +182,8 @@ def visible_ids(session: Session, viewer: Viewer, hits: Sequence[Hit]) -> set[in
     a board closed to groups, a thread hidden) only once the worker has run its job: until
     then, and whenever the worker is down or behind, the database decides. A visitor's
     answers are kept per version of the pages, which each such change bumps."""
-    ids = [hit.id for hit in hits]
+    # The hits and the near-duplicates folded into them: their ids are shown too.
+    ids = [hit.id for hit in hits] + [folded for hit in hits for folded in hit.similar_ids]
     if viewer.is_moderator or not ids:
         return set(ids)
     if viewer.user is not None:
@@ -202,13 +203,23 @@ def visible_ids(session: Session, viewer: Viewer, hits: Sequence[Hit]) -> set[in
 
 
 def only_visible(results: SearchResults, visible: set[int]) -> SearchResults:
-    hits = [hit for hit in results.hits if hit.id in visible]
-    if len(hits) == len(results.hits):
+    """The results without what the viewer may not see now: a hit whose thread is not
+    visible goes (with the questions folded under it, until the index has caught up), and
+    a folded question that is not visible leaves its hit's list and count."""
+    hits = [_folded_visible(hit, visible) for hit in results.hits if hit.id in visible]
+    if hits == results.hits:
         return results
     if results.total_capped:  # "over 1,000": still so
         return dataclasses.replace(results, hits=hits)
     left_out = len(results.hits) - len(hits)
     return dataclasses.replace(results, hits=hits, total=max(len(hits), results.total - left_out))
+
+
+def _folded_visible(hit: Hit, visible: set[int]) -> Hit:
+    kept = tuple(folded for folded in hit.similar_ids if folded in visible)
+    if kept == hit.similar_ids:
+        return hit
+    return dataclasses.replace(hit, similar_ids=kept, similar_count=len(kept))
 
 
 def search_at_once(viewer: Viewer, query: SearchQuery) -> SearchResults | None:
@@ -283,7 +294,7 @@ def similar(
     except SearchError as exc:
         raise _unavailable(exc) from exc
     visible = visible_ids(session, viewer, hits)  # see there: the index may lag a change
-    return [hit for hit in hits if hit.id in visible]
+    return [_folded_visible(hit, visible) for hit in hits if hit.id in visible]
 
 
 _BOARD_NAMES = select(col(Category.slug), col(Category.name))
@@ -419,12 +430,15 @@ async def kept_places(
     visible: set[int] = set()
     for hit in hits:
         path = places.paths.get(hit.id, _MISSING)
-        public = places.public.get(hit.id)
-        if path is _MISSING or public is None:
+        if path is _MISSING:
             return None
-        if public:
-            visible.add(hit.id)
         if isinstance(path, str):
             paths[hit.id] = path
+        for thread_id in (hit.id, *hit.similar_ids):
+            public = places.public.get(thread_id)
+            if public is None:
+                return None
+            if public:
+                visible.add(thread_id)
     names_shown = {hit.board_slug: names[hit.board_slug] for hit in hits if hit.board_slug in names}
     return visible, names_shown, paths

@@ -100,6 +100,8 @@ def deliver(
         u.id: u for u in session.execute(select(User).where(col(User.id).in_(recipients))).scalars()
     }
     settings = channels_of(session, recipients)
+    replied_to = [uid for uid, t in recipients.items() if t == NoticeType.reply]
+    told = _reply_mail_unread(session, replied_to, thread.id) if thread and replied_to else set()
     made: list[Notification] = []
     for user_id, type_ in sorted(recipients.items()):
         user = users.get(user_id)
@@ -120,8 +122,8 @@ def deliver(
             continue
         # An unconfirmed address gets no mail: it may not even belong to the member.
         wants_mail = channel == Channel.email and user.is_verified and bool(user.email)
-        if wants_mail and type_ == NoticeType.reply and thread is not None:
-            wants_mail = not _reply_mail_unread(session, user_id, thread.id)  # type: ignore[arg-type]
+        if wants_mail and type_ == NoticeType.reply and user_id in told:
+            wants_mail = False
         notice.mail_state = (MailState.pending if wants_mail else MailState.none).value
         row = insert_once(
             session, Notification, _values(notice), ["user_id", "key"], col(Notification.id)
@@ -135,25 +137,30 @@ def deliver(
     return made
 
 
-def _reply_mail_unread(session: Session, user_id: int, thread_id: int) -> bool:
-    """Whether a mail about an earlier reply in this thread went to the member (or is
-    about to) and they have read neither its notice nor the thread up to it since. Then
-    a new reply is a notice only: a lively thread sends one mail until the member looks,
-    not one per reply (the notice list and the bell still show every one)."""
+def _reply_mail_unread(session: Session, user_ids: list[int], thread_id: int | None) -> set[int]:
+    """Of these members, those to whom a mail about an earlier reply in this thread went
+    (or is about to) and who have read neither its notice nor the thread up to it since.
+    For them a new reply is a notice only: a lively thread sends one mail until the member
+    looks, not one per reply (the notice list and the bell still show every one). Two
+    replies at the very same moment may both be mailed; that is all."""
     last_read = (
         select(col(ThreadRead.last_read_post_id))
-        .where(col(ThreadRead.user_id) == user_id, col(ThreadRead.thread_id) == thread_id)
+        .where(
+            col(ThreadRead.user_id) == col(Notification.user_id),
+            col(ThreadRead.thread_id) == thread_id,
+        )
+        .correlate(Notification)
         .scalar_subquery()
     )
-    told = select(col(Notification.id)).where(
-        col(Notification.user_id) == user_id,
+    told = select(col(Notification.user_id)).where(
+        col(Notification.user_id).in_(user_ids),
         col(Notification.thread_id) == thread_id,
         col(Notification.type) == NoticeType.reply.value,
         col(Notification.mail_state).in_([MailState.pending.value, MailState.sent.value]),
         col(Notification.read_at).is_(None),
         col(Notification.post_id) > func.coalesce(last_read, 0),
     )
-    return session.execute(told.limit(1)).first() is not None
+    return set(session.execute(told.distinct()).scalars())
 
 
 def _values(notice: Notification) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from community.events.catalog import WEBHOOK_TYPES
 from community.forum import permissions as perms
 from community.i18n import N_
 from community.text import CleanStr
-from community.web.deps import CsrfField, WebViewer, see_other, staff_gate
+from community.web.deps import CsrfField, WebViewer, see_other, staff_gate, staff_write
 from community.web.forms import form_error
 from community.web.pages import render
 from community.webhooks import service as webhooks
@@ -96,6 +96,7 @@ def create(
     event_types: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     check_csrf(request, csrf_token)
+    staff_write(viewer, perms.require_admin)  # the console's 404 to anyone else
     try:
         webhooks.create_endpoint(session, viewer, url=url, event_types=event_types or [])
     except CommunityError as exc:
@@ -116,6 +117,7 @@ def edit(
     event_types: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     check_csrf(request, csrf_token)
+    staff_write(viewer, perms.require_admin)  # the console's 404 to anyone else
     try:
         webhooks.update_endpoint(
             session, viewer, endpoint_id, url=url, event_types=event_types or []
@@ -137,6 +139,7 @@ def rotate_secret(
     csrf_token: CsrfField,
 ) -> Response:
     check_csrf(request, csrf_token)
+    staff_write(viewer, perms.require_admin)  # the console's 404 to anyone else
     webhooks.update_endpoint(session, viewer, endpoint_id, rotate_secret=True)
     # The new secret stands open (renewed=): the admin copies it to the receiver now.
     return see_other(f"/admin/webhooks?renewed={endpoint_id}", flash="webhook_secret_rotated")
@@ -152,6 +155,7 @@ def delete(
     confirm: Annotated[bool, Form()] = False,
 ) -> Response:
     check_csrf(request, csrf_token)
+    staff_write(viewer, perms.require_admin)  # the console's 404 to anyone else
     try:
         if not confirm:
             raise InvalidInput(N_("Bitte bestätigen Sie das Löschen."), code="not_confirmed")
@@ -174,6 +178,7 @@ def switch(
     active: Annotated[bool, Form()] = False,
 ) -> Response:
     check_csrf(request, csrf_token)
+    staff_write(viewer, perms.require_admin)  # the console's 404 to anyone else
     webhooks.update_endpoint(session, viewer, endpoint_id, active=active)
     return see_other("/admin/webhooks")
 
@@ -187,5 +192,6 @@ def redeliver(
     csrf_token: CsrfField,
 ) -> Response:
     check_csrf(request, csrf_token)
+    staff_write(viewer, perms.require_admin)  # the console's 404 to anyone else
     webhooks.redeliver(session, viewer, delivery_id)
     return see_other("/admin/webhooks")

@@ -51,16 +51,24 @@ def _check_url(session: Session, url: str, *, except_id: int | None = None) -> s
     check_url_shape(url)
     # A second endpoint for one address would get every event twice, each signed with
     # another secret; the receiver wants more types on the one it has.
-    same = select(col(WebhookEndpoint.id)).where(col(WebhookEndpoint.url) == url)
-    if except_id is not None:
-        same = same.where(col(WebhookEndpoint.id) != except_id)
-    if session.execute(same.limit(1)).first() is not None:
+    others = select(col(WebhookEndpoint.id), col(WebhookEndpoint.url))
+    wanted = _same_address(url)
+    if any(
+        endpoint_id != except_id and _same_address(other) == wanted
+        for endpoint_id, other in session.execute(others).all()
+    ):
         raise Conflict(
             N_("Für diese Adresse gibt es schon einen Webhook; wählen Sie dort die Ereignisse."),
             code="webhook_exists",
         )
     resolve_checked(url)
     return url
+
+
+def _same_address(url: str) -> str:
+    """The address as a receiver sees it: scheme and host are not case-sensitive."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, ""))
 
 
 def _audit_state(endpoint: WebhookEndpoint) -> dict[str, Any]:

@@ -168,6 +168,35 @@ def test_before_the_worker_follows_a_move_or_a_closing_nothing_shows_outside(
     assert len(found(db, viewer_for(db, admin), "Okapi")) == 2
 
 
+def test_a_question_folded_under_a_hit_is_not_named_once_it_moved_into_a_closed_board(
+    db: Session, run_jobs: Callable[[], int], anon
+) -> None:  # type: ignore[no-untyped-def]
+    from community.moderation import service as moderation
+
+    admin, insider = make_user(db, role=Role.admin), make_user(db)
+    public = make_category(db, slug="technik")
+    closed = make_category(db, slug="vertraulich", groups=[make_group(db, members=[insider])])
+    copies = [
+        make_thread(db, author=insider, category=public, title=f"Router verliert nachts die Verbindung{v}")
+        for v in ("", " im Büro", " (Filiale Köln)")
+    ]  # fmt: skip
+    run_jobs()
+
+    def folded() -> list[int]:
+        answer = anon.get("/api/v1/search", params={"q": "Router Verbindung"}).json()
+        [item] = answer["items"]
+        assert item["similar_count"] == len(item["similar_ids"])
+        return sorted([item["id"], *item["similar_ids"]])
+
+    assert folded() == sorted(t.id for t in copies)
+    shown = anon.get("/api/v1/search", params={"q": "Router Verbindung"}).json()["items"][0]
+    moved = next(t for t in copies if t.id in shown["similar_ids"])
+    moderation.move_thread(db, viewer_for(db, admin), moved.id, closed.slug)  # type: ignore[arg-type]
+    db.commit()  # and the worker has not run
+    for _ in range(2):  # the second time from what is kept
+        assert moved.id not in folded()
+
+
 def test_nothing_but_nicknames_reaches_the_index(
     db: Session, run_jobs: Callable[[], int], search_backend
 ) -> None:  # type: ignore[no-untyped-def]

@@ -381,6 +381,10 @@ def test_links_made_at_the_same_moment_are_refused_not_crashed(
     with pytest.raises(Conflict, match="Firmenkonto ist schon mit einem anderen Konto"):
         oidc_service.link_account(db, provider, {"sub": "otto"}, anna)
 
+    # Otto's own second click at the same moment: his link, no refusal.
+    blind.append(True)
+    assert oidc_service.link_account(db, provider, {"sub": "otto"}, otto).id == otto.id
+
     # Nothing else was undone: Otto's link stands, and the transaction goes on.
     links = db.execute(select(OidcLink.subject, OidcLink.user_id)).all()
     assert [tuple(row) for row in links] == [("otto", otto.id)]

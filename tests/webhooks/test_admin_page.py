@@ -77,8 +77,10 @@ def test_no_address_is_told_which_schemes_are_allowed(
 
 def test_members_and_moderators_do_not_see_the_page(client: TestClient, db: Session) -> None:
     for role in (Role.member, Role.moderator):
-        sign_in(client, make_user(db, role=role))
+        csrf = sign_in(client, make_user(db, role=role))
         assert client.get("/admin/webhooks").status_code == 404  # as every admin-only page
+        for path in ("/admin/webhooks", "/admin/webhooks/1/delete", "/admin/webhooks/1/secret"):
+            assert client.post(path, data={"csrf_token": csrf}).status_code == 404, path
 
 
 def test_admin_changes_events_renews_the_secret_and_deletes_in_the_browser(

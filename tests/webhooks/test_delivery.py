@@ -273,6 +273,13 @@ def test_one_address_takes_one_webhook(
         "/api/v1/admin/webhooks", json={"url": receiver.url, "event_types": ["thread.solved"]}
     )
     assert again.status_code == 409 and again.json()["error"] == "webhook_exists"
+    shouted = receiver.url.replace("http://127.0.0.1", "HTTP://127.0.0.1")
+    assert (
+        client.post(
+            "/api/v1/admin/webhooks", json={"url": shouted, "event_types": ["thread.solved"]}
+        ).status_code
+        == 409
+    )  # the same address, its scheme in capitals
     other = add_endpoint(client, admin, receiver.url + "/anderer-pfad", ["thread.solved"])
     moved = client.patch(f"/api/v1/admin/webhooks/{other['id']}", json={"url": receiver.url})
     assert moved.status_code == 409
