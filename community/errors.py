@@ -6,6 +6,9 @@ from __future__ import annotations
 class CommunityError(Exception):
     status_code = 400
     code = "bad_request"
+    # Every field a form refused, by name, when a service checked them all (the message
+    # and code are the first's, as the API answers): the page marks each field at once.
+    fields: dict[str, str] | None = None
 
     def __init__(self, message: str, status_code: int | None = None, code: str | None = None):
         super().__init__(message)

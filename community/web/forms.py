@@ -57,6 +57,9 @@ _FIELD_OF_CODE = {
     "group_exists": "slug",
     "group_name_taken": "name",
     "category_exists": "slug",
+    "invalid_nickname": "nickname",
+    "nickname_taken": "nickname",
+    "weak_password": "password",
 }
 
 INVALID = N_("Die Eingabe ist ungültig.")
@@ -64,6 +67,15 @@ INVALID = N_("Die Eingabe ist ungültig.")
 
 def is_form_refusal(exc: CommunityError) -> bool:
     return exc.status_code in (422, 429) or exc.code in _ABOUT_THE_INPUT | _ON_THE_FORM
+
+
+def field_errors(exc: CommunityError) -> dict[str, str]:
+    """Each refused field's message: all of them when the service checked them all, else
+    the one field the refusal names."""
+    if exc.fields:
+        return dict(exc.fields)
+    field = error_field(exc)
+    return {field: exc.message} if field else {}
 
 
 def error_field(exc: CommunityError) -> str | None:
@@ -101,6 +113,7 @@ def form_error(
             key: exc.message,
             "retry_after": retry_after,
             "error_field": error_field(exc),
+            "field_errors": field_errors(exc),
             "error_code": exc.code,
         },
         exc.status_code if kept else 422,
@@ -121,7 +134,12 @@ def parse_form(
     try:
         return schema.model_validate(own)
     except ValidationError as exc:
-        loc = exc.errors()[0].get("loc", ())
-        field = str(loc[0]) if loc else ""
-        code = f"invalid_field_{field}" if field else None
-        raise InvalidInput((messages or {}).get(field, INVALID), code=code) from None
+        refused: dict[str, str] = {}
+        for error in exc.errors():
+            loc = error.get("loc", ())
+            name = str(loc[0]) if loc else ""
+            refused.setdefault(name, (messages or {}).get(name, INVALID))
+        field, message = next(iter(refused.items()))
+        invalid = InvalidInput(message, code=f"invalid_field_{field}" if field else None)
+        invalid.fields = {name: text for name, text in refused.items() if name}
+        raise invalid from None

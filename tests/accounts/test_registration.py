@@ -4,7 +4,9 @@ then post. Before the address is confirmed, nothing can be posted."""
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
+import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -95,6 +97,32 @@ def test_an_invalid_email_address_is_refused(anon):
 
     assert response.status_code == 422
     assert response.json()["error"] == "invalid_input"
+
+
+def test_a_taken_nickname_and_a_weak_password_are_told_at_once(anon, db):
+    """One refusal per try made the member send the form again for each field."""
+    make_user(db, nickname="Anna")
+    anon.get("/register")
+    form = {
+        "email": "neu@example.com",
+        "nickname": "anna",
+        "password": "passwort123",
+        "company": "Beispiel GmbH",
+        "csrf_token": anon.cookies.get("community_csrf"),
+    }
+    page = anon.post("/register", data=form)
+    assert page.status_code == 422
+    text = html.unescape(page.text)
+    assert "Bitte prüfen Sie die markierten Angaben." in text
+    assert 'id="nickname-error">Dieser Spitzname ist schon vergeben.' in text
+    assert re.search(r'id="password-error">[^<]+', text)
+    assert re.search(r'id="nickname"[^>]*aria-invalid="true"[^>]*autofocus', text)
+    assert re.search(r'id="password"[^>]*aria-invalid="true"', text)
+    assert 'value="neu@example.com"' in text and 'value="Beispiel GmbH"' in text
+    assert db.execute(select(User).where(User.email == "neu@example.com")).first() is None
+    # The API answers the first refusal as it always has.
+    api = _register(anon, nickname="anna", password="passwort123")
+    assert api.status_code == 409 and api.json()["error"] == "nickname_taken"
 
 
 def test_full_verification_flow_over_smtp(anon, client, db, mailbox, run_jobs):
