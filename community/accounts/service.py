@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -38,12 +37,12 @@ from community.clock import utcnow
 from community.config import get_settings
 from community.db import read_values
 from community.errors import (
-    CommunityError,
     Conflict,
     Forbidden,
     InvalidInput,
     NotAuthenticated,
     NotFound,
+    check_all,
 )
 from community.i18n import N_, Formatted
 from community.jobs.service import enqueue
@@ -79,22 +78,6 @@ def _check_password(password: str, *, nickname: str = "", email: str = "") -> No
     problem = security.password_problem(password, nickname=nickname, email=email)
     if problem:
         raise InvalidInput(problem, code="weak_password")
-
-
-def _refuse_all(*checks: tuple[str, Callable[[], None]]) -> None:
-    """Runs every check; refuses with the first refusal (status, code and message as the
-    API has always answered) carrying all of them by field, so a form marks each at once
-    instead of one per try."""
-    refused: list[tuple[str, CommunityError]] = []
-    for field, check in checks:
-        try:
-            check()
-        except (InvalidInput, Conflict) as exc:
-            refused.append((field, exc))
-    if refused:
-        first = refused[0][1]
-        first.fields = {field: exc.message for field, exc in refused}
-        raise first
 
 
 def get_user_by_nickname(session: Session, nickname: str) -> User:
@@ -177,7 +160,7 @@ def sign_up(
     a new account)."""
     clean = _clean_email(email)
     nickname = normalise_nickname(nickname)
-    _refuse_all(
+    check_all(
         ("nickname", lambda: check_nickname_free(session, nickname)),
         ("password", lambda: _check_password(password, nickname=nickname, email=clean)),
     )

@@ -19,7 +19,7 @@ from community.accounts.viewer import Viewer
 from community.blog.models import Article, ArticleRevision, ArticleStatus
 from community.clock import utcnow
 from community.config import get_settings
-from community.errors import Conflict, Forbidden, InvalidInput, NotFound
+from community.errors import Conflict, Forbidden, InvalidInput, NotFound, check_all
 from community.events.service import record_event
 from community.forum import permissions as perms
 from community.forum.boards import get_category
@@ -160,11 +160,17 @@ def create_article(
 ) -> Article:
     perms.require_staff(viewer)
     assert viewer.user is not None
-    if not category_slug:
-        raise InvalidInput("Bitte wählen Sie einen Bereich.", code="board_required")
-    category = get_category(session, viewer, category_slug)
-    title = check_title(title)
-    body = check_body(body)
+
+    def board() -> Category:
+        if not category_slug:
+            raise InvalidInput("Bitte wählen Sie einen Bereich.", code="board_required")
+        return get_category(session, viewer, category_slug)
+
+    category, title, body = check_all(
+        ("category", board),
+        ("title", lambda: check_title(title)),
+        ("body", lambda: check_body(body)),
+    )
     assert category.id is not None
     article = Article(
         category_id=category.id,

@@ -18,7 +18,7 @@ from community.accounts.validation import strip_invisible
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
-from community.errors import Forbidden, InvalidInput, NotFound
+from community.errors import Forbidden, InvalidInput, NotFound, check_all
 from community.events.service import record_event
 from community.forum import drafts, premoderation
 from community.forum import permissions as perms
@@ -225,14 +225,22 @@ def create_thread(
     body: str,
 ) -> tuple[Thread, Post]:
     perms.require_verified(viewer)
-    if not category_slug:
-        raise InvalidInput("Bitte wählen Sie einen Bereich.", code="board_required")
-    category = get_category(session, viewer, category_slug)
-    perms.check_may_start_thread(session, viewer, category)
+
+    def board() -> Category:
+        if not category_slug:
+            raise InvalidInput("Bitte wählen Sie einen Bereich.", code="board_required")
+        chosen = get_category(session, viewer, category_slug)
+        perms.check_may_start_thread(session, viewer, chosen)
+        return chosen
+
+    # In the order the API has always refused them: the board, the title, the text.
+    category, title, body = check_all(
+        ("category", board),
+        ("title", lambda: check_title(title)),
+        ("body", lambda: check_body(body)),
+    )
     assert viewer.user is not None and viewer.user.id is not None and category.id is not None
     kind = idea_boards.kind_for_board(category, kind)
-    title = check_title(title)
-    body = check_body(body)
     antispam.check_new_thread(session, viewer.user, body)
     held = premoderation.should_hold(session, viewer, category)
     now = utcnow()

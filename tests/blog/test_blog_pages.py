@@ -80,6 +80,9 @@ def test_staff_write_preview_and_publish_with_four_eyes(
     )
     assert refused.status_code == 422
     assert "Kurz und gut" in refused.text and "Text hier" in refused.text
+    # No title and no board: both marked in one answer.
+    both = _post(writer, "/admin/blog/new", title="", teaser="Kurz", body="Text", category="")
+    assert 'id="title-error"' in both.text and 'id="category-error"' in both.text
     preview = _post(
         writer,
         "/admin/blog/new",

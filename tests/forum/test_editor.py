@@ -62,6 +62,14 @@ def test_the_board_is_chosen_on_purpose_and_a_refusal_keeps_the_text(
     short = _post(client, "/new", kind="question", category="vpn", title="VPN?", body="Text")
     assert short.status_code == 422  # type: ignore[attr-defined]
     assert 'id="title-error"' in short.text  # type: ignore[attr-defined]
+    # Everything wrong at once (a browser's own checks bypassed): every field is marked in
+    # one answer, not one per try.
+    all_wrong = _post(client, "/new", kind="question", category="", title="VPN?", body=" ")
+    page = all_wrong.text  # type: ignore[attr-defined]
+    assert "Bitte prüfen Sie die markierten Angaben." in page
+    for field in ("title", "category", "body"):
+        assert f'id="{field}-error"' in page, field
+    assert "Bitte wählen Sie einen Bereich." in page and "Der Beitrag ist leer." in page
     posted = _post(
         client,
         "/new",
