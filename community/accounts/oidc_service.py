@@ -286,15 +286,44 @@ def link_with_password(
     *,
     ip: str,
 ) -> User:
-    """The member proves the existing account with its password once; then it is linked.
-    Guessed at like the sign-in form: the same limits per address (`ip`) and per account."""
+    """The member proves the existing account with its password once; then it is linked."""
+    _prove_password(user, password, ip=ip)
+    return link_account(session, provider, claims, user)
+
+
+def _prove_password(user: User, password: str, *, ip: str) -> None:
+    """Guessed at like the sign-in form: the same limits per address (`ip`) and account."""
     hit(get_settings().login_rate, "login", ip)
     login_guard.check(user.email)
     if not security.verify_password(password, user.password_hash):
         login_guard.record_failure(user.email)
         raise NotAuthenticated("Das Passwort stimmt nicht.", code="invalid_credentials")
     login_guard.record_success(user.email)
-    return link_account(session, provider, claims, user)
+
+
+LINK_NEEDS_PROOF = N_(
+    "Bitte bestätigen Sie zuerst mit einer neuen Anmeldung bei Ihrem verknüpften "
+    "Firmenkonto, dann können Sie ein weiteres verknüpfen."
+)
+
+
+def prove_for_link(
+    session: Session, user: User, provider_name: str, password: str, *, proven: bool, ip: str
+) -> None:
+    """Before a signed-in member links a company login from the settings: the password
+    (or, for an account without one, a fresh sign-in at a linked provider, `proven`).
+    A live session alone is not enough: whoever held it for a moment could link a login
+    of their own and keep a way into the account."""
+    if any(link.provider == provider_name for link in links_of(session, user)):
+        raise Conflict(
+            N_("Ihr Konto ist schon mit einem anderen Konto dieses Anbieters verknüpft."),
+            code="provider_linked",
+        )
+    if proven:
+        return
+    if not has_password(user):
+        raise Forbidden(LINK_NEEDS_PROOF, code="proof_required")
+    _prove_password(user, password, ip=ip)
 
 
 def link_account(

@@ -26,7 +26,7 @@ from community.text import CleanStr
 from community.web.deps import CsrfField, WebViewer, login_first, safe_next, see_other
 from community.web.forms import form_error
 from community.web.pages import render
-from community.web.settings import settings_context
+from community.web.settings import proof_holds, settings_context
 
 router = APIRouter()
 
@@ -152,11 +152,13 @@ def callback(
         claims = oidc.finish(provider, flow, code)
         if flow.purpose == "reauth":
             return _reauthenticated(request, session, viewer, provider, flow, claims)
+        if flow.purpose == "link":
+            return _linked(request, session, viewer, provider, flow, claims)
         outcome = oidc_service.sign_in(session, provider, claims)
         if outcome.kind != "signed_in" and viewer.user is not None:
-            # Signed in already (the settings page's "link"): that account is the proof.
-            user = oidc_service.link_account(session, provider, claims, viewer.user)
-            outcome = oidc_service.Outcome("signed_in", user)
+            # A sign-in begun while signed in, not the settings' proven "Verknüpfen": no
+            # link (a sign-in forced on the member's browser would link a stranger's login).
+            raise oidc.SignInRefused(ALREADY_SIGNED_IN)
     except CommunityError as exc:
         session.rollback()
         return _refused(request, exc)
@@ -174,6 +176,30 @@ def callback(
     _set_cookie(response, PENDING_COOKIE, oidc.pack(pending, "sso-pending"), PENDING_SECONDS)
     response.delete_cookie(FLOW_COOKIE, path="/")
     return response
+
+
+ALREADY_SIGNED_IN = N_(
+    "Sie sind schon angemeldet. Ein Firmenkonto verknüpfen Sie in Ihren Einstellungen."
+)
+
+
+def _linked(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    provider: OidcProvider,
+    flow: oidc.Flow,
+    claims: dict[str, Any],
+) -> Response:
+    """The settings' "Verknüpfen" came back: the identity joins the account that proved
+    itself when it started (same member, same browser). The session begins anew, as at any
+    sign-in: the provider's claims may have changed the member's groups or role."""
+    user = viewer.user
+    if user is None or user.id != flow.user_id:
+        raise oidc.SignInRefused(oidc.EXPIRED_FLOW)
+    user = oidc_service.link_account(session, provider, claims, user)
+    response = see_other(flow.next, flash="sso_linked")
+    return _signed_in(request, response, session, user, provider.name, claims.get("sid"))
 
 
 def _reauthenticated(
@@ -399,6 +425,37 @@ def backchannel_logout(
         body = {"error": "invalid_request", "error_description": exc.code}
         return JSONResponse(body, status_code=400, headers=headers)
     return Response(status_code=200, headers=headers)
+
+
+@router.post("/settings/sso/{name}/link", response_model=None)
+def link_from_settings(
+    request: Request,
+    session: SessionDep,
+    viewer: WebViewer,
+    csrf_token: CsrfField,
+    name: str,
+    password: Annotated[CleanStr, Form(max_length=1000)] = "",
+) -> Response:
+    """A signed-in member links a company login: proved by the password (or a fresh
+    provider sign-in), then off to the provider, back to the settings."""
+    check_csrf(request, csrf_token)
+    perms.require_member(viewer)
+    user = viewer.user
+    assert user is not None and user.id is not None
+    provider = oidc.get_provider(name)
+    try:
+        oidc_service.prove_for_link(
+            session, user, name, password, proven=proof_holds(request, user), ip=client_ip(request)
+        )
+        url, flow = oidc.start(provider, "/settings#sso", purpose="link", user_id=user.id)
+    except oidc.ProviderDown as exc:
+        return _refused(request, exc)
+    except CommunityError as exc:
+        context = lambda: settings_context(user, request)  # noqa: E731
+        return form_error(request, session, "settings.html", context, exc, key="sso_error")
+    response = see_other(url)
+    _set_cookie(response, FLOW_COOKIE, oidc.pack(flow.__dict__, "sso-flow"), oidc.FLOW_SECONDS)
+    return response
 
 
 @router.post("/settings/sso/{name}/unlink", response_model=None)

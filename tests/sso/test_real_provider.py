@@ -224,6 +224,39 @@ def test_an_existing_account_with_the_address_is_linked_only_after_its_password(
     assert "Otto" in client.get("/settings").text
 
 
+def test_a_signed_in_member_links_a_login_from_the_settings_only_with_the_password(
+    client: TestClient, db: Session, kunden: RealProvider
+) -> None:
+    """A live session alone no longer links: a sign-in forced on a signed-in member's
+    browser (login CSRF at the provider) would have linked a stranger's login."""
+    member = make_user(db, nickname="Mitglied", email="mitglied@example.com")
+    csrf = sign_in(client, member)
+    settings = client.get("/settings").text
+    assert 'action="/settings/sso/kunden/link"' in settings and "/sso/kunden/start?" not in settings
+
+    # A sign-in begun while signed in, not through the settings: no link.
+    forced = _sso_login(client, "otto")
+    assert forced.status_code == 400 and "schon angemeldet" in forced.text
+    assert _links(db) == 0
+
+    wrong = client.post(
+        "/settings/sso/kunden/link", data={"csrf_token": csrf, "password": "falsch"}
+    )
+    assert wrong.status_code == 401 and "Das Passwort stimmt nicht." in wrong.text
+    started = client.post(
+        "/settings/sso/kunden/link",
+        data={"csrf_token": csrf, "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303 and started.headers["location"].startswith(kunden.issuer)
+    back = browse_provider(started.headers["location"], "otto")
+    done = client.get(back.removeprefix("http://testserver"), follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/settings#sso"
+    assert "Ihr Firmenkonto ist jetzt mit diesem Konto verknüpft." in client.get("/settings").text
+    link = db.execute(select(OidcLink)).scalar_one()
+    assert link.user_id == member.id and link.subject == "otto"
+
+
 def _sign_out_at_provider(at_provider: httpx.Client, issuer: str) -> None:
     """The member presses "Yes, sign me out" on the provider's own end-session page."""
     page = at_provider.get(f"{issuer}/session/end")

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from werkzeug import Request, Response
 
 from community.accounts.models import OidcLink, User, UserSession
-from tests.factories import make_user, sign_in
+from tests.factories import PASSWORD, make_user, sign_in
 from tests.sso.conftest import kunden_config
 
 KEY = RSAKey.generate_key(2048, parameters={"kid": "eigen-1", "use": "sig"}, private=True)
@@ -86,8 +86,17 @@ def own(httpserver: HTTPServer, use_providers: Any) -> OwnProvider:
     return provider
 
 
-def _callback(client: TestClient, own: OwnProvider) -> Any:
-    start = client.get("/sso/eigen/start", follow_redirects=False)
+def _callback(client: TestClient, own: OwnProvider, *, link_with: str | None = None) -> Any:
+    """Through the provider's answer and back; `link_with`: a signed-in member's password,
+    to link from the settings instead of signing in."""
+    if link_with is None:
+        start = client.get("/sso/eigen/start", follow_redirects=False)
+    else:
+        start = client.post(
+            "/settings/sso/eigen/link",
+            data={"csrf_token": client.cookies["community_csrf"], "password": link_with},
+            follow_redirects=False,
+        )
     assert start.status_code == 303
     query = parse_qs(urlsplit(start.headers["location"]).query)
     own.nonce = query["nonce"][0]
@@ -227,8 +236,8 @@ def test_a_signed_in_member_links_the_provider_from_the_settings(
     member = make_user(db, nickname="Zahnrad")
     sign_in(client, member)
     old_session = client.cookies["community_session"]
-    answer = _callback(client, own)
-    assert answer.status_code == 303
+    answer = _callback(client, own, link_with=PASSWORD)
+    assert answer.status_code == 303 and answer.headers["location"] == "/settings#sso"
     link = db.execute(select(OidcLink)).scalar_one()
     assert (link.user_id, link.provider, link.subject) == (member.id, "eigen", "kunde-42")
     db.refresh(member)
