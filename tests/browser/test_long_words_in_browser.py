@@ -33,7 +33,7 @@ def test_long_words_wrap_on_every_page_that_shows_them(
     board = make_category(db, slug="technik", name="Technik")
     asker = make_user(db, nickname=LONG_NICKNAME, email="lang@example.com")
     thread = make_thread(db, author=asker, category=board, title=LONG_TITLE, body=LONG_BODY)
-    make_reply(db, author=make_user(db, nickname="Helfer"), thread=thread, body=LONG_BODY)
+    reply = make_reply(db, author=make_user(db, nickname="Helfer"), thread=thread, body=LONG_BODY)
     admin = make_user(db, role=Role.admin, staff=True, email="chefin@example.com")
     article = blog.create_article(
         db,
@@ -59,6 +59,8 @@ def test_long_words_wrap_on_every_page_that_shows_them(
         (member, f"/u/{LONG_NICKNAME}", LONG_NICKNAME),
         (member, "/notifications", "X" * 60),
         (staff, f"/admin/members/{asker.id}", "X" * 60),
+        (member, f"/p/{reply.id}/report", "X" * 60),  # the title in the breadcrumb
+        (staff, f"/moderation/posts/{reply.id}/edit", "X" * 60),
         (staff, "/admin/blog", "Z" * 120),
         (staff, f"/admin/blog/{article.id}", "Z" * 120),
     ):
