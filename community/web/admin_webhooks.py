@@ -103,7 +103,7 @@ def create(
         typed: dict[str, object] = {"url": url, "event_types": event_types or []}
         context = partial(_context, session, viewer, typed)
         return form_error(request, session, "admin_webhooks.html", context, exc)
-    return see_other("/admin/webhooks")
+    return see_other("/admin/webhooks", flash="webhook_created")
 
 
 @admin_webhooks_router.post("/admin/webhooks/{endpoint_id}", response_class=HTMLResponse)
@@ -180,7 +180,7 @@ def switch(
     check_csrf(request, csrf_token)
     staff_write(viewer, perms.require_admin)  # the console's 404 to anyone else
     webhooks.update_endpoint(session, viewer, endpoint_id, active=active)
-    return see_other("/admin/webhooks")
+    return see_other("/admin/webhooks", flash="webhook_on" if active else "webhook_off")
 
 
 @admin_webhooks_router.post("/admin/webhooks/deliveries/{delivery_id}/redeliver")
@@ -194,4 +194,4 @@ def redeliver(
     check_csrf(request, csrf_token)
     staff_write(viewer, perms.require_admin)  # the console's 404 to anyone else
     webhooks.redeliver(session, viewer, delivery_id)
-    return see_other("/admin/webhooks")
+    return see_other("/admin/webhooks", flash="webhook_redelivered")

@@ -46,7 +46,14 @@ MESSAGES = {
     "avatar_removed": N_("Ihr Profilbild ist entfernt; wir zeigen wieder Ihre Initialen."),
     "sso_linked": N_("Ihr Firmenkonto ist jetzt mit diesem Konto verknüpft."),
     "sso_unlinked": N_("Die Verknüpfung mit dem Firmenkonto ist gelöst."),
+    "webhook_created": N_(
+        "Der Webhook ist angelegt. Sein Geheimnis steht unter „Geheimnis anzeigen“; tragen "
+        "Sie es beim Empfänger ein."
+    ),
+    "webhook_on": N_("Der Webhook ist eingeschaltet."),
+    "webhook_off": N_("Der Webhook ist abgeschaltet; es gehen keine Ereignisse mehr an ihn."),
     "webhook_saved": N_("Der Webhook ist gespeichert."),
+    "webhook_redelivered": N_("Die Zustellung geht gleich noch einmal hinaus."),
     "webhook_secret_rotated": N_(
         "Der Webhook hat ein neues Geheimnis; ab jetzt gilt nur noch dieses. Tragen Sie es "
         "beim Empfänger ein."

@@ -42,7 +42,19 @@ _ABOUT_THE_INPUT = frozenset(
 # Refusals that are not about the input but are still answered on the form, with their own
 # status, so the text typed is not lost (a member who has not confirmed the address yet, an
 # admin changing their own role or erasing the last admin account, a post reported twice).
-_ON_THE_FORM = frozenset({"email_not_verified", "own_role", "last_admin", "already_reported"})
+_ON_THE_FORM = frozenset(
+    {
+        "email_not_verified",
+        "own_role",
+        "last_admin",
+        "already_reported",
+        # A thread closed, held or closed as a duplicate while the reply was being
+        # written: the thread page shows the text to copy.
+        "thread_locked",
+        "thread_pending",
+        "thread_duplicate",
+    }
+)
 
 # Statuses that tell the browser more than "invalid input": a failed sign-in (401) and a
 # limit (429, with Retry-After). Every other refusal of the input is a 422.

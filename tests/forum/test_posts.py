@@ -137,6 +137,26 @@ def test_moderator_locks_a_thread_and_members_can_no_longer_reply(
     assert detail["reply_count"] == 0
 
 
+def test_a_reply_written_while_the_thread_was_closed_is_shown_to_copy(
+    db, client, make_client, thread, moderator
+):
+    """It was a bare 403 page, and the text was gone."""
+    csrf = sign_in(client, make_user(db))
+    client.get(f"/t/{thread.id}/{thread.slug}")  # the form is open ...
+    mod = make_client()
+    sign_in(mod, moderator)
+    mod.patch(f"/api/v1/threads/{thread.id}", json={"is_locked": True})  # ... it closes
+    refused = client.post(
+        f"/t/{thread.id}/reply",
+        data={"csrf_token": csrf, "body": "Meine lange, sorgfältige Antwort."},
+    )
+    assert refused.status_code == 403
+    assert "Dieses Thema ist geschlossen." in refused.text
+    assert "Ihre Antwort wurde nicht veröffentlicht" in refused.text
+    assert ">Meine lange, sorgfältige Antwort.</textarea>" in refused.text
+    assert f'href="/t/{thread.id}' in refused.text  # the thread itself, not an error page
+
+
 def test_moderator_may_still_reply_to_a_locked_thread(db, client, thread, moderator):
     sign_in(client, moderator)
     client.patch(f"/api/v1/threads/{thread.id}", json={"is_locked": True})

@@ -26,14 +26,17 @@ def test_admin_adds_an_endpoint_and_sees_its_deliveries(
         data={"csrf_token": csrf, "url": receiver.url, "event_types": ["thread.created"]},
     )
     assert page.status_code == 200 and receiver.url in page.text and "whsec_" in page.text
+    assert "Der Webhook ist angelegt." in page.text
     make_thread(db, author=make_user(db), category=make_category(db))
     Worker(engine).run_until_empty()
     page = client.get("/admin/webhooks")
     assert "zugestellt" in page.text and "Erneut senden" in page.text
+    assert "Der Webhook ist angelegt." not in page.text  # shown once, after creating
     [hook] = client.get("/api/v1/admin/webhooks").json()
-    client.post(
+    off = client.post(
         f"/admin/webhooks/{hook['id']}/active", data={"csrf_token": csrf, "active": "false"}
     )
+    assert "es gehen keine Ereignisse mehr an ihn" in off.text
     assert client.get("/api/v1/admin/webhooks").json()[0]["active"] is False
 
 
