@@ -5,9 +5,9 @@ Plain forms with CSRF, like every other page; every rule lives in the moderation
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -204,6 +204,17 @@ def _queue_context(
     }
 
 
+def _queue_targets(context: Mapping[str, Any]) -> set[str]:
+    """What the queue page's forms act on: posts, their threads and authors."""
+    found: set[str] = set()
+    for item in [*context["items"], *context["pending"]]:
+        found.update({str(item.post.id), str(item.thread.id)})
+        author = getattr(item, "author", None)
+        if author is not None:
+            found.add(author.nickname)
+    return found
+
+
 @moderation_web_router.get("/moderation", response_class=HTMLResponse)
 def queue_page(
     request: Request,
@@ -225,17 +236,28 @@ def _decided(
     run: Callable[[], object],
     back: str = "",
     refused: Callable[[CommunityError], Response] | None = None,
+    *,
+    target: object = None,
+    form: Mapping[str, object] | None = None,
 ) -> Response:
     """Run a decision; a refused one shows the page it came from again with the reason: the
-    queue, or the thread page when the form came from a post's moderation tools (`back`)."""
+    queue, or the thread page when the form came from a post's moderation tools (`back`).
+    In the queue, the refused form (`action` on `target`) is open, with the message beside
+    it and what was typed in it."""
     try:
         run()
     except CommunityError as exc:
         if back and refused is not None:
             return refused(exc)
-        return form_error(
-            request, session, "moderation.html", partial(_queue_context, session, viewer), exc
-        )
+
+        def queue_again() -> dict[str, object]:
+            context = _queue_context(session, viewer)
+            if str(target) not in _queue_targets(context):
+                return context  # a form not in the queue (any more): the message on top
+            kept = {"action": action, "target": str(target), "values": dict(form or {})}
+            return {**context, "kept": kept}
+
+        return form_error(request, session, "moderation.html", queue_again, exc)
     if back.startswith("/t/"):  # the thread page the form came from, saying what was done
         return see_other(safe_next(back), flash=f"decided_{action}")
     # The queue, or a page whose address says it (/moderation/hidden?done=restore)
@@ -309,6 +331,8 @@ def post_decision(
         lambda: call(session, viewer, post_id, reason),
         back,
         refused,
+        target=post_id,
+        form={"reason": reason},
     )
 
 
@@ -352,7 +376,10 @@ def thread_decision(
         assert opening.id is not None
         form = {"reason": reason, "original": original, "category": category}
         refused = _refused_on_thread(request, session, viewer, thread_id, opening.id, action, form)
-    return _decided(request, session, viewer, action, run, back, refused)
+    typed = {"reason": reason, "original": original, "category": category}
+    return _decided(
+        request, session, viewer, action, run, back, refused, target=thread_id, form=typed
+    )
 
 
 @moderation_web_router.post("/moderation/users/{nickname}/{action}", response_model=None)
@@ -377,7 +404,8 @@ def user_decision(
         else:
             moderation.unsuspend_user(session, viewer, nickname, reason=reason)
 
-    return _decided(request, session, viewer, action, run)
+    typed = {"reason": reason, "days": days}
+    return _decided(request, session, viewer, action, run, target=nickname, form=typed)
 
 
 # ---- hidden and deleted posts -------------------------------------------------------------------

@@ -170,6 +170,32 @@ def test_queue_forms_lock_move_suspend_and_refuse_without_csrf(db, client, world
     assert author.suspended_until is not None
 
 
+def test_a_refused_decision_in_the_queue_keeps_its_form_open_with_the_text(db, client, world):
+    """It answered with the message on top, every field empty, the section folded."""
+    _board, _author, thread, reply, mod = world
+    reporter = make_user(db)
+    db.add(Report(post_id=reply.id, reporter_id=reporter.id, reason="spam"))
+    db.commit()
+    _web_login(client, mod)
+    refused = _form_post(
+        client,
+        f"/moderation/threads/{thread.id}/duplicate",
+        original="kein-thema-xyz",
+        reason="Gibt es schon",
+    )
+    assert refused.status_code == 422
+    text = html.unescape(refused.text)
+    duplicate_form = text.split(f'action="/moderation/threads/{thread.id}/duplicate"')[1]
+    duplicate_form = duplicate_form.split("</form>")[0]
+    assert "Bitte geben Sie die Nummer oder den Link des Original-Themas an." in duplicate_form
+    assert 'value="kein-thema-xyz"' in duplicate_form
+    assert '<details class="mod-more" open>' in text
+    # A post's decision: its reason back in its own form.
+    hidden = _form_post(client, f"/moderation/posts/{reply.id}/hide", reason="  ")
+    hide_form = html.unescape(hidden.text).split(f'action="/moderation/posts/{reply.id}/hide"')[1]
+    assert 'role="alert"' in hide_form.split("</form>")[0]
+
+
 def test_moderator_edit_shows_a_visible_note_keeps_the_old_text_and_tells_reporters(
     db, engine, client, make_client, anon, mailbox, world
 ):
