@@ -176,6 +176,29 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def insert_once(
+    session: Session,
+    model: Any,
+    values: dict[str, Any],
+    keys: list[str] | None,
+    returning: Any,
+) -> Any:
+    """INSERT .. ON CONFLICT DO NOTHING on both databases (on the unique `keys`, or on any
+    unique constraint); RETURNING tells reliably on both whether this statement added the
+    row (None: it was there already). The way to insert a row that a request at the same
+    moment may insert too: a savepoint would do on PostgreSQL, but on SQLite one opened
+    before the transaction's first write is a transaction of its own, which its release
+    commits, out of reach of the request's rollback (pysqlite begins transactions only
+    before a write)."""
+    insert = dialect_insert(session)
+    statement = insert(model).values(**values)
+    if keys:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    else:
+        statement = statement.on_conflict_do_nothing()
+    return session.execute(statement.returning(returning)).first()
+
+
 def dialect_insert(session: Session) -> Any:
     """The INSERT of the session's database, with its ON CONFLICT clauses. PostgreSQL's
     dialect module is imported only where it is the database: ~2 MiB of each process's own

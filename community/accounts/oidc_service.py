@@ -37,7 +37,7 @@ from community.accounts.validation import normalise_nickname
 from community.accounts.viewer import ANONYMOUS
 from community.clock import utcnow
 from community.config import OidcProvider, get_settings
-from community.db import dialect_insert
+from community.db import insert_once
 from community.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from community.i18n import N_
 from community.jobs.service import enqueue
@@ -355,16 +355,13 @@ def _subject_linked() -> Conflict:
 
 def _add_link(session: Session, provider: OidcProvider, subject: str, user_id: int) -> OidcLink:
     """The link, or the refusal when a request at the same moment made one first (the
-    checks before could not see it yet; the unique constraints do). ON CONFLICT DO NOTHING
-    rather than a savepoint: on SQLite a savepoint opened before any write is a transaction
-    of its own, which its release commits, out of reach of the request's rollback."""
+    checks before could not see it yet; the unique constraints do)."""
     values = {"provider": provider.name, "subject": subject, "user_id": user_id}
-    statement = dialect_insert(session)(OidcLink).values(**values, created_at=utcnow())
-    added = session.execute(
-        statement.on_conflict_do_nothing().returning(col(OidcLink.id))
-    ).scalar_one_or_none()
+    added = insert_once(
+        session, OidcLink, {**values, "created_at": utcnow()}, None, col(OidcLink.id)
+    )
     if added is not None:
-        link = session.get(OidcLink, added)
+        link = session.get(OidcLink, added[0])
         assert link is not None
         return link
     taken = _find_link(session, provider.name, subject)
@@ -413,18 +410,12 @@ def _first_use(session: Session, provider: OidcProvider, token: oidc.LogoutToken
     """Remembers the token's jti; False when it was used before (in any process: the unique
     key decides, on SQLite and PostgreSQL alike)."""
     session.execute(delete(OidcLogoutToken).where(col(OidcLogoutToken.expires_at) < utcnow()))
-    try:
-        with session.begin_nested():
-            session.add(
-                OidcLogoutToken(
-                    provider=provider.name,
-                    jti=token.jti[:255],
-                    expires_at=datetime.fromtimestamp(token.until, UTC),
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
+    values = {
+        "provider": provider.name,
+        "jti": token.jti[:255],
+        "expires_at": datetime.fromtimestamp(token.until, UTC),
+    }
+    return insert_once(session, OidcLogoutToken, values, None, col(OidcLogoutToken.jti)) is not None
 
 
 def end_sessions(session: Session, provider: OidcProvider, token: oidc.LogoutToken) -> int:

@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ScalarSelect, bindparam, delete, false, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from community.accounts.models import User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
+from community.db import insert_once
 from community.errors import InvalidInput
 from community.forum import permissions as perms
 from community.forum.models import Draft, Post, Thread, ThreadKind
@@ -89,16 +89,11 @@ def save_draft(
         values["seen_post_id"] = seen_post_id
     draft = get_draft(session, viewer, thread_id)
     if draft is None:
-        draft = Draft(
-            user_id=viewer.user_id, scope=scope_of(thread_id), thread_id=thread_id, **values
-        )
-        try:
-            # Two saves of the same draft at once (two tabs): the second updates the first.
-            with session.begin_nested():
-                session.add(draft)
-        except IntegrityError:
-            draft = get_draft(session, viewer, thread_id)
-            assert draft is not None
+        # Two saves of the same draft at once (two tabs): the second updates the first.
+        new = {"user_id": viewer.user_id, "scope": scope_of(thread_id), "thread_id": thread_id}
+        insert_once(session, Draft, {**values, **new}, ["user_id", "scope"], col(Draft.id))
+        draft = get_draft(session, viewer, thread_id)
+        assert draft is not None
     for name, value in values.items():
         setattr(draft, name, value)
     session.add(draft)

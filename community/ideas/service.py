@@ -16,6 +16,7 @@ from community.accounts.models import User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
+from community.db import insert_once
 from community.errors import Conflict, InvalidInput, NotFound
 from community.events.service import record_event
 from community.forum import permissions as perms
@@ -27,7 +28,6 @@ from community.indexing import service as indexing
 from community.moderation import audit
 from community.notifications import service as notifications
 from community.notifications.models import NoticeType
-from community.notifications.preferences import insert_once
 from community.reputation import service as reputation
 
 PAGE_SIZE = 25

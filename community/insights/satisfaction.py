@@ -4,11 +4,11 @@ comments staff read."""
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from community import clock
 from community.accounts.viewer import Viewer
+from community.db import insert_once
 from community.errors import Conflict, Forbidden, InvalidInput
 from community.forum import permissions as perms
 from community.forum.models import Category, Thread, ThreadKind
@@ -65,19 +65,21 @@ def rate_solution(
     assert thread.id is not None
     if rating_of(session, thread.id) is not None:
         raise already
-    entry = SatisfactionRating(
-        thread_id=thread.id,
-        user_id=viewer.user_id,
-        rating=rating,
-        comment=comment,
-        created_at=clock.utcnow(),
+    values = {
+        "thread_id": thread.id,
+        "user_id": viewer.user_id,
+        "rating": rating,
+        "comment": comment,
+        "created_at": clock.utcnow(),
+    }
+    # A rating sent twice at once loses on the unique thread_id.
+    added = insert_once(
+        session, SatisfactionRating, values, ["thread_id"], col(SatisfactionRating.id)
     )
-    try:
-        # A savepoint: a rating sent twice at once loses on the unique thread_id.
-        with session.begin_nested():
-            session.add(entry)
-    except IntegrityError:
-        raise already from None
+    if added is None:
+        raise already
+    entry = session.get(SatisfactionRating, added[0])
+    assert entry is not None
     return entry
 
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from community.accounts import security
@@ -17,6 +16,7 @@ from community.accounts.models import Role, User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
 from community.config import get_settings
+from community.db import insert_once
 from community.errors import Conflict, Forbidden, InvalidInput, NotFound
 from community.faq import service as faq
 from community.faq.models import FaqEntry
@@ -78,23 +78,22 @@ def report_post(
     ).first():
         raise Conflict("Sie haben diesen Beitrag bereits gemeldet.", code="already_reported")
     assert post.id is not None
-    report = Report(
-        post_id=post.id,
-        reporter_id=viewer.user_id,
-        contact_email=contact_email,
-        reason=reason.value,
-        comment=comment.strip(),
-    )
-    try:
-        # A savepoint: a report racing this one loses to the unique constraint, and the
-        # request's transaction stays usable for the 409.
-        with session.begin_nested():
-            session.add(report)
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict(
-            "Sie haben diesen Beitrag bereits gemeldet.", code="already_reported"
-        ) from exc
+    values = {
+        "post_id": post.id,
+        "reporter_id": viewer.user_id,
+        "contact_email": contact_email,
+        "reason": reason.value,
+        "comment": comment.strip(),
+        "status": "open",
+        "created_at": utcnow(),
+    }
+    # A report racing this one loses to the unique constraints, and the request's
+    # transaction stays usable for the 409.
+    added = insert_once(session, Report, values, None, col(Report.id))
+    if added is None:
+        raise Conflict("Sie haben diesen Beitrag bereits gemeldet.", code="already_reported")
+    report = session.get(Report, added[0])
+    assert report is not None
     if contact_email:
         raw = security.new_token()
         report.contact_token_hash = security.token_hash(raw)

@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 from community.accounts.models import User
 from community.accounts.viewer import Viewer
 from community.clock import utcnow
-from community.db import dialect_insert, read_values
+from community.db import insert_once, read_values
 from community.forum import permissions as perms
 from community.forum.models import Category, Thread
 from community.notifications.models import (
@@ -91,16 +91,6 @@ def store_channel(session: Session, user_id: int, type_: NoticeType, channel: Ch
 
 
 # ---- watching -----------------------------------------------------------------------------
-
-
-def insert_once(
-    session: Session, model: Any, values: dict[str, Any], keys: list[str], returning: Any
-) -> Any:
-    """INSERT .. ON CONFLICT DO NOTHING on both databases; RETURNING tells reliably on
-    both whether this statement added the row (None: it was there already)."""
-    insert = dialect_insert(session)
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    return session.execute(statement.returning(returning)).first()
 
 
 def auto_watch(session: Session, user_id: int, thread_id: int) -> None:

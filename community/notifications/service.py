@@ -35,7 +35,7 @@ from community.accounts.models import User
 from community.accounts.viewer import Viewer, viewer_for
 from community.clock import utcnow
 from community.config import get_settings
-from community.db import read_values
+from community.db import insert_once, read_values
 from community.errors import NotFound
 from community.forum import permissions as perms
 from community.forum.markdown import mentioned_nicknames
@@ -49,7 +49,7 @@ from community.notifications.models import (
     Notification,
     ThreadWatch,
 )
-from community.notifications.preferences import auto_watch, channels, channels_of, insert_once
+from community.notifications.preferences import auto_watch, channels, channels_of
 from community.notifications.texts import describe
 from community.pagination import decode_cursor, encode_cursor
 from community.reputation.models import RankChange
