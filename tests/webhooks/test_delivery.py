@@ -4,6 +4,7 @@ standardwebhooks package; faults on the receiver's and the worker's side."""
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from datetime import timedelta
 from typing import Any
@@ -234,6 +235,9 @@ def test_admin_redelivers_with_the_same_webhook_id(
     Worker(engine).run_until_empty()
     assert len(receiver.verified()) == 2
     assert receiver.received[0].headers["webhook-id"] == receiver.received[1].headers["webhook-id"]
+    # The page counts every attempt, as its log lists them (a redelivery started again at 1).
+    page = client.get("/admin/webhooks").text
+    assert re.search(rf"<td>msg_{delivery['id']}</td>.*?<td class=\"num\">2</td>", page, re.S)
 
 
 def test_closed_board_events_are_not_sent(
