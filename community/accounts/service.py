@@ -144,6 +144,15 @@ def register(
     return user
 
 
+def check_sign_up(session: Session, *, nickname: str, password: str, email: str) -> None:
+    """The nickname and the password of a registration, both checked (check_all)."""
+    nickname = normalise_nickname(nickname)
+    check_all(
+        ("nickname", lambda: check_nickname_free(session, nickname)),
+        ("password", lambda: _check_password(password, nickname=nickname, email=email)),
+    )
+
+
 def sign_up(
     session: Session,
     *,
@@ -160,10 +169,7 @@ def sign_up(
     a new account)."""
     clean = _clean_email(email)
     nickname = normalise_nickname(nickname)
-    check_all(
-        ("nickname", lambda: check_nickname_free(session, nickname)),
-        ("password", lambda: _check_password(password, nickname=nickname, email=clean)),
-    )
+    check_sign_up(session, nickname=nickname, password=password, email=clean)
     owner = session.execute(select(User).where(col(User.email) == clean)).scalar_one_or_none()
     if owner is not None:
         # Hashed all the same: a quicker answer would tell the address is known.

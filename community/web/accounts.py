@@ -121,6 +121,16 @@ def register(
         data = parse_form(UserRegister, fields, _FIELD_MESSAGES)
         user = entry.sign_up(session, data, ip=client_ip(request))
     except CommunityError as exc:
+        if exc.fields and "email" in exc.fields:
+            # The address's form refused it before the service ran: its checks too, so
+            # that every field is marked in this one answer.
+            try:
+                accounts.check_sign_up(session, nickname=nickname, password=password, email=email)
+            except CommunityError as more:
+                found = {**exc.fields, **(more.fields or {})}
+                # In the page's order, so the first marked field takes the focus.
+                order = ("nickname", "email", "password")
+                exc.fields = {name: found[name] for name in order if name in found}
         return form_error(request, session, "register.html", {"form": form}, exc)
     response = see_other("/welcome")
     if user is not None:  # None: the address has an account; its owner was mailed

@@ -204,14 +204,17 @@ def _queue_context(
     }
 
 
-def _queue_targets(context: Mapping[str, Any]) -> set[str]:
-    """What the queue page's forms act on: posts, their threads and authors."""
-    found: set[str] = set()
-    for item in [*context["items"], *context["pending"]]:
-        found.update({str(item.post.id), str(item.thread.id)})
-        author = getattr(item, "author", None)
-        if author is not None:
-            found.add(author.nickname)
+def _queue_targets(context: Mapping[str, Any]) -> dict[str, str]:
+    """What the queue page's forms act on (posts, their threads and authors), each with the
+    first queue item that holds its form: the refused form is opened there, and the message
+    on top links to it."""
+    found: dict[str, str] = {}
+    for item in context["items"]:
+        anchor = f"q-{item.post.id}"
+        for target in (str(item.post.id), str(item.thread.id), item.author.nickname):
+            found.setdefault(target, anchor)
+    for item in context["pending"]:
+        found.setdefault(str(item.post.id), f"pending-{item.post.id}")
     return found
 
 
@@ -252,9 +255,11 @@ def _decided(
 
         def queue_again() -> dict[str, object]:
             context = _queue_context(session, viewer)
-            if str(target) not in _queue_targets(context):
+            anchor = _queue_targets(context).get(str(target))
+            if anchor is None:
                 return context  # a form not in the queue (any more): the message on top
-            kept = {"action": action, "target": str(target), "values": dict(form or {})}
+            values = dict(form or {})
+            kept = {"action": action, "target": str(target), "values": values, "anchor": anchor}
             return {**context, "kept": kept}
 
         return form_error(request, session, "moderation.html", queue_again, exc)

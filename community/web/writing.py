@@ -53,16 +53,19 @@ def ask_context(
     *,
     similar: list[Any] | None = None,
     board_suggested: str = "",
+    preselect: bool = True,
 ) -> dict[str, Any]:
     """The ask form: boards with "Bitte wählen" first, the similar questions, and the board
     most of them live in, preselected only while the writer has not chosen one themselves
-    (nothing chosen, or the earlier suggestion still in place), always with a visible note."""
+    (nothing chosen, or the earlier suggestion still in place), always with a visible note.
+    Not `preselect`ed when the form comes back because no board was chosen: the field would
+    show a board beside the message asking for one."""
     categories = forum_boards.list_categories(session, viewer)
     suggested = None
     if similar:
         suggested = forum_boards.suggest_board(categories, [h.board_slug for h in similar])
     chosen = form.get("category", "")
-    applied = suggested is not None and chosen in ("", board_suggested)
+    applied = preselect and suggested is not None and chosen in ("", board_suggested)
     if applied and suggested is not None:
         form = {**form, "category": suggested.slug}
     return {
@@ -161,10 +164,11 @@ def new_thread(
             body=data.body,
         )
     except CommunityError as exc:
+        no_board = "category" in (exc.fields or {}) or exc.code == "board_required"
 
         def form_again() -> dict[str, Any]:
             similar = similar_questions(session, viewer, title, kind.value) if title else None
-            return ask_context(session, viewer, form, similar=similar)
+            return ask_context(session, viewer, form, similar=similar, preselect=not no_board)
 
         response = form_error(request, session, "new_thread.html", form_again, exc)
         if exc.code == "email_not_verified":

@@ -120,6 +120,12 @@ def test_a_taken_nickname_and_a_weak_password_are_told_at_once(anon, db):
     assert re.search(r'id="password"[^>]*aria-invalid="true"', text)
     assert 'value="neu@example.com"' in text and 'value="Beispiel GmbH"' in text
     assert db.execute(select(User).where(User.email == "neu@example.com")).first() is None
+    # A bad address too (a browser without its own check): all three in one answer.
+    form["email"] = "keine-adresse"
+    all_three = html.unescape(anon.post("/register", data=form).text)
+    for field in ("nickname", "email", "password"):
+        assert f'id="{field}-error"' in all_three, field
+    assert re.search(r'id="nickname"[^>]*aria-invalid="true"[^>]*autofocus', all_three)
     # The API answers the first refusal as it always has.
     api = _register(anon, nickname="anna", password="passwort123")
     assert api.status_code == 409 and api.json()["error"] == "nickname_taken"

@@ -120,6 +120,20 @@ def test_the_similar_questions_suggest_a_board_with_a_visible_note(
         params={"title": "VPN bricht ab", "category": "festnetz", "board_suggested": "festnetz"},
     ).text
     assert _selected_board(still_suggested) == "vpn"
+    # Sent without a board: the field asks for one and preselects none (it showed the
+    # suggested board beside "Bitte wählen Sie einen Bereich.").
+    refused = client.post(
+        "/new",
+        data={
+            "csrf_token": client.cookies["community_csrf"],
+            "kind": "question",
+            "category": "",
+            "title": "VPN Verbindung bricht ab",
+            "body": "Seit gestern.",
+        },
+    ).text
+    assert "Bitte wählen Sie einen Bereich." in refused
+    assert _selected_board(refused) == ""
 
 
 def test_drafts_survive_a_reload_and_another_device_and_go_when_posted(

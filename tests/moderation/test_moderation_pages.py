@@ -193,7 +193,9 @@ def test_a_refused_decision_in_the_queue_keeps_its_form_open_with_the_text(db, c
     # A post's decision: its reason back in its own form.
     hidden = _form_post(client, f"/moderation/posts/{reply.id}/hide", reason="  ")
     hide_form = html.unescape(hidden.text).split(f'action="/moderation/posts/{reply.id}/hide"')[1]
-    assert 'role="alert"' in hide_form.split("</form>")[0]
+    assert "Bitte geben Sie einen Grund an." in hide_form.split("</form>")[0]
+    # On a long queue the message on top leads to the form it is about.
+    assert f'<a href="#q-{reply.id}">Zum Formular</a>' in html.unescape(hidden.text)
 
 
 def test_moderator_edit_shows_a_visible_note_keeps_the_old_text_and_tells_reporters(
@@ -278,6 +280,10 @@ def test_a_duplicate_shows_a_banner_to_the_original_and_refuses_replies(
     assert entry["action"] == "thread.duplicate"
     assert entry["before"] == {"duplicate_of_thread_id": None, "is_locked": False}
     assert entry["after"] == {"duplicate_of_thread_id": original.id, "is_locked": True}
+    # Opened again by a moderator, it is still a duplicate: no form whose replies all fail.
+    _web_login(client, mod)
+    assert _form_post(client, f"/moderation/threads/{again.id}/unlock").status_code == 303
+    assert 'name="body"' not in member.get(f"/t/{again.id}/{again.slug}").text
 
 
 def test_a_question_is_not_closed_as_duplicate_of_an_original_its_readers_cannot_see(
