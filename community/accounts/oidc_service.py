@@ -315,10 +315,7 @@ def prove_for_link(
     A live session alone is not enough: whoever held it for a moment could link a login
     of their own and keep a way into the account."""
     if any(link.provider == provider_name for link in links_of(session, user)):
-        raise Conflict(
-            N_("Ihr Konto ist schon mit einem anderen Konto dieses Anbieters verknüpft."),
-            code="provider_linked",
-        )
+        raise _provider_linked()
     if proven:
         return
     if not has_password(user):
